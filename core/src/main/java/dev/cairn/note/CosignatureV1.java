@@ -1,0 +1,108 @@
+package dev.cairn.note;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
+
+/**
+ * Timestamped Ed25519 cosignatures (type 0x04, C2SP tlog-cosignature {@code cosignature/v1}).
+ *
+ * <p>The signature field is a {@code u64} big-endian timestamp (seconds since the epoch) followed
+ * by a 64-byte Ed25519 signature over
+ *
+ * <pre>  cosignature/v1\ntime &lt;timestamp&gt;\n&lt;note text&gt;</pre>
+ */
+final class CosignatureV1 {
+  static final int SIGNATURE_SIZE = 8 + Ed25519.SIGNATURE_SIZE;
+
+  private CosignatureV1() {}
+
+  static byte[] message(long timestamp, byte[] text) {
+    byte[] header = ("cosignature/v1\ntime " + timestamp + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] m = new byte[header.length + text.length];
+    System.arraycopy(header, 0, m, 0, header.length);
+    System.arraycopy(text, 0, m, header.length, text.length);
+    return m;
+  }
+
+  static final class Signer implements NoteSigner {
+    private final String name;
+    private final int keyId;
+    private final byte[] seed;
+    private final byte[] publicKey;
+    private final Clock clock;
+
+    Signer(SignerKey key, Clock clock) {
+      this.name = key.name();
+      this.keyId = key.keyId();
+      this.seed = key.seed();
+      this.publicKey = KeyPairs.publicKey(SignatureType.COSIGNATURE_V1, seed);
+      this.clock = clock;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public int keyId() {
+      return keyId;
+    }
+
+    @Override
+    public SignatureType type() {
+      return SignatureType.COSIGNATURE_V1;
+    }
+
+    @Override
+    public byte[] sign(byte[] text) {
+      long timestamp = clock.instant().getEpochSecond();
+      byte[] sig = Ed25519Note.Signer.sign(seed, publicKey, message(timestamp, text));
+      return ByteBuffer.allocate(SIGNATURE_SIZE).putLong(timestamp).put(sig).array();
+    }
+  }
+
+  static final class Verifier implements NoteVerifier {
+    private final String name;
+    private final int keyId;
+    private final Ed25519.PublicPoint point;
+
+    Verifier(VerifierKey key) {
+      this.name = key.name();
+      this.keyId = key.keyId();
+      this.point = Ed25519Note.Verifier.decode(key.publicKey());
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public int keyId() {
+      return keyId;
+    }
+
+    @Override
+    public SignatureType type() {
+      return SignatureType.COSIGNATURE_V1;
+    }
+
+    @Override
+    public boolean verify(byte[] text, byte[] signature) {
+      if (signature.length != SIGNATURE_SIZE) {
+        return false;
+      }
+      ByteBuffer b = ByteBuffer.wrap(signature);
+      long timestamp = b.getLong();
+      if (timestamp < 0) {
+        return false;
+      }
+      byte[] sig = new byte[Ed25519.SIGNATURE_SIZE];
+      b.get(sig);
+      return Ed25519Note.Verifier.verify(point, message(timestamp, text), sig);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package dev.cairn.note;
+
+import dev.cairn.checkpoint.Checkpoint;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import org.bouncycastle.crypto.CryptoException;
+import org.bouncycastle.crypto.params.MLDSAParameters;
+import org.bouncycastle.crypto.params.MLDSAPrivateKeyParameters;
+import org.bouncycastle.crypto.params.MLDSAPublicKeyParameters;
+import org.bouncycastle.crypto.params.ParametersWithRandom;
+import org.bouncycastle.crypto.signers.MLDSASigner;
+
+/**
+ * Timestamped ML-DSA-44 checkpoint signatures (type 0x06, C2SP tlog-cosignature {@code
+ * subtree/v1}), for the log's own post-quantum signature as well as for witnesses.
+ *
+ * <p>The signature field is a {@code u64} big-endian timestamp followed by a 2,420-byte pure
+ * ML-DSA-44 signature (empty context) over the RFC 8446-style structure
+ *
+ * <pre>
+ *   uint8  label[12] = "subtree/v1\n\0";
+ *   opaque cosigner_name&lt;1..2^8-1&gt;;   // the key name
+ *   uint64 timestamp;
+ *   opaque log_origin&lt;1..2^8-1&gt;;      // the checkpoint origin
+ *   uint64 start;                      // 0 for a checkpoint
+ *   uint64 end;                        // the checkpoint size
+ *   uint8  hash[32];                   // the checkpoint root
+ * </pre>
+ *
+ * <p>The note text must be a checkpoint; its extension lines are not signed.
+ */
+final class MlDsa44Subtree {
+  static final int MLDSA44_SIGNATURE_SIZE = 2420;
+  static final int SIGNATURE_SIZE = 8 + MLDSA44_SIGNATURE_SIZE;
+  private static final byte[] LABEL = "subtree/v1\n\0".getBytes(StandardCharsets.US_ASCII);
+
+  private MlDsa44Subtree() {}
+
+  /** The signed message for a whole-tree cosignature of {@code checkpoint}. */
+  static byte[] message(String cosignerName, long timestamp, Checkpoint checkpoint) {
+    byte[] name = shortOpaque(cosignerName, "cosigner name");
+    byte[] origin = shortOpaque(checkpoint.origin(), "log origin");
+    ByteBuffer b = ByteBuffer.allocate(LABEL.length + 1 + name.length + 8 + 1 + origin.length
+        + 8 + 8 + 32);
+    b.put(LABEL).put((byte) name.length).put(name).putLong(timestamp);
+    b.put((byte) origin.length).put(origin).putLong(0).putLong(checkpoint.size());
+    checkpoint.root().copyTo(b.array(), b.position());
+    return b.array();
+  }
+
+  private static byte[] shortOpaque(String s, String what) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    if (b.length < 1 || b.length > 255) {
+      throw new IllegalArgumentException(what + " must be 1 to 255 bytes, got " + b.length);
+    }
+    return b;
+  }
+
+  static final class Signer implements NoteSigner {
+    private final String name;
+    private final int keyId;
+    private final MLDSAPrivateKeyParameters key;
+    private final Clock clock;
+    private final SecureRandom random;
+
+    Signer(SignerKey key, Clock clock, SecureRandom random) {
+      this.name = key.name();
+      this.keyId = key.keyId();
+      this.key = KeyPairs.mlDsa44(key.seed());
+      this.clock = clock;
+      this.random = random;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public int keyId() {
+      return keyId;
+    }
+
+    @Override
+    public SignatureType type() {
+      return SignatureType.MLDSA44_SUBTREE_V1;
+    }
+
+    @Override
+    public byte[] sign(byte[] text) {
+      Checkpoint checkpoint = Checkpoint.parse(new String(text, StandardCharsets.UTF_8));
+      long timestamp = clock.instant().getEpochSecond();
+      byte[] m = message(name, timestamp, checkpoint);
+      MLDSASigner s = new MLDSASigner();
+      s.init(true, new ParametersWithRandom(key, random));
+      s.update(m, 0, m.length);
+      byte[] sig;
+      try {
+        sig = s.generateSignature();
+      } catch (CryptoException e) {
+        throw new IllegalStateException("ML-DSA-44 signing failed", e);
+      }
+      return ByteBuffer.allocate(SIGNATURE_SIZE).putLong(timestamp).put(sig).array();
+    }
+  }
+
+  static final class Verifier implements NoteVerifier {
+    private final String name;
+    private final int keyId;
+    private final MLDSAPublicKeyParameters key;
+
+    Verifier(VerifierKey key) {
+      this.name = key.name();
+      this.keyId = key.keyId();
+      this.key = new MLDSAPublicKeyParameters(MLDSAParameters.ml_dsa_44, key.publicKey());
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public int keyId() {
+      return keyId;
+    }
+
+    @Override
+    public SignatureType type() {
+      return SignatureType.MLDSA44_SUBTREE_V1;
+    }
+
+    @Override
+    public boolean verify(byte[] text, byte[] signature) {
+      if (signature.length != SIGNATURE_SIZE) {
+        return false;
+      }
+      ByteBuffer b = ByteBuffer.wrap(signature);
+      long timestamp = b.getLong();
+      if (timestamp < 0) {
+        return false;
+      }
+      Checkpoint checkpoint;
+      try {
+        checkpoint = Checkpoint.parse(new String(text, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+      byte[] m;
+      try {
+        m = message(name, timestamp, checkpoint);
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+      MLDSASigner v = new MLDSASigner();
+      v.init(false, key);
+      v.update(m, 0, m.length);
+      return v.verifySignature(java.util.Arrays.copyOfRange(signature, 8, signature.length));
+    }
+  }
+}

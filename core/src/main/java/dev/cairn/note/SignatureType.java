@@ -1,0 +1,41 @@
+package dev.cairn.note;
+
+import java.util.Optional;
+
+/** The signed-note signature types Cairn knows, with their identifier bytes. */
+public enum SignatureType {
+  /** Ed25519 over the note text (signed-note, 0x01). */
+  ED25519(0x01, 32),
+  /** Timestamped Ed25519 witness cosignature, {@code cosignature/v1} (tlog-cosignature, 0x04). */
+  COSIGNATURE_V1(0x04, 32),
+  /** Timestamped ML-DSA-44 cosignature over the {@code subtree/v1} message (tlog-cosignature, 0x06). */
+  MLDSA44_SUBTREE_V1(0x06, 1312);
+
+  private final int id;
+  private final int publicKeySize;
+
+  SignatureType(int id, int publicKeySize) {
+    this.id = id;
+    this.publicKeySize = publicKeySize;
+  }
+
+  /** The identifier byte. */
+  public int id() {
+    return id;
+  }
+
+  /** The size of a public key of this type, in bytes. */
+  public int publicKeySize() {
+    return publicKeySize;
+  }
+
+  /** The type with identifier byte {@code id}, if Cairn knows it. */
+  public static Optional<SignatureType> of(int id) {
+    for (SignatureType t : values()) {
+      if (t.id == id) {
+        return Optional.of(t);
+      }
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,180 @@
+package dev.cairn.verify;
+
+import static dev.cairn.verify.VerificationException.Reason.BAD_SIGNATURE;
+import static dev.cairn.verify.VerificationException.Reason.INCONSISTENT;
+import static dev.cairn.verify.VerificationException.Reason.MALFORMED;
+import static dev.cairn.verify.VerificationException.Reason.NOT_INCLUDED;
+import static dev.cairn.verify.VerificationException.Reason.QUORUM_NOT_MET;
+import static dev.cairn.verify.VerificationException.Reason.UNTRUSTED;
+
+import dev.cairn.checkpoint.Checkpoint;
+import dev.cairn.merkle.Hash;
+import dev.cairn.merkle.Hasher;
+import dev.cairn.merkle.ProofException;
+import dev.cairn.merkle.ProofVerifier;
+import dev.cairn.note.NoteException;
+import dev.cairn.note.NoteVerifier;
+import dev.cairn.note.SignatureType;
+import dev.cairn.note.SignedNote;
+import dev.cairn.note.VerifiedNote;
+import dev.cairn.note.VerifierKey;
+import dev.cairn.note.VerifierSet;
+import dev.cairn.policy.Policy;
+import dev.cairn.proof.TlogProof;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Verifies what a transparency log hands out, offline, against a {@link Policy}: checkpoints
+ * (a trusted log key named for the origin signed it, and witness cosignatures meet the quorum),
+ * inclusion of an entry (a tlog-proof), and consistency between two checkpoints.
+ *
+ * <p>A signature by any trusted key (log or witness) that fails to verify rejects the checkpoint.
+ * Immutable and thread-safe.
+ */
+public final class LogVerifier {
+  private final Policy policy;
+  private final VerifierSet trusted;
+  private final Set<SignatureType> requiredLogTypes;
+
+  private LogVerifier(Policy policy, Set<SignatureType> requiredLogTypes) {
+    this.policy = policy;
+    List<NoteVerifier> all = new ArrayList<>();
+    policy.logs().forEach(l -> all.add(l.key().verifier()));
+    policy.witnesses().values().forEach(w -> all.add(w.key().verifier()));
+    this.trusted = VerifierSet.of(all);
+    this.requiredLogTypes = Set.copyOf(requiredLogTypes);
+  }
+
+  /** A verifier for {@code policy}. */
+  public static LogVerifier of(Policy policy) {
+    return new LogVerifier(policy, Set.of());
+  }
+
+  /** A verifier trusting these log keys, with no witnesses. */
+  public static LogVerifier ofLogKeys(Collection<VerifierKey> logKeys) {
+    return of(Policy.ofLogs(List.copyOf(logKeys)));
+  }
+
+  /**
+   * This verifier, additionally demanding a verified log signature of each of {@code types} (for
+   * example both Ed25519 and ML-DSA-44).
+   */
+  public LogVerifier requireLogSignatures(SignatureType... types) {
+    Set<SignatureType> t = types.length == 0 ? Set.of() : EnumSet.of(types[0], types);
+    return new LogVerifier(policy, t);
+  }
+
+  /** Verifies a signed checkpoint note. */
+  public VerifiedCheckpoint verifyCheckpoint(byte[] note) throws VerificationException {
+    SignedNote signed;
+    Checkpoint checkpoint;
+    try {
+      signed = SignedNote.parse(note);
+      checkpoint = Checkpoint.parse(signed.text());
+    } catch (NoteException | IllegalArgumentException e) {
+      throw new VerificationException(MALFORMED, e.getMessage());
+    }
+    VerifiedNote verified;
+    try {
+      verified = signed.open(trusted);
+    } catch (NoteException e) {
+      throw new VerificationException(
+          e.kind() == NoteException.Kind.INVALID_SIGNATURE ? BAD_SIGNATURE : UNTRUSTED,
+          e.getMessage());
+    }
+    Set<SignatureType> logTypes = EnumSet.noneOf(SignatureType.class);
+    for (Policy.Log log : policy.logs()) {
+      VerifierKey k = log.key();
+      if (k.name().equals(checkpoint.origin()) && verified.isSignedBy(k.name(), k.keyId())) {
+        logTypes.add(k.type());
+      }
+    }
+    if (logTypes.isEmpty()) {
+      throw new VerificationException(UNTRUSTED,
+          "no trusted log key for origin \"" + checkpoint.origin() + "\" signed the checkpoint");
+    }
+    if (!logTypes.containsAll(requiredLogTypes)) {
+      Set<SignatureType> missing = EnumSet.copyOf(requiredLogTypes);
+      missing.removeAll(logTypes);
+      throw new VerificationException(UNTRUSTED, "checkpoint lacks a log signature of " + missing);
+    }
+    Set<String> witnesses = new HashSet<>();
+    for (Policy.Witness w : policy.witnesses().values()) {
+      if (verified.isSignedBy(w.key().name(), w.key().keyId())) {
+        witnesses.add(w.name());
+      }
+    }
+    if (!policy.quorumMet(witnesses)) {
+      throw new VerificationException(QUORUM_NOT_MET,
+          "cosignatures from " + (witnesses.isEmpty() ? "no witness" : witnesses)
+              + " do not meet quorum " + policy.quorum());
+    }
+    return new VerifiedCheckpoint(checkpoint, signed, logTypes, witnesses);
+  }
+
+  /**
+   * Verifies a tlog-proof for {@code entry}: its checkpoint, then the inclusion proof.
+   *
+   * @return the checkpoint the entry is included in
+   */
+  public VerifiedCheckpoint verifyProof(byte[] entry, byte[] tlogProof)
+      throws VerificationException {
+    TlogProof proof;
+    try {
+      proof = TlogProof.parse(tlogProof);
+    } catch (IllegalArgumentException e) {
+      throw new VerificationException(MALFORMED, "tlog-proof: " + e.getMessage());
+    }
+    VerifiedCheckpoint cp = verifyCheckpoint(proof.checkpoint());
+    verifyInclusion(Hasher.threadLocal().leaf(entry), proof.index(), proof.inclusion(), cp);
+    return cp;
+  }
+
+  /** Verifies that {@code leafHash} is leaf {@code index} of the tree {@code checkpoint} signs. */
+  public void verifyInclusion(
+      Hash leafHash, long index, List<Hash> proof, VerifiedCheckpoint checkpoint)
+      throws VerificationException {
+    Checkpoint c = checkpoint.checkpoint();
+    try {
+      ProofVerifier.verifyInclusion(leafHash, index, c.size(), proof, c.root());
+    } catch (ProofException e) {
+      throw new VerificationException(NOT_INCLUDED, e.getMessage());
+    }
+  }
+
+  /**
+   * Verifies that {@code older} is a prefix of {@code newer}: same origin, not larger, and the
+   * consistency proof holds (an empty proof when either is the empty tree or both are equal).
+   */
+  public void verifyConsistency(
+      VerifiedCheckpoint older, VerifiedCheckpoint newer, List<Hash> proof)
+      throws VerificationException {
+    Checkpoint a = older.checkpoint();
+    Checkpoint b = newer.checkpoint();
+    if (!a.origin().equals(b.origin())) {
+      throw new VerificationException(INCONSISTENT,
+          "checkpoints are from different logs: " + a.origin() + " and " + b.origin());
+    }
+    if (a.size() > b.size()) {
+      throw new VerificationException(INCONSISTENT,
+          "the log rolled back from size " + a.size() + " to " + b.size());
+    }
+    if (a.size() == 0) {
+      if (!proof.isEmpty() || !a.root().equals(Hasher.emptyRoot())) {
+        throw new VerificationException(INCONSISTENT,
+            "an empty checkpoint must have the empty root and an empty proof");
+      }
+      return;
+    }
+    try {
+      ProofVerifier.verifyConsistency(a.size(), b.size(), proof, a.root(), b.root());
+    } catch (ProofException e) {
+      throw new VerificationException(INCONSISTENT, e.getMessage());
+    }
+  }
+}
