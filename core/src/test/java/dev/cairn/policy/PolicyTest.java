@@ -1,0 +1,108 @@
+package dev.cairn.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cairn.note.SignatureType;
+import dev.cairn.note.SignerKey;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PolicyTest {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private static String vkey(String name, SignatureType t) {
+    return SignerKey.generate(name, t, RANDOM).verifierKey().encode();
+  }
+
+  private static final String LOG = vkey("example.com/log", SignatureType.ED25519);
+  private static final String[] W = new String[6];
+
+  static {
+    for (int i = 0; i < W.length; i++) {
+      W[i] = vkey("w" + i + ".example", SignatureType.COSIGNATURE_V1);
+    }
+  }
+
+  /** The spec's example: two groups of three, 2-of-X and any-of-Y, both required. */
+  private static final String EXAMPLE = """
+      # comment
+      log %s https://log.example/
+
+      witness X1 %s
+      witness X2 %s
+      \twitness X3 %s\t
+      group X-witnesses 2 X1 X2 X3
+
+      witness Y1 %s
+      witness Y2 %s
+      witness Y3 %s https://y3.example/
+      group Y-witnesses any Y1 Y2 Y3
+
+      group X-and-Y all X-witnesses Y-witnesses
+      quorum X-and-Y
+      """.formatted(LOG, W[0], W[1], W[2], W[3], W[4], W[5]);
+
+  @Test
+  void evaluatesTheSpecExample() {
+    Policy p = Policy.parse(EXAMPLE);
+    assertThat(p.logs()).singleElement().satisfies(l -> {
+      assertThat(l.key().name()).isEqualTo("example.com/log");
+      assertThat(l.url()).hasValue("https://log.example/");
+    });
+    assertThat(p.witnesses()).containsOnlyKeys("X1", "X2", "X3", "Y1", "Y2", "Y3");
+    assertThat(p.quorumMet(Set.of("X1", "X2", "Y3"))).isTrue();
+    assertThat(p.quorumMet(Set.of("X1", "X2", "X3", "Y1", "Y2", "Y3"))).isTrue();
+    assertThat(p.quorumMet(Set.of("X1", "Y1", "Y2", "Y3"))).isFalse();
+    assertThat(p.quorumMet(Set.of("X1", "X3"))).isFalse();
+    assertThat(p.quorumMet(Set.of())).isFalse();
+    assertThat(Policy.parse(p.format()).format()).isEqualTo(p.format());
+    assertThat(Policy.parse(p.format().getBytes(StandardCharsets.UTF_8)).quorumMet(
+        Set.of("X2", "X3", "Y1"))).isTrue();
+  }
+
+  @Test
+  void quorumOfOneWitnessOrNone() {
+    Policy one = Policy.parse("log " + LOG + "\nwitness A " + W[0] + "\nquorum A\n");
+    assertThat(one.quorumMet(Set.of("A"))).isTrue();
+    assertThat(one.quorumMet(Set.of())).isFalse();
+    Policy none = Policy.parse("log " + LOG + "\nquorum none\n");
+    assertThat(none.quorumMet(Set.of())).isTrue();
+  }
+
+  @Test
+  void rejectsBadPoliciesNamingTheLine() {
+    String w = "witness A " + W[0] + "\nwitness B " + W[1] + "\n";
+    String[][] bad = {
+        {"log " + LOG + "\n", "no quorum line"},
+        {"quorum none\nquorum none\n", "line 2: a policy has exactly one quorum line"},
+        {"quorum A\n" + w, "line 1: quorum \"A\" is not defined"},
+        {w + "group G 3 A B\nquorum G\n", "line 3: threshold 3 is more than the 2 members"},
+        {w + "group G 0 A B\nquorum G\n", "threshold must be"},
+        {w + "group G 01 A B\nquorum G\n", "threshold must be"},
+        {w + "group G any\nquorum G\n", "expected: group"},
+        {w + "group G any A C\nquorum G\n", "\"C\" is not defined"},
+        {w + "group G any A A\nquorum G\n", "already a member"},
+        {w + "group G any A\ngroup H any A B\nquorum H\n", "line 4: \"A\" is already a member"},
+        {w + "witness A " + W[2] + "\nquorum A\n", "line 3: name \"A\" is already defined"},
+        {"witness none " + W[0] + "\nquorum none\n", "reserved"},
+        {w + "witness C " + W[0] + "\nquorum A\n", "public key already listed"},
+        {"log " + LOG + "\nlog " + LOG + "\nquorum none\n", "line 2: public key already listed"},
+        {"log " + W[0] + "\nquorum none\n", "a log key must be"},
+        {"witness A " + LOG + "\nquorum none\n", "a witness key must be"},
+        {"log notakey\nquorum none\n", "line 1: verifier key"},
+        {"logs " + LOG + "\nquorum none\n", "unknown keyword \"logs\""},
+        {"log " + LOG + " url extra\nquorum none\n", "expected: log"},
+    };
+    for (String[] b : bad) {
+      assertThatThrownBy(() -> Policy.parse(b[0])).as(b[0])
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(b[1]);
+    }
+    assertThatThrownBy(() -> Policy.parse(new byte[] {'q', 0x0d, '\n'}))
+        .hasMessageContaining("forbidden byte 0x0d");
+    assertThatThrownBy(() -> Policy.parse(new byte[] {'q', (byte) 0xff, '\n'}))
+        .hasMessageContaining("UTF-8");
+  }
+}
