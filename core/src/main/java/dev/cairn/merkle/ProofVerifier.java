@@ -43,19 +43,19 @@ public final class ProofVerifier {
     Hasher hasher = Hasher.threadLocal();
     long fn = index;
     long sn = size - 1;
-    Hash r = leafHash;
+    byte[] r = leafHash.toByteArray();
     for (Hash p : proof) {
       if (sn == 0) {
         throw new ProofException("inclusion proof is too long for index " + index);
       }
       if ((fn & 1) == 1 || fn == sn) {
-        r = hasher.node(p, r);
+        hasher.nodeInto(p.array(), 0, r, 0, r, 0);
         while ((fn & 1) == 0 && fn != 0) {
           fn >>>= 1;
           sn >>>= 1;
         }
       } else {
-        r = hasher.node(r, p);
+        hasher.nodeInto(r, 0, p.array(), 0, r, 0);
       }
       fn >>>= 1;
       sn >>>= 1;
@@ -63,7 +63,7 @@ public final class ProofVerifier {
     if (sn != 0) {
       throw new ProofException("inclusion proof is too short for index " + index);
     }
-    return r;
+    return new Hash(r);
   }
 
   /**
@@ -99,14 +99,14 @@ public final class ProofVerifier {
     }
     Hasher hasher = Hasher.threadLocal();
     int i = 0;
-    Hash fr;
-    Hash sr;
+    byte[] fr;
+    byte[] sr;
     if (Long.bitCount(oldSize) == 1) {
-      fr = oldRoot;
-      sr = oldRoot;
+      fr = oldRoot.toByteArray();
+      sr = oldRoot.toByteArray();
     } else {
-      fr = proof.get(0);
-      sr = proof.get(0);
+      fr = proof.get(0).toByteArray();
+      sr = proof.get(0).toByteArray();
       i = 1;
     }
     long fn = oldSize - 1;
@@ -116,19 +116,19 @@ public final class ProofVerifier {
       sn >>>= 1;
     }
     for (; i < proof.size(); i++) {
-      Hash c = proof.get(i);
+      byte[] c = proof.get(i).array();
       if (sn == 0) {
         throw new ProofException("consistency proof is too long");
       }
       if ((fn & 1) == 1 || fn == sn) {
-        fr = hasher.node(c, fr);
-        sr = hasher.node(c, sr);
+        hasher.nodeInto(c, 0, fr, 0, fr, 0);
+        hasher.nodeInto(c, 0, sr, 0, sr, 0);
         while ((fn & 1) == 0 && fn != 0) {
           fn >>>= 1;
           sn >>>= 1;
         }
       } else {
-        sr = hasher.node(sr, c);
+        hasher.nodeInto(sr, 0, c, 0, sr, 0);
       }
       fn >>>= 1;
       sn >>>= 1;
@@ -136,13 +136,13 @@ public final class ProofVerifier {
     if (sn != 0) {
       throw new ProofException("consistency proof is too short");
     }
-    if (!fr.equals(oldRoot)) {
+    if (!oldRoot.equalsBytes(fr, 0)) {
       throw new ProofException(
-          "consistency proof leads to old root " + fr + ", expected " + oldRoot);
+          "consistency proof leads to old root " + new Hash(fr) + ", expected " + oldRoot);
     }
-    if (!sr.equals(newRoot)) {
+    if (!newRoot.equalsBytes(sr, 0)) {
       throw new ProofException(
-          "consistency proof leads to new root " + sr + ", expected " + newRoot);
+          "consistency proof leads to new root " + new Hash(sr) + ", expected " + newRoot);
     }
   }
 

@@ -21,6 +21,7 @@ public final class TileHashReader implements HashReader {
   private final long treeSize;
   private final TileReader tiles;
   private final Hasher hasher = new Hasher();
+  private final byte[] scratch = new byte[128 * Hash.SIZE];
   private final Map<HashTile, byte[]> cache =
       new LinkedHashMap<>(CACHED_TILES, 0.75f, true) {
         private static final long serialVersionUID = 1L;
@@ -61,8 +62,8 @@ public final class TileHashReader implements HashReader {
       return Hash.copyOf(data, off * Hash.SIZE);
     }
     int n = 1 << sub;
-    byte[] buf = new byte[n * Hash.SIZE];
-    System.arraycopy(data, off * Hash.SIZE, buf, 0, buf.length);
+    byte[] buf = scratch;
+    System.arraycopy(data, off * Hash.SIZE, buf, 0, n * Hash.SIZE);
     for (; n > 1; n >>= 1) {
       for (int i = 0; i < n / 2; i++) {
         hasher.nodeInto(buf, 2 * i * Hash.SIZE, buf, (2 * i + 1) * Hash.SIZE, buf, i * Hash.SIZE);
