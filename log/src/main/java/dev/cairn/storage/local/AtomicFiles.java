@@ -1,0 +1,68 @@
+package dev.cairn.storage.local;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Durable, atomic file replacement: write a temporary file, fsync it, rename it over the target,
+ * fsync the directory. After a crash the target holds the old or the new bytes.
+ */
+final class AtomicFiles {
+  private AtomicFiles() {}
+
+  /** Replaces {@code target} with {@code data}; {@code tmpDir} must be on the same file system. */
+  static void write(Path target, byte[] data, Path tmpDir) throws IOException {
+    Path tmp = tmpDir.resolve(target.getFileName() + "." + Long.toHexString(
+        ThreadLocalRandom.current().nextLong()) + ".tmp");
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        ByteBuffer b = ByteBuffer.wrap(data);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        ch.force(true);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    syncDirectory(target.getParent());
+  }
+
+  /** Fsyncs a directory, making the names in it durable. */
+  static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  /** The bytes of {@code file}, or empty if it does not exist. */
+  static Optional<byte[]> read(Path file) throws IOException {
+    try {
+      return Optional.of(Files.readAllBytes(file));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Creates {@code tmpDir} if needed and removes temporary files a crash left in it. */
+  static void prepareTmpDir(Path tmpDir) throws IOException {
+    Files.createDirectories(tmpDir);
+    try (var files = Files.list(tmpDir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        if (p.getFileName().toString().endsWith(".tmp")) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+}

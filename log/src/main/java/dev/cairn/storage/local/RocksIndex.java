@@ -1,0 +1,90 @@
+package dev.cairn.storage.local;
+
+import dev.cairn.storage.CheckpointHistory;
+import dev.cairn.storage.DedupIndex;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+
+/**
+ * One embedded RocksDB holding the dedup index and the checkpoint history in separate column
+ * families. Memory is bounded and off-heap: a shared 64 MiB block cache and 32 MiB write buffers.
+ */
+public final class RocksIndex implements AutoCloseable {
+  static final String DEDUP = "dedup";
+  static final String HISTORY = "history";
+  static final String HISTORY_BY_TIME = "history-by-time";
+
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final LRUCache cache;
+  private final RocksDB db;
+  private final List<ColumnFamilyHandle> handles = new ArrayList<>();
+  private final RocksDedupIndex dedup;
+  private final RocksCheckpointHistory history;
+
+  private RocksIndex(Path dir) throws IOException {
+    RocksDB.loadLibrary();
+    cache = new LRUCache(64L << 20);
+    BlockBasedTableConfig table = new BlockBasedTableConfig()
+        .setBlockCache(cache)
+        .setFilterPolicy(new BloomFilter(10));
+    cfOptions = new ColumnFamilyOptions().setTableFormatConfig(table)
+        .setWriteBufferSize(32L << 20);
+    dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+        .setMaxBackgroundJobs(2).setKeepLogFileNum(5);
+    List<ColumnFamilyDescriptor> cfs = new ArrayList<>();
+    for (String name : new String[] {"default", DEDUP, HISTORY, HISTORY_BY_TIME}) {
+      cfs.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), cfOptions));
+    }
+    try {
+      Files.createDirectories(dir);
+      db = RocksDB.open(dbOptions, dir.toString(), cfs, handles);
+    } catch (RocksDBException e) {
+      close();
+      throw new IOException("couldn't open index " + dir + ": " + e.getMessage(), e);
+    }
+    dedup = new RocksDedupIndex(db, handles.get(0), handles.get(1));
+    history = new RocksCheckpointHistory(db, handles.get(2), handles.get(3));
+  }
+
+  /** Opens (creating if needed) the index in {@code dir}. */
+  public static RocksIndex open(Path dir) throws IOException {
+    return new RocksIndex(dir);
+  }
+
+  /** The dedup index. */
+  public DedupIndex dedup() {
+    return dedup;
+  }
+
+  /** The checkpoint history. */
+  public CheckpointHistory history() {
+    return history;
+  }
+
+  @Override
+  public void close() {
+    for (ColumnFamilyHandle h : handles) {
+      h.close();
+    }
+    if (db != null) {
+      db.close();
+    }
+    dbOptions.close();
+    cfOptions.close();
+    cache.close();
+  }
+}

@@ -1,0 +1,160 @@
+package dev.cairn.storage.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cairn.storage.CheckpointHistory;
+import dev.cairn.storage.CheckpointHistoryContract;
+import dev.cairn.storage.CheckpointStore;
+import dev.cairn.storage.CheckpointStoreContract;
+import dev.cairn.storage.DedupIndex;
+import dev.cairn.storage.DedupIndexContract;
+import dev.cairn.storage.ObjectStore;
+import dev.cairn.storage.ObjectStoreContract;
+import dev.cairn.storage.TreeStateStore;
+import dev.cairn.storage.TreeStateStoreContract;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The embedded backends against the storage contracts, plus what is particular to them. */
+class LocalStoresTest {
+  @TempDir Path dir;
+
+  @Nested
+  class Objects extends ObjectStoreContract {
+    @Override
+    protected ObjectStore store() throws IOException {
+      return new LocalObjectStore(dir.resolve("tiles"));
+    }
+
+    @Override
+    protected ObjectStore reopen() throws IOException {
+      return store();
+    }
+
+    @Test
+    void rejectsPathsOutsideTheTileTree() throws IOException {
+      ObjectStore s = store();
+      for (String bad : new String[] {"../x", "tile/../../etc", "checkpoint", "tile/0/000.p/5",
+          "/tile/0/000", "tile//000"}) {
+        assertThatThrownBy(() -> s.put(bad, new byte[1])).as(bad)
+            .isInstanceOf(IllegalArgumentException.class);
+      }
+    }
+
+    @Test
+    void sweepsTemporaryFilesLeftByACrash() throws IOException {
+      store();
+      Path leftover = dir.resolve("tiles/.tmp/000.deadbeef.tmp");
+      Files.write(leftover, new byte[3]);
+      store();
+      assertThat(leftover).doesNotExist();
+    }
+  }
+
+  @Nested
+  class TreeState extends TreeStateStoreContract {
+    @Override
+    protected TreeStateStore store() throws IOException {
+      return new LocalTreeStateStore(dir.resolve("tree-state"), dir.resolve(".tmp"));
+    }
+
+    @Override
+    protected TreeStateStore reopen() throws IOException {
+      return store();
+    }
+
+    @Test
+    void reportsACorruptFile() throws IOException {
+      Files.writeString(dir.resolve("tree-state"), "cairn-tree-state/v1\n12\nnot-a-hash\n");
+      assertThatThrownBy(() -> store().load()).isInstanceOf(IOException.class)
+          .hasMessageContaining("corrupt");
+    }
+  }
+
+  @Nested
+  class Checkpoints extends CheckpointStoreContract {
+    @Override
+    protected CheckpointStore store() throws IOException {
+      return new LocalCheckpointStore(dir.resolve("checkpoint"), dir.resolve(".tmp"));
+    }
+
+    @Override
+    protected CheckpointStore reopen() throws IOException {
+      return store();
+    }
+  }
+
+  abstract static class WithIndex {
+    RocksIndex index;
+
+    RocksIndex open(Path at) throws IOException {
+      if (index != null) {
+        index.close();
+      }
+      index = RocksIndex.open(at);
+      return index;
+    }
+
+    @AfterEach
+    void close() {
+      if (index != null) {
+        index.close();
+      }
+    }
+  }
+
+  @Nested
+  class Dedup extends DedupIndexContract {
+    final WithIndex idx = new WithIndex() {};
+
+    @Override
+    protected DedupIndex index() throws IOException {
+      return idx.open(dir.resolve("index")).dedup();
+    }
+
+    @Override
+    protected DedupIndex reopen() throws IOException {
+      return index();
+    }
+
+    @AfterEach
+    void close() {
+      idx.close();
+    }
+  }
+
+  @Nested
+  class History extends CheckpointHistoryContract {
+    final WithIndex idx = new WithIndex() {};
+
+    @Override
+    protected CheckpointHistory history() throws IOException {
+      return idx.open(dir.resolve("index")).history();
+    }
+
+    @Override
+    protected CheckpointHistory reopen() throws IOException {
+      return history();
+    }
+
+    @AfterEach
+    void close() {
+      idx.close();
+    }
+  }
+
+  @Test
+  void aSecondProcessCannotTakeTheLock() throws IOException {
+    try (DataDirLock lock = DataDirLock.acquire(dir)) {
+      assertThatThrownBy(() -> DataDirLock.acquire(dir)).isInstanceOf(IOException.class)
+          .hasMessageContaining("another cairn process is using");
+    }
+    DataDirLock.acquire(dir).close();
+  }
+}
