@@ -5,7 +5,6 @@ import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignerKey;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -38,8 +37,7 @@ final class KeygenCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!KeyNames.isValid(origin)
-        || origin.getBytes(StandardCharsets.UTF_8).length > KeyNames.MAX_NAME_LENGTH) {
+    if (!KeyNames.isValid(origin)) {
       throw new CliException(CliException.USAGE, "invalid --origin \"" + origin
           + "\": use a schema-less URL such as example.com/log, without spaces or '+'");
     }

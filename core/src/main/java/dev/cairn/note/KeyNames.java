@@ -11,14 +11,18 @@ import java.security.NoSuchAlgorithmException;
  * first four bytes, big-endian, of {@code SHA-256(name || 0x0A || type || public key)}.
  */
 public final class KeyNames {
-  /** Names longer than this are refused: they serve no purpose and bloat every line. */
+  /**
+   * The longest name, in UTF-8 bytes: the {@code subtree/v1} cosignature message carries the
+   * name with a one-byte length, and longer names serve no purpose.
+   */
   public static final int MAX_NAME_LENGTH = 255;
 
   private KeyNames() {}
 
   /** Whether {@code name} is a valid key name. */
   public static boolean isValid(String name) {
-    if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+    if (name.isEmpty() || name.length() > MAX_NAME_LENGTH * 3
+        || name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_LENGTH) {
       return false;
     }
     for (int i = 0; i < name.length(); ) {
@@ -37,7 +41,7 @@ public final class KeyNames {
     if (!isValid(name)) {
       throw new IllegalArgumentException(
           "invalid key name \"" + name + "\": it must be 1 to " + MAX_NAME_LENGTH
-              + " characters with no spaces, no '+' and no control characters");
+              + " UTF-8 bytes with no spaces, no '+' and no control characters");
     }
     return name;
   }

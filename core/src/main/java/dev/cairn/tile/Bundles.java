@@ -86,6 +86,35 @@ public final class Bundles {
     return out;
   }
 
+  /**
+   * The number of bytes the first {@code count} entries of an encoded sequence take, for cutting
+   * a narrower bundle out of a wider one.
+   *
+   * @throws IllegalArgumentException if {@code data} holds fewer than {@code count} entries
+   */
+  public static int prefixLength(byte[] data, int count) {
+    int pos = 0;
+    for (int i = 0; i < count; i++) {
+      if (data.length - pos < 2) {
+        throw new IllegalArgumentException(
+            "bundle holds " + i + " entries, expected at least " + count);
+      }
+      int len = (data[pos] & 0xff) << 8 | (data[pos + 1] & 0xff);
+      if (data.length - pos - 2 < len) {
+        throw new IllegalArgumentException(
+            "entry " + i + " claims " + len + " bytes but only " + (data.length - pos - 2)
+                + " remain");
+      }
+      pos += 2 + len;
+    }
+    return pos;
+  }
+
+  /** The first {@code count} entries of an encoded sequence that may hold more. */
+  public static List<byte[]> decodePrefix(byte[] data, int count) {
+    return decode(java.util.Arrays.copyOf(data, prefixLength(data, count)), count);
+  }
+
   private static void checkSize(int len) {
     if (len > MAX_ENTRY_SIZE) {
       throw new IllegalArgumentException(

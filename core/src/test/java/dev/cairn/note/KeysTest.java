@@ -75,8 +75,10 @@ class KeysTest {
   void keyNamesFollowGosRules() {
     assertThat(KeyNames.isValid("example.com/log")).isTrue();
     assertThat(KeyNames.isValid("ünïcödé")).isTrue();
+    assertThat(KeyNames.isValid("x".repeat(255))).isTrue();
+    assertThat(KeyNames.isValid("\u00e9".repeat(127))).isTrue();
     for (String bad : new String[] {"", "a b", "a+b", "a\tb", "a\u00a0b", "a\u2003b", "a\u0085b",
-        "a\u3000b", "\ud800", "x".repeat(256)}) {
+        "a\u3000b", "\ud800", "x".repeat(256), "\u00e9".repeat(128)}) {
       assertThat(KeyNames.isValid(bad)).as(bad).isFalse();
     }
   }

@@ -50,6 +50,19 @@ class BundlesTest {
     assertThat(Bundles.decodeAtMost(new byte[0], 5)).isEmpty();
   }
 
+  @Test
+  void prefixesCutANarrowerBundleOutOfAWiderOne() {
+    byte[] three = Bundles.encode(List.of(new byte[] {1}, new byte[] {2, 2}, new byte[] {3}));
+    assertThat(Bundles.prefixLength(three, 0)).isZero();
+    assertThat(Bundles.prefixLength(three, 2)).isEqualTo(3 + 4);
+    assertThat(Bundles.decodePrefix(three, 2)).hasSize(2);
+    assertThat(Bundles.decodePrefix(three, 2).get(1)).containsExactly(2, 2);
+    assertThatThrownBy(() -> Bundles.prefixLength(three, 4))
+        .hasMessageContaining("holds 3 entries, expected at least 4");
+    assertThatThrownBy(() -> Bundles.prefixLength(new byte[] {0, 9, 1}, 1))
+        .hasMessageContaining("claims 9 bytes");
+  }
+
   @Property
   void roundTrips(@ForAll @Size(max = 40) List<@Size(max = 700) List<Byte>> entries) {
     List<byte[]> in = new ArrayList<>();

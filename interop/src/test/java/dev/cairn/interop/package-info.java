@@ -1,0 +1,6 @@
+/**
+ * Interoperability tests: Cairn's logs, notes and proofs against implementations written
+ * independently of it (Go's golang.org/x/mod/sumdb, built and run from {@code interop/go}, and the
+ * JDK's ML-DSA). Each direction is checked, and each check is shown to fail on a one-bit change.
+ */
+package dev.cairn.interop;
