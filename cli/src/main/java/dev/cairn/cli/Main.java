@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     description = "A verifiable transparency log.",
     subcommands = {
       VersionCommand.class,
+      ServeCommand.class,
       KeygenCommand.class,
       VkeyCommand.class,
       CommandLine.HelpCommand.class

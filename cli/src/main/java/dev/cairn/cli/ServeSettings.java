@@ -1,0 +1,207 @@
+package dev.cairn.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.cairn.http.HttpConfig;
+import dev.cairn.log.LogConfig;
+import dev.cairn.sequencer.SequencerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The settings of {@code cairn serve}, from (lowest to highest precedence) the defaults, a YAML
+ * file, {@code CAIRN_*} environment variables and command-line flags. Every setting has one key:
+ *
+ * <pre>
+ *   key                   flag                     environment                 default
+ *   data                  --data                   CAIRN_DATA                  ./cairn-data
+ *   listen                --listen                 CAIRN_LISTEN                127.0.0.1:8080
+ *   origin                --origin                 CAIRN_ORIGIN                (random, new logs)
+ *   sequencing_interval   --sequencing-interval    CAIRN_SEQUENCING_INTERVAL   25ms
+ *   batch_size            --batch-size             CAIRN_BATCH_SIZE            4096
+ *   pool_limit            --pool-limit             CAIRN_POOL_LIMIT            65536
+ *   checkpoint_interval   --checkpoint-interval    CAIRN_CHECKPOINT_INTERVAL   1s
+ * </pre>
+ *
+ * <p>The YAML file must say {@code schema_version: 1}; unknown keys and bad values are errors
+ * that name the key and where it came from.
+ */
+final class ServeSettings {
+  static final Map<String, String> DEFAULTS = defaults();
+
+  private final Map<String, String> values = new TreeMap<>();
+  private final Map<String, String> sources = new TreeMap<>();
+
+  private static Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("data", "./cairn-data");
+    d.put("listen", "127.0.0.1:8080");
+    d.put("origin", "");
+    d.put("sequencing_interval", "25ms");
+    d.put("batch_size", "4096");
+    d.put("pool_limit", "65536");
+    d.put("checkpoint_interval", "1s");
+    return d;
+  }
+
+  /** Resolves settings from a config file (if any), the environment and the flags given. */
+  static ServeSettings resolve(Optional<Path> file, Map<String, String> env,
+      Map<String, String> flags) {
+    ServeSettings s = new ServeSettings();
+    DEFAULTS.forEach((k, v) -> s.set(k, v, "default"));
+    if (file.isPresent()) {
+      s.readFile(file.get());
+    }
+    for (String key : DEFAULTS.keySet()) {
+      String name = "CAIRN_" + key.toUpperCase(java.util.Locale.ROOT);
+      if (env.containsKey(name)) {
+        s.set(key, env.get(name), "environment variable " + name);
+      }
+    }
+    flags.forEach((k, v) -> s.set(k, v, "flag --" + k.replace('_', '-')));
+    return s;
+  }
+
+  private void set(String key, String value, String source) {
+    values.put(key, value);
+    sources.put(key, source);
+  }
+
+  private void readFile(Path file) {
+    Map<?, ?> yaml;
+    try {
+      Object doc = new ObjectMapper(new YAMLFactory()).readValue(Files.readAllBytes(file),
+          Object.class);
+      if (!(doc instanceof Map<?, ?> m)) {
+        throw new CliException(CliException.USAGE, file + ": expected a mapping of settings");
+      }
+      yaml = m;
+    } catch (IOException e) {
+      throw new CliException(CliException.USAGE, "couldn't read config " + file + ": "
+          + e.getMessage().lines().findFirst().orElse(""));
+    }
+    Object version = yaml.get("schema_version");
+    if (version == null) {
+      throw new CliException(CliException.USAGE, file + ": schema_version is missing (use 1)");
+    }
+    if (!"1".equals(String.valueOf(version))) {
+      throw new CliException(CliException.USAGE, file + ": schema_version " + version
+          + " is not supported (use 1)");
+    }
+    for (Map.Entry<?, ?> e : yaml.entrySet()) {
+      String key = String.valueOf(e.getKey());
+      if (key.equals("schema_version")) {
+        continue;
+      }
+      if (!DEFAULTS.containsKey(key)) {
+        throw new CliException(CliException.USAGE, file + ": unknown setting \"" + key
+            + "\" (known: " + String.join(", ", DEFAULTS.keySet()) + ")");
+      }
+      Object v = e.getValue();
+      if (v instanceof Map || v instanceof java.util.List || v == null) {
+        throw new CliException(CliException.USAGE, file + ": " + key
+            + " must be a single value");
+      }
+      set(key, String.valueOf(v), file.toString());
+    }
+  }
+
+  private CliException bad(String key, String why) {
+    return new CliException(CliException.USAGE, "invalid " + key + " \"" + values.get(key)
+        + "\" from " + sources.get(key) + ": " + why);
+  }
+
+  Path data() {
+    String v = values.get("data");
+    if (v.isBlank()) {
+      throw bad("data", "must not be empty");
+    }
+    return Path.of(v);
+  }
+
+  String host() {
+    return listen()[0];
+  }
+
+  int port() {
+    return Integer.parseInt(listen()[1]);
+  }
+
+  private String[] listen() {
+    String v = values.get("listen");
+    int colon = v.lastIndexOf(':');
+    if (colon <= 0 || !v.substring(colon + 1).matches("[0-9]{1,5}")
+        || Integer.parseInt(v.substring(colon + 1)) > 65535) {
+      throw bad("listen", "expected HOST:PORT, e.g. 127.0.0.1:8080");
+    }
+    String host = v.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return new String[] {host, v.substring(colon + 1)};
+  }
+
+  Optional<String> origin() {
+    String v = values.get("origin");
+    return v.isBlank() ? Optional.empty() : Optional.of(v);
+  }
+
+  Duration duration(String key) {
+    String v = values.get(key).strip();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,9})(ms|s|m)").matcher(v);
+    if (!m.matches()) {
+      throw bad(key, "expected a duration like 25ms, 1s or 2m");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      default -> Duration.ofMinutes(n);
+    };
+  }
+
+  int integer(String key) {
+    String v = values.get(key).strip();
+    if (!v.matches("[0-9]{1,9}")) {
+      throw bad(key, "expected a positive whole number");
+    }
+    return Integer.parseInt(v);
+  }
+
+  LogConfig logConfig() {
+    SequencerConfig sequencing;
+    try {
+      sequencing = new SequencerConfig(duration("sequencing_interval"), integer("batch_size"),
+          integer("pool_limit"));
+    } catch (IllegalArgumentException e) {
+      throw new CliException(CliException.USAGE, "invalid sequencing settings: "
+          + e.getMessage());
+    }
+    try {
+      return new LogConfig(data(), origin(), sequencing, duration("checkpoint_interval"),
+          Clock.systemUTC());
+    } catch (IllegalArgumentException e) {
+      throw bad("checkpoint_interval", e.getMessage());
+    }
+  }
+
+  HttpConfig httpConfig() {
+    HttpConfig d = HttpConfig.defaults(host(), port());
+    return new HttpConfig(d.host(), d.port(), Math.min(d.maxBatchEntries(),
+        integer("pool_limit")), d.maxBatchBytes(), d.idleTimeout(), d.proofWait());
+  }
+
+  /** Each setting with where it came from, for the start-up banner. */
+  Map<String, String> describe() {
+    Map<String, String> out = new LinkedHashMap<>();
+    values.forEach((k, v) -> out.put(k, v + " (" + sources.get(k) + ")"));
+    return out;
+  }
+}

@@ -1,0 +1,64 @@
+package dev.cairn.http;
+
+import dev.cairn.log.LogProofs;
+import dev.cairn.log.TransparencyLog;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
+
+/**
+ * The log's HTTP server: Jetty 12 with platform threads for I/O and a virtual thread for each
+ * request's handling.
+ */
+public final class LogServer implements AutoCloseable {
+  private final Server server;
+  private final ServerConnector connector;
+
+  private LogServer(Server server, ServerConnector connector) {
+    this.server = server;
+    this.connector = connector;
+  }
+
+  /** Starts serving {@code log} as {@code config} says. */
+  public static LogServer start(TransparencyLog log, HttpConfig config) throws Exception {
+    QueuedThreadPool threads = new QueuedThreadPool();
+    threads.setName("cairn-http");
+    VirtualThreadPool virtual = new VirtualThreadPool();
+    virtual.setName("cairn-request");
+    threads.setVirtualThreadsExecutor(virtual);
+    Server server = new Server(threads);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setRequestHeaderSize(16 * 1024);
+    http.setResponseHeaderSize(8 * 1024);
+    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    connector.setHost(config.host());
+    connector.setPort(config.port());
+    connector.setIdleTimeout(config.idleTimeout().toMillis());
+    server.addConnector(connector);
+    LogProofs proofs = LogProofs.of(log);
+    server.setHandler(new Router(
+        new ReadRoutes(log.publisher(), log.objects()),
+        new WriteRoutes(log.sequencer(), log.publisher(), proofs, log.metrics(), config),
+        new AuditRoutes(proofs, log.history()),
+        new StatusRoutes(log),
+        log.metrics()));
+    server.setStopTimeout(5_000);
+    server.start();
+    return new LogServer(server, connector);
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** Stops accepting and finishes the requests in flight. */
+  @Override
+  public void close() throws Exception {
+    server.stop();
+  }
+}

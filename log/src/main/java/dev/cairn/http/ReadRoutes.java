@@ -1,0 +1,53 @@
+package dev.cairn.http;
+
+import dev.cairn.sequencer.Publisher;
+import dev.cairn.storage.ObjectStore;
+import dev.cairn.storage.StoredTiles;
+import dev.cairn.tile.EntryBundle;
+import dev.cairn.tile.HashTile;
+import dev.cairn.tile.TileLayout;
+import dev.cairn.tile.TilePath;
+import java.io.IOException;
+
+/**
+ * The C2SP tlog-tiles reads: the latest checkpoint and tiles and bundles within it. A tile or
+ * bundle beyond the latest checkpoint is not served, so what a cache keeps forever is always
+ * part of a published tree.
+ */
+final class ReadRoutes {
+  static final String IMMUTABLE = "public, max-age=31536000, immutable";
+  static final String CHECKPOINT_CACHE = "public, max-age=2";
+
+  private final Publisher publisher;
+  private final ObjectStore objects;
+
+  ReadRoutes(Publisher publisher, ObjectStore objects) {
+    this.publisher = publisher;
+    this.objects = objects;
+  }
+
+  void checkpoint(Exchange x) {
+    x.send(200, "text/plain; charset=utf-8", CHECKPOINT_CACHE, publisher.latest().note());
+  }
+
+  void tile(Exchange x, String path) throws IOException {
+    TilePath tile;
+    try {
+      tile = TilePath.parse(path);
+    } catch (IllegalArgumentException e) {
+      throw HttpError.badRequest(e.getMessage());
+    }
+    long published = publisher.latest().checkpoint().size();
+    long available = tile instanceof HashTile h
+        ? TileLayout.hashesAtLevel(h.level(), published) : published;
+    if (tile.index() > (available - tile.width()) / TilePath.FULL_WIDTH
+        || tile.index() * TilePath.FULL_WIDTH + tile.width() > available) {
+      throw HttpError.notFound(tile.path() + " is not in the latest checkpoint (size "
+          + published + ")");
+    }
+    byte[] data = tile instanceof HashTile h
+        ? StoredTiles.tileBytes(objects, h)
+        : StoredTiles.bundleBytes(objects, (EntryBundle) tile);
+    x.send(200, "application/octet-stream", IMMUTABLE, data);
+  }
+}

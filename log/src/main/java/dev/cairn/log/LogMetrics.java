@@ -1,0 +1,102 @@
+package dev.cairn.log;
+
+import dev.cairn.sequencer.Sequencer;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.function.Supplier;
+
+/**
+ * The log's Prometheus metrics: what an on-call person needs to see whether writes are fast,
+ * durable and published.
+ */
+public final class LogMetrics implements Sequencer.BatchObserver {
+  private static final double[] LATENCY_BUCKETS = {
+      0.001, 0.0025, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5, 10};
+  private static final double[] BATCH_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536};
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+  private final Histogram addSeconds = Histogram.builder().name("cairn_add_seconds")
+      .help("Time from receiving a submission to answering it, by what the client waited for")
+      .labelNames("wait").classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
+  private final Histogram sequencingSeconds = Histogram.builder()
+      .name("cairn_sequencing_seconds")
+      .help("Time to sequence one batch: dedup, tiles and bundles durable, tree state committed")
+      .classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
+  private final Histogram batchEntries = Histogram.builder().name("cairn_batch_entries")
+      .help("Submissions per sequencing batch").classicOnly()
+      .classicUpperBounds(BATCH_BUCKETS).register(registry);
+  private final Counter entries = Counter.builder().name("cairn_entries_total")
+      .help("Submissions sequenced, by outcome (new, duplicate, failed)").labelNames("outcome")
+      .register(registry);
+  private final Counter requests = Counter.builder().name("cairn_http_requests_total")
+      .help("HTTP requests by route and status code").labelNames("route", "code")
+      .register(registry);
+  private final Histogram requestSeconds = Histogram.builder()
+      .name("cairn_http_request_seconds").help("HTTP request latency by route")
+      .labelNames("route").classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
+
+  /** Registers the gauges that read the log's state when scraped. */
+  public void watch(Supplier<Integer> poolDepth, Supplier<Long> sequencedSize,
+      Supplier<Long> publishedSize, Supplier<java.time.Instant> publishedAt,
+      Supplier<Boolean> healthy, Clock clock) {
+    GaugeWithCallback.builder().name("cairn_pool_depth")
+        .help("Submissions waiting for a sequencing batch")
+        .callback(cb -> cb.call(poolDepth.get())).register(registry);
+    GaugeWithCallback.builder().name("cairn_tree_size")
+        .help("Entries durably sequenced").callback(cb -> cb.call(sequencedSize.get()))
+        .register(registry);
+    GaugeWithCallback.builder().name("cairn_checkpoint_size")
+        .help("Tree size of the latest published checkpoint")
+        .callback(cb -> cb.call(publishedSize.get())).register(registry);
+    GaugeWithCallback.builder().name("cairn_checkpoint_age_seconds")
+        .help("Seconds since the latest checkpoint was published")
+        .callback(cb -> cb.call(
+            (clock.millis() - publishedAt.get().toEpochMilli()) / 1000.0))
+        .register(registry);
+    GaugeWithCallback.builder().name("cairn_up")
+        .help("1 if sequencing and publishing work, 0 while either is failing")
+        .callback(cb -> cb.call(healthy.get() ? 1 : 0)).register(registry);
+  }
+
+  @Override
+  public void batch(int submitted, int fresh, long nanos, boolean ok) {
+    sequencingSeconds.observe(nanos / 1e9);
+    batchEntries.observe(submitted);
+    if (ok) {
+      entries.labelValues("new").inc(fresh);
+      entries.labelValues("duplicate").inc(submitted - fresh);
+    } else {
+      entries.labelValues("failed").inc(submitted);
+    }
+  }
+
+  /** Records an answered submission that waited for {@code wait} ("sequenced" or "proof"). */
+  public void added(String wait, long nanos) {
+    addSeconds.labelValues(wait).observe(nanos / 1e9);
+  }
+
+  /** Records an HTTP request. */
+  public void request(String route, int code, long nanos) {
+    requests.labelValues(route, Integer.toString(code)).inc();
+    requestSeconds.labelValues(route).observe(nanos / 1e9);
+  }
+
+  /** The Prometheus text exposition. */
+  public byte[] scrape() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+    writer.write(out, registry.scrape(), io.prometheus.metrics.config.EscapingScheme.ALLOW_UTF8);
+    return out.toByteArray();
+  }
+
+  /** The content type of {@link #scrape()}. */
+  public String contentType() {
+    return writer.getContentType();
+  }
+}

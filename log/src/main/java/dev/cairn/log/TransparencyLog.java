@@ -1,0 +1,161 @@
+package dev.cairn.log;
+
+import dev.cairn.sequencer.Publisher;
+import dev.cairn.sequencer.Sequencer;
+import dev.cairn.storage.CheckpointHistory;
+import dev.cairn.storage.DedupIndex;
+import dev.cairn.storage.ObjectStore;
+import dev.cairn.storage.local.DataDirLock;
+import dev.cairn.storage.local.LocalCheckpointStore;
+import dev.cairn.storage.local.LocalObjectStore;
+import dev.cairn.storage.local.LocalTreeStateStore;
+import dev.cairn.storage.local.RocksIndex;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+
+/**
+ * A running log on the embedded storage of one data directory:
+ *
+ * <pre>
+ *   cairn.lock        held while running
+ *   keys/             log.skey (Ed25519), log-mldsa44.skey (ML-DSA-44)
+ *   log.vkey          the verifier keys
+ *   tiles/tile/...    hash tiles and entry bundles (the object store)
+ *   tree-state        the durably sequenced tree head (the commit point)
+ *   checkpoint        the latest published checkpoint
+ *   index/            RocksDB: dedup index and checkpoint history
+ * </pre>
+ *
+ * <p>{@link #open} recovers and publishes a checkpoint over everything durably sequenced before
+ * it returns, so a caller may serve as soon as it has the log.
+ */
+public final class TransparencyLog implements AutoCloseable {
+  private final Path dataDir;
+  private final DataDirLock lock;
+  private final LogKeys keys;
+  private final ObjectStore objects;
+  private final RocksIndex index;
+  private final Sequencer sequencer;
+  private final Publisher publisher;
+  private final LogMetrics metrics;
+  private final Clock clock;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  private TransparencyLog(Path dataDir, DataDirLock lock, LogKeys keys, ObjectStore objects,
+      RocksIndex index, Sequencer sequencer, Publisher publisher, LogMetrics metrics,
+      Clock clock) {
+    this.dataDir = dataDir;
+    this.lock = lock;
+    this.keys = keys;
+    this.objects = objects;
+    this.index = index;
+    this.sequencer = sequencer;
+    this.publisher = publisher;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  /** Opens (creating on first use) the log in {@code config.dataDir()} and starts it. */
+  public static TransparencyLog open(LogConfig config) throws IOException {
+    Path dir = config.dataDir().toAbsolutePath();
+    Files.createDirectories(dir);
+    DataDirLock lock = DataDirLock.acquire(dir);
+    RocksIndex index = null;
+    Sequencer sequencer = null;
+    try {
+      LogKeys keys = LogKeys.loadOrCreate(dir, config.origin());
+      ObjectStore objects = new LocalObjectStore(dir.resolve("tiles"));
+      Path tmp = dir.resolve(".tmp");
+      index = RocksIndex.open(dir.resolve("index"));
+      LogMetrics metrics = new LogMetrics();
+      sequencer = Sequencer.open(objects, new LocalTreeStateStore(dir.resolve("tree-state"), tmp),
+          index.dedup(), config.sequencing(), metrics);
+      Publisher publisher = Publisher.open(keys.origin(), keys.signers(config.clock()), sequencer,
+          objects, new LocalCheckpointStore(dir.resolve("checkpoint"), tmp), index.history(),
+          config.clock());
+      Sequencer s = sequencer;
+      metrics.watch(s::poolDepth, () -> s.sequenced().size(),
+          () -> publisher.latest().checkpoint().size(), () -> publisher.latest().time(),
+          () -> s.fault().isEmpty() && publisher.fault().isEmpty(), config.clock());
+      sequencer.start();
+      publisher.start(config.checkpointInterval());
+      return new TransparencyLog(dir, lock, keys, objects, index, sequencer, publisher, metrics,
+          config.clock());
+    } catch (IOException | RuntimeException e) {
+      if (sequencer != null) {
+        sequencer.close();
+      }
+      if (index != null) {
+        index.close();
+      }
+      lock.close();
+      throw e;
+    }
+  }
+
+  /** The data directory. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The origin and keys. */
+  public LogKeys keys() {
+    return keys;
+  }
+
+  /** The tiles and bundles. */
+  public ObjectStore objects() {
+    return objects;
+  }
+
+  /** The sequencer, for submissions. */
+  public Sequencer sequencer() {
+    return sequencer;
+  }
+
+  /** The publisher, for the latest checkpoint. */
+  public Publisher publisher() {
+    return publisher;
+  }
+
+  /** Every published checkpoint. */
+  public CheckpointHistory history() {
+    return index.history();
+  }
+
+  /** The dedup index, for lookups by leaf hash. */
+  public DedupIndex dedup() {
+    return index.dedup();
+  }
+
+  /** The metrics. */
+  public LogMetrics metrics() {
+    return metrics;
+  }
+
+  /** The clock. */
+  public Clock clock() {
+    return clock;
+  }
+
+  /**
+   * Stops: sequences what is pooled, publishes it, and releases the data directory.
+   */
+  @Override
+  public void close() throws IOException {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      sequencer.close();
+      publisher.close();
+      publisher.publish();
+    } finally {
+      index.close();
+      lock.close();
+    }
+  }
+}

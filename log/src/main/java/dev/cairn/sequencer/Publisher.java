@@ -1,0 +1,211 @@
+package dev.cairn.sequencer;
+
+import dev.cairn.checkpoint.Checkpoint;
+import dev.cairn.merkle.Hash;
+import dev.cairn.merkle.Proofs;
+import dev.cairn.note.NoteSigner;
+import dev.cairn.note.SignedNote;
+import dev.cairn.storage.CheckpointHistory;
+import dev.cairn.storage.CheckpointStore;
+import dev.cairn.storage.ObjectStore;
+import dev.cairn.storage.StoredTiles;
+import dev.cairn.storage.TreeHead;
+import dev.cairn.tile.TileHashReader;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Signs and publishes checkpoints over the sequenced tree on its own clock: every interval, if
+ * the tree grew. Each checkpoint carries every configured signature (Ed25519 and ML-DSA-44).
+ *
+ * <p>Publication order: sign; compare-and-swap the {@link CheckpointStore}; append to the {@link
+ * CheckpointHistory}; only then serve it. A crash between the swap and the append is repaired by
+ * {@link #open} before anything is served, so every checkpoint ever served is in the history.
+ */
+public final class Publisher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+
+  /**
+   * A published checkpoint.
+   *
+   * @param checkpoint its body
+   * @param note the signed note, as served
+   * @param time when it was published
+   */
+  public record Published(Checkpoint checkpoint, byte[] note, Instant time) {}
+
+  private final String origin;
+  private final List<NoteSigner> signers;
+  private final Sequencer sequencer;
+  private final CheckpointStore store;
+  private final CheckpointHistory history;
+  private final Clock clock;
+  private final ScheduledExecutorService timer;
+
+  private volatile Published published;
+  private volatile String fault;
+  /** Completed with the next publication, then replaced. */
+  private final AtomicReference<CompletableFuture<Published>> next =
+      new AtomicReference<>(new CompletableFuture<>());
+
+  private Publisher(String origin, List<NoteSigner> signers, Sequencer sequencer,
+      CheckpointStore store, CheckpointHistory history, Clock clock, Published published) {
+    this.origin = origin;
+    this.signers = List.copyOf(signers);
+    this.sequencer = sequencer;
+    this.store = store;
+    this.history = history;
+    this.clock = clock;
+    this.published = published;
+    this.timer = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().name("cairn-publisher").daemon().factory());
+  }
+
+  /**
+   * Recovers the publication state and publishes a checkpoint covering everything durably
+   * sequenced, before anything is served:
+   *
+   * <ol>
+   *   <li>The stored latest checkpoint must be this log's, no larger than the sequenced tree,
+   *       and its root must be the root of the stored tiles at its size — otherwise the data
+   *       cannot back it and the log refuses to start.
+   *   <li>If the history lacks it (a crash after the swap), it is appended.
+   *   <li>If the tree grew past it (entries acknowledged after the last publication), a new
+   *       checkpoint is published now.
+   * </ol>
+   */
+  public static Publisher open(String origin, List<NoteSigner> signers, Sequencer sequencer,
+      ObjectStore objects, CheckpointStore store, CheckpointHistory history, Clock clock)
+      throws IOException {
+    Published latest = null;
+    Optional<byte[]> stored = store.latest();
+    TreeHead sequenced = sequencer.sequenced();
+    if (stored.isPresent()) {
+      Checkpoint c = parse(stored.get());
+      if (!c.origin().equals(origin)) {
+        throw new IOException("the stored checkpoint is for origin \"" + c.origin()
+            + "\", but this log is \"" + origin + "\"");
+      }
+      if (c.size() > sequenced.size()) {
+        throw new IOException("the stored checkpoint has size " + c.size()
+            + " but only " + sequenced.size() + " entries are sequenced");
+      }
+      Hash root = Proofs.treeHash(
+          new TileHashReader(sequenced.size(), StoredTiles.reader(objects)), c.size());
+      if (!root.equals(c.root())) {
+        throw new IOException("the stored checkpoint at size " + c.size() + " has root "
+            + c.root() + " but the stored tiles give " + root);
+      }
+      Optional<CheckpointHistory.Entry> last = history.last();
+      Instant time = clock.instant();
+      if (last.isEmpty() || last.get().size() < c.size()) {
+        LOG.warn("the history lacks the latest checkpoint (size {}); appending it", c.size());
+        history.append(new CheckpointHistory.Entry(c.size(), time, stored.get()));
+      } else if (last.get().size() == c.size()) {
+        time = last.get().time();
+      } else {
+        throw new IOException("the history holds size " + last.get().size()
+            + ", beyond the stored latest checkpoint at size " + c.size());
+      }
+      latest = new Published(c, stored.get(), time);
+    }
+    Publisher p = new Publisher(origin, signers, sequencer, store, history, clock, latest);
+    p.publish();
+    return p;
+  }
+
+  private static Checkpoint parse(byte[] note) throws IOException {
+    try {
+      return Checkpoint.parse(SignedNote.parse(note).text());
+    } catch (RuntimeException e) {
+      throw new IOException("the stored checkpoint is unreadable: " + e.getMessage());
+    }
+  }
+
+  /** Publishes every {@code interval} from now on. */
+  public void start(Duration interval) {
+    timer.scheduleWithFixedDelay(this::publishQuietly, interval.toMillis(), interval.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void publishQuietly() {
+    try {
+      publish();
+    } catch (IOException | RuntimeException e) {
+      fault = "publishing failed: " + e.getMessage();
+      LOG.error("couldn't publish a checkpoint: {}", e.toString());
+    }
+  }
+
+  /**
+   * Publishes a checkpoint of the sequenced tree if it grew since the last one (or if none was
+   * ever published).
+   */
+  public synchronized void publish() throws IOException {
+    TreeHead head = sequencer.sequenced();
+    Published last = published;
+    if (last != null && head.size() <= last.checkpoint().size()) {
+      fault = null;
+      return;
+    }
+    Checkpoint c = new Checkpoint(origin, head.size(), head.root());
+    byte[] note = SignedNote.sign(c.format(), signers).encode();
+    Instant time = clock.instant();
+    if (last != null && time.isBefore(last.time())) {
+      time = last.time(); // publication times never go backwards, so history is time-ordered
+    }
+    boolean swapped = last == null ? store.create(note) : store.compareAndSwap(last.note(), note);
+    if (!swapped) {
+      throw new IOException("the latest checkpoint changed under this publisher: another"
+          + " process is publishing this log");
+    }
+    history.append(new CheckpointHistory.Entry(c.size(), time, note));
+    Published p = new Published(c, note, time);
+    published = p;
+    fault = null;
+    next.getAndSet(new CompletableFuture<>()).complete(p);
+  }
+
+  /** The latest published checkpoint; present once {@link #open} returned. */
+  public Published latest() {
+    return published;
+  }
+
+  /** Why the last publication failed, if it did. */
+  public Optional<String> fault() {
+    return Optional.ofNullable(fault);
+  }
+
+  /** Completes with the first published checkpoint of at least {@code size} entries. */
+  public CompletableFuture<Published> awaitSize(long size) {
+    // Read the next-publication future before the latest checkpoint: if a publication lands
+    // in between, either the check sees it or the future is the one it completes.
+    CompletableFuture<Published> n = next.get();
+    Published p = published;
+    if (p != null && p.checkpoint().size() >= size) {
+      return CompletableFuture.completedFuture(p);
+    }
+    return n.thenCompose(x -> awaitSize(size));
+  }
+
+  @Override
+  public void close() {
+    timer.shutdown();
+    try {
+      timer.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
