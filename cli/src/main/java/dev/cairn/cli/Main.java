@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       VersionCommand.class,
       ServeCommand.class,
+      VerifyCommand.class,
+      HelloCommand.class,
       KeygenCommand.class,
       VkeyCommand.class,
       CommandLine.HelpCommand.class

@@ -34,7 +34,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--origin", description = "Origin of a new log, e.g. example.com/log.")
   String origin;
 
-  @Option(names = "--sequencing-interval", description = "Longest wait for a batch (25ms).")
+  @Option(names = "--sequencing-interval", description = "Shortest time between batch starts (10ms).")
   String sequencingInterval;
 
   @Option(names = "--batch-size", description = "Most entries per batch (4096).")

@@ -24,7 +24,7 @@ import java.util.TreeMap;
  *   data                  --data                   CAIRN_DATA                  ./cairn-data
  *   listen                --listen                 CAIRN_LISTEN                127.0.0.1:8080
  *   origin                --origin                 CAIRN_ORIGIN                (random, new logs)
- *   sequencing_interval   --sequencing-interval    CAIRN_SEQUENCING_INTERVAL   25ms
+ *   sequencing_interval   --sequencing-interval    CAIRN_SEQUENCING_INTERVAL   10ms
  *   batch_size            --batch-size             CAIRN_BATCH_SIZE            4096
  *   pool_limit            --pool-limit             CAIRN_POOL_LIMIT            65536
  *   checkpoint_interval   --checkpoint-interval    CAIRN_CHECKPOINT_INTERVAL   1s
@@ -44,7 +44,7 @@ final class ServeSettings {
     d.put("data", "./cairn-data");
     d.put("listen", "127.0.0.1:8080");
     d.put("origin", "");
-    d.put("sequencing_interval", "25ms");
+    d.put("sequencing_interval", "10ms");
     d.put("batch_size", "4096");
     d.put("pool_limit", "65536");
     d.put("checkpoint_interval", "1s");

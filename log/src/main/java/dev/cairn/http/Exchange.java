@@ -1,28 +1,47 @@
 package dev.cairn.http;
 
-import java.io.IOException;
-import java.io.InputStream;
+import dev.cairn.log.LogMetrics;
+import dev.cairn.sequencer.PushbackException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** One request and its response, with the few helpers the routes need. */
+/**
+ * One request and its response, answered exactly once — inline, on a virtual thread, or when a
+ * future completes — and recorded in the metrics when it is.
+ */
 final class Exchange {
+  private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+
   final Request request;
   final Response response;
-  final Callback callback;
+  private final Callback callback;
+  private final LogMetrics metrics;
+  private final long started = System.nanoTime();
+  private final AtomicBoolean answered = new AtomicBoolean();
+  private String route = "other";
   private Fields query;
-  private int status;
 
-  Exchange(Request request, Response response, Callback callback) {
+  Exchange(Request request, Response response, Callback callback, LogMetrics metrics) {
     this.request = request;
     this.response = response;
     this.callback = callback;
+    this.metrics = metrics;
+  }
+
+  void route(String name) {
+    route = name;
   }
 
   String path() {
@@ -37,12 +56,7 @@ final class Exchange {
     return "HEAD".equals(request.getMethod());
   }
 
-  /** The status sent, 0 before anything was sent. */
-  int status() {
-    return status;
-  }
-
-  /** A query parameter, if present exactly once. */
+  /** A query parameter, if present; an error if given more than once. */
   String param(String name) {
     if (query == null) {
       query = Request.extractQueryParameters(request);
@@ -57,7 +71,7 @@ final class Exchange {
     return f.getValue();
   }
 
-  /** A query parameter as a non-negative decimal, or {@code absent} if missing. */
+  /** A query parameter as a canonical non-negative decimal, or {@code absent} if missing. */
   long longParam(String name, long absent) {
     String v = param(name);
     if (v == null) {
@@ -79,24 +93,10 @@ final class Exchange {
     return accept != null && accept.contains(mediaType);
   }
 
-  /** Reads the body, refusing more than {@code max} bytes with 413. */
-  byte[] body(int max) throws IOException {
-    long declared = request.getLength();
-    if (declared > max) {
-      throw new HttpError(413, "request body of " + declared + " bytes is larger than the "
-          + max + " allowed");
-    }
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      byte[] b = in.readNBytes(max + 1);
-      if (b.length > max) {
-        throw new HttpError(413, "request body is larger than the " + max + " bytes allowed");
-      }
-      return b;
-    }
-  }
-
   void send(int code, String contentType, String cacheControl, byte[] body) {
-    status = code;
+    if (!answered.compareAndSet(false, true)) {
+      return;
+    }
     response.setStatus(code);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
     if (cacheControl != null) {
@@ -104,10 +104,42 @@ final class Exchange {
     }
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
     response.write(true, isHead() ? ByteBuffer.allocate(0) : ByteBuffer.wrap(body), callback);
+    metrics.request(route, code, System.nanoTime() - started);
   }
 
   void text(int code, String cacheControl, String text) {
     send(code, "text/plain; charset=utf-8", cacheControl, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Answers with the status that fits {@code failure}: its own for {@link HttpError}, 503 with
+   * {@code Retry-After} for pushback and timeouts, 400 for bad arguments, 404 for missing
+   * things, and 500 (logged) for anything else.
+   */
+  void fail(Throwable failure) {
+    Throwable t = failure;
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    switch (t) {
+      case HttpError e -> error(e.status(), e.getMessage());
+      case PushbackException e -> {
+        long seconds = Math.max(1, (e.retryAfter().toMillis() + 999) / 1000);
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(seconds));
+        error(503, e.getMessage());
+      }
+      case TimeoutException e -> {
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        error(503, "timed out waiting for the log; try again");
+      }
+      case IllegalArgumentException e -> error(400, e.getMessage());
+      case NoSuchElementException e -> error(404, e.getMessage());
+      default -> {
+        LOG.error("{} {} failed", method(), path(), t);
+        error(500, "internal error: " + t.getClass().getSimpleName());
+      }
+    }
   }
 
   void error(int code, String reason) {

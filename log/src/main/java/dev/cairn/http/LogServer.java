@@ -2,6 +2,8 @@ package dev.cairn.http;
 
 import dev.cairn.log.LogProofs;
 import dev.cairn.log.TransparencyLog;
+import java.util.concurrent.Executor;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -16,14 +18,43 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
 public final class LogServer implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
+  private final VirtualThreadPool virtual;
 
-  private LogServer(Server server, ServerConnector connector) {
+  private LogServer(Server server, ServerConnector connector, VirtualThreadPool virtual) {
     this.server = server;
     this.connector = connector;
+    this.virtual = virtual;
   }
 
   /** Starts serving {@code log} as {@code config} says. */
   public static LogServer start(TransparencyLog log, HttpConfig config) throws Exception {
+    LogProofs proofs = LogProofs.of(log);
+    LogServer server = create(config);
+    Executor responses = server.server.getThreadPool();
+    Executor blocking = server.virtual;
+    server.server.setHandler(new Router(
+        new ReadRoutes(log.publisher(), log.objects()),
+        new WriteRoutes(log.sequencer(), log.publisher(), proofs, log.metrics(), config,
+            responses, blocking),
+        new AuditRoutes(proofs, log.history()),
+        new StatusRoutes(log),
+        log.metrics(), blocking));
+    server.server.start();
+    return server;
+  }
+
+  /**
+   * Starts serving {@code handler} on the same stack as the log (thread pools, connector,
+   * limits); benchmarks use it to measure the stack's own ceiling with a trivial handler.
+   */
+  public static LogServer start(Handler handler, HttpConfig config) throws Exception {
+    LogServer s = create(config);
+    s.server.setHandler(handler);
+    s.server.start();
+    return s;
+  }
+
+  private static LogServer create(HttpConfig config) {
     QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("cairn-http");
     VirtualThreadPool virtual = new VirtualThreadPool();
@@ -39,16 +70,8 @@ public final class LogServer implements AutoCloseable {
     connector.setPort(config.port());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     server.addConnector(connector);
-    LogProofs proofs = LogProofs.of(log);
-    server.setHandler(new Router(
-        new ReadRoutes(log.publisher(), log.objects()),
-        new WriteRoutes(log.sequencer(), log.publisher(), proofs, log.metrics(), config),
-        new AuditRoutes(proofs, log.history()),
-        new StatusRoutes(log),
-        log.metrics()));
     server.setStopTimeout(5_000);
-    server.start();
-    return new LogServer(server, connector);
+    return new LogServer(server, connector, virtual);
   }
 
   /** The port it listens on. */

@@ -1,127 +1,96 @@
 package dev.cairn.http;
 
 import dev.cairn.log.LogMetrics;
-import dev.cairn.sequencer.PushbackException;
-import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Dispatches every request to its route, turns errors into one-line 4xx/5xx answers, and
- * records each request in the metrics. Runs on virtual threads (the handler is blocking).
+ * Dispatches every request to its route. Routing and the non-blocking routes (the checkpoint,
+ * cached tiles, writes, status) run inline on Jetty's I/O threads; routes that block on storage
+ * (uncached tiles, proofs, history) run on a virtual thread. Writes never block a thread at all:
+ * they answer when their sequencing future completes.
  */
-final class Router extends Handler.Abstract {
-  private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+final class Router extends Handler.Abstract.NonBlocking {
   private static final Set<String> READ = Set.of("GET", "HEAD");
   private static final Set<String> WRITE = Set.of("POST");
+
+  /** A route's work. */
+  @FunctionalInterface
+  interface Route {
+    void serve(Exchange x) throws Exception;
+  }
 
   private final ReadRoutes reads;
   private final WriteRoutes writes;
   private final AuditRoutes audit;
   private final StatusRoutes status;
   private final LogMetrics metrics;
+  private final Executor blocking;
 
   Router(ReadRoutes reads, WriteRoutes writes, AuditRoutes audit, StatusRoutes status,
-      LogMetrics metrics) {
+      LogMetrics metrics, Executor blocking) {
     this.reads = reads;
     this.writes = writes;
     this.audit = audit;
     this.status = status;
     this.metrics = metrics;
+    this.blocking = blocking;
   }
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    Exchange x = new Exchange(request, response, callback);
-    long started = System.nanoTime();
-    String route = "other";
+    Exchange x = new Exchange(request, response, callback, metrics);
     try {
       String path = x.path();
       if (path.startsWith("/tile/")) {
-        route = path.startsWith("/tile/entries/") ? "bundle" : "tile";
-        allow(x, READ);
-        reads.tile(x, path.substring(1));
+        route(x, path.startsWith("/tile/entries/") ? "bundle" : "tile", READ);
+        reads.tile(x, path.substring(1), blocking);
         return true;
       }
       switch (path) {
-        case "/checkpoint" -> {
-          route = "checkpoint";
-          allow(x, READ);
-          reads.checkpoint(x);
-        }
-        case "/add" -> {
-          route = "add";
-          allow(x, WRITE);
-          writes.add(x);
-        }
-        case "/add-batch" -> {
-          route = "add-batch";
-          allow(x, WRITE);
-          writes.addBatch(x);
-        }
-        case "/proof/inclusion" -> {
-          route = "proof-inclusion";
-          allow(x, READ);
-          audit.inclusion(x);
-        }
-        case "/proof/consistency" -> {
-          route = "proof-consistency";
-          allow(x, READ);
-          audit.consistency(x);
-        }
-        case "/checkpoints" -> {
-          route = "checkpoints";
-          allow(x, READ);
-          audit.history(x);
-        }
-        case "/healthz" -> {
-          route = "healthz";
-          allow(x, READ);
-          status.healthz(x);
-        }
-        case "/readyz" -> {
-          route = "readyz";
-          allow(x, READ);
-          status.readyz(x);
-        }
-        case "/metrics" -> {
-          route = "metrics";
-          allow(x, READ);
-          status.metrics(x);
-        }
-        case "/" -> {
-          route = "home";
-          allow(x, READ);
-          status.home(x);
-        }
+        case "/checkpoint" -> inline(x, "checkpoint", READ, reads::checkpoint);
+        case "/add" -> inline(x, "add", WRITE, writes::add);
+        case "/add-batch" -> inline(x, "add-batch", WRITE, writes::addBatch);
+        case "/proof/inclusion" -> onVirtualThread(x, "proof-inclusion", READ, audit::inclusion);
+        case "/proof/consistency" ->
+            onVirtualThread(x, "proof-consistency", READ, audit::consistency);
+        case "/checkpoints" -> onVirtualThread(x, "checkpoints", READ, audit::history);
+        case "/healthz" -> inline(x, "healthz", READ, status::healthz);
+        case "/readyz" -> inline(x, "readyz", READ, status::readyz);
+        case "/metrics" -> inline(x, "metrics", READ, status::metrics);
+        case "/" -> inline(x, "home", READ, status::home);
         default -> throw HttpError.notFound("no such resource: " + Exchange.abbreviate(path));
       }
-    } catch (HttpError e) {
-      x.error(e.status(), e.getMessage());
-    } catch (PushbackException e) {
-      long seconds = Math.max(1, (e.retryAfter().toMillis() + 999) / 1000);
-      response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(seconds));
-      x.error(503, e.getMessage());
-    } catch (IllegalArgumentException e) {
-      x.error(400, e.getMessage());
-    } catch (NoSuchElementException e) {
-      x.error(404, e.getMessage());
-    } catch (Exception e) {
-      LOG.error("{} {} failed", request.getMethod(), x.path(), e);
-      x.error(500, "internal error: " + e.getClass().getSimpleName());
-    } finally {
-      metrics.request(route, x.status(), System.nanoTime() - started);
+    } catch (Throwable t) {
+      x.fail(t);
     }
     return true;
   }
 
-  private static void allow(Exchange x, Set<String> methods) {
+  private static void inline(Exchange x, String name, Set<String> methods, Route r)
+      throws Exception {
+    route(x, name, methods);
+    r.serve(x);
+  }
+
+  private void onVirtualThread(Exchange x, String name, Set<String> methods, Route r) {
+    route(x, name, methods);
+    blocking.execute(() -> {
+      try {
+        r.serve(x);
+      } catch (Throwable t) {
+        x.fail(t);
+      }
+    });
+  }
+
+  private static void route(Exchange x, String name, Set<String> methods) {
+    x.route(name);
     if (!methods.contains(x.method())) {
       x.response.getHeaders().put(HttpHeader.ALLOW, String.join(", ", methods));
       throw new HttpError(405, x.method() + " is not allowed on " + x.path() + "; use "

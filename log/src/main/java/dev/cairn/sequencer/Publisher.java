@@ -135,7 +135,7 @@ public final class Publisher implements AutoCloseable {
 
   /** Publishes every {@code interval} from now on. */
   public void start(Duration interval) {
-    timer.scheduleWithFixedDelay(this::publishQuietly, interval.toMillis(), interval.toMillis(),
+    timer.scheduleAtFixedRate(this::publishQuietly, interval.toMillis(), interval.toMillis(),
         TimeUnit.MILLISECONDS);
   }
 

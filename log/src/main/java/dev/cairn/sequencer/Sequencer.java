@@ -292,13 +292,13 @@ public final class Sequencer implements AutoCloseable {
         TileBuilder.Sink fullTiles = (tile, data) -> writes.put(tile.path(), data);
         long start = before.size();
         byte[] leaf = new byte[Hash.SIZE];
-        for (Pending p : fresh) {
+        for (int i = 0; i < fresh.size(); i++) {
+          Pending p = fresh.get(i);
           p.leafHash().copyTo(leaf, 0);
           tiles.append(leaf, 0, fullTiles);
           partialBundle.add(p.entry());
           if (partialBundle.size() == EntryBundle.FULL_WIDTH) {
-            long n = (start + fresh.indexOf(p)) >>> 8;
-            writes.put(EntryBundle.full(n).path(), Bundles.encode(partialBundle));
+            writes.put(EntryBundle.full((start + i) >>> 8).path(), Bundles.encode(partialBundle));
             partialBundle = new ArrayList<>();
           }
         }
@@ -423,6 +423,17 @@ public final class Sequencer implements AutoCloseable {
       for (int i = (int) (from - bundle * EntryBundle.FULL_WIDTH); i < width; i++) {
         mappings.add(new DedupIndex.Mapping(hasher.leaf(entries.get(i)),
             bundle * EntryBundle.FULL_WIDTH + i));
+      }
+      // A hash indexed at another index would mean the log holds one entry twice, which
+      // dedup exists to prevent: refuse to go on rather than hide it.
+      Map<Hash, Long> known = dedup.lookup(mappings.stream().map(DedupIndex.Mapping::leafHash)
+          .toList());
+      for (DedupIndex.Mapping m : mappings) {
+        Long k = known.get(m.leafHash());
+        if (k != null && k != m.index()) {
+          throw new IOException("entry " + m.index() + " repeats entry " + k
+              + " (same leaf hash): the dedup index and the log disagree");
+        }
       }
       long upTo = bundle * EntryBundle.FULL_WIDTH + width;
       dedup.add(mappings, upTo);

@@ -5,14 +5,15 @@ import java.time.Duration;
 /**
  * How the sequencer batches.
  *
- * @param interval the longest a submission waits for its batch to start
+ * @param interval the shortest time between the starts of two batches, so also the longest a
+ *     submission waits for its batch to start (a full batch starts at once)
  * @param batchSize the most entries in one batch; a full batch starts at once
  * @param poolLimit the most entries waiting for a batch; beyond it submissions get pushback
  */
 public record SequencerConfig(Duration interval, int batchSize, int poolLimit) {
-  /** The defaults: 25 ms batches of up to 4,096 entries, 65,536 entries pooled. */
+  /** The defaults: a batch at most every 10 ms, of up to 4,096 entries; 65,536 entries pooled. */
   public static final SequencerConfig DEFAULT =
-      new SequencerConfig(Duration.ofMillis(25), 4096, 65_536);
+      new SequencerConfig(Duration.ofMillis(10), 4096, 65_536);
 
   /** Checks the ranges. */
   public SequencerConfig {

@@ -17,7 +17,8 @@ import java.util.Map;
  * <ul>
  *   <li>{@link #add} is atomic: after a crash, all of one call's mappings and its watermark are
  *       present, or none of them.
- *   <li>A mapping, once present, is never changed: adding a known hash keeps the existing index.
+ *   <li>Callers add only hashes that are absent (the sequencer looks every batch up first), or
+ *       repeat a mapping exactly (when rebuilding); an implementation need not check.
  *   <li>The watermark never decreases.
  *   <li>Lookups MAY run concurrently with each other and with {@link #add}; the log has one
  *       writer.

@@ -64,19 +64,16 @@ final class RocksDedupIndex implements DedupIndex {
 
   @Override
   public synchronized void add(List<Mapping> mappings, long watermark) throws IOException {
-    Map<Hash, Long> existing =
-        lookup(mappings.stream().map(Mapping::leafHash).toList());
+    for (Mapping m : mappings) {
+      if (m.index() >= watermark) {
+        throw new IllegalArgumentException(
+            "index " + m.index() + " is not below the watermark " + watermark);
+      }
+    }
     try (WriteBatch batch = new WriteBatch()) {
       for (Mapping m : mappings) {
-        if (m.index() >= watermark) {
-          throw new IllegalArgumentException(
-              "index " + m.index() + " is not below the watermark " + watermark);
-        }
-        if (!existing.containsKey(m.leafHash())) {
-          batch.put(cf, m.leafHash().toByteArray(),
-              ByteBuffer.allocate(8).putLong(m.index()).array());
-          existing.put(m.leafHash(), m.index());
-        }
+        batch.put(cf, m.leafHash().toByteArray(),
+            ByteBuffer.allocate(8).putLong(m.index()).array());
       }
       if (watermark > watermark()) {
         batch.put(meta, WATERMARK, ByteBuffer.allocate(8).putLong(watermark).array());

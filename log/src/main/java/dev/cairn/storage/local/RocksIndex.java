@@ -42,7 +42,11 @@ public final class RocksIndex implements AutoCloseable {
         .setBlockCache(cache)
         .setFilterPolicy(new BloomFilter(10));
     cfOptions = new ColumnFamilyOptions().setTableFormatConfig(table)
-        .setWriteBufferSize(32L << 20);
+        .setWriteBufferSize(32L << 20)
+        // Most dedup lookups are for new entries: a bloom filter over the memtable answers
+        // "absent" without walking its skip list.
+        .setMemtableWholeKeyFiltering(true)
+        .setMemtablePrefixBloomSizeRatio(0.1);
     dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
         .setMaxBackgroundJobs(2).setKeepLogFileNum(5);
     List<ColumnFamilyDescriptor> cfs = new ArrayList<>();

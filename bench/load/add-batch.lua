@@ -1,0 +1,29 @@
+-- POST /add-batch with N unique 64-byte entries per request (uint16 length prefixes).
+-- Arguments: N (default 1000).
+dofile("report.lua")
+
+local thread_ids = 0
+function setup(thread)
+  thread_ids = thread_ids + 1
+  thread:set("tid", thread_ids)
+end
+
+local n = 0
+local per = 1000
+local run = tostring(os.time()) .. "-" .. tostring(math.random(1, 1e9))
+
+function init(args)
+  if args[1] then
+    per = tonumber(args[1])
+  end
+end
+
+request = function()
+  local parts = {}
+  for i = 1, per do
+    n = n + 1
+    local e = string.format("%-64s", run .. "-b" .. tid .. "-" .. n)
+    parts[#parts + 1] = string.char(0, #e) .. e
+  end
+  return wrk.format("POST", "/add-batch", nil, table.concat(parts))
+end

@@ -1,0 +1,25 @@
+-- POST /add with a unique 64-byte entry per request. Arguments: [json] to ask for the
+-- inclusion proof (Accept: application/json).
+dofile("report.lua")
+
+local thread_ids = 0
+function setup(thread)
+  thread_ids = thread_ids + 1
+  thread:set("tid", thread_ids)
+end
+
+local n = 0
+local headers = {}
+local run = tostring(os.time()) .. "-" .. tostring(math.random(1, 1e9))
+
+function init(args)
+  if args[1] == "json" then
+    headers["Accept"] = "application/json"
+  end
+end
+
+request = function()
+  n = n + 1
+  local body = string.format("%-64s", run .. "-" .. tid .. "-" .. n)
+  return wrk.format("POST", "/add", headers, body)
+end

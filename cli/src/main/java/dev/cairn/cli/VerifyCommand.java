@@ -1,0 +1,232 @@
+package dev.cairn.cli;
+
+import dev.cairn.checkpoint.Checkpoint;
+import dev.cairn.merkle.Hash;
+import dev.cairn.merkle.Hasher;
+import dev.cairn.merkle.Proofs;
+import dev.cairn.note.VerifierKey;
+import dev.cairn.tile.Bundles;
+import dev.cairn.tile.EntryBundle;
+import dev.cairn.tile.HashTile;
+import dev.cairn.tile.TileBuilder;
+import dev.cairn.tile.TileHashReader;
+import dev.cairn.verify.LogVerifier;
+import dev.cairn.verify.VerificationException;
+import dev.cairn.verify.VerifiedCheckpoint;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cairn verify --url}: audits a log from the outside, trusting only its verifier keys.
+ */
+@Command(name = "verify", description = {
+    "Audit a log over HTTP: verify its checkpoint's signatures, recompute the root from its"
+        + " tiles, with --full replay every entry against its leaf hash and every tile, and with"
+        + " --state check consistency with the checkpoint saved by the previous run.",
+    "Exits 0 if everything verifies, 1 with the reason otherwise."})
+final class VerifyCommand implements Callable<Integer> {
+  /** Exit code when the log fails verification. */
+  static final int FAILED = 1;
+  private static final int PREFETCH = 16;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--url", required = true, description = "The log's base URL.")
+  String url;
+
+  @Option(names = "--vkey", required = true,
+      description = "A verifier key, or a file of them (one per line, e.g. log.vkey).")
+  String vkey;
+
+  @Option(names = "--full", description = "Replay every entry and compare every tile.")
+  boolean full;
+
+  @Option(names = "--state", description = "File keeping the last verified checkpoint.")
+  Path state;
+
+  private PrintWriter out;
+
+  @Override
+  public Integer call() throws Exception {
+    out = spec.commandLine().getOut();
+    LogVerifier verifier = LogVerifier.ofLogKeys(keys());
+    HttpLog log = new HttpLog(url);
+    try {
+      byte[] note = log.get("checkpoint");
+      VerifiedCheckpoint cp = verifier.verifyCheckpoint(note);
+      Checkpoint c = cp.checkpoint();
+      out.println("checkpoint: " + c.origin() + " size " + c.size() + " root " + c.root()
+          + " signed by " + cp.logSignatureTypes());
+      TileHashReader tiles = new TileHashReader(c.size(), log);
+      Hash root = Proofs.treeHash(tiles, c.size());
+      if (!root.equals(c.root())) {
+        return fail("the tiles give root " + root + " at size " + c.size()
+            + ", the checkpoint says " + c.root());
+      }
+      out.println("tiles: root recomputed from the tiles matches");
+      if (full) {
+        replay(log, c);
+      }
+      if (state != null) {
+        checkState(verifier, cp, tiles);
+      }
+      out.println("OK");
+      out.flush();
+      return 0;
+    } catch (VerificationException e) {
+      return fail(e.getMessage());
+    } catch (IOException e) {
+      return fail(e.getMessage());
+    }
+  }
+
+  private List<VerifierKey> keys() {
+    List<String> lines;
+    Path file = Path.of(vkey);
+    try {
+      lines = vkey.contains("+") && !Files.exists(file) ? List.of(vkey)
+          : Files.readAllLines(file);
+    } catch (IOException | java.nio.file.InvalidPathException e) {
+      throw new CliException(CliException.USAGE, "--vkey is neither a verifier key nor a"
+          + " readable file: " + vkey);
+    }
+    List<VerifierKey> keys = new ArrayList<>();
+    for (String l : lines) {
+      if (l.isBlank() || l.startsWith("#")) {
+        continue;
+      }
+      try {
+        keys.add(VerifierKey.parse(l.strip()));
+      } catch (IllegalArgumentException e) {
+        throw new CliException(CliException.USAGE, "bad verifier key: " + e.getMessage());
+      }
+    }
+    if (keys.isEmpty()) {
+      throw new CliException(CliException.USAGE, "no verifier key in " + vkey);
+    }
+    return keys;
+  }
+
+  /**
+   * Rebuilds every tile from the entries: each bundle's entries are hashed and appended in
+   * order, and every tile the replay completes must equal the served tile byte for byte.
+   */
+  private void replay(HttpLog log, Checkpoint c) throws IOException {
+    long size = c.size();
+    long bundles = (size + 255) / 256;
+    TileBuilder builder = TileBuilder.empty();
+    Hasher hasher = new Hasher();
+    byte[] leaf = new byte[Hash.SIZE];
+    List<HashTile> built = new ArrayList<>();
+    List<byte[]> builtData = new ArrayList<>();
+    TileBuilder.Sink sink = (tile, data) -> {
+      built.add(tile);
+      builtData.add(data);
+    };
+    long started = System.nanoTime();
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      ArrayDeque<CompletableFuture<byte[]>> ahead = new ArrayDeque<>();
+      long next = 0;
+      for (long n = 0; n < bundles; n++) {
+        while (next < bundles && ahead.size() < PREFETCH) {
+          EntryBundle b = bundle(next++, size);
+          ahead.add(CompletableFuture.supplyAsync(() -> fetch(log, b), pool));
+        }
+        EntryBundle b = bundle(n, size);
+        List<byte[]> entries;
+        try {
+          entries = Bundles.decode(ahead.poll().join(), b.width());
+        } catch (IllegalArgumentException e) {
+          throw new IOException(b.path() + " is malformed: " + e.getMessage());
+        } catch (java.util.concurrent.CompletionException e) {
+          throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+        for (byte[] entry : entries) {
+          hasher.leafInto(entry, 0, entry.length, leaf, 0);
+          builder.append(leaf, 0, sink);
+        }
+        for (int i = 0; i < built.size(); i++) {
+          compare(log, built.get(i), builtData.get(i));
+        }
+        built.clear();
+        builtData.clear();
+        if (n % 4096 == 4095) {
+          out.printf("replay: %d of %d entries (%.0f entries/s)%n", (n + 1) * 256, size,
+              (n + 1) * 256 / ((System.nanoTime() - started) / 1e9));
+          out.flush();
+        }
+      }
+    }
+    for (TileBuilder.TileData t : builder.partialTiles(0)) {
+      compare(log, t.tile(), t.data());
+    }
+    if (!builder.root().equals(c.root())) {
+      throw new IOException("replaying the " + size + " entries gives root " + builder.root()
+          + ", the checkpoint says " + c.root());
+    }
+    out.println("replay: all " + size + " entries hash to the checkpoint root and every tile"
+        + " matches");
+  }
+
+  private static EntryBundle bundle(long n, long size) {
+    return new EntryBundle(n, (int) Math.min(256, size - n * 256));
+  }
+
+  private static byte[] fetch(HttpLog log, EntryBundle b) {
+    try {
+      return log.get(b);
+    } catch (IOException e) {
+      throw new java.util.concurrent.CompletionException(e);
+    }
+  }
+
+  private static void compare(HttpLog log, HashTile tile, byte[] expected) throws IOException {
+    byte[] served = log.get(tile);
+    if (!Arrays.equals(served, expected)) {
+      int at = Arrays.mismatch(served, expected);
+      throw new IOException("served " + tile.path() + " differs from the replay at hash "
+          + (at / Hash.SIZE) + " (" + served.length + " bytes served, " + expected.length
+          + " expected)");
+    }
+  }
+
+  /** Checks consistency with the checkpoint saved by the last run, then saves this one. */
+  private void checkState(LogVerifier verifier, VerifiedCheckpoint now, TileHashReader tiles)
+      throws IOException, VerificationException {
+    if (Files.exists(state)) {
+      VerifiedCheckpoint before = verifier.verifyCheckpoint(Files.readAllBytes(state));
+      long old = before.checkpoint().size();
+      long size = now.checkpoint().size();
+      List<Hash> proof = old == 0 || old > size ? List.of() : Proofs.consistency(tiles, old, size);
+      verifier.verifyConsistency(before, now, proof);
+      out.println("consistency: size " + old + " (from " + state + ") is a prefix of size "
+          + size);
+    } else {
+      out.println("consistency: no earlier checkpoint in " + state + "; saving this one");
+    }
+    Path tmp = state.resolveSibling(state.getFileName() + ".tmp");
+    Files.write(tmp, now.note().encode());
+    Files.move(tmp, state, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private int fail(String reason) {
+    spec.commandLine().getErr().println("cairn verify: FAILED: " + reason);
+    spec.commandLine().getErr().flush();
+    out.flush();
+    return FAILED;
+  }
+}

@@ -1,0 +1,111 @@
+package dev.cairn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Settings precedence (defaults < file < environment < flags) and validation. */
+class ServeSettingsTest {
+  @TempDir Path dir;
+
+  private Path config(String yaml) throws IOException {
+    Path f = dir.resolve("cairn.yaml");
+    Files.writeString(f, yaml);
+    return f;
+  }
+
+  @Test
+  void defaultsStartALocalLog() {
+    ServeSettings s = ServeSettings.resolve(Optional.empty(), Map.of(), Map.of());
+    assertThat(s.data()).isEqualTo(Path.of("./cairn-data"));
+    assertThat(s.host()).isEqualTo("127.0.0.1");
+    assertThat(s.port()).isEqualTo(8080);
+    assertThat(s.origin()).isEmpty();
+    assertThat(s.logConfig().sequencing().interval()).isEqualTo(Duration.ofMillis(10));
+    assertThat(s.logConfig().checkpointInterval()).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void fileThenEnvironmentThenFlagsWin() throws IOException {
+    Path f = config("""
+        schema_version: 1
+        data: /srv/log
+        listen: 0.0.0.0:9000
+        origin: example.com/log
+        batch_size: 100
+        pool_limit: 1000
+        checkpoint_interval: 2s
+        """);
+    ServeSettings s = ServeSettings.resolve(Optional.of(f),
+        Map.of("CAIRN_LISTEN", "127.0.0.1:9001", "CAIRN_BATCH_SIZE", "200", "HOME", "/root"),
+        Map.of("batch_size", "300"));
+    assertThat(s.data()).isEqualTo(Path.of("/srv/log"));
+    assertThat(s.port()).isEqualTo(9001);
+    assertThat(s.origin()).contains("example.com/log");
+    assertThat(s.logConfig().sequencing().batchSize()).isEqualTo(300);
+    assertThat(s.logConfig().sequencing().poolLimit()).isEqualTo(1000);
+    assertThat(s.logConfig().checkpointInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(s.describe().get("batch_size")).contains("flag --batch-size");
+    assertThat(s.describe().get("listen")).contains("CAIRN_LISTEN");
+    assertThat(s.describe().get("data")).contains(f.toString());
+  }
+
+  @Test
+  void configFilesAreValidatedWithClearErrors() throws IOException {
+    assertError(config("data: x\n"), "schema_version is missing");
+    assertError(config("schema_version: 2\n"), "schema_version 2 is not supported");
+    assertError(config("schema_version: 1\nlisten_on: x\n"), "unknown setting \"listen_on\"");
+    assertError(config("schema_version: 1\ndata: [a, b]\n"), "data must be a single value");
+    assertError(config("- a\n- b\n"), "expected a mapping");
+    assertError(config("schema_version: 1\ndata: \"unterminated\n"), "couldn't read config");
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(dir.resolve("missing.yaml")),
+        Map.of(), Map.of())).hasMessageContaining("couldn't read config");
+  }
+
+  @Test
+  void badValuesNameTheKeyAndItsSource() throws IOException {
+    ServeSettings s = ServeSettings.resolve(Optional.of(config(
+        "schema_version: 1\nlisten: nonsense\nsequencing_interval: 5 minutes\n")),
+        Map.of("CAIRN_POOL_LIMIT", "-1"), Map.of());
+    assertThatThrownBy(s::port).hasMessageContaining("invalid listen \"nonsense\" from "
+        + dir.resolve("cairn.yaml")).hasMessageContaining("HOST:PORT");
+    assertThatThrownBy(s::logConfig).hasMessageContaining("sequencing_interval")
+        .hasMessageContaining("25ms, 1s or 2m");
+    ServeSettings t = ServeSettings.resolve(Optional.empty(), Map.of("CAIRN_POOL_LIMIT", "-1"),
+        Map.of());
+    assertThatThrownBy(t::logConfig).hasMessageContaining("invalid pool_limit \"-1\" from"
+        + " environment variable CAIRN_POOL_LIMIT");
+    ServeSettings u = ServeSettings.resolve(Optional.empty(), Map.of(),
+        Map.of("batch_size", "5000", "pool_limit", "4000"));
+    assertThatThrownBy(u::logConfig).hasMessageContaining("pool limit (4000) must be at least"
+        + " the batch size (5000)");
+    ServeSettings v = ServeSettings.resolve(Optional.empty(), Map.of(),
+        Map.of("listen", "127.0.0.1:70000"));
+    assertThatThrownBy(v::port).hasMessageContaining("HOST:PORT");
+    ServeSettings w = ServeSettings.resolve(Optional.empty(), Map.of(),
+        Map.of("checkpoint_interval", "1ms"));
+    assertThatThrownBy(w::logConfig).hasMessageContaining("checkpoint interval must be 10ms to"
+        + " 1h");
+  }
+
+  @Test
+  void ipv6ListenAddresses() {
+    ServeSettings s = ServeSettings.resolve(Optional.empty(), Map.of(),
+        Map.of("listen", "[::1]:8443"));
+    assertThat(s.host()).isEqualTo("::1");
+    assertThat(s.port()).isEqualTo(8443);
+  }
+
+  private void assertError(Path f, String message) {
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(f), Map.of(), Map.of()))
+        .isInstanceOf(CliException.class).hasMessageContaining(message);
+  }
+}
