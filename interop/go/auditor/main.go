@@ -3,7 +3,8 @@
 //
 // Usage:
 //
-//	auditor -vkey <verifier key> [-origin <origin>] [-proofs <file>] <directory or http(s) URL>
+//	auditor -vkey <verifier key> [-origin <origin>] [-proofs <file>] [-previous <file or dir>]...
+//	        [-api [-samples <n>]] <directory or http(s) URL>
 //
 // The log is read from <log>/checkpoint, <log>/tile/<L>/<N>[.p/<W>] and
 // <log>/tile/entries/<N>[.p/<W>]. The auditor opens the checkpoint note with the Ed25519
@@ -21,6 +22,18 @@
 //
 // Inclusion proofs are checked with tlog.CheckRecord against the hash of the entry in its
 // bundle; consistency proofs with tlog.CheckTree, after recomputing the old root from the tiles.
+//
+// With -previous (repeatable; a file, or a directory whose every file is one) it checks that
+// earlier checkpoint notes of the log are consistent with the audited one: each must open with
+// the key and have the origin, be no larger, and pass tlog.CheckTree with a proof the auditor
+// builds itself with tlog.ProveTree over the authenticated tiles (see live.go).
+//
+// With -api the log is a live server that also answers GET proof/inclusion?index=I&size=N
+// (a C2SP tlog-proof) and GET proof/consistency?old=M&new=N (one base64 hash per line), and
+// the auditor checks those answers too: the server's consistency proof from every -previous
+// checkpoint with tlog.CheckTree, and inclusion proofs of -samples entries spread over the log
+// with tlog.CheckRecord, after opening the checkpoint each tlog-proof carries and requiring it
+// to be the audited tree.
 //
 // Tiles and bundles are read at exactly the width the checkpoint's tree size implies.
 //
@@ -53,17 +66,37 @@ const tileHeight = 8
 // maxFetch caps what is read for one path: a full bundle of maximal entries.
 const maxFetch = 256 * (2 + 65535)
 
+// options are the checks asked for beyond the log itself.
+type options struct {
+	origin   string
+	proofs   string
+	previous []string
+	api      bool
+	samples  int
+}
+
 func main() {
+	var opts options
 	vkey := flag.String("vkey", "", "Ed25519 verifier key of the log (name+hash+base64)")
-	origin := flag.String("origin", "", "expected checkpoint origin (default: the key name)")
-	proofs := flag.String("proofs", "", "file of inclusion and consistency proofs to check")
+	flag.StringVar(&opts.origin, "origin", "", "expected checkpoint origin (default: the key name)")
+	flag.StringVar(&opts.proofs, "proofs", "", "file of inclusion and consistency proofs to check")
+	flag.Var((*fileList)(&opts.previous), "previous",
+		"earlier checkpoint note (file, or directory of them) that must be consistent; repeatable")
+	flag.BoolVar(&opts.api, "api", false,
+		"the log is an http(s) server with proof/inclusion and proof/consistency: check their answers")
+	flag.IntVar(&opts.samples, "samples", 16, "with -api: how many entries' inclusion proofs to fetch")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: auditor -vkey <key> [-origin <origin>] [-proofs <file>] <dir or URL>")
+		fmt.Fprintln(os.Stderr, "usage: auditor -vkey <key> [-origin <origin>] [-proofs <file>]"+
+			" [-previous <file or dir>]... [-api [-samples <n>]] <dir or URL>")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if *vkey == "" || flag.NArg() != 1 {
+	if *vkey == "" || flag.NArg() != 1 || opts.samples < 1 {
 		flag.Usage()
+		os.Exit(2)
+	}
+	if opts.api && !isURL(flag.Arg(0)) {
+		fmt.Fprintln(os.Stderr, "auditor: -api needs an http(s) URL")
 		os.Exit(2)
 	}
 	verifier, err := note.NewVerifier(*vkey)
@@ -71,43 +104,39 @@ func main() {
 		fmt.Fprintf(os.Stderr, "auditor: bad -vkey: %v\n", err)
 		os.Exit(2)
 	}
-	if *origin == "" {
-		*origin = verifier.Name()
+	if opts.origin == "" {
+		opts.origin = verifier.Name()
 	}
-	if err := audit(openSource(flag.Arg(0)), verifier, *origin, *proofs); err != nil {
+	if err := audit(openSource(flag.Arg(0)), verifier, opts); err != nil {
 		fmt.Fprintf(os.Stderr, "auditor: FAIL: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func audit(src source, verifier note.Verifier, origin, proofsFile string) error {
+func audit(src source, verifier note.Verifier, opts options) error {
 	msg, err := src.fetch("checkpoint")
 	if err != nil {
 		return fmt.Errorf("couldn't fetch checkpoint: %v", err)
 	}
-	n, err := note.Open(msg, note.VerifierList(verifier))
-	if err != nil {
-		return fmt.Errorf("couldn't open checkpoint note: %v", err)
-	}
-	gotOrigin, tree, err := parseCheckpoint(n.Text)
+	n, tree, err := openCheckpoint(msg, verifier, opts.origin, "checkpoint")
 	if err != nil {
 		return err
 	}
-	if gotOrigin != origin {
-		return fmt.Errorf("checkpoint origin is %q, expected %q", gotOrigin, origin)
-	}
-	fmt.Printf("checkpoint %s %d %s\n", gotOrigin, tree.N, tree.Hash)
+	fmt.Printf("checkpoint %s %d %s\n", opts.origin, tree.N, tree.Hash)
 	fmt.Printf("signatures verified=%d unknown=%d\n", len(n.Sigs), len(n.UnverifiedSigs))
 
 	if tree.N == 0 {
 		// RFC 9162 defines the empty tree's hash; sumdb/tlog uses all zeros instead.
-		if tree.Hash != tlog.Hash(sha256.Sum256(nil)) {
+		if tree.Hash != emptyRoot {
 			return fmt.Errorf("empty tree has root %s, expected SHA-256 of nothing", tree.Hash)
 		}
 		fmt.Println("tree hash ok")
 		fmt.Println("tiles ok")
 		fmt.Println("bundles 0 entries 0 ok")
-		return checkProofs(proofsFile, src, tree, nil)
+		if err := checkProofs(opts.proofs, src, tree, nil); err != nil {
+			return err
+		}
+		return checkLive(src, verifier, tree, nil, opts)
 	}
 
 	tiles := &tileReader{src: src, cache: map[tlog.Tile][]byte{}}
@@ -132,7 +161,30 @@ func audit(src source, verifier note.Verifier, origin, proofsFile string) error 
 		}
 	}
 	fmt.Printf("bundles %d entries %d ok\n", bundles, tree.N)
-	return checkProofs(proofsFile, src, tree, hashes)
+	if err := checkProofs(opts.proofs, src, tree, hashes); err != nil {
+		return err
+	}
+	return checkLive(src, verifier, tree, hashes, opts)
+}
+
+// emptyRoot is the RFC 9162 root of the empty tree.
+var emptyRoot = tlog.Hash(sha256.Sum256(nil))
+
+// openCheckpoint opens a checkpoint note with the log's key and parses its body, which must
+// name origin; what names the note in errors.
+func openCheckpoint(msg []byte, verifier note.Verifier, origin, what string) (*note.Note, tlog.Tree, error) {
+	n, err := note.Open(msg, note.VerifierList(verifier))
+	if err != nil {
+		return nil, tlog.Tree{}, fmt.Errorf("couldn't open %s note: %v", what, err)
+	}
+	gotOrigin, tree, err := parseCheckpoint(n.Text)
+	if err != nil {
+		return nil, tlog.Tree{}, fmt.Errorf("%s: %v", what, err)
+	}
+	if gotOrigin != origin {
+		return nil, tlog.Tree{}, fmt.Errorf("%s origin is %q, expected %q", what, gotOrigin, origin)
+	}
+	return n, tree, nil
 }
 
 // checkFullTiles checks every full hash tile of the tree against the hash its parent tile holds
@@ -201,19 +253,19 @@ func subtreeHash(data []byte) tlog.Hash {
 func parseCheckpoint(text string) (string, tlog.Tree, error) {
 	lines := strings.Split(text, "\n")
 	if len(lines) < 4 || lines[len(lines)-1] != "" {
-		return "", tlog.Tree{}, fmt.Errorf("checkpoint needs origin, size and root lines")
+		return "", tlog.Tree{}, fmt.Errorf("needs origin, size and root lines")
 	}
 	origin := lines[0]
 	if origin == "" {
-		return "", tlog.Tree{}, fmt.Errorf("checkpoint origin is empty")
+		return "", tlog.Tree{}, fmt.Errorf("origin is empty")
 	}
 	size, err := parseCount(lines[1])
 	if err != nil {
-		return "", tlog.Tree{}, fmt.Errorf("checkpoint size: %v", err)
+		return "", tlog.Tree{}, fmt.Errorf("size: %v", err)
 	}
 	root, err := parseHash(lines[2])
 	if err != nil {
-		return "", tlog.Tree{}, fmt.Errorf("checkpoint root: %v", err)
+		return "", tlog.Tree{}, fmt.Errorf("root: %v", err)
 	}
 	return origin, tlog.Tree{N: size, Hash: root}, nil
 }
@@ -464,8 +516,12 @@ type source interface {
 	fetch(path string) ([]byte, error)
 }
 
+func isURL(location string) bool {
+	return strings.HasPrefix(location, "http://") || strings.HasPrefix(location, "https://")
+}
+
 func openSource(location string) source {
-	if strings.HasPrefix(location, "http://") || strings.HasPrefix(location, "https://") {
+	if isURL(location) {
 		return httpSource{base: strings.TrimSuffix(location, "/"), client: &http.Client{Timeout: 30 * time.Second}}
 	}
 	return dirSource(location)

@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -22,7 +23,8 @@ import java.util.Optional;
 /**
  * The log's identity: its origin and its checkpoint keys, an Ed25519 key in {@code
  * keys/log.skey} and an ML-DSA-44 key in {@code keys/log-mldsa44.skey}, both named for the
- * origin. Created with the data directory; the verifier keys are also written to {@code log.vkey}.
+ * origin. Created with the data directory (all at once: the {@code keys} directory appears
+ * complete or not at all); the verifier keys are kept in {@code log.vkey}.
  */
 public final class LogKeys {
   static final String ED25519_FILE = "keys/log.skey";
@@ -49,8 +51,8 @@ public final class LogKeys {
   public static LogKeys loadOrCreate(Path dir, Optional<String> origin) throws IOException {
     Path ed = dir.resolve(ED25519_FILE);
     Path ml = dir.resolve(MLDSA_FILE);
-    if (!Files.exists(ed) && !Files.exists(ml)) {
-      return create(dir, origin.orElseGet(LogKeys::randomOrigin));
+    if (!Files.exists(dir.resolve("keys"))) {
+      create(dir, origin.orElseGet(LogKeys::randomOrigin));
     }
     LogKeys keys = new LogKeys(read(ed, SignatureType.ED25519), read(ml,
         SignatureType.MLDSA44_SUBTREE_V1));
@@ -62,6 +64,7 @@ public final class LogKeys {
       throw new IOException("the log in " + dir + " has origin " + keys.origin
           + ", not " + origin.get() + " (the origin cannot change)");
     }
+    keys.writeVerifierKeys(dir);
     return keys;
   }
 
@@ -71,19 +74,53 @@ public final class LogKeys {
     return "localhost/cairn-" + java.util.HexFormat.of().formatHex(b);
   }
 
-  private static LogKeys create(Path dir, String origin) throws IOException {
+  /**
+   * Creates both keys in a temporary directory and renames it to {@code keys/}: a crash leaves
+   * either no key directory (the next start creates one) or a complete one.
+   */
+  private static void create(Path dir, String origin) throws IOException {
     if (!KeyNames.isValid(origin)) {
       throw new IOException("invalid origin \"" + origin
           + "\": use a schema-less URL such as example.com/log, without spaces or '+'");
     }
     SecureRandom random = new SecureRandom();
-    LogKeys keys = new LogKeys(SignerKey.generate(origin, SignatureType.ED25519, random),
-        SignerKey.generate(origin, SignatureType.MLDSA44_SUBTREE_V1, random));
-    Files.createDirectories(dir.resolve("keys"));
-    writeNew(dir.resolve(ED25519_FILE), keys.ed25519.encode() + "\n", true);
-    writeNew(dir.resolve(MLDSA_FILE), keys.mlDsa44.encode() + "\n", true);
-    writeNew(dir.resolve(VKEY_FILE), String.join("\n", keys.verifierKeys()) + "\n", false);
-    return keys;
+    SignerKey ed = SignerKey.generate(origin, SignatureType.ED25519, random);
+    SignerKey ml = SignerKey.generate(origin, SignatureType.MLDSA44_SUBTREE_V1, random);
+    Path tmp = dir.resolve("keys.tmp");
+    if (Files.exists(tmp)) {
+      try (var old = Files.list(tmp)) {
+        for (Path p : (Iterable<Path>) old::iterator) {
+          Files.delete(p);
+        }
+      }
+      Files.delete(tmp);
+    }
+    Files.createDirectory(tmp);
+    writeNew(tmp.resolve(Path.of(ED25519_FILE).getFileName()), ed.encode() + "\n", true);
+    writeNew(tmp.resolve(Path.of(MLDSA_FILE).getFileName()), ml.encode() + "\n", true);
+    syncDirectory(tmp);
+    Files.move(tmp, dir.resolve("keys"), StandardCopyOption.ATOMIC_MOVE);
+    syncDirectory(dir);
+  }
+
+  /** Writes {@code log.vkey} if it is missing or out of date. */
+  private void writeVerifierKeys(Path dir) throws IOException {
+    Path file = dir.resolve(VKEY_FILE);
+    String text = String.join("\n", verifierKeys()) + "\n";
+    if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
+      return;
+    }
+    Path tmp = dir.resolve(VKEY_FILE + ".tmp");
+    Files.deleteIfExists(tmp);
+    writeNew(tmp, text, false);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    syncDirectory(dir);
+  }
+
+  private static void syncDirectory(Path d) throws IOException {
+    try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
   }
 
   private static SignerKey read(Path file, SignatureType type) throws IOException {

@@ -1,0 +1,184 @@
+package dev.cairn.interop;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code cairn serve} in a JVM of its own, started from the test class path with {@code
+ * dev.cairn.cli.Main}, so that it can be killed with SIGKILL like a crashed server. Its standard
+ * output and error go to one file, for failure messages.
+ */
+final class ServerProcess implements AutoCloseable {
+  /** How long a start may take before the test gives up; JVM start-up on a busy machine. */
+  static final Duration READY_DEADLINE = Duration.ofSeconds(60);
+  private static final int EXCERPT_LINES = 120;
+
+  private final Process process;
+  private final URI base;
+  private final Path output;
+
+  private ServerProcess(Process process, URI base, Path output) {
+    this.process = process;
+    this.base = base;
+    this.output = output;
+  }
+
+  /**
+   * Starts {@code cairn serve --data dataDir} on a free loopback port with {@code options}, and
+   * returns once {@code /healthz} answers 200.
+   *
+   * @throws org.opentest4j.AssertionFailedError if the server exits or is not healthy by {@link
+   *     #READY_DEADLINE}, with its output
+   */
+  static ServerProcess start(Path dataDir, Path output, List<String> options) throws IOException,
+      InterruptedException {
+    // The free port may be taken before the server binds it; only then is a retry warranted.
+    for (int attempt = 1; ; attempt++) {
+      ServerProcess server = launch(dataDir, output, options);
+      try {
+        server.awaitHealthy();
+        return server;
+      } catch (PortTaken e) {
+        if (attempt == 3) {
+          fail("cairn serve could not listen on a free port three times:\n" + server.excerpt());
+        }
+      }
+    }
+  }
+
+  /**
+   * Launches {@code cairn serve --data dataDir} on a free loopback port with {@code options}
+   * and returns at once, while it starts up.
+   */
+  static ServerProcess launch(Path dataDir, Path output, List<String> options)
+      throws IOException {
+    int port = freePort();
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--enable-native-access=ALL-UNNAMED",
+        // A small, quickly started JVM: the test restarts it many times on two cores.
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
+        "-cp", classPath(),
+        "dev.cairn.cli.Main", "serve",
+        "--data", dataDir.toString(),
+        "--listen", "127.0.0.1:" + port));
+    command.addAll(options);
+    Files.createDirectories(output.getParent());
+    ProcessBuilder pb = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(output.toFile());
+    // Settings come from the flags alone, not from whatever CAIRN_* the test runs under.
+    pb.environment().keySet().removeIf(k -> k.startsWith("CAIRN_"));
+    return new ServerProcess(pb.start(), URI.create("http://127.0.0.1:" + port + "/"), output);
+  }
+
+  /** The server's base URL, ending in a slash. */
+  URI base() {
+    return base;
+  }
+
+  /**
+   * Kills the server with SIGKILL, as a crash would, and waits for it to be gone.
+   *
+   * @throws org.opentest4j.AssertionFailedError if it had already exited on its own
+   */
+  void kill() throws InterruptedException {
+    if (!process.isAlive()) {
+      fail("cairn serve exited on its own with status " + process.exitValue()
+          + " before it was killed:\n" + excerpt());
+    }
+    process.destroyForcibly();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      fail("cairn serve (pid " + process.pid() + ") survived SIGKILL for 30 s");
+    }
+  }
+
+  /** The last lines of the server's output, headed by the file name. */
+  String excerpt() {
+    return excerpt(output);
+  }
+
+  /** The last lines of a server output file, headed by its name. */
+  static String excerpt(Path file) {
+    try {
+      if (!Files.exists(file)) {
+        return "--- " + file + ": missing\n";
+      }
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      List<String> tail = lines.subList(Math.max(0, lines.size() - EXCERPT_LINES), lines.size());
+      return "--- " + file + (tail.size() < lines.size() ? " (last " + tail.size() + " of "
+          + lines.size() + " lines)" : "") + ":\n" + String.join("\n", tail) + "\n---\n";
+    } catch (IOException e) {
+      throw new UncheckedIOException("couldn't read " + file, e);
+    }
+  }
+
+  /** Kills the server if it still runs. */
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private void awaitHealthy() throws InterruptedException {
+    long deadline = System.nanoTime() + READY_DEADLINE.toNanos();
+    try (LogClient client = new LogClient(base)) {
+      while (true) {
+        try {
+          if (client.healthy()) {
+            return;
+          }
+        } catch (IOException e) {
+          // Not listening yet.
+        }
+        // The pause between polls doubles as the check that the server is still running.
+        if (process.waitFor(25, TimeUnit.MILLISECONDS)) {
+          if (excerpt().contains("couldn't listen on")) {
+            throw new PortTaken();
+          }
+          fail("cairn serve exited with status " + process.exitValue()
+              + " before it was healthy:\n" + excerpt());
+        }
+        if (System.nanoTime() > deadline) {
+          close();
+          fail("cairn serve was not healthy within " + READY_DEADLINE + ":\n" + excerpt());
+        }
+      }
+    }
+  }
+
+  private static final class PortTaken extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /**
+   * The class path of the tests, which holds the CLI and its dependencies. Surefire may run the
+   * tests from a manifest-only jar; the real class path is then in {@code
+   * surefire.test.class.path}.
+   */
+  private static String classPath() {
+    String surefire = System.getProperty("surefire.test.class.path");
+    return surefire != null && !surefire.isBlank() ? surefire
+        : System.getProperty("java.class.path");
+  }
+}
