@@ -22,6 +22,8 @@ final class AuditRoutes {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1000;
+  private static final Instant FIRST = Instant.parse("0000-01-01T00:00:00Z");
+  private static final Instant LAST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
   private final LogProofs proofs;
   private final CheckpointHistory history;
@@ -69,7 +71,8 @@ final class AuditRoutes {
   /**
    * {@code GET /checkpoints?after=<size>&limit=<n>&from=<time>&to=<time>}: published checkpoints
    * oldest first, as JSON {@code {"checkpoints": [{"size", "time", "checkpoint"}], "next"}} where
-   * {@code next} is the {@code after} of the following page, or null on the last one. Times are
+   * {@code next} is the {@code after} of the following page when this one is full, else null
+   * (a full last page is followed by an empty one). Times are
    * RFC 3339 or seconds since the epoch; {@code from} is inclusive, {@code to} exclusive.
    */
   void history(Exchange x) throws IOException {
@@ -100,14 +103,16 @@ final class AuditRoutes {
     if (v == null) {
       return absent;
     }
+    Instant t;
     try {
-      if (v.matches("[0-9]{1,12}")) {
-        return Instant.ofEpochSecond(Long.parseLong(v));
-      }
-      return Instant.parse(v);
+      t = v.matches("[0-9]{1,11}") ? Instant.ofEpochSecond(Long.parseLong(v)) : Instant.parse(v);
     } catch (DateTimeParseException e) {
-      throw HttpError.badRequest(name + " must be RFC 3339 (2026-11-22T10:00:00Z) or epoch"
-          + " seconds, got \"" + Exchange.abbreviate(v) + "\"");
+      t = null;
     }
+    if (t == null || t.isBefore(FIRST) || t.isAfter(LAST)) {
+      throw HttpError.badRequest(name + " must be an RFC 3339 time in years 0000-9999"
+          + " (2026-11-22T10:00:00Z) or epoch seconds, got \"" + Exchange.abbreviate(v) + "\"");
+    }
+    return t;
   }
 }

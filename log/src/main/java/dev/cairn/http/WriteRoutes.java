@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 
 /**
@@ -149,11 +150,14 @@ final class WriteRoutes {
   private static CompletableFuture<byte[]> body(Exchange x, int max) {
     long declared = x.request.getLength();
     if (declared > max) {
+      // The body stays unread, so the connection cannot be reused: say so.
+      x.response.getHeaders().put(HttpHeader.CONNECTION, "close");
       return CompletableFuture.failedFuture(new HttpError(413, "request body of " + declared
           + " bytes is larger than the " + max + " allowed"));
     }
     return Content.Source.asByteArrayAsync(x.request, max + 1).thenApply(b -> {
       if (b.length > max) {
+        x.response.getHeaders().put(HttpHeader.CONNECTION, "close");
         throw new HttpError(413, "request body is larger than the " + max + " bytes allowed");
       }
       return b;

@@ -54,6 +54,8 @@ public final class Publisher implements AutoCloseable {
   private final ScheduledExecutorService timer;
 
   private volatile Published published;
+  /** The checkpoint in the store; ahead of {@link #published} while its history append fails. */
+  private Published stored;
   private volatile String fault;
   /** Completed with the next publication, then replaced. */
   private final AtomicReference<CompletableFuture<Published>> next =
@@ -68,6 +70,7 @@ public final class Publisher implements AutoCloseable {
     this.history = history;
     this.clock = clock;
     this.published = published;
+    this.stored = published;
     this.timer = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("cairn-publisher").daemon().factory());
   }
@@ -111,6 +114,9 @@ public final class Publisher implements AutoCloseable {
       Instant time = clock.instant();
       if (last.isEmpty() || last.get().size() < c.size()) {
         LOG.warn("the history lacks the latest checkpoint (size {}); appending it", c.size());
+        if (last.isPresent() && time.isBefore(last.get().time())) {
+          time = last.get().time();
+        }
         history.append(new CheckpointHistory.Entry(c.size(), time, stored.get()));
       } else if (last.get().size() == c.size()) {
         time = last.get().time();
@@ -153,6 +159,13 @@ public final class Publisher implements AutoCloseable {
    * ever published).
    */
   public synchronized void publish() throws IOException {
+    if (stored != published) {
+      // The last checkpoint was swapped in but its history append failed: finish that first,
+      // so the history keeps every checkpoint before any is served.
+      history.append(new CheckpointHistory.Entry(stored.checkpoint().size(), stored.time(),
+          stored.note()));
+      serve(stored);
+    }
     TreeHead head = sequencer.sequenced();
     Published last = published;
     if (last != null && head.size() <= last.checkpoint().size()) {
@@ -170,8 +183,13 @@ public final class Publisher implements AutoCloseable {
       throw new IOException("the latest checkpoint changed under this publisher: another"
           + " process is publishing this log");
     }
-    history.append(new CheckpointHistory.Entry(c.size(), time, note));
     Published p = new Published(c, note, time);
+    stored = p;
+    history.append(new CheckpointHistory.Entry(c.size(), time, note));
+    serve(p);
+  }
+
+  private void serve(Published p) {
     published = p;
     fault = null;
     next.getAndSet(new CompletableFuture<>()).complete(p);

@@ -312,9 +312,7 @@ public final class Sequencer implements AutoCloseable {
         // 3. Entry data and tiles durable.
         putAll(writes);
         // 4. Commit: the indices are final from here on.
-        TreeHead after = new TreeHead(end, tiles.root());
-        treeState.save(after);
-        sequenced = after;
+        commit(new TreeHead(end, tiles.root()));
         // 5. Dedup index; a failure only means catching up before the next batch.
         List<DedupIndex.Mapping> mappings = new ArrayList<>(fresh.size());
         for (int i = 0; i < fresh.size(); i++) {
@@ -327,6 +325,7 @@ public final class Sequencer implements AutoCloseable {
           LOG.warn("couldn't update the dedup index; will rebuild it from the log: {}",
               e.toString());
         }
+        fault = null;
         // 6. Acknowledge.
         for (int i = 0; i < fresh.size(); i++) {
           fresh.get(i).result().complete(new Added(start + i, false));
@@ -343,7 +342,7 @@ public final class Sequencer implements AutoCloseable {
       for (Pending p : batch) {
         p.result().completeExceptionally(failure);
       }
-      resetToCommitted(before);
+      resetToCommitted();
     } finally {
       lock.lock();
       try {
@@ -353,7 +352,11 @@ public final class Sequencer implements AutoCloseable {
       } finally {
         lock.unlock();
       }
-      observer.batch(batch.size(), fresh.size(), System.nanoTime() - started, ok);
+      try {
+        observer.batch(batch.size(), fresh.size(), System.nanoTime() - started, ok);
+      } catch (RuntimeException e) {
+        LOG.warn("batch observer failed: {}", e.toString());
+      }
     }
   }
 
@@ -384,10 +387,39 @@ public final class Sequencer implements AutoCloseable {
     }
   }
 
-  private void resetToCommitted(TreeHead committed) {
+  /**
+   * Saves the tree head. If saving reports an error, the head may or may not have landed (a
+   * rename that succeeded before a failed directory fsync, say): the stored state is read back,
+   * and only a head that reads back as saved counts as committed.
+   */
+  private void commit(TreeHead head) throws IOException {
     try {
+      treeState.save(head);
+    } catch (IOException | RuntimeException e) {
+      if (!head.equals(treeState.load().orElse(null))) {
+        throw e;
+      }
+      LOG.warn("saving the tree state reported an error but it landed; going on: {}",
+          e.toString());
+    }
+    sequenced = head;
+  }
+
+  /**
+   * After a failed batch, rebuilds the in-memory tree from what storage says is committed (which
+   * is the head before the batch, unless a commit that reported an error nonetheless landed).
+   */
+  private void resetToCommitted() {
+    try {
+      TreeHead committed = treeState.load().orElse(new TreeHead(0, Hasher.emptyRoot()));
       tiles = restoreTiles(objects, committed);
       partialBundle = readPartialBundle(objects, committed.size());
+      if (committed.size() != sequenced.size()) {
+        LOG.warn("the committed tree is at size {}, not {}; continuing from it",
+            committed.size(), sequenced.size());
+        sequenced = committed;
+        dedupBehind = true;
+      }
     } catch (IOException | RuntimeException e) {
       // The committed state is unreadable: keep failing batches until it reads back.
       fault = "sequencing stopped: cannot re-read the committed tree: " + e.getMessage();
@@ -403,7 +435,7 @@ public final class Sequencer implements AutoCloseable {
    */
   private void catchUpDedup() throws IOException {
     if (tiles == null) {
-      resetToCommitted(sequenced);
+      resetToCommitted();
       if (tiles == null) {
         throw new IOException(fault);
       }
