@@ -53,6 +53,31 @@ class TransparencyLogTest {
   }
 
   @Test
+  void aFirstStartKilledWhileCreatingKeysLeavesADirectoryThatStarts() throws Exception {
+    // What a kill between the two key writes of a first start leaves behind.
+    Files.createDirectories(dir.resolve("keys.tmp"));
+    Files.writeString(dir.resolve("keys.tmp/log.skey"), "PRIVATE+KEY+half");
+    try (TransparencyLog log = TransparencyLog.open(config())) {
+      assertThat(log.keys().origin()).isEqualTo(ORIGIN);
+      assertThat(dir.resolve("keys.tmp")).doesNotExist();
+      assertThat(Files.readAllLines(dir.resolve("log.vkey"), UTF_8))
+          .isEqualTo(log.keys().verifierKeys());
+    }
+  }
+
+  @Test
+  void aLostVerifierKeyFileIsWrittenAgain() throws Exception {
+    List<String> vkeys;
+    try (TransparencyLog log = TransparencyLog.open(config())) {
+      vkeys = log.keys().verifierKeys();
+    }
+    Files.delete(dir.resolve("log.vkey"));
+    try (TransparencyLog log = TransparencyLog.open(config())) {
+      assertThat(Files.readAllLines(dir.resolve("log.vkey"), UTF_8)).isEqualTo(vkeys);
+    }
+  }
+
+  @Test
   void aSecondOpenOfTheSameDirectoryFailsWhileTheFirstRuns() throws Exception {
     try (TransparencyLog log = TransparencyLog.open(config())) {
       assertThatThrownBy(() -> TransparencyLog.open(config())).isInstanceOf(IOException.class)
