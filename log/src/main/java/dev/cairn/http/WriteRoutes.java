@@ -28,8 +28,6 @@ import org.eclipse.jetty.io.Content;
  */
 final class WriteRoutes {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** Sequencing answers within one batch interval plus a few fsyncs; this is a safety net. */
-  private static final long SEQUENCING_TIMEOUT_SECONDS = 60;
 
   private final Sequencer sequencer;
   private final Publisher publisher;
@@ -57,8 +55,8 @@ final class WriteRoutes {
         throw HttpError.badRequest("empty entry: the request body is the entry, 1 to "
             + Bundles.MAX_ENTRY_SIZE + " bytes");
       }
-      CompletableFuture<Sequencer.Added> added = sequencer.add(entry)
-          .orTimeout(SEQUENCING_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      // The sequencer completes every future it hands out, with an index or with pushback.
+      CompletableFuture<Sequencer.Added> added = sequencer.add(entry);
       if (!x.accepts("application/json")) {
         added.whenCompleteAsync((a, failure) -> {
           if (failure != null) {
@@ -114,7 +112,6 @@ final class WriteRoutes {
       }
       List<CompletableFuture<Sequencer.Added>> futures = sequencer.addAll(entries);
       CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
-          .orTimeout(SEQUENCING_TIMEOUT_SECONDS, TimeUnit.SECONDS)
           .whenCompleteAsync((ignored, failure) -> {
             if (failure != null) {
               x.fail(failure);

@@ -23,7 +23,7 @@ import java.time.Clock;
  *   keys/             log.skey (Ed25519), log-mldsa44.skey (ML-DSA-44)
  *   log.vkey          the verifier keys
  *   tiles/tile/...    hash tiles and entry bundles (the object store)
- *   tree-state        the durably sequenced tree head (the commit point)
+ *   tree-state        the durably sequenced tree head (the commit point), appended to
  *   checkpoint        the latest published checkpoint
  *   index/            RocksDB: dedup index and checkpoint history
  * </pre>
@@ -36,6 +36,7 @@ public final class TransparencyLog implements AutoCloseable {
   private final DataDirLock lock;
   private final LogKeys keys;
   private final ObjectStore objects;
+  private final LocalTreeStateStore treeState;
   private final RocksIndex index;
   private final Sequencer sequencer;
   private final Publisher publisher;
@@ -45,12 +46,13 @@ public final class TransparencyLog implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicBoolean();
 
   private TransparencyLog(Path dataDir, DataDirLock lock, LogKeys keys, ObjectStore objects,
-      RocksIndex index, Sequencer sequencer, Publisher publisher, LogMetrics metrics,
-      Clock clock) {
+      LocalTreeStateStore treeState, RocksIndex index, Sequencer sequencer, Publisher publisher,
+      LogMetrics metrics, Clock clock) {
     this.dataDir = dataDir;
     this.lock = lock;
     this.keys = keys;
     this.objects = objects;
+    this.treeState = treeState;
     this.index = index;
     this.sequencer = sequencer;
     this.publisher = publisher;
@@ -64,6 +66,7 @@ public final class TransparencyLog implements AutoCloseable {
     Files.createDirectories(dir);
     DataDirLock lock = DataDirLock.acquire(dir);
     RocksIndex index = null;
+    LocalTreeStateStore treeState = null;
     Sequencer sequencer = null;
     try {
       LogKeys keys = LogKeys.loadOrCreate(dir, config.origin());
@@ -71,8 +74,8 @@ public final class TransparencyLog implements AutoCloseable {
       Path tmp = dir.resolve(".tmp");
       index = RocksIndex.open(dir.resolve("index"));
       LogMetrics metrics = new LogMetrics();
-      sequencer = Sequencer.open(objects, new LocalTreeStateStore(dir.resolve("tree-state"), tmp),
-          index.dedup(), config.sequencing(), metrics);
+      treeState = new LocalTreeStateStore(dir.resolve("tree-state"), tmp);
+      sequencer = Sequencer.open(objects, treeState, index.dedup(), config.sequencing(), metrics);
       Publisher publisher = Publisher.open(keys.origin(), keys.signers(config.clock()), sequencer,
           objects, new LocalCheckpointStore(dir.resolve("checkpoint"), tmp), index.history(),
           config.clock());
@@ -82,14 +85,17 @@ public final class TransparencyLog implements AutoCloseable {
           () -> s.fault().isEmpty() && publisher.fault().isEmpty(), config.clock());
       sequencer.start();
       publisher.start(config.checkpointInterval());
-      return new TransparencyLog(dir, lock, keys, objects, index, sequencer, publisher, metrics,
-          config.clock());
+      return new TransparencyLog(dir, lock, keys, objects, treeState, index, sequencer, publisher,
+          metrics, config.clock());
     } catch (IOException | RuntimeException e) {
       if (sequencer != null) {
         sequencer.close();
       }
       if (index != null) {
         index.close();
+      }
+      if (treeState != null) {
+        treeState.close();
       }
       lock.close();
       throw e;
@@ -154,6 +160,7 @@ public final class TransparencyLog implements AutoCloseable {
       publisher.close();
       publisher.publish();
     } finally {
+      treeState.close();
       index.close();
       lock.close();
     }

@@ -19,10 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -59,7 +55,6 @@ public final class Sequencer implements AutoCloseable {
   private final DedupIndex dedup;
   private final SequencerConfig config;
   private final BatchObserver observer;
-  private final ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition arrived = lock.newCondition();
@@ -255,8 +250,8 @@ public final class Sequencer implements AutoCloseable {
    *   <li>Look the batch up in the dedup index: entries already in the log get their index.
    *   <li>Assign the next indices to the new entries and compute the new bundles and tiles in
    *       memory.
-   *   <li>Write every bundle and tile the batch touches to the object store and wait until all
-   *       are durable. A crash here leaves objects wider than the committed tree; they are never
+   *   <li>Write every bundle and tile the batch touches to the object store, in parallel, and
+   *       wait until all are durable. A crash here leaves objects wider than the committed tree; they are never
    *       read past the committed size and are overwritten by the next batch.
    *   <li>Commit the new tree head to the tree state store: from this write on, the indices are
    *       final and survive any crash.
@@ -310,7 +305,7 @@ public final class Sequencer implements AutoCloseable {
           writes.put(t.tile().withWidth(EntryBundle.FULL_WIDTH).path(), t.data());
         }
         // 3. Entry data and tiles durable.
-        putAll(writes);
+        objects.putAll(writes);
         // 4. Commit: the indices are final from here on.
         commit(new TreeHead(end, tiles.root()));
         // 5. Dedup index; a failure only means catching up before the next batch.
@@ -357,33 +352,6 @@ public final class Sequencer implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.warn("batch observer failed: {}", e.toString());
       }
-    }
-  }
-
-  private void putAll(Map<String, byte[]> writes) throws IOException {
-    List<Future<?>> pending = new ArrayList<>(writes.size());
-    for (Map.Entry<String, byte[]> w : writes.entrySet()) {
-      pending.add(writers.submit(() -> {
-        objects.put(w.getKey(), w.getValue());
-        return null;
-      }));
-    }
-    IOException failed = null;
-    for (Future<?> f : pending) {
-      try {
-        f.get();
-      } catch (ExecutionException e) {
-        if (failed == null) {
-          failed = e.getCause() instanceof IOException io ? io
-              : new IOException(e.getCause().toString(), e.getCause());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while writing tiles");
-      }
-    }
-    if (failed != null) {
-      throw failed;
     }
   }
 
@@ -491,6 +459,5 @@ public final class Sequencer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    writers.close();
   }
 }

@@ -1,6 +1,7 @@
 package dev.cairn.storage;
 
 import java.io.IOException;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,6 +25,17 @@ import java.util.Optional;
 public interface ObjectStore {
   /** Stores {@code data} at {@code path}, atomically and durably replacing any object there. */
   void put(String path, byte[] data) throws IOException;
+
+  /**
+   * Stores each object as {@link #put} does; when it returns, all of them are durable. The group
+   * is not atomic: after a failure or crash any subset may have landed. Backends override it to
+   * write in parallel and share the cost of making names durable.
+   */
+  default void putAll(Map<String, byte[]> objects) throws IOException {
+    for (Map.Entry<String, byte[]> o : objects.entrySet()) {
+      put(o.getKey(), o.getValue());
+    }
+  }
 
   /** The object at {@code path}, if there is one. */
   Optional<byte[]> get(String path) throws IOException;

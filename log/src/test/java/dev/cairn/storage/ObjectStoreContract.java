@@ -68,6 +68,22 @@ public abstract class ObjectStoreContract {
   }
 
   @Test
+  void putAllStoresEveryObject() throws Exception {
+    ObjectStore s = store();
+    s.put("tile/0/000", new byte[] {9});
+    java.util.Map<String, byte[]> batch = new java.util.LinkedHashMap<>();
+    batch.put("tile/0/000", new byte[] {1});
+    batch.put("tile/1/000", new byte[] {2, 2});
+    batch.put("tile/entries/x001/000", new byte[] {3, 3, 3});
+    s.putAll(batch);
+    ObjectStore r = reopen();
+    for (var e : batch.entrySet()) {
+      assertThat(r.get(e.getKey())).hasValueSatisfying(v -> assertThat(v).isEqualTo(e.getValue()));
+    }
+    s.putAll(java.util.Map.of());
+  }
+
+  @Test
   void concurrentPutsOfDifferentPathsAllLand() throws Exception {
     ObjectStore s = store();
     List<Future<?>> fs = new ArrayList<>();

@@ -12,35 +12,53 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Durable, atomic file replacement: write a temporary file, fsync it, rename it over the target,
- * fsync the directory. After a crash the target holds the old or the new bytes.
+ * Durable, atomic file replacement: write a temporary file and fdatasync it, rename it over the
+ * target, fsync the directory. After a crash the target holds the old or the new bytes.
  */
 final class AtomicFiles {
   private AtomicFiles() {}
 
   /** Replaces {@code target} with {@code data}; {@code tmpDir} must be on the same file system. */
   static void write(Path target, byte[] data, Path tmpDir) throws IOException {
+    Path tmp = writeTemp(target, data, tmpDir);
+    rename(tmp, target);
+    syncDirectory(target.getParent());
+  }
+
+  /** Writes {@code data} to a new synced temporary file for {@code target} and returns it. */
+  static Path writeTemp(Path target, byte[] data, Path tmpDir) throws IOException {
     Path tmp = tmpDir.resolve(target.getFileName() + "." + Long.toHexString(
         ThreadLocalRandom.current().nextLong()) + ".tmp");
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
-        ByteBuffer b = ByteBuffer.wrap(data);
-        while (b.hasRemaining()) {
-          ch.write(b);
-        }
-        ch.force(true);
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.wrap(data);
+      while (b.hasRemaining()) {
+        ch.write(b);
       }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      ch.force(false);
     } catch (IOException | RuntimeException e) {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
+      deleteQuietly(tmp, e);
       throw e;
     }
-    syncDirectory(target.getParent());
+    return tmp;
+  }
+
+  /** Renames a synced temporary file over {@code target}; the directory still needs a sync. */
+  static void rename(Path tmp, Path target) throws IOException {
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(tmp, e);
+      throw e;
+    }
+  }
+
+  static void deleteQuietly(Path tmp, Exception cause) {
+    try {
+      Files.deleteIfExists(tmp);
+    } catch (IOException suppressed) {
+      cause.addSuppressed(suppressed);
+    }
   }
 
   /** Fsyncs a directory, making the names in it durable. */

@@ -70,6 +70,25 @@ class LocalStoresTest {
     }
 
     @Test
+    void aTornLastRecordIsIgnoredAndTheFileIsCompacted() throws IOException {
+      LocalTreeStateStore s = (LocalTreeStateStore) store();
+      dev.cairn.merkle.Hash root = dev.cairn.merkle.Hasher.threadLocal().leaf(new byte[] {7});
+      for (int i = 1; i <= 3000; i++) {
+        s.save(new dev.cairn.storage.TreeHead(i, root));
+      }
+      s.close();
+      assertThat(Files.size(dir.resolve("tree-state"))).isLessThan(70 * 1024);
+      // A crash in the middle of appending the next record.
+      Files.write(dir.resolve("tree-state"), new byte[] {0x43, 0x54, 0x53, 0x31, 0, 0, 1},
+          java.nio.file.StandardOpenOption.APPEND);
+      assertThat(store().load()).hasValueSatisfying(h -> assertThat(h.size()).isEqualTo(3000));
+      LocalTreeStateStore again = (LocalTreeStateStore) store();
+      again.save(new dev.cairn.storage.TreeHead(3001, root));
+      again.close();
+      assertThat(store().load()).hasValueSatisfying(h -> assertThat(h.size()).isEqualTo(3001));
+    }
+
+    @Test
     void reportsACorruptFile() throws IOException {
       Files.writeString(dir.resolve("tree-state"), "cairn-tree-state/v1\n12\nnot-a-hash\n");
       assertThatThrownBy(() -> store().load()).isInstanceOf(IOException.class)
