@@ -26,22 +26,41 @@ final class HelloCommand implements Callable<Integer> {
   @Option(names = "--listen", defaultValue = "127.0.0.1:8090", description = "HOST:PORT.")
   String listen;
 
+  @Option(names = "--async", description = "Read the body and answer from another thread, as"
+      + " /add does (the ceiling of that pattern).")
+  boolean async;
+
   @Override
   public Integer call() throws Exception {
     int colon = listen.lastIndexOf(':');
     HttpConfig config = HttpConfig.defaults(listen.substring(0, colon),
         Integer.parseInt(listen.substring(colon + 1)));
+    java.util.concurrent.Executor[] pool = new java.util.concurrent.Executor[1];
     Handler hello = new Handler.Abstract.NonBlocking() {
       @Override
       public boolean handle(Request request, Response response, Callback callback) {
+        if (async) {
+          org.eclipse.jetty.io.Content.Source.asByteArrayAsync(request, 65536)
+              .thenApply(body -> new java.util.concurrent.CompletableFuture<byte[]>())
+              .thenAccept(f -> {
+                f.whenCompleteAsync((b, e) -> answer(response, callback), pool[0]);
+                f.complete(HELLO);
+              });
+          return true;
+        }
+        answer(response, callback);
+        return true;
+      }
+
+      private void answer(Response response, Callback callback) {
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, HELLO.length);
         response.write(true, ByteBuffer.wrap(HELLO), callback);
-        return true;
       }
     };
     try (LogServer server = LogServer.start(hello, config)) {
+      pool[0] = server.executor();
       System.out.println("cairn: hello on " + listen + " (port " + server.port() + ")");
       new CountDownLatch(1).await();
     }

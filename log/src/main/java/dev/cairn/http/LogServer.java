@@ -74,6 +74,11 @@ public final class LogServer implements AutoCloseable {
     return new LogServer(server, connector, virtual);
   }
 
+  /** Jetty's thread pool, for answering requests from other threads. */
+  public Executor executor() {
+    return server.getThreadPool();
+  }
+
   /** The port it listens on. */
   public int port() {
     return connector.getLocalPort();
