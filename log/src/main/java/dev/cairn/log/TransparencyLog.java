@@ -8,6 +8,7 @@ import dev.cairn.storage.ObjectStore;
 import dev.cairn.storage.local.DataDirLock;
 import dev.cairn.storage.local.LocalCheckpointStore;
 import dev.cairn.storage.local.LocalObjectStore;
+import dev.cairn.storage.local.LocalSequenceLog;
 import dev.cairn.storage.local.LocalTreeStateStore;
 import dev.cairn.storage.local.RocksIndex;
 import java.io.IOException;
@@ -23,7 +24,8 @@ import java.time.Clock;
  *   keys/             log.skey (Ed25519), log-mldsa44.skey (ML-DSA-44)
  *   log.vkey          the verifier keys
  *   tiles/tile/...    hash tiles and entry bundles (the object store)
- *   tree-state        the durably sequenced tree head (the commit point), appended to
+ *   sequence-log/     the sequenced batches not yet in tiles (the commit point of writes)
+ *   tree-state        the tree head whose tiles and bundles are all written
  *   checkpoint        the latest published checkpoint
  *   index/            RocksDB: dedup index and checkpoint history
  * </pre>
@@ -37,6 +39,7 @@ public final class TransparencyLog implements AutoCloseable {
   private final LogKeys keys;
   private final ObjectStore objects;
   private final LocalTreeStateStore treeState;
+  private final LocalSequenceLog sequenceLog;
   private final RocksIndex index;
   private final Sequencer sequencer;
   private final Publisher publisher;
@@ -46,13 +49,14 @@ public final class TransparencyLog implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicBoolean();
 
   private TransparencyLog(Path dataDir, DataDirLock lock, LogKeys keys, ObjectStore objects,
-      LocalTreeStateStore treeState, RocksIndex index, Sequencer sequencer, Publisher publisher,
-      LogMetrics metrics, Clock clock) {
+      LocalTreeStateStore treeState, LocalSequenceLog sequenceLog, RocksIndex index,
+      Sequencer sequencer, Publisher publisher, LogMetrics metrics, Clock clock) {
     this.dataDir = dataDir;
     this.lock = lock;
     this.keys = keys;
     this.objects = objects;
     this.treeState = treeState;
+    this.sequenceLog = sequenceLog;
     this.index = index;
     this.sequencer = sequencer;
     this.publisher = publisher;
@@ -67,6 +71,7 @@ public final class TransparencyLog implements AutoCloseable {
     DataDirLock lock = DataDirLock.acquire(dir);
     RocksIndex index = null;
     LocalTreeStateStore treeState = null;
+    LocalSequenceLog sequenceLog = null;
     Sequencer sequencer = null;
     try {
       LogKeys keys = LogKeys.loadOrCreate(dir, config.origin());
@@ -75,7 +80,9 @@ public final class TransparencyLog implements AutoCloseable {
       index = RocksIndex.open(dir.resolve("index"));
       LogMetrics metrics = new LogMetrics();
       treeState = new LocalTreeStateStore(dir.resolve("tree-state"), tmp);
-      sequencer = Sequencer.open(objects, treeState, index.dedup(), config.sequencing(), metrics);
+      sequenceLog = new LocalSequenceLog(dir.resolve("sequence-log"));
+      sequencer = Sequencer.open(objects, sequenceLog, treeState, index.dedup(),
+          config.sequencing(), metrics);
       Publisher publisher = Publisher.open(keys.origin(), keys.signers(config.clock()), sequencer,
           objects, new LocalCheckpointStore(dir.resolve("checkpoint"), tmp), index.history(),
           config.clock());
@@ -85,8 +92,8 @@ public final class TransparencyLog implements AutoCloseable {
           () -> s.fault().isEmpty() && publisher.fault().isEmpty(), config.clock());
       sequencer.start();
       publisher.start(config.checkpointInterval());
-      return new TransparencyLog(dir, lock, keys, objects, treeState, index, sequencer, publisher,
-          metrics, config.clock());
+      return new TransparencyLog(dir, lock, keys, objects, treeState, sequenceLog, index,
+          sequencer, publisher, metrics, config.clock());
     } catch (IOException | RuntimeException e) {
       if (sequencer != null) {
         sequencer.close();
@@ -96,6 +103,9 @@ public final class TransparencyLog implements AutoCloseable {
       }
       if (treeState != null) {
         treeState.close();
+      }
+      if (sequenceLog != null) {
+        sequenceLog.close();
       }
       lock.close();
       throw e;
@@ -161,6 +171,7 @@ public final class TransparencyLog implements AutoCloseable {
       publisher.publish();
     } finally {
       treeState.close();
+      sequenceLog.close();
       index.close();
       lock.close();
     }

@@ -85,7 +85,8 @@ public final class Publisher implements AutoCloseable {
    *       cannot back it and the log refuses to start.
    *   <li>If the history lacks it (a crash after the swap), it is appended.
    *   <li>If the tree grew past it (entries acknowledged after the last publication), a new
-   *       checkpoint is published now.
+   *       checkpoint is published now. {@link Sequencer#open} has written every acknowledged
+   *       entry's tiles by then, so it covers them all.
    * </ol>
    */
   public static Publisher open(String origin, List<NoteSigner> signers, Sequencer sequencer,
@@ -93,7 +94,7 @@ public final class Publisher implements AutoCloseable {
       throws IOException {
     Published latest = null;
     Optional<byte[]> stored = store.latest();
-    TreeHead sequenced = sequencer.sequenced();
+    TreeHead sequenced = sequencer.integrated();
     if (stored.isPresent()) {
       Checkpoint c = parse(stored.get());
       if (!c.origin().equals(origin)) {
@@ -155,8 +156,8 @@ public final class Publisher implements AutoCloseable {
   }
 
   /**
-   * Publishes a checkpoint of the sequenced tree if it grew since the last one (or if none was
-   * ever published).
+   * Publishes a checkpoint of the integrated tree (whose tiles are all durable) if it grew since
+   * the last one (or if none was ever published).
    */
   public synchronized void publish() throws IOException {
     if (stored != published) {
@@ -166,7 +167,8 @@ public final class Publisher implements AutoCloseable {
           stored.note()));
       serve(stored);
     }
-    TreeHead head = sequencer.sequenced();
+    sequencer.integrateNow(); // cover everything acknowledged so far, if the tiles can be written
+    TreeHead head = sequencer.integrated();
     Published last = published;
     if (last != null && head.size() <= last.checkpoint().size()) {
       fault = null;

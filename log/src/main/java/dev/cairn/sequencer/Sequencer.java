@@ -3,21 +3,21 @@ package dev.cairn.sequencer;
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Hasher;
 import dev.cairn.storage.DedupIndex;
-import dev.cairn.storage.StoredTiles;
 import dev.cairn.storage.ObjectStore;
+import dev.cairn.storage.SequenceLog;
+import dev.cairn.storage.StoredTiles;
 import dev.cairn.storage.TreeHead;
 import dev.cairn.storage.TreeStateStore;
 import dev.cairn.tile.Bundles;
 import dev.cairn.tile.EntryBundle;
-import dev.cairn.tile.TileBuilder;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -26,17 +26,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pools submitted entries and sequences them in batches: every {@link SequencerConfig#interval()}
- * or as soon as a batch is full. Each batch assigns the next indices, makes the entry bundles and
- * hash tiles durable, then commits the new tree head to the {@link TreeStateStore}; only then are
- * the indices acknowledged. Resubmitted entries get their existing index.
+ * Pools submitted entries and sequences them in batches: at most every {@link
+ * SequencerConfig#interval()}, and at once when a batch is full. Each batch gets the next
+ * indices and is appended to the {@link SequenceLog} — one durable write — before any index is
+ * acknowledged; its bundles and tiles then go to the object store behind it (see {@link
+ * Integrator}). Resubmitted entries get their existing index.
  *
- * <p>In memory it keeps the tree's right edge, one partial tile per level and the entries of the
- * partial bundle, whatever the log's size. One platform thread sequences; submitters never block
- * on it: they get a future.
+ * <p>In memory it keeps the tree's right edge, one partial tile per level, the entries of the
+ * partial bundle, and the objects not yet written; start-up reads only the batches the object
+ * store does not yet hold. One platform thread sequences; submitters never block on it: they
+ * get a future, completed on that thread.
  */
 public final class Sequencer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Sequencer.class);
+  /** Objects not yet in the object store beyond which sequencing pushes back (~128 MiB). */
+  private static final int MAX_BACKLOG = 16_384;
 
   /** Where a submission ended up. */
   public record Added(long index, boolean duplicate) {}
@@ -51,10 +55,11 @@ public final class Sequencer implements AutoCloseable {
   private record Pending(byte[] entry, Hash leafHash, CompletableFuture<Added> result) {}
 
   private final ObjectStore objects;
-  private final TreeStateStore treeState;
+  private final SequenceLog log;
   private final DedupIndex dedup;
   private final SequencerConfig config;
   private final BatchObserver observer;
+  private final Integrator integrator;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition arrived = lock.newCondition();
@@ -68,74 +73,94 @@ public final class Sequencer implements AutoCloseable {
   private final Thread thread;
 
   // Owned by the sequencing thread.
-  private TileBuilder tiles;
-  private List<byte[]> partialBundle;
-  private boolean dedupBehind;
+  private WorkingTree tree;
+  private boolean dedupBehind = true;
 
-  private Sequencer(ObjectStore objects, TreeStateStore treeState, DedupIndex dedup,
-      SequencerConfig config, BatchObserver observer, TreeHead head, TileBuilder tiles,
-      List<byte[]> partialBundle) {
+  private Sequencer(ObjectStore objects, SequenceLog log, TreeStateStore integratedState,
+      DedupIndex dedup, SequencerConfig config, BatchObserver observer, WorkingTree tree,
+      TreeHead integrated) {
     this.objects = objects;
-    this.treeState = treeState;
+    this.log = log;
     this.dedup = dedup;
     this.config = config;
     this.observer = observer;
-    this.sequenced = head;
-    this.tiles = tiles;
-    this.partialBundle = partialBundle;
-    this.dedupBehind = true;
+    this.tree = tree;
+    this.sequenced = tree.head();
+    this.integrator = new Integrator(objects, integratedState, log, integrated);
     this.thread = Thread.ofPlatform().name("cairn-sequencer").daemon().unstarted(this::run);
   }
 
   /**
-   * Opens the sequencer over stored state: restores the tree from the last committed tree head
-   * (reading one partial tile per level and the partial bundle, so the cost does not grow with
-   * the log), checks that the tiles lead to the committed root, and brings the dedup index up to
-   * date. Call {@link #start()} to begin sequencing.
+   * Opens the sequencer over stored state and recovers:
+   *
+   * <ol>
+   *   <li>Restore the tree the object store holds (its integrated head): one partial tile per
+   *       level and the partial bundle, checked against the head's root.
+   *   <li>Replay the sequence log's batches beyond it, checking each batch's recorded root.
+   *       This is every acknowledged entry that had not reached the object store.
+   *   <li>Write their bundles and tiles, save the new integrated head, and bring the dedup index
+   *       up to date.
+   * </ol>
+   *
+   * <p>The cost is the unintegrated batches (about a second of writes after a crash), not the
+   * size of the log. Call {@link #start()} to begin sequencing.
    *
    * @throws IOException if the stored state is unreadable or inconsistent, saying where
    */
-  public static Sequencer open(ObjectStore objects, TreeStateStore treeState, DedupIndex dedup,
-      SequencerConfig config, BatchObserver observer) throws IOException {
-    TreeHead head = treeState.load().orElse(new TreeHead(0, Hasher.emptyRoot()));
-    TileBuilder tiles = restoreTiles(objects, head);
-    Sequencer s = new Sequencer(objects, treeState, dedup, config, observer, head, tiles,
-        readPartialBundle(objects, head.size()));
+  public static Sequencer open(ObjectStore objects, SequenceLog log,
+      TreeStateStore integratedState, DedupIndex dedup, SequencerConfig config,
+      BatchObserver observer) throws IOException {
+    TreeHead integrated = integratedState.load().orElse(new TreeHead(0, Hasher.emptyRoot()));
+    WorkingTree tree = WorkingTree.restore(objects, integrated);
+    Map<String, byte[]> writes = new java.util.LinkedHashMap<>();
+    log.replay(integrated.size(), batch -> {
+      if (batch.start() > tree.size()) {
+        throw new IOException("the sequence log jumps from size " + tree.size() + " to "
+            + batch.start());
+      }
+      List<byte[]> entries = batch.entries();
+      entries = entries.subList((int) (tree.size() - batch.start()), entries.size());
+      writes.putAll(tree.append(entries, null));
+      if (!tree.head().equals(batch.head())) {
+        throw new IOException("replaying the sequence log gives root " + tree.head().root()
+            + " at size " + tree.size() + ", but the batch recorded " + batch.head().root());
+      }
+    });
+    Sequencer s = new Sequencer(objects, log, integratedState, dedup, config, observer, tree,
+        integrated);
+    if (!writes.isEmpty()) {
+      LOG.info("recovering {} entries from the sequence log (size {} to {})",
+          tree.size() - integrated.size(), integrated.size(), tree.size());
+      s.integrator.handOff(writes, tree.head());
+      if (!s.integrator.integrateNow()) {
+        throw new IOException("couldn't write the recovered entries' tiles: "
+            + s.integrator.fault().orElse("unknown failure"));
+      }
+    }
     s.catchUpDedup();
     return s;
   }
 
-  private static TileBuilder restoreTiles(ObjectStore objects, TreeHead head) throws IOException {
-    TileBuilder tiles = TileBuilder.restore(head.size(), StoredTiles.reader(objects));
-    if (!tiles.root().equals(head.root())) {
-      throw new IOException("stored tiles lead to root " + tiles.root() + " at size "
-          + head.size() + ", but the committed tree head says " + head.root());
-    }
-    return tiles;
-  }
-
-  private static List<byte[]> readPartialBundle(ObjectStore objects, long size)
-      throws IOException {
-    int width = (int) (size % EntryBundle.FULL_WIDTH);
-    if (width == 0) {
-      return new ArrayList<>();
-    }
-    return new ArrayList<>(StoredTiles.bundle(objects, new EntryBundle(size >>> 8, width)));
-  }
-
-  /** Starts the sequencing thread. */
+  /** Starts the sequencing and integrating threads. */
   public void start() {
+    integrator.start();
     thread.start();
   }
 
-  /** The last durably sequenced tree head. */
+  /** The last durably sequenced tree head: every index below its size is final. */
   public TreeHead sequenced() {
     return sequenced;
   }
 
-  /** Why the last batch failed, if it did; cleared by the next successful batch. */
-  public java.util.Optional<String> fault() {
-    return java.util.Optional.ofNullable(fault);
+  /** The tree head whose bundles and tiles are all in the object store; publishable. */
+  public TreeHead integrated() {
+    return integrator.integrated();
+  }
+
+  /** Why sequencing or integration is failing, if it is; cleared by the next success. */
+  public Optional<String> fault() {
+    String f = fault;
+    return f != null ? Optional.of(f) : integrator.fault();
   }
 
   /** Entries waiting for a batch. */
@@ -248,28 +273,36 @@ public final class Sequencer implements AutoCloseable {
    *
    * <ol>
    *   <li>Look the batch up in the dedup index: entries already in the log get their index.
-   *   <li>Assign the next indices to the new entries and compute the new bundles and tiles in
+   *   <li>Assign the next indices to the new entries and compute their bundles and tiles in
    *       memory.
-   *   <li>Write every bundle and tile the batch touches to the object store, in parallel, and
-   *       wait until all are durable. A crash here leaves objects wider than the committed tree; they are never
-   *       read past the committed size and are overwritten by the next batch.
-   *   <li>Commit the new tree head to the tree state store: from this write on, the indices are
-   *       final and survive any crash.
-   *   <li>Index the new entries for dedup (not needed for durability: rebuilt from the bundles).
+   *   <li>Append the batch to the sequence log: from this durable write on, the indices are
+   *       final and survive any crash (start-up replays the log).
+   *   <li>Index the new entries for dedup (not needed for durability: rebuilt from the log).
+   *   <li>Hand the bundles and tiles to the integrator, which writes them to the object store
+   *       before a checkpoint may cover them.
    *   <li>Acknowledge the indices.
    * </ol>
    *
-   * <p>If a step before the commit fails, nothing is acknowledged, the submissions fail with
-   * pushback, and the in-memory tree is rebuilt from the committed state.
+   * <p>If a step up to the append fails, nothing is acknowledged, the submissions fail with
+   * pushback, and the in-memory tree is rebuilt from what is durable.
    */
   private void sequence(List<Pending> batch) {
     long started = System.nanoTime();
-    TreeHead before = sequenced;
     List<Pending> fresh = new ArrayList<>(batch.size());
     boolean ok = false;
     try {
+      if (tree == null) {
+        resetToDurable();
+      }
       if (dedupBehind) {
         catchUpDedup();
+      }
+      // While tiles cannot be written, stop acknowledging: retry here first, so a passing
+      // fault costs one batch nothing and a lasting one pushes writers back.
+      if (integrator.fault().isPresent() || integrator.backlog() > MAX_BACKLOG) {
+        if (!integrator.integrateNow()) {
+          throw new IOException(integrator.fault().orElse("cannot write tiles"));
+        }
       }
       // 1. Entries already in the log.
       Map<Hash, Long> existing = dedup.lookup(batch.stream().map(Pending::leafHash).toList());
@@ -283,43 +316,28 @@ public final class Sequencer implements AutoCloseable {
       }
       if (!fresh.isEmpty()) {
         // 2. Indices, bundles and tiles in memory.
-        Map<String, byte[]> writes = new LinkedHashMap<>();
-        TileBuilder.Sink fullTiles = (tile, data) -> writes.put(tile.path(), data);
-        long start = before.size();
-        byte[] leaf = new byte[Hash.SIZE];
-        for (int i = 0; i < fresh.size(); i++) {
-          Pending p = fresh.get(i);
-          p.leafHash().copyTo(leaf, 0);
-          tiles.append(leaf, 0, fullTiles);
-          partialBundle.add(p.entry());
-          if (partialBundle.size() == EntryBundle.FULL_WIDTH) {
-            writes.put(EntryBundle.full((start + i) >>> 8).path(), Bundles.encode(partialBundle));
-            partialBundle = new ArrayList<>();
-          }
-        }
-        long end = start + fresh.size();
-        if (!partialBundle.isEmpty()) {
-          writes.put(EntryBundle.full(end >>> 8).path(), Bundles.encode(partialBundle));
-        }
-        for (TileBuilder.TileData t : tiles.partialTiles(start)) {
-          writes.put(t.tile().withWidth(EntryBundle.FULL_WIDTH).path(), t.data());
-        }
-        // 3. Entry data and tiles durable.
-        objects.putAll(writes);
-        // 4. Commit: the indices are final from here on.
-        commit(new TreeHead(end, tiles.root()));
-        // 5. Dedup index; a failure only means catching up before the next batch.
+        long start = tree.size();
+        List<byte[]> entries = fresh.stream().map(Pending::entry).toList();
+        Map<String, byte[]> writes = tree.append(entries,
+            fresh.stream().map(Pending::leafHash).toList());
+        TreeHead head = tree.head();
+        // 3. Commit: the indices are final from here on.
+        log.append(new SequenceLog.Batch(start, entries, head));
+        sequenced = head;
+        // 4. Dedup index; a failure only means catching up before the next batch.
         List<DedupIndex.Mapping> mappings = new ArrayList<>(fresh.size());
         for (int i = 0; i < fresh.size(); i++) {
           mappings.add(new DedupIndex.Mapping(fresh.get(i).leafHash(), start + i));
         }
         try {
-          dedup.add(mappings, end);
+          dedup.add(mappings, head.size());
         } catch (IOException | RuntimeException e) {
           dedupBehind = true;
           LOG.warn("couldn't update the dedup index; will rebuild it from the log: {}",
               e.toString());
         }
+        // 5. Bundles and tiles to the object store, behind us.
+        integrator.handOff(writes, head);
         fault = null;
         // 6. Acknowledge.
         for (int i = 0; i < fresh.size(); i++) {
@@ -331,13 +349,13 @@ public final class Sequencer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       fault = "sequencing failed: " + e.getMessage();
       LOG.error("couldn't sequence a batch of {} entries at size {}: {}", batch.size(),
-          before.size(), e.toString());
+          sequenced.size(), e.toString());
       PushbackException failure = new PushbackException(
           "the log could not store the entry: " + e.getMessage(), retryAfter());
       for (Pending p : batch) {
         p.result().completeExceptionally(failure);
       }
-      resetToCommitted();
+      tree = null; // rebuilt from what is durable before the next batch
     } finally {
       lock.lock();
       try {
@@ -356,63 +374,46 @@ public final class Sequencer implements AutoCloseable {
   }
 
   /**
-   * Saves the tree head. If saving reports an error, the head may or may not have landed (a
-   * rename that succeeded before a failed directory fsync, say): the stored state is read back,
-   * and only a head that reads back as saved counts as committed.
+   * After a failed batch, rebuilds the in-memory tree from what is durable: the object store's
+   * tree plus the sequence log (which holds an append that reported an error but landed).
    */
-  private void commit(TreeHead head) throws IOException {
-    try {
-      treeState.save(head);
-    } catch (IOException | RuntimeException e) {
-      if (!head.equals(treeState.load().orElse(null))) {
-        throw e;
-      }
-      LOG.warn("saving the tree state reported an error but it landed; going on: {}",
-          e.toString());
+  private void resetToDurable() throws IOException {
+    // The object store holds the integrated tree (objects still pending are in the sequence
+    // log too, so replaying it hands them off again).
+    TreeHead integrated = integrator.integrated();
+    WorkingTree t = WorkingTree.restore(objects, integrated);
+    Map<String, byte[]> writes = new java.util.LinkedHashMap<>();
+    log.replay(integrated.size(), batch -> {
+      List<byte[]> entries = batch.entries();
+      writes.putAll(t.append(entries.subList((int) (t.size() - batch.start()), entries.size()),
+          null));
+    });
+    if (t.size() != sequenced.size()) {
+      LOG.warn("the durable tree is at size {}, not {}; continuing from it", t.size(),
+          sequenced.size());
+      dedupBehind = true;
     }
-    sequenced = head;
-  }
-
-  /**
-   * After a failed batch, rebuilds the in-memory tree from what storage says is committed (which
-   * is the head before the batch, unless a commit that reported an error nonetheless landed).
-   */
-  private void resetToCommitted() {
-    try {
-      TreeHead committed = treeState.load().orElse(new TreeHead(0, Hasher.emptyRoot()));
-      tiles = restoreTiles(objects, committed);
-      partialBundle = readPartialBundle(objects, committed.size());
-      if (committed.size() != sequenced.size()) {
-        LOG.warn("the committed tree is at size {}, not {}; continuing from it",
-            committed.size(), sequenced.size());
-        sequenced = committed;
-        dedupBehind = true;
-      }
-    } catch (IOException | RuntimeException e) {
-      // The committed state is unreadable: keep failing batches until it reads back.
-      fault = "sequencing stopped: cannot re-read the committed tree: " + e.getMessage();
-      LOG.error(fault);
-      tiles = null;
+    if (!writes.isEmpty()) {
+      integrator.handOff(writes, t.head());
     }
+    tree = t;
+    sequenced = t.head();
   }
 
   /**
    * Indexes every entry between the dedup index's watermark and the sequenced size, reading
-   * them from their bundles. Normally there is nothing to do; after a crash or a failed index
-   * write it covers at most a few batches, after a lost index the whole log.
+   * them from their bundles once everything is integrated. Normally there is nothing to do;
+   * after a crash or a failed index write it covers a few batches, after a lost index the log.
    */
   private void catchUpDedup() throws IOException {
-    if (tiles == null) {
-      resetToCommitted();
-      if (tiles == null) {
-        throw new IOException(fault);
-      }
-    }
     long size = sequenced.size();
     long from = dedup.watermark();
     if (from > size) {
       throw new IOException("the dedup index covers size " + from
           + " but the log has only " + size + " entries");
+    }
+    if (from < size && !integrator.integrateNow()) {
+      throw new IOException(integrator.fault().orElse("cannot write tiles"));
     }
     Hasher hasher = Hasher.threadLocal();
     while (from < size) {
@@ -442,7 +443,15 @@ public final class Sequencer implements AutoCloseable {
     dedupBehind = false;
   }
 
-  /** Stops taking submissions, sequences what is pooled, and stops. */
+  /**
+   * Writes everything sequenced to the object store now, and returns whether the object store
+   * holds it all.
+   */
+  public boolean integrateNow() {
+    return integrator.integrateNow();
+  }
+
+  /** Stops taking submissions, sequences and integrates what is pooled, and stops. */
   @Override
   public void close() {
     lock.lock();
@@ -459,5 +468,7 @@ public final class Sequencer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    integrator.integrateNow();
+    integrator.close();
   }
 }

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.util.Optional;
 
 /**
- * The durably sequenced tree head: the sequencer's commit point. An entry's index is
- * acknowledged only after a tree head covering it is saved here, and the tiles and bundles of
- * that tree are durable before it is saved.
+ * The integrated tree head: every bundle and tile of this tree is durable in the object store,
+ * so checkpoints may cover it and the {@link SequenceLog} may forget the batches below it. It is
+ * saved only after those objects are durable.
  *
  * <p>Contract: {@link #save} MUST be atomic and durable when it returns; {@link #load} returns
  * the last saved tree head (empty for a new log). Only the one sequencer saves.

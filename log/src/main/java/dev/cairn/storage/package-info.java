@@ -1,9 +1,10 @@
 /**
- * The log's storage, split by role: an {@link dev.cairn.storage.ObjectStore} for tiles and entry
- * bundles, a {@link dev.cairn.storage.TreeStateStore} that records what is durably sequenced, a
- * compare-and-swap {@link dev.cairn.storage.CheckpointStore} for the latest published checkpoint,
- * a {@link dev.cairn.storage.DedupIndex} from leaf hash to index, and the append-only {@link
- * dev.cairn.storage.CheckpointHistory}.
+ * The log's storage, split by role: the {@link dev.cairn.storage.SequenceLog} of sequenced
+ * batches (the commit point of writes), an {@link dev.cairn.storage.ObjectStore} for tiles and
+ * entry bundles, a {@link dev.cairn.storage.TreeStateStore} that records how far the object
+ * store goes, a compare-and-swap {@link dev.cairn.storage.CheckpointStore} for the latest
+ * published checkpoint, a {@link dev.cairn.storage.DedupIndex} from leaf hash to index, and the
+ * append-only {@link dev.cairn.storage.CheckpointHistory}.
  *
  * <p>Each interface states its durability and concurrency contract; every backend passes the
  * same contract tests (in this module's test jar) and shares no code with the others. The

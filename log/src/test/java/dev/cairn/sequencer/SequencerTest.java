@@ -65,6 +65,13 @@ class SequencerTest {
     return fs.stream().map(SequencerTest::await).toList();
   }
 
+  private static void assertPushbackMentions(CompletableFuture<Added> f, String text) {
+    assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOf(PushbackException.class)
+        .hasMessageContaining(text);
+  }
+
   private static void assertPushback(CompletableFuture<Added> f) {
     assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
@@ -77,7 +84,9 @@ class SequencerTest {
    * its index, and the committed root, the reference tree's root and the stored tiles' root agree.
    */
   private void assertLogHolds(List<byte[]> expected) throws IOException {
+    assertThat(log.sequencer().integrateNow()).as("tiles written").isTrue();
     TreeHead head = log.sequencer().sequenced();
+    assertThat(log.sequencer().integrated()).isEqualTo(head);
     assertThat(head.size()).as("sequenced size").isEqualTo(expected.size());
     List<byte[]> stored = log.entries(head.size());
     NaiveTree reference = new NaiveTree();
@@ -154,30 +163,60 @@ class SequencerTest {
     assertLogHolds(List.of(entry("before"), popular));
   }
 
+  /**
+   * A tile write that fails once happens behind the acknowledgements: the batch stays
+   * acknowledged (it is in the sequence log), the write is retried, and nothing is lost.
+   */
   @ParameterizedTest
   @EnumSource(Fault.class)
-  void aFailedPutFailsTheWholeBatchAndTheNextBatchLeavesNoGap(Fault fault) throws IOException {
+  void aFailedTileWriteIsRetriedAndLosesNothing(Fault fault) throws IOException {
     Sequencer s = log.start();
     List<byte[]> expected = new ArrayList<>(List.of(entry("a"), entry("b"), entry("c")));
     awaitAll(s.addAll(expected));
+    assertThat(s.integrateNow()).isTrue();
 
     log.objects().failNextPut(fault);
-    List<CompletableFuture<Added>> failed = s.addAll(List.of(entry("d"), entry("e")));
-    failed.forEach(SequencerTest::assertPushback);
-    assertThat(log.objects().injected()).isEqualTo(1);
-    assertThat(s.sequenced().size()).isEqualTo(3);
-    assertThat(s.fault()).hasValueSatisfying(m -> assertThat(m).contains("injected"));
-
-    assertThat(await(s.add(entry("f")))).isEqualTo(new Added(3, false));
+    assertThat(awaitAll(s.addAll(List.of(entry("d"), entry("e"))))).extracting(Added::index)
+        .containsExactly(3L, 4L);
+    expected.addAll(List.of(entry("d"), entry("e")));
+    Poll.until("the failed write", Duration.ofSeconds(5), () -> log.objects().injected() == 1);
+    assertThat(await(s.add(entry("f")))).isEqualTo(new Added(5, false));
     expected.add(entry("f"));
-    assertThat(await(s.add(entry("d")))).as("d was never acknowledged, so it is new")
-        .isEqualTo(new Added(4, false));
-    expected.add(entry("d"));
-    Poll.until("the fault to clear", Duration.ofSeconds(5), () -> s.fault().isEmpty());
     assertLogHolds(expected);
+    assertThat(s.fault()).isEmpty();
 
     log.restart();
     assertLogHolds(expected);
+  }
+
+  /**
+   * While tiles cannot be written at all, the sequencer stops acknowledging (pushback) instead
+   * of piling up unwritten batches; it goes on by itself once writes work again.
+   */
+  @Test
+  void aLastingTileWriteFailurePushesBackUntilItClears() throws IOException {
+    Sequencer s = log.start();
+    await(s.add(entry("a")));
+    assertThat(s.integrateNow()).isTrue();
+    for (int i = 0; i < 50; i++) {
+      log.objects().failNextPut(Fault.LOSE);
+    }
+    await(s.add(entry("b"))); // acknowledged from the sequence log; its tiles fail behind it
+    Poll.until("the tile failure to show", Duration.ofSeconds(5), () -> s.fault().isPresent());
+    assertPushbackMentions(s.add(entry("c")), "injected");
+    assertThat(s.sequenced().size()).isEqualTo(2);
+
+    log.objects().clearFaults();
+    Poll.until("writes to work again", Duration.ofSeconds(10), () -> {
+      try {
+        return s.add(entry("c")).get(10, TimeUnit.SECONDS).index() == 2;
+      } catch (ExecutionException e) {
+        return false;
+      } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+        throw new AssertionError(e);
+      }
+    });
+    assertLogHolds(List.of(entry("a"), entry("b"), entry("c")));
   }
 
   @Test
@@ -186,7 +225,7 @@ class SequencerTest {
     List<byte[]> expected = new ArrayList<>(List.of(entry("a")));
     await(s.add(entry("a")));
 
-    log.treeState().failNextSave(Fault.LOSE);
+    log.sequenceLog().failNextAppend(Fault.LOSE);
     assertPushback(s.add(entry("b")));
     assertThat(s.sequenced().size()).isEqualTo(1);
 
@@ -198,17 +237,18 @@ class SequencerTest {
   }
 
   /**
-   * A commit that reports an error but lands (a rename that succeeded before a failed fsync)
-   * is durable: the sequencer reads the tree state back and acknowledges the batch rather than
-   * rolling memory back behind the disk.
+   * An append that reports an error but lands is durable: its submissions were told to retry,
+   * the sequencer rebuilds from what is durable (which includes it), and the retry finds the
+   * entry at its index.
    */
   @Test
-  void aCommitThatLandedDespiteAnErrorIsAcknowledged() throws IOException {
+  void aCommitThatLandedDespiteAnErrorIsAdoptedAndFoundOnRetry() throws IOException {
     Sequencer s = log.start();
     await(s.add(entry("a")));
-    log.treeState().failNextSave(Fault.PERSIST);
-    assertThat(await(s.add(entry("b")))).isEqualTo(new Added(1, false));
+    log.sequenceLog().failNextAppend(Fault.PERSIST);
+    assertPushback(s.add(entry("b")));
     assertThat(await(s.add(entry("c")))).isEqualTo(new Added(2, false));
+    assertThat(await(s.add(entry("b")))).isEqualTo(new Added(1, true));
 
     s = log.restart();
     assertThat(s.sequenced().size()).isEqualTo(3);
@@ -217,17 +257,17 @@ class SequencerTest {
   }
 
   /**
-   * The commit of b lands although the store reports failure; the next batch (c) fails to
-   * commit (as a crash would). The log must reopen holding a and b.
+   * The append of b lands although it reports failure; the append of c is lost. The log must
+   * reopen holding a and b.
    */
   @Test
   void restartsAfterACommitThatLandedDespiteAnErrorAndABatchThatDidNotCommit()
       throws IOException {
     Sequencer s = log.start();
     await(s.add(entry("a")));
-    log.treeState().failNextSave(Fault.PERSIST);
-    await(s.add(entry("b")));
-    log.treeState().failNextSave(Fault.LOSE);
+    log.sequenceLog().failNextAppend(Fault.PERSIST);
+    assertPushback(s.add(entry("b")));
+    log.sequenceLog().failNextAppend(Fault.LOSE);
     assertPushback(s.add(entry("c")));
 
     s = log.restart();
@@ -246,10 +286,10 @@ class SequencerTest {
       throws IOException {
     Sequencer s = log.start();
     await(s.add(entry("a")));
-    log.treeState().failNextSave(Fault.PERSIST);
-    await(s.add(entry("b")));
+    log.sequenceLog().failNextAppend(Fault.PERSIST);
+    assertPushback(s.add(entry("b")));
     log.objects().failNextPut(Fault.LOSE, "tile/0/");
-    assertPushback(s.add(entry("c")));
+    await(s.add(entry("c")));
 
     s = log.restart();
     long size = s.sequenced().size();
@@ -261,6 +301,8 @@ class SequencerTest {
           .isEqualTo(java.util.Arrays.copyOfRange(level0, i * 32, i * 32 + 32));
     }
     Added c = await(s.add(entry("c")));
+    assertThat(c.duplicate()).isTrue();
+    assertThat(s.integrateNow()).isTrue();
     assertThat(log.entries(s.sequenced().size()).get((int) c.index())).isEqualTo(entry("c"));
   }
 
@@ -283,7 +325,7 @@ class SequencerTest {
         }
         switch (random.nextInt(5)) {
           case 0 -> log.objects().failNextPut(Fault.PERSIST);
-          case 1 -> log.treeState().failNextSave(Fault.PERSIST);
+          case 1 -> log.sequenceLog().failNextAppend(Fault.PERSIST);
           case 2 -> log.dedup().failNextAdd(Fault.PERSIST);
           default -> { }
         }
@@ -304,7 +346,8 @@ class SequencerTest {
         }
       }
       waiting = retry;
-      long size = s.sequenced().size();
+      s.integrateNow();
+      long size = s.integrated().size();
       List<byte[]> stored = log.entries(size);
       for (Map.Entry<Long, byte[]> a : acknowledged.entrySet()) {
         assertThat(a.getKey()).isLessThan(size);
@@ -382,9 +425,9 @@ class SequencerTest {
   void aFullPoolPushesBackWithoutPoolingAnyOfTheSubmission() throws Exception {
     try (MemoryLog small = new MemoryLog(new SequencerConfig(Duration.ofMillis(1), 4, 8))) {
       Sequencer s = small.start();
-      small.objects().hold();
+      small.sequenceLog().hold();
       CompletableFuture<Added> first = s.add(entry("first"));
-      small.objects().awaitHeldPut(Duration.ofSeconds(10));
+      small.sequenceLog().awaitHeldAppend(Duration.ofSeconds(10));
 
       List<byte[]> eight = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
@@ -400,7 +443,7 @@ class SequencerTest {
           .isInstanceOf(PushbackException.class);
       assertThat(s.poolDepth()).isEqualTo(8);
 
-      small.objects().release();
+      small.sequenceLog().release();
       assertThat(await(first).index()).isZero();
       assertThat(awaitAll(pooled)).extracting(Added::index)
           .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);

@@ -32,6 +32,10 @@ final class FaultPlan {
     armed.add(new Armed(fault, keyPrefix));
   }
 
+  void clear() {
+    armed.clear();
+  }
+
   int injected() {
     return injected.get();
   }

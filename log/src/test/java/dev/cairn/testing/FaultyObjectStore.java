@@ -37,6 +37,11 @@ public final class FaultyObjectStore implements ObjectStore {
   }
 
   /** How many faults were injected so far. */
+  /** Disarms every fault not yet injected. */
+  public void clearFaults() {
+    faults.clear();
+  }
+
   public int injected() {
     return faults.injected();
   }

@@ -39,6 +39,8 @@ public final class MemoryLog implements AutoCloseable {
   private final FaultyObjectStore objects = new FaultyObjectStore(memoryObjects);
   private final FaultyTreeStateStore treeState =
       new FaultyTreeStateStore(new MemoryTreeStateStore());
+  private final MemorySequenceLog memorySequenceLog = new MemorySequenceLog();
+  private final FaultySequenceLog sequenceLog = new FaultySequenceLog(memorySequenceLog);
   private final MemoryCheckpointStore checkpoints = new MemoryCheckpointStore();
   private final MemoryCheckpointHistory memoryHistory = new MemoryCheckpointHistory();
   private final FaultyCheckpointHistory history = new FaultyCheckpointHistory(memoryHistory);
@@ -72,8 +74,18 @@ public final class MemoryLog implements AutoCloseable {
     return memoryObjects;
   }
 
+  /** The integrated tree head's store. */
   public FaultyTreeStateStore treeState() {
     return treeState;
+  }
+
+  /** The sequence log: the commit point of writes. */
+  public FaultySequenceLog sequenceLog() {
+    return sequenceLog;
+  }
+
+  public MemorySequenceLog memorySequenceLog() {
+    return memorySequenceLog;
   }
 
   public FaultyDedupIndex dedup() {
@@ -103,7 +115,8 @@ public final class MemoryLog implements AutoCloseable {
 
   /** Opens and starts a sequencer over the stores. */
   public Sequencer start() throws IOException {
-    sequencer = Sequencer.open(objects, treeState, dedup, config, (n, f, t, ok) -> {});
+    sequencer = Sequencer.open(objects, sequenceLog, treeState, dedup, config,
+        (n, f, t, ok) -> {});
     sequencer.start();
     return sequencer;
   }

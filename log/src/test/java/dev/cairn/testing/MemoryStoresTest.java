@@ -33,6 +33,21 @@ class MemoryStoresTest {
   }
 
   @Nested
+  class Sequence extends dev.cairn.storage.SequenceLogContract {
+    private final MemorySequenceLog log = new MemorySequenceLog();
+
+    @Override
+    protected dev.cairn.storage.SequenceLog log() {
+      return log;
+    }
+
+    @Override
+    protected dev.cairn.storage.SequenceLog reopen() {
+      return log;
+    }
+  }
+
+  @Nested
   class TreeState extends TreeStateStoreContract {
     private final MemoryTreeStateStore store = new MemoryTreeStateStore();
 

@@ -16,6 +16,7 @@ import dev.cairn.storage.TreeStateStoreContract;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -93,6 +94,92 @@ class LocalStoresTest {
       Files.writeString(dir.resolve("tree-state"), "cairn-tree-state/v1\n12\nnot-a-hash\n");
       assertThatThrownBy(() -> store().load()).isInstanceOf(IOException.class)
           .hasMessageContaining("corrupt");
+    }
+  }
+
+  @Nested
+  class Sequence extends dev.cairn.storage.SequenceLogContract {
+    LocalSequenceLog open;
+
+    @Override
+    protected dev.cairn.storage.SequenceLog log() throws IOException {
+      if (open != null) {
+        open.close();
+      }
+      open = new LocalSequenceLog(dir.resolve("sequence-log"), 1024);
+      return open;
+    }
+
+    @Override
+    protected dev.cairn.storage.SequenceLog reopen() throws IOException {
+      return log();
+    }
+
+    @AfterEach
+    void close() throws IOException {
+      if (open != null) {
+        open.close();
+      }
+    }
+
+    @Test
+    void aTornLastRecordIsCutOffAndTheLogGoesOn() throws Exception {
+      dev.cairn.storage.SequenceLog l = log();
+      l.append(batch(0, 2));
+      l.append(batch(2, 2));
+      Path segment;
+      try (var files = Files.list(dir.resolve("sequence-log"))) {
+        segment = files.sorted().reduce((a, b) -> b).orElseThrow();
+      }
+      long intact = Files.size(segment);
+      Files.write(segment, new byte[] {0x43, 0x57, 0x4c, 0x31, 0, 0, 0, 99, 1, 2, 3},
+          java.nio.file.StandardOpenOption.APPEND);
+      dev.cairn.storage.SequenceLog r = reopen();
+      assertThat(Files.size(segment)).isEqualTo(intact);
+      r.append(batch(4, 1));
+      assertThat(replayedStarts(reopen())).containsExactly(0L, 2L, 4L);
+    }
+
+    @Test
+    void rotatesSegmentsAndDeletesThoseBelowTheSize() throws Exception {
+      dev.cairn.storage.SequenceLog l = log();
+      for (long s = 0; s < 200; s += 10) {
+        l.append(batch(s, 10));
+      }
+      long segments;
+      try (var files = Files.list(dir.resolve("sequence-log"))) {
+        segments = files.count();
+      }
+      assertThat(segments).isGreaterThanOrEqualTo(3);
+      l.dropThrough(150);
+      assertThat(replayedStarts(reopen()).get(0)).isLessThanOrEqualTo(140L);
+      assertThat(replayedStarts(reopen())).contains(140L, 190L);
+      try (var files = Files.list(dir.resolve("sequence-log"))) {
+        assertThat(files.count()).isLessThan(segments);
+      }
+    }
+
+    @Test
+    void aCorruptRecordBeforeTheLastSegmentIsReported() throws Exception {
+      dev.cairn.storage.SequenceLog l = log();
+      for (long s = 0; s < 100; s += 10) {
+        l.append(batch(s, 10));
+      }
+      Path first;
+      try (var files = Files.list(dir.resolve("sequence-log"))) {
+        first = files.sorted().findFirst().orElseThrow();
+      }
+      byte[] b = Files.readAllBytes(first);
+      b[40] ^= 1;
+      Files.write(first, b);
+      assertThatThrownBy(() -> reopen().replay(0, x -> { }))
+          .isInstanceOf(IOException.class).hasMessageContaining("corrupt");
+    }
+
+    private List<Long> replayedStarts(dev.cairn.storage.SequenceLog l) throws IOException {
+      List<Long> out = new java.util.ArrayList<>();
+      l.replay(0, x -> out.add(x.start()));
+      return out;
     }
   }
 

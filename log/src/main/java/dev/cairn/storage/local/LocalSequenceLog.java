@@ -1,0 +1,238 @@
+package dev.cairn.storage.local;
+
+import dev.cairn.merkle.Hash;
+import dev.cairn.storage.SequenceLog;
+import dev.cairn.storage.TreeHead;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The sequence log as segment files {@code <first index, 16 hex digits>.wal} in a directory.
+ * A record is
+ *
+ * <pre>
+ *   u32 magic "CWL1" | u32 length of what follows up to the CRC
+ *   u64 start | u64 size | 32-byte root | u32 count | count × (u16 length, entry) | u32 CRC-32C
+ * </pre>
+ *
+ * <p>An append writes one record and fdatasyncs it: one sync per batch. A record torn by a crash
+ * at the end of the last segment fails its CRC; it is cut off when the log is opened. A segment
+ * is started when the current one passes 64 MiB, and deleted once a later segment starts at or
+ * below the size the object store holds.
+ */
+public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
+  private static final int MAGIC = 0x43574c31; // "CWL1"
+  private static final long SEGMENT_BYTES = 64L << 20;
+  private static final String SUFFIX = ".wal";
+
+  private final Path dir;
+  private final long segmentBytes;
+  private FileChannel current;
+  /** Where the next batch must start; -1 for an empty log. */
+  private long expectedStart = -1;
+
+  /** A log in {@code dir}, created if missing; a torn record at its end is cut off. */
+  public LocalSequenceLog(Path dir) throws IOException {
+    this(dir, SEGMENT_BYTES);
+  }
+
+  LocalSequenceLog(Path dir, long segmentBytes) throws IOException {
+    this.dir = dir;
+    this.segmentBytes = segmentBytes;
+    Files.createDirectories(dir);
+    List<Long> segments = segments();
+    if (!segments.isEmpty()) {
+      long last = segments.get(segments.size() - 1);
+      Path file = segment(last);
+      long[] end = {last};
+      long valid = scan(file, b -> end[0] = b.head().size(), true, last);
+      current = FileChannel.open(file, StandardOpenOption.WRITE);
+      if (current.size() > valid) {
+        current.truncate(valid);
+        current.force(true);
+      }
+      current.position(valid);
+      expectedStart = end[0];
+    }
+  }
+
+  private Path segment(long start) {
+    return dir.resolve(String.format("%016x", start) + SUFFIX);
+  }
+
+  private List<Long> segments() throws IOException {
+    List<Long> out = new ArrayList<>();
+    try (var files = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String n = p.getFileName().toString();
+        if (n.endsWith(SUFFIX) && n.length() == 16 + SUFFIX.length()) {
+          out.add(Long.parseUnsignedLong(n.substring(0, 16), 16));
+        }
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  @Override
+  public synchronized void append(Batch batch) throws IOException {
+    if (expectedStart >= 0 && batch.start() != expectedStart) {
+      throw new IllegalArgumentException("batch starts at " + batch.start()
+          + " but the log ends at " + expectedStart);
+    }
+    if (current == null || current.size() >= segmentBytes) {
+      rotate(batch.start());
+    }
+    ByteBuffer record = encode(batch);
+    long at = current.position();
+    try {
+      while (record.hasRemaining()) {
+        current.write(record);
+      }
+      current.force(false);
+    } catch (IOException e) {
+      // Leave no partial record behind for the next append to follow.
+      try {
+        current.truncate(at);
+        current.position(at);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    expectedStart = batch.head().size();
+  }
+
+  private void rotate(long start) throws IOException {
+    if (current != null) {
+      current.close();
+    }
+    Path file = segment(start);
+    current = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    current.position(current.size());
+    AtomicFiles.syncDirectory(dir);
+  }
+
+  private static ByteBuffer encode(Batch batch) {
+    int body = 8 + 8 + Hash.SIZE + 4;
+    for (byte[] e : batch.entries()) {
+      body += 2 + e.length;
+    }
+    ByteBuffer b = ByteBuffer.allocate(4 + 4 + body + 4);
+    b.putInt(MAGIC).putInt(body).putLong(batch.start()).putLong(batch.head().size());
+    batch.head().root().copyTo(b.array(), b.position());
+    b.position(b.position() + Hash.SIZE);
+    b.putInt(batch.entries().size());
+    for (byte[] e : batch.entries()) {
+      b.putShort((short) e.length).put(e);
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), 0, b.position());
+    b.putInt((int) crc.getValue());
+    return b.flip();
+  }
+
+  @Override
+  public synchronized void replay(long size, Replay replay) throws IOException {
+    List<Long> segments = segments();
+    long next = -1;
+    for (int i = 0; i < segments.size(); i++) {
+      boolean last = i == segments.size() - 1;
+      long[] end = {next};
+      scan(segment(segments.get(i)), b -> {
+        if (end[0] >= 0 && b.start() != end[0]) {
+          throw new IOException("the sequence log skips from " + end[0] + " to " + b.start());
+        }
+        end[0] = b.head().size();
+        if (b.head().size() > size) {
+          replay.batch(b);
+        }
+      }, last, segments.get(i));
+      next = end[0];
+    }
+  }
+
+  /**
+   * Reads the records of {@code file} (a segment starting at {@code first}) into {@code each},
+   * and returns the length of its intact records. A bad record ends the scan in the last
+   * segment (a torn append) and is corruption anywhere else.
+   */
+  private static long scan(Path file, Replay each, boolean last, long first)
+      throws IOException {
+    byte[] data = Files.readAllBytes(file);
+    ByteBuffer b = ByteBuffer.wrap(data);
+    while (b.remaining() > 0) {
+      int at = b.position();
+      Batch batch = decode(b);
+      if (batch == null) {
+        if (last) {
+          return at;
+        }
+        throw new IOException("sequence log segment " + file + " is corrupt at byte " + at);
+      }
+      if (at == 0 && batch.start() != first) {
+        throw new IOException("sequence log segment " + file + " starts at " + batch.start());
+      }
+      each.batch(batch);
+    }
+    return data.length;
+  }
+
+  /** The next record, or null if what follows is not an intact record. */
+  private static Batch decode(ByteBuffer b) {
+    if (b.remaining() < 8 + 8 + 8 + Hash.SIZE + 4 + 4) {
+      return null;
+    }
+    int start = b.position();
+    if (b.getInt() != MAGIC) {
+      return null;
+    }
+    int body = b.getInt();
+    if (body < 8 + 8 + Hash.SIZE + 4 || body > b.remaining() - 4) {
+      return null;
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), start, 8 + body);
+    int stored = ByteBuffer.wrap(b.array(), start + 8 + body, 4).getInt();
+    if (stored != (int) crc.getValue()) {
+      return null;
+    }
+    long first = b.getLong();
+    long end = b.getLong();
+    byte[] root = new byte[Hash.SIZE];
+    b.get(root);
+    int count = b.getInt();
+    List<byte[]> entries = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      byte[] e = new byte[b.getShort() & 0xffff];
+      b.get(e);
+      entries.add(e);
+    }
+    b.position(start + 8 + body + 4);
+    return new Batch(first, entries, new TreeHead(end, Hash.of(root)));
+  }
+
+  @Override
+  public synchronized void dropThrough(long size) throws IOException {
+    List<Long> segments = segments();
+    // A segment's batches end where the next segment starts; the last one is never dropped.
+    for (int i = 0; i + 1 < segments.size() && segments.get(i + 1) <= size; i++) {
+      Files.delete(segment(segments.get(i)));
+    }
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    if (current != null) {
+      current.close();
+      current = null;
+    }
+  }
+}
