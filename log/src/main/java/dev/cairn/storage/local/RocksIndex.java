@@ -20,7 +20,7 @@ import org.rocksdb.RocksDBException;
 
 /**
  * One embedded RocksDB holding the dedup index and the checkpoint history in separate column
- * families. Memory is bounded and off-heap: a shared 64 MiB block cache and 32 MiB write buffers.
+ * families. Memory is bounded and off-heap: a shared 64 MiB block cache and 16 MiB write buffers.
  */
 public final class RocksIndex implements AutoCloseable {
   static final String DEDUP = "dedup";
@@ -42,7 +42,7 @@ public final class RocksIndex implements AutoCloseable {
         .setBlockCache(cache)
         .setFilterPolicy(new BloomFilter(10));
     cfOptions = new ColumnFamilyOptions().setTableFormatConfig(table)
-        .setWriteBufferSize(32L << 20)
+        .setWriteBufferSize(16L << 20)
         // Most dedup lookups are for new entries: a bloom filter over the memtable answers
         // "absent" without walking its skip list.
         .setMemtableWholeKeyFiltering(true)
@@ -81,6 +81,13 @@ public final class RocksIndex implements AutoCloseable {
 
   @Override
   public void close() {
+    if (db != null) {
+      try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+        db.flush(flush, handles);
+      } catch (RocksDBException e) {
+        // The dedup index is rebuilt from the log on the next start.
+      }
+    }
     for (ColumnFamilyHandle h : handles) {
       h.close();
     }
