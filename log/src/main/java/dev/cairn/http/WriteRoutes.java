@@ -28,6 +28,8 @@ import org.eclipse.jetty.io.Content;
  */
 final class WriteRoutes {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Bodies up to this size that a route refuses are read and dropped by Jetty (keep-alive). */
+  private static final long UNDRAINED = 1 << 20;
 
   private final Sequencer sequencer;
   private final Publisher publisher;
@@ -147,8 +149,10 @@ final class WriteRoutes {
   private static CompletableFuture<byte[]> body(Exchange x, int max) {
     long declared = x.request.getLength();
     if (declared > max) {
-      // The body stays unread, so the connection cannot be reused: say so.
-      x.response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      if (declared > UNDRAINED) {
+        // Jetty will not read that much to keep the connection open: say it closes.
+        x.response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      }
       return CompletableFuture.failedFuture(new HttpError(413, "request body of " + declared
           + " bytes is larger than the " + max + " allowed"));
     }

@@ -165,6 +165,12 @@ final class Integrator implements AutoCloseable {
     }
   }
 
+  /** Holds off integration (and the dropping of logged batches) until the result is closed. */
+  AutoCloseable pause() {
+    writing.lock();
+    return writing::unlock;
+  }
+
   @Override
   public void close() {
     lock.lock();

@@ -378,12 +378,27 @@ public final class Sequencer implements AutoCloseable {
    * tree plus the sequence log (which holds an append that reported an error but landed).
    */
   private void resetToDurable() throws IOException {
+    // No integration meanwhile: it would drop logged batches this is about to read.
+    try (AutoCloseable paused = integrator.pause()) {
+      resetToDurablePaused();
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(e);
+    }
+  }
+
+  private void resetToDurablePaused() throws IOException {
     // The object store holds the integrated tree (objects still pending are in the sequence
     // log too, so replaying it hands them off again).
     TreeHead integrated = integrator.integrated();
     WorkingTree t = WorkingTree.restore(objects, integrated);
     Map<String, byte[]> writes = new java.util.LinkedHashMap<>();
     log.replay(integrated.size(), batch -> {
+      if (batch.start() > t.size()) {
+        throw new IOException("the sequence log jumps from size " + t.size() + " to "
+            + batch.start());
+      }
       List<byte[]> entries = batch.entries();
       writes.putAll(t.append(entries.subList((int) (t.size() - batch.start()), entries.size()),
           null));
@@ -401,46 +416,75 @@ public final class Sequencer implements AutoCloseable {
   }
 
   /**
-   * Indexes every entry between the dedup index's watermark and the sequenced size, reading
-   * them from their bundles once everything is integrated. Normally there is nothing to do;
-   * after a crash or a failed index write it covers a few batches, after a lost index the log.
+   * Indexes every entry between the dedup index's watermark and the sequenced size: from their
+   * bundles up to the integrated size, and from the sequence log beyond it. Normally there is
+   * nothing to do; after a crash or a failed index write it covers a few batches, after a lost
+   * index the whole log.
    */
   private void catchUpDedup() throws IOException {
+    // No integration meanwhile: it would drop logged batches this is about to read.
+    try (AutoCloseable paused = integrator.pause()) {
+      catchUpDedupPaused();
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(e);
+    }
+  }
+
+  private void catchUpDedupPaused() throws IOException {
     long size = sequenced.size();
     long from = dedup.watermark();
     if (from > size) {
       throw new IOException("the dedup index covers size " + from
           + " but the log has only " + size + " entries");
     }
-    if (from < size && !integrator.integrateNow()) {
-      throw new IOException(integrator.fault().orElse("cannot write tiles"));
-    }
+    long integrated = integrator.integrated().size();
     Hasher hasher = Hasher.threadLocal();
-    while (from < size) {
+    while (from < Math.min(size, integrated)) {
       long bundle = from >>> 8;
-      int width = (int) Math.min(EntryBundle.FULL_WIDTH, size - bundle * EntryBundle.FULL_WIDTH);
+      int width = (int) Math.min(EntryBundle.FULL_WIDTH,
+          integrated - bundle * EntryBundle.FULL_WIDTH);
       List<byte[]> entries = StoredTiles.bundle(objects, new EntryBundle(bundle, width));
-      List<DedupIndex.Mapping> mappings = new ArrayList<>();
-      for (int i = (int) (from - bundle * EntryBundle.FULL_WIDTH); i < width; i++) {
-        mappings.add(new DedupIndex.Mapping(hasher.leaf(entries.get(i)),
-            bundle * EntryBundle.FULL_WIDTH + i));
+      int skip = (int) (from - bundle * EntryBundle.FULL_WIDTH);
+      from = index(entries.subList(skip, width), from, hasher);
+    }
+    long[] next = {from};
+    log.replay(from, batch -> {
+      List<byte[]> entries = batch.entries();
+      int skip = (int) Math.max(0, next[0] - batch.start());
+      if (batch.start() + skip != next[0]) {
+        throw new IOException("the sequence log does not reach back to size " + next[0]);
       }
-      // A hash indexed at another index would mean the log holds one entry twice, which
-      // dedup exists to prevent: refuse to go on rather than hide it.
-      Map<Hash, Long> known = dedup.lookup(mappings.stream().map(DedupIndex.Mapping::leafHash)
-          .toList());
-      for (DedupIndex.Mapping m : mappings) {
-        Long k = known.get(m.leafHash());
-        if (k != null && k != m.index()) {
-          throw new IOException("entry " + m.index() + " repeats entry " + k
-              + " (same leaf hash): the dedup index and the log disagree");
-        }
-      }
-      long upTo = bundle * EntryBundle.FULL_WIDTH + width;
-      dedup.add(mappings, upTo);
-      from = upTo;
+      next[0] = index(entries.subList(skip, entries.size()), next[0], hasher);
+    });
+    if (next[0] != size) {
+      throw new IOException("the dedup index could only be rebuilt up to size " + next[0]
+          + " of " + size);
     }
     dedupBehind = false;
+  }
+
+  /** Indexes {@code entries}, the log's entries from index {@code first}; returns the next. */
+  private long index(List<byte[]> entries, long first, Hasher hasher) throws IOException {
+    List<DedupIndex.Mapping> mappings = new ArrayList<>(entries.size());
+    for (int i = 0; i < entries.size(); i++) {
+      mappings.add(new DedupIndex.Mapping(hasher.leaf(entries.get(i)), first + i));
+    }
+    // A hash indexed at another index would mean the log holds one entry twice, which dedup
+    // exists to prevent: refuse to go on rather than hide it.
+    Map<Hash, Long> known = dedup.lookup(mappings.stream().map(DedupIndex.Mapping::leafHash)
+        .toList());
+    for (DedupIndex.Mapping m : mappings) {
+      Long k = known.get(m.leafHash());
+      if (k != null && k != m.index()) {
+        throw new IOException("entry " + m.index() + " repeats entry " + k
+            + " (same leaf hash): the dedup index and the log disagree");
+      }
+    }
+    long next = first + entries.size();
+    dedup.add(mappings, next);
+    return next;
   }
 
   /**

@@ -346,7 +346,8 @@ class SequencerTest {
         }
       }
       waiting = retry;
-      s.integrateNow();
+      Sequencer seq = s;
+      Poll.until("tiles to be written", Duration.ofSeconds(10), seq::integrateNow);
       long size = s.integrated().size();
       List<byte[]> stored = log.entries(size);
       for (Map.Entry<Long, byte[]> a : acknowledged.entrySet()) {

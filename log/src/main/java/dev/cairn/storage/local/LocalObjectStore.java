@@ -59,10 +59,21 @@ public final class LocalObjectStore implements ObjectStore {
       targets.add(file);
     }
     List<byte[]> data = new ArrayList<>(objects.values());
-    List<Path> temps = inParallel(targets.size(), i -> AtomicFiles.writeTemp(targets.get(i),
-        data.get(i), tmp));
-    for (int i = 0; i < targets.size(); i++) {
-      AtomicFiles.rename(temps.get(i), targets.get(i));
+    Path[] temps = new Path[targets.size()];
+    try {
+      inParallel(targets.size(), i -> temps[i] = AtomicFiles.writeTemp(targets.get(i),
+          data.get(i), tmp));
+      for (int i = 0; i < targets.size(); i++) {
+        AtomicFiles.rename(temps[i], targets.get(i));
+        temps[i] = null;
+      }
+    } catch (IOException | RuntimeException e) {
+      for (Path t : temps) {
+        if (t != null) {
+          AtomicFiles.deleteQuietly(t, e);
+        }
+      }
+      throw e;
     }
     List<Path> dirs = new ArrayList<>(new LinkedHashSet<>(
         targets.stream().map(Path::getParent).toList()));
