@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -62,6 +63,9 @@ final class ServeCommand implements Callable<Integer> {
     ServeSettings s = ServeSettings.resolve(Optional.ofNullable(config), System.getenv(), flags);
     var logConfig = s.logConfig();
     var httpConfig = s.httpConfig();
+    // Loading the HTTP stack overlaps with opening (and recovering) the log.
+    CompletableFuture<LogServer> prepared = CompletableFuture.supplyAsync(
+        () -> LogServer.prepare(httpConfig));
     TransparencyLog log;
     try {
       log = TransparencyLog.open(logConfig);
@@ -70,7 +74,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     LogServer server;
     try {
-      server = LogServer.start(log, httpConfig);
+      server = prepared.join().serve(log, httpConfig);
     } catch (Exception e) {
       log.close();
       throw new CliException(CliException.IO, "couldn't listen on " + httpConfig.host() + ":"

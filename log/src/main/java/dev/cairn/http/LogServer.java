@@ -28,19 +28,30 @@ public final class LogServer implements AutoCloseable {
 
   /** Starts serving {@code log} as {@code config} says. */
   public static LogServer start(TransparencyLog log, HttpConfig config) throws Exception {
+    return prepare(config).serve(log, config);
+  }
+
+  /**
+   * Builds the server without starting it, so that loading Jetty can overlap with opening the
+   * log; {@link #serve} starts it.
+   */
+  public static LogServer prepare(HttpConfig config) {
+    return create(config);
+  }
+
+  /** Starts serving {@code log} on a server from {@link #prepare}. */
+  public LogServer serve(TransparencyLog log, HttpConfig config) throws Exception {
     LogProofs proofs = LogProofs.of(log);
-    LogServer server = create(config);
-    Executor responses = server.server.getThreadPool();
-    Executor blocking = server.virtual;
-    server.server.setHandler(new Router(
+    Executor responses = server.getThreadPool();
+    server.setHandler(new Router(
         new ReadRoutes(log.publisher(), log.objects()),
         new WriteRoutes(log.sequencer(), log.publisher(), proofs, log.metrics(), config,
-            responses, blocking),
+            responses, virtual),
         new AuditRoutes(proofs, log.history()),
         new StatusRoutes(log),
-        log.metrics(), blocking));
-    server.server.start();
-    return server;
+        log.metrics(), virtual));
+    server.start();
+    return this;
   }
 
   /**

@@ -12,9 +12,12 @@ import dev.cairn.storage.local.LocalSequenceLog;
 import dev.cairn.storage.local.LocalTreeStateStore;
 import dev.cairn.storage.local.RocksIndex;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * A running log on the embedded storage of one data directory:
@@ -34,6 +37,8 @@ import java.time.Clock;
  * it returns, so a caller may serve as soon as it has the log.
  */
 public final class TransparencyLog implements AutoCloseable {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(TransparencyLog.class);
   private final Path dataDir;
   private final DataDirLock lock;
   private final LogKeys keys;
@@ -74,18 +79,41 @@ public final class TransparencyLog implements AutoCloseable {
     LocalSequenceLog sequenceLog = null;
     Sequencer sequencer = null;
     try {
-      LogKeys keys = LogKeys.loadOrCreate(dir, config.origin());
+      long t0 = System.nanoTime();
+      // Deriving the keys (Ed25519 tables, ML-DSA-44 expansion) takes a cold JVM ~0.5 s: do it
+      // beside the storage recovery, which does not need them.
+      CompletableFuture<LogKeys> loadingKeys = CompletableFuture.supplyAsync(() -> {
+        try {
+          return LogKeys.loadOrCreate(dir, config.origin());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }, runnable -> Thread.ofPlatform().name("cairn-keys").start(runnable));
+      long t1 = System.nanoTime();
       ObjectStore objects = new LocalObjectStore(dir.resolve("tiles"));
       Path tmp = dir.resolve(".tmp");
       index = RocksIndex.open(dir.resolve("index"));
+      long t2 = System.nanoTime();
       LogMetrics metrics = new LogMetrics();
       treeState = new LocalTreeStateStore(dir.resolve("tree-state"), tmp);
       sequenceLog = new LocalSequenceLog(dir.resolve("sequence-log"));
       sequencer = Sequencer.open(objects, sequenceLog, treeState, index.dedup(),
           config.sequencing(), metrics);
+      long t3 = System.nanoTime();
+      LogKeys keys;
+      try {
+        keys = loadingKeys.join();
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof UncheckedIOException u ? u.getCause()
+            : new IOException(e.getCause());
+      }
       Publisher publisher = Publisher.open(keys.origin(), keys.signers(config.clock()), sequencer,
           objects, new LocalCheckpointStore(dir.resolve("checkpoint"), tmp), index.history(),
           config.clock());
+      LOG.info("opened {} at size {} in {} ms (index {} ms, recovery {} ms, then keys and"
+          + " publication {} ms)", keys.origin(), sequencer.sequenced().size(),
+          (System.nanoTime() - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000,
+          (System.nanoTime() - t3) / 1_000_000);
       Sequencer s = sequencer;
       metrics.watch(s::poolDepth, () -> s.sequenced().size(),
           () -> publisher.latest().checkpoint().size(), () -> publisher.latest().time(),
