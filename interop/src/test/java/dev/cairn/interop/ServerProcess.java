@@ -70,6 +70,7 @@ final class ServerProcess implements AutoCloseable {
         "--enable-native-access=ALL-UNNAMED",
         // A small, quickly started JVM: the test restarts it many times on two cores.
         "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
+        "-Djava.library.path=" + System.getProperty("cairn.interop.nativeDirectory", ""),
         "-cp", classPath(),
         "dev.cairn.cli.Main", "serve",
         "--data", dataDir.toString(),
