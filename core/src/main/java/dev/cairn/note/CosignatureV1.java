@@ -26,29 +26,11 @@ final class CosignatureV1 {
     return m;
   }
 
-  static final class Signer implements NoteSigner {
-    private final String name;
-    private final int keyId;
-    private final byte[] seed;
-    private final byte[] publicKey;
-    private final Clock clock;
-
+  record Signer(String name, int keyId, byte[] seed, byte[] publicKey, Clock clock)
+      implements NoteSigner {
     Signer(SignerKey key, Clock clock) {
-      this.name = key.name();
-      this.keyId = key.keyId();
-      this.seed = key.seed();
-      this.publicKey = KeyPairs.publicKey(SignatureType.COSIGNATURE_V1, seed);
-      this.clock = clock;
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public int keyId() {
-      return keyId;
+      this(key.name(), key.keyId(), key.seed(),
+          KeyPairs.publicKey(SignatureType.COSIGNATURE_V1, key.seed()), clock);
     }
 
     @Override
@@ -62,27 +44,16 @@ final class CosignatureV1 {
       byte[] sig = Ed25519Note.Signer.sign(seed, publicKey, message(timestamp, text));
       return ByteBuffer.allocate(SIGNATURE_SIZE).putLong(timestamp).put(sig).array();
     }
+
+    @Override
+    public String toString() {
+      return "CosignatureV1.Signer[" + name + "+" + KeyNames.hex(keyId) + "]";
+    }
   }
 
-  static final class Verifier implements NoteVerifier {
-    private final String name;
-    private final int keyId;
-    private final Ed25519.PublicPoint point;
-
+  record Verifier(String name, int keyId, Ed25519.PublicPoint point) implements NoteVerifier {
     Verifier(VerifierKey key) {
-      this.name = key.name();
-      this.keyId = key.keyId();
-      this.point = Ed25519Note.Verifier.decode(key.publicKey());
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public int keyId() {
-      return keyId;
+      this(key.name(), key.keyId(), Ed25519Note.Verifier.decode(key.publicKey()));
     }
 
     @Override

@@ -6,27 +6,10 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
 final class Ed25519Note {
   private Ed25519Note() {}
 
-  static final class Signer implements NoteSigner {
-    private final String name;
-    private final int keyId;
-    private final byte[] seed;
-    private final byte[] publicKey;
-
+  record Signer(String name, int keyId, byte[] seed, byte[] publicKey) implements NoteSigner {
     Signer(SignerKey key) {
-      this.name = key.name();
-      this.keyId = key.keyId();
-      this.seed = key.seed();
-      this.publicKey = KeyPairs.publicKey(SignatureType.ED25519, seed);
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public int keyId() {
-      return keyId;
+      this(key.name(), key.keyId(), key.seed(),
+          KeyPairs.publicKey(SignatureType.ED25519, key.seed()));
     }
 
     @Override
@@ -44,17 +27,16 @@ final class Ed25519Note {
       Ed25519.sign(seed, 0, publicKey, 0, message, 0, message.length, sig, 0);
       return sig;
     }
+
+    @Override
+    public String toString() {
+      return "Ed25519Note.Signer[" + name + "+" + KeyNames.hex(keyId) + "]";
+    }
   }
 
-  static final class Verifier implements NoteVerifier {
-    private final String name;
-    private final int keyId;
-    private final Ed25519.PublicPoint point;
-
+  record Verifier(String name, int keyId, Ed25519.PublicPoint point) implements NoteVerifier {
     Verifier(VerifierKey key) {
-      this.name = key.name();
-      this.keyId = key.keyId();
-      this.point = decode(key.publicKey());
+      this(key.name(), key.keyId(), decode(key.publicKey()));
     }
 
     static Ed25519.PublicPoint decode(byte[] publicKey) {
@@ -63,16 +45,6 @@ final class Ed25519Note {
         throw new IllegalArgumentException("not a valid Ed25519 public key");
       }
       return p;
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public int keyId() {
-      return keyId;
     }
 
     @Override

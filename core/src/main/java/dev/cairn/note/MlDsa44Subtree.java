@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.Arrays;
 import org.bouncycastle.crypto.CryptoException;
 import org.bouncycastle.crypto.params.MLDSAParameters;
 import org.bouncycastle.crypto.params.MLDSAPrivateKeyParameters;
@@ -58,29 +59,10 @@ final class MlDsa44Subtree {
     return b;
   }
 
-  static final class Signer implements NoteSigner {
-    private final String name;
-    private final int keyId;
-    private final MLDSAPrivateKeyParameters key;
-    private final Clock clock;
-    private final SecureRandom random;
-
+  record Signer(String name, int keyId, MLDSAPrivateKeyParameters key, Clock clock,
+      SecureRandom random) implements NoteSigner {
     Signer(SignerKey key, Clock clock, SecureRandom random) {
-      this.name = key.name();
-      this.keyId = key.keyId();
-      this.key = KeyPairs.mlDsa44(key.seed());
-      this.clock = clock;
-      this.random = random;
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public int keyId() {
-      return keyId;
+      this(key.name(), key.keyId(), KeyPairs.mlDsa44(key.seed()), clock, random);
     }
 
     @Override
@@ -104,27 +86,17 @@ final class MlDsa44Subtree {
       }
       return ByteBuffer.allocate(SIGNATURE_SIZE).putLong(timestamp).put(sig).array();
     }
+
+    @Override
+    public String toString() {
+      return "MlDsa44Subtree.Signer[" + name + "+" + KeyNames.hex(keyId) + "]";
+    }
   }
 
-  static final class Verifier implements NoteVerifier {
-    private final String name;
-    private final int keyId;
-    private final MLDSAPublicKeyParameters key;
-
+  record Verifier(String name, int keyId, MLDSAPublicKeyParameters key) implements NoteVerifier {
     Verifier(VerifierKey key) {
-      this.name = key.name();
-      this.keyId = key.keyId();
-      this.key = new MLDSAPublicKeyParameters(MLDSAParameters.ml_dsa_44, key.publicKey());
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public int keyId() {
-      return keyId;
+      this(key.name(), key.keyId(),
+          new MLDSAPublicKeyParameters(MLDSAParameters.ml_dsa_44, key.publicKey()));
     }
 
     @Override
@@ -143,13 +115,9 @@ final class MlDsa44Subtree {
         return false;
       }
       Checkpoint checkpoint;
-      try {
-        checkpoint = Checkpoint.parse(new String(text, StandardCharsets.UTF_8));
-      } catch (IllegalArgumentException e) {
-        return false;
-      }
       byte[] m;
       try {
+        checkpoint = Checkpoint.parse(new String(text, StandardCharsets.UTF_8));
         m = message(name, timestamp, checkpoint);
       } catch (IllegalArgumentException e) {
         return false;
@@ -157,7 +125,7 @@ final class MlDsa44Subtree {
       MLDSASigner v = new MLDSASigner();
       v.init(false, key);
       v.update(m, 0, m.length);
-      return v.verifySignature(java.util.Arrays.copyOfRange(signature, 8, signature.length));
+      return v.verifySignature(Arrays.copyOfRange(signature, 8, signature.length));
     }
   }
 }
