@@ -2,7 +2,9 @@ package dev.cairn.log;
 
 import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.merkle.Hash;
+import dev.cairn.merkle.HashReader;
 import dev.cairn.merkle.Proofs;
+import dev.cairn.merkle.SubtreeCache;
 import dev.cairn.note.SignedNote;
 import dev.cairn.proof.TlogProof;
 import dev.cairn.sequencer.Publisher;
@@ -25,6 +27,8 @@ public final class LogProofs {
   private final Publisher publisher;
   private final CheckpointHistory history;
   private final DedupIndex dedup;
+  /** Upper subtree hashes, shared by every proof (~6 MiB of heap at most). */
+  private final SubtreeCache subtrees = new SubtreeCache(16);
 
   /** Proofs over this log's storage. */
   public LogProofs(ObjectStore objects, Publisher publisher, CheckpointHistory history,
@@ -108,7 +112,7 @@ public final class LogProofs {
     return Proofs.consistency(reader(newSize), oldSize, newSize);
   }
 
-  private TileHashReader reader(long size) {
-    return new TileHashReader(size, StoredTiles.reader(objects));
+  private HashReader reader(long size) {
+    return subtrees.over(new TileHashReader(size, StoredTiles.reader(objects)));
   }
 }

@@ -15,13 +15,14 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,9 +58,14 @@ public final class Publisher implements AutoCloseable {
   /** The checkpoint in the store; ahead of {@link #published} while its history append fails. */
   private Published stored;
   private volatile String fault;
-  /** Completed with the next publication, then replaced. */
-  private final AtomicReference<CompletableFuture<Published>> next =
-      new AtomicReference<>(new CompletableFuture<>());
+  /**
+   * Callers waiting for a checkpoint to cover a size, oldest first: a publication answers them in
+   * that order, so the longest-waiting writer is answered first (a future's own dependents would
+   * run newest first).
+   */
+  private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+
+  private record Waiter(long size, CompletableFuture<Published> published) {}
 
   private Publisher(String origin, List<NoteSigner> signers, Sequencer sequencer,
       CheckpointStore store, CheckpointHistory history, Clock clock, Published published) {
@@ -147,6 +153,7 @@ public final class Publisher implements AutoCloseable {
   }
 
   private void publishQuietly() {
+    waiters.removeIf(w -> w.published().isDone()); // timed out or cancelled
     try {
       publish();
     } catch (IOException | RuntimeException e) {
@@ -194,7 +201,14 @@ public final class Publisher implements AutoCloseable {
   private void serve(Published p) {
     published = p;
     fault = null;
-    next.getAndSet(new CompletableFuture<>()).complete(p);
+    long size = p.checkpoint().size();
+    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+      Waiter w = it.next();
+      if (w.size() <= size || w.published().isDone()) {
+        it.remove();
+        w.published().complete(p);
+      }
+    }
   }
 
   /** The latest published checkpoint; present once {@link #open} returned. */
@@ -207,16 +221,28 @@ public final class Publisher implements AutoCloseable {
     return Optional.ofNullable(fault);
   }
 
-  /** Completes with the first published checkpoint of at least {@code size} entries. */
+  /**
+   * Completes with the first published checkpoint of at least {@code size} entries. A caller
+   * that gives up may cancel the future (or let it time out); it is dropped at the next tick.
+   */
   public CompletableFuture<Published> awaitSize(long size) {
-    // Read the next-publication future before the latest checkpoint: if a publication lands
-    // in between, either the check sees it or the future is the one it completes.
-    CompletableFuture<Published> n = next.get();
     Published p = published;
     if (p != null && p.checkpoint().size() >= size) {
       return CompletableFuture.completedFuture(p);
     }
-    return n.thenCompose(x -> awaitSize(size));
+    CompletableFuture<Published> f = new CompletableFuture<>();
+    waiters.add(new Waiter(size, f));
+    // A publication between the check above and the enqueue may have missed this waiter.
+    p = published;
+    if (p != null && p.checkpoint().size() >= size) {
+      f.complete(p);
+    }
+    return f;
+  }
+
+  /** Waiters still queued, for tests and metrics. */
+  int waiting() {
+    return waiters.size();
   }
 
   @Override

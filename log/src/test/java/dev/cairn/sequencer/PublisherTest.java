@@ -21,6 +21,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -283,6 +286,57 @@ class PublisherTest {
     p.publish();
     assertThat(five).isCompleted();
     assertThat(five.get().checkpoint().size()).isEqualTo(5);
+  }
+
+  @Test
+  void waitersAreAnsweredOldestFirst() throws Exception {
+    log.start();
+    sequence(1);
+    Publisher p = log.openPublisher();
+    List<String> answered = new ArrayList<>();
+    p.awaitSize(3).thenRun(() -> answered.add("first"));
+    p.awaitSize(2).thenRun(() -> answered.add("second"));
+    p.awaitSize(9).thenRun(() -> answered.add("not covered"));
+    p.awaitSize(3).thenRun(() -> answered.add("third"));
+    sequence(2);
+    p.publish();
+    assertThat(answered).containsExactly("first", "second", "third");
+    assertThat(p.waiting()).isEqualTo(1);
+  }
+
+  @Test
+  void waitersThatGaveUpAreDroppedAtTheNextTick() throws Exception {
+    log.start();
+    sequence(1);
+    Publisher p = log.openPublisher();
+    p.awaitSize(5).cancel(false);
+    p.awaitSize(6).orTimeout(1, TimeUnit.MILLISECONDS);
+    assertThat(p.waiting()).isEqualTo(2);
+    p.start(Duration.ofMillis(10));
+    Poll.until("the publisher to drop both waiters", Duration.ofSeconds(10),
+        () -> p.waiting() == 0);
+    assertThat(p.latest().checkpoint().size()).isEqualTo(1);
+  }
+
+  @Test
+  void concurrentWaitersAreAllAnswered() throws Exception {
+    log.start();
+    Publisher p = log.openPublisher();
+    p.start(Duration.ofMillis(1));
+    try (ExecutorService writers = Executors.newFixedThreadPool(4)) {
+      List<Future<Long>> sizes = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        byte[] entry = ("concurrent " + i).getBytes(UTF_8);
+        sizes.add(writers.submit(() -> {
+          long size = log.sequencer().add(entry).get(10, TimeUnit.SECONDS).index() + 1;
+          return p.awaitSize(size).get(10, TimeUnit.SECONDS).checkpoint().size() - size;
+        }));
+      }
+      for (Future<Long> f : sizes) {
+        assertThat(f.get()).isNotNegative();
+      }
+    }
+    Poll.until("no waiter left behind", Duration.ofSeconds(10), () -> p.waiting() == 0);
   }
 
   @Test
