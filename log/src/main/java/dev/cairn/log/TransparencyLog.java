@@ -1,5 +1,6 @@
 package dev.cairn.log;
 
+import dev.cairn.backup.Restore;
 import dev.cairn.sequencer.Publisher;
 import dev.cairn.sequencer.Sequencer;
 import dev.cairn.storage.CheckpointHistory;
@@ -11,6 +12,8 @@ import dev.cairn.storage.local.LocalObjectStore;
 import dev.cairn.storage.local.LocalSequenceLog;
 import dev.cairn.storage.local.LocalTreeStateStore;
 import dev.cairn.storage.local.RocksIndex;
+import dev.cairn.verify.LogVerifier;
+import dev.cairn.verify.VerificationException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -74,6 +77,11 @@ public final class TransparencyLog implements AutoCloseable {
     Path dir = config.dataDir().toAbsolutePath();
     Files.createDirectories(dir);
     DataDirLock lock = DataDirLock.acquire(dir);
+    if (Files.exists(dir.resolve(Restore.MARKER))) {
+      lock.close();
+      throw new IOException("a restore into " + dir + " did not finish (" + Restore.MARKER
+          + " is present): run `cairn restore --force` into it again");
+    }
     RocksIndex index = null;
     LocalTreeStateStore treeState = null;
     LocalSequenceLog sequenceLog = null;
@@ -107,6 +115,7 @@ public final class TransparencyLog implements AutoCloseable {
         throw e.getCause() instanceof UncheckedIOException u ? u.getCause()
             : new IOException(e.getCause());
       }
+      checkStoredCheckpoint(dir, keys);
       Publisher publisher = Publisher.open(keys.origin(), keys.signers(config.clock()), sequencer,
           objects, new LocalCheckpointStore(dir.resolve("checkpoint"), tmp), index.history(),
           config.clock());
@@ -137,6 +146,20 @@ public final class TransparencyLog implements AutoCloseable {
       }
       lock.close();
       throw e;
+    }
+  }
+
+  /** Refuses a stored latest checkpoint that this log's keys did not sign. */
+  private static void checkStoredCheckpoint(Path dir, LogKeys keys) throws IOException {
+    Path file = dir.resolve("checkpoint");
+    if (!Files.exists(file)) {
+      return;
+    }
+    try {
+      LogVerifier.ofLogKeys(keys.verifierKeyList()).verifyCheckpoint(Files.readAllBytes(file));
+    } catch (VerificationException e) {
+      throw new IOException("the stored checkpoint " + file + " is unreadable or not signed"
+          + " by this log's keys: " + e.getMessage());
     }
   }
 

@@ -45,7 +45,31 @@ final class WorkingTree {
     int width = (int) (head.size() % EntryBundle.FULL_WIDTH);
     List<byte[]> partial = width == 0 ? new ArrayList<>()
         : new ArrayList<>(StoredTiles.bundle(objects, new EntryBundle(head.size() >>> 8, width)));
+    checkPartialBundle(tiles, partial, head.size());
     return new WorkingTree(tiles, partial);
+  }
+
+  /**
+   * Checks the entries of the partial bundle against the level-0 tile: the one bundle the log
+   * reads back at start, and the one a torn or corrupt write would most likely hit.
+   */
+  private static void checkPartialBundle(TileBuilder tiles, List<byte[]> partial, long size)
+      throws IOException {
+    if (partial.isEmpty()) {
+      return;
+    }
+    byte[] level0 = tiles.partialTiles(0).getFirst().data();
+    Hasher hasher = new Hasher();
+    long first = size - partial.size();
+    for (int i = 0; i < partial.size(); i++) {
+      if (!hasher.leaf(partial.get(i)).equalsBytes(level0, i * Hash.SIZE)) {
+        throw new IOException("entry " + (first + i) + " in bundle "
+            + new EntryBundle(size >>> 8, partial.size()).path()
+            + " does not match its leaf hash in tile "
+            + new dev.cairn.tile.HashTile(0, size >>> 8, partial.size()).path()
+            + ": the stored data is corrupt (run `cairn verify --data`)");
+      }
+    }
   }
 
   /** The current tree head. */

@@ -59,6 +59,16 @@ public interface CheckpointHistory {
    */
   void append(Entry entry) throws IOException;
 
+  /**
+   * Appends {@code entries}, in order, as {@link #append} does each; durable when it returns.
+   * Backends override it to make the group durable at once.
+   */
+  default void appendAll(List<Entry> entries) throws IOException {
+    for (Entry e : entries) {
+      append(e);
+    }
+  }
+
   /** The most recent entry. */
   Optional<Entry> last() throws IOException;
 

@@ -15,18 +15,18 @@ import java.util.concurrent.ThreadLocalRandom;
  * Durable, atomic file replacement: write a temporary file and fdatasync it, rename it over the
  * target, fsync the directory. After a crash the target holds the old or the new bytes.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
   private AtomicFiles() {}
 
   /** Replaces {@code target} with {@code data}; {@code tmpDir} must be on the same file system. */
-  static void write(Path target, byte[] data, Path tmpDir) throws IOException {
+  public static void write(Path target, byte[] data, Path tmpDir) throws IOException {
     Path tmp = writeTemp(target, data, tmpDir);
     rename(tmp, target);
     syncDirectory(target.getParent());
   }
 
   /** Writes {@code data} to a new synced temporary file for {@code target} and returns it. */
-  static Path writeTemp(Path target, byte[] data, Path tmpDir) throws IOException {
+  public static Path writeTemp(Path target, byte[] data, Path tmpDir) throws IOException {
     Path tmp = tmpDir.resolve(target.getFileName() + "." + Long.toHexString(
         ThreadLocalRandom.current().nextLong()) + ".tmp");
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
@@ -44,7 +44,7 @@ final class AtomicFiles {
   }
 
   /** Renames a synced temporary file over {@code target}; the directory still needs a sync. */
-  static void rename(Path tmp, Path target) throws IOException {
+  public static void rename(Path tmp, Path target) throws IOException {
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException | RuntimeException e) {
@@ -62,14 +62,14 @@ final class AtomicFiles {
   }
 
   /** Fsyncs a directory, making the names in it durable. */
-  static void syncDirectory(Path dir) throws IOException {
+  public static void syncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     }
   }
 
   /** The bytes of {@code file}, or empty if it does not exist. */
-  static Optional<byte[]> read(Path file) throws IOException {
+  public static Optional<byte[]> read(Path file) throws IOException {
     try {
       return Optional.of(Files.readAllBytes(file));
     } catch (NoSuchFileException e) {
@@ -77,8 +77,20 @@ final class AtomicFiles {
     }
   }
 
+  /** Deletes {@code root} and everything under it, if it exists. */
+  public static void deleteRecursively(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
   /** Creates {@code tmpDir} if needed and removes temporary files a crash left in it. */
-  static void prepareTmpDir(Path tmpDir) throws IOException {
+  public static void prepareTmpDir(Path tmpDir) throws IOException {
     Files.createDirectories(tmpDir);
     try (var files = Files.list(tmpDir)) {
       for (Path p : (Iterable<Path>) files::iterator) {

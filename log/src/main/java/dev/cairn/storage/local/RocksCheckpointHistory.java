@@ -33,23 +33,35 @@ final class RocksCheckpointHistory implements CheckpointHistory {
   }
 
   @Override
-  public synchronized void append(Entry entry) throws IOException {
+  public void append(Entry entry) throws IOException {
+    appendAll(List.of(entry));
+  }
+
+  /** Appends the entries in one synced write batch. */
+  @Override
+  public synchronized void appendAll(List<Entry> entries) throws IOException {
     Optional<Entry> last = last();
-    if (last.isPresent() && entry.size() <= last.get().size()) {
-      if (last.get().size() == entry.size() && Arrays.equals(last.get().note(), entry.note())) {
-        return;
-      }
-      throw new IllegalStateException("history already holds size " + last.get().size()
-          + ", cannot append size " + entry.size());
-    }
-    long millis = entry.time().toEpochMilli();
-    byte[] note = entry.note();
-    byte[] value = ByteBuffer.allocate(8 + note.length).putLong(millis).put(note).array();
     try (WriteBatch batch = new WriteBatch()) {
-      batch.put(bySize, key(entry.size()), value);
-      batch.put(byTime, ByteBuffer.allocate(16).putLong(millis).putLong(entry.size()).array(),
-          new byte[0]);
-      db.write(syncWrites, batch);
+      for (Entry entry : entries) {
+        if (last.isPresent() && entry.size() <= last.get().size()) {
+          if (last.get().size() == entry.size()
+              && Arrays.equals(last.get().note(), entry.note())) {
+            continue;
+          }
+          throw new IllegalStateException("history already holds size " + last.get().size()
+              + ", cannot append size " + entry.size());
+        }
+        long millis = entry.time().toEpochMilli();
+        byte[] note = entry.note();
+        byte[] value = ByteBuffer.allocate(8 + note.length).putLong(millis).put(note).array();
+        batch.put(bySize, key(entry.size()), value);
+        batch.put(byTime, ByteBuffer.allocate(16).putLong(millis).putLong(entry.size()).array(),
+            new byte[0]);
+        last = Optional.of(entry);
+      }
+      if (batch.count() > 0) {
+        db.write(syncWrites, batch);
+      }
     } catch (RocksDBException e) {
       throw new IOException("history append failed: " + e.getMessage(), e);
     }

@@ -1,0 +1,186 @@
+package dev.cairn.backup;
+
+import dev.cairn.merkle.Hash;
+import dev.cairn.merkle.Hasher;
+import dev.cairn.replay.Progress;
+import dev.cairn.storage.CheckpointHistory;
+import dev.cairn.storage.DedupIndex;
+import dev.cairn.storage.StoredTiles;
+import dev.cairn.storage.TreeHead;
+import dev.cairn.storage.local.AtomicFiles;
+import dev.cairn.storage.local.DataDirLock;
+import dev.cairn.storage.local.LocalObjectStore;
+import dev.cairn.storage.local.LocalTreeStateStore;
+import dev.cairn.storage.local.RocksIndex;
+import dev.cairn.tile.EntryBundle;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Restores a backup into a data directory that {@code cairn serve} resumes from: checks every
+ * file against the manifest, then writes the keys, the tiles and bundles (partial ones under
+ * their full-width path, as the log keeps them), the history, a dedup index of every entry, the
+ * tree state and the checkpoint. A marker file ({@value #MARKER}) is written first and removed
+ * last; the log refuses to start while it exists, so a restore that was interrupted cannot be
+ * served half-done.
+ */
+public final class Restore {
+  /** Present in a data directory while a restore into it is unfinished. */
+  public static final String MARKER = "restore-in-progress";
+  private static final int GROUP = 512;
+
+  private Restore() {}
+
+  /**
+   * What a restore did.
+   *
+   * @param manifest the backup's manifest
+   * @param files files written
+   */
+  public record Result(BackupManifest manifest, long files) {}
+
+  /**
+   * Restores the backup in {@code backup} into {@code dataDir}.
+   *
+   * @param force replace what {@code dataDir} holds; without it a non-empty directory is refused
+   * @throws IOException if the backup fails its manifest, the directory is not empty (without
+   *     {@code force}) or in use, or writing fails
+   */
+  public static Result run(Path backup, Path dataDir, boolean force, Progress progress)
+      throws IOException {
+    BackupSource source = BackupSource.open(backup);
+    BackupManifest m = source.manifest();
+    m.check(backup, progress);
+    Files.createDirectories(dataDir);
+    try (DataDirLock lock = DataDirLock.acquire(dataDir)) {
+      List<Path> present;
+      try (Stream<Path> s = Files.list(dataDir)) {
+        present = s.filter(p -> !p.getFileName().toString().equals("cairn.lock")).toList();
+      }
+      if (!present.isEmpty() && !force) {
+        throw new IOException(dataDir + " is not empty (it holds " + present.size()
+            + " entries, e.g. " + present.getFirst().getFileName()
+            + "): restore into an empty directory, or pass --force to replace its contents");
+      }
+      for (Path p : present) {
+        AtomicFiles.deleteRecursively(p);
+      }
+      Path tmp = dataDir.resolve(".tmp");
+      AtomicFiles.prepareTmpDir(tmp);
+      AtomicFiles.write(dataDir.resolve(MARKER), new byte[0], tmp);
+
+      Files.createDirectories(dataDir.resolve("keys"));
+      for (String f : List.of("keys/log.skey", "keys/log-mldsa44.skey")) {
+        Path target = dataDir.resolve(f);
+        Files.createFile(target);
+        if (Files.getFileAttributeView(target, PosixFileAttributeView.class) != null) {
+          Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-------"));
+        }
+        try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
+          ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(backup.resolve(f)));
+          while (b.hasRemaining()) {
+            ch.write(b);
+          }
+          ch.force(true);
+        }
+      }
+      AtomicFiles.syncDirectory(dataDir.resolve("keys"));
+      AtomicFiles.write(dataDir.resolve("log.vkey"),
+          Files.readAllBytes(backup.resolve("log.vkey")), tmp);
+
+      long files = restoreObjects(backup, dataDir, m, progress);
+      try (RocksIndex index = RocksIndex.open(dataDir.resolve("index"))) {
+        restoreHistory(source, index.history(), progress);
+        indexEntries(source, index.dedup(), m.size(), progress);
+      }
+      LocalTreeStateStore state = new LocalTreeStateStore(dataDir.resolve("tree-state"), tmp);
+      try {
+        state.save(new TreeHead(m.size(), m.root()));
+      } finally {
+        state.close();
+      }
+      AtomicFiles.write(dataDir.resolve("checkpoint"),
+          Files.readAllBytes(backup.resolve(m.checkpointFile())), tmp);
+      Files.delete(dataDir.resolve(MARKER));
+      AtomicFiles.syncDirectory(dataDir);
+      return new Result(m, files);
+    }
+  }
+
+  private static long restoreObjects(Path backup, Path dataDir, BackupManifest m,
+      Progress progress) throws IOException {
+    List<String> tiles = m.files().keySet().stream().filter(f -> f.startsWith("tiles/"))
+        .toList();
+    LocalObjectStore objects = new LocalObjectStore(dataDir.resolve("tiles"));
+    progress.start("restoring tiles and bundles", tiles.size(), "files");
+    Map<String, byte[]> group = new LinkedHashMap<>();
+    long done = 0;
+    for (String f : tiles) {
+      group.put(BackupSource.objectPath(f), Files.readAllBytes(backup.resolve(f)));
+      if (group.size() == GROUP) {
+        objects.putAll(group);
+        done += group.size();
+        group.clear();
+        progress.advance(done);
+      }
+    }
+    objects.putAll(group);
+    progress.advance(done + group.size());
+    progress.finish();
+    return tiles.size();
+  }
+
+  private static void restoreHistory(BackupSource source, CheckpointHistory target,
+      Progress progress) throws IOException {
+    CheckpointHistory history = source.history();
+    long last = history.last().map(CheckpointHistory.Entry::size).orElse(0L);
+    progress.start("restoring the checkpoint history", last, "entries covered");
+    long after = -1;
+    while (true) {
+      List<CheckpointHistory.Entry> page = history.list(after, HistorySegments.SEGMENT,
+          Instant.EPOCH, Instant.MAX);
+      if (page.isEmpty()) {
+        break;
+      }
+      target.appendAll(page);
+      after = page.getLast().size();
+      progress.advance(after);
+    }
+    progress.finish();
+  }
+
+  /** Indexes every entry for dedup, so the restored log need not rebuild it when it starts. */
+  private static void indexEntries(BackupSource source, DedupIndex dedup, long size,
+      Progress progress) throws IOException {
+    progress.start("indexing entries", size, "entries");
+    Hasher hasher = new Hasher();
+    List<DedupIndex.Mapping> mappings = new ArrayList<>();
+    for (long b = 0; b * EntryBundle.FULL_WIDTH < size; b++) {
+      long first = b * EntryBundle.FULL_WIDTH;
+      int width = (int) Math.min(EntryBundle.FULL_WIDTH, size - first);
+      List<byte[]> entries = StoredTiles.bundle(source.objects(), new EntryBundle(b, width));
+      for (int i = 0; i < width; i++) {
+        Hash leaf = hasher.leaf(entries.get(i));
+        mappings.add(new DedupIndex.Mapping(leaf, first + i));
+      }
+      if (mappings.size() >= 64 * EntryBundle.FULL_WIDTH || first + width == size) {
+        dedup.add(mappings, first + width);
+        mappings.clear();
+        progress.advance(first + width);
+      }
+    }
+    progress.finish();
+  }
+}

@@ -1,0 +1,47 @@
+package dev.cairn.replay;
+
+import dev.cairn.storage.CheckpointHistory;
+import dev.cairn.storage.ObjectStore;
+import dev.cairn.storage.TreeHead;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A stored log, read-only: a data directory or a backup. Objects are read by their full-width
+ * path and may be wider than the tree head needs.
+ */
+public interface LogSource extends AutoCloseable {
+  /** What this is, for reports ("data directory cairn-data"). */
+  String describe();
+
+  /** The tiles and bundles; {@code put} fails. */
+  ObjectStore objects();
+
+  /** The tree head the objects cover (empty for a log that never wrote a tile). */
+  Optional<TreeHead> treeHead() throws IOException;
+
+  /** The latest published checkpoint note, if any. */
+  Optional<byte[]> latestCheckpoint() throws IOException;
+
+  /** Every checkpoint published, oldest first; {@code append} fails. */
+  CheckpointHistory history();
+
+  /** The verifier keys stored with the log ({@code log.vkey}), one per element. */
+  List<String> verifierKeys() throws IOException;
+
+  /**
+   * Checks the storage's own integrity records (RocksDB block checksums, a backup's manifest
+   * digests), naming the first file that fails.
+   */
+  void checkIntegrity(Progress progress) throws IOException;
+
+  @Override
+  void close() throws IOException;
+
+  /** The verifier keys in a {@code log.vkey} file: its non-empty lines that are not comments. */
+  static List<String> readVerifierKeys(java.nio.file.Path file) throws IOException {
+    return java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)
+        .stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+  }
+}
