@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
       VersionCommand.class,
       ServeCommand.class,
       VerifyCommand.class,
+      BackupCommand.class,
+      RestoreCommand.class,
       HelloCommand.class,
       KeygenCommand.class,
       VkeyCommand.class,

@@ -1,10 +1,16 @@
 package dev.cairn.cli;
 
+import dev.cairn.backup.BackupManifest;
+import dev.cairn.backup.BackupSource;
 import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Hasher;
 import dev.cairn.merkle.Proofs;
 import dev.cairn.note.VerifierKey;
+import dev.cairn.replay.DataDirSource;
+import dev.cairn.replay.Divergence;
+import dev.cairn.replay.LogSource;
+import dev.cairn.replay.Replay;
 import dev.cairn.tile.Bundles;
 import dev.cairn.tile.EntryBundle;
 import dev.cairn.tile.HashTile;
@@ -31,12 +37,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code cairn verify --url}: audits a log from the outside, trusting only its verifier keys.
+ * {@code cairn verify --url}: audits a log from the outside, trusting only its verifier keys;
+ * {@code cairn verify --data}: replays a data directory or backup offline.
  */
 @Command(name = "verify", description = {
-    "Audit a log over HTTP: verify its checkpoint's signatures, recompute the root from its"
-        + " tiles, with --full replay every entry against its leaf hash and every tile, and with"
-        + " --state check consistency with the checkpoint saved by the previous run.",
+    "Audit a log over HTTP (--url): verify its checkpoint's signatures, recompute the root from"
+        + " its tiles, with --full replay every entry against its leaf hash and every tile, and"
+        + " with --state check consistency with the checkpoint saved by the previous run.",
+    "Or replay a data directory or a backup offline (--data, also while the log serves from"
+        + " it): recompute every leaf hash, tile and bundle, every checkpoint's root in the"
+        + " history and check their signatures, and report the first divergence.",
     "Exits 0 if everything verifies, 1 with the reason otherwise."})
 final class VerifyCommand implements Callable<Integer> {
   /** Exit code when the log fails verification. */
@@ -45,11 +55,16 @@ final class VerifyCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--url", required = true, description = "The log's base URL.")
+  @Option(names = "--url", description = "The log's base URL.")
   String url;
 
-  @Option(names = "--vkey", required = true,
-      description = "A verifier key, or a file of them (one per line, e.g. log.vkey).")
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "A data directory or a backup to replay offline.")
+  Path data;
+
+  @Option(names = "--vkey", description = "A verifier key, or a file of them (one per line,"
+      + " e.g. log.vkey). Required with --url; with --data the keys stored with the data are"
+      + " used if it is not given.")
   String vkey;
 
   @Option(names = "--full", description = "Replay every entry and compare every tile.")
@@ -63,6 +78,15 @@ final class VerifyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     out = spec.commandLine().getOut();
+    if ((url == null) == (data == null)) {
+      throw new CliException(CliException.USAGE, "give either --url or --data");
+    }
+    if (data != null) {
+      return verifyData();
+    }
+    if (vkey == null) {
+      throw new CliException(CliException.USAGE, "--url needs --vkey: the keys to trust");
+    }
     LogVerifier verifier = LogVerifier.ofLogKeys(keys());
     HttpLog log = new HttpLog(url);
     try {
@@ -94,6 +118,44 @@ final class VerifyCommand implements Callable<Integer> {
     }
   }
 
+  /** Replays a data directory or backup; the report goes to stdout, progress to stderr. */
+  private int verifyData() throws IOException {
+    if (!Files.isDirectory(data)) {
+      throw new CliException(CliException.USAGE, "--data " + data + " is not a directory");
+    }
+    if (full || state != null) {
+      throw new CliException(CliException.USAGE, "--full and --state go with --url; --data"
+          + " always replays everything");
+    }
+    LogSource source;
+    try {
+      source = Files.exists(data.resolve(BackupManifest.NAME)) ? BackupSource.open(data)
+          : DataDirSource.open(data);
+    } catch (IOException e) {
+      throw new CliException(CliException.IO, e.getMessage());
+    }
+    try (source) {
+      List<VerifierKey> keys;
+      if (vkey != null) {
+        keys = keys();
+      } else {
+        out.println("keys: those stored with the data (log.vkey); pass --vkey to check against"
+            + " keys you trust");
+        keys = parseKeys(source.verifierKeys(), "log.vkey");
+      }
+      out.println("verifying " + source.describe());
+      out.flush();
+      Replay.Result r = Replay.run(source, LogVerifier.ofLogKeys(keys),
+          ProgressBar.forStderr(spec.commandLine().getErr()));
+      r.report().forEach(out::println);
+      out.println("OK");
+      out.flush();
+      return 0;
+    } catch (Divergence e) {
+      return fail(e.getMessage());
+    }
+  }
+
   private List<VerifierKey> keys() {
     List<String> lines;
     Path file = Path.of(vkey);
@@ -104,6 +166,10 @@ final class VerifyCommand implements Callable<Integer> {
       throw new CliException(CliException.USAGE, "--vkey is neither a verifier key nor a"
           + " readable file: " + vkey);
     }
+    return parseKeys(lines, vkey);
+  }
+
+  private static List<VerifierKey> parseKeys(List<String> lines, String from) {
     List<VerifierKey> keys = new ArrayList<>();
     for (String l : lines) {
       if (l.isBlank() || l.startsWith("#")) {
@@ -116,7 +182,7 @@ final class VerifyCommand implements Callable<Integer> {
       }
     }
     if (keys.isEmpty()) {
-      throw new CliException(CliException.USAGE, "no verifier key in " + vkey);
+      throw new CliException(CliException.USAGE, "no verifier key in " + from);
     }
     return keys;
   }

@@ -145,9 +145,9 @@ public final class Restore {
   private static void restoreHistory(BackupSource source, CheckpointHistory target,
       Progress progress) throws IOException {
     CheckpointHistory history = source.history();
-    long last = history.last().map(CheckpointHistory.Entry::size).orElse(0L);
-    progress.start("restoring the checkpoint history", last, "entries covered");
+    progress.start("restoring the checkpoint history", 0, "checkpoints");
     long after = -1;
+    long restored = 0;
     while (true) {
       List<CheckpointHistory.Entry> page = history.list(after, HistorySegments.SEGMENT,
           Instant.EPOCH, Instant.MAX);
@@ -156,7 +156,8 @@ public final class Restore {
       }
       target.appendAll(page);
       after = page.getLast().size();
-      progress.advance(after);
+      restored += page.size();
+      progress.advance(restored);
     }
     progress.finish();
   }
