@@ -83,4 +83,16 @@ class CorruptStartTest {
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     assertStartFails("the stored checkpoint at size 600 has root");
   }
+
+  @Test
+  void aGarbledTreeState() throws Exception {
+    Files.write(dir.resolve("tree-state"), new byte[48 * 3]);
+    assertStartFails("tree state file");
+  }
+
+  @Test
+  void aGarbledSigningKey() throws Exception {
+    Files.writeString(dir.resolve("keys/log.skey"), "PRIVATE+KEY+garbage\n");
+    assertStartFails("log.skey is unreadable");
+  }
 }
