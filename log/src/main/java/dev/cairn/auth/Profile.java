@@ -1,0 +1,71 @@
+package dev.cairn.auth;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How strict the log is about its own configuration. {@code dev} (the default) runs with what it
+ * is given and says loudly what is unsafe; {@code prod} refuses to start unless every safeguard
+ * is configured — see {@link #problems}.
+ */
+public enum Profile {
+  /** Local development: authentication may be off. */
+  DEV,
+  /** Production: fail fast on anything unsafe. */
+  PROD;
+
+  /** The profile named {@code name} ({@code dev} or {@code prod}). */
+  public static Profile of(String name) {
+    return switch (name.toLowerCase(Locale.ROOT)) {
+      case "dev" -> DEV;
+      case "prod" -> PROD;
+      default -> throw new IllegalArgumentException("profile must be dev or prod, got \""
+          + name + "\"");
+    };
+  }
+
+  /**
+   * What the {@code prod} profile refuses in a configuration, one line per missing setting (empty
+   * when it may start; always empty for {@code dev}).
+   *
+   * @param auth the authentication settings
+   * @param listenHost the address the server listens on
+   * @param fileKeysAllowed whether the operator explicitly allowed signing with the key files in
+   *     the data directory (the only signer this version has)
+   */
+  public List<String> problems(AuthSettings auth, String listenHost, boolean fileKeysAllowed) {
+    List<String> out = new ArrayList<>();
+    if (this == DEV) {
+      return out;
+    }
+    if (!auth.enabled()) {
+      out.add("authentication is off: set --auth-jwks (auth.jwks) to the JWKS URL or file");
+    }
+    if (auth.issuer().isEmpty()) {
+      out.add("no token issuer: set --auth-issuer (auth.issuer)");
+    }
+    if (auth.audience().isEmpty()) {
+      out.add("no token audience: set --auth-audience (auth.audience)");
+    }
+    if (!fileKeysAllowed) {
+      out.add("the checkpoint keys are development key files in the data directory: set"
+          + " --allow-file-keys (keys.allow_files: true) to accept them explicitly");
+    }
+    if (!isLoopback(listenHost)) {
+      out.add("listening on " + listenHost + " without TLS: listen on a loopback address"
+          + " behind a TLS-terminating proxy (this version has no TLS of its own)");
+    }
+    return out;
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+}
