@@ -109,6 +109,9 @@ public final class Publisher implements AutoCloseable {
       throws IOException {
     Published latest = null;
     Optional<byte[]> stored = store.latest();
+    // Over a sequencer that is already running, acknowledged entries' tiles may still be on
+    // their way: check the stored checkpoint against everything sequenced, not a moment's lag.
+    sequencer.integrateNow();
     TreeHead sequenced = sequencer.integrated();
     if (stored.isPresent()) {
       Checkpoint c = parse(stored.get());
