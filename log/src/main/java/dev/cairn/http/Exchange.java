@@ -147,8 +147,13 @@ final class Exchange {
   }
 
   static String oneLine(String s) {
+    return oneLine(s, 500);
+  }
+
+  /** {@code s} on one line, cut at {@code max} characters. */
+  static String oneLine(String s, int max) {
     String line = s == null ? "error" : s.replaceAll("[\\r\\n]+", " ");
-    return line.length() > 500 ? line.substring(0, 500) + "..." : line;
+    return line.length() > max ? line.substring(0, max) + "..." : line;
   }
 
   static String abbreviate(String s) {

@@ -1,6 +1,7 @@
 package dev.cairn.http;
 
 import dev.cairn.log.TransparencyLog;
+import dev.cairn.sequencer.ComponentHealth;
 import dev.cairn.sequencer.Publisher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,15 +21,22 @@ final class StatusRoutes {
     x.text(200, "no-store", "ok\n");
   }
 
-  /** Ready for writes: sequencing and publishing both work. */
+  /**
+   * Ready for writes: sequencing, integration and publishing all work. Otherwise 503, naming
+   * each failing part, the kind of failure, since when, and the latest error.
+   */
   void readyz(Exchange x) {
     List<String> faults = new ArrayList<>();
-    log.sequencer().fault().ifPresent(faults::add);
-    log.publisher().fault().ifPresent(faults::add);
+    for (ComponentHealth h : log.health()) {
+      h.fault().ifPresent(f -> faults.add(f.component() + " failing since " + f.since()
+          + ": " + f.reason()));
+    }
     if (faults.isEmpty()) {
       x.text(200, "no-store", "ready\n");
     } else {
-      x.error(503, "not ready: " + String.join("; ", faults));
+      // One line, like every error, but not cut short: each reason is capped already.
+      x.text(503, "no-store", Exchange.oneLine("not ready: " + String.join("; ", faults), 2000)
+          + "\n");
     }
   }
 

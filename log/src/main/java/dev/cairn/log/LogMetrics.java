@@ -1,7 +1,10 @@
 package dev.cairn.log;
 
+import dev.cairn.sequencer.ComponentHealth;
 import dev.cairn.sequencer.Sequencer;
+import dev.cairn.sequencer.StorageFault;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -9,6 +12,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -63,6 +67,38 @@ public final class LogMetrics implements Sequencer.BatchObserver {
     GaugeWithCallback.builder().name("cairn_up")
         .help("1 if sequencing and publishing work, 0 while either is failing")
         .callback(cb -> cb.call(healthy.get() ? 1 : 0)).register(registry);
+  }
+
+  /**
+   * Registers the fault metrics, read from each part's health when scraped: {@code
+   * cairn_fault{component,kind}} is 1 while that part fails with that kind of failure, and
+   * {@code cairn_faults_total{component,kind}} counts the faults that began (a run of failed
+   * attempts counts once). Every combination is exported, zeros included, so alerts need no
+   * absent-series rules.
+   */
+  public void watchHealth(List<ComponentHealth> parts) {
+    GaugeWithCallback.builder().name("cairn_fault")
+        .help("1 while a part of the log (sequencer, integrator, publisher) is failing, by kind"
+            + " of failure (no_space, read_only, io_error, other)")
+        .labelNames("component", "kind")
+        .callback(cb -> {
+          for (ComponentHealth h : parts) {
+            StorageFault.Kind current = h.fault().map(StorageFault::kind).orElse(null);
+            for (StorageFault.Kind k : StorageFault.Kind.values()) {
+              cb.call(k == current ? 1 : 0, h.component(), k.label());
+            }
+          }
+        }).register(registry);
+    CounterWithCallback.builder().name("cairn_faults")
+        .help("Faults that began, by part of the log and kind of failure")
+        .labelNames("component", "kind")
+        .callback(cb -> {
+          for (ComponentHealth h : parts) {
+            for (StorageFault.Kind k : StorageFault.Kind.values()) {
+              cb.call(h.faultsStarted(k), h.component(), k.label());
+            }
+          }
+        }).register(registry);
   }
 
   @Override

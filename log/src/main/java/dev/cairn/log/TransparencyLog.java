@@ -1,6 +1,7 @@
 package dev.cairn.log;
 
 import dev.cairn.backup.Restore;
+import dev.cairn.sequencer.ComponentHealth;
 import dev.cairn.sequencer.Publisher;
 import dev.cairn.sequencer.Sequencer;
 import dev.cairn.storage.CheckpointHistory;
@@ -19,6 +20,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -127,6 +130,7 @@ public final class TransparencyLog implements AutoCloseable {
       metrics.watch(s::poolDepth, () -> s.sequenced().size(),
           () -> publisher.latest().checkpoint().size(), () -> publisher.latest().time(),
           () -> s.fault().isEmpty() && publisher.fault().isEmpty(), config.clock());
+      metrics.watchHealth(health(sequencer, publisher));
       sequencer.start();
       publisher.start(config.checkpointInterval());
       return new TransparencyLog(dir, lock, keys, objects, treeState, sequenceLog, index,
@@ -196,6 +200,20 @@ public final class TransparencyLog implements AutoCloseable {
   /** The dedup index, for lookups by leaf hash. */
   public DedupIndex dedup() {
     return index.dedup();
+  }
+
+  /**
+   * The health of each part that writes — sequencer, integrator, publisher — for readiness and
+   * metrics.
+   */
+  public List<ComponentHealth> health() {
+    return health(sequencer, publisher);
+  }
+
+  private static List<ComponentHealth> health(Sequencer sequencer, Publisher publisher) {
+    List<ComponentHealth> parts = new ArrayList<>(sequencer.health());
+    parts.add(publisher.health());
+    return List.copyOf(parts);
   }
 
   /** The metrics. */

@@ -38,7 +38,9 @@ final class Integrator implements AutoCloseable {
   private boolean closed;
 
   private volatile TreeHead integrated;
-  private volatile String fault;
+  private final ComponentHealth health =
+      new ComponentHealth("integrator", "writing tiles failed", LOG);
+  private boolean dropFailing;
   private final Thread thread;
 
   Integrator(ObjectStore objects, TreeStateStore integratedState, SequenceLog log,
@@ -60,7 +62,11 @@ final class Integrator implements AutoCloseable {
   }
 
   Optional<String> fault() {
-    return Optional.ofNullable(fault);
+    return health.fault().map(StorageFault::reason);
+  }
+
+  ComponentHealth health() {
+    return health;
   }
 
   /** Objects waiting to be written. */
@@ -99,10 +105,14 @@ final class Integrator implements AutoCloseable {
         lock.unlock();
       }
       if (!integrateNow()) {
+        // Back off before retrying; new batches must not cut the wait short, or a lasting fault
+        // (a full disk) turns into a busy loop of failing writes.
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS);
         lock.lock();
         try {
-          if (!closed) {
-            changed.await(RETRY_MILLIS, TimeUnit.MILLISECONDS); // back off before retrying
+          long wait;
+          while (!closed && (wait = until - System.nanoTime()) > 0) {
+            changed.awaitNanos(wait);
           }
         } catch (InterruptedException e) {
           return;
@@ -140,12 +150,9 @@ final class Integrator implements AutoCloseable {
         objects.putAll(batch);
         integratedState.save(head);
         integrated = head;
-        fault = null;
-        log.dropThrough(head.size());
-        return true;
+        health.recovered();
       } catch (IOException | RuntimeException e) {
-        fault = "writing tiles failed: " + e.getMessage();
-        LOG.error("couldn't integrate up to size {}: {}", head.size(), e.toString());
+        health.failed("integrating up to size " + head.size(), e);
         lock.lock();
         try {
           // Put the batch back under anything newer: newer versions of a path are wider.
@@ -160,8 +167,30 @@ final class Integrator implements AutoCloseable {
         }
         return false;
       }
+      dropThrough(head.size());
+      return true;
     } finally {
       writing.unlock();
+    }
+  }
+
+  /**
+   * Lets the sequence log drop what the object store now holds. A failure costs only disk space
+   * (the batches are dropped at the next integration) and is logged when it starts and ends.
+   */
+  private void dropThrough(long size) {
+    try {
+      log.dropThrough(size);
+      if (dropFailing) {
+        dropFailing = false;
+        LOG.info("dropping integrated sequence log segments works again");
+      }
+    } catch (IOException | RuntimeException e) {
+      if (!dropFailing) {
+        dropFailing = true;
+        LOG.warn("couldn't drop sequence log segments through size {} (kept until the next"
+            + " integration): {}", size, e.toString());
+      }
     }
   }
 

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
  * <p>Publication order: sign; compare-and-swap the {@link CheckpointStore}; append to the {@link
  * CheckpointHistory}; only then serve it. A crash between the swap and the append is repaired by
  * {@link #open} before anything is served, so every checkpoint ever served is in the history.
+ * A swap that fails with an error may still have landed; the next publication reads the store
+ * first and, if it did, writes it again (durably) and appends it before going on.
  */
 public final class Publisher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
@@ -57,7 +60,13 @@ public final class Publisher implements AutoCloseable {
   private volatile Published published;
   /** The checkpoint in the store; ahead of {@link #published} while its history append fails. */
   private Published stored;
-  private volatile String fault;
+  /**
+   * A checkpoint whose swap into the store failed with an error: it may have landed (a rename
+   * that happened before a failed directory sync), so the store is read before the next swap.
+   */
+  private Published unsure;
+  private final ComponentHealth health =
+      new ComponentHealth("publisher", "publishing failed", LOG);
   /**
    * Callers waiting for a checkpoint to cover a size, oldest first: a publication answers them in
    * that order, so the longest-waiting writer is answered first (a future's own dependents would
@@ -100,6 +109,9 @@ public final class Publisher implements AutoCloseable {
       throws IOException {
     Published latest = null;
     Optional<byte[]> stored = store.latest();
+    // Over a sequencer that is already running, acknowledged entries' tiles may still be on
+    // their way: check the stored checkpoint against everything sequenced, not a moment's lag.
+    sequencer.integrateNow();
     TreeHead sequenced = sequencer.integrated();
     if (stored.isPresent()) {
       Checkpoint c = parse(stored.get());
@@ -157,8 +169,7 @@ public final class Publisher implements AutoCloseable {
     try {
       publish();
     } catch (IOException | RuntimeException e) {
-      fault = "publishing failed: " + e.getMessage();
-      LOG.error("couldn't publish a checkpoint: {}", e.toString());
+      health.failed("publishing a checkpoint", e);
     }
   }
 
@@ -167,6 +178,9 @@ public final class Publisher implements AutoCloseable {
    * the last one (or if none was ever published).
    */
   public synchronized void publish() throws IOException {
+    if (unsure != null) {
+      settleUnsure();
+    }
     if (stored != published) {
       // The last checkpoint was swapped in but its history append failed: finish that first,
       // so the history keeps every checkpoint before any is served.
@@ -178,7 +192,7 @@ public final class Publisher implements AutoCloseable {
     TreeHead head = sequencer.integrated();
     Published last = published;
     if (last != null && head.size() <= last.checkpoint().size()) {
-      fault = null;
+      health.recovered();
       return;
     }
     Checkpoint c = new Checkpoint(origin, head.size(), head.root());
@@ -187,20 +201,48 @@ public final class Publisher implements AutoCloseable {
     if (last != null && time.isBefore(last.time())) {
       time = last.time(); // publication times never go backwards, so history is time-ordered
     }
-    boolean swapped = last == null ? store.create(note) : store.compareAndSwap(last.note(), note);
+    Published p = new Published(c, note, time);
+    boolean swapped;
+    try {
+      swapped = last == null ? store.create(note) : store.compareAndSwap(last.note(), note);
+    } catch (IOException | RuntimeException e) {
+      unsure = p;
+      throw e;
+    }
     if (!swapped) {
       throw new IOException("the latest checkpoint changed under this publisher: another"
           + " process is publishing this log");
     }
-    Published p = new Published(c, note, time);
     stored = p;
     history.append(new CheckpointHistory.Entry(c.size(), time, note));
     serve(p);
   }
 
+  /**
+   * Finds out whether the swap that failed landed. If the store holds it, it is written again
+   * (durably, this time) and then adopted as stored: appended to the history and served like
+   * any other. If the store still holds the previous checkpoint, it did not land.
+   */
+  private void settleUnsure() throws IOException {
+    Published u = unsure;
+    Optional<byte[]> now = store.latest();
+    if (now.isPresent() && Arrays.equals(now.get(), u.note())) {
+      if (!store.compareAndSwap(u.note(), u.note())) {
+        throw new IOException("the latest checkpoint changed under this publisher: another"
+            + " process is publishing this log");
+      }
+      stored = u;
+    } else if (stored == null ? now.isPresent()
+        : now.isEmpty() || !Arrays.equals(now.get(), stored.note())) {
+      throw new IOException("the latest checkpoint changed under this publisher: another"
+          + " process is publishing this log");
+    }
+    unsure = null;
+  }
+
   private void serve(Published p) {
     published = p;
-    fault = null;
+    health.recovered();
     long size = p.checkpoint().size();
     for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
       Waiter w = it.next();
@@ -218,7 +260,12 @@ public final class Publisher implements AutoCloseable {
 
   /** Why the last publication failed, if it did. */
   public Optional<String> fault() {
-    return Optional.ofNullable(fault);
+    return health.fault().map(StorageFault::reason);
+  }
+
+  /** The health of publication. */
+  public ComponentHealth health() {
+    return health;
   }
 
   /**

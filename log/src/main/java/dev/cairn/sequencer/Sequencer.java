@@ -69,12 +69,14 @@ public final class Sequencer implements AutoCloseable {
   private boolean closed;
 
   private volatile TreeHead sequenced;
-  private volatile String fault;
+  private final ComponentHealth health = new ComponentHealth("sequencer", "sequencing failed", LOG);
   private final Thread thread;
 
   // Owned by the sequencing thread.
   private WorkingTree tree;
   private boolean dedupBehind = true;
+  /** The last append to the sequence log failed: an idle probe must append to prove it heals. */
+  private boolean commitFailing;
 
   private Sequencer(ObjectStore objects, SequenceLog log, TreeStateStore integratedState,
       DedupIndex dedup, SequencerConfig config, BatchObserver observer, WorkingTree tree,
@@ -159,8 +161,13 @@ public final class Sequencer implements AutoCloseable {
 
   /** Why sequencing or integration is failing, if it is; cleared by the next success. */
   public Optional<String> fault() {
-    String f = fault;
-    return f != null ? Optional.of(f) : integrator.fault();
+    Optional<StorageFault> f = health.fault();
+    return f.isPresent() ? f.map(StorageFault::reason) : integrator.fault();
+  }
+
+  /** The health of sequencing (the commit of writes) and of integration (tiles), in order. */
+  public List<ComponentHealth> health() {
+    return List.of(health, integrator.health());
   }
 
   /** Entries waiting for a batch. */
@@ -241,8 +248,16 @@ public final class Sequencer implements AutoCloseable {
       List<Pending> batch;
       lock.lock();
       try {
-        while (pool.isEmpty() && !closed) {
-          arrived.awaitUninterruptibly();
+        boolean probe = false;
+        while (pool.isEmpty() && !closed && !probe) {
+          if (health.fault().isEmpty()) {
+            arrived.awaitUninterruptibly();
+          } else {
+            // Failing and idle: try again on our own, so that readiness comes back without
+            // waiting for a writer (a load balancer sends none to a log that is not ready).
+            probe = !arrived.await(retryAfter().toMillis(), TimeUnit.MILLISECONDS)
+                && pool.isEmpty();
+          }
         }
         // Wait for the interval to pass since the last batch began, unless the batch is full.
         long wait;
@@ -253,9 +268,13 @@ public final class Sequencer implements AutoCloseable {
         if (closed && pool.isEmpty()) {
           return;
         }
-        batch = new ArrayList<>(Math.min(pool.size(), config.batchSize()));
-        while (!pool.isEmpty() && batch.size() < config.batchSize()) {
-          batch.add(pool.poll());
+        if (probe && pool.isEmpty()) {
+          batch = List.of();
+        } else {
+          batch = new ArrayList<>(Math.min(pool.size(), config.batchSize()));
+          while (!pool.isEmpty() && batch.size() < config.batchSize()) {
+            batch.add(pool.poll());
+          }
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -284,7 +303,9 @@ public final class Sequencer implements AutoCloseable {
    * </ol>
    *
    * <p>If a step up to the append fails, nothing is acknowledged, the submissions fail with
-   * pushback, and the in-memory tree is rebuilt from what is durable.
+   * pushback, and the in-memory tree is rebuilt from what is durable. An empty batch is a probe,
+   * run while failing and idle: it repeats the steps that failed (including an append, of no
+   * entries, if the append failed) and clears the fault if they now work.
    */
   private void sequence(List<Pending> batch) {
     long started = System.nanoTime();
@@ -294,18 +315,15 @@ public final class Sequencer implements AutoCloseable {
       if (tree == null) {
         resetToDurable();
       }
-      if (dedupBehind) {
-        catchUpDedup();
-      }
       // While tiles cannot be written, stop acknowledging: retry here first, so a passing
       // fault costs one batch nothing and a lasting one pushes writers back.
       if (integrator.fault().isPresent() || integrator.backlog() > MAX_BACKLOG) {
         if (!integrator.integrateNow()) {
-          throw new IOException(integrator.fault().orElse("cannot write tiles"));
+          throw new TilesFailing(integrator.fault().orElse("cannot write tiles"));
         }
       }
       // 1. Entries already in the log.
-      Map<Hash, Long> existing = dedup.lookup(batch.stream().map(Pending::leafHash).toList());
+      Map<Hash, Long> existing = lookUp(batch);
       for (Pending p : batch) {
         Long index = existing.get(p.leafHash());
         if (index != null) {
@@ -322,7 +340,9 @@ public final class Sequencer implements AutoCloseable {
             fresh.stream().map(Pending::leafHash).toList());
         TreeHead head = tree.head();
         // 3. Commit: the indices are final from here on.
+        commitFailing = true;
         log.append(new SequenceLog.Batch(start, entries, head));
+        commitFailing = false;
         sequenced = head;
         // 4. Dedup index; a failure only means catching up before the next batch.
         List<DedupIndex.Mapping> mappings = new ArrayList<>(fresh.size());
@@ -338,24 +358,34 @@ public final class Sequencer implements AutoCloseable {
         }
         // 5. Bundles and tiles to the object store, behind us.
         integrator.handOff(writes, head);
-        fault = null;
         // 6. Acknowledge.
         for (int i = 0; i < fresh.size(); i++) {
           fresh.get(i).result().complete(new Added(start + i, false));
         }
+      } else if (commitFailing) {
+        // A probe after a failed append: prove that the sequence log takes appends again.
+        log.append(new SequenceLog.Batch(tree.size(), List.of(), tree.head()));
+        commitFailing = false;
       }
-      fault = null;
+      health.recovered();
       ok = true;
     } catch (IOException | RuntimeException e) {
-      fault = "sequencing failed: " + e.getMessage();
-      LOG.error("couldn't sequence a batch of {} entries at size {}: {}", batch.size(),
-          sequenced.size(), e.toString());
+      String reason;
+      if (e instanceof TilesFailing) {
+        reason = e.getMessage(); // the integrator's fault, which it reports itself
+        LOG.debug("refused a batch of {} entries: {}", batch.size(), reason);
+      } else {
+        reason = health.failed(batch.isEmpty() ? "probing storage after a failure"
+            : "sequencing a batch of " + batch.size() + " entries at size " + sequenced.size(),
+            e).reason();
+      }
       PushbackException failure = new PushbackException(
-          "the log could not store the entry: " + e.getMessage(), retryAfter());
+          "the log could not store the entry: " + reason, retryAfter());
       for (Pending p : batch) {
         p.result().completeExceptionally(failure);
       }
       tree = null; // rebuilt from what is durable before the next batch
+      dedupBehind = true; // and the dedup index checked against it
     } finally {
       lock.lock();
       try {
@@ -366,9 +396,43 @@ public final class Sequencer implements AutoCloseable {
         lock.unlock();
       }
       try {
-        observer.batch(batch.size(), fresh.size(), System.nanoTime() - started, ok);
+        if (!batch.isEmpty()) {
+          observer.batch(batch.size(), fresh.size(), System.nanoTime() - started, ok);
+        }
       } catch (RuntimeException e) {
         LOG.warn("batch observer failed: {}", e.toString());
+      }
+    }
+  }
+
+  /**
+   * Looks the batch up in the dedup index, once the index covers the whole sequenced tree. The
+   * index can lose a tail of mappings without losing the log (after a crash, or when RocksDB is
+   * reopened after a failed write): its watermark then drops, and a lookup before the rebuild
+   * could miss an entry and sequence it twice. So the watermark is checked after the lookup,
+   * and on a failure the index is rebuilt from the log and asked again (twice: the attempt that
+   * reopens RocksDB learns that it did, and the next one rebuilds).
+   */
+  private Map<Hash, Long> lookUp(List<Pending> batch) throws IOException {
+    List<Hash> hashes = batch.stream().map(Pending::leafHash).toList();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        if (dedupBehind) {
+          catchUpDedup();
+        }
+        Map<Hash, Long> found = dedup.lookup(hashes);
+        long indexed = dedup.watermark();
+        if (indexed != sequenced.size()) {
+          throw new IOException("the dedup index covers size " + indexed + ", not "
+              + sequenced.size());
+        }
+        return found;
+      } catch (IOException | RuntimeException e) {
+        dedupBehind = true;
+        if (attempt == 3) {
+          throw e;
+        }
+        LOG.debug("rebuilding the dedup index after: {}", e.toString());
       }
     }
   }
@@ -463,6 +527,15 @@ public final class Sequencer implements AutoCloseable {
           + " of " + size);
     }
     dedupBehind = false;
+  }
+
+  /** Tiles cannot be written: the integrator's fault, which pushes writers back. */
+  private static final class TilesFailing extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TilesFailing(String reason) {
+      super(reason);
+    }
   }
 
   /** Indexes {@code entries}, the log's entries from index {@code first}; returns the next. */

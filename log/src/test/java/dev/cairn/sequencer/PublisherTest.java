@@ -339,6 +339,45 @@ class PublisherTest {
     Poll.until("no waiter left behind", Duration.ofSeconds(10), () -> p.waiting() == 0);
   }
 
+  /**
+   * A swap that reports an error may still have landed (a rename done, its directory sync
+   * failed). The next publication finds it in the store, writes it again to make it durable,
+   * and then appends and serves it like any other — instead of taking the store's unexpected
+   * content for another publisher and failing forever.
+   */
+  @Test
+  void aSwapThatFailedButLandedIsAdoptedByTheNextPublication() throws Exception {
+    log.start();
+    Publisher p = log.openPublisher();
+    sequence(3);
+    log.checkpoints().failNextSwap(Fault.PERSIST);
+    assertThatThrownBy(p::publish).isInstanceOf(IOException.class).hasMessageContaining("injected");
+    byte[] landed = log.checkpoints().latest().orElseThrow();
+    assertThat(p.latest().checkpoint().size()).isZero();
+
+    p.publish();
+    assertThat(p.latest().note()).isEqualTo(landed);
+    assertThat(historySizes()).containsExactly(0L, 3L);
+    assertThat(p.fault()).isEmpty();
+    sequence(2);
+    p.publish();
+    assertThat(historySizes()).containsExactly(0L, 3L, 5L);
+  }
+
+  /** A swap that failed and did not land is simply done again. */
+  @Test
+  void aSwapThatFailedAndDidNotLandIsRetried() throws Exception {
+    log.start();
+    Publisher p = log.openPublisher();
+    sequence(3);
+    log.checkpoints().failNextSwap(Fault.LOSE);
+    assertThatThrownBy(p::publish).isInstanceOf(IOException.class);
+    p.publish();
+    assertThat(p.latest().checkpoint().size()).isEqualTo(3);
+    assertThat(log.checkpoints().latest().orElseThrow()).isEqualTo(p.latest().note());
+    assertThat(historySizes()).containsExactly(0L, 3L);
+  }
+
   @Test
   void theTimerPublishesAndReportsAFailedPublication() throws Exception {
     log.start();

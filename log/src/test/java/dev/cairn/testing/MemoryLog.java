@@ -41,7 +41,8 @@ public final class MemoryLog implements AutoCloseable {
       new FaultyTreeStateStore(new MemoryTreeStateStore());
   private final MemorySequenceLog memorySequenceLog = new MemorySequenceLog();
   private final FaultySequenceLog sequenceLog = new FaultySequenceLog(memorySequenceLog);
-  private final MemoryCheckpointStore checkpoints = new MemoryCheckpointStore();
+  private final FaultyCheckpointStore checkpoints =
+      new FaultyCheckpointStore(new MemoryCheckpointStore());
   private final MemoryCheckpointHistory memoryHistory = new MemoryCheckpointHistory();
   private final FaultyCheckpointHistory history = new FaultyCheckpointHistory(memoryHistory);
   private final TestClock clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
@@ -92,7 +93,7 @@ public final class MemoryLog implements AutoCloseable {
     return dedup;
   }
 
-  public MemoryCheckpointStore checkpoints() {
+  public FaultyCheckpointStore checkpoints() {
     return checkpoints;
   }
 

@@ -3,6 +3,7 @@ package dev.cairn.storage.local;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -36,9 +37,14 @@ public final class AtomicFiles {
         ch.write(b);
       }
       ch.force(false);
-    } catch (IOException | RuntimeException e) {
+    } catch (FileSystemException | RuntimeException e) {
       deleteQuietly(tmp, e);
       throw e;
+    } catch (IOException e) {
+      // A failed write or sync says only what went wrong (ENOSPC, EIO): say where, too.
+      IOException named = new IOException("couldn't write " + tmp + ": " + e.getMessage(), e);
+      deleteQuietly(tmp, named);
+      throw named;
     }
     return tmp;
   }
@@ -65,6 +71,10 @@ public final class AtomicFiles {
   public static void syncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
+    } catch (FileSystemException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new IOException("couldn't sync directory " + dir + ": " + e.getMessage(), e);
     }
   }
 

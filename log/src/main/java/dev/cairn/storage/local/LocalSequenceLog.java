@@ -26,6 +26,12 @@ import java.util.zip.CRC32C;
  * at the end of the last segment fails its CRC; it is cut off when the log is opened. A segment
  * is started when the current one passes 64 MiB, and deleted once a later segment starts at or
  * below the size the object store holds.
+ *
+ * <p>An append that fails (a full disk, an I/O error) may leave some or all of its record in the
+ * file, unsynced: it was not committed, so it is cut off before anything is appended after it —
+ * the next append fails until the cut succeeds — and it is never replayed meanwhile. A record
+ * after such a remnant would be lost at the next start, which stops at the first bad record; and
+ * an unsynced record is not durable, so nothing may be built on it.
  */
 public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
   private static final int MAGIC = 0x43574c31; // "CWL1"
@@ -35,6 +41,12 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
   private final Path dir;
   private final long segmentBytes;
   private FileChannel current;
+  /** The first index of the current segment. */
+  private long currentStart = -1;
+  /** The length of the current segment's intact, synced records: where the next one goes. */
+  private long end;
+  /** A failed append may have left bytes after {@link #end} that are not cut off yet. */
+  private boolean torn;
   /** Where the next batch must start; -1 for an empty log. */
   private long expectedStart = -1;
 
@@ -52,13 +64,14 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
       long last = segments.get(segments.size() - 1);
       Path file = segment(last);
       long[] end = {last};
-      long valid = scan(file, b -> end[0] = b.head().size(), true, last);
+      long valid = scan(file, b -> end[0] = b.head().size(), true, last, Long.MAX_VALUE);
       current = FileChannel.open(file, StandardOpenOption.WRITE);
       if (current.size() > valid) {
         current.truncate(valid);
         current.force(true);
       }
-      current.position(valid);
+      currentStart = last;
+      this.end = valid;
       expectedStart = end[0];
     }
   }
@@ -87,37 +100,69 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
       throw new IllegalArgumentException("batch starts at " + batch.start()
           + " but the log ends at " + expectedStart);
     }
-    if (current == null || current.size() >= segmentBytes) {
+    if (torn) {
+      cutTail();
+    }
+    if (current == null || end >= segmentBytes) {
       rotate(batch.start());
     }
     ByteBuffer record = encode(batch);
-    long at = current.position();
     try {
+      long at = end;
       while (record.hasRemaining()) {
-        current.write(record);
+        at += current.write(record, at);
       }
       current.force(false);
     } catch (IOException e) {
-      // Leave no partial record behind for the next append to follow.
+      torn = true;
       try {
-        current.truncate(at);
-        current.position(at);
+        cutTail();
       } catch (IOException suppressed) {
         e.addSuppressed(suppressed);
       }
-      throw e;
+      throw new IOException("couldn't append the batch at " + batch.start() + " to "
+          + segment(currentStart) + ": " + e.getMessage(), e);
     }
+    end += record.limit();
     expectedStart = batch.head().size();
   }
 
+  /** Cuts off what a failed append left after the last synced record. */
+  private void cutTail() throws IOException {
+    try {
+      current.truncate(end);
+      current.force(true);
+    } catch (IOException e) {
+      throw new IOException("couldn't cut a failed append off " + segment(currentStart)
+          + " (nothing is appended until it is): " + e.getMessage(), e);
+    }
+    torn = false;
+  }
+
+  /**
+   * Starts a segment at {@code start}. The current one stays in use until the new one is
+   * durably created, so a failure here changes nothing.
+   */
   private void rotate(long start) throws IOException {
+    Path file = segment(start);
+    FileChannel next = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try {
+      if (next.size() != 0) {
+        throw new IOException("sequence log segment " + file + " already holds "
+            + next.size() + " bytes");
+      }
+      AtomicFiles.syncDirectory(dir);
+    } catch (IOException e) {
+      next.close();
+      throw new IOException("couldn't start sequence log segment " + file + ": "
+          + e.getMessage(), e);
+    }
     if (current != null) {
       current.close();
     }
-    Path file = segment(start);
-    current = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    current.position(current.size());
-    AtomicFiles.syncDirectory(dir);
+    current = next;
+    currentStart = start;
+    end = 0;
   }
 
   private static ByteBuffer encode(Batch batch) {
@@ -146,6 +191,9 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
     for (int i = 0; i < segments.size(); i++) {
       boolean last = i == segments.size() - 1;
       long[] end = {next};
+      // Of the current segment only the synced records: not what a failed append left.
+      long limit = segments.get(i) == currentStart && current != null ? this.end
+          : Long.MAX_VALUE;
       scan(segment(segments.get(i)), b -> {
         if (end[0] >= 0 && b.start() != end[0]) {
           throw new IOException("the sequence log skips from " + end[0] + " to " + b.start());
@@ -154,20 +202,21 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
         if (b.head().size() > size) {
           replay.batch(b);
         }
-      }, last, segments.get(i));
+      }, last, segments.get(i), limit);
       next = end[0];
     }
   }
 
   /**
-   * Reads the records of {@code file} (a segment starting at {@code first}) into {@code each},
-   * and returns the length of its intact records. A bad record ends the scan in the last
-   * segment (a torn append) and is corruption anywhere else.
+   * Reads the records in the first {@code limit} bytes of {@code file} (a segment starting at
+   * {@code first}) into {@code each}, and returns the length of its intact records. A bad record
+   * ends the scan in the last segment (a torn append) and is corruption anywhere else.
    */
-  private static long scan(Path file, Replay each, boolean last, long first)
+  private static long scan(Path file, Replay each, boolean last, long first, long limit)
       throws IOException {
     byte[] data = Files.readAllBytes(file);
-    ByteBuffer b = ByteBuffer.wrap(data);
+    int length = (int) Math.min(data.length, limit);
+    ByteBuffer b = ByteBuffer.wrap(data, 0, length);
     while (b.remaining() > 0) {
       int at = b.position();
       Batch batch = decode(b);
@@ -182,7 +231,7 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
       }
       each.batch(batch);
     }
-    return data.length;
+    return length;
   }
 
   /** The next record, or null if what follows is not an intact record. */

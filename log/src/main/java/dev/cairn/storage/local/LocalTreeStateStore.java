@@ -82,23 +82,46 @@ public final class LocalTreeStateStore implements TreeStateStore, AutoCloseable 
     if (channel == null || channel.size() >= COMPACT_AT) {
       // Start a fresh file holding just this record, atomically replacing the old one.
       close();
-      AtomicFiles.write(file, record, tmp);
+      try {
+        AtomicFiles.write(file, record, tmp);
+      } catch (IOException e) {
+        throw new IOException("couldn't save the tree state to " + file + ": " + e.getMessage(),
+            e);
+      }
       channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
       return;
     }
-    ByteBuffer b = ByteBuffer.wrap(record);
-    while (b.hasRemaining()) {
-      channel.write(b);
+    long at = channel.size();
+    try {
+      ByteBuffer b = ByteBuffer.wrap(record);
+      while (b.hasRemaining()) {
+        channel.write(b);
+      }
+      channel.force(false);
+    } catch (IOException e) {
+      // A partial record would shift every later one off the 48-byte grid that load() reads,
+      // hiding them all. Cut it off if we can; either way the next save replaces the file.
+      try {
+        channel.truncate(at);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      try {
+        close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw new IOException("couldn't save the tree state to " + file + ": " + e.getMessage(), e);
     }
-    channel.force(false);
   }
 
   /** Closes the open file, if any. */
   @Override
   public synchronized void close() throws IOException {
     if (channel != null) {
-      channel.close();
+      FileChannel c = channel;
       channel = null;
+      c.close();
     }
   }
 }

@@ -11,7 +11,6 @@ import java.util.List;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
-import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.LRUCache;
@@ -21,6 +20,7 @@ import org.rocksdb.RocksDBException;
 /**
  * One embedded RocksDB holding the dedup index and the checkpoint history in separate column
  * families. Memory is bounded and off-heap: a shared 64 MiB block cache and 16 MiB write buffers.
+ * After a failed write the database is reopened (see {@link RocksDatabase}).
  */
 public final class RocksIndex implements AutoCloseable {
   static final String DEDUP = "dedup";
@@ -30,8 +30,7 @@ public final class RocksIndex implements AutoCloseable {
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
   private final LRUCache cache;
-  private final RocksDB db;
-  private final List<ColumnFamilyHandle> handles = new ArrayList<>();
+  private final RocksDatabase db;
   private final RocksDedupIndex dedup;
   private final RocksCheckpointHistory history;
 
@@ -48,20 +47,28 @@ public final class RocksIndex implements AutoCloseable {
         .setMemtableWholeKeyFiltering(true)
         .setMemtablePrefixBloomSizeRatio(0.1);
     dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-        .setMaxBackgroundJobs(2).setKeepLogFileNum(5);
+        .setMaxBackgroundJobs(2).setKeepLogFileNum(5)
+        // The dedup watermark (default family) and its mappings (dedup family) skip the WAL:
+        // flushing families together keeps a flushed watermark from claiming unflushed mappings.
+        .setAtomicFlush(true);
     List<ColumnFamilyDescriptor> cfs = new ArrayList<>();
     for (String name : new String[] {"default", DEDUP, HISTORY, HISTORY_BY_TIME}) {
       cfs.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), cfOptions));
     }
+    RocksDatabase opened = null;
     try {
       Files.createDirectories(dir);
-      db = RocksDB.open(dbOptions, dir.toString(), cfs, handles);
+      opened = RocksDatabase.open(dir, (readOnly, handles) -> readOnly
+          ? RocksDB.openReadOnly(dbOptions, dir.toString(), cfs, handles)
+          : RocksDB.open(dbOptions, dir.toString(), cfs, handles));
     } catch (RocksDBException e) {
+      db = null;
       close();
       throw new IOException("couldn't open index " + dir + ": " + e.getMessage(), e);
     }
-    dedup = new RocksDedupIndex(db, handles.get(0), handles.get(1));
-    history = new RocksCheckpointHistory(db, handles.get(2), handles.get(3));
+    db = opened;
+    dedup = new RocksDedupIndex(db, 0, 1);
+    history = new RocksCheckpointHistory(db, 2, 3);
   }
 
   /** Opens (creating if needed) the index in {@code dir}. */
@@ -82,17 +89,7 @@ public final class RocksIndex implements AutoCloseable {
   @Override
   public void close() {
     if (db != null) {
-      try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
-        db.flush(flush, handles);
-      } catch (RocksDBException e) {
-        // The dedup index is rebuilt from the log on the next start.
-      }
-    }
-    for (ColumnFamilyHandle h : handles) {
-      h.close();
-    }
-    if (db != null) {
-      db.close();
+      db.close(); // flushes what it can: the dedup index is rebuilt from the log on the next start
     }
     dbOptions.close();
     cfOptions.close();
