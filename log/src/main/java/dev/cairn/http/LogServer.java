@@ -39,8 +39,20 @@ public final class LogServer implements AutoCloseable {
     return create(config);
   }
 
-  /** Starts serving {@code log} on a server from {@link #prepare}. */
+  /** Starts serving {@code log} on a server from {@link #prepare}, without authentication. */
   public LogServer serve(TransparencyLog log, HttpConfig config) throws Exception {
+    return serve(log, config, WriteGuard.open());
+  }
+
+  /** Starts serving {@code log}, writes checked by {@code guard}. */
+  public static LogServer start(TransparencyLog log, HttpConfig config, WriteGuard guard)
+      throws Exception {
+    return prepare(config).serve(log, config, guard);
+  }
+
+  /** Starts serving {@code log} on a server from {@link #prepare}; {@code guard} checks writes. */
+  public LogServer serve(TransparencyLog log, HttpConfig config, WriteGuard guard)
+      throws Exception {
     LogProofs proofs = LogProofs.of(log);
     Executor responses = server.getThreadPool();
     server.setHandler(new Router(
@@ -49,7 +61,7 @@ public final class LogServer implements AutoCloseable {
             responses, virtual),
         new AuditRoutes(proofs, log.history()),
         new StatusRoutes(log),
-        log.metrics(), virtual));
+        log.metrics(), virtual, guard));
     server.start();
     return this;
   }

@@ -1,5 +1,6 @@
 package dev.cairn.http;
 
+import dev.cairn.auth.Role;
 import dev.cairn.log.LogMetrics;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -31,9 +32,11 @@ final class Router extends Handler.Abstract.NonBlocking {
   private final StatusRoutes status;
   private final LogMetrics metrics;
   private final Executor blocking;
+  private final WriteGuard guard;
 
   Router(ReadRoutes reads, WriteRoutes writes, AuditRoutes audit, StatusRoutes status,
-      LogMetrics metrics, Executor blocking) {
+      LogMetrics metrics, Executor blocking, WriteGuard guard) {
+    this.guard = guard;
     this.reads = reads;
     this.writes = writes;
     this.audit = audit;
@@ -54,8 +57,8 @@ final class Router extends Handler.Abstract.NonBlocking {
       }
       switch (path) {
         case "/checkpoint" -> inline(x, "checkpoint", READ, reads::checkpoint);
-        case "/add" -> inline(x, "add", WRITE, writes::add);
-        case "/add-batch" -> inline(x, "add-batch", WRITE, writes::addBatch);
+        case "/add" -> write(x, "add", writes::add);
+        case "/add-batch" -> write(x, "add-batch", writes::addBatch);
         case "/proof/inclusion" -> onVirtualThread(x, "proof-inclusion", READ, audit::inclusion);
         case "/proof/consistency" ->
             onVirtualThread(x, "proof-consistency", READ, audit::consistency);
@@ -70,6 +73,21 @@ final class Router extends Handler.Abstract.NonBlocking {
       x.fail(t);
     }
     return true;
+  }
+
+  /**
+   * A write: inline without authentication; with it, on a virtual thread, since checking a
+   * token may have to fetch the JWKS.
+   */
+  private void write(Exchange x, String name, Route r) throws Exception {
+    if (!guard.enabled()) {
+      inline(x, name, WRITE, r);
+      return;
+    }
+    onVirtualThread(x, name, WRITE, ex -> {
+      guard.check(ex, Role.SUBMITTER);
+      r.serve(ex);
+    });
   }
 
   private static void inline(Exchange x, String name, Set<String> methods, Route r)
