@@ -1,19 +1,23 @@
 package dev.cairn.cli;
 
+import dev.cairn.auth.AuthSettings;
 import dev.cairn.http.LogServer;
+import dev.cairn.http.WriteGuard;
 import dev.cairn.log.TransparencyLog;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code cairn serve}: runs a log on the embedded storage of a data directory. */
 @Command(name = "serve", description = {
@@ -21,6 +25,7 @@ import picocli.CommandLine.Option;
         + " with new keys), serving the C2SP tlog-tiles API, writes, proofs and history.",
     "Settings come from defaults < --config FILE < CAIRN_* environment variables < flags."})
 final class ServeCommand implements Callable<Integer> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServeCommand.class);
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--config", description = "A YAML file of settings (schema_version: 1).")
@@ -47,6 +52,32 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-interval", description = "Checkpoint publication interval (1s).")
   String checkpointInterval;
 
+  @Option(names = "--profile", description = "dev (default; authentication may be off) or"
+      + " prod (refuses to start unless authentication, keys and listening are safe).")
+  String profile;
+
+  @Option(names = "--auth-jwks", paramLabel = "URL|FILE", description = "The JWKS that signs"
+      + " bearer tokens; turns authentication of writes on.")
+  String authJwks;
+
+  @Option(names = "--auth-issuer", description = "The tokens' required issuer (iss).")
+  String authIssuer;
+
+  @Option(names = "--auth-audience", description = "The audience (aud) tokens must name.")
+  String authAudience;
+
+  @Option(names = "--auth-roles-claim", description = "The claim holding the role names"
+      + " (roles).")
+  String authRolesClaim;
+
+  @Option(names = "--audit-log", paramLabel = "FILE", description = "Where every"
+      + " authentication decision is appended (DATA/audit.jsonl).")
+  String auditLog;
+
+  @Option(names = "--allow-file-keys", arity = "0..1", fallbackValue = "true",
+      description = "In the prod profile, accept the key files in the data directory.")
+  String allowFileKeys;
+
   /** Released to stop a server started by {@link #call()} (tests). */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -60,9 +91,22 @@ final class ServeCommand implements Callable<Integer> {
     put(flags, "batch_size", batchSize);
     put(flags, "pool_limit", poolLimit);
     put(flags, "checkpoint_interval", checkpointInterval);
+    put(flags, "profile", profile);
+    put(flags, "auth_jwks", authJwks);
+    put(flags, "auth_issuer", authIssuer);
+    put(flags, "auth_audience", authAudience);
+    put(flags, "auth_roles_claim", authRolesClaim);
+    put(flags, "audit_log", auditLog);
+    put(flags, "allow_file_keys", allowFileKeys);
     ServeSettings s = ServeSettings.resolve(Optional.ofNullable(config), System.getenv(), flags);
     var logConfig = s.logConfig();
     var httpConfig = s.httpConfig();
+    AuthSettings auth = s.auth();
+    List<String> problems = s.profile().problems(auth, httpConfig.host(), s.allowFileKeys());
+    if (!problems.isEmpty()) {
+      throw new CliException(CliException.USAGE, "the prod profile refuses to start:\n  - "
+          + String.join("\n  - ", problems));
+    }
     // Loading the HTTP stack overlaps with opening (and recovering) the log.
     CompletableFuture<LogServer> prepared = CompletableFuture.supplyAsync(
         () -> LogServer.prepare(httpConfig));
@@ -72,18 +116,37 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new CliException(CliException.IO, "couldn't open the log: " + e.getMessage());
     }
+    WriteGuard guard;
+    try {
+      guard = auth.enabled() ? WriteGuard.jwt(auth, s.auditLog(), Clock.systemUTC())
+          : WriteGuard.open();
+    } catch (IOException e) {
+      log.close();
+      throw new CliException(CliException.IO, "couldn't open the audit log " + s.auditLog()
+          + ": " + e.getMessage());
+    }
     LogServer server;
     try {
-      server = prepared.join().serve(log, httpConfig);
+      server = prepared.join().serve(log, httpConfig, guard);
     } catch (Exception e) {
       log.close();
+      guard.close();
       throw new CliException(CliException.IO, "couldn't listen on " + httpConfig.host() + ":"
           + httpConfig.port() + ": " + e.getMessage());
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(server, log)));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(server, log, guard)));
     banner(log, httpConfig.host(), server.port());
+    if (auth.enabled()) {
+      spec.commandLine().getOut().println("cairn: writes need a bearer JWT with the role"
+          + " submitter from " + auth.jwks().orElseThrow() + "; decisions go to "
+          + s.auditLog());
+    } else {
+      LOG.warn("WRITES ARE UNAUTHENTICATED: anyone who can reach {}:{} can add entries (dev"
+          + " profile without --auth-jwks)", httpConfig.host(), server.port());
+    }
+    spec.commandLine().getOut().flush();
     stop.await();
-    shutdown(server, log);
+    shutdown(server, log, guard);
     return 0;
   }
 
@@ -109,11 +172,17 @@ final class ServeCommand implements Callable<Integer> {
     out.flush();
   }
 
-  private static synchronized void shutdown(LogServer server, TransparencyLog log) {
+  private static synchronized void shutdown(LogServer server, TransparencyLog log,
+      WriteGuard guard) {
     try {
       server.close();
     } catch (Exception e) {
       System.err.println("cairn: stopping the server: " + e);
+    }
+    try {
+      guard.close();
+    } catch (IOException e) {
+      System.err.println("cairn: closing the audit log: " + e);
     }
     try {
       log.close();

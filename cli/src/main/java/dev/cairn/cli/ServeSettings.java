@@ -2,6 +2,8 @@ package dev.cairn.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.cairn.auth.AuthSettings;
+import dev.cairn.auth.Profile;
 import dev.cairn.http.HttpConfig;
 import dev.cairn.log.LogConfig;
 import dev.cairn.sequencer.SequencerConfig;
@@ -28,6 +30,13 @@ import java.util.TreeMap;
  *   batch_size            --batch-size             CAIRN_BATCH_SIZE            4096
  *   pool_limit            --pool-limit             CAIRN_POOL_LIMIT            65536
  *   checkpoint_interval   --checkpoint-interval    CAIRN_CHECKPOINT_INTERVAL   1s
+ *   profile               --profile                CAIRN_PROFILE               dev
+ *   auth_jwks             --auth-jwks              CAIRN_AUTH_JWKS             (none: no auth)
+ *   auth_issuer           --auth-issuer            CAIRN_AUTH_ISSUER
+ *   auth_audience         --auth-audience          CAIRN_AUTH_AUDIENCE
+ *   auth_roles_claim      --auth-roles-claim       CAIRN_AUTH_ROLES_CLAIM      roles
+ *   audit_log             --audit-log              CAIRN_AUDIT_LOG             DATA/audit.jsonl
+ *   allow_file_keys       --allow-file-keys        CAIRN_ALLOW_FILE_KEYS       false
  * </pre>
  *
  * <p>The YAML file must say {@code schema_version: 1}; unknown keys and bad values are errors
@@ -48,6 +57,13 @@ final class ServeSettings {
     d.put("batch_size", "4096");
     d.put("pool_limit", "65536");
     d.put("checkpoint_interval", "1s");
+    d.put("profile", "dev");
+    d.put("auth_jwks", "");
+    d.put("auth_issuer", "");
+    d.put("auth_audience", "");
+    d.put("auth_roles_claim", "roles");
+    d.put("audit_log", "");
+    d.put("allow_file_keys", "false");
     return d;
   }
 
@@ -196,6 +212,44 @@ final class ServeSettings {
     HttpConfig d = HttpConfig.defaults(host(), port());
     return new HttpConfig(d.host(), d.port(), Math.min(d.maxBatchEntries(),
         integer("pool_limit")), d.maxBatchBytes(), d.idleTimeout(), d.proofWait());
+  }
+
+  Profile profile() {
+    try {
+      return Profile.of(values.get("profile").strip());
+    } catch (IllegalArgumentException e) {
+      throw bad("profile", "expected dev or prod");
+    }
+  }
+
+  private Optional<String> optional(String key) {
+    String v = values.get(key).strip();
+    return v.isEmpty() ? Optional.empty() : Optional.of(v);
+  }
+
+  AuthSettings auth() {
+    AuthSettings d = AuthSettings.none();
+    try {
+      return new AuthSettings(optional("auth_jwks"), optional("auth_issuer"),
+          optional("auth_audience"), values.get("auth_roles_claim").strip(), d.clockSkew(),
+          d.strictKeyId(), d.refreshInterval(), d.minRefreshGap(), d.maxStale(),
+          d.maxTokenBytes());
+    } catch (IllegalArgumentException e) {
+      throw new CliException(CliException.USAGE, "invalid authentication settings: "
+          + e.getMessage());
+    }
+  }
+
+  Path auditLog() {
+    return optional("audit_log").map(Path::of).orElse(data().resolve("audit.jsonl"));
+  }
+
+  boolean allowFileKeys() {
+    String v = values.get("allow_file_keys").strip();
+    if (!v.equals("true") && !v.equals("false")) {
+      throw bad("allow_file_keys", "expected true or false");
+    }
+    return Boolean.parseBoolean(v);
   }
 
   /** Each setting with where it came from, for the start-up banner. */
