@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -23,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Exchange {
   private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+  /** The most of an unread body a refusal reads and drops to keep the connection. */
+  private static final int DRAIN_LIMIT = 1 << 20;
 
   final Request request;
   final Response response;
@@ -31,6 +34,7 @@ final class Exchange {
   private final long started = System.nanoTime();
   private final AtomicBoolean answered = new AtomicBoolean();
   private String route = "other";
+  private volatile boolean bodyRead;
   private Fields query;
 
   Exchange(Request request, Response response, Callback callback, LogMetrics metrics) {
@@ -38,6 +42,11 @@ final class Exchange {
     this.response = response;
     this.callback = callback;
     this.metrics = metrics;
+  }
+
+  /** Says the request body was read to its end, so the connection may serve another request. */
+  void bodyRead() {
+    bodyRead = true;
   }
 
   void route(String name) {
@@ -97,7 +106,26 @@ final class Exchange {
     if (!answered.compareAndSet(false, true)) {
       return;
     }
+    long length = request.getLength();
+    boolean unread = !bodyRead && (length > 0
+        || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
+    if (unread && length <= DRAIN_LIMIT) {
+      // A refusal before the body was read: read and drop the rest of it first, so that the
+      // client, which may still be sending, gets the answer (not a reset) and may reuse the
+      // connection. Beyond the limit the connection is closed, saying so.
+      Content.Source.asByteArrayAsync(request, DRAIN_LIMIT).whenComplete((drained, failed) ->
+          write(code, contentType, cacheControl, body, failed != null));
+      return;
+    }
+    write(code, contentType, cacheControl, body, unread);
+  }
+
+  private void write(int code, String contentType, String cacheControl, byte[] body,
+      boolean close) {
     response.setStatus(code);
+    if (close) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
     if (cacheControl != null) {
       response.getHeaders().put(HttpHeader.CACHE_CONTROL, cacheControl);

@@ -28,8 +28,6 @@ import org.eclipse.jetty.io.Content;
  */
 final class WriteRoutes {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** Bodies up to this size that a route refuses are read and dropped by Jetty (keep-alive). */
-  private static final long UNDRAINED = 1 << 20;
 
   private final Sequencer sequencer;
   private final Publisher publisher;
@@ -149,18 +147,14 @@ final class WriteRoutes {
   private static CompletableFuture<byte[]> body(Exchange x, int max) {
     long declared = x.request.getLength();
     if (declared > max) {
-      if (declared > UNDRAINED) {
-        // Jetty will not read that much to keep the connection open: say it closes.
-        x.response.getHeaders().put(HttpHeader.CONNECTION, "close");
-      }
       return CompletableFuture.failedFuture(new HttpError(413, "request body of " + declared
           + " bytes is larger than the " + max + " allowed"));
     }
     return Content.Source.asByteArrayAsync(x.request, max + 1).thenApply(b -> {
       if (b.length > max) {
-        x.response.getHeaders().put(HttpHeader.CONNECTION, "close");
         throw new HttpError(413, "request body is larger than the " + max + " bytes allowed");
       }
+      x.bodyRead();
       return b;
     });
   }
