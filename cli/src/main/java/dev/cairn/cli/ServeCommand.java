@@ -78,6 +78,14 @@ final class ServeCommand implements Callable<Integer> {
       description = "In the prod profile, accept the key files in the data directory.")
   String allowFileKeys;
 
+  @Option(names = "--rate-limit-address", paramLabel = "N", description = "Writes per second"
+      + " from one client address, bursts of twice that; 0 for no limit (0).")
+  String rateLimitAddress;
+
+  @Option(names = "--rate-limit-subject", paramLabel = "N", description = "Writes per second"
+      + " from one token subject, bursts of twice that; 0 for no limit (0).")
+  String rateLimitSubject;
+
   /** Released to stop a server started by {@link #call()} (tests). */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -98,6 +106,8 @@ final class ServeCommand implements Callable<Integer> {
     put(flags, "auth_roles_claim", authRolesClaim);
     put(flags, "audit_log", auditLog);
     put(flags, "allow_file_keys", allowFileKeys);
+    put(flags, "rate_limit_address", rateLimitAddress);
+    put(flags, "rate_limit_subject", rateLimitSubject);
     ServeSettings s = ServeSettings.resolve(Optional.ofNullable(config), System.getenv(), flags);
     var logConfig = s.logConfig();
     var httpConfig = s.httpConfig();
@@ -107,6 +117,8 @@ final class ServeCommand implements Callable<Integer> {
       throw new CliException(CliException.USAGE, "the prod profile refuses to start:\n  - "
           + String.join("\n  - ", problems));
     }
+    int perAddress = s.integer("rate_limit_address");
+    int perSubject = s.integer("rate_limit_subject");
     // Loading the HTTP stack overlaps with opening (and recovering) the log.
     CompletableFuture<LogServer> prepared = CompletableFuture.supplyAsync(
         () -> LogServer.prepare(httpConfig));
@@ -118,8 +130,8 @@ final class ServeCommand implements Callable<Integer> {
     }
     WriteGuard guard;
     try {
-      guard = auth.enabled() ? WriteGuard.jwt(auth, s.auditLog(), Clock.systemUTC())
-          : WriteGuard.open();
+      guard = (auth.enabled() ? WriteGuard.jwt(auth, s.auditLog(), Clock.systemUTC())
+          : WriteGuard.open()).withRateLimits(perAddress, perSubject);
     } catch (IOException e) {
       log.close();
       throw new CliException(CliException.IO, "couldn't open the audit log " + s.auditLog()

@@ -37,6 +37,8 @@ import java.util.TreeMap;
  *   auth_roles_claim      --auth-roles-claim       CAIRN_AUTH_ROLES_CLAIM      roles
  *   audit_log             --audit-log              CAIRN_AUDIT_LOG             DATA/audit.jsonl
  *   allow_file_keys       --allow-file-keys        CAIRN_ALLOW_FILE_KEYS       false
+ *   rate_limit_address    --rate-limit-address     CAIRN_RATE_LIMIT_ADDRESS    0 (off)
+ *   rate_limit_subject    --rate-limit-subject     CAIRN_RATE_LIMIT_SUBJECT    0 (off)
  * </pre>
  *
  * <p>The YAML file must say {@code schema_version: 1}; unknown keys and bad values are errors
@@ -64,6 +66,8 @@ final class ServeSettings {
     d.put("auth_roles_claim", "roles");
     d.put("audit_log", "");
     d.put("allow_file_keys", "false");
+    d.put("rate_limit_address", "0");
+    d.put("rate_limit_subject", "0");
     return d;
   }
 

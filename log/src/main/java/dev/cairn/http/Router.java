@@ -76,18 +76,19 @@ final class Router extends Handler.Abstract.NonBlocking {
   }
 
   /**
-   * A write: inline without authentication; with it, on a virtual thread, since checking a
-   * token may have to fetch the JWKS.
+   * A write, checked by the guard first: inline unless it authenticates, then on a virtual
+   * thread, since checking a token may have to fetch the JWKS.
    */
   private void write(Exchange x, String name, Route r) throws Exception {
-    if (!guard.enabled()) {
-      inline(x, name, WRITE, r);
-      return;
-    }
-    onVirtualThread(x, name, WRITE, ex -> {
+    Route checked = ex -> {
       guard.check(ex, Role.SUBMITTER);
       r.serve(ex);
-    });
+    };
+    if (guard.authenticates()) {
+      onVirtualThread(x, name, WRITE, checked);
+    } else {
+      inline(x, name, WRITE, guard.enabled() ? checked : r);
+    }
   }
 
   private static void inline(Exchange x, String name, Set<String> methods, Route r)

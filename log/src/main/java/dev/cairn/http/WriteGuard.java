@@ -27,29 +27,52 @@ public final class WriteGuard implements AutoCloseable {
   private final AuditLog audit;
   private final Clock clock;
   private final Thread syncer;
+  private final RateLimit byAddress;
+  private final RateLimit bySubject;
 
-  private WriteGuard(JwtAuthenticator authenticator, AuditLog audit, Clock clock) {
+  private WriteGuard(JwtAuthenticator authenticator, AuditLog audit, Clock clock, Thread syncer,
+      RateLimit byAddress, RateLimit bySubject) {
     this.authenticator = authenticator;
     this.audit = audit;
     this.clock = clock;
-    this.syncer = audit == null ? null : Thread.ofVirtual().name("cairn-audit-sync").start(
-        this::syncEverySecond);
+    this.syncer = syncer;
+    this.byAddress = byAddress;
+    this.bySubject = bySubject;
   }
 
   /** No authentication: every caller may write (development only). */
   public static WriteGuard open() {
-    return new WriteGuard(null, null, Clock.systemUTC());
+    return new WriteGuard(null, null, Clock.systemUTC(), null, null, null);
   }
 
   /** Bearer JWTs as {@code settings} say, every decision appended to {@code auditFile}. */
   public static WriteGuard jwt(AuthSettings settings, Path auditFile, Clock clock)
       throws IOException {
-    return new WriteGuard(new JwtAuthenticator(settings, clock), AuditLog.open(auditFile),
-        clock);
+    AuditLog audit = AuditLog.open(auditFile);
+    Thread syncer = Thread.ofVirtual().name("cairn-audit-sync").start(() -> syncEverySecond(
+        audit));
+    return new WriteGuard(new JwtAuthenticator(settings, clock), audit, clock, syncer, null,
+        null);
   }
 
-  /** Whether requests are checked. */
+  /**
+   * This guard with token-bucket limits on writes: {@code perAddress} requests a second from
+   * one client address and {@code perSubject} from one token subject (bursts of twice that;
+   * 0 for no limit). Over the limit a write gets 429 with {@code Retry-After}.
+   */
+  public WriteGuard withRateLimits(double perAddress, double perSubject) {
+    return new WriteGuard(authenticator, audit, clock, syncer,
+        perAddress > 0 ? RateLimit.perSecond(perAddress) : null,
+        perSubject > 0 ? RateLimit.perSecond(perSubject) : null);
+  }
+
+  /** Whether writes are checked at all. */
   public boolean enabled() {
+    return authenticator != null || byAddress != null || bySubject != null;
+  }
+
+  /** Whether writes need a token (whose check may block on fetching the JWKS). */
+  public boolean authenticates() {
     return authenticator != null;
   }
 
@@ -58,13 +81,16 @@ public final class WriteGuard implements AutoCloseable {
    * HttpError} to answer (401 with {@code WWW-Authenticate}, 403, or 503).
    */
   void check(Exchange x, Role role) {
+    String address = Request.getRemoteAddr(x.request);
+    if (byAddress != null) {
+      limit(x, byAddress.take(address), "address " + address);
+    }
     if (authenticator == null) {
       return;
     }
     String requestId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     x.response.getHeaders().put("X-Request-Id", requestId);
     String route = x.method() + " " + x.path();
-    String address = Request.getRemoteAddr(x.request);
     Principal who = null;
     int status = 0;
     String reason = "ok";
@@ -91,9 +117,21 @@ public final class WriteGuard implements AutoCloseable {
     if (status != 0) {
       throw new HttpError(status, reason);
     }
+    if (bySubject != null) {
+      limit(x, bySubject.take(who.subject()), "subject \"" + who.subject() + "\"");
+    }
   }
 
-  private void syncEverySecond() {
+  private static void limit(Exchange x, long waitNanos, String who) {
+    if (waitNanos > 0) {
+      long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+      x.response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(seconds));
+      throw new HttpError(429, "too many writes from " + who + "; retry after " + seconds
+          + " s");
+    }
+  }
+
+  private static void syncEverySecond(AuditLog audit) {
     while (!Thread.currentThread().isInterrupted()) {
       try {
         Thread.sleep(1000);
@@ -108,7 +146,7 @@ public final class WriteGuard implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    if (syncer != null) {
+    if (syncer != null && syncer.isAlive()) {
       syncer.interrupt();
       audit.close();
     }
