@@ -1,5 +1,5 @@
--- POST /add with a unique 64-byte entry per request. Arguments: [json] to ask for the
--- inclusion proof (Accept: application/json).
+-- POST /add with a unique 64-byte entry per request. Arguments: "json" to ask for the
+-- inclusion proof (Accept: application/json); "bearer=<JWT>" to send it as the credentials.
 dofile("report.lua")
 
 local thread_ids = 0
@@ -13,8 +13,12 @@ local headers = {}
 local run = tostring(os.time()) .. "-" .. tostring(math.random(1, 1e9))
 
 function init(args)
-  if args[1] == "json" then
-    headers["Accept"] = "application/json"
+  for _, a in ipairs(args) do
+    if a == "json" then
+      headers["Accept"] = "application/json"
+    elseif a:sub(1, 7) == "bearer=" then
+      headers["Authorization"] = "Bearer " .. a:sub(8)
+    end
   end
 end
 

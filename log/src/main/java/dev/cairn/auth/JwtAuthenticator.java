@@ -33,9 +33,21 @@ public final class JwtAuthenticator {
       Set.of(JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519, JWSAlgorithm.ES256, JWSAlgorithm.RS256);
   private static final String BEARER = "bearer ";
 
+  private static final int CACHE_LIMIT = 10_000;
+
   private final AuthSettings settings;
   private final JwksSource jwks;
   private final Clock clock;
+  /**
+   * Tokens whose signature verified, by their exact text: a client sends the same token with
+   * every write until it expires, and verifying an ES256 signature costs far more than the
+   * write. A hit still checks the time bounds, and that the JWKS still holds the very key that
+   * verified it (a key rotated out stops its tokens at once).
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, Verified> verified =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record Verified(Principal principal, JWK key, Instant notBefore, Instant expiry) {}
 
   /** An authenticator for {@code settings}, which must have a JWKS. */
   public JwtAuthenticator(AuthSettings settings, Clock clock) {
@@ -64,6 +76,15 @@ public final class JwtAuthenticator {
     String token = authorization.substring(BEARER.length()).strip();
     if (token.length() > settings.maxTokenBytes()) {
       throw unauthorized("the token is longer than " + settings.maxTokenBytes() + " bytes");
+    }
+    Verified hit = verified.get(token);
+    if (hit != null) {
+      JWK current = jwks.current().getKeyByKeyId(hit.key().getKeyID());
+      if (hit.key().equals(current)) {
+        checkTimes(hit.notBefore(), hit.expiry());
+        return hit.principal();
+      }
+      verified.remove(token);
     }
     SignedJWT jwt;
     try {
@@ -103,7 +124,30 @@ public final class JwtAuthenticator {
     if (verifiedBy == null) {
       throw unauthorized("the token is not valid: " + why);
     }
-    return check(jwt, verifiedBy);
+    Principal p = check(jwt, verifiedBy);
+    if (verifiedBy.getKeyID() != null) {
+      if (verified.size() >= CACHE_LIMIT) {
+        verified.clear();
+      }
+      try {
+        JWTClaimsSet c = jwt.getJWTClaimsSet();
+        verified.put(token, new Verified(p, verifiedBy, c.getNotBeforeTime() == null ? null
+            : c.getNotBeforeTime().toInstant(), c.getExpirationTime().toInstant()));
+      } catch (ParseException e) {
+        // check() parsed them already; not cached then.
+      }
+    }
+    return p;
+  }
+
+  private void checkTimes(Instant notBefore, Instant expiry) throws AuthException {
+    Instant now = clock.instant();
+    if (!now.isBefore(expiry.plus(settings.clockSkew()))) {
+      throw unauthorized("the token expired at " + expiry);
+    }
+    if (notBefore != null && now.isBefore(notBefore.minus(settings.clockSkew()))) {
+      throw unauthorized("the token is not valid before " + notBefore);
+    }
   }
 
   /** Whether {@code key} verifies the token; fails if the key cannot be used with its alg. */
@@ -160,20 +204,11 @@ public final class JwtAuthenticator {
       throw unauthorized("the token is not for audience \"" + audience + "\" (it is for "
           + claims.getAudience() + ")");
     }
-    Instant now = clock.instant();
     if (claims.getExpirationTime() == null) {
       throw unauthorized("the token has no expiry (exp)");
     }
-    Instant exp = claims.getExpirationTime().toInstant();
-    if (!now.isBefore(exp.plus(settings.clockSkew()))) {
-      throw unauthorized("the token expired at " + exp);
-    }
-    if (claims.getNotBeforeTime() != null) {
-      Instant nbf = claims.getNotBeforeTime().toInstant();
-      if (now.isBefore(nbf.minus(settings.clockSkew()))) {
-        throw unauthorized("the token is not valid before " + nbf);
-      }
-    }
+    checkTimes(claims.getNotBeforeTime() == null ? null
+        : claims.getNotBeforeTime().toInstant(), claims.getExpirationTime().toInstant());
     List<String> names;
     try {
       names = claims.getStringListClaim(settings.rolesClaim());

@@ -203,4 +203,22 @@ class JwtAuthenticatorTest {
     assertThatThrownBy(() -> leaky.authenticate("Bearer " + issuer.es256(claims().build(),
         h -> h))).hasMessageContaining("it holds private keys");
   }
+
+  @Test
+  void aVerifiedTokenIsRememberedButStillExpiresAndDiesWithItsKey() throws Exception {
+    String token = "Bearer " + issuer.es256(claims().build(), h -> h);
+    Principal first = auth.authenticate(token);
+    assertThat(auth.authenticate(token)).isEqualTo(first);
+    String other = "Bearer " + issuer.ed25519(claims().build());
+    assertThat(auth.authenticate(other).keyId()).isEqualTo("ed-1");
+
+    // The P-256 key is rotated out; once the JWKS is fetched again its tokens stop working.
+    issuer.publish(List.of(issuer.ed25519));
+    clock.advance(Duration.ofMinutes(5));
+    assertRefused(token, 401, "the token's key \"ec-1\" is not in the JWKS");
+    assertThat(auth.authenticate(other).keyId()).isEqualTo("ed-1");
+    // Past its expiry (300 s) and the skew, the remembered token is refused too.
+    clock.advance(Duration.ofSeconds(61));
+    assertRefused(other, 401, "the token expired at");
+  }
 }
