@@ -64,7 +64,8 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
       long last = segments.get(segments.size() - 1);
       Path file = segment(last);
       long[] end = {last};
-      long valid = scan(file, b -> end[0] = b.head().size(), true, last, Long.MAX_VALUE);
+      long valid = scan(file, (start, stop) -> end[0] = stop, null, true, last, Long.MAX_VALUE,
+          Long.MAX_VALUE);
       current = FileChannel.open(file, StandardOpenOption.WRITE);
       if (current.size() > valid) {
         current.truncate(valid);
@@ -194,48 +195,61 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
       // Of the current segment only the synced records: not what a failed append left.
       long limit = segments.get(i) == currentStart && current != null ? this.end
           : Long.MAX_VALUE;
-      scan(segment(segments.get(i)), b -> {
-        if (end[0] >= 0 && b.start() != end[0]) {
-          throw new IOException("the sequence log skips from " + end[0] + " to " + b.start());
+      scan(segment(segments.get(i)), (start, stop) -> {
+        if (end[0] >= 0 && start != end[0]) {
+          throw new IOException("the sequence log skips from " + end[0] + " to " + start);
         }
-        end[0] = b.head().size();
-        if (b.head().size() > size) {
-          replay.batch(b);
-        }
-      }, last, segments.get(i), limit);
+        end[0] = stop;
+      }, replay, last, segments.get(i), limit, size);
       next = end[0];
     }
   }
 
+  /** Told the range of every intact record, in order. */
+  @FunctionalInterface
+  private interface Ranges {
+    void record(long start, long end) throws IOException;
+  }
+
   /**
    * Reads the records in the first {@code limit} bytes of {@code file} (a segment starting at
-   * {@code first}) into {@code each}, and returns the length of its intact records. A bad record
-   * ends the scan in the last segment (a torn append) and is corruption anywhere else.
+   * {@code first}): every intact one's range goes to {@code ranges}, and those that end after
+   * {@code skipThrough} are decoded whole for {@code batches}; the others' entries are only
+   * checksummed, not copied, so a start-up that replays nothing reads a segment at the speed of
+   * the checksum. Returns the length of the intact records. A bad record ends the scan in the
+   * last segment (a torn append) and is corruption anywhere else.
    */
-  private static long scan(Path file, Replay each, boolean last, long first, long limit)
-      throws IOException {
+  private static long scan(Path file, Ranges ranges, Replay batches, boolean last, long first,
+      long limit, long skipThrough) throws IOException {
     byte[] data = Files.readAllBytes(file);
     int length = (int) Math.min(data.length, limit);
     ByteBuffer b = ByteBuffer.wrap(data, 0, length);
     while (b.remaining() > 0) {
       int at = b.position();
-      Batch batch = decode(b);
-      if (batch == null) {
+      long[] range = intactRecord(b);
+      if (range == null) {
         if (last) {
           return at;
         }
         throw new IOException("sequence log segment " + file + " is corrupt at byte " + at);
       }
-      if (at == 0 && batch.start() != first) {
-        throw new IOException("sequence log segment " + file + " starts at " + batch.start());
+      if (at == 0 && range[0] != first) {
+        throw new IOException("sequence log segment " + file + " starts at " + range[0]);
       }
-      each.batch(batch);
+      ranges.record(range[0], range[1]);
+      if (range[1] > skipThrough && batches != null) {
+        b.position(at);
+        batches.batch(decode(b));
+      }
     }
     return length;
   }
 
-  /** The next record, or null if what follows is not an intact record. */
-  private static Batch decode(ByteBuffer b) {
+  /**
+   * Checks the record at the buffer's position and moves past it: its first and end index, or
+   * null (position unspecified) if what follows is not an intact record.
+   */
+  private static long[] intactRecord(ByteBuffer b) {
     if (b.remaining() < 8 + 8 + 8 + Hash.SIZE + 4 + 4) {
       return null;
     }
@@ -253,6 +267,17 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
     if (stored != (int) crc.getValue()) {
       return null;
     }
+    long first = b.getLong();
+    long end = b.getLong();
+    b.position(start + 8 + body + 4);
+    return new long[] {first, end};
+  }
+
+  /** The record at the buffer's position, which {@link #intactRecord} has checked. */
+  private static Batch decode(ByteBuffer b) {
+    int start = b.position();
+    b.getInt();
+    int body = b.getInt();
     long first = b.getLong();
     long end = b.getLong();
     byte[] root = new byte[Hash.SIZE];
