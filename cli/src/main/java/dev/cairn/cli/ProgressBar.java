@@ -38,8 +38,18 @@ final class ProgressBar implements Progress {
     return new ProgressBar(err, onTerminal(), Duration.ofSeconds(10), System::nanoTime);
   }
 
-  /** Whether standard input and output are a terminal (Console.isTerminal on Java 22+). */
+  /**
+   * Whether standard error, where the bar is drawn, is a terminal: on Linux from what file
+   * descriptor 2 is, elsewhere from the console (which looks at standard input and output).
+   */
   private static boolean onTerminal() {
+    try {
+      String target = java.nio.file.Files.readSymbolicLink(
+          java.nio.file.Path.of("/proc/self/fd/2")).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      // not Linux: fall through
+    }
     Console c = System.console();
     if (c == null) {
       return false;

@@ -54,6 +54,12 @@ class ServeAuthTest {
     assertThat(publicListen.err()).contains("listening on 0.0.0.0 without TLS")
         .doesNotContain("authentication is off");
 
+    KeyCommandsTest.Result plainHttp = cairn("serve", "--profile", "prod", "--data",
+        data.toString(), "--auth-jwks", "http://idp.example/jwks.json", "--auth-issuer",
+        "https://issuer.example", "--auth-audience", "log", "--allow-file-keys");
+    assertThat(plainHttp.code()).isEqualTo(CliException.USAGE);
+    assertThat(plainHttp.err()).contains("the JWKS is fetched over plain http");
+
     KeyCommandsTest.Result half = cairn("serve", "--data", data.toString(), "--auth-jwks",
         "jwks.json");
     assertThat(half.code()).isEqualTo(CliException.USAGE);

@@ -31,72 +31,111 @@ final class JwksSource {
   private final AuthSettings settings;
   private final Clock clock;
   private final HttpClient http;
-  private JWKSet keys;
-  private Instant fetchedAt = Instant.MIN;
-  private Instant nextAttempt = Instant.MIN;
-  private Instant lastUnknownKeyFetch = Instant.MIN;
-  private String lastError = "not fetched yet";
+  /** One fetch at a time; the others keep using the keys they have meanwhile. */
+  private final java.util.concurrent.locks.ReentrantLock fetching =
+      new java.util.concurrent.locks.ReentrantLock();
+  private volatile Snapshot snapshot;
+  private volatile Instant nextAttempt = Instant.MIN;
+  private volatile Instant lastUnknownKeyFetch = Instant.MIN;
+  private volatile String lastError = "not fetched yet";
+
+  private record Snapshot(JWKSet keys, Instant fetchedAt) {}
 
   JwksSource(String location, AuthSettings settings, Clock clock) {
     this.location = location;
     this.settings = settings;
     this.clock = clock;
-    this.http = isUrl(location) ? HttpClient.newBuilder().connectTimeout(FETCH_TIMEOUT)
-        .followRedirects(HttpClient.Redirect.NEVER).build() : null;
+    if (isUrl(location)) {
+      URI.create(location); // a bad URL fails here, at start-up, not on the first request
+      this.http = HttpClient.newBuilder().connectTimeout(FETCH_TIMEOUT)
+          .followRedirects(HttpClient.Redirect.NEVER).build();
+    } else {
+      this.http = null;
+    }
   }
 
   static boolean isUrl(String location) {
-    return location.startsWith("https://") || location.startsWith("http://");
+    String l = location.toLowerCase(java.util.Locale.ROOT);
+    return l.startsWith("https://") || l.startsWith("http://");
   }
 
   /** The key with ID {@code kid}, fetching the JWKS again once if it is not there. */
-  synchronized Optional<JWK> key(String kid) throws AuthException {
+  Optional<JWK> key(String kid) throws AuthException {
     JWK k = current().getKeyByKeyId(kid);
     Instant now = clock.instant();
-    if (k == null && !now.isBefore(lastUnknownKeyFetch.plus(settings.minRefreshGap()))) {
-      lastUnknownKeyFetch = now;
-      fetch(now);
-      k = keys.getKeyByKeyId(kid);
+    if (k == null && !now.isBefore(lastUnknownKeyFetch.plus(settings.minRefreshGap()))
+        && fetching.tryLock()) {
+      try {
+        if (!now.isBefore(lastUnknownKeyFetch.plus(settings.minRefreshGap()))) {
+          lastUnknownKeyFetch = now;
+          fetch(now);
+        }
+      } finally {
+        fetching.unlock();
+      }
+      k = snapshot.keys().getKeyByKeyId(kid);
     }
     return Optional.ofNullable(k);
   }
 
-  /** The current keys, fetched again if they are due. */
-  synchronized JWKSet current() throws AuthException {
+  /**
+   * The current keys. When they are due for a refresh one caller fetches them while the others
+   * go on with the keys they have; only before the first good fetch do callers wait for it.
+   */
+  JWKSet current() throws AuthException {
     Instant now = clock.instant();
-    if ((keys == null || !now.isBefore(fetchedAt.plus(settings.refreshInterval())))
-        && !now.isBefore(nextAttempt)) {
-      fetch(now);
+    Snapshot s = snapshot;
+    boolean due = (s == null || !now.isBefore(s.fetchedAt().plus(settings.refreshInterval())))
+        && !now.isBefore(nextAttempt);
+    if (due) {
+      boolean locked;
+      if (s == null) {
+        fetching.lock();
+        locked = true;
+      } else {
+        locked = fetching.tryLock();
+      }
+      if (locked) {
+        try {
+          if (snapshot == s && !now.isBefore(nextAttempt)) {
+            fetch(now);
+          }
+        } finally {
+          fetching.unlock();
+        }
+      }
     }
-    if (keys == null) {
+    s = snapshot;
+    if (s == null) {
       throw new AuthException(503, "credentials cannot be checked: the JWKS at " + location
           + " cannot be loaded (" + lastError + ")");
     }
-    if (now.isAfter(fetchedAt.plus(settings.maxStale()))) {
+    if (now.isAfter(s.fetchedAt().plus(settings.maxStale()))) {
       throw new AuthException(503, "credentials cannot be checked: the JWKS at " + location
-          + " has not been fetched since " + fetchedAt + " (" + lastError + ")");
+          + " has not been fetched since " + s.fetchedAt() + " (" + lastError + ")");
     }
-    return keys;
+    return s.keys();
   }
 
   private void fetch(Instant now) {
     nextAttempt = now.plus(settings.minRefreshGap());
+    Snapshot before = snapshot;
     try {
       JWKSet fetched = JWKSet.parse(read());
       if (fetched.getKeys().stream().anyMatch(JWK::isPrivate)) {
         throw new IOException("it holds private keys");
       }
-      if (keys == null || !keys.toString().equals(fetched.toString())) {
+      if (before == null || !before.keys().toString().equals(fetched.toString())) {
         LOG.info("JWKS {}: {} keys {}", location, fetched.getKeys().size(),
             fetched.getKeys().stream().map(JWK::getKeyID).toList());
       }
-      keys = fetched;
-      fetchedAt = now;
+      snapshot = new Snapshot(fetched, now);
       lastError = "";
-    } catch (IOException | java.text.ParseException e) {
+    } catch (IOException | java.text.ParseException | RuntimeException e) {
       lastError = e.getMessage();
       LOG.warn("couldn't fetch the JWKS at {}: {}{}", location, e.getMessage(),
-          keys == null ? "" : "; the keys fetched at " + fetchedAt + " serve meanwhile");
+          before == null ? "" : "; the keys fetched at " + before.fetchedAt()
+              + " serve meanwhile");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       lastError = "interrupted";

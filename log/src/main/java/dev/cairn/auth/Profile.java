@@ -42,17 +42,20 @@ public enum Profile {
       return out;
     }
     if (!auth.enabled()) {
-      out.add("authentication is off: set --auth-jwks (auth.jwks) to the JWKS URL or file");
+      out.add("authentication is off: set --auth-jwks (auth_jwks) to the JWKS URL or file");
+    } else if (auth.jwks().get().toLowerCase(Locale.ROOT).startsWith("http://")) {
+      out.add("the JWKS is fetched over plain http, so anyone on the path can replace the keys:"
+          + " use an https:// URL or a file for --auth-jwks (auth_jwks)");
     }
     if (auth.issuer().isEmpty()) {
-      out.add("no token issuer: set --auth-issuer (auth.issuer)");
+      out.add("no token issuer: set --auth-issuer (auth_issuer)");
     }
     if (auth.audience().isEmpty()) {
-      out.add("no token audience: set --auth-audience (auth.audience)");
+      out.add("no token audience: set --auth-audience (auth_audience)");
     }
     if (!fileKeysAllowed) {
       out.add("the checkpoint keys are development key files in the data directory: set"
-          + " --allow-file-keys (keys.allow_files: true) to accept them explicitly");
+          + " --allow-file-keys (allow_file_keys: true) to accept them explicitly");
     }
     if (!isLoopback(listenHost)) {
       out.add("listening on " + listenHost + " without TLS: listen on a loopback address"

@@ -50,6 +50,7 @@ import java.util.concurrent.Future;
  */
 public final class Backup {
   private static final int WRITE_GROUP = 256;
+  private static final long WRITE_GROUP_BYTES = 64L << 20;
   private static final List<String> KEY_FILES =
       List.of("log.vkey", "keys/log.skey", "keys/log-mldsa44.skey");
 
@@ -60,6 +61,7 @@ public final class Backup {
   private final Map<String, byte[]> pending = new java.util.LinkedHashMap<>();
   private final Set<Path> dirs = new LinkedHashSet<>();
   private int written;
+  private long pendingBytes;
   private long bytesWritten;
   private int kept;
 
@@ -89,6 +91,12 @@ public final class Backup {
    */
   public static Result run(Path dataDir, Path out, Progress progress) throws IOException {
     Files.createDirectories(out);
+    // A backup holds the signing keys: only its owner may enter it.
+    if (Files.getFileAttributeView(out, java.nio.file.attribute.PosixFileAttributeView.class)
+        != null) {
+      Files.setPosixFilePermissions(out,
+          java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    }
     try (DataDirLock lock = DataDirLock.acquire(out);
         DataDirSource source = DataDirSource.open(dataDir)) {
       Optional<BackupManifest> previous = BackupManifest.read(out);
@@ -122,7 +130,7 @@ public final class Backup {
       int width = (int) Math.min(TilePath.FULL_WIDTH, size - b * TilePath.FULL_WIDTH);
       copyObject(source, new EntryBundle(b, width));
       copyObject(source, new HashTile(0, b, width));
-      if (pending.size() >= WRITE_GROUP) {
+      if (pending.size() >= WRITE_GROUP || pendingBytes >= WRITE_GROUP_BYTES) {
         flush();
         progress.advance(b * TilePath.FULL_WIDTH + width);
       }
@@ -270,6 +278,7 @@ public final class Backup {
     }
     files.put(file, info);
     pending.put(file, data);
+    pendingBytes += data.length;
   }
 
   /** Writes the pending files: synced temporaries in parallel, then renamed into place. */
@@ -311,6 +320,7 @@ public final class Backup {
       bytesWritten += data.get(i).length;
     }
     pending.clear();
+    pendingBytes = 0;
   }
 
   private void deleteEmptyParents(Path dir) throws IOException {

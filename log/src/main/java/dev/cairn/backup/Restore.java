@@ -40,6 +40,10 @@ public final class Restore {
   /** Present in a data directory while a restore into it is unfinished. */
   public static final String MARKER = "restore-in-progress";
   private static final int GROUP = 512;
+  private static final long GROUP_BYTES = 64L << 20;
+  /** What a forced restore leaves in place: the lock, and the audit trail (not in backups). */
+  private static final java.util.Set<String> KEPT = java.util.Set.of("cairn.lock",
+      "audit.jsonl");
 
   private Restore() {}
 
@@ -67,19 +71,24 @@ public final class Restore {
     try (DataDirLock lock = DataDirLock.acquire(dataDir)) {
       List<Path> present;
       try (Stream<Path> s = Files.list(dataDir)) {
-        present = s.filter(p -> !p.getFileName().toString().equals("cairn.lock")).toList();
+        present = s.filter(p -> !KEPT.contains(p.getFileName().toString())).toList();
       }
       if (!present.isEmpty() && !force) {
         throw new IOException(dataDir + " is not empty (it holds " + present.size()
             + " entries, e.g. " + present.getFirst().getFileName()
             + "): restore into an empty directory, or pass --force to replace its contents");
       }
+      // The marker before anything is deleted: from here until it is removed, the log refuses
+      // to start on this directory, whatever state an interruption leaves.
+      Files.write(dataDir.resolve(MARKER), new byte[0]);
+      AtomicFiles.syncDirectory(dataDir);
       for (Path p : present) {
-        AtomicFiles.deleteRecursively(p);
+        if (!p.getFileName().toString().equals(MARKER)) {
+          AtomicFiles.deleteRecursively(p);
+        }
       }
       Path tmp = dataDir.resolve(".tmp");
       AtomicFiles.prepareTmpDir(tmp);
-      AtomicFiles.write(dataDir.resolve(MARKER), new byte[0], tmp);
 
       Files.createDirectories(dataDir.resolve("keys"));
       for (String f : List.of("keys/log.skey", "keys/log-mldsa44.skey")) {
@@ -127,12 +136,16 @@ public final class Restore {
     progress.start("restoring tiles and bundles", tiles.size(), "files");
     Map<String, byte[]> group = new LinkedHashMap<>();
     long done = 0;
+    long bytes = 0;
     for (String f : tiles) {
-      group.put(BackupSource.objectPath(f), Files.readAllBytes(backup.resolve(f)));
-      if (group.size() == GROUP) {
+      byte[] data = Files.readAllBytes(backup.resolve(f));
+      group.put(BackupSource.objectPath(f), data);
+      bytes += data.length;
+      if (group.size() == GROUP || bytes >= GROUP_BYTES) {
         objects.putAll(group);
         done += group.size();
         group.clear();
+        bytes = 0;
         progress.advance(done);
       }
     }

@@ -53,6 +53,11 @@ final class RateLimit {
           return b.tokens + (now - b.at) * perNano >= burst;
         }
       });
+      if (buckets.size() > maxKeys / 2) {
+        // Too many clients still draining: forget them all rather than grow or rescan on
+        // every request (each gets a fresh burst: a bounded leak, not unbounded memory).
+        buckets.clear();
+      }
     }
     Bucket b = buckets.computeIfAbsent(key, k -> new Bucket(burst, now));
     synchronized (b) {

@@ -82,53 +82,63 @@ public final class WriteGuard implements AutoCloseable {
    */
   void check(Exchange x, Role role) {
     String address = Request.getRemoteAddr(x.request);
-    if (byAddress != null) {
-      limit(x, byAddress.take(address), "address " + address);
-    }
     if (authenticator == null) {
+      if (byAddress != null) {
+        long wait = byAddress.take(address);
+        if (wait > 0) {
+          throw tooMany(x, wait, "address " + address);
+        }
+      }
       return;
     }
     String requestId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     x.response.getHeaders().put("X-Request-Id", requestId);
     String route = x.method() + " " + x.path();
     Principal who = null;
-    int status = 0;
-    String reason = "ok";
+    HttpError refusal = null;
     try {
-      who = authenticator.authenticate(x.request.getHeaders().get(HttpHeader.AUTHORIZATION));
-      if (!who.roles().contains(role)) {
-        status = 403;
-        reason = "subject \"" + who.subject() + "\" lacks the role " + role.claimName();
+      long wait = byAddress == null ? 0 : byAddress.take(address);
+      if (wait > 0) {
+        refusal = tooMany(x, wait, "address " + address);
+      } else {
+        who = authenticator.authenticate(x.request.getHeaders().get(HttpHeader.AUTHORIZATION));
+        if (!who.roles().contains(role)) {
+          refusal = new HttpError(403, "subject \"" + who.subject() + "\" lacks the role "
+              + role.claimName());
+        } else if (bySubject != null && (wait = bySubject.take(who.subject())) > 0) {
+          refusal = tooMany(x, wait, "subject \"" + who.subject() + "\"");
+        }
       }
     } catch (AuthException e) {
-      status = e.status();
-      reason = e.getMessage();
+      refusal = new HttpError(e.status(), e.getMessage());
+      if (e.status() == 401) {
+        x.response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE,
+            "Bearer error=\"invalid_token\"");
+      } else if (e.status() == 503) {
+        x.response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+      }
+    } catch (RuntimeException e) {
+      LOG.error("checking credentials failed", e);
+      x.response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+      refusal = new HttpError(503, "credentials cannot be checked: " + e);
     }
     try {
-      audit.record(new AuditLog.Decision(clock.instant(), status == 0, status,
-          who == null ? null : who.subject(), role, route, reason, address, requestId));
+      audit.record(new AuditLog.Decision(clock.instant(), refusal == null,
+          refusal == null ? 0 : refusal.status(), who == null ? null : who.subject(), role,
+          route, refusal == null ? "ok" : refusal.getMessage(), address, requestId));
     } catch (IOException e) {
       LOG.error("couldn't write the audit log {}: {}", audit.file(), e.toString());
       throw new HttpError(503, "the request cannot be recorded in the audit log; try again");
     }
-    if (status == 401) {
-      x.response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
-    }
-    if (status != 0) {
-      throw new HttpError(status, reason);
-    }
-    if (bySubject != null) {
-      limit(x, bySubject.take(who.subject()), "subject \"" + who.subject() + "\"");
+    if (refusal != null) {
+      throw refusal;
     }
   }
 
-  private static void limit(Exchange x, long waitNanos, String who) {
-    if (waitNanos > 0) {
-      long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
-      x.response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(seconds));
-      throw new HttpError(429, "too many writes from " + who + "; retry after " + seconds
-          + " s");
-    }
+  private static HttpError tooMany(Exchange x, long waitNanos, String who) {
+    long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+    x.response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(seconds));
+    return new HttpError(429, "too many writes from " + who + "; retry after " + seconds + " s");
   }
 
   private static void syncEverySecond(AuditLog audit) {

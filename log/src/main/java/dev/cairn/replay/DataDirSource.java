@@ -45,6 +45,10 @@ public final class DataDirSource implements LogSource {
     if (!Files.isRegularFile(dir.resolve("log.vkey"))) {
       throw new IOException(dir + " is not a Cairn data directory (it has no log.vkey)");
     }
+    if (Files.exists(dir.resolve(dev.cairn.backup.Restore.MARKER))) {
+      throw new IOException("a restore into " + dir + " did not finish ("
+          + dev.cairn.backup.Restore.MARKER + " is present); the log refuses to start on it");
+    }
     Path scratch = Files.createTempDirectory("cairn-read-");
     RocksHistoryReader index = null;
     try {

@@ -138,11 +138,18 @@ class BackupTest {
     Path target = tmp.resolve("target");
     Files.createDirectories(target);
     Files.writeString(target.resolve("notes.txt"), "mine");
+    Files.writeString(target.resolve("audit.jsonl"), "{\"decision\":\"allow\"}\n");
     assertThatThrownBy(() -> Restore.run(backup, target, false, Progress.NONE))
         .hasMessageContaining("is not empty").hasMessageContaining("--force");
     assertThat(target.resolve("notes.txt")).hasContent("mine");
     Restore.run(backup, target, true, Progress.NONE);
     assertThat(target.resolve("notes.txt")).doesNotExist();
+    assertThat(target.resolve("audit.jsonl")).as("the audit trail survives a forced restore")
+        .hasContent("{\"decision\":\"allow\"}");
+    assertThat(java.nio.file.Files.getPosixFilePermissions(backup)).as("a backup holds keys")
+        .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+            java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
     assertThat(replayData(target).entries()).isEqualTo(300);
     try (TransparencyLog log = StoredLogs.open(target, ORIGIN)) {
       assertThatThrownBy(() -> Restore.run(backup, target, true, Progress.NONE))

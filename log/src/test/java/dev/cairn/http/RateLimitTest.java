@@ -100,6 +100,9 @@ class RateLimitTest {
             "Authorization", token);
         assertThat(new String(r.body(), UTF_8)).startsWith(
             "too many writes from subject \"alice\"");
+        String last = java.nio.file.Files.readAllLines(dir.resolve("audit.jsonl")).getLast();
+        assertThat(last).as("a refused write is audited as refused, once").contains(
+            "\"decision\":\"deny\"", "\"status\":429", "too many writes from subject");
       }
     }
   }

@@ -196,4 +196,11 @@ class ReplayTest {
     assertThatThrownBy(() -> DataDirSource.open(dir.resolve("tiles")))
         .isInstanceOf(IOException.class).hasMessageContaining("is not a Cairn data directory");
   }
+
+  @Test
+  void anUnfinishedRestoreIsReportedNotVerified() throws Exception {
+    Files.write(dir.resolve(dev.cairn.backup.Restore.MARKER), new byte[0]);
+    assertThatThrownBy(() -> DataDirSource.open(dir)).isInstanceOf(IOException.class)
+        .hasMessageContaining("did not finish");
+  }
 }
