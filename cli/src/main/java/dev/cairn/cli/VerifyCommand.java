@@ -70,6 +70,10 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--full", description = "Replay every entry and compare every tile.")
   boolean full;
 
+  @Option(names = "--check-dedup", description = "With --data: also check that the dedup"
+      + " index maps every entry to its own index (a lookup per entry: slower).")
+  boolean checkDedup;
+
   @Option(names = "--state", description = "File keeping the last verified checkpoint.")
   Path state;
 
@@ -146,7 +150,7 @@ final class VerifyCommand implements Callable<Integer> {
       out.println("verifying " + source.describe());
       out.flush();
       Replay.Result r = Replay.run(source, LogVerifier.ofLogKeys(keys),
-          ProgressBar.forStderr(spec.commandLine().getErr()));
+          ProgressBar.forStderr(spec.commandLine().getErr()), checkDedup);
       r.report().forEach(out::println);
       out.println("OK");
       out.flush();

@@ -101,6 +101,11 @@ public final class DataDirSource implements LogSource {
   }
 
   @Override
+  public Optional<dev.cairn.storage.DedupIndex> dedup() {
+    return Optional.of(index.dedup());
+  }
+
+  @Override
   public CheckpointHistory history() {
     return index.history();
   }

@@ -27,6 +27,11 @@ public interface LogSource extends AutoCloseable {
   /** Every checkpoint published, oldest first; {@code append} fails. */
   CheckpointHistory history();
 
+  /** The dedup index, if the log keeps one (a data directory does, a backup does not). */
+  default Optional<dev.cairn.storage.DedupIndex> dedup() {
+    return Optional.empty();
+  }
+
   /** The verifier keys stored with the log ({@code log.vkey}), one per element. */
   List<String> verifierKeys() throws IOException;
 

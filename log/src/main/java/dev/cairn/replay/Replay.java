@@ -49,10 +49,14 @@ public final class Replay {
   private final List<String> report = new ArrayList<>();
   private final byte[] leaf = new byte[Hash.SIZE];
 
-  private Replay(LogSource source, LogVerifier verifier, Progress progress) {
+  private final boolean checkDedup;
+  private long dedupWatermark;
+
+  private Replay(LogSource source, LogVerifier verifier, Progress progress, boolean checkDedup) {
     this.source = source;
     this.verifier = verifier;
     this.progress = progress;
+    this.checkDedup = checkDedup;
   }
 
   /**
@@ -72,7 +76,18 @@ public final class Replay {
    */
   public static Result run(LogSource source, LogVerifier verifier, Progress progress)
       throws Divergence, IOException {
-    return new Replay(source, verifier, progress).run();
+    return new Replay(source, verifier, progress, false).run();
+  }
+
+  /**
+   * Replays {@code source} as {@link #run(LogSource, LogVerifier, Progress)} does, and with
+   * {@code checkDedup} also checks that the dedup index maps every entry's leaf hash below its
+   * watermark to the entry's index (a lookup per entry: several times slower).
+   */
+  public static Result run(LogSource source, LogVerifier verifier, Progress progress,
+      boolean checkDedup) throws Divergence, IOException {
+    return new Replay(source, verifier, progress, checkDedup && source.dedup().isPresent())
+        .run();
   }
 
   private Result run() throws Divergence, IOException {
@@ -83,6 +98,9 @@ public final class Replay {
     }
     report.add("integrity: the storage's own checksums pass");
     TreeHead head = source.treeHead().orElse(new TreeHead(0, Hasher.emptyRoot()));
+    if (checkDedup) {
+      dedupWatermark = source.dedup().orElseThrow().watermark();
+    }
     Optional<byte[]> latest = source.latestCheckpoint();
     HistoryCursor history = new HistoryCursor(source.history());
     long checkpoints = 0;
@@ -115,6 +133,9 @@ public final class Replay {
             ? (int) (next.size() - first) : width;
         off = leaves(b, t, entries, off, tile, i, end, tiles, check);
         i = end;
+      }
+      if (checkDedup) {
+        checkDedup(first, width, tile);
       }
       if (width == EntryBundle.FULL_WIDTH && off != entries.length) {
         throw new Divergence("bundle " + b.path() + " has " + (entries.length - off)
@@ -151,6 +172,10 @@ public final class Replay {
           + ", but the entries give " + tiles.root());
     }
     report.add("tree state: size " + size + ", root " + head.root() + " matches");
+    if (checkDedup) {
+      report.add("dedup index: every entry below its watermark (" + Math.min(dedupWatermark,
+          size) + ") maps to its own index (or an earlier copy's)");
+    }
     report.add("history: " + checkpoints + " checkpoints, each signed by the log's keys and"
         + " with the root of the entries before it");
     checkLatest(latest, previous, size);
@@ -189,6 +214,25 @@ public final class Replay {
     }
     check.rethrow();
     return off;
+  }
+
+  /** Checks the dedup index's mapping of each leaf hash of one bundle (verified in tile). */
+  private void checkDedup(long first, int width, byte[] tile) throws Divergence, IOException {
+    List<Hash> hashes = new ArrayList<>(width);
+    for (int i = 0; i < width; i++) {
+      hashes.add(Hash.copyOf(tile, i * Hash.SIZE));
+    }
+    java.util.Map<Hash, Long> found = source.dedup().orElseThrow().lookup(hashes);
+    for (int i = 0; i < width; i++) {
+      long index = first + i;
+      Long mapped = found.get(hashes.get(i));
+      if (mapped == null ? index < dedupWatermark : mapped > index) {
+        throw new Divergence("the dedup index " + (mapped == null ? "lacks entry " + index
+            + " (below its watermark " + dedupWatermark + ")" : "maps entry " + index
+            + "'s leaf hash to index " + mapped) + ": a resubmission would get the wrong"
+            + " answer");
+      }
+    }
   }
 
   /** Checks one checkpoint of the history against the replayed root of its size. */

@@ -203,4 +203,24 @@ class ReplayTest {
     assertThatThrownBy(() -> DataDirSource.open(dir)).isInstanceOf(IOException.class)
         .hasMessageContaining("did not finish");
   }
+
+  @Test
+  void aWrongDedupMappingIsFoundWhenAskedFor() throws Exception {
+    try (DataDirSource source = DataDirSource.open(dir)) {
+      Replay.Result r = Replay.run(source, StoredLogs.verifier(dir), Progress.NONE, true);
+      assertThat(r.report()).anyMatch(l -> l.startsWith("dedup index: every entry below its"
+          + " watermark (3000) maps to its own index"));
+    }
+    try (RocksIndex index = RocksIndex.open(dir.resolve("index"))) {
+      Hash leaf = new dev.cairn.merkle.Hasher().leaf(StoredLogs.entry("test", 5));
+      index.dedup().add(List.of(new dev.cairn.storage.DedupIndex.Mapping(leaf, 7)), 3000);
+    }
+    try (DataDirSource source = DataDirSource.open(dir)) {
+      assertThat(Replay.run(source, StoredLogs.verifier(dir), Progress.NONE).entries())
+          .as("not checked unless asked").isEqualTo(3000);
+      assertThatThrownBy(() -> Replay.run(source, StoredLogs.verifier(dir), Progress.NONE, true))
+          .isInstanceOf(Divergence.class).hasMessage("the dedup index maps entry 5's leaf hash"
+              + " to index 7: a resubmission would get the wrong answer");
+    }
+  }
 }
