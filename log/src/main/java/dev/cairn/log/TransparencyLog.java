@@ -77,7 +77,7 @@ public final class TransparencyLog implements AutoCloseable {
 
   /** Opens (creating on first use) the log in {@code config.dataDir()} and starts it. */
   public static TransparencyLog open(LogConfig config) throws IOException {
-    Path dir = config.dataDir().toAbsolutePath();
+    Path dir = config.dataDir().toAbsolutePath().normalize();
     Files.createDirectories(dir);
     DataDirLock lock = DataDirLock.acquire(dir);
     if (Files.exists(dir.resolve(Restore.MARKER))) {
