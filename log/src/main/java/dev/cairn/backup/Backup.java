@@ -120,7 +120,14 @@ public final class Backup {
     AtomicFiles.prepareTmpDir(tmp);
 
     for (String f : KEY_FILES) {
-      put(f, Files.readAllBytes(source.dir().resolve(f)));
+      byte[] data = Files.readAllBytes(source.dir().resolve(f));
+      BackupManifest.FileInfo before = previous.map(m -> m.files().get(f)).orElse(null);
+      if (before != null && !before.sha256().equals(BackupManifest.sha256(data))) {
+        // Rewriting it in place would break the older backup if this one is interrupted.
+        throw new IOException(f + " of " + source.dir() + " differs from the one in the backup"
+            + " in " + out + ": back up into a new directory");
+      }
+      put(f, data);
     }
     BackupManifest manifest = new BackupManifest(checkpoint.origin(), size, root, files);
     put(manifest.checkpointFile(), last.note());

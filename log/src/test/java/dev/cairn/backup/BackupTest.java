@@ -238,4 +238,18 @@ class BackupTest {
           .as(b).isInstanceOf(IllegalArgumentException.class);
     }
   }
+
+  @Test
+  void changedKeysAreNotWrittenOverAnOlderBackup() throws Exception {
+    Path data = tmp.resolve("data");
+    Path backup = tmp.resolve("backup");
+    StoredLogs.create(data, ORIGIN, 1, 10);
+    Backup.Result first = Backup.run(data, backup, Progress.NONE);
+    Files.writeString(data.resolve("log.vkey"), "# a comment\n"
+        + Files.readString(data.resolve("log.vkey")));
+    assertThatThrownBy(() -> Backup.run(data, backup, Progress.NONE))
+        .hasMessageContaining("log.vkey of").hasMessageContaining("back up into a new directory");
+    assertThat(BackupManifest.read(backup).orElseThrow()).isEqualTo(first.manifest());
+    first.manifest().check(backup, Progress.NONE);
+  }
 }
