@@ -102,16 +102,12 @@ public final class Replay {
       dedupWatermark = source.dedup().orElseThrow().watermark();
     }
     Optional<byte[]> latest = source.latestCheckpoint();
-    HistoryCursor history = new HistoryCursor(source.history());
-    long checkpoints = 0;
-    CheckpointHistory.Entry previous = null;
-    String origin = null;
-
     TileBuilder tiles = TileBuilder.empty();
+    Checkpoints history = new Checkpoints(source.history());
     TileCheck check = new TileCheck();
     long size = head.size();
-    CheckpointHistory.Entry next = history.hasNext() ? history.next() : null;
     progress.start("replaying " + source.describe(), size, "entries");
+    history.reached(0, tiles);
     for (long bundle = 0; bundle * EntryBundle.FULL_WIDTH < size; bundle++) {
       long first = bundle * EntryBundle.FULL_WIDTH;
       int width = (int) Math.min(EntryBundle.FULL_WIDTH, size - first);
@@ -120,19 +116,13 @@ public final class Replay {
       byte[] entries = object(b);
       byte[] tile = hashes(t);
       int off = 0;
-      int i = 0;
-      while (i < width) {
-        if (next != null && next.size() == first + i) {
-          origin = checkCheckpoint(next, previous, origin, tiles.root());
-          checkpoints++;
-          previous = next;
-          next = history.hasNext() ? history.next() : null;
-          continue;
-        }
-        int end = next != null && next.size() > first + i && next.size() < first + width
-            ? (int) (next.size() - first) : width;
+      for (int i = 0; i < width; ) {
+        // Up to the next checkpoint inside this bundle, or the bundle's end.
+        long next = history.nextSize();
+        int end = next > first + i && next < first + width ? (int) (next - first) : width;
         off = leaves(b, t, entries, off, tile, i, end, tiles, check);
         i = end;
+        history.reached(first + i, tiles);
       }
       if (checkDedup) {
         checkDedup(first, width, tile);
@@ -141,23 +131,10 @@ public final class Replay {
         throw new Divergence("bundle " + b.path() + " has " + (entries.length - off)
             + " bytes after its " + EntryBundle.FULL_WIDTH + " entries");
       }
-      if (first + width == size && next != null && next.size() == size) {
-        origin = checkCheckpoint(next, previous, origin, tiles.root());
-        checkpoints++;
-        previous = next;
-        next = history.hasNext() ? history.next() : null;
-      }
       progress.advance(first + width);
     }
-    if (next != null && next.size() == 0) {
-      // The empty log's checkpoint: the loop above never ran.
-      checkCheckpoint(next, previous, origin, tiles.root());
-      checkpoints++;
-      previous = next;
-      next = history.hasNext() ? history.next() : null;
-    }
-    if (next != null) {
-      throw new Divergence("the history holds a checkpoint of size " + next.size()
+    if (history.nextSize() >= 0) {
+      throw new Divergence("the history holds a checkpoint of size " + history.nextSize()
           + ", but the tiles and bundles only reach size " + size + " (the tree state)");
     }
     progress.finish();
@@ -176,10 +153,10 @@ public final class Replay {
       report.add("dedup index: every entry below its watermark (" + Math.min(dedupWatermark,
           size) + ") maps to its own index (or an earlier copy's)");
     }
-    report.add("history: " + checkpoints + " checkpoints, each signed by the log's keys and"
+    report.add("history: " + history.count + " checkpoints, each signed by the log's keys and"
         + " with the root of the entries before it");
-    checkLatest(latest, previous, size);
-    return new Result(size, checkpoints, List.copyOf(report));
+    checkLatest(latest, history.previous, size);
+    return new Result(size, history.count, List.copyOf(report));
   }
 
   /**
@@ -370,6 +347,35 @@ public final class Replay {
       }
       if (ioFailed != null) {
         throw ioFailed;
+      }
+    }
+  }
+
+  /** The history's checkpoints, checked one by one as the replayed tree reaches their sizes. */
+  private final class Checkpoints {
+    private final HistoryCursor cursor;
+    private CheckpointHistory.Entry next;
+    private CheckpointHistory.Entry previous;
+    private String origin;
+    private long count;
+
+    Checkpoints(CheckpointHistory history) {
+      cursor = new HistoryCursor(history);
+      next = cursor.hasNext() ? cursor.next() : null;
+    }
+
+    /** The size of the next checkpoint to check, or -1 if none is left. */
+    long nextSize() {
+      return next == null ? -1 : next.size();
+    }
+
+    /** The replayed tree has {@code size} leaves: checks the checkpoint of that size, if any. */
+    void reached(long size, TileBuilder tree) throws Divergence {
+      if (next != null && next.size() == size) {
+        origin = checkCheckpoint(next, previous, origin, tree.root());
+        count++;
+        previous = next;
+        next = cursor.hasNext() ? cursor.next() : null;
       }
     }
   }
