@@ -129,8 +129,7 @@ public final class Backup {
       }
       put(f, data);
     }
-    BackupManifest manifest = new BackupManifest(checkpoint.origin(), size, root, files);
-    put(manifest.checkpointFile(), last.note());
+    put(BackupManifest.checkpointFile(size), last.note());
 
     progress.start("copying tiles and bundles", size, "entries");
     for (long b = 0; b * TilePath.FULL_WIDTH < size; b++) {
@@ -168,7 +167,7 @@ public final class Backup {
     for (Path d : dirs) {
       AtomicFiles.syncDirectory(d);
     }
-    manifest = new BackupManifest(checkpoint.origin(), size, root, files);
+    BackupManifest manifest = new BackupManifest(checkpoint.origin(), size, root, files);
     AtomicFiles.write(out.resolve(BackupManifest.NAME), manifest.encode(), tmp);
     if (previous.isPresent()) {
       for (String f : previous.get().files().keySet()) {

@@ -65,6 +65,11 @@ public record BackupManifest(String origin, long size, Hash root, Map<String, Fi
 
   /** The file that holds the captured checkpoint. */
   public String checkpointFile() {
+    return checkpointFile(size);
+  }
+
+  /** The file that holds a captured checkpoint of {@code size}. */
+  static String checkpointFile(long size) {
     return "checkpoint-" + size;
   }
 

@@ -14,13 +14,8 @@ import dev.cairn.storage.local.LocalTreeStateStore;
 import dev.cairn.storage.local.RocksIndex;
 import dev.cairn.tile.EntryBundle;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -92,18 +87,7 @@ public final class Restore {
 
       Files.createDirectories(dataDir.resolve("keys"));
       for (String f : List.of("keys/log.skey", "keys/log-mldsa44.skey")) {
-        Path target = dataDir.resolve(f);
-        Files.createFile(target);
-        if (Files.getFileAttributeView(target, PosixFileAttributeView.class) != null) {
-          Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-------"));
-        }
-        try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
-          ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(backup.resolve(f)));
-          while (b.hasRemaining()) {
-            ch.write(b);
-          }
-          ch.force(true);
-        }
+        AtomicFiles.createNew(dataDir.resolve(f), Files.readAllBytes(backup.resolve(f)), true);
       }
       AtomicFiles.syncDirectory(dataDir.resolve("keys"));
       AtomicFiles.write(dataDir.resolve("log.vkey"),

@@ -5,16 +5,12 @@ import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignerKey;
 import dev.cairn.note.VerifierKey;
+import dev.cairn.storage.local.AtomicFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
@@ -98,9 +94,9 @@ public final class LogKeys {
     Files.createDirectory(tmp);
     writeNew(tmp.resolve(Path.of(ED25519_FILE).getFileName()), ed.encode() + "\n", true);
     writeNew(tmp.resolve(Path.of(MLDSA_FILE).getFileName()), ml.encode() + "\n", true);
-    syncDirectory(tmp);
+    AtomicFiles.syncDirectory(tmp);
     Files.move(tmp, dir.resolve("keys"), StandardCopyOption.ATOMIC_MOVE);
-    syncDirectory(dir);
+    AtomicFiles.syncDirectory(dir);
   }
 
   /** Writes {@code log.vkey} if it is missing or out of date. */
@@ -114,13 +110,7 @@ public final class LogKeys {
     Files.deleteIfExists(tmp);
     writeNew(tmp, text, false);
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    syncDirectory(dir);
-  }
-
-  private static void syncDirectory(Path d) throws IOException {
-    try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+    AtomicFiles.syncDirectory(dir);
   }
 
   private static SignerKey read(Path file, SignatureType type) throws IOException {
@@ -141,14 +131,7 @@ public final class LogKeys {
   }
 
   private static void writeNew(Path file, String text, boolean secret) throws IOException {
-    Files.createFile(file);
-    if (secret && Files.getFileAttributeView(file, PosixFileAttributeView.class) != null) {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      ch.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
-      ch.force(true);
-    }
+    AtomicFiles.createNew(file, text.getBytes(StandardCharsets.UTF_8), secret);
   }
 
   /** The origin, which is also the keys' name. */

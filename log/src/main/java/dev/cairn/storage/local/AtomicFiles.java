@@ -87,6 +87,26 @@ public final class AtomicFiles {
     }
   }
 
+  /**
+   * Creates {@code file}, which must not exist, with {@code data}, synced; with {@code ownerOnly}
+   * readable by its owner alone from the moment it exists (for keys).
+   */
+  public static void createNew(Path file, byte[] data, boolean ownerOnly) throws IOException {
+    Files.createFile(file);
+    if (ownerOnly && Files.getFileAttributeView(file,
+        java.nio.file.attribute.PosixFileAttributeView.class) != null) {
+      Files.setPosixFilePermissions(file,
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.wrap(data);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+      ch.force(true);
+    }
+  }
+
   /** Deletes {@code root} and everything under it, if it exists. */
   public static void deleteRecursively(Path root) throws IOException {
     if (!Files.exists(root)) {
