@@ -7,7 +7,8 @@
 //	        [-api [-samples <n>]] <directory or http(s) URL>
 //
 // The log is read from <log>/checkpoint, <log>/tile/<L>/<N>[.p/<W>] and
-// <log>/tile/entries/<N>[.p/<W>]. The auditor opens the checkpoint note with the Ed25519
+// <log>/tile/entries/<N>[.p/<W>]. The auditor opens the checkpoint note with the Ed25519 or ECDSA
+// P-256 (signed-note type 0x02, ecdsa.go)
 // verifier key, ignoring signatures by other keys (including types sumdb/note does not know),
 // parses the checkpoint body (origin, size, base64 root) and requires the origin to be -origin,
 // by default the key name. It recomputes the root from the hash tiles through
@@ -77,7 +78,7 @@ type options struct {
 
 func main() {
 	var opts options
-	vkey := flag.String("vkey", "", "Ed25519 verifier key of the log (name+hash+base64)")
+	vkey := flag.String("vkey", "", "Ed25519 or ECDSA P-256 verifier key of the log (name+hash+base64)")
 	flag.StringVar(&opts.origin, "origin", "", "expected checkpoint origin (default: the key name)")
 	flag.StringVar(&opts.proofs, "proofs", "", "file of inclusion and consistency proofs to check")
 	flag.Var((*fileList)(&opts.previous), "previous",
@@ -99,7 +100,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "auditor: -api needs an http(s) URL")
 		os.Exit(2)
 	}
-	verifier, err := note.NewVerifier(*vkey)
+	verifier, err := newVerifier(*vkey)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "auditor: bad -vkey: %v\n", err)
 		os.Exit(2)

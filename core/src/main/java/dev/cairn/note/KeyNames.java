@@ -8,7 +8,8 @@ import java.security.NoSuchAlgorithmException;
  * Key names and key IDs.
  *
  * <p>A key name is non-empty and contains no Unicode space and no {@code +}. A key ID is the
- * first four bytes, big-endian, of {@code SHA-256(name || 0x0A || type || public key)}.
+ * first four bytes, big-endian, of {@code SHA-256(name || 0x0A || type || public key)}, except
+ * for ECDSA (0x02), whose key ID is {@code SHA-256(DER SubjectPublicKeyInfo)[:4]}.
  */
 public final class KeyNames {
   /**
@@ -59,9 +60,11 @@ public final class KeyNames {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    sha.update(name.getBytes(StandardCharsets.UTF_8));
-    sha.update((byte) '\n');
-    sha.update((byte) type);
+    if (type != SignatureType.ECDSA_P256.id()) {
+      sha.update(name.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) '\n');
+      sha.update((byte) type);
+    }
     sha.update(publicKey);
     byte[] h = sha.digest();
     return (h[0] & 0xff) << 24 | (h[1] & 0xff) << 16 | (h[2] & 0xff) << 8 | (h[3] & 0xff);

@@ -16,6 +16,8 @@ final class KeyPairs {
         yield pk;
       }
       case MLDSA44_SUBTREE_V1 -> mlDsa44(seed).getPublicKey();
+      case ECDSA_P256 -> throw new IllegalArgumentException(
+          "ECDSA keys are not derived from seeds: they live in an HSM (see EcdsaNote.signer)");
     };
   }
 

@@ -6,6 +6,13 @@ import java.util.Optional;
 public enum SignatureType {
   /** Ed25519 over the note text (signed-note, 0x01). */
   ED25519(0x01, 32),
+  /**
+   * ECDSA over NIST P-256 with SHA-256 (signed-note 0x02, as github.com/transparency-dev/witness
+   * implements it): the public key is its DER SubjectPublicKeyInfo, the signature ASN.1 DER, and
+   * the key ID hashes the public key alone (not the name). Cairn accepts P-256 only, the curve
+   * the spec recommends; it signs with keys held in an HSM.
+   */
+  ECDSA_P256(0x02, EcdsaNote.SPKI_SIZE),
   /** Timestamped Ed25519 witness cosignature, {@code cosignature/v1} (tlog-cosignature, 0x04). */
   COSIGNATURE_V1(0x04, 32),
   /** Timestamped ML-DSA-44 cosignature over the {@code subtree/v1} message (tlog-cosignature, 0x06). */

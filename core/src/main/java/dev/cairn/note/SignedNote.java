@@ -235,7 +235,7 @@ public final class SignedNote {
 
   private static OptionalLong timestamp(SignatureType type, byte[] sig) {
     return switch (type) {
-      case ED25519 -> OptionalLong.empty();
+      case ED25519, ECDSA_P256 -> OptionalLong.empty();
       case COSIGNATURE_V1, MLDSA44_SUBTREE_V1 -> OptionalLong.of(ByteBuffer.wrap(sig).getLong());
     };
   }

@@ -120,6 +120,7 @@ public final class SignerKey {
   public NoteSigner signer(Clock clock) {
     return switch (type) {
       case ED25519 -> new Ed25519Note.Signer(this);
+      case ECDSA_P256 -> throw new IllegalStateException("unreachable: no ECDSA seed keys");
       case COSIGNATURE_V1 -> new CosignatureV1.Signer(this, clock);
       case MLDSA44_SUBTREE_V1 -> new MlDsa44Subtree.Signer(this, clock, new SecureRandom());
     };

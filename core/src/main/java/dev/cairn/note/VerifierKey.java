@@ -98,6 +98,7 @@ public final class VerifierKey {
   public NoteVerifier verifier() {
     return switch (type) {
       case ED25519 -> new Ed25519Note.Verifier(this);
+      case ECDSA_P256 -> new EcdsaNote.Verifier(this);
       case COSIGNATURE_V1 -> new CosignatureV1.Verifier(this);
       case MLDSA44_SUBTREE_V1 -> new MlDsa44Subtree.Verifier(this);
     };

@@ -150,9 +150,10 @@ public final class Policy {
             throw error(lineNo, "expected: log <vkey> [<url>]");
           }
           VerifierKey key = key(f[1], lineNo);
-          if (key.type() != SignatureType.ED25519
+          if (key.type() != SignatureType.ED25519 && key.type() != SignatureType.ECDSA_P256
               && key.type() != SignatureType.MLDSA44_SUBTREE_V1) {
-            throw error(lineNo, "a log key must be Ed25519 or ML-DSA-44, not " + key.type());
+            throw error(lineNo,
+                "a log key must be Ed25519, ECDSA P-256 or ML-DSA-44, not " + key.type());
           }
           checkNewKey(keys, key, lineNo);
           logs.add(new Log(key, url(f, 2)));

@@ -13,6 +13,9 @@ class KeysTest {
   @Test
   void everyTypeRoundTripsThroughItsTextForms() {
     for (SignatureType t : SignatureType.values()) {
+      if (t == SignatureType.ECDSA_P256) {
+        continue; // HSM keys, not seeds: EcdsaNoteTest
+      }
       SignerKey s = SignerKey.generate("example.com/log", t, RANDOM);
       assertThat(SignerKey.parse(s.encode()).verifierKey()).isEqualTo(s.verifierKey());
       VerifierKey v = VerifierKey.parse(s.verifierKey().encode());
@@ -45,10 +48,10 @@ class KeysTest {
     assertThatThrownBy(() -> VerifierKey.parse("a+" + p[1] + "+" + p[2].substring(0, 43)))
         .hasMessageContaining("base64");
     byte[] raw = Base64.getDecoder().decode(p[2]);
-    raw[0] = 0x02;
+    raw[0] = 0x03;
     assertThatThrownBy(() -> VerifierKey.parse(
         "a+" + p[1] + "+" + Base64.getEncoder().encodeToString(raw)))
-        .hasMessageContaining("unsupported signature type 0x02");
+        .hasMessageContaining("unsupported signature type 0x03");
     byte[] shortKey = java.util.Arrays.copyOf(Base64.getDecoder().decode(p[2]), 20);
     assertThatThrownBy(() -> VerifierKey.parse(
         "a+" + p[1] + "+" + Base64.getEncoder().encodeToString(shortKey)))
