@@ -85,8 +85,10 @@ final class JwksSource {
   JWKSet current() throws AuthException {
     Instant now = clock.instant();
     Snapshot s = snapshot;
-    boolean due = (s == null || !now.isBefore(s.fetchedAt().plus(settings.refreshInterval())))
-        && !now.isBefore(nextAttempt);
+    // Before the first good fetch every caller waits for the one under way (and then tries
+    // itself only if that failed and the retry gap has passed).
+    boolean due = s == null || (!now.isBefore(s.fetchedAt().plus(settings.refreshInterval()))
+        && !now.isBefore(nextAttempt));
     if (due) {
       boolean locked;
       if (s == null) {

@@ -63,6 +63,28 @@ class JwtAuthenticatorTest {
   }
 
   @Test
+  void requestsArrivingDuringTheFirstJwksFetchWaitForIt() throws Exception {
+    // Found by the key-rotation test: a request arriving while the very first fetch was under
+    // way got 503 "not fetched yet" instead of waiting for it.
+    String token = "Bearer " + issuer.ed25519(claims().build());
+    int n = 8;
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(n);
+    List<java.util.concurrent.Future<Principal>> results = new java.util.ArrayList<>();
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(n)) {
+      for (int i = 0; i < n; i++) {
+        results.add(pool.submit(() -> {
+          start.await();
+          return auth.authenticate(token);
+        }));
+      }
+      for (var r : results) {
+        assertThat(r.get().subject()).isEqualTo("alice");
+      }
+    }
+    assertThat(issuer.fetches.get()).isEqualTo(1);
+  }
+
+  @Test
   void missingOrMalformedCredentials() {
     assertRefused(null, 401, "no credentials");
     assertRefused("", 401, "no credentials");
