@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       RestoreCommand.class,
       HelloCommand.class,
       KeygenCommand.class,
+      KeyCommand.class,
       VkeyCommand.class,
       CommandLine.HelpCommand.class
     })

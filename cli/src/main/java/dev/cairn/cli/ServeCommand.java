@@ -86,6 +86,18 @@ final class ServeCommand implements Callable<Integer> {
       + " from one token subject, bursts of twice that; 0 for no limit (0).")
   String rateLimitSubject;
 
+  @Option(names = "--pkcs11-config", paramLabel = "FILE", description = "SunPKCS11"
+      + " configuration of the token holding HSM checkpoint keys.")
+  String pkcs11Config;
+
+  @Option(names = "--pkcs11-pin-file", paramLabel = "FILE", description = "File holding the"
+      + " token's user PIN (first line).")
+  String pkcs11PinFile;
+
+  @Option(names = "--pkcs11-key", paramLabel = "ALIAS", description = "For a new log: the HSM"
+      + " key (EC P-256) that signs instead of an Ed25519 file key.")
+  String pkcs11Key;
+
   /** Released to stop a server started by {@link #call()} (tests). */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -108,11 +120,16 @@ final class ServeCommand implements Callable<Integer> {
     put(flags, "allow_file_keys", allowFileKeys);
     put(flags, "rate_limit_address", rateLimitAddress);
     put(flags, "rate_limit_subject", rateLimitSubject);
+    put(flags, "pkcs11_config", pkcs11Config);
+    put(flags, "pkcs11_pin_file", pkcs11PinFile);
+    put(flags, "pkcs11_key", pkcs11Key);
     ServeSettings s = ServeSettings.resolve(Optional.ofNullable(config), System.getenv(), flags);
     var logConfig = s.logConfig();
     var httpConfig = s.httpConfig();
     AuthSettings auth = s.auth();
-    List<String> problems = s.profile().problems(auth, httpConfig.host(), s.allowFileKeys());
+    // With a token configured, which keys are file keys is known once the ring is read (below).
+    List<String> problems = s.profile().problems(auth, httpConfig.host(),
+        s.allowFileKeys() || s.hsm().isPresent());
     if (!problems.isEmpty()) {
       throw new CliException(CliException.USAGE, "the prod profile refuses to start:\n  - "
           + String.join("\n  - ", problems));
@@ -128,6 +145,12 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new CliException(CliException.IO, "couldn't open the log: " + e.getMessage());
     }
+    List<String> keyProblems = s.profile().keyProblems(log.keys().ring(), s.allowFileKeys());
+    if (!keyProblems.isEmpty()) {
+      log.close();
+      throw new CliException(CliException.USAGE, "the prod profile refuses to start:\n  - "
+          + String.join("\n  - ", keyProblems));
+    }
     WriteGuard guard;
     try {
       guard = (auth.enabled() ? WriteGuard.jwt(auth, s.auditLog(), Clock.systemUTC())
@@ -139,7 +162,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     LogServer server;
     try {
-      server = prepared.join().serve(log, httpConfig, guard);
+      server = prepared.join().serve(log, httpConfig, guard, s.describe());
     } catch (Exception e) {
       log.close();
       guard.close();

@@ -6,6 +6,7 @@ import dev.cairn.auth.AuthSettings;
 import dev.cairn.auth.Profile;
 import dev.cairn.http.HttpConfig;
 import dev.cairn.log.LogConfig;
+import dev.cairn.signing.HsmSettings;
 import dev.cairn.sequencer.SequencerConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,6 +40,9 @@ import java.util.TreeMap;
  *   allow_file_keys       --allow-file-keys        CAIRN_ALLOW_FILE_KEYS       false
  *   rate_limit_address    --rate-limit-address     CAIRN_RATE_LIMIT_ADDRESS    0 (off)
  *   rate_limit_subject    --rate-limit-subject     CAIRN_RATE_LIMIT_SUBJECT    0 (off)
+ *   pkcs11_config         --pkcs11-config          CAIRN_PKCS11_CONFIG         (none: file keys)
+ *   pkcs11_pin_file       --pkcs11-pin-file        CAIRN_PKCS11_PIN_FILE       (needed with it)
+ *   pkcs11_key            --pkcs11-key             CAIRN_PKCS11_KEY            (new logs: HSM alias)
  * </pre>
  *
  * <p>The YAML file must say {@code schema_version: 1}; unknown keys and bad values are errors
@@ -68,6 +72,9 @@ final class ServeSettings {
     d.put("allow_file_keys", "false");
     d.put("rate_limit_address", "0");
     d.put("rate_limit_subject", "0");
+    d.put("pkcs11_config", "");
+    d.put("pkcs11_pin_file", "");
+    d.put("pkcs11_key", "");
     return d;
   }
 
@@ -205,11 +212,31 @@ final class ServeSettings {
           + e.getMessage());
     }
     try {
-      return new LogConfig(data(), origin(), sequencing, duration("checkpoint_interval"),
-          Clock.systemUTC());
+      LogConfig c = new LogConfig(data(), origin(), sequencing,
+          duration("checkpoint_interval"), Clock.systemUTC());
+      return hsm().map(c::withHsm).orElse(c);
     } catch (IllegalArgumentException e) {
       throw bad("checkpoint_interval", e.getMessage());
     }
+  }
+
+  /** The PKCS#11 token, if one is configured. */
+  Optional<HsmSettings> hsm() {
+    Optional<String> config = optional("pkcs11_config");
+    Optional<String> pin = optional("pkcs11_pin_file");
+    Optional<String> key = optional("pkcs11_key");
+    if (config.isEmpty()) {
+      if (pin.isPresent() || key.isPresent()) {
+        throw bad(pin.isPresent() ? "pkcs11_pin_file" : "pkcs11_key",
+            "needs pkcs11_config (--pkcs11-config), the token's SunPKCS11 configuration file");
+      }
+      return Optional.empty();
+    }
+    if (pin.isEmpty()) {
+      throw bad("pkcs11_config", "needs pkcs11_pin_file (--pkcs11-pin-file), a file holding"
+          + " the token's user PIN");
+    }
+    return Optional.of(new HsmSettings(Path.of(config.get()), Path.of(pin.get()), key));
   }
 
   HttpConfig httpConfig() {

@@ -1,5 +1,7 @@
 package dev.cairn.auth;
 
+import dev.cairn.note.SignatureType;
+import dev.cairn.signing.KeyRing;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -34,7 +36,8 @@ public enum Profile {
    * @param auth the authentication settings
    * @param listenHost the address the server listens on
    * @param fileKeysAllowed whether the operator explicitly allowed signing with the key files in
-   *     the data directory (the only signer this version has)
+   *     the data directory, or configured a PKCS#11 token (then {@link #keyProblems} checks the
+   *     keys themselves once the key ring is read)
    */
   public List<String> problems(AuthSettings auth, String listenHost, boolean fileKeysAllowed) {
     List<String> out = new ArrayList<>();
@@ -60,6 +63,26 @@ public enum Profile {
     if (!isLoopback(listenHost)) {
       out.add("listening on " + listenHost + " without TLS: listen on a loopback address"
           + " behind a TLS-terminating proxy (this version has no TLS of its own)");
+    }
+    return out;
+  }
+
+  /**
+   * What the {@code prod} profile refuses in the active keys: an Ed25519 file key signing
+   * without {@code fileKeysAllowed}. ML-DSA-44 keys are file keys in any profile (no PKCS#11
+   * token here signs ML-DSA-44), so they are accepted.
+   */
+  public List<String> keyProblems(KeyRing ring, boolean fileKeysAllowed) {
+    List<String> out = new ArrayList<>();
+    if (this == DEV || fileKeysAllowed) {
+      return out;
+    }
+    for (KeyRing.Entry e : ring.active()) {
+      if (e.file() != null && e.key().type() != SignatureType.MLDSA44_SUBTREE_V1) {
+        out.add("the active checkpoint key " + e.describe() + " is the key file keys/" + e.file()
+            + ": sign with an HSM key (--pkcs11-config, --pkcs11-pin-file; rotate it in and"
+            + " retire the file key) or set --allow-file-keys (allow_file_keys: true)");
+      }
     }
     return out;
   }

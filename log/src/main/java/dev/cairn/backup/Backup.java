@@ -51,8 +51,6 @@ import java.util.concurrent.Future;
 public final class Backup {
   private static final int WRITE_GROUP = 256;
   private static final long WRITE_GROUP_BYTES = 64L << 20;
-  private static final List<String> KEY_FILES =
-      List.of("log.vkey", "keys/log.skey", "keys/log-mldsa44.skey");
 
   private final Path out;
   private final Path tmp;
@@ -119,13 +117,13 @@ public final class Backup {
     long previousSize = checkPrevious(checkpoint, reader);
     AtomicFiles.prepareTmpDir(tmp);
 
-    for (String f : KEY_FILES) {
+    for (String f : keyFiles(source.dir())) {
       byte[] data = Files.readAllBytes(source.dir().resolve(f));
       BackupManifest.FileInfo before = previous.map(m -> m.files().get(f)).orElse(null);
       if (before != null && !before.sha256().equals(BackupManifest.sha256(data))) {
         // Rewriting it in place would break the older backup if this one is interrupted.
         throw new IOException(f + " of " + source.dir() + " differs from the one in the backup"
-            + " in " + out + ": back up into a new directory");
+            + " in " + out + " (were keys rotated since?): back up into a new directory");
       }
       put(f, data);
     }
@@ -195,6 +193,16 @@ public final class Backup {
       throw new IOException("the latest checkpoint in the history of " + source.dir()
           + " does not verify: " + e.getMessage());
     }
+  }
+
+  /** The identity files: {@code log.vkey} and everything in {@code keys/} (ring, key files). */
+  private static List<String> keyFiles(Path dataDir) throws IOException {
+    List<String> files = new ArrayList<>(List.of("log.vkey"));
+    try (var list = Files.list(dataDir.resolve("keys"))) {
+      list.filter(Files::isRegularFile).map(p -> "keys/" + p.getFileName()).sorted()
+          .forEach(files::add);
+    }
+    return files;
   }
 
   /** Checks that the older backup, if any, is of this log and consistent with it. */

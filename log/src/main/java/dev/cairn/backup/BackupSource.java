@@ -103,7 +103,7 @@ public final class BackupSource implements LogSource {
 
   @Override
   public List<String> verifierKeys() throws IOException {
-    return LogSource.readVerifierKeys(dir.resolve("log.vkey"));
+    return dev.cairn.log.LogKeys.historyKeys(dir);
   }
 
   @Override

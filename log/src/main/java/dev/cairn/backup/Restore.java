@@ -86,8 +86,10 @@ public final class Restore {
       AtomicFiles.prepareTmpDir(tmp);
 
       Files.createDirectories(dataDir.resolve("keys"));
-      for (String f : List.of("keys/log.skey", "keys/log-mldsa44.skey")) {
-        AtomicFiles.createNew(dataDir.resolve(f), Files.readAllBytes(backup.resolve(f)), true);
+      for (String f : m.files().keySet().stream().filter(f -> f.startsWith("keys/")).sorted()
+          .toList()) {
+        AtomicFiles.createNew(dataDir.resolve(f), Files.readAllBytes(backup.resolve(f)),
+            f.endsWith(".skey"));
       }
       AtomicFiles.syncDirectory(dataDir.resolve("keys"));
       AtomicFiles.write(dataDir.resolve("log.vkey"),

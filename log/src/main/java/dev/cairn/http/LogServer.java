@@ -2,6 +2,7 @@ package dev.cairn.http;
 
 import dev.cairn.log.LogProofs;
 import dev.cairn.log.TransparencyLog;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -53,6 +54,16 @@ public final class LogServer implements AutoCloseable {
   /** Starts serving {@code log} on a server from {@link #prepare}; {@code guard} checks writes. */
   public LogServer serve(TransparencyLog log, HttpConfig config, WriteGuard guard)
       throws Exception {
+    return serve(log, config, guard, Map.of("listen", config.host() + ":" + config.port(),
+        "data", log.dataDir().toString()));
+  }
+
+  /**
+   * Starts serving {@code log} on a server from {@link #prepare}; {@code guard} checks writes
+   * and admin actions; {@code settings} is what {@code GET /admin/config} shows.
+   */
+  public LogServer serve(TransparencyLog log, HttpConfig config, WriteGuard guard,
+      Map<String, String> settings) throws Exception {
     LogProofs proofs = LogProofs.of(log);
     Executor responses = server.getThreadPool();
     server.setHandler(new Router(
@@ -61,6 +72,7 @@ public final class LogServer implements AutoCloseable {
             responses, virtual),
         new AuditRoutes(proofs, log.history()),
         new StatusRoutes(log),
+        new AdminRoutes(log.keys(), settings, guard),
         log.metrics(), virtual, guard));
     server.start();
     return this;

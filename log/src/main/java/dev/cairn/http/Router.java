@@ -32,11 +32,13 @@ final class Router extends Handler.Abstract.NonBlocking {
   private final StatusRoutes status;
   private final LogMetrics metrics;
   private final Executor blocking;
+  private final AdminRoutes admin;
   private final WriteGuard guard;
 
   Router(ReadRoutes reads, WriteRoutes writes, AuditRoutes audit, StatusRoutes status,
-      LogMetrics metrics, Executor blocking, WriteGuard guard) {
+      AdminRoutes admin, LogMetrics metrics, Executor blocking, WriteGuard guard) {
     this.guard = guard;
+    this.admin = admin;
     this.reads = reads;
     this.writes = writes;
     this.audit = audit;
@@ -67,6 +69,10 @@ final class Router extends Handler.Abstract.NonBlocking {
         case "/readyz" -> inline(x, "readyz", READ, status::readyz);
         case "/metrics" -> inline(x, "metrics", READ, status::metrics);
         case "/" -> inline(x, "home", READ, status::home);
+        case "/admin/keys" -> onVirtualThread(x, "admin-keys", READ, admin::keys);
+        case "/admin/keys/rotate" -> onVirtualThread(x, "admin-rotate", WRITE, admin::rotate);
+        case "/admin/keys/retire" -> onVirtualThread(x, "admin-retire", WRITE, admin::retire);
+        case "/admin/config" -> onVirtualThread(x, "admin-config", READ, admin::config);
         default -> throw HttpError.notFound("no such resource: " + Exchange.abbreviate(path));
       }
     } catch (Throwable t) {

@@ -79,17 +79,23 @@ public final class WriteGuard implements AutoCloseable {
   /**
    * Lets the request go on if its credentials carry {@code role}; otherwise throws the {@link
    * HttpError} to answer (401 with {@code WWW-Authenticate}, 403, or 503).
+   *
+   * @return who asked, or null with authentication off
    */
-  void check(Exchange x, Role role) {
+  Principal check(Exchange x, Role role) {
     String address = Request.getRemoteAddr(x.request);
     if (authenticator == null) {
+      if (role == Role.ADMIN) {
+        throw new HttpError(403, "admin actions need authentication: start the log with"
+            + " --auth-jwks, --auth-issuer and --auth-audience");
+      }
       if (byAddress != null) {
         long wait = byAddress.take(address);
         if (wait > 0) {
           throw tooMany(x, wait, "address " + address);
         }
       }
-      return;
+      return null;
     }
     String requestId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     x.response.getHeaders().put("X-Request-Id", requestId);
@@ -132,6 +138,26 @@ public final class WriteGuard implements AutoCloseable {
     }
     if (refusal != null) {
       throw refusal;
+    }
+    return who;
+  }
+
+  /**
+   * Records what an allowed admin action did (after {@link #check} recorded that it was
+   * allowed), with the same request id.
+   *
+   * @throws HttpError 503 if it cannot be recorded
+   */
+  void recordAction(Exchange x, Principal who, Role role, String what) {
+    String requestId = x.response.getHeaders().get("X-Request-Id");
+    try {
+      audit.record(new AuditLog.Decision(clock.instant(), true, 200, who.subject(), role,
+          x.method() + " " + x.path(), what, Request.getRemoteAddr(x.request), requestId));
+      audit.sync();
+    } catch (IOException e) {
+      LOG.error("couldn't write the audit log {}: {}", audit.file(), e.toString());
+      throw new HttpError(503, "the action was done but cannot be recorded in the audit log: "
+          + what);
     }
   }
 

@@ -144,7 +144,7 @@ final class WriteRoutes {
   }
 
   /** Reads the request body, failing with 413 beyond {@code max} bytes. */
-  private static CompletableFuture<byte[]> body(Exchange x, int max) {
+  static CompletableFuture<byte[]> body(Exchange x, int max) {
     long declared = x.request.getLength();
     if (declared > max) {
       return CompletableFuture.failedFuture(new HttpError(413, "request body of " + declared

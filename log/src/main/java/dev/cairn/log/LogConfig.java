@@ -1,6 +1,7 @@
 package dev.cairn.log;
 
 import dev.cairn.sequencer.SequencerConfig;
+import dev.cairn.signing.HsmSettings;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,9 +15,10 @@ import java.util.Optional;
  * @param sequencing batching of writes
  * @param checkpointInterval how often to publish a checkpoint when the tree grew
  * @param clock the clock for checkpoint and cosignature times
+ * @param hsm the PKCS#11 token holding checkpoint keys, if any
  */
 public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig sequencing,
-    Duration checkpointInterval, Clock clock) {
+    Duration checkpointInterval, Clock clock, Optional<HsmSettings> hsm) {
   /** The default checkpoint interval. */
   public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
 
@@ -27,6 +29,18 @@ public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig s
       throw new IllegalArgumentException(
           "checkpoint interval must be 10ms to 1h, got " + checkpointInterval);
     }
+  }
+
+  /** A configuration without a PKCS#11 token. */
+  public LogConfig(Path dataDir, Optional<String> origin, SequencerConfig sequencing,
+      Duration checkpointInterval, Clock clock) {
+    this(dataDir, origin, sequencing, checkpointInterval, clock, Optional.empty());
+  }
+
+  /** This configuration signing with keys on {@code hsm} too. */
+  public LogConfig withHsm(HsmSettings hsm) {
+    return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock,
+        Optional.of(hsm));
   }
 
   /** The defaults for a data directory. */

@@ -5,6 +5,9 @@ import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignerKey;
 import dev.cairn.note.VerifierKey;
+import dev.cairn.signing.HsmSettings;
+import dev.cairn.signing.KeyRing;
+import dev.cairn.signing.Pkcs11Token;
 import dev.cairn.storage.local.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,28 +16,45 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The log's identity: its origin and its checkpoint keys, an Ed25519 key in {@code
- * keys/log.skey} and an ML-DSA-44 key in {@code keys/log-mldsa44.skey}, both named for the
- * origin. Created with the data directory (all at once: the {@code keys} directory appears
- * complete or not at all); the verifier keys are kept in {@code log.vkey}.
+ * The log's identity: its origin and its checkpoint keys, all named for the origin. A new log
+ * gets an Ed25519 key in {@code keys/log.skey} (or an ECDSA P-256 key on a PKCS#11 token) and
+ * an ML-DSA-44 key in {@code keys/log-mldsa44.skey}; the {@link KeyRing} in {@code
+ * keys/ring.json} says which keys are active (they sign every checkpoint) and which are retired
+ * (checkpoints they signed still verify). Keys are added by {@link #rotate} and retired by
+ * {@link #retire}; {@code log.vkey} lists the active keys. The {@code keys} directory of a new
+ * log appears complete or not at all. Thread-safe.
  */
 public final class LogKeys {
   static final String ED25519_FILE = "keys/log.skey";
   static final String MLDSA_FILE = "keys/log-mldsa44.skey";
   static final String VKEY_FILE = "log.vkey";
 
+  private final Path dir;
   private final String origin;
-  private final SignerKey ed25519;
-  private final SignerKey mlDsa44;
+  private final Optional<Pkcs11Token> token;
+  private final Clock clock;
+  private volatile State state;
 
-  private LogKeys(SignerKey ed25519, SignerKey mlDsa44) {
-    this.origin = ed25519.name();
-    this.ed25519 = ed25519;
-    this.mlDsa44 = mlDsa44;
+  private record State(KeyRing ring, List<NoteSigner> signers) {}
+
+  private LogKeys(Path dir, String origin, Optional<Pkcs11Token> token, Clock clock,
+      State state) {
+    this.dir = dir;
+    this.origin = origin;
+    this.token = token;
+    this.clock = clock;
+    this.state = state;
+  }
+
+  /** Loads the keys of the log in {@code dir}, or creates them, with file keys only. */
+  public static LogKeys loadOrCreate(Path dir, Optional<String> origin) throws IOException {
+    return loadOrCreate(dir, origin, Optional.empty(), Clock.systemUTC());
   }
 
   /**
@@ -42,25 +62,46 @@ public final class LogKeys {
    *
    * @param origin the origin a new log gets (a random {@code localhost/cairn-...} name if
    *     empty); for an existing log it must match, if given
-   * @throws IOException if the keys are unreadable, inconsistent, or for another origin
+   * @param hsm the PKCS#11 token, needed when the ring has HSM keys; its new-log alias replaces
+   *     the Ed25519 file key of a new log
+   * @param clock the clock for cosignature timestamps and ring times
+   * @throws IOException if the keys are unreadable, inconsistent, for another origin, or an
+   *     HSM key cannot be used
    */
-  public static LogKeys loadOrCreate(Path dir, Optional<String> origin) throws IOException {
-    Path ed = dir.resolve(ED25519_FILE);
-    Path ml = dir.resolve(MLDSA_FILE);
+  public static LogKeys loadOrCreate(Path dir, Optional<String> origin,
+      Optional<HsmSettings> hsm, Clock clock) throws IOException {
+    Optional<Pkcs11Token> token = hsm.isPresent()
+        ? Optional.of(Pkcs11Token.open(hsm.get())) : Optional.empty();
     if (!Files.exists(dir.resolve("keys"))) {
-      create(dir, origin.orElseGet(LogKeys::randomOrigin));
+      create(dir, origin.orElseGet(LogKeys::randomOrigin), token,
+          hsm.flatMap(HsmSettings::newLogAlias), clock);
     }
-    LogKeys keys = new LogKeys(read(ed, SignatureType.ED25519), read(ml,
-        SignatureType.MLDSA44_SUBTREE_V1));
-    if (!keys.ed25519.name().equals(keys.mlDsa44.name())) {
-      throw new IOException("the keys in " + dir.resolve("keys") + " name different origins: "
-          + keys.ed25519.name() + " and " + keys.mlDsa44.name());
+    Path ringFile = dir.resolve(KeyRing.FILE);
+    KeyRing ring;
+    if (Files.exists(ringFile)) {
+      ring = KeyRing.parse(Files.readAllBytes(ringFile));
+    } else {
+      // A log from before key rotation: its two key files are the ring.
+      ring = firstRing(List.of(
+          fileEntry(read(dir.resolve(ED25519_FILE), SignatureType.ED25519), "log.skey", clock),
+          fileEntry(read(dir.resolve(MLDSA_FILE), SignatureType.MLDSA44_SUBTREE_V1),
+              "log-mldsa44.skey", clock)));
+      AtomicFiles.write(ringFile, ring.encode(), dir.resolve("keys"));
     }
-    if (origin.isPresent() && !origin.get().equals(keys.origin)) {
-      throw new IOException("the log in " + dir + " has origin " + keys.origin
+    String name = ring.keys().get(0).key().name();
+    for (KeyRing.Entry e : ring.keys()) {
+      if (!e.key().name().equals(name)) {
+        throw new IOException("the keys in " + ringFile + " name different origins: " + name
+            + " and " + e.key().name());
+      }
+    }
+    if (origin.isPresent() && !origin.get().equals(name)) {
+      throw new IOException("the log in " + dir + " has origin " + name
           + ", not " + origin.get() + " (the origin cannot change)");
     }
-    keys.writeVerifierKeys(dir);
+    LogKeys keys = new LogKeys(dir, name, token, clock, null);
+    keys.state = keys.load(ring);
+    keys.writeVerifierKeys();
     return keys;
   }
 
@@ -70,37 +111,80 @@ public final class LogKeys {
     return "localhost/cairn-" + java.util.HexFormat.of().formatHex(b);
   }
 
+  private static KeyRing firstRing(List<KeyRing.Entry> entries) {
+    return new KeyRing(1, entries);
+  }
+
+  private static KeyRing.Entry fileEntry(SignerKey k, String file, Clock clock) {
+    return new KeyRing.Entry(k.verifierKey().encode(), KeyRing.State.ACTIVE, file, null,
+        clock.instant().toString(), null);
+  }
+
   /**
-   * Creates both keys in a temporary directory and renames it to {@code keys/}: a crash leaves
-   * either no key directory (the next start creates one) or a complete one.
+   * Creates the keys and the ring in a temporary directory and renames it to {@code keys/}: a
+   * crash leaves either no key directory (the next start creates one) or a complete one.
    */
-  private static void create(Path dir, String origin) throws IOException {
+  private static void create(Path dir, String origin, Optional<Pkcs11Token> token,
+      Optional<String> hsmAlias, Clock clock) throws IOException {
     if (!KeyNames.isValid(origin)) {
       throw new IOException("invalid origin \"" + origin
           + "\": use a schema-less URL such as example.com/log, without spaces or '+'");
     }
     SecureRandom random = new SecureRandom();
-    SignerKey ed = SignerKey.generate(origin, SignatureType.ED25519, random);
-    SignerKey ml = SignerKey.generate(origin, SignatureType.MLDSA44_SUBTREE_V1, random);
     Path tmp = dir.resolve("keys.tmp");
     if (Files.exists(tmp)) {
-      try (var old = Files.list(tmp)) {
-        for (Path p : (Iterable<Path>) old::iterator) {
-          Files.delete(p);
-        }
-      }
-      Files.delete(tmp);
+      AtomicFiles.deleteRecursively(tmp);
     }
     Files.createDirectory(tmp);
-    writeNew(tmp.resolve(Path.of(ED25519_FILE).getFileName()), ed.encode() + "\n", true);
-    writeNew(tmp.resolve(Path.of(MLDSA_FILE).getFileName()), ml.encode() + "\n", true);
+    List<KeyRing.Entry> entries = new ArrayList<>();
+    if (hsmAlias.isPresent()) {
+      VerifierKey vk = token.orElseThrow().verifierKey(origin, hsmAlias.get());
+      entries.add(new KeyRing.Entry(vk.encode(), KeyRing.State.ACTIVE, null, hsmAlias.get(),
+          clock.instant().toString(), null));
+    } else {
+      SignerKey ed = SignerKey.generate(origin, SignatureType.ED25519, random);
+      writeNew(tmp.resolve("log.skey"), ed.encode() + "\n", true);
+      entries.add(fileEntry(ed, "log.skey", clock));
+    }
+    SignerKey ml = SignerKey.generate(origin, SignatureType.MLDSA44_SUBTREE_V1, random);
+    writeNew(tmp.resolve("log-mldsa44.skey"), ml.encode() + "\n", true);
+    entries.add(fileEntry(ml, "log-mldsa44.skey", clock));
+    writeNew(tmp.resolve("ring.json"), new String(firstRing(entries).encode(),
+        StandardCharsets.UTF_8), false);
     AtomicFiles.syncDirectory(tmp);
     Files.move(tmp, dir.resolve("keys"), StandardCopyOption.ATOMIC_MOVE);
     AtomicFiles.syncDirectory(dir);
   }
 
-  /** Writes {@code log.vkey} if it is missing or out of date. */
-  private void writeVerifierKeys(Path dir) throws IOException {
+  /** Opens a signer for every active key of {@code ring}, classical keys first. */
+  private State load(KeyRing ring) throws IOException {
+    List<KeyRing.Entry> active = new ArrayList<>(ring.active());
+    active.sort(Comparator.comparing(e -> e.key().type() == SignatureType.MLDSA44_SUBTREE_V1));
+    List<NoteSigner> signers = new ArrayList<>();
+    for (KeyRing.Entry e : active) {
+      VerifierKey vk = e.key();
+      if (!vk.name().equals(origin)) {
+        throw new IOException("key " + e.describe() + " is not named for the origin " + origin);
+      }
+      if (e.file() != null) {
+        SignerKey k = read(dir.resolve("keys").resolve(e.file()), vk.type());
+        if (!k.verifierKey().equals(vk)) {
+          throw new IOException("the key file keys/" + e.file() + " holds "
+              + KeyRing.describe(k.verifierKey()) + ", but the key ring records " + e.describe());
+        }
+        signers.add(k.signer(clock));
+      } else {
+        Pkcs11Token t = token.orElseThrow(() -> new IOException("the key ring lists the HSM key "
+            + e.pkcs11Alias() + " (" + e.describe() + "): start with --pkcs11-config and"
+            + " --pkcs11-pin-file"));
+        signers.add(t.signer(origin, e.pkcs11Alias(), Optional.of(vk)));
+      }
+    }
+    return new State(ring, List.copyOf(signers));
+  }
+
+  /** Writes {@code log.vkey} (the active keys) if it is missing or out of date. */
+  private void writeVerifierKeys() throws IOException {
     Path file = dir.resolve(VKEY_FILE);
     String text = String.join("\n", verifierKeys()) + "\n";
     if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
@@ -134,23 +218,119 @@ public final class LogKeys {
     AtomicFiles.createNew(file, text.getBytes(StandardCharsets.UTF_8), secret);
   }
 
+  /**
+   * Adds a new active key: from the next checkpoint on, it signs beside the keys already
+   * active (the overlap), until the old one is {@link #retire retired}.
+   *
+   * @param type Ed25519 or ML-DSA-44 for a new file key, ECDSA P-256 for the HSM key under
+   *     {@code pkcs11Alias}
+   * @return the new key's ring entry
+   * @throws IllegalArgumentException if the request is not possible (named)
+   * @throws IOException if the key or the ring cannot be written
+   */
+  public synchronized KeyRing.Entry rotate(SignatureType type, Optional<String> pkcs11Alias)
+      throws IOException {
+    KeyRing ring = state.ring();
+    KeyRing.Entry entry;
+    Path keysDir = dir.resolve("keys");
+    if (type == SignatureType.ECDSA_P256) {
+      String alias = pkcs11Alias.orElseThrow(() -> new IllegalArgumentException(
+          "an ECDSA key lives on the PKCS#11 token: name its alias"));
+      Pkcs11Token t = token.orElseThrow(() -> new IllegalArgumentException(
+          "this log was started without a PKCS#11 token (--pkcs11-config)"));
+      VerifierKey vk = t.verifierKey(origin, alias);
+      entry = new KeyRing.Entry(vk.encode(), KeyRing.State.ACTIVE, null, alias,
+          clock.instant().toString(), null);
+    } else if (type == SignatureType.ED25519 || type == SignatureType.MLDSA44_SUBTREE_V1) {
+      if (pkcs11Alias.isPresent()) {
+        throw new IllegalArgumentException("only ECDSA keys live on the PKCS#11 token");
+      }
+      SignerKey k = SignerKey.generate(origin, type, new SecureRandom());
+      String file = (type == SignatureType.ED25519 ? "log-" : "log-mldsa44-")
+          + KeyNames.hex(k.keyId()) + ".skey";
+      writeNew(keysDir.resolve(file), k.encode() + "\n", true);
+      AtomicFiles.syncDirectory(keysDir);
+      entry = fileEntry(k, file, clock);
+    } else {
+      throw new IllegalArgumentException("a log key must be Ed25519, ECDSA or ML-DSA-44, not "
+          + type);
+    }
+    KeyRing next = ring.with(entry);
+    commit(next);
+    return entry;
+  }
+
+  /**
+   * Retires the active key with this key ID: it signs no further checkpoint, but stays in the
+   * ring so that the checkpoints it signed still verify.
+   *
+   * @throws IllegalArgumentException if no active key has that ID or it is the last of its kind
+   */
+  public synchronized KeyRing.Entry retire(int keyId) throws IOException {
+    KeyRing next = state.ring().retire(keyId, clock.instant());
+    commit(next);
+    return next.keys().stream()
+        .filter(e -> e.state() == KeyRing.State.RETIRED && e.key().keyId() == keyId)
+        .findFirst().orElseThrow();
+  }
+
+  /** Opens the signers of {@code next}, then writes it and {@code log.vkey}, then uses it. */
+  private void commit(KeyRing next) throws IOException {
+    State loaded = load(next);
+    AtomicFiles.write(dir.resolve(KeyRing.FILE), next.encode(), dir.resolve("keys"));
+    state = loaded;
+    writeVerifierKeys();
+  }
+
   /** The origin, which is also the keys' name. */
   public String origin() {
     return origin;
   }
 
-  /** The checkpoint signers: Ed25519 first, then ML-DSA-44. */
-  public List<NoteSigner> signers(Clock clock) {
-    return List.of(ed25519.signer(clock), mlDsa44.signer(clock));
+  /** The key ring as it is now. */
+  public KeyRing ring() {
+    return state.ring();
   }
 
-  /** The verifier keys, Ed25519 first. */
+  /** The signers of the active keys, classical first, then ML-DSA-44. */
+  public List<NoteSigner> signers() {
+    return state.signers();
+  }
+
+  /** The signers of the active keys (the clock was given at load). */
+  public List<NoteSigner> signers(Clock ignored) {
+    return signers();
+  }
+
+  /**
+   * Every key the log has signed with, active or retired: what checks the log's own checkpoints.
+   */
   public List<VerifierKey> verifierKeyList() {
-    return List.of(ed25519.verifierKey(), mlDsa44.verifierKey());
+    return state.ring().all();
   }
 
-  /** The verifier keys as text, Ed25519 first. */
+  /** The active keys as text, classical first: {@code log.vkey}. */
   public List<String> verifierKeys() {
-    return verifierKeyList().stream().map(VerifierKey::encode).toList();
+    return state.signers().stream().map(s -> activeKey(s).encode()).toList();
+  }
+
+  private VerifierKey activeKey(NoteSigner s) {
+    return state.ring().active().stream().map(KeyRing.Entry::key)
+        .filter(k -> k.name().equals(s.name()) && k.keyId() == s.keyId() && k.type() == s.type())
+        .findFirst().orElseThrow();
+  }
+
+  /**
+   * The keys that verify a log's own history: those of its key ring if it has one, else those
+   * of {@code log.vkey} (a log or backup from before key rotation).
+   */
+  public static List<String> historyKeys(Path dir) throws IOException {
+    Path ring = dir.resolve(KeyRing.FILE);
+    if (Files.exists(ring)) {
+      return KeyRing.parse(Files.readAllBytes(ring)).all().stream().map(VerifierKey::encode)
+          .toList();
+    }
+    return Files.readAllLines(dir.resolve(VKEY_FILE), StandardCharsets.UTF_8).stream()
+        .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
   }
 }

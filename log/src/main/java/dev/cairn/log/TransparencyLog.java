@@ -95,7 +95,7 @@ public final class TransparencyLog implements AutoCloseable {
       // beside the storage recovery, which does not need them.
       CompletableFuture<LogKeys> loadingKeys = CompletableFuture.supplyAsync(() -> {
         try {
-          return LogKeys.loadOrCreate(dir, config.origin());
+          return LogKeys.loadOrCreate(dir, config.origin(), config.hsm(), config.clock());
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
@@ -119,7 +119,7 @@ public final class TransparencyLog implements AutoCloseable {
             : new IOException(e.getCause());
       }
       checkStoredCheckpoint(dir, keys);
-      Publisher publisher = Publisher.open(keys.origin(), keys.signers(config.clock()), sequencer,
+      Publisher publisher = Publisher.open(keys.origin(), keys::signers, sequencer,
           objects, new LocalCheckpointStore(dir.resolve("checkpoint"), tmp), index.history(),
           config.clock());
       LOG.info("opened {} at size {} in {} ms (index {} ms, recovery {} ms, then keys and"

@@ -112,7 +112,7 @@ public final class DataDirSource implements LogSource {
 
   @Override
   public List<String> verifierKeys() throws IOException {
-    return LogSource.readVerifierKeys(dir.resolve("log.vkey"));
+    return dev.cairn.log.LogKeys.historyKeys(dir);
   }
 
   @Override

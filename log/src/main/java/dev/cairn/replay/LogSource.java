@@ -32,7 +32,10 @@ public interface LogSource extends AutoCloseable {
     return Optional.empty();
   }
 
-  /** The verifier keys stored with the log ({@code log.vkey}), one per element. */
+  /**
+   * The keys that signed the log's checkpoints (its key ring, active and retired keys, or
+   * {@code log.vkey} without one), one per element.
+   */
   List<String> verifierKeys() throws IOException;
 
   /**
@@ -43,10 +46,4 @@ public interface LogSource extends AutoCloseable {
 
   @Override
   void close() throws IOException;
-
-  /** The verifier keys in a {@code log.vkey} file: its non-empty lines that are not comments. */
-  static List<String> readVerifierKeys(java.nio.file.Path file) throws IOException {
-    return java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)
-        .stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
-  }
 }

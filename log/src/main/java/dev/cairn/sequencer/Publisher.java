@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -50,7 +51,7 @@ public final class Publisher implements AutoCloseable {
   public record Published(Checkpoint checkpoint, byte[] note, Instant time) {}
 
   private final String origin;
-  private final List<NoteSigner> signers;
+  private final Supplier<List<NoteSigner>> signers;
   private final Sequencer sequencer;
   private final CheckpointStore store;
   private final CheckpointHistory history;
@@ -76,10 +77,10 @@ public final class Publisher implements AutoCloseable {
 
   private record Waiter(long size, CompletableFuture<Published> published) {}
 
-  private Publisher(String origin, List<NoteSigner> signers, Sequencer sequencer,
+  private Publisher(String origin, Supplier<List<NoteSigner>> signers, Sequencer sequencer,
       CheckpointStore store, CheckpointHistory history, Clock clock, Published published) {
     this.origin = origin;
-    this.signers = List.copyOf(signers);
+    this.signers = signers;
     this.sequencer = sequencer;
     this.store = store;
     this.history = history;
@@ -107,6 +108,17 @@ public final class Publisher implements AutoCloseable {
   public static Publisher open(String origin, List<NoteSigner> signers, Sequencer sequencer,
       ObjectStore objects, CheckpointStore store, CheckpointHistory history, Clock clock)
       throws IOException {
+    List<NoteSigner> fixed = List.copyOf(signers);
+    return open(origin, () -> fixed, sequencer, objects, store, history, clock);
+  }
+
+  /**
+   * As {@link #open(String, List, Sequencer, ObjectStore, CheckpointStore, CheckpointHistory,
+   * Clock)}, asking {@code signers} for the active signers at each checkpoint (keys rotate).
+   */
+  public static Publisher open(String origin, Supplier<List<NoteSigner>> signers,
+      Sequencer sequencer, ObjectStore objects, CheckpointStore store,
+      CheckpointHistory history, Clock clock) throws IOException {
     Published latest = null;
     Optional<byte[]> stored = store.latest();
     // Over a sequencer that is already running, acknowledged entries' tiles may still be on
@@ -196,7 +208,7 @@ public final class Publisher implements AutoCloseable {
       return;
     }
     Checkpoint c = new Checkpoint(origin, head.size(), head.root());
-    byte[] note = SignedNote.sign(c.format(), signers).encode();
+    byte[] note = SignedNote.sign(c.format(), signers.get()).encode();
     Instant time = clock.instant();
     if (last != null && time.isBefore(last.time())) {
       time = last.time(); // publication times never go backwards, so history is time-ordered

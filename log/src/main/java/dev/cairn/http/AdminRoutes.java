@@ -1,0 +1,124 @@
+package dev.cairn.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.auth.Principal;
+import dev.cairn.auth.Role;
+import dev.cairn.log.LogKeys;
+import dev.cairn.note.SignatureType;
+import dev.cairn.signing.KeyRing;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The admin routes, role {@code admin}, each decision and each change in the audit log:
+ *
+ * <ul>
+ *   <li>{@code GET /admin/keys} — the key ring (active and retired keys, where each lives);
+ *   <li>{@code POST /admin/keys/rotate} {@code {"type":"ed25519"|"ecdsa"|"mldsa44",
+ *       "pkcs11_alias":...}} — adds a key that signs from the next checkpoint on, beside the
+ *       active ones;
+ *   <li>{@code POST /admin/keys/retire} {@code {"key_id":"<8 hex digits>"}} — the key signs no
+ *       more;
+ *   <li>{@code GET /admin/config} — the settings the log runs with (no secrets).
+ * </ul>
+ *
+ * <p>With authentication off they answer 403: an admin action is never unauthenticated.
+ */
+final class AdminRoutes {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_BODY = 4096;
+
+  private final LogKeys keys;
+  private final Map<String, String> config;
+  private final WriteGuard guard;
+
+  AdminRoutes(LogKeys keys, Map<String, String> config, WriteGuard guard) {
+    this.keys = keys;
+    this.config = Map.copyOf(config);
+    this.guard = guard;
+  }
+
+  void keys(Exchange x) throws Exception {
+    guard.check(x, Role.ADMIN);
+    x.send(200, "application/json", "no-store", keys.ring().encode());
+  }
+
+  void config(Exchange x) throws Exception {
+    guard.check(x, Role.ADMIN);
+    x.send(200, "application/json", "no-store",
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(new java.util.TreeMap<>(config)));
+  }
+
+  void rotate(Exchange x) throws Exception {
+    Principal who = guard.check(x, Role.ADMIN);
+    JsonNode body = body(x);
+    String type = text(body, "type").orElseThrow(() ->
+        HttpError.badRequest("give \"type\": ed25519, ecdsa or mldsa44"));
+    SignatureType t = switch (type) {
+      case "ed25519" -> SignatureType.ED25519;
+      case "ecdsa" -> SignatureType.ECDSA_P256;
+      case "mldsa44" -> SignatureType.MLDSA44_SUBTREE_V1;
+      default -> throw HttpError.badRequest("\"type\" must be ed25519, ecdsa or mldsa44, not \""
+          + Exchange.oneLine(type, 40) + "\"");
+    };
+    KeyRing.Entry added;
+    try {
+      added = keys.rotate(t, text(body, "pkcs11_alias"));
+    } catch (IllegalArgumentException e) {
+      throw new HttpError(409, e.getMessage());
+    }
+    guard.recordAction(x, who, Role.ADMIN, "key rotation: added " + added.describe());
+    x.send(200, "application/json", "no-store", JSON.writeValueAsBytes(added));
+  }
+
+  void retire(Exchange x) throws Exception {
+    Principal who = guard.check(x, Role.ADMIN);
+    JsonNode body = body(x);
+    String id = text(body, "key_id").orElseThrow(() ->
+        HttpError.badRequest("give \"key_id\": the 8 hex digits of the key to retire"));
+    if (!id.matches("[0-9a-f]{8}")) {
+      throw HttpError.badRequest("\"key_id\" must be 8 lowercase hex digits");
+    }
+    KeyRing.Entry retired;
+    try {
+      retired = keys.retire(Integer.parseUnsignedInt(id, 16));
+    } catch (IllegalArgumentException e) {
+      throw new HttpError(409, e.getMessage());
+    }
+    guard.recordAction(x, who, Role.ADMIN, "key rotation: retired " + retired.describe());
+    x.send(200, "application/json", "no-store", JSON.writeValueAsBytes(retired));
+  }
+
+  private static JsonNode body(Exchange x) throws Exception {
+    byte[] b;
+    try {
+      b = WriteRoutes.body(x, MAX_BODY).get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception c ? c : e;
+    }
+    try {
+      JsonNode n = JSON.readTree(new String(b, StandardCharsets.UTF_8));
+      if (n == null || !n.isObject()) {
+        throw HttpError.badRequest("the body must be a JSON object");
+      }
+      return n;
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw HttpError.badRequest("the body is not JSON: " + Exchange.oneLine(
+          e.getOriginalMessage(), 200));
+    }
+  }
+
+  private static Optional<String> text(JsonNode body, String field) {
+    JsonNode n = body.get(field);
+    if (n == null || n.isNull()) {
+      return Optional.empty();
+    }
+    if (!n.isTextual()) {
+      throw HttpError.badRequest("\"" + field + "\" must be a string");
+    }
+    return Optional.of(n.asText());
+  }
+}
