@@ -87,24 +87,30 @@ final class KeyCommand implements Runnable {
   static final class Rotate implements Callable<Integer> {
     @ParentCommand KeyCommand parent;
 
-    @Option(names = "--type", defaultValue = "ed25519",
-        description = "ed25519 (default) or mldsa44 for a new key file, ecdsa for an HSM key.")
+    @Option(names = "--type", paramLabel = "TYPE", description = "ed25519 (default) or mldsa44"
+        + " for a new key file; with --pkcs11-label, the type (ed25519 or ecdsa) the HSM key"
+        + " must have.")
     String type;
 
-    @Option(names = "--pkcs11-alias", paramLabel = "ALIAS",
-        description = "With --type ecdsa: the key's alias on the log's PKCS#11 token.")
-    String alias;
+    @Option(names = "--pkcs11-label", paramLabel = "LABEL",
+        description = "Add this key of the log's PKCS#11 token instead of a new key file.")
+    String label;
 
     @Override
     public Integer call() throws IOException {
-      if (!type.matches("ed25519|ecdsa|mldsa44")) {
+      if (type != null && !type.matches("ed25519|ecdsa|mldsa44")) {
         throw new CliException(CliException.USAGE, "--type must be ed25519, ecdsa or mldsa44");
       }
-      String body = "{\"type\":\"" + type + "\"" + (alias == null ? ""
-          : ",\"pkcs11_alias\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(alias))
-          + "}";
+      com.fasterxml.jackson.databind.node.ObjectNode body =
+          com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+      if (type != null) {
+        body.put("type", type);
+      }
+      if (label != null) {
+        body.put("pkcs11_label", label);
+      }
       parent.spec.commandLine().getOut().println(parent.call("POST", "/admin/keys/rotate",
-          body));
+          body.toString()));
       parent.spec.commandLine().getOut().flush();
       return 0;
     }

@@ -86,16 +86,19 @@ final class ServeCommand implements Callable<Integer> {
       + " from one token subject, bursts of twice that; 0 for no limit (0).")
   String rateLimitSubject;
 
-  @Option(names = "--pkcs11-config", paramLabel = "FILE", description = "SunPKCS11"
-      + " configuration of the token holding HSM checkpoint keys.")
-  String pkcs11Config;
+  @Option(names = "--pkcs11-library", paramLabel = "FILE", description = "The PKCS#11 module"
+      + " of the token holding HSM checkpoint keys (e.g. /usr/lib/softhsm/libsofthsm2.so).")
+  String pkcs11Library;
+
+  @Option(names = "--pkcs11-token", paramLabel = "LABEL", description = "The token's label.")
+  String pkcs11Token;
 
   @Option(names = "--pkcs11-pin-file", paramLabel = "FILE", description = "File holding the"
       + " token's user PIN (first line).")
   String pkcs11PinFile;
 
-  @Option(names = "--pkcs11-key", paramLabel = "ALIAS", description = "For a new log: the HSM"
-      + " key (EC P-256) that signs instead of an Ed25519 file key.")
+  @Option(names = "--pkcs11-key", paramLabel = "LABEL", description = "For a new log: the"
+      + " label of the HSM key (Ed25519 or EC P-256) that signs instead of an Ed25519 file key.")
   String pkcs11Key;
 
   /** Released to stop a server started by {@link #call()} (tests). */
@@ -120,7 +123,8 @@ final class ServeCommand implements Callable<Integer> {
     put(flags, "allow_file_keys", allowFileKeys);
     put(flags, "rate_limit_address", rateLimitAddress);
     put(flags, "rate_limit_subject", rateLimitSubject);
-    put(flags, "pkcs11_config", pkcs11Config);
+    put(flags, "pkcs11_library", pkcs11Library);
+    put(flags, "pkcs11_token", pkcs11Token);
     put(flags, "pkcs11_pin_file", pkcs11PinFile);
     put(flags, "pkcs11_key", pkcs11Key);
     ServeSettings s = ServeSettings.resolve(Optional.ofNullable(config), System.getenv(), flags);

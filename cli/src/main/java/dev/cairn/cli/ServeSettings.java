@@ -40,9 +40,10 @@ import java.util.TreeMap;
  *   allow_file_keys       --allow-file-keys        CAIRN_ALLOW_FILE_KEYS       false
  *   rate_limit_address    --rate-limit-address     CAIRN_RATE_LIMIT_ADDRESS    0 (off)
  *   rate_limit_subject    --rate-limit-subject     CAIRN_RATE_LIMIT_SUBJECT    0 (off)
- *   pkcs11_config         --pkcs11-config          CAIRN_PKCS11_CONFIG         (none: file keys)
+ *   pkcs11_library        --pkcs11-library         CAIRN_PKCS11_LIBRARY        (none: file keys)
+ *   pkcs11_token          --pkcs11-token           CAIRN_PKCS11_TOKEN          (needed with it)
  *   pkcs11_pin_file       --pkcs11-pin-file        CAIRN_PKCS11_PIN_FILE       (needed with it)
- *   pkcs11_key            --pkcs11-key             CAIRN_PKCS11_KEY            (new logs: HSM alias)
+ *   pkcs11_key            --pkcs11-key             CAIRN_PKCS11_KEY            (new logs: key label)
  * </pre>
  *
  * <p>The YAML file must say {@code schema_version: 1}; unknown keys and bad values are errors
@@ -72,7 +73,8 @@ final class ServeSettings {
     d.put("allow_file_keys", "false");
     d.put("rate_limit_address", "0");
     d.put("rate_limit_subject", "0");
-    d.put("pkcs11_config", "");
+    d.put("pkcs11_library", "");
+    d.put("pkcs11_token", "");
     d.put("pkcs11_pin_file", "");
     d.put("pkcs11_key", "");
     return d;
@@ -222,21 +224,28 @@ final class ServeSettings {
 
   /** The PKCS#11 token, if one is configured. */
   Optional<HsmSettings> hsm() {
-    Optional<String> config = optional("pkcs11_config");
+    Optional<String> library = optional("pkcs11_library");
+    Optional<String> token = optional("pkcs11_token");
     Optional<String> pin = optional("pkcs11_pin_file");
     Optional<String> key = optional("pkcs11_key");
-    if (config.isEmpty()) {
-      if (pin.isPresent() || key.isPresent()) {
-        throw bad(pin.isPresent() ? "pkcs11_pin_file" : "pkcs11_key",
-            "needs pkcs11_config (--pkcs11-config), the token's SunPKCS11 configuration file");
+    if (library.isEmpty()) {
+      for (String k : java.util.List.of("pkcs11_token", "pkcs11_pin_file", "pkcs11_key")) {
+        if (optional(k).isPresent()) {
+          throw bad(k, "needs pkcs11_library (--pkcs11-library), the token's PKCS#11 module,"
+              + " e.g. /usr/lib/softhsm/libsofthsm2.so");
+        }
       }
       return Optional.empty();
     }
+    if (token.isEmpty()) {
+      throw bad("pkcs11_library", "needs pkcs11_token (--pkcs11-token), the label of the token");
+    }
     if (pin.isEmpty()) {
-      throw bad("pkcs11_config", "needs pkcs11_pin_file (--pkcs11-pin-file), a file holding"
+      throw bad("pkcs11_library", "needs pkcs11_pin_file (--pkcs11-pin-file), a file holding"
           + " the token's user PIN");
     }
-    return Optional.of(new HsmSettings(Path.of(config.get()), Path.of(pin.get()), key));
+    return Optional.of(new HsmSettings(Path.of(library.get()), token.get(), Path.of(pin.get()),
+        key));
   }
 
   HttpConfig httpConfig() {

@@ -80,8 +80,9 @@ public enum Profile {
     for (KeyRing.Entry e : ring.active()) {
       if (e.file() != null && e.key().type() != SignatureType.MLDSA44_SUBTREE_V1) {
         out.add("the active checkpoint key " + e.describe() + " is the key file keys/" + e.file()
-            + ": sign with an HSM key (--pkcs11-config, --pkcs11-pin-file; rotate it in and"
-            + " retire the file key) or set --allow-file-keys (allow_file_keys: true)");
+            + ": sign with an HSM key (--pkcs11-library, --pkcs11-token, --pkcs11-pin-file;"
+            + " rotate it in and retire the file key) or set --allow-file-keys"
+            + " (allow_file_keys: true)");
       }
     }
     return out;

@@ -17,9 +17,10 @@ import java.util.concurrent.ExecutionException;
  *
  * <ul>
  *   <li>{@code GET /admin/keys} — the key ring (active and retired keys, where each lives);
- *   <li>{@code POST /admin/keys/rotate} {@code {"type":"ed25519"|"ecdsa"|"mldsa44",
- *       "pkcs11_alias":...}} — adds a key that signs from the next checkpoint on, beside the
- *       active ones;
+ *   <li>{@code POST /admin/keys/rotate} {@code {"type":"ed25519"|"mldsa44"}} adds a new key
+ *       file, {@code {"pkcs11_label":"<label>"}} the key of that label on the PKCS#11 token
+ *       (with a {@code "type"} of {@code ed25519} or {@code ecdsa}, the key must have it); the
+ *       new key signs from the next checkpoint on, beside the active ones;
  *   <li>{@code POST /admin/keys/retire} {@code {"key_id":"<8 hex digits>"}} — the key signs no
  *       more;
  *   <li>{@code GET /admin/config} — the settings the log runs with (no secrets).
@@ -54,19 +55,17 @@ final class AdminRoutes {
 
   void rotate(Exchange x) throws Exception {
     Principal who = guard.check(x, Role.ADMIN);
-    JsonNode body = body(x);
-    String type = text(body, "type").orElseThrow(() ->
-        HttpError.badRequest("give \"type\": ed25519, ecdsa or mldsa44"));
-    SignatureType t = switch (type) {
+    JsonNode body = body(x, "type", "pkcs11_label");
+    Optional<SignatureType> type = text(body, "type").map(t -> switch (t) {
       case "ed25519" -> SignatureType.ED25519;
       case "ecdsa" -> SignatureType.ECDSA_P256;
       case "mldsa44" -> SignatureType.MLDSA44_SUBTREE_V1;
       default -> throw HttpError.badRequest("\"type\" must be ed25519, ecdsa or mldsa44, not \""
-          + Exchange.oneLine(type, 40) + "\"");
-    };
+          + Exchange.oneLine(t, 40) + "\"");
+    });
     KeyRing.Entry added;
     try {
-      added = keys.rotate(t, text(body, "pkcs11_alias"));
+      added = keys.rotate(type, text(body, "pkcs11_label"));
     } catch (IllegalArgumentException e) {
       throw new HttpError(409, e.getMessage());
     }
@@ -76,7 +75,7 @@ final class AdminRoutes {
 
   void retire(Exchange x) throws Exception {
     Principal who = guard.check(x, Role.ADMIN);
-    JsonNode body = body(x);
+    JsonNode body = body(x, "key_id");
     String id = text(body, "key_id").orElseThrow(() ->
         HttpError.badRequest("give \"key_id\": the 8 hex digits of the key to retire"));
     if (!id.matches("[0-9a-f]{8}")) {
@@ -92,7 +91,8 @@ final class AdminRoutes {
     x.send(200, "application/json", "no-store", JSON.writeValueAsBytes(retired));
   }
 
-  private static JsonNode body(Exchange x) throws Exception {
+  /** The body, a JSON object of the {@code known} fields only (a misspelt one is refused). */
+  private static JsonNode body(Exchange x, String... known) throws Exception {
     byte[] b;
     try {
       b = WriteRoutes.body(x, MAX_BODY).get();
@@ -103,6 +103,12 @@ final class AdminRoutes {
       JsonNode n = JSON.readTree(new String(b, StandardCharsets.UTF_8));
       if (n == null || !n.isObject()) {
         throw HttpError.badRequest("the body must be a JSON object");
+      }
+      for (String field : (Iterable<String>) n::fieldNames) {
+        if (!java.util.List.of(known).contains(field)) {
+          throw HttpError.badRequest("unknown field \"" + Exchange.oneLine(field, 40)
+              + "\" (known: " + String.join(", ", known) + ")");
+        }
       }
       return n;
     } catch (com.fasterxml.jackson.core.JacksonException e) {

@@ -23,7 +23,8 @@ import java.util.Optional;
 
 /**
  * The log's identity: its origin and its checkpoint keys, all named for the origin. A new log
- * gets an Ed25519 key in {@code keys/log.skey} (or an ECDSA P-256 key on a PKCS#11 token) and
+ * gets an Ed25519 key in {@code keys/log.skey} (or the Ed25519 or ECDSA P-256 key of a label on
+ * a PKCS#11 token) and
  * an ML-DSA-44 key in {@code keys/log-mldsa44.skey}; the {@link KeyRing} in {@code
  * keys/ring.json} says which keys are active (they sign every checkpoint) and which are retired
  * (checkpoints they signed still verify). Keys are added by {@link #rotate} and retired by
@@ -62,7 +63,7 @@ public final class LogKeys {
    *
    * @param origin the origin a new log gets (a random {@code localhost/cairn-...} name if
    *     empty); for an existing log it must match, if given
-   * @param hsm the PKCS#11 token, needed when the ring has HSM keys; its new-log alias replaces
+   * @param hsm the PKCS#11 token, needed when the ring has HSM keys; its new-log key replaces
    *     the Ed25519 file key of a new log
    * @param clock the clock for cosignature timestamps and ring times
    * @throws IOException if the keys are unreadable, inconsistent, for another origin, or an
@@ -74,7 +75,7 @@ public final class LogKeys {
         ? Optional.of(Pkcs11Token.open(hsm.get())) : Optional.empty();
     if (!Files.exists(dir.resolve("keys"))) {
       create(dir, origin.orElseGet(LogKeys::randomOrigin), token,
-          hsm.flatMap(HsmSettings::newLogAlias), clock);
+          hsm.flatMap(HsmSettings::newLogKey), clock);
     }
     Path ringFile = dir.resolve(KeyRing.FILE);
     KeyRing ring;
@@ -125,7 +126,7 @@ public final class LogKeys {
    * crash leaves either no key directory (the next start creates one) or a complete one.
    */
   private static void create(Path dir, String origin, Optional<Pkcs11Token> token,
-      Optional<String> hsmAlias, Clock clock) throws IOException {
+      Optional<String> hsmLabel, Clock clock) throws IOException {
     if (!KeyNames.isValid(origin)) {
       throw new IOException("invalid origin \"" + origin
           + "\": use a schema-less URL such as example.com/log, without spaces or '+'");
@@ -137,9 +138,9 @@ public final class LogKeys {
     }
     Files.createDirectory(tmp);
     List<KeyRing.Entry> entries = new ArrayList<>();
-    if (hsmAlias.isPresent()) {
-      VerifierKey vk = token.orElseThrow().verifierKey(origin, hsmAlias.get());
-      entries.add(new KeyRing.Entry(vk.encode(), KeyRing.State.ACTIVE, null, hsmAlias.get(),
+    if (hsmLabel.isPresent()) {
+      VerifierKey vk = token.orElseThrow().verifierKey(origin, hsmLabel.get());
+      entries.add(new KeyRing.Entry(vk.encode(), KeyRing.State.ACTIVE, null, hsmLabel.get(),
           clock.instant().toString(), null));
     } else {
       SignerKey ed = SignerKey.generate(origin, SignatureType.ED25519, random);
@@ -174,10 +175,10 @@ public final class LogKeys {
         }
         signers.add(k.signer(clock));
       } else {
-        Pkcs11Token t = token.orElseThrow(() -> new IOException("the key ring lists the HSM key "
-            + e.pkcs11Alias() + " (" + e.describe() + "): start with --pkcs11-config and"
-            + " --pkcs11-pin-file"));
-        signers.add(t.signer(origin, e.pkcs11Alias(), Optional.of(vk)));
+        Pkcs11Token t = token.orElseThrow(() -> new IOException("the key ring lists the HSM key \""
+            + e.pkcs11Label() + "\" (" + e.describe() + "): start with --pkcs11-library,"
+            + " --pkcs11-token and --pkcs11-pin-file"));
+        signers.add(t.signer(origin, e.pkcs11Label(), Optional.of(vk)));
       }
     }
     return new State(ring, List.copyOf(signers));
@@ -222,41 +223,47 @@ public final class LogKeys {
    * Adds a new active key: from the next checkpoint on, it signs beside the keys already
    * active (the overlap), until the old one is {@link #retire retired}.
    *
-   * @param type Ed25519 or ML-DSA-44 for a new file key, ECDSA P-256 for the HSM key under
-   *     {@code pkcs11Alias}
+   * @param type Ed25519 (the default) or ML-DSA-44 for a new file key; for an HSM key, if
+   *     given, the type the token's key must have
+   * @param pkcs11Label the label of an Ed25519 or ECDSA P-256 key on the PKCS#11 token, to add
+   *     that key instead of a new file key
    * @return the new key's ring entry
    * @throws IllegalArgumentException if the request is not possible (named)
    * @throws IOException if the key or the ring cannot be written
    */
-  public synchronized KeyRing.Entry rotate(SignatureType type, Optional<String> pkcs11Alias)
-      throws IOException {
-    KeyRing ring = state.ring();
+  public synchronized KeyRing.Entry rotate(Optional<SignatureType> type,
+      Optional<String> pkcs11Label) throws IOException {
     KeyRing.Entry entry;
-    Path keysDir = dir.resolve("keys");
-    if (type == SignatureType.ECDSA_P256) {
-      String alias = pkcs11Alias.orElseThrow(() -> new IllegalArgumentException(
-          "an ECDSA key lives on the PKCS#11 token: name its alias"));
+    if (pkcs11Label.isPresent()) {
       Pkcs11Token t = token.orElseThrow(() -> new IllegalArgumentException(
-          "this log was started without a PKCS#11 token (--pkcs11-config)"));
-      VerifierKey vk = t.verifierKey(origin, alias);
-      entry = new KeyRing.Entry(vk.encode(), KeyRing.State.ACTIVE, null, alias,
-          clock.instant().toString(), null);
-    } else if (type == SignatureType.ED25519 || type == SignatureType.MLDSA44_SUBTREE_V1) {
-      if (pkcs11Alias.isPresent()) {
-        throw new IllegalArgumentException("only ECDSA keys live on the PKCS#11 token");
+          "this log was started without a PKCS#11 token (--pkcs11-library, --pkcs11-token)"));
+      VerifierKey vk;
+      try {
+        vk = t.verifierKey(origin, pkcs11Label.get());
+      } catch (IOException e) {
+        throw new IllegalArgumentException(e.getMessage(), e); // the request names a bad key
       }
-      SignerKey k = SignerKey.generate(origin, type, new SecureRandom());
-      String file = (type == SignatureType.ED25519 ? "log-" : "log-mldsa44-")
+      if (type.isPresent() && type.get() != vk.type()) {
+        throw new IllegalArgumentException("the PKCS#11 key \"" + pkcs11Label.get() + "\" is "
+            + vk.type() + ", not " + type.get());
+      }
+      entry = new KeyRing.Entry(vk.encode(), KeyRing.State.ACTIVE, null, pkcs11Label.get(),
+          clock.instant().toString(), null);
+    } else {
+      SignatureType t = type.orElse(SignatureType.ED25519);
+      if (t != SignatureType.ED25519 && t != SignatureType.MLDSA44_SUBTREE_V1) {
+        throw new IllegalArgumentException("a new key file is Ed25519 or ML-DSA-44; an " + t
+            + " key lives on the PKCS#11 token: name its label");
+      }
+      SignerKey k = SignerKey.generate(origin, t, new SecureRandom());
+      String file = (t == SignatureType.ED25519 ? "log-" : "log-mldsa44-")
           + KeyNames.hex(k.keyId()) + ".skey";
+      Path keysDir = dir.resolve("keys");
       writeNew(keysDir.resolve(file), k.encode() + "\n", true);
       AtomicFiles.syncDirectory(keysDir);
       entry = fileEntry(k, file, clock);
-    } else {
-      throw new IllegalArgumentException("a log key must be Ed25519, ECDSA or ML-DSA-44, not "
-          + type);
     }
-    KeyRing next = ring.with(entry);
-    commit(next);
+    commit(state.ring().with(entry));
     return entry;
   }
 

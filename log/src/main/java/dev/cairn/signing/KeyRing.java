@@ -16,7 +16,7 @@ import java.util.Optional;
 /**
  * Every checkpoint key a log has had, in {@code keys/ring.json}: its verifier key, whether it
  * still signs ({@code active}) or no longer does ({@code retired}), where its private key lives
- * (a file under {@code keys/} or an alias on the PKCS#11 token), and when it was added and
+ * (a file under {@code keys/} or a key label on the PKCS#11 token), and when it was added and
  * retired. Active keys sign every checkpoint; retired keys stay listed so that checkpoints they
  * signed still verify. The ring holds no secret. Immutable: changes make a new ring.
  *
@@ -43,19 +43,19 @@ public record KeyRing(@JsonProperty("schema_version") int schemaVersion, List<En
    * @param vkey the verifier key text
    * @param state active or retired
    * @param file the private key's file name under {@code keys/}, for a file key
-   * @param pkcs11Alias the alias on the PKCS#11 token, for an HSM key
+   * @param pkcs11Label the key's label on the PKCS#11 token, for an HSM key
    * @param added when the key was added (the log's creation for the first keys)
    * @param retired when it was retired
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Entry(String vkey, State state, String file,
-      @JsonProperty("pkcs11_alias") String pkcs11Alias, String added, String retired) {
+      @JsonProperty("pkcs11_label") String pkcs11Label, String added, String retired) {
     /** Checks the fields. */
     public Entry {
       VerifierKey.parse(vkey);
-      if ((file == null) == (pkcs11Alias == null)) {
+      if ((file == null) == (pkcs11Label == null)) {
         throw new IllegalArgumentException("key " + vkey.split("\\+", 3)[0] + "+"
-            + vkey.split("\\+", 3)[1] + " must name exactly one of a file or a pkcs11_alias");
+            + vkey.split("\\+", 3)[1] + " must name exactly one of a file or a pkcs11_label");
       }
       if (file != null && !file.matches("[A-Za-z0-9._-]+\\.skey")) {
         throw new IllegalArgumentException("key file name \"" + file
@@ -156,7 +156,7 @@ public record KeyRing(@JsonProperty("schema_version") int schemaVersion, List<En
               + dev.cairn.note.KeyNames.hex(keyId) + ": name the key in full");
         }
         found = Optional.of(e);
-        next.add(new Entry(e.vkey(), State.RETIRED, e.file(), e.pkcs11Alias(), e.added(),
+        next.add(new Entry(e.vkey(), State.RETIRED, e.file(), e.pkcs11Label(), e.added(),
             now.toString()));
       } else {
         next.add(e);

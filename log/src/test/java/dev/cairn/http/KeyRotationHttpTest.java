@@ -36,14 +36,20 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import dev.cairn.auth.Profile;
+import dev.cairn.testing.SoftHsm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Key rotation over real HTTP, with writes going on throughout: an admin rotates a new Ed25519
- * key in (checkpoints carry both keys' signatures), a client holding only the old key and one
- * holding only the new key both verify every checkpoint of the overlap, the old key is retired
- * (the new-key client keeps verifying), and the whole history still verifies from the key ring.
+ * Key rotation over real HTTP, with writes going on throughout: an admin rotates a new key in —
+ * a new Ed25519 key file, or an Ed25519 or EC P-256 key of a real SoftHSM2 token (the move of a
+ * development log onto an HSM) — and checkpoints carry both keys' signatures; a client holding
+ * only the old key and one holding only the new key both verify every checkpoint of the
+ * overlap; the old key is retired (the new-key client keeps verifying); and the whole history
+ * still verifies from the key ring, also after a restart.
  */
 class KeyRotationHttpTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -75,7 +81,8 @@ class KeyRotationHttpTest {
   private TransparencyLog open() throws Exception {
     return TransparencyLog.open(new LogConfig(dir.resolve("data"),
         Optional.of("example.com/rotating"), new SequencerConfig(Duration.ofMillis(5), 1024,
-        65_536), Duration.ofMillis(20), Clock.systemUTC()));
+        65_536), Duration.ofMillis(20), Clock.systemUTC())
+        .withHsm(SoftHsm.shared().settings(dir, Optional.empty())));
   }
 
   @AfterEach
@@ -123,8 +130,22 @@ class KeyRotationHttpTest {
     return out;
   }
 
-  @Test
-  void aRotationUnderWritesNeverFailsAClientHoldingEitherKey() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "hsm-ed25519", "hsm-ecdsa"})
+  void aRotationUnderWritesNeverFailsAClientHoldingEitherKey(String newKey) throws Exception {
+    String request = switch (newKey) {
+      case "file" -> "{\"type\":\"ed25519\"}";
+      case "hsm-ed25519" -> {
+        String label = "rotated-ed-" + System.nanoTime();
+        SoftHsm.shared().generateEd25519(label);
+        yield "{\"pkcs11_label\":\"" + label + "\"}";
+      }
+      default -> {
+        String label = "rotated-ec-" + System.nanoTime();
+        SoftHsm.shared().generateP256(label);
+        yield "{\"type\":\"ecdsa\",\"pkcs11_label\":\"" + label + "\"}";
+      }
+    };
     List<VerifierKey> before = vkeys();
     VerifierKey oldEd = before.get(0);
     assertThat(oldEd.type()).isEqualTo(SignatureType.ED25519);
@@ -145,8 +166,11 @@ class KeyRotationHttpTest {
       }
     });
 
-    JsonNode added = post("/admin/keys/rotate", "{\"type\":\"ed25519\"}", admin, 200);
+    JsonNode added = post("/admin/keys/rotate", request, admin, 200);
     VerifierKey newEd = VerifierKey.parse(added.get("vkey").asText());
+    assertThat(newEd.type()).isEqualTo(newKey.equals("hsm-ecdsa") ? SignatureType.ECDSA_P256
+        : SignatureType.ED25519);
+    assertThat(added.has("pkcs11_label")).isEqualTo(newKey.startsWith("hsm"));
     assertThat(newEd.name()).isEqualTo(oldEd.name());
     assertThat(newEd.keyId()).isNotEqualTo(oldEd.keyId());
     assertThat(vkeys()).contains(oldEd, newEd);
@@ -194,6 +218,8 @@ class KeyRotationHttpTest {
         .orElseThrow();
     assertThat(retired.state()).isEqualTo(KeyRing.State.RETIRED);
     assertThat(retired.retired()).isNotNull();
+    // Off the development key file, the prod profile accepts the keys as they are.
+    assertThat(Profile.PROD.keyProblems(ring, false)).hasSize(newKey.equals("file") ? 1 : 0);
 
     List<JsonNode> audit = audit();
     assertThat(audit).anySatisfy(l -> {
@@ -239,8 +265,19 @@ class KeyRotationHttpTest {
     assertThat(LogClient.assertError(client.post("/admin/keys/rotate",
         "not json".getBytes(UTF_8), "Authorization", admin), 400)).contains("not JSON");
     assertThat(LogClient.assertError(client.post("/admin/keys/rotate",
-        "{\"type\":\"ecdsa\",\"pkcs11_alias\":\"k\"}".getBytes(UTF_8), "Authorization", admin),
-        409)).contains("without a PKCS#11 token");
+        "{\"type\":\"ecdsa\"}".getBytes(UTF_8), "Authorization", admin), 409))
+        .contains("an ECDSA_P256 key lives on the PKCS#11 token: name its label");
+    assertThat(LogClient.assertError(client.post("/admin/keys/rotate",
+        "{\"pkcs11_alias\":\"k\"}".getBytes(UTF_8), "Authorization", admin), 400))
+        .contains("unknown field \"pkcs11_alias\"");
+    assertThat(LogClient.assertError(client.post("/admin/keys/rotate",
+        "{\"pkcs11_label\":\"no-such-key\"}".getBytes(UTF_8), "Authorization", admin), 409))
+        .contains("has no private key labelled \"no-such-key\"");
+    String mlLabel = "ed-as-ecdsa-" + System.nanoTime();
+    SoftHsm.shared().generateEd25519(mlLabel);
+    assertThat(LogClient.assertError(client.post("/admin/keys/rotate",
+        ("{\"type\":\"ecdsa\",\"pkcs11_label\":\"" + mlLabel + "\"}").getBytes(UTF_8),
+        "Authorization", admin), 409)).contains("is ED25519, not ECDSA_P256");
     VerifierKey ml = vkeys().get(1);
     assertThat(LogClient.assertError(client.post("/admin/keys/retire",
         ("{\"key_id\":\"" + hex(ml) + "\"}").getBytes(UTF_8), "Authorization", admin), 409))
