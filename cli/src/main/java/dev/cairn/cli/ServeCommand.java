@@ -101,6 +101,37 @@ final class ServeCommand implements Callable<Integer> {
       + " label of the HSM key (Ed25519 or EC P-256) that signs instead of an Ed25519 file key.")
   String pkcs11Key;
 
+  @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve HTTPS with this PEM"
+      + " certificate chain (leaf first); renewed files are picked up within a minute.")
+  String tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "The certificate's PEM"
+      + " private key (unencrypted; PKCS#8, SEC1 or PKCS#1).")
+  String tlsKey;
+
+  @Option(names = "--idle-timeout", description = "Close a connection silent this long (30s).")
+  String idleTimeout;
+
+  @Option(names = "--max-connections", paramLabel = "N", description = "Most connections open"
+      + " at once; more wait to be accepted (10000).")
+  String maxConnections;
+
+  @Option(names = "--max-header-bytes", paramLabel = "N", description = "Largest request"
+      + " header block; 431 beyond (16384).")
+  String maxHeaderBytes;
+
+  @Option(names = "--max-batch-bytes", paramLabel = "N", description = "Largest /add-batch"
+      + " body; 413 beyond (8388608).")
+  String maxBatchBytes;
+
+  @Option(names = "--max-batch-entries", paramLabel = "N", description = "Most entries in one"
+      + " /add-batch; 413 beyond (4096).")
+  String maxBatchEntries;
+
+  @Option(names = "--proof-wait", description = "How long /add with Accept: application/json"
+      + " waits for its checkpoint before 503 (30s).")
+  String proofWait;
+
   /** Released to stop a server started by {@link #call()} (tests). */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -127,13 +158,21 @@ final class ServeCommand implements Callable<Integer> {
     put(flags, "pkcs11_token", pkcs11Token);
     put(flags, "pkcs11_pin_file", pkcs11PinFile);
     put(flags, "pkcs11_key", pkcs11Key);
+    put(flags, "tls_cert", tlsCert);
+    put(flags, "tls_key", tlsKey);
+    put(flags, "idle_timeout", idleTimeout);
+    put(flags, "max_connections", maxConnections);
+    put(flags, "max_header_bytes", maxHeaderBytes);
+    put(flags, "max_batch_bytes", maxBatchBytes);
+    put(flags, "max_batch_entries", maxBatchEntries);
+    put(flags, "proof_wait", proofWait);
     ServeSettings s = ServeSettings.resolve(Optional.ofNullable(config), System.getenv(), flags);
     var logConfig = s.logConfig();
     var httpConfig = s.httpConfig();
     AuthSettings auth = s.auth();
     // With a token configured, which keys are file keys is known once the ring is read (below).
     List<String> problems = s.profile().problems(auth, httpConfig.host(),
-        s.allowFileKeys() || s.hsm().isPresent());
+        httpConfig.tls().isPresent(), s.allowFileKeys() || s.hsm().isPresent());
     if (!problems.isEmpty()) {
       throw new CliException(CliException.USAGE, "the prod profile refuses to start:\n  - "
           + String.join("\n  - ", problems));
@@ -141,8 +180,23 @@ final class ServeCommand implements Callable<Integer> {
     int perAddress = s.integer("rate_limit_address");
     int perSubject = s.integer("rate_limit_subject");
     // Loading the HTTP stack overlaps with opening (and recovering) the log.
-    CompletableFuture<LogServer> prepared = CompletableFuture.supplyAsync(
-        () -> LogServer.prepare(httpConfig));
+    CompletableFuture<LogServer> prepared = CompletableFuture.supplyAsync(() -> {
+      try {
+        return LogServer.prepare(httpConfig);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    if (httpConfig.tls().isPresent()) {
+      // A certificate that cannot be served stops the start before the log is touched.
+      try {
+        prepared.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw new CliException(CliException.USAGE, "couldn't use the TLS certificate: "
+            + (e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause().getMessage()
+            : String.valueOf(e.getCause())));
+      }
+    }
     TransparencyLog log;
     try {
       log = TransparencyLog.open(logConfig);
@@ -174,7 +228,7 @@ final class ServeCommand implements Callable<Integer> {
           + httpConfig.port() + ": " + e.getMessage());
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(server, log, guard)));
-    banner(log, httpConfig.host(), server.port());
+    banner(log, httpConfig.scheme(), httpConfig.host(), server.port());
     if (auth.enabled()) {
       spec.commandLine().getOut().println("cairn: writes need a bearer JWT with the role"
           + " submitter from " + auth.jwks().orElseThrow() + "; decisions go to "
@@ -195,9 +249,9 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  private void banner(TransparencyLog log, String host, int port) {
+  private void banner(TransparencyLog log, String scheme, String host, int port) {
     PrintWriter out = spec.commandLine().getOut();
-    String base = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    String base = scheme + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     out.println("cairn: serving " + log.keys().origin() + " at " + base + " from "
         + log.dataDir());
     out.println("cairn: " + log.publisher().latest().checkpoint().size()

@@ -44,6 +44,14 @@ import java.util.TreeMap;
  *   pkcs11_token          --pkcs11-token           CAIRN_PKCS11_TOKEN          (needed with it)
  *   pkcs11_pin_file       --pkcs11-pin-file        CAIRN_PKCS11_PIN_FILE       (needed with it)
  *   pkcs11_key            --pkcs11-key             CAIRN_PKCS11_KEY            (new logs: key label)
+ *   tls_cert              --tls-cert               CAIRN_TLS_CERT              (none: plain HTTP)
+ *   tls_key               --tls-key                CAIRN_TLS_KEY               (needed with it)
+ *   idle_timeout          --idle-timeout           CAIRN_IDLE_TIMEOUT          30s
+ *   max_connections       --max-connections        CAIRN_MAX_CONNECTIONS       10000
+ *   max_header_bytes      --max-header-bytes       CAIRN_MAX_HEADER_BYTES      16384
+ *   max_batch_bytes       --max-batch-bytes        CAIRN_MAX_BATCH_BYTES       8388608
+ *   max_batch_entries     --max-batch-entries      CAIRN_MAX_BATCH_ENTRIES     4096 (≤ pool_limit)
+ *   proof_wait            --proof-wait             CAIRN_PROOF_WAIT            30s
  * </pre>
  *
  * <p>The YAML file must say {@code schema_version: 1}; unknown keys and bad values are errors
@@ -77,6 +85,15 @@ final class ServeSettings {
     d.put("pkcs11_token", "");
     d.put("pkcs11_pin_file", "");
     d.put("pkcs11_key", "");
+    HttpConfig http = HttpConfig.DEFAULTS;
+    d.put("tls_cert", "");
+    d.put("tls_key", "");
+    d.put("idle_timeout", http.idleTimeout().toSeconds() + "s");
+    d.put("max_connections", Integer.toString(http.maxConnections()));
+    d.put("max_header_bytes", Integer.toString(http.maxHeaderBytes()));
+    d.put("max_batch_bytes", Integer.toString(http.maxBatchBytes()));
+    d.put("max_batch_entries", Integer.toString(http.maxBatchEntries()));
+    d.put("proof_wait", http.proofWait().toSeconds() + "s");
     return d;
   }
 
@@ -248,10 +265,33 @@ final class ServeSettings {
         key));
   }
 
+  /** How often the TLS files are checked for a renewed certificate. */
+  static final Duration TLS_RELOAD_INTERVAL = Duration.ofMinutes(1);
+
   HttpConfig httpConfig() {
-    HttpConfig d = HttpConfig.defaults(host(), port());
-    return new HttpConfig(d.host(), d.port(), Math.min(d.maxBatchEntries(),
-        integer("pool_limit")), d.maxBatchBytes(), d.idleTimeout(), d.proofWait());
+    Optional<String> cert = optional("tls_cert");
+    Optional<String> key = optional("tls_key");
+    if (cert.isPresent() != key.isPresent()) {
+      throw cert.isPresent()
+          ? bad("tls_cert", "needs tls_key (--tls-key), the certificate's private key file")
+          : bad("tls_key", "needs tls_cert (--tls-cert), the certificate chain file");
+    }
+    int entries = integer("max_batch_entries");
+    if (sources.get("max_batch_entries").equals("default")) {
+      entries = Math.min(entries, integer("pool_limit"));
+    } else if (entries > integer("pool_limit")) {
+      throw bad("max_batch_entries", "must not exceed pool_limit (" + integer("pool_limit")
+          + "): a batch larger than the pool could never be taken");
+    }
+    try {
+      HttpConfig c = new HttpConfig(host(), port(), entries, integer("max_batch_bytes"),
+          integer("max_header_bytes"), integer("max_connections"), duration("idle_timeout"),
+          duration("proof_wait"), Optional.empty());
+      return cert.isEmpty() ? c : c.withTls(new HttpConfig.Tls(Path.of(cert.get()),
+          Path.of(key.get()), TLS_RELOAD_INTERVAL));
+    } catch (IllegalArgumentException e) {
+      throw new CliException(CliException.USAGE, "invalid HTTP limits: " + e.getMessage());
+    }
   }
 
   Profile profile() {

@@ -23,6 +23,10 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import dev.cairn.signing.HsmSettings;
+import dev.cairn.signing.KeyRing;
+import dev.cairn.testing.SoftHsm;
+import dev.cairn.testing.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -65,10 +69,38 @@ class ServeAuthTest {
     assertThat(half.code()).isEqualTo(CliException.USAGE);
     assertThat(half.err()).contains("needs --auth-issuer --auth-audience");
     assertThat(cairn("serve", "--profile", "staging").err()).contains("expected dev or prod");
+
+    KeyCommandsTest.Result certOnly = cairn("serve", "--data", data.toString(), "--tls-cert",
+        "cert.pem");
+    assertThat(certOnly.code()).isEqualTo(CliException.USAGE);
+    assertThat(certOnly.err()).contains("needs tls_key (--tls-key)");
+    Path missing = dir.resolve("missing.pem");
+    KeyCommandsTest.Result noCert = cairn("serve", "--data", data.toString(), "--tls-cert",
+        missing.toString(), "--tls-key", missing.toString());
+    assertThat(noCert.code()).isEqualTo(CliException.USAGE);
+    assertThat(noCert.err()).contains("couldn't use the TLS certificate: the TLS certificate"
+        + " file " + missing + " does not exist");
+    KeyCommandsTest.Result hsmHalf = cairn("serve", "--data", data.toString(),
+        "--pkcs11-token", "t");
+    assertThat(hsmHalf.code()).isEqualTo(CliException.USAGE);
+    assertThat(hsmHalf.err()).contains("pkcs11_token", "needs pkcs11_library (--pkcs11-library)");
+    assertThat(data).as("nothing is created").doesNotExist();
   }
 
+  /**
+   * The production setup: HTTPS on every address, the checkpoint key on a (SoftHSM2) token,
+   * tokens from a JWKS, no development key file allowed.
+   */
   @Test
   void aProdLogWithEverySettingStartsAndChecksWrites() throws Exception {
+    SoftHsm hsm = SoftHsm.shared();
+    String label = "prod-" + System.nanoTime();
+    hsm.generateEd25519(label);
+    HsmSettings token = hsm.settings(dir, java.util.Optional.of(label));
+    TestCertificates ca = new TestCertificates();
+    Path cert = dir.resolve("cert.pem");
+    Path tlsKey = dir.resolve("key.pem");
+    ca.write(ca.issue(), cert, tlsKey);
     ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
     Path jwks = dir.resolve("jwks.json");
     Files.writeString(jwks, new JWKSet(key.toPublicJWK()).toString());
@@ -82,13 +114,16 @@ class ServeAuthTest {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    String base = "http://127.0.0.1:" + port;
+    String base = "https://127.0.0.1:" + port;
     CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> cl.execute(
-        "--profile", "prod", "--data", data.toString(), "--listen", "127.0.0.1:" + port,
+        "--profile", "prod", "--data", data.toString(), "--listen", "0.0.0.0:" + port,
         "--auth-jwks", jwks.toString(), "--auth-issuer", "https://issuer.example",
-        "--auth-audience", "example.com/log", "--allow-file-keys", "--audit-log",
-        audit.toString(), "--origin", "example.com/log"));
-    HttpClient http = HttpClient.newHttpClient();
+        "--auth-audience", "example.com/log", "--audit-log", audit.toString(),
+        "--origin", "example.com/log", "--tls-cert", cert.toString(), "--tls-key",
+        tlsKey.toString(), "--pkcs11-library", token.library().toString(), "--pkcs11-token",
+        token.tokenLabel(), "--pkcs11-pin-file", token.pinFile().toString(), "--pkcs11-key",
+        label));
+    HttpClient http = HttpClient.newBuilder().sslContext(ca.clientContext()).build();
     try {
       int anonymous = post(http, base, null);
       assertThat(anonymous).isEqualTo(401);
@@ -99,7 +134,12 @@ class ServeAuthTest {
           .build());
       jwt.sign(new ECDSASigner(key));
       assertThat(post(http, base, "Bearer " + jwt.serialize())).isEqualTo(200);
-      assertThat(banner.toString()).contains("writes need a bearer JWT with the role submitter");
+      assertThat(banner.toString()).contains("writes need a bearer JWT with the role submitter",
+          "at https://0.0.0.0:" + port);
+      KeyRing.Entry signing = KeyRing.parse(Files.readAllBytes(data.resolve(KeyRing.FILE)))
+          .keys().get(0);
+      assertThat(signing.pkcs11Label()).isEqualTo(label);
+      assertThat(banner.toString()).contains(signing.vkey());
       assertThat(Files.readAllLines(audit)).hasSize(2)
           .anySatisfy(l -> assertThat(l).contains("\"decision\":\"deny\""))
           .anySatisfy(l -> assertThat(l).contains("\"decision\":\"allow\"", "\"subject\":\"ci\""));

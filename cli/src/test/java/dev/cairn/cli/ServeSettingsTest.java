@@ -108,4 +108,41 @@ class ServeSettingsTest {
     assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(f), Map.of(), Map.of()))
         .isInstanceOf(CliException.class).hasMessageContaining(message);
   }
+
+  @Test
+  void httpLimitsAndTlsComeFromTheSameKeys() throws IOException {
+    Path f = config("""
+        schema_version: 1
+        pool_limit: 1000
+        idle_timeout: 5s
+        max_connections: 64
+        max_header_bytes: 4096
+        max_batch_bytes: 65536
+        proof_wait: 2s
+        tls_cert: /etc/cairn/cert.pem
+        tls_key: /etc/cairn/key.pem
+        """);
+    dev.cairn.http.HttpConfig h = ServeSettings.resolve(Optional.of(f), Map.of(),
+        Map.of("max_connections", "128")).httpConfig();
+    assertThat(h.idleTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(h.maxConnections()).isEqualTo(128);
+    assertThat(h.maxHeaderBytes()).isEqualTo(4096);
+    assertThat(h.maxBatchBytes()).isEqualTo(65536);
+    assertThat(h.maxBatchEntries()).as("the default, cut to the pool").isEqualTo(1000);
+    assertThat(h.proofWait()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(h.scheme()).isEqualTo("https");
+    assertThat(h.tls().orElseThrow().certificate()).isEqualTo(Path.of("/etc/cairn/cert.pem"));
+
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(f), Map.of(),
+        Map.of("max_batch_entries", "2000")).httpConfig())
+        .hasMessageContaining("invalid max_batch_entries \"2000\" from flag --max-batch-entries")
+        .hasMessageContaining("must not exceed pool_limit (1000)");
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(), Map.of(),
+        Map.of("max_header_bytes", "100")).httpConfig())
+        .hasMessageContaining("max header bytes must be 1024 to 1048576, got 100");
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(),
+        Map.of("CAIRN_IDLE_TIMEOUT", "forever"), Map.of()).httpConfig())
+        .hasMessageContaining("invalid idle_timeout \"forever\" from environment variable"
+            + " CAIRN_IDLE_TIMEOUT");
+  }
 }

@@ -35,11 +35,13 @@ public enum Profile {
    *
    * @param auth the authentication settings
    * @param listenHost the address the server listens on
+   * @param tls whether the server serves HTTPS itself
    * @param fileKeysAllowed whether the operator explicitly allowed signing with the key files in
    *     the data directory, or configured a PKCS#11 token (then {@link #keyProblems} checks the
    *     keys themselves once the key ring is read)
    */
-  public List<String> problems(AuthSettings auth, String listenHost, boolean fileKeysAllowed) {
+  public List<String> problems(AuthSettings auth, String listenHost, boolean tls,
+      boolean fileKeysAllowed) {
     List<String> out = new ArrayList<>();
     if (this == DEV) {
       return out;
@@ -60,9 +62,10 @@ public enum Profile {
       out.add("the checkpoint keys are development key files in the data directory: set"
           + " --allow-file-keys (allow_file_keys: true) to accept them explicitly");
     }
-    if (!isLoopback(listenHost)) {
-      out.add("listening on " + listenHost + " without TLS: listen on a loopback address"
-          + " behind a TLS-terminating proxy (this version has no TLS of its own)");
+    if (!tls && !isLoopback(listenHost)) {
+      out.add("listening on " + listenHost + " without TLS, so tokens cross the network in the"
+          + " clear: set --tls-cert and --tls-key (tls_cert, tls_key), or listen on a loopback"
+          + " address behind a TLS-terminating proxy");
     }
     return out;
   }

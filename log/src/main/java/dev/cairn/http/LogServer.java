@@ -2,29 +2,40 @@ package dev.cairn.http;
 
 import dev.cairn.log.LogProofs;
 import dev.cairn.log.TransparencyLog;
+import java.io.IOException;
+import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
  * The log's HTTP server: Jetty 12 with platform threads for I/O and a virtual thread for each
- * request's handling.
+ * request's handling; HTTP/1.1, over TLS 1.2 or 1.3 when a certificate is configured (renewed
+ * certificates are picked up from the files, see {@link CertificateReloader}).
  */
 public final class LogServer implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final VirtualThreadPool virtual;
+  private final Optional<CertificateReloader> tls;
 
-  private LogServer(Server server, ServerConnector connector, VirtualThreadPool virtual) {
+  private LogServer(Server server, ServerConnector connector, VirtualThreadPool virtual,
+      Optional<CertificateReloader> tls) {
     this.server = server;
     this.connector = connector;
     this.virtual = virtual;
+    this.tls = tls;
   }
 
   /** Starts serving {@code log} as {@code config} says. */
@@ -35,8 +46,10 @@ public final class LogServer implements AutoCloseable {
   /**
    * Builds the server without starting it, so that loading Jetty can overlap with opening the
    * log; {@link #serve} starts it.
+   *
+   * @throws IOException if the TLS certificate or key cannot be used (named)
    */
-  public static LogServer prepare(HttpConfig config) {
+  public static LogServer prepare(HttpConfig config) throws IOException {
     return create(config);
   }
 
@@ -74,8 +87,14 @@ public final class LogServer implements AutoCloseable {
         new StatusRoutes(log),
         new AdminRoutes(log.keys(), settings, guard),
         log.metrics(), virtual, guard));
-    server.start();
+    tls.ifPresent(t -> log.metrics().watchCertificate(t::notAfter));
+    start();
     return this;
+  }
+
+  private void start() throws Exception {
+    server.start();
+    tls.ifPresent(CertificateReloader::start);
   }
 
   /**
@@ -85,11 +104,11 @@ public final class LogServer implements AutoCloseable {
   public static LogServer start(Handler handler, HttpConfig config) throws Exception {
     LogServer s = create(config);
     s.server.setHandler(handler);
-    s.server.start();
+    s.start();
     return s;
   }
 
-  private static LogServer create(HttpConfig config) {
+  private static LogServer create(HttpConfig config) throws IOException {
     QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("cairn-http");
     VirtualThreadPool virtual = new VirtualThreadPool();
@@ -98,15 +117,29 @@ public final class LogServer implements AutoCloseable {
     Server server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
-    http.setRequestHeaderSize(16 * 1024);
+    http.setRequestHeaderSize(config.maxHeaderBytes());
     http.setResponseHeaderSize(8 * 1024);
-    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    Optional<CertificateReloader> tls = Optional.empty();
+    ServerConnector connector;
+    if (config.tls().isPresent()) {
+      CertificateReloader reloader = new CertificateReloader(config.tls().get(),
+          Clock.systemUTC());
+      tls = Optional.of(reloader);
+      // Clients reach a log by IP, or by a name the certificate covers: they check it, not us.
+      http.addCustomizer(new SecureRequestCustomizer(false, false, -1, false));
+      connector = new ServerConnector(server, new SslConnectionFactory(reloader.context(),
+          HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(http));
+    } else {
+      connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    }
     connector.setHost(config.host());
     connector.setPort(config.port());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     server.addConnector(connector);
+    // Beyond the limit Jetty stops accepting: new connections wait in the kernel's queue.
+    server.addBean(new NetworkConnectionLimit(config.maxConnections(), connector));
     server.setStopTimeout(5_000);
-    return new LogServer(server, connector, virtual);
+    return new LogServer(server, connector, virtual, tls);
   }
 
   /** Jetty's thread pool, for answering requests from other threads. */
@@ -122,6 +155,7 @@ public final class LogServer implements AutoCloseable {
   /** Stops accepting and finishes the requests in flight. */
   @Override
   public void close() throws Exception {
+    tls.ifPresent(CertificateReloader::close);
     server.stop();
   }
 }

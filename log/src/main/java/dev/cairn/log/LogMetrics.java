@@ -101,6 +101,16 @@ public final class LogMetrics implements Sequencer.BatchObserver {
         }).register(registry);
   }
 
+  /**
+   * Registers {@code cairn_tls_certificate_expiry_timestamp_seconds}: when the certificate being
+   * served expires (alert well before it; a renewed one is picked up from its files).
+   */
+  public void watchCertificate(Supplier<java.time.Instant> notAfter) {
+    GaugeWithCallback.builder().name("cairn_tls_certificate_expiry_timestamp_seconds")
+        .help("When the TLS certificate being served expires, in seconds since the epoch")
+        .callback(cb -> cb.call(notAfter.get().getEpochSecond())).register(registry);
+  }
+
   @Override
   public void batch(int submitted, int fresh, long nanos, boolean ok) {
     sequencingSeconds.observe(nanos / 1e9);

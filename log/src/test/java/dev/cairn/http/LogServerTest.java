@@ -78,8 +78,10 @@ class LogServerTest {
     log = TransparencyLog.open(new LogConfig(dir, Optional.of(ORIGIN),
         new SequencerConfig(Duration.ofMillis(5), 1024, 65_536), Duration.ofMillis(20),
         Clock.systemUTC()));
+    HttpConfig d = HttpConfig.DEFAULTS;
     server = LogServer.start(log, new HttpConfig("127.0.0.1", 0, MAX_BATCH_ENTRIES,
-        MAX_BATCH_BYTES, Duration.ofSeconds(30), Duration.ofSeconds(10)));
+        MAX_BATCH_BYTES, d.maxHeaderBytes(), d.maxConnections(), d.idleTimeout(),
+        Duration.ofSeconds(10), Optional.empty()));
     client = new LogClient(server.port());
     vkeys = Files.readAllLines(dir.resolve("log.vkey"), UTF_8).stream()
         .filter(l -> !l.isBlank()).map(VerifierKey::parse).toList();

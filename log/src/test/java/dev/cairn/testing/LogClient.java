@@ -16,13 +16,21 @@ import java.util.concurrent.CompletableFuture;
 public final class LogClient {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http;
   private final URI base;
 
   /** A client for {@code http://127.0.0.1:<port>}. */
   public LogClient(int port) {
     this.base = URI.create("http://127.0.0.1:" + port);
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  /** A client for {@code https://127.0.0.1:<port>} trusting what {@code tls} trusts. */
+  public LogClient(int port, javax.net.ssl.SSLContext tls) {
+    this.base = URI.create("https://127.0.0.1:" + port);
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).sslContext(tls).build();
   }
 
   /** GET {@code pathAndQuery} with headers given as name, value pairs. */

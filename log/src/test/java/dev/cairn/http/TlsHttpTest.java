@@ -1,0 +1,126 @@
+package dev.cairn.http;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cairn.log.LogConfig;
+import dev.cairn.log.TransparencyLog;
+import dev.cairn.note.VerifierKey;
+import dev.cairn.testing.LogClient;
+import dev.cairn.testing.TestCertificates;
+import dev.cairn.testing.TestCertificates.Issued;
+import dev.cairn.verify.LogVerifier;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.math.BigInteger;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HTTPS in the server, over real TLS on loopback: the API works for a client that trusts the
+ * certificate's authority, a plain-HTTP request to the TLS port is never served, and a renewed
+ * certificate written over the files is served without a restart, while a bad one is not.
+ */
+class TlsHttpTest {
+  private static final Duration DEADLINE = Duration.ofSeconds(20);
+  private final TestCertificates ca = new TestCertificates();
+  @TempDir Path dir;
+  TransparencyLog log;
+  LogServer server;
+  Issued first;
+  HttpConfig.Tls files;
+
+  @BeforeEach
+  void start() throws Exception {
+    first = ca.issue();
+    files = new HttpConfig.Tls(dir.resolve("cert.pem"), dir.resolve("key.pem"),
+        Duration.ofMillis(20));
+    ca.write(first, files.certificate(), files.key());
+    log = TransparencyLog.open(LogConfig.defaults(dir.resolve("data")));
+    server = LogServer.start(log, HttpConfig.defaults("127.0.0.1", 0).withTls(files));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    server.close();
+    log.close();
+  }
+
+  @Test
+  void theApiIsServedOverTls() throws Exception {
+    LogClient client = new LogClient(server.port(), ca.clientContext());
+    HttpResponse<byte[]> added = client.post("/add", "over tls".getBytes(UTF_8));
+    assertThat(added.statusCode()).isEqualTo(200);
+    assertThat(added.sslSession()).hasValueSatisfying(s ->
+        assertThat(s.getProtocol()).isIn("TLSv1.3", "TLSv1.2"));
+    List<VerifierKey> keys = Files.readAllLines(dir.resolve("data/log.vkey"), UTF_8).stream()
+        .filter(l -> !l.isBlank()).map(VerifierKey::parse).toList();
+    long end = System.nanoTime() + DEADLINE.toNanos();
+    long size = 0;
+    while (size < 1 && System.nanoTime() < end) {
+      size = LogVerifier.ofLogKeys(keys).verifyCheckpoint(client.get("/checkpoint").body())
+          .checkpoint().size();
+    }
+    assertThat(size).isEqualTo(1);
+    assertThat(ca.servedChain(server.port())).containsExactly(first.certificate(), ca.ca());
+    assertThat(LogClient.text(client.get("/metrics")))
+        .contains("cairn_tls_certificate_expiry_timestamp_seconds "
+            + (double) first.certificate().getNotAfter().toInstant().getEpochSecond());
+  }
+
+  @Test
+  void plainHttpToTheTlsPortIsNotServed() throws Exception {
+    long before = log.sequencer().sequenced().size();
+    try (Socket s = new Socket("127.0.0.1", server.port())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write(("POST /add HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nplain")
+          .getBytes(UTF_8));
+      out.flush();
+      InputStream in = s.getInputStream();
+      byte[] answer = in.readNBytes(12);
+      // A TLS alert or nothing at all, never an HTTP answer.
+      assertThat(new String(answer, UTF_8)).doesNotStartWith("HTTP/");
+    }
+    assertThat(log.sequencer().sequenced().size()).isEqualTo(before);
+  }
+
+  @Test
+  void aRenewedCertificateIsServedWithoutARestart() throws Exception {
+    assertThat(ca.servedSerial(server.port())).isEqualTo(first.serial());
+    Issued renewed = ca.issue();
+    ca.write(renewed, files.certificate(), files.key());
+    long end = System.nanoTime() + DEADLINE.toNanos();
+    BigInteger served = first.serial();
+    while (!served.equals(renewed.serial()) && System.nanoTime() < end) {
+      served = ca.servedSerial(server.port());
+    }
+    assertThat(served).isEqualTo(renewed.serial());
+  }
+
+  @Test
+  void aBadPairOnTheFilesLeavesTheCurrentCertificateInService() throws Exception {
+    CertificateReloader reloader = new CertificateReloader(files, Clock.systemUTC());
+    Issued next = ca.issue();
+    // Half a renewal: the new certificate beside the old key.
+    TestCertificates.replace(files.certificate(), TestCertificates.pem(next.certificate()));
+    reloader.reloadIfChanged();
+    assertThat(reloader.certificate()).isEqualTo(first.certificate());
+    // The renewal completes.
+    ca.write(next, files.certificate(), files.key());
+    reloader.reloadIfChanged();
+    assertThat(reloader.certificate()).isEqualTo(next.certificate());
+    Files.delete(files.key());
+    reloader.reloadIfChanged();
+    assertThat(reloader.certificate()).isEqualTo(next.certificate());
+  }
+}
