@@ -18,13 +18,13 @@ final class HttpLog implements TileReader {
   private final String base;
   private final HttpClient client;
 
-  HttpLog(String url) {
+  HttpLog(String url, java.util.Optional<java.nio.file.Path> caCert) {
     String b = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     if (!b.startsWith("http://") && !b.startsWith("https://")) {
       throw new CliException(CliException.USAGE, "--url must start with http:// or https://");
     }
     this.base = b;
-    this.client = HttpClient.newBuilder().connectTimeout(TIMEOUT)
+    this.client = HttpClients.builder(caCert, TIMEOUT)
         .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
   }
 

@@ -34,6 +34,10 @@ final class KeyCommand implements Runnable {
       description = "File holding a bearer JWT with the role admin.")
   Path tokenFile;
 
+  @Option(names = "--ca-cert", paramLabel = "FILE", description = "With an https --url: trust"
+      + " the PEM certificates in FILE (a private CA) instead of the JDK's.")
+  Path caCert;
+
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
@@ -56,7 +60,8 @@ final class KeyCommand implements Runnable {
     req = body == null ? req.GET() : req.header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body));
     HttpResponse<String> resp;
-    try (HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build()) {
+    try (HttpClient client = HttpClients.builder(java.util.Optional.ofNullable(caCert), TIMEOUT)
+        .build()) {
       resp = client.send(req.build(), HttpResponse.BodyHandlers.ofString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -74,6 +74,10 @@ final class VerifyCommand implements Callable<Integer> {
       + " index maps every entry to its own index (a lookup per entry: slower).")
   boolean checkDedup;
 
+  @Option(names = "--ca-cert", paramLabel = "FILE", description = "With an https --url:"
+      + " trust the PEM certificates in FILE (a private CA) instead of the JDK's.")
+  Path caCert;
+
   @Option(names = "--state", description = "File keeping the last verified checkpoint.")
   Path state;
 
@@ -92,7 +96,7 @@ final class VerifyCommand implements Callable<Integer> {
       throw new CliException(CliException.USAGE, "--url needs --vkey: the keys to trust");
     }
     LogVerifier verifier = LogVerifier.ofLogKeys(keys());
-    HttpLog log = new HttpLog(url);
+    HttpLog log = new HttpLog(url, java.util.Optional.ofNullable(caCert));
     try {
       byte[] note = log.get("checkpoint");
       VerifiedCheckpoint cp = verifier.verifyCheckpoint(note);

@@ -72,13 +72,23 @@ final class GoTool {
 
   /** Runs {@code binary} with {@code args} in the build directory and waits for it. */
   static Result run(Path binary, String... args) {
+    return run(Map.of(), binary, args);
+  }
+
+  /** Runs {@code binary} with {@code args} and these extra environment variables. */
+  static Result run(Map<String, String> env, Path binary, String... args) {
     List<String> command = new ArrayList<>();
     command.add(binary.toString());
     command.addAll(List.of(args));
-    return exec(command, BUILD, RUN_TIMEOUT);
+    return exec(command, BUILD, RUN_TIMEOUT, env);
   }
 
   private static Result exec(List<String> command, Path dir, Duration timeout) {
+    return exec(command, dir, timeout, Map.of());
+  }
+
+  private static Result exec(List<String> command, Path dir, Duration timeout,
+      Map<String, String> extra) {
     try {
       Files.createDirectories(BUILD);
       Path out = Files.createTempFile(BUILD, "go-", ".out");
@@ -94,6 +104,7 @@ final class GoTool {
         env.put("GOPROXY", "off");
         env.put("GOFLAGS", "");
         env.put("GOCACHE", BUILD.resolve("go-cache").toString());
+        env.putAll(extra);
         Process p = pb.start();
         if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
           p.destroyForcibly().waitFor();

@@ -48,15 +48,27 @@ final class LogClient implements AutoCloseable {
 
   private final URI base;
   private final HttpClient http;
+  private final java.util.Optional<String> authorization;
 
   /** A client of the server at {@code base}, which ends in a slash. */
   LogClient(URI base) {
+    this(base, java.util.Optional.empty(), java.util.Optional.empty());
+  }
+
+  /**
+   * A client of the server at {@code base}, trusting what {@code tls} trusts for an https base,
+   * sending {@code authorization} (e.g. {@code Bearer <jwt>}) with every request.
+   */
+  LogClient(URI base, java.util.Optional<javax.net.ssl.SSLContext> tls,
+      java.util.Optional<String> authorization) {
     this.base = base;
-    this.http = HttpClient.newBuilder()
+    HttpClient.Builder b = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5))
-        .executor(Executors.newVirtualThreadPerTaskExecutor())
-        .build();
+        .executor(Executors.newVirtualThreadPerTaskExecutor());
+    tls.ifPresent(b::sslContext);
+    this.http = b.build();
+    this.authorization = authorization;
   }
 
   URI base() {
@@ -78,7 +90,7 @@ final class LogClient implements AutoCloseable {
    * checkpoint covers it.
    */
   long addAndAwaitCheckpoint(byte[] entry) throws IOException, InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(base.resolve("add")).timeout(TIMEOUT)
+    HttpRequest request = builder("add")
         .header("Accept", "application/json")
         .POST(HttpRequest.BodyPublishers.ofByteArray(entry)).build();
     JsonNode json = JSON.readTree(ok("POST /add (JSON)", send(request)));
@@ -183,13 +195,18 @@ final class LogClient implements AutoCloseable {
     }
   }
 
+  private HttpRequest.Builder builder(String path) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT);
+    authorization.ifPresent(a -> b.header("Authorization", a));
+    return b;
+  }
+
   private HttpRequest get(String path) {
-    return HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).GET().build();
+    return builder(path).GET().build();
   }
 
   private HttpRequest post(String path, byte[] body) {
-    return HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+    return builder(path).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
   }
 
   private HttpResponse<byte[]> send(HttpRequest request) throws IOException,

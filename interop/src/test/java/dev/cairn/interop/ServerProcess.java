@@ -28,11 +28,14 @@ final class ServerProcess implements AutoCloseable {
   private final Process process;
   private final URI base;
   private final Path output;
+  private final java.util.Optional<javax.net.ssl.SSLContext> tls;
 
-  private ServerProcess(Process process, URI base, Path output) {
+  private ServerProcess(Process process, URI base, Path output,
+      java.util.Optional<javax.net.ssl.SSLContext> tls) {
     this.process = process;
     this.base = base;
     this.output = output;
+    this.tls = tls;
   }
 
   /**
@@ -44,9 +47,19 @@ final class ServerProcess implements AutoCloseable {
    */
   static ServerProcess start(Path dataDir, Path output, List<String> options) throws IOException,
       InterruptedException {
+    return start(dataDir, output, options, java.util.Optional.empty());
+  }
+
+  /**
+   * Starts it as {@link #start(Path, Path, List)} does; with {@code tls} (a client context
+   * trusting the certificate that {@code options} give with {@code --tls-cert}) over https.
+   */
+  static ServerProcess start(Path dataDir, Path output, List<String> options,
+      java.util.Optional<javax.net.ssl.SSLContext> tls) throws IOException,
+      InterruptedException {
     // The free port may be taken before the server binds it; only then is a retry warranted.
     for (int attempt = 1; ; attempt++) {
-      ServerProcess server = launch(dataDir, output, options);
+      ServerProcess server = launch(dataDir, output, options, tls);
       try {
         server.awaitHealthy();
         return server;
@@ -64,6 +77,11 @@ final class ServerProcess implements AutoCloseable {
    */
   static ServerProcess launch(Path dataDir, Path output, List<String> options)
       throws IOException {
+    return launch(dataDir, output, options, java.util.Optional.empty());
+  }
+
+  private static ServerProcess launch(Path dataDir, Path output, List<String> options,
+      java.util.Optional<javax.net.ssl.SSLContext> tls) throws IOException {
     int port = freePort();
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -82,7 +100,26 @@ final class ServerProcess implements AutoCloseable {
         .redirectOutput(output.toFile());
     // Settings come from the flags alone, not from whatever CAIRN_* the test runs under.
     pb.environment().keySet().removeIf(k -> k.startsWith("CAIRN_"));
-    return new ServerProcess(pb.start(), URI.create("http://127.0.0.1:" + port + "/"), output);
+    return new ServerProcess(pb.start(), URI.create((tls.isPresent() ? "https" : "http")
+        + "://127.0.0.1:" + port + "/"), output, tls);
+  }
+
+  /**
+   * Waits for a server that should refuse to start to exit, and returns its status.
+   *
+   * @throws org.opentest4j.AssertionFailedError if it still runs after {@link #READY_DEADLINE}
+   */
+  int awaitExit() throws InterruptedException {
+    if (!process.waitFor(READY_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+      close();
+      fail("cairn serve still ran after " + READY_DEADLINE + ":\n" + excerpt());
+    }
+    return process.exitValue();
+  }
+
+  /** A client of this server (over https with the context it was started with). */
+  LogClient client(java.util.Optional<String> authorization) {
+    return new LogClient(base, tls, authorization);
   }
 
   /** The server's base URL, ending in a slash. */
@@ -137,7 +174,7 @@ final class ServerProcess implements AutoCloseable {
 
   private void awaitHealthy() throws InterruptedException {
     long deadline = System.nanoTime() + READY_DEADLINE.toNanos();
-    try (LogClient client = new LogClient(base)) {
+    try (LogClient client = client(java.util.Optional.empty())) {
       while (true) {
         try {
           if (client.healthy()) {

@@ -56,6 +56,11 @@ final class WriteLoad {
     killed.set(true);
   }
 
+  /** Stops the writers after their current request, the server still running. */
+  void stop() {
+    killed.set(true);
+  }
+
   /** Waits for every writer to stop and returns the failures they saw. */
   List<String> awaitStopped() throws InterruptedException {
     for (Thread t : writers) {
