@@ -1,7 +1,13 @@
 package dev.cairn.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.log.LogKeys;
 import dev.cairn.log.LogProofs;
+import dev.cairn.note.KeyNames;
+import dev.cairn.note.NoteSignature;
+import dev.cairn.note.SignedNote;
+import dev.cairn.note.VerifierKey;
+import dev.cairn.signing.KeyRing;
 import dev.cairn.merkle.Hash;
 import dev.cairn.storage.CheckpointHistory;
 import java.io.IOException;
@@ -27,10 +33,12 @@ final class AuditRoutes {
 
   private final LogProofs proofs;
   private final CheckpointHistory history;
+  private final LogKeys keys;
 
-  AuditRoutes(LogProofs proofs, CheckpointHistory history) {
+  AuditRoutes(LogProofs proofs, CheckpointHistory history, LogKeys keys) {
     this.proofs = proofs;
     this.history = history;
+    this.keys = keys;
   }
 
   /** {@code GET /proof/inclusion?index=I[&size=S]} or {@code ?hash=<base64 leaf hash>}. */
@@ -70,7 +78,9 @@ final class AuditRoutes {
 
   /**
    * {@code GET /checkpoints?after=<size>&limit=<n>&from=<time>&to=<time>}: published checkpoints
-   * oldest first, as JSON {@code {"checkpoints": [{"size", "time", "checkpoint"}], "next"}} where
+   * oldest first, as JSON {@code {"checkpoints": [{"size", "time", "checkpoint", "signed_by"}],
+   * "next"}} — {@code signed_by} names the key of each signature, {@code name+keyid (TYPE)} for
+   * the log's own keys (so a key rotation shows in the history), and
    * {@code next} is the {@code after} of the following page when this one is full, else null
    * (a full last page is followed by an empty one). Times are
    * RFC 3339 or seconds since the epoch; {@code from} is inclusive, {@code to} exclusive.
@@ -84,18 +94,29 @@ final class AuditRoutes {
     Instant from = time(x, "from", Instant.EPOCH);
     Instant to = time(x, "to", Instant.MAX);
     List<CheckpointHistory.Entry> page = history.list(after, (int) limit, from, to);
+    List<VerifierKey> ring = keys.verifierKeyList();
     List<Map<String, Object>> items = new ArrayList<>(page.size());
     for (CheckpointHistory.Entry e : page) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("size", e.size());
       m.put("time", e.time().toString());
       m.put("checkpoint", new String(e.note(), StandardCharsets.UTF_8));
+      m.put("signed_by", signers(e.note(), ring));
       items.add(m);
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("checkpoints", items);
     body.put("next", page.size() == limit ? page.get(page.size() - 1).size() : null);
     x.send(200, "application/json", "no-cache", JSON.writeValueAsBytes(body));
+  }
+
+  private static List<String> signers(byte[] note, List<VerifierKey> ring) {
+    List<String> out = new ArrayList<>();
+    for (NoteSignature s : SignedNote.parse(note).signatures()) {
+      out.add(ring.stream().filter(k -> s.isBy(k.name(), k.keyId())).findFirst()
+          .map(KeyRing::describe).orElse(s.name() + "+" + KeyNames.hex(s.keyId())));
+    }
+    return out;
   }
 
   private static Instant time(Exchange x, String name, Instant absent) {

@@ -83,7 +83,7 @@ public final class LogServer implements AutoCloseable {
         new ReadRoutes(log.publisher(), log.objects()),
         new WriteRoutes(log.sequencer(), log.publisher(), proofs, log.metrics(), config,
             responses, virtual),
-        new AuditRoutes(proofs, log.history()),
+        new AuditRoutes(proofs, log.history(), log.keys()),
         new StatusRoutes(log),
         new AdminRoutes(log.keys(), settings, guard),
         log.metrics(), virtual, guard));

@@ -229,6 +229,25 @@ class KeyRotationHttpTest {
     assertThat(audit).anySatisfy(l ->
         assertThat(l.get("reason").asText()).isEqualTo("key rotation: retired " + KeyRing.describe(oldEd)));
 
+    // The published history says which keys signed each checkpoint: the old key alone, then
+    // both, then the new key alone.
+    List<String> signedBy = new ArrayList<>();
+    for (String cursor = ""; !cursor.equals("null"); ) {
+      JsonNode page = JSON.readTree(client.get("/checkpoints?limit=1000"
+          + (cursor.isEmpty() ? "" : "&after=" + cursor)).body());
+      for (JsonNode c : page.get("checkpoints")) {
+        String keys = c.get("signed_by").toString();
+        boolean o = keys.contains(KeyRing.describe(oldEd));
+        boolean n = keys.contains(KeyRing.describe(newEd));
+        String state = o && n ? "both" : o ? "old" : n ? "new" : "neither";
+        if (signedBy.isEmpty() || !signedBy.getLast().equals(state)) {
+          signedBy.add(state);
+        }
+      }
+      cursor = page.get("next").asText();
+    }
+    assertThat(signedBy).containsExactly("old", "both", "new");
+
     // The history holds checkpoints signed by the old key only, both, and the new key only;
     // the ring verifies them all, also after a restart.
     server.close();

@@ -137,6 +137,28 @@ class Pkcs11TokenTest {
   }
 
   @Test
+  void aKeyLostWhileServingStopsCheckpointsAndNothingUnsignedIsPublished() throws Exception {
+    String label = label("lost");
+    hsm.generateEd25519(label);
+    Path data = dir.resolve("data");
+    LogConfig config = new LogConfig(data, Optional.of(ORIGIN), new SequencerConfig(
+        Duration.ofMillis(2), 256, 1000), Duration.ofHours(1), Clock.systemUTC())
+        .withHsm(hsm.settings(dir, Optional.of(label)));
+    TransparencyLog log = TransparencyLog.open(config);
+    byte[] before = log.publisher().latest().note();
+    hsm.delete(label);
+    long index = log.sequencer().add("while the key is gone".getBytes(UTF_8)).get().index();
+    assertThatThrownBy(() -> log.publisher().publish())
+        .hasMessageContaining("signing with the PKCS#11 key \"" + label + "\"");
+    assertThat(log.publisher().latest().note()).as("nothing published").isEqualTo(before);
+    // Closing cannot publish the last checkpoint either, and says so.
+    assertThatThrownBy(log::close).hasMessageContaining("signing with the PKCS#11 key");
+    assertThat(index).isZero();
+    assertThatThrownBy(() -> TransparencyLog.open(config))
+        .hasMessageContaining("has no private key labelled \"" + label + "\"");
+  }
+
+  @Test
   void anotherKeyUnderTheRecordedLabelIsRefused() throws Exception {
     String label = label("swapped");
     hsm.generateEd25519(label);
