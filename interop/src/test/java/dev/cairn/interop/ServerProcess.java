@@ -88,7 +88,7 @@ final class ServerProcess implements AutoCloseable {
         "--enable-native-access=ALL-UNNAMED",
         // A small, quickly started JVM: the test restarts it many times on two cores.
         "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
-        "-Djava.library.path=" + System.getProperty("cairn.interop.nativeDirectory", ""),
+        "-Djava.library.path=" + nativePath(),
         "-cp", classPath(),
         "dev.cairn.cli.Main", "serve",
         "--data", dataDir.toString(),
@@ -201,6 +201,15 @@ final class ServerProcess implements AutoCloseable {
 
   private static final class PortTaken extends RuntimeException {
     private static final long serialVersionUID = 1L;
+  }
+
+  /** RocksDB's and the PKCS#11 wrapper's JNI libraries, where ./cairn finds them too. */
+  private static String nativePath() {
+    String dir = System.getProperty("cairn.interop.nativeDirectory", "");
+    String arch = System.getProperty("os.arch").equals("amd64") ? "x86_64"
+        : System.getProperty("os.arch");
+    return dir + java.io.File.pathSeparator + dir + "/pkcs11/natives/unix/linux-" + arch
+        + "/release";
   }
 
   private static int freePort() throws IOException {
