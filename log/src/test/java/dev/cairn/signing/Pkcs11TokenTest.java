@@ -159,6 +159,35 @@ class Pkcs11TokenTest {
   }
 
   @Test
+  void whileTheTokenCannotSignWritesAreStillAcknowledgedAndReadyzSaysWhy() throws Exception {
+    String label = label("readyz");
+    hsm.generateEd25519(label);
+    LogConfig config = new LogConfig(dir.resolve("data"), Optional.of(ORIGIN),
+        new SequencerConfig(Duration.ofMillis(2), 256, 1000), Duration.ofMillis(20),
+        Clock.systemUTC()).withHsm(hsm.settings(dir, Optional.of(label)));
+    TransparencyLog log = TransparencyLog.open(config);
+    try (dev.cairn.http.LogServer server = dev.cairn.http.LogServer.start(log,
+        dev.cairn.http.HttpConfig.defaults("127.0.0.1", 0))) {
+      dev.cairn.testing.LogClient client = new dev.cairn.testing.LogClient(server.port());
+      byte[] before = client.get("/checkpoint").body();
+      hsm.delete(label);
+      assertThat(client.post("/add", "still durable".getBytes(UTF_8)).statusCode())
+          .isEqualTo(200);
+      long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      java.net.http.HttpResponse<byte[]> ready = client.get("/readyz");
+      while (ready.statusCode() == 200 && System.nanoTime() < end) {
+        ready = client.get("/readyz");
+      }
+      assertThat(ready.statusCode()).isEqualTo(503);
+      assertThat(new String(ready.body(), UTF_8)).contains("publisher failing since",
+          "signing with the PKCS#11 key \"" + label + "\"");
+      assertThat(client.get("/checkpoint").body()).as("nothing published").isEqualTo(before);
+    } finally {
+      assertThatThrownBy(log::close).hasMessageContaining("PKCS#11");
+    }
+  }
+
+  @Test
   void anotherKeyUnderTheRecordedLabelIsRefused() throws Exception {
     String label = label("swapped");
     hsm.generateEd25519(label);
