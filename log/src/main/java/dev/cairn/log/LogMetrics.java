@@ -13,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -26,6 +27,8 @@ public final class LogMetrics implements Sequencer.BatchObserver {
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+  private final AtomicReference<Supplier<java.time.Instant>> certificateNotAfter =
+      new AtomicReference<>();
   private final Histogram addSeconds = Histogram.builder().name("cairn_add_seconds")
       .help("Time from receiving a submission to answering it, by what the client waited for")
       .labelNames("wait").classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
@@ -106,9 +109,14 @@ public final class LogMetrics implements Sequencer.BatchObserver {
    * served expires (alert well before it; a renewed one is picked up from its files).
    */
   public void watchCertificate(Supplier<java.time.Instant> notAfter) {
+    // A log served again (a restarted server in one process) replaces the source, not the gauge.
+    if (certificateNotAfter.getAndSet(notAfter) != null) {
+      return;
+    }
     GaugeWithCallback.builder().name("cairn_tls_certificate_expiry_timestamp_seconds")
         .help("When the TLS certificate being served expires, in seconds since the epoch")
-        .callback(cb -> cb.call(notAfter.get().getEpochSecond())).register(registry);
+        .callback(cb -> cb.call(certificateNotAfter.get().get().getEpochSecond()))
+        .register(registry);
   }
 
   @Override

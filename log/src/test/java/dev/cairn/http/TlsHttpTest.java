@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,6 +76,22 @@ class TlsHttpTest {
     assertThat(LogClient.text(client.get("/metrics")))
         .contains("cairn_tls_certificate_expiry_timestamp_seconds "
             + (double) first.certificate().getNotAfter().toInstant().getEpochSecond());
+  }
+
+  @Test
+  void aLogServedAgainReportsTheNewServersCertificate() throws Exception {
+    server.close();
+    // Expires a day after the first, so the gauge tells them apart.
+    Issued second = ca.issue("EC", Instant.now().minusSeconds(3600),
+        first.certificate().getNotAfter().toInstant().plus(Duration.ofDays(1)));
+    HttpConfig.Tls other = new HttpConfig.Tls(dir.resolve("cert2.pem"), dir.resolve("key2.pem"),
+        Duration.ofMillis(20));
+    ca.write(second, other.certificate(), other.key());
+    server = LogServer.start(log, HttpConfig.defaults("127.0.0.1", 0).withTls(other));
+    LogClient client = new LogClient(server.port(), ca.clientContext());
+    assertThat(LogClient.text(client.get("/metrics")))
+        .contains("cairn_tls_certificate_expiry_timestamp_seconds "
+            + (double) second.certificate().getNotAfter().toInstant().getEpochSecond());
   }
 
   @Test
