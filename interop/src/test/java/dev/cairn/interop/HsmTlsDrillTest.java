@@ -10,8 +10,6 @@ import dev.cairn.note.SignedNote;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.testing.SoftHsm;
 import dev.cairn.testing.TestCertificates;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,20 +38,6 @@ class HsmTlsDrillTest {
   private final SoftHsm hsm = SoftHsm.shared();
   private final TestCertificates ca = new TestCertificates();
   @TempDir Path tmp;
-
-  record Cli(int code, String out, String err) {
-    String describe() {
-      return "exit " + code + "\n--- out:\n" + out + "--- err:\n" + err;
-    }
-  }
-
-  private static Cli cairn(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = dev.cairn.cli.Main.run(args, new PrintWriter(out, true),
-        new PrintWriter(err, true));
-    return new Cli(code, out.toString(), err.toString());
-  }
 
   /** The flags for HTTPS with a fresh certificate, and the CA file clients trust. */
   private List<String> tls() throws Exception {
@@ -117,11 +101,11 @@ class HsmTlsDrillTest {
       assertThat(r.exitCode()).as(r::describe).isZero();
       assertThat(r.stdout()).as(r::describe).contains("tree hash ok\n", "tiles ok\n");
 
-      Cli v = cairn("verify", "--url", server.base().toString(), "--vkey", vkey, "--ca-cert",
+      var v = CairnCli.run("verify", "--url", server.base().toString(), "--vkey", vkey, "--ca-cert",
           caFile().toString(), "--full");
       assertThat(v.code()).as(v.describe()).isZero();
       assertThat(v.out()).contains("size 301");
-      Cli untrusted = cairn("verify", "--url", server.base().toString(), "--vkey", vkey);
+      var untrusted = CairnCli.run("verify", "--url", server.base().toString(), "--vkey", vkey);
       assertThat(untrusted.code()).as(untrusted.describe()).isNotZero();
     }
   }
@@ -173,7 +157,7 @@ class HsmTlsDrillTest {
         List<String> admin = List.of("--url", url, "--token-file", adminToken.toString(),
             "--ca-cert", caFile().toString());
 
-        Cli rotate = cairn(concat(List.of("key"), admin, List.of("rotate", "--pkcs11-label",
+        var rotate = CairnCli.run(concat(List.of("key"), admin, List.of("rotate", "--pkcs11-label",
             label)));
         assertThat(rotate.code()).as(rotate.describe()).isZero();
         newKey = JSON.readTree(rotate.out()).get("vkey").asText();
@@ -189,11 +173,11 @@ class HsmTlsDrillTest {
           assertThat(r.exitCode()).as(r::describe).isZero();
         }
         awaitAcknowledged(load, overlap + 300);
-        Cli list = cairn(concat(List.of("key"), admin, List.of("list")));
+        var list = CairnCli.run(concat(List.of("key"), admin, List.of("list")));
         assertThat(list.code()).as(list.describe()).isZero();
         assertThat(list.out()).contains(label, "\"active\"");
 
-        Cli retire = cairn(concat(List.of("key"), admin, List.of("retire", "--key-id",
+        var retire = CairnCli.run(concat(List.of("key"), admin, List.of("retire", "--key-id",
             String.format("%08x", oldVk.keyId()))));
         assertThat(retire.code()).as(retire.describe()).isZero();
         awaitCheckpoint(client, signedBy(oldVk).negate());
@@ -221,7 +205,7 @@ class HsmTlsDrillTest {
         assertThat(r.exitCode()).as(r::describe).isZero();
         server.kill();
       }
-      Cli verify = cairn("verify", "--data", data.toString());
+      var verify = CairnCli.run("verify", "--data", data.toString());
       assertThat(verify.code()).as(verify.describe()).isZero();
       assertThat(verify.out()).contains("entries: " + (ledger.lastAcknowledged() + 1) + " replayed");
     }

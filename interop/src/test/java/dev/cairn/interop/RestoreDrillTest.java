@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.backup.BackupManifest;
 import dev.cairn.storage.local.AtomicFiles;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,20 +29,6 @@ class RestoreDrillTest {
       "--checkpoint-interval", "100ms");
   private static final int WRITERS = 4;
 
-  private record Cli(int code, String out, String err) {
-    String describe() {
-      return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
-    }
-  }
-
-  private static Cli cairn(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = dev.cairn.cli.Main.run(args, new PrintWriter(out, true),
-        new PrintWriter(err, true));
-    return new Cli(code, out.toString(), err.toString());
-  }
-
   @Test
   void backupWhileWritingThenRestoreAndServe(@TempDir Path tmp) throws Exception {
     Path data = tmp.resolve("data");
@@ -57,7 +41,7 @@ class RestoreDrillTest {
       WriteLoad load = new WriteLoad(client, ledger, "drill", 7, WRITERS).start();
       awaitAcknowledged(load, 2_000);
 
-      Cli b = cairn("backup", "--data", data.toString(), "--out", backup.toString());
+      var b = CairnCli.run("backup", "--data", data.toString(), "--out", backup.toString());
       assertThat(b.code()).as(b.describe()).isZero();
       manifest = BackupManifest.read(backup).orElseThrow();
       assertThat(manifest.size()).isPositive();
@@ -72,7 +56,7 @@ class RestoreDrillTest {
     assertThat(ledger.lastAcknowledged()).isGreaterThan(sizeAtBackup);
 
     AtomicFiles.deleteRecursively(data);
-    Cli r = cairn("restore", "--from", backup.toString(), "--data", data.toString());
+    var r = CairnCli.run("restore", "--from", backup.toString(), "--data", data.toString());
     assertThat(r.code()).as(r.describe()).isZero();
 
     Path previous = tmp.resolve("previous");
@@ -107,7 +91,7 @@ class RestoreDrillTest {
       Ledger more = new Ledger();
       WriteLoad load = new WriteLoad(client, more, "after restore", 11, WRITERS).start();
       awaitAcknowledged(load, 1_000);
-      Cli live = cairn("verify", "--data", data.toString());
+      var live = CairnCli.run("verify", "--data", data.toString());
       assertThat(live.code()).as(live.describe()).isZero();
       load.serverKilled();
       assertThat(load.awaitStopped()).isEmpty();
@@ -121,10 +105,10 @@ class RestoreDrillTest {
       assertThat(audit.stdout()).as(audit::describe).contains("tree hash ok\n", "tiles ok\n",
           "previous 1 consistent ok\n");
     }
-    Cli verifyBackup = cairn("verify", "--data", backup.toString());
+    var verifyBackup = CairnCli.run("verify", "--data", backup.toString());
     assertThat(verifyBackup.code()).as(verifyBackup.describe()).isZero();
     assertThat(verifyBackup.out()).contains("entries: " + sizeAtBackup + " replayed");
-    Cli verifyData = cairn("verify", "--data", data.toString());
+    var verifyData = CairnCli.run("verify", "--data", data.toString());
     assertThat(verifyData.code()).as(verifyData.describe()).isZero();
   }
 
