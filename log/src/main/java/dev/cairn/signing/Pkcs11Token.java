@@ -17,11 +17,17 @@ import dev.cairn.note.SignatureType;
 import dev.cairn.note.VerifierKey;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -29,6 +35,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.DERSequence;
 import org.xipki.pkcs11.wrapper.AttributeVector;
@@ -68,19 +76,26 @@ public final class Pkcs11Token {
   private static final byte[] P256_SPKI_PREFIX = HexFormat.of().parseHex(
       "3059301306072a8648ce3d020106082a8648ce3d030107034200");
 
+  /** Keys the PIN tags: a heap dump shows the tag, but it cannot be tried against PINs. */
+  private static final byte[] PIN_TAG_KEY = new byte[32];
+
   static {
+    new SecureRandom().nextBytes(PIN_TAG_KEY);
     org.xipki.pkcs11.wrapper.StaticLogger.setLogger(new WrapperLog());
   }
 
   private final HsmSettings settings;
   private final PKCS11Token token;
-  private final String pinDigest;
+  private final byte[] pinTag;
 
-  private Pkcs11Token(HsmSettings settings, PKCS11Token token, String pinDigest) {
+  private Pkcs11Token(HsmSettings settings, PKCS11Token token, byte[] pinTag) {
     this.settings = settings;
     this.token = token;
-    this.pinDigest = pinDigest;
+    this.pinTag = pinTag;
   }
+
+  /** A PIN read from its file, and its tag for telling PINs apart without keeping them. */
+  private record Pin(char[] chars, byte[] tag) {}
 
   /**
    * Logs in to the token that {@code settings} name.
@@ -88,15 +103,14 @@ public final class Pkcs11Token {
    * @throws IOException naming the file, the token or the step that failed (never the PIN)
    */
   public static synchronized Pkcs11Token open(HsmSettings settings) throws IOException {
-    char[] pin = readPin(settings.pinFile());
+    Pin pin = readPin(settings.pinFile());
     try {
       Path library = settings.library().toAbsolutePath().normalize();
       String key = library + "\n" + settings.tokenLabel();
-      String pinDigest = digest(new String(pin));
       Pkcs11Token open = OPEN.get(key);
       if (open != null) {
         // PKCS#11 logins belong to the process: a second C_Login "succeeds" whatever the PIN.
-        if (!open.pinDigest.equals(pinDigest)) {
+        if (!MessageDigest.isEqual(open.pinTag, pin.tag())) {
           throw new IOException("cannot log in to " + open + " with the PIN in "
               + settings.pinFile() + ": this process is logged in to it with another PIN");
         }
@@ -105,16 +119,18 @@ public final class Pkcs11Token {
       Slot slot = slot(module(library), settings);
       PKCS11Token t;
       try {
-        t = new PKCS11Token(slot.getToken(), true, pin);
+        // The wrapper keeps this copy for the life of the process: it logs in again with it
+        // whenever the token has logged the process out (a token or HSM restart).
+        t = new PKCS11Token(slot.getToken(), true, pin.chars().clone());
       } catch (TokenException e) {
         throw new IOException("cannot log in to the PKCS#11 token \"" + settings.tokenLabel()
             + "\" with the PIN in " + settings.pinFile() + ": " + e.getMessage(), e);
       }
-      Pkcs11Token opened = new Pkcs11Token(settings, t, pinDigest);
+      Pkcs11Token opened = new Pkcs11Token(settings, t, pin.tag());
       OPEN.put(key, opened);
       return opened;
     } finally {
-      Arrays.fill(pin, '\0');
+      Arrays.fill(pin.chars(), '\0');
     }
   }
 
@@ -155,20 +171,44 @@ public final class Pkcs11Token {
         : String.join(", ", labels)) + ")");
   }
 
-  private static char[] readPin(Path file) throws IOException {
+  /** The first line of {@code file} without surrounding white space, never as a String. */
+  private static Pin readPin(Path file) throws IOException {
     if (!Files.isRegularFile(file)) {
       throw new IOException("the PKCS#11 PIN file " + file + " does not exist");
     }
-    String line = Files.readString(file, StandardCharsets.UTF_8).lines().findFirst().orElse("")
-        .strip();
-    if (line.isEmpty()) {
-      throw new IOException("the PKCS#11 PIN file " + file + " is empty");
+    byte[] bytes = Files.readAllBytes(file);
+    try {
+      int end = 0;
+      while (end < bytes.length && bytes[end] != '\n' && bytes[end] != '\r') {
+        end++;
+      }
+      int start = 0;
+      while (start < end && Character.isWhitespace(bytes[start])) {
+        start++;
+      }
+      while (end > start && Character.isWhitespace(bytes[end - 1])) {
+        end--;
+      }
+      if (start == end) {
+        throw new IOException("the PKCS#11 PIN file " + file + " is empty");
+      }
+      CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes, start, end - start));
+      char[] pin = new char[chars.remaining()];
+      chars.get(pin);
+      Arrays.fill(chars.array(), '\0');
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(PIN_TAG_KEY, "HmacSHA256"));
+      mac.update(bytes, start, end - start);
+      return new Pin(pin, mac.doFinal());
+    } catch (CharacterCodingException e) {
+      throw new IOException("the PKCS#11 PIN file " + file + " is not UTF-8 text", e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      Arrays.fill(bytes, (byte) 0);
     }
-    return line.toCharArray();
-  }
-
-  private static String digest(String s) {
-    return HexFormat.of().formatHex(sha256(s.getBytes(StandardCharsets.UTF_8)));
   }
 
   private static byte[] sha256(byte[] data) {
@@ -217,6 +257,23 @@ public final class Pkcs11Token {
       throw new IOException(e.getMessage(), e);
     }
     return s;
+  }
+
+  /**
+   * Logs the process out of the token, as a token or HSM restart does; the next signature logs
+   * in again. For drills.
+   */
+  void logOut() throws TokenException {
+    token.logout();
+  }
+
+  /**
+   * A signer of the key labelled {@code label} that takes its key to be {@code claimed}, as a
+   * token that signs with the wrong key would look. For drills.
+   */
+  NoteSigner signerTakingItsKeyToBe(String origin, String label, VerifierKey claimed)
+      throws IOException {
+    return new Signer(this, label, claimed, claimed.verifier(), find(origin, label).handle());
   }
 
   private record Found(VerifierKey key, long handle) {}

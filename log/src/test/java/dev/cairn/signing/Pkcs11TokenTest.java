@@ -201,6 +201,51 @@ class Pkcs11TokenTest {
   }
 
   @Test
+  void aTokenThatLoggedTheProcessOutIsLoggedInAgainWithTheSamePin() throws Exception {
+    String label = label("relogin");
+    hsm.generateEd25519(label);
+    Pkcs11Token token = Pkcs11Token.open(hsm.settings(dir, Optional.empty()));
+    VerifierKey vk = token.verifierKey(ORIGIN, label);
+    NoteSigner signer = token.signer(ORIGIN, label, Optional.of(vk));
+    for (int i = 0; i < 3; i++) {
+      token.logOut();
+      byte[] note = SignedNote.sign(new Checkpoint(ORIGIN, i, Hasher.emptyRoot()).format(),
+          List.of(signer)).encode();
+      assertThat(LogVerifier.ofLogKeys(List.of(vk)).verifyCheckpoint(note).checkpoint().size())
+          .isEqualTo(i);
+    }
+  }
+
+  @Test
+  void aKeyReplacedUnderItsLabelWhileServingIsNotSignedWith() throws Exception {
+    String label = label("replaced");
+    hsm.generateEd25519(label);
+    Pkcs11Token token = Pkcs11Token.open(hsm.settings(dir, Optional.empty()));
+    VerifierKey vk = token.verifierKey(ORIGIN, label);
+    NoteSigner signer = token.signer(ORIGIN, label, Optional.of(vk));
+    hsm.delete(label);
+    hsm.generateEd25519(label);
+    assertThatThrownBy(() -> signer.sign(checkpoint().getBytes(UTF_8)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("the PKCS#11 key \"" + label + "\"")
+        .hasMessageContaining("changed to " + ORIGIN);
+  }
+
+  @Test
+  void aSignatureThatDoesNotVerifyWithTheRecordedKeyIsNeverReturned() throws Exception {
+    String label = label("faulty");
+    hsm.generateEd25519(label);
+    Pkcs11Token token = Pkcs11Token.open(hsm.settings(dir, Optional.empty()));
+    String other = label("recorded");
+    hsm.generateEd25519(other);
+    NoteSigner faulty = token.signerTakingItsKeyToBe(ORIGIN, label,
+        token.verifierKey(ORIGIN, other));
+    assertThatThrownBy(() -> SignedNote.sign(checkpoint(), List.of(faulty)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("returned a signature that does not verify");
+  }
+
+  @Test
   void wrongSettingsFailNamingWhatIsWrong() throws Exception {
     HsmSettings good = hsm.settings(dir, Optional.empty());
     assertThatThrownBy(() -> Pkcs11Token.open(new HsmSettings(dir.resolve("nope.so"),
@@ -214,7 +259,7 @@ class Pkcs11TokenTest {
         dir.resolve("missing.pin"), Optional.empty())))
         .hasMessageContaining("the PKCS#11 PIN file " + dir.resolve("missing.pin")
             + " does not exist");
-    // A wrong PIN in a process of its own gets CKR_PIN_INCORRECT (HsmServeTest, interop); in
+    // A wrong PIN in a process of its own gets CKR_PIN_INCORRECT (HsmTlsDrillTest, interop); in
     // this one the token is logged in already, which PKCS#11 would let any PIN reuse.
     Pkcs11Token.open(good);
     Path wrong = dir.resolve("wrong.pin");
@@ -224,6 +269,16 @@ class Pkcs11TokenTest {
         .hasMessageContaining("cannot log in to the PKCS#11 token \"" + SoftHsm.TOKEN + "\"")
         .hasMessageContaining("with another PIN")
         .hasMessageNotContaining("000000");
+    // The PIN is the first line without surrounding white space, whatever the line ending.
+    Path spaced = dir.resolve("spaced.pin");
+    Files.writeString(spaced, " " + Files.readAllLines(good.pinFile()).get(0) + " \r\nignored");
+    assertThat(Pkcs11Token.open(new HsmSettings(good.library(), SoftHsm.TOKEN, spaced,
+        Optional.empty()))).isSameAs(Pkcs11Token.open(good));
+    Path empty = dir.resolve("empty.pin");
+    Files.writeString(empty, "  \n1234\n");
+    assertThatThrownBy(() -> Pkcs11Token.open(new HsmSettings(good.library(), SoftHsm.TOKEN,
+        empty, Optional.empty()))).hasMessageContaining("the PKCS#11 PIN file " + empty
+        + " is empty");
     Pkcs11Token token = Pkcs11Token.open(good);
     assertThatThrownBy(() -> token.verifierKey(ORIGIN, "no-such-key"))
         .hasMessageContaining("has no private key labelled \"no-such-key\"");
