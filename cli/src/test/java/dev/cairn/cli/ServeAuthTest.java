@@ -143,6 +143,22 @@ class ServeAuthTest {
       assertThat(Files.readAllLines(audit)).hasSize(2)
           .anySatisfy(l -> assertThat(l).contains("\"decision\":\"deny\""))
           .anySatisfy(l -> assertThat(l).contains("\"decision\":\"allow\"", "\"subject\":\"ci\""));
+
+      // No rotation over the admin routes leaves a development key file signing.
+      SignedJWT adminJwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("k1")
+          .build(), new JWTClaimsSet.Builder().issuer("https://issuer.example")
+          .audience("example.com/log").subject("ops").expirationTime(
+              Date.from(Instant.now().plusSeconds(300))).claim("roles", List.of("admin"))
+          .build());
+      adminJwt.sign(new ECDSASigner(key));
+      HttpResponse<String> rotate = http.send(HttpRequest.newBuilder(
+          URI.create(base + "/admin/keys/rotate")).header("Authorization", "Bearer "
+          + adminJwt.serialize()).POST(HttpRequest.BodyPublishers.ofString(
+          "{\"type\":\"ed25519\"}")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(rotate.statusCode()).as(rotate.body()).isEqualTo(409);
+      assertThat(rotate.body()).contains("refused by the key policy", "--allow-file-keys");
+      assertThat(KeyRing.parse(Files.readAllBytes(data.resolve(KeyRing.FILE))).keys())
+          .hasSize(2);
     } finally {
       serve.stop.countDown();
     }

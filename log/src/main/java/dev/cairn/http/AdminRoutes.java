@@ -7,10 +7,13 @@ import dev.cairn.auth.Role;
 import dev.cairn.log.LogKeys;
 import dev.cairn.note.SignatureType;
 import dev.cairn.signing.KeyRing;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 
 /**
  * The admin routes, role {@code admin}, each decision and each change in the audit log:
@@ -35,11 +38,18 @@ final class AdminRoutes {
   private final LogKeys keys;
   private final Map<String, String> config;
   private final WriteGuard guard;
+  private final Function<KeyRing, List<String>> keyPolicy;
 
-  AdminRoutes(LogKeys keys, Map<String, String> config, WriteGuard guard) {
+  /**
+   * @param keyPolicy what it refuses in a key ring (empty when allowed): a change leading to a
+   *     refused ring is answered 409, e.g. a development key file rotated into a prod log
+   */
+  AdminRoutes(LogKeys keys, Map<String, String> config, WriteGuard guard,
+      Function<KeyRing, List<String>> keyPolicy) {
     this.keys = keys;
     this.config = Map.copyOf(config);
     this.guard = guard;
+    this.keyPolicy = keyPolicy;
   }
 
   void keys(Exchange x) throws Exception {
@@ -63,13 +73,8 @@ final class AdminRoutes {
       default -> throw HttpError.badRequest("\"type\" must be ed25519, ecdsa or mldsa44, not \""
           + Exchange.oneLine(t, 40) + "\"");
     });
-    KeyRing.Entry added;
-    try {
-      added = keys.rotate(type, text(body, "pkcs11_label"));
-    } catch (IllegalArgumentException e) {
-      throw new HttpError(409, e.getMessage());
-    }
-    guard.recordAction(x, who, Role.ADMIN, "key rotation: added " + added.describe());
+    KeyRing.Entry added = change(x, who, approval -> keys.rotate(type,
+        text(body, "pkcs11_label"), approval));
     x.send(200, "application/json", "no-store", JSON.writeValueAsBytes(added));
   }
 
@@ -81,14 +86,57 @@ final class AdminRoutes {
     if (!id.matches("[0-9a-f]{8}")) {
       throw HttpError.badRequest("\"key_id\" must be 8 lowercase hex digits");
     }
-    KeyRing.Entry retired;
-    try {
-      retired = keys.retire(Integer.parseUnsignedInt(id, 16));
-    } catch (IllegalArgumentException e) {
-      throw new HttpError(409, e.getMessage());
-    }
-    guard.recordAction(x, who, Role.ADMIN, "key rotation: retired " + retired.describe());
+    KeyRing.Entry retired = change(x, who, approval -> keys.retire(
+        Integer.parseUnsignedInt(id, 16), approval));
     x.send(200, "application/json", "no-store", JSON.writeValueAsBytes(retired));
+  }
+
+  private interface RingChange {
+    KeyRing.Entry apply(LogKeys.Approval approval) throws IOException;
+  }
+
+  /**
+   * Makes a change to the key ring that the key policy allows, recorded in the audit log before
+   * it is made (a change that cannot be recorded is not made) and after, whatever the outcome.
+   */
+  private KeyRing.Entry change(Exchange x, Principal who, RingChange change) throws Exception {
+    String[] pending = {null};
+    LogKeys.Approval approval = (next, what) -> {
+      List<String> refused = keyPolicy.apply(next);
+      if (!refused.isEmpty()) {
+        throw new IllegalArgumentException("refused by the key policy: "
+            + String.join("; ", refused));
+      }
+      pending[0] = what;
+      try {
+        guard.recordAction(x, who, Role.ADMIN, "key rotation starting: " + what);
+      } catch (IOException e) {
+        throw new HttpError(503, "the audit log cannot be written, so the key ring is left as"
+            + " it is: " + what + " was not done");
+      }
+    };
+    KeyRing.Entry result;
+    try {
+      result = change.apply(approval);
+    } catch (IllegalArgumentException e) {
+      record(x, who, "key rotation refused: " + e.getMessage());
+      throw new HttpError(409, e.getMessage());
+    } catch (IOException e) {
+      record(x, who, "key rotation failed: " + pending[0] + ": " + e.getMessage());
+      throw e;
+    }
+    record(x, who, "key rotation: " + pending[0]);
+    return result;
+  }
+
+  /** Records an outcome; if it cannot be, the answer says so (the change stands). */
+  private void record(Exchange x, Principal who, String what) {
+    try {
+      guard.recordAction(x, who, Role.ADMIN, what);
+    } catch (IOException e) {
+      throw new HttpError(503, "cannot record in the audit log: " + what + " (the audit log"
+          + " holds the line saying it was starting)");
+    }
   }
 
   /** The body, a JSON object of the {@code known} fields only (a misspelt one is refused). */

@@ -2,11 +2,14 @@ package dev.cairn.http;
 
 import dev.cairn.log.LogProofs;
 import dev.cairn.log.TransparencyLog;
+import dev.cairn.signing.KeyRing;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -68,15 +71,18 @@ public final class LogServer implements AutoCloseable {
   public LogServer serve(TransparencyLog log, HttpConfig config, WriteGuard guard)
       throws Exception {
     return serve(log, config, guard, Map.of("listen", config.host() + ":" + config.port(),
-        "data", log.dataDir().toString()));
+        "data", log.dataDir().toString()), ring -> List.of());
   }
 
   /**
    * Starts serving {@code log} on a server from {@link #prepare}; {@code guard} checks writes
-   * and admin actions; {@code settings} is what {@code GET /admin/config} shows.
+   * and admin actions; {@code settings} is what {@code GET /admin/config} shows;
+   * {@code keyPolicy} says what it refuses in a key ring (empty when allowed), and a rotation
+   * leading to a refused ring is answered 409.
    */
   public LogServer serve(TransparencyLog log, HttpConfig config, WriteGuard guard,
-      Map<String, String> settings) throws Exception {
+      Map<String, String> settings, Function<KeyRing, List<String>> keyPolicy)
+      throws Exception {
     LogProofs proofs = LogProofs.of(log);
     Executor responses = server.getThreadPool();
     server.setHandler(new Router(
@@ -85,7 +91,7 @@ public final class LogServer implements AutoCloseable {
             responses, virtual),
         new AuditRoutes(proofs, log.history(), log.keys()),
         new StatusRoutes(log),
-        new AdminRoutes(log.keys(), settings, guard),
+        new AdminRoutes(log.keys(), settings, guard, keyPolicy),
         log.metrics(), virtual, guard));
     tls.ifPresent(t -> log.metrics().watchCertificate(t::notAfter));
     start();

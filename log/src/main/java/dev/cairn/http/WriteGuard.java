@@ -143,21 +143,20 @@ public final class WriteGuard implements AutoCloseable {
   }
 
   /**
-   * Records what an allowed admin action did (after {@link #check} recorded that it was
-   * allowed), with the same request id.
+   * Records, durably, what an allowed admin action is about to do, did or could not do (after
+   * {@link #check} recorded that it was allowed), with the same request id.
    *
-   * @throws HttpError 503 if it cannot be recorded
+   * @throws IOException if it cannot be recorded (logged here; the caller decides the answer)
    */
-  void recordAction(Exchange x, Principal who, Role role, String what) {
+  void recordAction(Exchange x, Principal who, Role role, String what) throws IOException {
     String requestId = x.response.getHeaders().get("X-Request-Id");
     try {
-      audit.record(new AuditLog.Decision(clock.instant(), true, 200, who.subject(), role,
+      audit.record(new AuditLog.Decision(clock.instant(), true, 0, who.subject(), role,
           x.method() + " " + x.path(), what, Request.getRemoteAddr(x.request), requestId));
       audit.sync();
     } catch (IOException e) {
       LOG.error("couldn't write the audit log {}: {}", audit.file(), e.toString());
-      throw new HttpError(503, "the action was done but cannot be recorded in the audit log: "
-          + what);
+      throw e;
     }
   }
 

@@ -32,6 +32,7 @@ import java.util.Optional;
  * log appears complete or not at all. Thread-safe.
  */
 public final class LogKeys {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LogKeys.class);
   static final String ED25519_FILE = "keys/log.skey";
   static final String MLDSA_FILE = "keys/log-mldsa44.skey";
   static final String VKEY_FILE = "log.vkey";
@@ -220,6 +221,21 @@ public final class LogKeys {
   }
 
   /**
+   * Sees a change to the key ring before anything of it is written: it may refuse it, and it
+   * records what is about to happen (so that no change takes effect unrecorded).
+   */
+  @FunctionalInterface
+  public interface Approval {
+    /**
+     * @param next the ring as it would be after the change
+     * @param change what changes, e.g. "added example.com/log+0a1b2c3d (ED25519)"
+     * @throws IllegalArgumentException to refuse the change (the message says why)
+     * @throws IOException if the change cannot be recorded (it is then not made)
+     */
+    void approve(KeyRing next, String change) throws IOException;
+  }
+
+  /**
    * Adds a new active key: from the next checkpoint on, it signs beside the keys already
    * active (the overlap), until the old one is {@link #retire retired}.
    *
@@ -227,12 +243,13 @@ public final class LogKeys {
    *     given, the type the token's key must have
    * @param pkcs11Label the label of an Ed25519 or ECDSA P-256 key on the PKCS#11 token, to add
    *     that key instead of a new file key
+   * @param approval sees the new ring before the key or the ring is written
    * @return the new key's ring entry
-   * @throws IllegalArgumentException if the request is not possible (named)
+   * @throws IllegalArgumentException if the request is not possible or not approved (named)
    * @throws IOException if the key or the ring cannot be written
    */
   public synchronized KeyRing.Entry rotate(Optional<SignatureType> type,
-      Optional<String> pkcs11Label) throws IOException {
+      Optional<String> pkcs11Label, Approval approval) throws IOException {
     KeyRing.Entry entry;
     if (pkcs11Label.isPresent()) {
       Pkcs11Token t = token.orElseThrow(() -> new IllegalArgumentException(
@@ -249,6 +266,7 @@ public final class LogKeys {
       }
       entry = new KeyRing.Entry(vk.encode(), KeyRing.State.ACTIVE, null, pkcs11Label.get(),
           clock.instant().toString(), null);
+      approval.approve(state.ring().with(entry), "added " + entry.describe());
     } else {
       SignatureType t = type.orElse(SignatureType.ED25519);
       if (t != SignatureType.ED25519 && t != SignatureType.MLDSA44_SUBTREE_V1) {
@@ -258,10 +276,11 @@ public final class LogKeys {
       SignerKey k = SignerKey.generate(origin, t, new SecureRandom());
       String file = (t == SignatureType.ED25519 ? "log-" : "log-mldsa44-")
           + KeyNames.hex(k.keyId()) + ".skey";
+      entry = fileEntry(k, file, clock);
+      approval.approve(state.ring().with(entry), "added " + entry.describe());
       Path keysDir = dir.resolve("keys");
       writeNew(keysDir.resolve(file), k.encode() + "\n", true);
       AtomicFiles.syncDirectory(keysDir);
-      entry = fileEntry(k, file, clock);
     }
     commit(state.ring().with(entry));
     return entry;
@@ -271,22 +290,35 @@ public final class LogKeys {
    * Retires the active key with this key ID: it signs no further checkpoint, but stays in the
    * ring so that the checkpoints it signed still verify.
    *
-   * @throws IllegalArgumentException if no active key has that ID or it is the last of its kind
+   * @param approval sees the new ring before it is written
+   * @throws IllegalArgumentException if no active key has that ID, it is the last of its kind,
+   *     or the change is not approved
    */
-  public synchronized KeyRing.Entry retire(int keyId) throws IOException {
+  public synchronized KeyRing.Entry retire(int keyId, Approval approval) throws IOException {
     KeyRing next = state.ring().retire(keyId, clock.instant());
-    commit(next);
-    return next.keys().stream()
+    KeyRing.Entry retired = next.keys().stream()
         .filter(e -> e.state() == KeyRing.State.RETIRED && e.key().keyId() == keyId)
         .findFirst().orElseThrow();
+    approval.approve(next, "retired " + retired.describe());
+    commit(next);
+    return retired;
   }
 
-  /** Opens the signers of {@code next}, then writes it and {@code log.vkey}, then uses it. */
+  /**
+   * Opens the signers of {@code next}, writes it (from then on the change stands), uses it and
+   * rewrites {@code log.vkey}. That file only copies the ring's active keys for operators: if
+   * it cannot be written now, a warning says so and the next start rewrites it.
+   */
   private void commit(KeyRing next) throws IOException {
     State loaded = load(next);
     AtomicFiles.write(dir.resolve(KeyRing.FILE), next.encode(), dir.resolve("keys"));
     state = loaded;
-    writeVerifierKeys();
+    try {
+      writeVerifierKeys();
+    } catch (IOException e) {
+      LOG.warn("the key ring changed, but {} could not be rewritten ({}); the next start"
+          + " rewrites it", dir.resolve(VKEY_FILE), e.toString());
+    }
   }
 
   /** The origin, which is also the keys' name. */

@@ -228,6 +228,14 @@ class KeyRotationHttpTest {
     });
     assertThat(audit).anySatisfy(l ->
         assertThat(l.get("reason").asText()).isEqualTo("key rotation: retired " + KeyRing.describe(oldEd)));
+    // Each change is recorded before it is made, then its outcome.
+    List<String> reasons = audit.stream().map(l -> l.get("reason").asText())
+        .filter(r -> r.startsWith("key rotation")).toList();
+    assertThat(reasons).containsExactly(
+        "key rotation starting: added " + KeyRing.describe(newEd),
+        "key rotation: added " + KeyRing.describe(newEd),
+        "key rotation starting: retired " + KeyRing.describe(oldEd),
+        "key rotation: retired " + KeyRing.describe(oldEd));
 
     // The published history says which keys signed each checkpoint: the old key alone, then
     // both, then the new key alone.
@@ -312,6 +320,46 @@ class KeyRotationHttpTest {
     HttpResponse<byte[]> config = client.get("/admin/config", "Authorization", admin);
     assertThat(config.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(config.body()).has("listen")).isTrue();
+  }
+
+  @Test
+  void aProdLogRefusesARotationOntoADevelopmentKeyFile() throws Exception {
+    SoftHsm hsm = SoftHsm.shared();
+    String first = "prod-first-" + System.nanoTime();
+    hsm.generateEd25519(first);
+    Path data = dir.resolve("prod");
+    try (TransparencyLog prod = TransparencyLog.open(LogConfig.defaults(data)
+            .withHsm(hsm.settings(dir, Optional.of(first))));
+        LogServer s = LogServer.prepare(HttpConfig.defaults("127.0.0.1", 0)).serve(prod,
+            HttpConfig.defaults("127.0.0.1", 0), guard, java.util.Map.of(),
+            ring -> Profile.PROD.keyProblems(ring, false))) {
+      LogClient c = new LogClient(s.port());
+      KeyRing before = prod.keys().ring();
+      assertThat(Profile.PROD.keyProblems(before, false)).isEmpty();
+      List<Path> keyFiles;
+      try (var files = Files.list(data.resolve("keys"))) {
+        keyFiles = files.sorted().toList();
+      }
+
+      assertThat(LogClient.assertError(c.post("/admin/keys/rotate",
+          "{\"type\":\"ed25519\"}".getBytes(UTF_8), "Authorization", admin), 409))
+          .contains("refused by the key policy", "is the key file keys/log-");
+      assertThat(prod.keys().ring()).isEqualTo(before);
+      try (var files = Files.list(data.resolve("keys"))) {
+        assertThat(files.sorted().toList()).as("no key file written").isEqualTo(keyFiles);
+      }
+      assertThat(audit().getLast().get("reason").asText())
+          .startsWith("key rotation refused: refused by the key policy");
+
+      // An HSM key, or an ML-DSA-44 file key (no token signs ML-DSA-44), is accepted.
+      String next = "prod-next-" + System.nanoTime();
+      hsm.generateEd25519(next);
+      assertThat(c.post("/admin/keys/rotate", ("{\"pkcs11_label\":\"" + next + "\"}")
+          .getBytes(UTF_8), "Authorization", admin).statusCode()).isEqualTo(200);
+      assertThat(c.post("/admin/keys/rotate", "{\"type\":\"mldsa44\"}".getBytes(UTF_8),
+          "Authorization", admin).statusCode()).isEqualTo(200);
+      assertThat(prod.keys().ring().active()).hasSize(4);
+    }
   }
 
   @Test
