@@ -48,6 +48,21 @@ final class KeyCommand implements Runnable {
     if (!base.startsWith("http://") && !base.startsWith("https://")) {
       throw new CliException(CliException.USAGE, "--url must start with http:// or https://");
     }
+    URI uri;
+    try {
+      uri = URI.create(base + path);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(CliException.USAGE, "--url is not a URL: " + e.getMessage());
+    }
+    if (uri.getScheme().equals("http") && !isLoopback(uri.getHost())) {
+      // The admin token would cross the network in the clear, for anyone on the path to reuse.
+      throw new CliException(CliException.USAGE, "--url " + url + " is plain http to another"
+          + " machine: the admin token would cross the network in the clear; use https://"
+          + " (plain http only to a loopback address)");
+    }
+    if (caCert != null && uri.getScheme().equals("http")) {
+      throw new CliException(CliException.USAGE, "--ca-cert is for an https --url");
+    }
     String token;
     try {
       token = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
@@ -55,7 +70,7 @@ final class KeyCommand implements Runnable {
       throw new CliException(CliException.USAGE, "cannot read --token-file " + tokenFile + ": "
           + e.getMessage());
     }
-    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT)
+    HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
         .header("Authorization", "Bearer " + token);
     req = body == null ? req.GET() : req.header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body));
@@ -73,6 +88,19 @@ final class KeyCommand implements Runnable {
           + path + " answered " + resp.statusCode() + ": " + resp.body().strip());
     }
     return resp.body();
+  }
+
+  private static boolean isLoopback(String host) {
+    if (host == null) {
+      return false;
+    }
+    try {
+      // Only names that need no lookup: a DNS answer cannot make a remote host "loopback".
+      return host.equals("localhost") || (host.matches("[0-9.]+|\\[[0-9a-fA-F:.]+\\]")
+          && java.net.InetAddress.getByName(host).isLoopbackAddress());
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   @Command(name = "list", description = "Print the key ring: active and retired keys.")

@@ -1,13 +1,17 @@
 package dev.cairn.cli;
 
 import dev.cairn.auth.AuthSettings;
+import dev.cairn.auth.Profile;
 import dev.cairn.http.LogServer;
 import dev.cairn.http.WriteGuard;
 import dev.cairn.log.TransparencyLog;
+import dev.cairn.signing.HsmSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -170,9 +174,13 @@ final class ServeCommand implements Callable<Integer> {
     var logConfig = s.logConfig();
     var httpConfig = s.httpConfig();
     AuthSettings auth = s.auth();
-    // With a token configured, which keys are file keys is known once the ring is read (below).
+    // With a token configured, which keys are file keys is known once the ring is read (below),
+    // unless the log is new: then its first key is a file key unless pkcs11_key names one.
+    boolean newLog = !Files.exists(logConfig.dataDir().resolve("keys"));
+    Optional<String> newLogKey = s.hsm().flatMap(HsmSettings::newLogKey);
     List<String> problems = s.profile().problems(auth, httpConfig.host(),
-        httpConfig.tls().isPresent(), s.allowFileKeys() || s.hsm().isPresent());
+        httpConfig.tls().isPresent(), s.allowFileKeys()
+            || (s.hsm().isPresent() && (!newLog || newLogKey.isPresent())));
     if (!problems.isEmpty()) {
       throw new CliException(CliException.USAGE, "the prod profile refuses to start:\n  - "
           + String.join("\n  - ", problems));
@@ -203,7 +211,20 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new CliException(CliException.IO, "couldn't open the log: " + e.getMessage());
     }
-    List<String> keyProblems = s.profile().keyProblems(log.keys().ring(), s.allowFileKeys());
+    List<String> keyProblems = new ArrayList<>(
+        s.profile().keyProblems(log.keys().ring(), s.allowFileKeys()));
+    if (!newLog && newLogKey.isPresent() && log.keys().ring().active().stream()
+        .noneMatch(e -> newLogKey.get().equals(e.pkcs11Label()))) {
+      String ignored = "pkcs11_key (--pkcs11-key) \"" + newLogKey.get() + "\" names the first"
+          + " key of a new log, but this log exists and that key is not one of its active keys:"
+          + " add it with cairn key rotate --pkcs11-label " + newLogKey.get()
+          + ", or drop the setting";
+      if (s.profile() == Profile.PROD) {
+        keyProblems.add(ignored);
+      } else {
+        LOG.warn(ignored);
+      }
+    }
     if (!keyProblems.isEmpty()) {
       log.close();
       throw new CliException(CliException.USAGE, "the prod profile refuses to start:\n  - "

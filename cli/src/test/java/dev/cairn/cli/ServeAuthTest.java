@@ -40,7 +40,7 @@ class ServeAuthTest {
   @TempDir Path dir;
 
   @Test
-  void prodRefusesToStartNamingEachMissingSetting() {
+  void prodRefusesToStartNamingEachMissingSetting() throws Exception {
     Path data = dir.resolve("data");
     KeyCommandsTest.Result r = cairn("serve", "--profile", "prod", "--data", data.toString());
     assertThat(r.code()).isEqualTo(CliException.USAGE);
@@ -84,6 +84,17 @@ class ServeAuthTest {
         "--pkcs11-token", "t");
     assertThat(hsmHalf.code()).isEqualTo(CliException.USAGE);
     assertThat(hsmHalf.err()).contains("pkcs11_token", "needs pkcs11_library (--pkcs11-library)");
+
+    // A token, but no key on it for the new log's first key: that would be a file key.
+    HsmSettings token = SoftHsm.shared().settings(dir, java.util.Optional.empty());
+    KeyCommandsTest.Result noHsmKey = cairn("serve", "--profile", "prod", "--data",
+        data.toString(), "--auth-jwks", "jwks.json", "--auth-issuer", "https://issuer.example",
+        "--auth-audience", "log", "--pkcs11-library", token.library().toString(),
+        "--pkcs11-token", token.tokenLabel(), "--pkcs11-pin-file", token.pinFile().toString());
+    assertThat(noHsmKey.code()).isEqualTo(CliException.USAGE);
+    assertThat(noHsmKey.err()).contains("the prod profile refuses to start:",
+        "for a new log, would be) development key files", "--pkcs11-key")
+        .doesNotContain("authentication is off", "issuer", "audience");
     assertThat(data).as("nothing is created").doesNotExist();
   }
 
@@ -115,14 +126,15 @@ class ServeAuthTest {
       port = s.getLocalPort();
     }
     String base = "https://127.0.0.1:" + port;
+    List<String> prod = List.of("--profile", "prod", "--data", data.toString(), "--listen",
+        "0.0.0.0:" + port, "--auth-jwks", jwks.toString(), "--auth-issuer",
+        "https://issuer.example", "--auth-audience", "example.com/log", "--audit-log",
+        audit.toString(), "--origin", "example.com/log", "--tls-cert", cert.toString(),
+        "--tls-key", tlsKey.toString(), "--pkcs11-library", token.library().toString(),
+        "--pkcs11-token", token.tokenLabel(), "--pkcs11-pin-file", token.pinFile().toString());
     CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> cl.execute(
-        "--profile", "prod", "--data", data.toString(), "--listen", "0.0.0.0:" + port,
-        "--auth-jwks", jwks.toString(), "--auth-issuer", "https://issuer.example",
-        "--auth-audience", "example.com/log", "--audit-log", audit.toString(),
-        "--origin", "example.com/log", "--tls-cert", cert.toString(), "--tls-key",
-        tlsKey.toString(), "--pkcs11-library", token.library().toString(), "--pkcs11-token",
-        token.tokenLabel(), "--pkcs11-pin-file", token.pinFile().toString(), "--pkcs11-key",
-        label));
+        java.util.stream.Stream.concat(prod.stream(), java.util.stream.Stream.of(
+            "--pkcs11-key", label)).toArray(String[]::new)));
     HttpClient http = HttpClient.newBuilder().sslContext(ca.clientContext()).build();
     try {
       int anonymous = post(http, base, null);
@@ -163,6 +175,16 @@ class ServeAuthTest {
       serve.stop.countDown();
     }
     assertThat(running.get()).isZero();
+
+    // pkcs11_key names a new log's first key: on this log another label would be ignored.
+    List<String> restart = new java.util.ArrayList<>(List.of("serve"));
+    restart.addAll(prod);
+    restart.addAll(List.of("--pkcs11-key", "not-this-logs-key"));
+    KeyCommandsTest.Result other = cairn(restart.toArray(String[]::new));
+    assertThat(other.code()).isEqualTo(CliException.USAGE);
+    assertThat(other.err()).contains("the prod profile refuses to start:",
+        "\"not-this-logs-key\" names the first key of a new log, but this log exists",
+        "cairn key rotate --pkcs11-label not-this-logs-key");
   }
 
   /** Posts an entry once the server is up; returns the status. */

@@ -37,8 +37,8 @@ public enum Profile {
    * @param listenHost the address the server listens on
    * @param tls whether the server serves HTTPS itself
    * @param fileKeysAllowed whether the operator explicitly allowed signing with the key files in
-   *     the data directory, or configured a PKCS#11 token (then {@link #keyProblems} checks the
-   *     keys themselves once the key ring is read)
+   *     the data directory, or configured a PKCS#11 token for a log that exists or a new log's
+   *     first key on it (then {@link #keyProblems} checks the keys once the ring is read)
    */
   public List<String> problems(AuthSettings auth, String listenHost, boolean tls,
       boolean fileKeysAllowed) {
@@ -59,8 +59,10 @@ public enum Profile {
       out.add("no token audience: set --auth-audience (auth_audience)");
     }
     if (!fileKeysAllowed) {
-      out.add("the checkpoint keys are development key files in the data directory: set"
-          + " --allow-file-keys (allow_file_keys: true) to accept them explicitly");
+      out.add("the checkpoint keys are (or, for a new log, would be) development key files in"
+          + " the data directory: give a new log its key on a PKCS#11 token (--pkcs11-library,"
+          + " --pkcs11-token, --pkcs11-pin-file, --pkcs11-key) or set --allow-file-keys"
+          + " (allow_file_keys: true) to accept them explicitly");
     }
     if (!tls && !isLoopback(listenHost)) {
       out.add("listening on " + listenHost + " without TLS, so tokens cross the network in the"

@@ -1,5 +1,6 @@
 package dev.cairn.signing;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -49,7 +50,9 @@ public record KeyRing(@JsonProperty("schema_version") int schemaVersion, List<En
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Entry(String vkey, State state, String file,
-      @JsonProperty("pkcs11_label") String pkcs11Label, String added, String retired) {
+      // Rings written before the field's rename (the first release of rotation) say alias.
+      @JsonProperty("pkcs11_label") @JsonAlias("pkcs11_alias") String pkcs11Label,
+      String added, String retired) {
     /** Checks the fields. */
     public Entry {
       VerifierKey.parse(vkey);

@@ -10,7 +10,6 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKK_EC_EDWARDS;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_ECDSA;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_EDDSA;
 
-import dev.cairn.note.KeyNames;
 import dev.cairn.note.NoteSigner;
 import dev.cairn.note.NoteVerifier;
 import dev.cairn.note.SignatureType;
@@ -232,8 +231,9 @@ public final class Pkcs11Token {
       throws IOException {
     Signer s = open(origin, label);
     if (expected.isPresent() && !expected.get().equals(s.key)) {
-      throw new IOException("the PKCS#11 key \"" + label + "\" is " + describe(s.key)
-          + ", but the log's key ring records " + describe(expected.get()) + " for it");
+      throw new IOException("the PKCS#11 key \"" + label + "\" is "
+          + KeyRing.describe(s.key) + ", but the log's key ring records "
+          + KeyRing.describe(expected.get()) + " for it");
     }
     return s;
   }
@@ -348,10 +348,6 @@ public final class Pkcs11Token {
         + size);
   }
 
-  private static String describe(VerifierKey k) {
-    return k.name() + "+" + KeyNames.hex(k.keyId()) + " (" + k.type() + ")";
-  }
-
   @Override
   public String toString() {
     return "the PKCS#11 token \"" + settings.tokenLabel() + "\" of " + settings.library();
@@ -399,7 +395,8 @@ public final class Pkcs11Token {
           Found again = token.find(key.name(), label);
           if (!again.key().equals(key)) {
             throw new IllegalStateException("the PKCS#11 key \"" + label + "\" on " + token
-                + " changed to " + describe(again.key()) + "; it was " + describe(key));
+                + " changed to " + KeyRing.describe(again.key()) + "; it was "
+                + KeyRing.describe(key));
           }
           handle = again.handle();
           sig = signOnce(text);
@@ -412,7 +409,7 @@ public final class Pkcs11Token {
       }
       if (!check.verify(text, sig)) {
         throw new IllegalStateException("the PKCS#11 key \"" + label + "\" on " + token
-            + " returned a signature that does not verify with " + describe(key));
+            + " returned a signature that does not verify with " + KeyRing.describe(key));
       }
       return sig;
     }
@@ -436,7 +433,8 @@ public final class Pkcs11Token {
 
     @Override
     public String toString() {
-      return "Pkcs11Token.Signer[" + describe(key) + ", \"" + label + "\" on " + token + "]";
+      return "Pkcs11Token.Signer[" + KeyRing.describe(key) + ", \"" + label + "\" on " + token
+          + "]";
     }
   }
 
