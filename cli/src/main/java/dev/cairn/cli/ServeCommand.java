@@ -120,6 +120,11 @@ final class ServeCommand implements Callable<Integer> {
       + " at once; more wait to be accepted (10000).")
   String maxConnections;
 
+  @Option(names = "--max-connections-per-address", paramLabel = "N", description = "Most"
+      + " connections open at once from one client address; more are closed as they open; 0"
+      + " for no limit (1024). Behind a proxy on this machine, raise it or set 0.")
+  String maxConnectionsPerAddress;
+
   @Option(names = "--max-header-bytes", paramLabel = "N", description = "Largest request"
       + " header block; 431 beyond (16384).")
   String maxHeaderBytes;
@@ -166,6 +171,7 @@ final class ServeCommand implements Callable<Integer> {
     put(flags, "tls_key", tlsKey);
     put(flags, "idle_timeout", idleTimeout);
     put(flags, "max_connections", maxConnections);
+    put(flags, "max_connections_per_address", maxConnectionsPerAddress);
     put(flags, "max_header_bytes", maxHeaderBytes);
     put(flags, "max_batch_bytes", maxBatchBytes);
     put(flags, "max_batch_entries", maxBatchEntries);

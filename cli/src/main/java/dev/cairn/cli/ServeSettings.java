@@ -48,6 +48,8 @@ import java.util.TreeMap;
  *   tls_key               --tls-key                CAIRN_TLS_KEY               (needed with it)
  *   idle_timeout          --idle-timeout           CAIRN_IDLE_TIMEOUT          30s
  *   max_connections       --max-connections        CAIRN_MAX_CONNECTIONS       10000
+ *   max_connections_per_address --max-connections-per-address
+ *                                                  CAIRN_MAX_CONNECTIONS_PER_ADDRESS 1024 (0: off)
  *   max_header_bytes      --max-header-bytes       CAIRN_MAX_HEADER_BYTES      16384
  *   max_batch_bytes       --max-batch-bytes        CAIRN_MAX_BATCH_BYTES       8388608
  *   max_batch_entries     --max-batch-entries      CAIRN_MAX_BATCH_ENTRIES     4096 (≤ pool_limit)
@@ -90,6 +92,7 @@ final class ServeSettings {
     d.put("tls_key", "");
     d.put("idle_timeout", http.idleTimeout().toSeconds() + "s");
     d.put("max_connections", Integer.toString(http.maxConnections()));
+    d.put("max_connections_per_address", Integer.toString(http.maxConnectionsPerAddress()));
     d.put("max_header_bytes", Integer.toString(http.maxHeaderBytes()));
     d.put("max_batch_bytes", Integer.toString(http.maxBatchBytes()));
     d.put("max_batch_entries", Integer.toString(http.maxBatchEntries()));
@@ -285,7 +288,8 @@ final class ServeSettings {
     }
     try {
       HttpConfig c = new HttpConfig(host(), port(), entries, integer("max_batch_bytes"),
-          integer("max_header_bytes"), integer("max_connections"), duration("idle_timeout"),
+          integer("max_header_bytes"), integer("max_connections"),
+          integer("max_connections_per_address"), duration("idle_timeout"),
           duration("proof_wait"), Optional.empty());
       return cert.isEmpty() ? c : c.withTls(new HttpConfig.Tls(Path.of(cert.get()),
           Path.of(key.get()), TLS_RELOAD_INTERVAL));

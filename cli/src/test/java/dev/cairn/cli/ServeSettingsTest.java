@@ -116,6 +116,7 @@ class ServeSettingsTest {
         pool_limit: 1000
         idle_timeout: 5s
         max_connections: 64
+        max_connections_per_address: 16
         max_header_bytes: 4096
         max_batch_bytes: 65536
         proof_wait: 2s
@@ -126,6 +127,12 @@ class ServeSettingsTest {
         Map.of("max_connections", "128")).httpConfig();
     assertThat(h.idleTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(h.maxConnections()).isEqualTo(128);
+    assertThat(h.maxConnectionsPerAddress()).isEqualTo(16);
+    assertThat(ServeSettings.resolve(Optional.empty(), Map.of(
+        "CAIRN_MAX_CONNECTIONS_PER_ADDRESS", "0"), Map.of()).httpConfig()
+        .maxConnectionsPerAddress()).as("0: no limit").isZero();
+    assertThat(ServeSettings.resolve(Optional.empty(), Map.of(), Map.of()).httpConfig()
+        .maxConnectionsPerAddress()).isEqualTo(1024);
     assertThat(h.maxHeaderBytes()).isEqualTo(4096);
     assertThat(h.maxBatchBytes()).isEqualTo(65536);
     assertThat(h.maxBatchEntries()).as("the default, cut to the pool").isEqualTo(1000);

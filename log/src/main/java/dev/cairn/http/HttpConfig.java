@@ -14,6 +14,8 @@ import java.util.Optional;
  * @param maxHeaderBytes the largest request header block (431 beyond)
  * @param maxConnections the most connections open at once; more wait in the kernel's accept
  *     queue until one closes
+ * @param maxConnectionsPerAddress the most connections open at once from one client address,
+ *     0 for no limit; more are closed as they open
  * @param idleTimeout how long a connection may stay silent (also mid-request) before it is
  *     closed
  * @param proofWait how long {@code /add} with {@code Accept: application/json} waits for a
@@ -21,11 +23,11 @@ import java.util.Optional;
  * @param tls the certificate and key to serve HTTPS with, if any (else plain HTTP)
  */
 public record HttpConfig(String host, int port, int maxBatchEntries, int maxBatchBytes,
-    int maxHeaderBytes, int maxConnections, Duration idleTimeout, Duration proofWait,
-    Optional<Tls> tls) {
+    int maxHeaderBytes, int maxConnections, int maxConnectionsPerAddress, Duration idleTimeout,
+    Duration proofWait, Optional<Tls> tls) {
   /** The default limits (and no TLS). */
   public static final HttpConfig DEFAULTS = new HttpConfig("127.0.0.1", 8080, 4096, 8 << 20,
-      16 * 1024, 10_000, Duration.ofSeconds(30), Duration.ofSeconds(30), Optional.empty());
+      16 * 1024, 10_000, 1024, Duration.ofSeconds(30), Duration.ofSeconds(30), Optional.empty());
 
   /**
    * HTTPS settings.
@@ -63,6 +65,10 @@ public record HttpConfig(String host, int port, int maxBatchEntries, int maxBatc
     if (maxConnections < 1) {
       throw new IllegalArgumentException("max connections must be at least 1");
     }
+    if (maxConnectionsPerAddress < 0) {
+      throw new IllegalArgumentException("max connections per address must be 0 (no limit) or"
+          + " more, got " + maxConnectionsPerAddress);
+    }
     if (idleTimeout.compareTo(Duration.ofMillis(10)) < 0) {
       throw new IllegalArgumentException("the idle timeout must be at least 10ms, got "
           + idleTimeout);
@@ -77,13 +83,13 @@ public record HttpConfig(String host, int port, int maxBatchEntries, int maxBatc
   /** These settings on another address. */
   public HttpConfig on(String host, int port) {
     return new HttpConfig(host, port, maxBatchEntries, maxBatchBytes, maxHeaderBytes,
-        maxConnections, idleTimeout, proofWait, tls);
+        maxConnections, maxConnectionsPerAddress, idleTimeout, proofWait, tls);
   }
 
   /** These settings serving HTTPS with {@code tls}. */
   public HttpConfig withTls(Tls tls) {
     return new HttpConfig(host, port, maxBatchEntries, maxBatchBytes, maxHeaderBytes,
-        maxConnections, idleTimeout, proofWait, Optional.of(tls));
+        maxConnections, maxConnectionsPerAddress, idleTimeout, proofWait, Optional.of(tls));
   }
 
   /** {@code http} or {@code https}. */

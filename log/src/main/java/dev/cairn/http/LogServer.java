@@ -32,13 +32,15 @@ public final class LogServer implements AutoCloseable {
   private final ServerConnector connector;
   private final VirtualThreadPool virtual;
   private final Optional<CertificateReloader> tls;
+  private final Optional<AddressConnectionLimit> perAddress;
 
   private LogServer(Server server, ServerConnector connector, VirtualThreadPool virtual,
-      Optional<CertificateReloader> tls) {
+      Optional<CertificateReloader> tls, Optional<AddressConnectionLimit> perAddress) {
     this.server = server;
     this.connector = connector;
     this.virtual = virtual;
     this.tls = tls;
+    this.perAddress = perAddress;
   }
 
   /** Starts serving {@code log} as {@code config} says. */
@@ -94,6 +96,7 @@ public final class LogServer implements AutoCloseable {
         new AdminRoutes(log.keys(), settings, guard, keyPolicy),
         log.metrics(), virtual, guard));
     tls.ifPresent(t -> log.metrics().watchCertificate(t::notAfter));
+    perAddress.ifPresent(p -> log.metrics().watchRefusedConnections(p::refused));
     start();
     return this;
   }
@@ -144,8 +147,13 @@ public final class LogServer implements AutoCloseable {
     server.addConnector(connector);
     // Beyond the limit Jetty stops accepting: new connections wait in the kernel's queue.
     server.addBean(new NetworkConnectionLimit(config.maxConnections(), connector));
+    Optional<AddressConnectionLimit> perAddress = Optional.empty();
+    if (config.maxConnectionsPerAddress() > 0) {
+      perAddress = Optional.of(new AddressConnectionLimit(config.maxConnectionsPerAddress()));
+      connector.addBean(perAddress.get());
+    }
     server.setStopTimeout(5_000);
-    return new LogServer(server, connector, virtual, tls);
+    return new LogServer(server, connector, virtual, tls, perAddress);
   }
 
   /** Jetty's thread pool, for answering requests from other threads. */

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -29,6 +30,7 @@ public final class LogMetrics implements Sequencer.BatchObserver {
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
   private final AtomicReference<Supplier<java.time.Instant>> certificateNotAfter =
       new AtomicReference<>();
+  private final AtomicReference<LongSupplier> refusedConnections = new AtomicReference<>();
   private final Histogram addSeconds = Histogram.builder().name("cairn_add_seconds")
       .help("Time from receiving a submission to answering it, by what the client waited for")
       .labelNames("wait").classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
@@ -117,6 +119,20 @@ public final class LogMetrics implements Sequencer.BatchObserver {
         .help("When the TLS certificate being served expires, in seconds since the epoch")
         .callback(cb -> cb.call(certificateNotAfter.get().get().getEpochSecond()))
         .register(registry);
+  }
+
+  /**
+   * Registers {@code cairn_http_connections_refused_total}: connections closed as they opened
+   * because their client address had {@code max_connections_per_address} open already.
+   */
+  public void watchRefusedConnections(LongSupplier refused) {
+    if (refusedConnections.getAndSet(refused) != null) {
+      return;
+    }
+    CounterWithCallback.builder().name("cairn_http_connections_refused")
+        .help("Connections closed as they opened: their client address had the most allowed"
+            + " open")
+        .callback(cb -> cb.call(refusedConnections.get().getAsLong())).register(registry);
   }
 
   @Override

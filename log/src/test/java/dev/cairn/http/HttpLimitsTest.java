@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The configurable connection limits over real sockets: a silent connection is closed after the
  * idle timeout, a header block over the cap gets 431, and connections beyond the most allowed
- * wait unserved until one closes.
+ * wait unserved until one closes, and connections beyond the most allowed from one address are
+ * closed as they open.
  */
 class HttpLimitsTest {
   private static final Duration DEADLINE = Duration.ofSeconds(20);
@@ -38,7 +39,7 @@ class HttpLimitsTest {
   private void serve(Duration idleTimeout) throws Exception {
     HttpConfig d = HttpConfig.DEFAULTS;
     server = LogServer.start(log, new HttpConfig("127.0.0.1", 0, d.maxBatchEntries(),
-        d.maxBatchBytes(), 2048, 2, idleTimeout, d.proofWait(), Optional.empty()));
+        d.maxBatchBytes(), 2048, 2, 0, idleTimeout, d.proofWait(), Optional.empty()));
   }
 
   @AfterEach
@@ -69,8 +70,21 @@ class HttpLimitsTest {
       long start = System.nanoTime();
       // The server closes it: the read ends (-1) well before the socket's own 20 s timeout.
       assertThat(s.getInputStream().read()).isEqualTo(-1);
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(DEADLINE);
+      // Not before the timeout (it runs from the connect, just before start).
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(DEADLINE)
+          .isGreaterThanOrEqualTo(Duration.ofMillis(250));
     }
+    // Mid-request too: a body that stops coming ends the connection, and adds nothing.
+    long before = log.sequencer().sequenced().size();
+    try (Socket s = connect()) {
+      s.getOutputStream().write(("POST /add HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
+          + "\r\nabc").getBytes(UTF_8));
+      String answer = new String(s.getInputStream().readAllBytes(), UTF_8);
+      assertThat(answer).as("closed, or answered with an error, never 200")
+          .satisfiesAnyOf(a -> assertThat(a).isEmpty(),
+              a -> assertThat(a).matches("(?s)HTTP/1\\.1 [45]\\d\\d .*"));
+    }
+    assertThat(log.sequencer().sequenced().size()).isEqualTo(before);
   }
 
   @Test
@@ -103,6 +117,57 @@ class HttpLimitsTest {
       a.close();
       c.setSoTimeout((int) DEADLINE.toMillis());
       assertThat(new String(in.readNBytes(12), UTF_8)).isEqualTo("HTTP/1.1 200");
+    }
+  }
+
+  @Test
+  void connectionsBeyondTheLimitForOneAddressAreClosedAsTheyOpen() throws Exception {
+    HttpConfig d = HttpConfig.DEFAULTS;
+    server = LogServer.start(log, new HttpConfig("127.0.0.1", 0, d.maxBatchEntries(),
+        d.maxBatchBytes(), d.maxHeaderBytes(), 100, 2, d.idleTimeout(), d.proofWait(),
+        Optional.empty()));
+    try (Socket a = connect()) {
+      assertThat(get(a, "/healthz")).isEqualTo("HTTP/1.1 200");
+      try (Socket b = connect()) {
+        assertThat(get(b, "/healthz")).isEqualTo("HTTP/1.1 200");
+        // Two are open (both answered): the third from this address is closed, unanswered.
+        try (Socket c = connect()) {
+          assertThat(answerOrEnd(c)).isEqualTo(-1);
+        }
+      }
+      // With one closed, this address may open another.
+      long end = System.nanoTime() + DEADLINE.toNanos();
+      String metrics = null;
+      while (metrics == null && System.nanoTime() < end) {
+        try (Socket again = connect()) {
+          again.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: x\r\n"
+              + "Connection: close\r\n\r\n").getBytes(UTF_8));
+          String answer = new String(again.getInputStream().readAllBytes(), UTF_8);
+          metrics = answer.startsWith("HTTP/1.1 200") ? answer : null;
+        } catch (IOException e) {
+          // Closed as it opened: the server has not yet counted a closed one out; try again.
+        }
+      }
+      // The third connection, and any retry above that came before a close was counted out.
+      java.util.regex.Matcher refused = java.util.regex.Pattern.compile(
+          "\ncairn_http_connections_refused_total ([0-9.]+)\n").matcher(metrics);
+      assertThat(refused.find()).as(metrics).isTrue();
+      assertThat(Double.parseDouble(refused.group(1))).isGreaterThanOrEqualTo(1);
+    }
+  }
+
+  /**
+   * The first byte of an answer to a request on {@code s}, or -1 if the server closed it; a
+   * connection left open unanswered fails.
+   */
+  private static int answerOrEnd(Socket s) throws IOException {
+    try {
+      s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(UTF_8));
+      return s.getInputStream().read();
+    } catch (SocketTimeoutException e) {
+      throw e;
+    } catch (IOException e) {
+      return -1; // reset by the server
     }
   }
 }
