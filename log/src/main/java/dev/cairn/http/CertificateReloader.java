@@ -80,18 +80,34 @@ final class CertificateReloader implements AutoCloseable {
     ServerCertificate next;
     try {
       next = ServerCertificate.load(files.certificate(), files.key(), clock.instant());
-      context.reload(c -> {
-        c.setKeyStore(next.store());
-        c.setKeyStorePassword(next.password());
-      });
-    } catch (Exception e) {
+    } catch (IOException | RuntimeException e) {
       refuse(now, e.getMessage());
+      return;
+    }
+    try {
+      use(next);
+    } catch (Exception e) {
+      // The context unloads before it loads: put the pair in service back, or nothing is.
+      try {
+        use(current);
+      } catch (Exception again) {
+        LOG.error("the TLS context cannot load the certificate in service again: {}", again
+            .toString());
+      }
+      refuse(now, "the TLS context refused it: " + e);
       return;
     }
     current = next;
     LOG.info("serving the renewed TLS certificate {} for {}, valid until {}",
         next.leaf().getSerialNumber().toString(16), next.leaf().getSubjectX500Principal().getName(),
         notAfter());
+  }
+
+  private void use(ServerCertificate pair) throws Exception {
+    context.reload(c -> {
+      c.setKeyStore(pair.store());
+      c.setKeyStorePassword(pair.password());
+    });
   }
 
   private void refuse(byte[] digest, String why) {

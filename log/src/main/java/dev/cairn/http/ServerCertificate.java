@@ -80,10 +80,7 @@ record ServerCertificate(KeyStore store, String password, X509Certificate leaf, 
       store.load(null, null);
       store.setKeyEntry(ALIAS, key, password.toCharArray(),
           chain.toArray(new X509Certificate[0]));
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      md.update(certBytes);
-      md.update(keyBytes);
-      return new ServerCertificate(store, password, leaf, md.digest());
+      return new ServerCertificate(store, password, leaf, digest(certBytes, keyBytes));
     } catch (GeneralSecurityException e) {
       throw new IOException("the TLS key and certificate cannot be used: " + e.getMessage(), e);
     } finally {
@@ -93,10 +90,19 @@ record ServerCertificate(KeyStore store, String password, X509Certificate leaf, 
 
   /** SHA-256 over both files' bytes as they are now, to compare with {@link #digest()}. */
   static byte[] digest(Path certificateFile, Path keyFile) throws IOException {
+    byte[] keyBytes = Files.readAllBytes(keyFile);
+    try {
+      return digest(Files.readAllBytes(certificateFile), keyBytes);
+    } finally {
+      Arrays.fill(keyBytes, (byte) 0);
+    }
+  }
+
+  private static byte[] digest(byte[] certBytes, byte[] keyBytes) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
-      md.update(Files.readAllBytes(certificateFile));
-      md.update(Files.readAllBytes(keyFile));
+      md.update(certBytes);
+      md.update(keyBytes);
       return md.digest();
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -112,6 +112,52 @@ class TlsHttpTest {
   }
 
   @Test
+  void tls11AndOlderAreRefused() throws Exception {
+    // A hand-made ClientHello, as an old client sends it (the JDK's own client will not offer
+    // TLS 1.1 at all): the server answers TLS 1.2 with a ServerHello, TLS 1.1 and 1.0 with a
+    // protocol_version alert.
+    assertThat(firstRecord(clientHello(0x0303))[0]).as("handshake").isEqualTo((byte) 0x16);
+    for (int version : new int[] {0x0302, 0x0301}) {
+      byte[] answer = firstRecord(clientHello(version));
+      assertThat(answer[0]).as("alert").isEqualTo((byte) 0x15);
+      assertThat(answer[6]).as("protocol_version").isEqualTo((byte) 70);
+    }
+  }
+
+  private byte[] firstRecord(byte[] hello) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", server.port())) {
+      s.setSoTimeout((int) DEADLINE.toMillis());
+      s.getOutputStream().write(hello);
+      s.getOutputStream().flush();
+      return s.getInputStream().readNBytes(7);
+    }
+  }
+
+  /** A ClientHello offering at most {@code version}, with ECDHE-ECDSA/RSA AES-GCM suites. */
+  private static byte[] clientHello(int version) {
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    body.write(version >> 8);
+    body.write(version & 0xff);
+    body.writeBytes(new byte[32]); // random
+    body.write(0); // no session id
+    body.writeBytes(new byte[] {0, 6, (byte) 0xc0, 0x2b, (byte) 0xc0, 0x2f, 0, 0x2f});
+    body.writeBytes(new byte[] {1, 0}); // no compression
+    byte[] extensions = {
+        0, 0x0a, 0, 4, 0, 2, 0, 0x17, // supported_groups: secp256r1
+        0, 0x0b, 0, 2, 1, 0, // ec_point_formats: uncompressed
+        0, 0x0d, 0, 6, 0, 4, 4, 3, 8, 4}; // signature_algorithms: ecdsa_p256_sha256, pss_sha256
+    body.write(0);
+    body.write(extensions.length);
+    body.writeBytes(extensions);
+    byte[] b = body.toByteArray();
+    java.io.ByteArrayOutputStream record = new java.io.ByteArrayOutputStream();
+    record.writeBytes(new byte[] {0x16, 3, 1, (byte) ((b.length + 4) >> 8),
+        (byte) (b.length + 4), 1, 0, (byte) (b.length >> 8), (byte) b.length});
+    record.writeBytes(b);
+    return record.toByteArray();
+  }
+
+  @Test
   void aRenewedCertificateIsServedWithoutARestart() throws Exception {
     assertThat(ca.servedSerial(server.port())).isEqualTo(first.serial());
     Issued renewed = ca.issue();
