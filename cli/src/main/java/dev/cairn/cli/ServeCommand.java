@@ -187,6 +187,11 @@ final class ServeCommand implements Callable<Integer> {
     List<String> problems = s.profile().problems(auth, httpConfig.host(),
         httpConfig.tls().isPresent(), s.allowFileKeys()
             || (s.hsm().isPresent() && (!newLog || newLogKey.isPresent())));
+    Map<String, Path> secrets = new HashMap<>();
+    s.hsm().ifPresent(h -> secrets.put("pkcs11_pin_file", h.pinFile()));
+    httpConfig.tls().ifPresent(t -> secrets.put("tls_key", t.key()));
+    problems = new ArrayList<>(problems);
+    problems.addAll(s.profile().secretFileProblems(secrets));
     if (!problems.isEmpty()) {
       throw new CliException(CliException.USAGE, "the prod profile refuses to start:\n  - "
           + String.join("\n  - ", problems));

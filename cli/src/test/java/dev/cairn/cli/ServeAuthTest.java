@@ -19,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
@@ -95,6 +96,26 @@ class ServeAuthTest {
     assertThat(noHsmKey.err()).contains("the prod profile refuses to start:",
         "for a new log, would be) development key files", "--pkcs11-key")
         .doesNotContain("authentication is off", "issuer", "audience");
+
+    // Secrets in files that group or others may read.
+    Path openPin = dir.resolve("open.pin");
+    Files.writeString(openPin, SoftHsm.PIN + "\n");
+    Files.setPosixFilePermissions(openPin, PosixFilePermissions.fromString("rw-r--r--"));
+    TestCertificates ca = new TestCertificates();
+    Path cert = dir.resolve("cert.pem");
+    Path tlsKey = dir.resolve("key.pem");
+    ca.write(ca.issue(), cert, tlsKey);
+    Files.setPosixFilePermissions(tlsKey, PosixFilePermissions.fromString("rw-r-----"));
+    KeyCommandsTest.Result shared = cairn("serve", "--profile", "prod", "--data",
+        data.toString(), "--auth-jwks", "jwks.json", "--auth-issuer", "https://issuer.example",
+        "--auth-audience", "log", "--pkcs11-library", token.library().toString(),
+        "--pkcs11-token", token.tokenLabel(), "--pkcs11-pin-file", openPin.toString(),
+        "--pkcs11-key", "k", "--tls-cert", cert.toString(), "--tls-key", tlsKey.toString());
+    assertThat(shared.code()).isEqualTo(CliException.USAGE);
+    assertThat(shared.err()).contains("the prod profile refuses to start:",
+        "pkcs11_pin_file " + openPin + " is open to group or others (rw-r--r--)",
+        "tls_key " + tlsKey + " is open to group or others (rw-r-----)", "chmod 600")
+        .doesNotContain("development key files");
     assertThat(data).as("nothing is created").doesNotExist();
   }
 

@@ -2,11 +2,20 @@ package dev.cairn.auth;
 
 import dev.cairn.note.SignatureType;
 import dev.cairn.signing.KeyRing;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * How strict the log is about its own configuration. {@code dev} (the default) runs with what it
@@ -88,6 +97,38 @@ public enum Profile {
             + ": sign with an HSM key (--pkcs11-library, --pkcs11-token, --pkcs11-pin-file;"
             + " rotate it in and retire the file key) or set --allow-file-keys"
             + " (allow_file_keys: true)");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * What the {@code prod} profile refuses in the files holding secrets (the PKCS#11 PIN, the
+   * TLS key): any that group or others may read or write. {@code files} maps each setting's
+   * key to its file; a file that is missing is reported where it is read, and a file system
+   * without POSIX permissions is not checked.
+   */
+  public List<String> secretFileProblems(Map<String, Path> files) {
+    List<String> out = new ArrayList<>();
+    if (this == DEV) {
+      return out;
+    }
+    for (var e : new TreeMap<>(files).entrySet()) {
+      Set<PosixFilePermission> mode;
+      try {
+        mode = Files.getPosixFilePermissions(e.getValue());
+      } catch (IOException | UnsupportedOperationException ex) {
+        continue;
+      }
+      Set<PosixFilePermission> shared = EnumSet.noneOf(PosixFilePermission.class);
+      shared.addAll(mode);
+      shared.retainAll(EnumSet.of(PosixFilePermission.GROUP_READ,
+          PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_READ,
+          PosixFilePermission.OTHERS_WRITE));
+      if (!shared.isEmpty()) {
+        out.add(e.getKey() + " " + e.getValue() + " is open to group or others ("
+            + PosixFilePermissions.toString(mode) + "): it holds a"
+            + " secret; chmod 600 it, owned by the user the log runs as");
       }
     }
     return out;

@@ -98,6 +98,8 @@ public final class SoftHsm {
   public HsmSettings settings(Path dir, Optional<String> newLogKey) throws IOException {
     Path pin = dir.resolve("hsm.pin");
     Files.writeString(pin, PIN + "\n");
+    Files.setPosixFilePermissions(pin, java.nio.file.attribute.PosixFilePermissions.fromString(
+        "rw-------"));
     return new HsmSettings(library, TOKEN, pin, newLogKey);
   }
 

@@ -184,6 +184,8 @@ public final class TestCertificates {
   public void write(Issued issued, Path certificate, Path key) throws IOException {
     replace(certificate, pem(issued.certificate(), ca));
     replace(key, pem(issued.key(), KeyFormat.PKCS8));
+    Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString(
+        "rw-------"));
   }
 
   /** Replaces {@code file} with {@code text} in one rename. */
