@@ -13,8 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 
@@ -150,7 +152,15 @@ final class WriteRoutes {
       return CompletableFuture.failedFuture(new HttpError(413, "request body of " + declared
           + " bytes is larger than the " + max + " allowed"));
     }
-    return Content.Source.asByteArrayAsync(x.request, max + 1).thenApply(b -> {
+    return Content.Source.asByteArrayAsync(x.request, max + 1).handle((b, failure) -> {
+      if (failure != null) {
+        Throwable t = failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure;
+        // The client stopped sending mid-body for the idle timeout: its fault, not the log's.
+        throw t instanceof TimeoutException
+            ? new HttpError(408, "the request body stopped arriving (idle timeout)")
+            : t instanceof RuntimeException r ? r : new CompletionException(t);
+      }
       if (b.length > max) {
         throw new HttpError(413, "request body is larger than the " + max + " bytes allowed");
       }
