@@ -160,13 +160,7 @@ class ServeAuthTest {
     try {
       int anonymous = post(http, base, null);
       assertThat(anonymous).isEqualTo(401);
-      SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("k1")
-          .build(), new JWTClaimsSet.Builder().issuer("https://issuer.example")
-          .audience("example.com/log").subject("ci").expirationTime(
-              Date.from(Instant.now().plusSeconds(300))).claim("roles", List.of("submitter"))
-          .build());
-      jwt.sign(new ECDSASigner(key));
-      assertThat(post(http, base, "Bearer " + jwt.serialize())).isEqualTo(200);
+      assertThat(post(http, base, "Bearer " + token(key, "ci", "submitter"))).isEqualTo(200);
       assertThat(banner.toString()).contains("writes need a bearer JWT with the role submitter",
           "at https://0.0.0.0:" + port);
       KeyRing.Entry signing = KeyRing.parse(Files.readAllBytes(data.resolve(KeyRing.FILE)))
@@ -178,15 +172,9 @@ class ServeAuthTest {
           .anySatisfy(l -> assertThat(l).contains("\"decision\":\"allow\"", "\"subject\":\"ci\""));
 
       // No rotation over the admin routes leaves a development key file signing.
-      SignedJWT adminJwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("k1")
-          .build(), new JWTClaimsSet.Builder().issuer("https://issuer.example")
-          .audience("example.com/log").subject("ops").expirationTime(
-              Date.from(Instant.now().plusSeconds(300))).claim("roles", List.of("admin"))
-          .build());
-      adminJwt.sign(new ECDSASigner(key));
       HttpResponse<String> rotate = http.send(HttpRequest.newBuilder(
           URI.create(base + "/admin/keys/rotate")).header("Authorization", "Bearer "
-          + adminJwt.serialize()).POST(HttpRequest.BodyPublishers.ofString(
+          + token(key, "ops", "admin")).POST(HttpRequest.BodyPublishers.ofString(
           "{\"type\":\"ed25519\"}")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(rotate.statusCode()).as(rotate.body()).isEqualTo(409);
       assertThat(rotate.body()).contains("refused by the key policy", "--allow-file-keys");
@@ -206,6 +194,16 @@ class ServeAuthTest {
     assertThat(other.err()).contains("the prod profile refuses to start:",
         "\"not-this-logs-key\" names the first key of a new log, but this log exists",
         "cairn key rotate --pkcs11-label not-this-logs-key");
+  }
+
+  /** An ES256 token from the test's issuer for {@code subject} with {@code role}. */
+  private static String token(ECKey key, String subject, String role) throws Exception {
+    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("k1")
+        .build(), new JWTClaimsSet.Builder().issuer("https://issuer.example")
+        .audience("example.com/log").subject(subject).expirationTime(
+            Date.from(Instant.now().plusSeconds(300))).claim("roles", List.of(role)).build());
+    jwt.sign(new ECDSASigner(key));
+    return jwt.serialize();
   }
 
   /** Posts an entry once the server is up; returns the status. */
