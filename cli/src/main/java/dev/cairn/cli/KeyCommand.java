@@ -96,7 +96,7 @@ final class KeyCommand implements Runnable {
     }
     try {
       // Only names that need no lookup: a DNS answer cannot make a remote host "loopback".
-      return host.equals("localhost") || (host.matches("[0-9.]+|\\[[0-9a-fA-F:.]+\\]")
+      return host.equals("localhost") || (host.matches("([0-9]{1,3}\\.){3}[0-9]{1,3}|\\[[0-9a-fA-F:.]+\\]")
           && java.net.InetAddress.getByName(host).isLoopbackAddress());
     } catch (java.net.UnknownHostException e) {
       return false;

@@ -121,7 +121,10 @@ final class AdminRoutes {
     } catch (IllegalArgumentException e) {
       record(x, who, "key rotation refused: " + e.getMessage());
       throw new HttpError(409, e.getMessage());
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof HttpError) {
+        throw e;
+      }
       record(x, who, "key rotation failed: " + pending[0] + ": " + e.getMessage());
       throw e;
     }
@@ -134,8 +137,9 @@ final class AdminRoutes {
     try {
       guard.recordAction(x, who, Role.ADMIN, what);
     } catch (IOException e) {
-      throw new HttpError(503, "cannot record in the audit log: " + what + " (the audit log"
-          + " holds the line saying it was starting)");
+      // Not 503: a retry would make the change a second time.
+      throw new HttpError(500, "the change was made, but its outcome cannot be recorded in the"
+          + " audit log (it holds the line saying it was starting): " + what);
     }
   }
 

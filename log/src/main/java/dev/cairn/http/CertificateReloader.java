@@ -91,8 +91,10 @@ final class CertificateReloader implements AutoCloseable {
       try {
         use(current);
       } catch (Exception again) {
+        // Not remembered as refused: every interval tries again until a pair loads.
         LOG.error("the TLS context cannot load the certificate in service again: {}", again
             .toString());
+        return;
       }
       refuse(now, "the TLS context refused it: " + e);
       return;

@@ -17,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -311,7 +312,18 @@ public final class LogKeys {
    */
   private void commit(KeyRing next) throws IOException {
     State loaded = load(next);
-    AtomicFiles.write(dir.resolve(KeyRing.FILE), next.encode(), dir.resolve("keys"));
+    Path ringFile = dir.resolve(KeyRing.FILE);
+    try {
+      AtomicFiles.write(ringFile, next.encode(), dir.resolve("keys"));
+    } catch (IOException e) {
+      // Renamed into place but the directory sync failed: the next start uses it, so must we.
+      if (!Files.exists(ringFile)
+          || !Arrays.equals(Files.readAllBytes(ringFile), next.encode())) {
+        throw e;
+      }
+      LOG.warn("the key ring {} is in place, but its directory could not be synced ({}); the"
+          + " change stands", ringFile, e.toString());
+    }
     state = loaded;
     try {
       writeVerifierKeys();

@@ -75,7 +75,10 @@ public final class Pkcs11Token {
   private static final byte[] P256_SPKI_PREFIX = HexFormat.of().parseHex(
       "3059301306072a8648ce3d020106082a8648ce3d030107034200");
 
-  /** Keys the PIN tags: a heap dump shows the tag, but it cannot be tried against PINs. */
+  /**
+   * Keys the PIN tags, which tell a second PIN apart. Not a defence against a heap dump: the
+   * wrapper holds the PIN itself there, for logging in again.
+   */
   private static final byte[] PIN_TAG_KEY = new byte[32];
 
   static {
