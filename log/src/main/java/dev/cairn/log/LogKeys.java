@@ -17,7 +17,6 @@ import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -313,18 +312,16 @@ public final class LogKeys {
   private void commit(KeyRing next) throws IOException {
     State loaded = load(next);
     Path ringFile = dir.resolve(KeyRing.FILE);
+    AtomicFiles.rename(AtomicFiles.writeTemp(ringFile, next.encode(), dir.resolve("keys")),
+        ringFile);
+    // Renamed into place, the next start uses it: so must we, even if the sync below fails.
+    state = loaded;
     try {
-      AtomicFiles.write(ringFile, next.encode(), dir.resolve("keys"));
+      AtomicFiles.syncDirectory(ringFile.getParent());
     } catch (IOException e) {
-      // Renamed into place but the directory sync failed: the next start uses it, so must we.
-      if (!Files.exists(ringFile)
-          || !Arrays.equals(Files.readAllBytes(ringFile), next.encode())) {
-        throw e;
-      }
       LOG.warn("the key ring {} is in place, but its directory could not be synced ({}); the"
           + " change stands", ringFile, e.toString());
     }
-    state = loaded;
     try {
       writeVerifierKeys();
     } catch (IOException e) {
