@@ -42,6 +42,15 @@ class Pkcs11TokenTest {
     return what + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
+  /** {@code signer} signs a checkpoint of {@code size} that verifies with {@code vk}. */
+  private static void assertSignsVerifiably(NoteSigner signer, VerifierKey vk, long size)
+      throws Exception {
+    byte[] note = SignedNote.sign(new Checkpoint(ORIGIN, size, Hasher.emptyRoot()).format(),
+        List.of(signer)).encode();
+    assertThat(LogVerifier.ofLogKeys(List.of(vk)).verifyCheckpoint(note).checkpoint().size())
+        .isEqualTo(size);
+  }
+
   private static String checkpoint() {
     return new Checkpoint(ORIGIN, 0, Hasher.emptyRoot()).format();
   }
@@ -74,10 +83,7 @@ class Pkcs11TokenTest {
     assertThat(vk.type()).isEqualTo(SignatureType.ECDSA_P256);
     NoteSigner signer = token.signer(ORIGIN, label, Optional.of(vk));
     for (int i = 0; i < 20; i++) { // DER lengths vary with the leading bits of r and s
-      String text = new Checkpoint(ORIGIN, i, Hasher.emptyRoot()).format();
-      byte[] note = SignedNote.sign(text, List.of(signer)).encode();
-      assertThat(LogVerifier.ofLogKeys(List.of(vk)).verifyCheckpoint(note).checkpoint().size())
-          .isEqualTo(i);
+      assertSignsVerifiably(signer, vk, i);
     }
   }
 
@@ -209,10 +215,7 @@ class Pkcs11TokenTest {
     NoteSigner signer = token.signer(ORIGIN, label, Optional.of(vk));
     for (int i = 0; i < 3; i++) {
       token.logOut();
-      byte[] note = SignedNote.sign(new Checkpoint(ORIGIN, i, Hasher.emptyRoot()).format(),
-          List.of(signer)).encode();
-      assertThat(LogVerifier.ofLogKeys(List.of(vk)).verifyCheckpoint(note).checkpoint().size())
-          .isEqualTo(i);
+      assertSignsVerifiably(signer, vk, i);
     }
   }
 
