@@ -1,6 +1,6 @@
 package dev.cairn.cli;
 
-import dev.cairn.backup.Backup;
+import dev.cairn.log.backup.Backup;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.cairn.cli;
 
-import dev.cairn.http.HttpConfig;
-import dev.cairn.http.LogServer;
+import dev.cairn.log.http.HttpConfig;
+import dev.cairn.log.http.LogServer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;

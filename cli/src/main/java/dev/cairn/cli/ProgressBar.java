@@ -1,6 +1,6 @@
 package dev.cairn.cli;
 
-import dev.cairn.replay.Progress;
+import dev.cairn.log.replay.Progress;
 import java.io.Console;
 import java.io.PrintWriter;
 import java.time.Duration;

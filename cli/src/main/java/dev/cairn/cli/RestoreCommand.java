@@ -1,6 +1,6 @@
 package dev.cairn.cli;
 
-import dev.cairn.backup.Restore;
+import dev.cairn.log.backup.Restore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 package dev.cairn.cli;
 
-import dev.cairn.auth.AuthSettings;
-import dev.cairn.auth.Profile;
-import dev.cairn.http.LogServer;
-import dev.cairn.http.WriteGuard;
+import dev.cairn.log.auth.AuthSettings;
+import dev.cairn.log.auth.Profile;
+import dev.cairn.log.http.LogServer;
+import dev.cairn.log.http.WriteGuard;
 import dev.cairn.log.TransparencyLog;
-import dev.cairn.signing.HsmSettings;
+import dev.cairn.log.keys.HsmSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

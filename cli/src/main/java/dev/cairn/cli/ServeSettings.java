@@ -2,12 +2,12 @@ package dev.cairn.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.cairn.auth.AuthSettings;
-import dev.cairn.auth.Profile;
-import dev.cairn.http.HttpConfig;
+import dev.cairn.log.auth.AuthSettings;
+import dev.cairn.log.auth.Profile;
+import dev.cairn.log.http.HttpConfig;
 import dev.cairn.log.LogConfig;
-import dev.cairn.signing.HsmSettings;
-import dev.cairn.sequencer.SequencerConfig;
+import dev.cairn.log.keys.HsmSettings;
+import dev.cairn.log.sequencing.SequencerConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,16 +1,16 @@
 package dev.cairn.cli;
 
-import dev.cairn.backup.BackupManifest;
-import dev.cairn.backup.BackupSource;
+import dev.cairn.log.backup.BackupManifest;
+import dev.cairn.log.backup.BackupSource;
 import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Hasher;
 import dev.cairn.merkle.Proofs;
 import dev.cairn.note.VerifierKey;
-import dev.cairn.replay.DataDirSource;
-import dev.cairn.replay.Divergence;
-import dev.cairn.replay.LogSource;
-import dev.cairn.replay.Replay;
+import dev.cairn.log.replay.DataDirSource;
+import dev.cairn.log.replay.Divergence;
+import dev.cairn.log.replay.LogSource;
+import dev.cairn.log.replay.Replay;
 import dev.cairn.tile.Bundles;
 import dev.cairn.tile.EntryBundle;
 import dev.cairn.tile.HashTile;

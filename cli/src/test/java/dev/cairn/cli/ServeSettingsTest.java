@@ -123,7 +123,7 @@ class ServeSettingsTest {
         tls_cert: /etc/cairn/cert.pem
         tls_key: /etc/cairn/key.pem
         """);
-    dev.cairn.http.HttpConfig h = ServeSettings.resolve(Optional.of(f), Map.of(),
+    dev.cairn.log.http.HttpConfig h = ServeSettings.resolve(Optional.of(f), Map.of(),
         Map.of("max_connections", "128")).httpConfig();
     assertThat(h.idleTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(h.maxConnections()).isEqualTo(128);

@@ -4,12 +4,12 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cairn.auth.TokenIssuerAccess;
+import dev.cairn.log.auth.TokenIssuerAccess;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignedNote;
 import dev.cairn.note.VerifierKey;
-import dev.cairn.testing.SoftHsm;
-import dev.cairn.testing.TestCertificates;
+import dev.cairn.log.testing.SoftHsm;
+import dev.cairn.log.testing.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,12 +3,12 @@ package dev.cairn.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.checkpoint.Checkpoint;
-import dev.cairn.http.HttpConfig;
-import dev.cairn.http.LogServer;
+import dev.cairn.log.http.HttpConfig;
+import dev.cairn.log.http.LogServer;
 import dev.cairn.log.LogConfig;
 import dev.cairn.log.TransparencyLog;
 import dev.cairn.note.SignedNote;
-import dev.cairn.sequencer.SequencerConfig;
+import dev.cairn.log.sequencing.SequencerConfig;
 import dev.cairn.tile.EntryBundle;
 import java.io.IOException;
 import java.net.URI;

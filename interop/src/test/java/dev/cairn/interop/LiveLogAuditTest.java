@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.cairn.checkpoint.Checkpoint;
-import dev.cairn.http.LogServer;
+import dev.cairn.log.http.LogServer;
 import dev.cairn.log.TransparencyLog;
 import dev.cairn.merkle.Hash;
 import dev.cairn.note.SignatureType;

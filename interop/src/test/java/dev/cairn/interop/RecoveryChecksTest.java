@@ -9,7 +9,7 @@ import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Proofs;
 import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignedNote;
-import dev.cairn.storage.StoredTiles;
+import dev.cairn.log.storage.StoredTiles;
 import dev.cairn.tile.TileHashReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -2,8 +2,8 @@ package dev.cairn.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cairn.backup.BackupManifest;
-import dev.cairn.storage.local.AtomicFiles;
+import dev.cairn.log.backup.BackupManifest;
+import dev.cairn.log.storage.embedded.AtomicFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.cairn.log;
 
-import dev.cairn.sequencer.SequencerConfig;
-import dev.cairn.signing.HsmSettings;
+import dev.cairn.log.sequencing.SequencerConfig;
+import dev.cairn.log.keys.HsmSettings;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package dev.cairn.log;
 
-import dev.cairn.sequencer.ComponentHealth;
-import dev.cairn.sequencer.Sequencer;
-import dev.cairn.sequencer.StorageFault;
+import dev.cairn.log.sequencing.ComponentHealth;
+import dev.cairn.log.sequencing.Sequencer;
+import dev.cairn.log.sequencing.StorageFault;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;

@@ -2,7 +2,7 @@ package dev.cairn.log;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.cairn.testing.StoredLogs;
+import dev.cairn.log.testing.StoredLogs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,9 +71,9 @@ class CorruptStartTest {
     // The log's own signature over a checkpoint of other entries: a fork restored over it.
     Path other = dir.resolveSibling(dir.getFileName() + "-fork");
     StoredLogs.copy(dir, other);
-    dev.cairn.storage.local.AtomicFiles.deleteRecursively(other.resolve("tiles"));
-    dev.cairn.storage.local.AtomicFiles.deleteRecursively(other.resolve("index"));
-    dev.cairn.storage.local.AtomicFiles.deleteRecursively(other.resolve("sequence-log"));
+    dev.cairn.log.storage.embedded.AtomicFiles.deleteRecursively(other.resolve("tiles"));
+    dev.cairn.log.storage.embedded.AtomicFiles.deleteRecursively(other.resolve("index"));
+    dev.cairn.log.storage.embedded.AtomicFiles.deleteRecursively(other.resolve("sequence-log"));
     Files.delete(other.resolve("tree-state"));
     Files.delete(other.resolve("checkpoint"));
     try (TransparencyLog log = StoredLogs.open(other, ORIGIN)) {

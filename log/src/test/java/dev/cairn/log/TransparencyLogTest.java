@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.VerifierKey;
-import dev.cairn.sequencer.Sequencer;
-import dev.cairn.sequencer.SequencerConfig;
-import dev.cairn.storage.CheckpointHistory;
-import dev.cairn.testing.TestClock;
+import dev.cairn.log.sequencing.Sequencer;
+import dev.cairn.log.sequencing.SequencerConfig;
+import dev.cairn.log.storage.CheckpointHistory;
+import dev.cairn.log.testing.TestClock;
 import dev.cairn.verify.LogVerifier;
 import java.io.IOException;
 import java.nio.file.Files;

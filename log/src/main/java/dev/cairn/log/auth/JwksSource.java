@@ -1,0 +1,162 @@
+package dev.cairn.log.auth;
+
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The JWKS the tokens are checked against: fetched from a URL (or read from a file) when first
+ * needed, again every refresh interval, and at most once per minimum gap when a token names a
+ * key it does not hold (a key rotated in since the last fetch). When a fetch fails, the keys of
+ * the last good fetch serve until they are older than {@code maxStale}; before any good fetch,
+ * and after that, every token is refused with 503. It never lets a token through unchecked.
+ */
+final class JwksSource {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JwksSource.class);
+  private static final int MAX_JWKS_BYTES = 1 << 20;
+  private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(3);
+
+  private final String location;
+  private final AuthSettings settings;
+  private final Clock clock;
+  private final HttpClient http;
+  /** One fetch at a time; the others keep using the keys they have meanwhile. */
+  private final java.util.concurrent.locks.ReentrantLock fetching =
+      new java.util.concurrent.locks.ReentrantLock();
+  private volatile Snapshot snapshot;
+  private volatile Instant nextAttempt = Instant.MIN;
+  private volatile Instant lastUnknownKeyFetch = Instant.MIN;
+  private volatile String lastError = "not fetched yet";
+
+  private record Snapshot(JWKSet keys, Instant fetchedAt) {}
+
+  JwksSource(String location, AuthSettings settings, Clock clock) {
+    this.location = location;
+    this.settings = settings;
+    this.clock = clock;
+    if (isUrl(location)) {
+      URI.create(location); // a bad URL fails here, at start-up, not on the first request
+      this.http = HttpClient.newBuilder().connectTimeout(FETCH_TIMEOUT)
+          .followRedirects(HttpClient.Redirect.NEVER).build();
+    } else {
+      this.http = null;
+    }
+  }
+
+  static boolean isUrl(String location) {
+    String l = location.toLowerCase(java.util.Locale.ROOT);
+    return l.startsWith("https://") || l.startsWith("http://");
+  }
+
+  /** The key with ID {@code kid}, fetching the JWKS again once if it is not there. */
+  Optional<JWK> key(String kid) throws AuthException {
+    JWK k = current().getKeyByKeyId(kid);
+    Instant now = clock.instant();
+    if (k == null && !now.isBefore(lastUnknownKeyFetch.plus(settings.minRefreshGap()))
+        && fetching.tryLock()) {
+      try {
+        if (!now.isBefore(lastUnknownKeyFetch.plus(settings.minRefreshGap()))) {
+          lastUnknownKeyFetch = now;
+          fetch(now);
+        }
+      } finally {
+        fetching.unlock();
+      }
+      k = snapshot.keys().getKeyByKeyId(kid);
+    }
+    return Optional.ofNullable(k);
+  }
+
+  /**
+   * The current keys. When they are due for a refresh one caller fetches them while the others
+   * go on with the keys they have; only before the first good fetch do callers wait for it.
+   */
+  JWKSet current() throws AuthException {
+    Instant now = clock.instant();
+    Snapshot s = snapshot;
+    // Before the first good fetch every caller waits for the one under way (and then tries
+    // itself only if that failed and the retry gap has passed).
+    boolean due = s == null || (!now.isBefore(s.fetchedAt().plus(settings.refreshInterval()))
+        && !now.isBefore(nextAttempt));
+    if (due) {
+      boolean locked;
+      if (s == null) {
+        fetching.lock();
+        locked = true;
+      } else {
+        locked = fetching.tryLock();
+      }
+      if (locked) {
+        try {
+          if (snapshot == s && !now.isBefore(nextAttempt)) {
+            fetch(now);
+          }
+        } finally {
+          fetching.unlock();
+        }
+      }
+    }
+    s = snapshot;
+    if (s == null) {
+      throw new AuthException(503, "credentials cannot be checked: the JWKS at " + location
+          + " cannot be loaded (" + lastError + ")");
+    }
+    if (now.isAfter(s.fetchedAt().plus(settings.maxStale()))) {
+      throw new AuthException(503, "credentials cannot be checked: the JWKS at " + location
+          + " has not been fetched since " + s.fetchedAt() + " (" + lastError + ")");
+    }
+    return s.keys();
+  }
+
+  private void fetch(Instant now) {
+    nextAttempt = now.plus(settings.minRefreshGap());
+    Snapshot before = snapshot;
+    try {
+      JWKSet fetched = JWKSet.parse(read());
+      if (fetched.getKeys().stream().anyMatch(JWK::isPrivate)) {
+        throw new IOException("it holds private keys");
+      }
+      if (before == null || !before.keys().toString().equals(fetched.toString())) {
+        LOG.info("JWKS {}: {} keys {}", location, fetched.getKeys().size(),
+            fetched.getKeys().stream().map(JWK::getKeyID).toList());
+      }
+      snapshot = new Snapshot(fetched, now);
+      lastError = "";
+    } catch (IOException | java.text.ParseException | RuntimeException e) {
+      lastError = e.getMessage();
+      LOG.warn("couldn't fetch the JWKS at {}: {}{}", location, e.getMessage(),
+          before == null ? "" : "; the keys fetched at " + before.fetchedAt()
+              + " serve meanwhile");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      lastError = "interrupted";
+    }
+  }
+
+  private String read() throws IOException, InterruptedException {
+    if (http == null) {
+      return Files.readString(Path.of(location), StandardCharsets.UTF_8);
+    }
+    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(location))
+        .timeout(FETCH_TIMEOUT).header("Accept", "application/json").GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    if (r.statusCode() != 200) {
+      throw new IOException("HTTP " + r.statusCode());
+    }
+    if (r.body().length > MAX_JWKS_BYTES) {
+      throw new IOException("it is larger than " + MAX_JWKS_BYTES + " bytes");
+    }
+    return new String(r.body(), StandardCharsets.UTF_8);
+  }
+}

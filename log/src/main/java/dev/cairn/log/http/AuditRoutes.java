@@ -1,0 +1,139 @@
+package dev.cairn.log.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.log.LogKeys;
+import dev.cairn.log.LogProofs;
+import dev.cairn.note.KeyNames;
+import dev.cairn.note.NoteSignature;
+import dev.cairn.note.SignedNote;
+import dev.cairn.note.VerifierKey;
+import dev.cairn.log.keys.KeyRing;
+import dev.cairn.merkle.Hash;
+import dev.cairn.log.storage.CheckpointHistory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * The auditor's dynamic endpoints: inclusion proofs (tlog-proof), consistency proofs, and the
+ * paginated history of every published checkpoint.
+ */
+final class AuditRoutes {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final int DEFAULT_LIMIT = 100;
+  static final int MAX_LIMIT = 1000;
+  private static final Instant FIRST = Instant.parse("0000-01-01T00:00:00Z");
+  private static final Instant LAST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
+  private final LogProofs proofs;
+  private final CheckpointHistory history;
+  private final LogKeys keys;
+
+  AuditRoutes(LogProofs proofs, CheckpointHistory history, LogKeys keys) {
+    this.proofs = proofs;
+    this.history = history;
+    this.keys = keys;
+  }
+
+  /** {@code GET /proof/inclusion?index=I[&size=S]} or {@code ?hash=<base64 leaf hash>}. */
+  void inclusion(Exchange x) throws IOException {
+    String hash = x.param("hash");
+    long index = x.longParam("index", -1);
+    if ((hash == null) == (index < 0)) {
+      throw HttpError.badRequest("give exactly one of index=<n> or hash=<base64 leaf hash>");
+    }
+    if (hash != null) {
+      try {
+        index = proofs.indexOf(Hash.fromBase64(hash));
+      } catch (IllegalArgumentException e) {
+        throw HttpError.badRequest("hash: " + e.getMessage());
+      }
+    }
+    long size = x.longParam("size", -1);
+    byte[] proof = proofs.inclusion(index,
+        size < 0 ? OptionalLong.empty() : OptionalLong.of(size));
+    x.send(200, "text/plain; charset=utf-8",
+        size < 0 ? ReadRoutes.CHECKPOINT_CACHE : ReadRoutes.IMMUTABLE, proof);
+  }
+
+  /** {@code GET /proof/consistency?old=M&new=N}: one base64 hash per line. */
+  void consistency(Exchange x) throws IOException {
+    long oldSize = x.longParam("old", -1);
+    long newSize = x.longParam("new", -1);
+    if (oldSize < 0 || newSize < 0) {
+      throw HttpError.badRequest("give old=<size> and new=<size>");
+    }
+    StringBuilder sb = new StringBuilder();
+    for (Hash h : proofs.consistency(oldSize, newSize)) {
+      sb.append(h.toBase64()).append('\n');
+    }
+    x.text(200, ReadRoutes.IMMUTABLE, sb.toString());
+  }
+
+  /**
+   * {@code GET /checkpoints?after=<size>&limit=<n>&from=<time>&to=<time>}: published checkpoints
+   * oldest first, as JSON {@code {"checkpoints": [{"size", "time", "checkpoint", "signed_by"}],
+   * "next"}} — {@code signed_by} names the key of each signature, {@code name+keyid (TYPE)} for
+   * the log's own keys (so a key rotation shows in the history), and
+   * {@code next} is the {@code after} of the following page when this one is full, else null
+   * (a full last page is followed by an empty one). Times are
+   * RFC 3339 or seconds since the epoch; {@code from} is inclusive, {@code to} exclusive.
+   */
+  void history(Exchange x) throws IOException {
+    long after = x.longParam("after", -1);
+    long limit = x.longParam("limit", DEFAULT_LIMIT);
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw HttpError.badRequest("limit must be 1 to " + MAX_LIMIT);
+    }
+    Instant from = time(x, "from", Instant.EPOCH);
+    Instant to = time(x, "to", Instant.MAX);
+    List<CheckpointHistory.Entry> page = history.list(after, (int) limit, from, to);
+    List<VerifierKey> ring = keys.verifierKeyList();
+    List<Map<String, Object>> items = new ArrayList<>(page.size());
+    for (CheckpointHistory.Entry e : page) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("size", e.size());
+      m.put("time", e.time().toString());
+      m.put("checkpoint", new String(e.note(), StandardCharsets.UTF_8));
+      m.put("signed_by", signers(e.note(), ring));
+      items.add(m);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("checkpoints", items);
+    body.put("next", page.size() == limit ? page.get(page.size() - 1).size() : null);
+    x.send(200, "application/json", "no-cache", JSON.writeValueAsBytes(body));
+  }
+
+  private static List<String> signers(byte[] note, List<VerifierKey> ring) {
+    List<String> out = new ArrayList<>();
+    for (NoteSignature s : SignedNote.parse(note).signatures()) {
+      out.add(ring.stream().filter(k -> s.isBy(k.name(), k.keyId())).findFirst()
+          .map(KeyRing::describe).orElse(s.name() + "+" + KeyNames.hex(s.keyId())));
+    }
+    return out;
+  }
+
+  private static Instant time(Exchange x, String name, Instant absent) {
+    String v = x.param(name);
+    if (v == null) {
+      return absent;
+    }
+    Instant t;
+    try {
+      t = v.matches("[0-9]{1,11}") ? Instant.ofEpochSecond(Long.parseLong(v)) : Instant.parse(v);
+    } catch (DateTimeParseException e) {
+      t = null;
+    }
+    if (t == null || t.isBefore(FIRST) || t.isAfter(LAST)) {
+      throw HttpError.badRequest(name + " must be an RFC 3339 time in years 0000-9999"
+          + " (2026-11-22T10:00:00Z) or epoch seconds, got \"" + Exchange.abbreviate(v) + "\"");
+    }
+    return t;
+  }
+}

@@ -1,0 +1,191 @@
+package dev.cairn.log.http;
+
+import dev.cairn.log.LogMetrics;
+import dev.cairn.log.sequencing.PushbackException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its response, answered exactly once — inline, on a virtual thread, or when a
+ * future completes — and recorded in the metrics when it is.
+ */
+final class Exchange {
+  private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+  /** The most of an unread body a refusal reads and drops to keep the connection. */
+  private static final int DRAIN_LIMIT = 1 << 20;
+
+  final Request request;
+  final Response response;
+  private final Callback callback;
+  private final LogMetrics metrics;
+  private final long started = System.nanoTime();
+  private final AtomicBoolean answered = new AtomicBoolean();
+  private String route = "other";
+  private volatile boolean bodyRead;
+  private Fields query;
+
+  Exchange(Request request, Response response, Callback callback, LogMetrics metrics) {
+    this.request = request;
+    this.response = response;
+    this.callback = callback;
+    this.metrics = metrics;
+  }
+
+  /** Says the request body was read to its end, so the connection may serve another request. */
+  void bodyRead() {
+    bodyRead = true;
+  }
+
+  void route(String name) {
+    route = name;
+  }
+
+  String path() {
+    return request.getHttpURI().getPath();
+  }
+
+  String method() {
+    return request.getMethod();
+  }
+
+  boolean isHead() {
+    return "HEAD".equals(request.getMethod());
+  }
+
+  /** A query parameter, if present; an error if given more than once. */
+  String param(String name) {
+    if (query == null) {
+      query = Request.extractQueryParameters(request);
+    }
+    Fields.Field f = query.get(name);
+    if (f == null) {
+      return null;
+    }
+    if (f.getValues().size() != 1) {
+      throw HttpError.badRequest("query parameter " + name + " is given more than once");
+    }
+    return f.getValue();
+  }
+
+  /** A query parameter as a canonical non-negative decimal, or {@code absent} if missing. */
+  long longParam(String name, long absent) {
+    String v = param(name);
+    if (v == null) {
+      return absent;
+    }
+    if (!v.matches("0|[1-9][0-9]{0,18}")) {
+      throw HttpError.badRequest(name + " must be a non-negative decimal, got \""
+          + abbreviate(v) + "\"");
+    }
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw HttpError.badRequest(name + " is too large");
+    }
+  }
+
+  boolean accepts(String mediaType) {
+    String accept = request.getHeaders().get(HttpHeader.ACCEPT);
+    return accept != null && accept.contains(mediaType);
+  }
+
+  void send(int code, String contentType, String cacheControl, byte[] body) {
+    if (!answered.compareAndSet(false, true)) {
+      return;
+    }
+    long length = request.getLength();
+    boolean unread = !bodyRead && (length > 0
+        || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
+    if (unread && length <= DRAIN_LIMIT) {
+      // A refusal before the body was read: read and drop the rest of it first, so that the
+      // client, which may still be sending, gets the answer (not a reset) and may reuse the
+      // connection. Beyond the limit the connection is closed, saying so.
+      Content.Source.asByteArrayAsync(request, DRAIN_LIMIT).whenComplete((drained, failed) ->
+          write(code, contentType, cacheControl, body, failed != null));
+      return;
+    }
+    write(code, contentType, cacheControl, body, unread);
+  }
+
+  private void write(int code, String contentType, String cacheControl, byte[] body,
+      boolean close) {
+    response.setStatus(code);
+    if (close) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+    if (cacheControl != null) {
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, cacheControl);
+    }
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+    response.write(true, isHead() ? ByteBuffer.allocate(0) : ByteBuffer.wrap(body), callback);
+    metrics.request(route, code, System.nanoTime() - started);
+  }
+
+  void text(int code, String cacheControl, String text) {
+    send(code, "text/plain; charset=utf-8", cacheControl, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Answers with the status that fits {@code failure}: its own for {@link HttpError}, 503 with
+   * {@code Retry-After} for pushback and timeouts, 400 for bad arguments, 404 for missing
+   * things, and 500 (logged) for anything else.
+   */
+  void fail(Throwable failure) {
+    Throwable t = failure;
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    switch (t) {
+      case HttpError e -> error(e.status(), e.getMessage());
+      case PushbackException e -> {
+        long seconds = Math.max(1, (e.retryAfter().toMillis() + 999) / 1000);
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(seconds));
+        error(503, e.getMessage());
+      }
+      case TimeoutException e -> {
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        error(503, "timed out waiting for the log; try again");
+      }
+      case IllegalArgumentException e -> error(400, e.getMessage());
+      case NoSuchElementException e -> error(404, e.getMessage());
+      default -> {
+        LOG.error("{} {} failed", method(), path(), t);
+        error(500, "internal error: " + t.getClass().getSimpleName());
+      }
+    }
+  }
+
+  void error(int code, String reason) {
+    text(code, "no-store", oneLine(reason) + "\n");
+  }
+
+  static String oneLine(String s) {
+    return oneLine(s, 500);
+  }
+
+  /** {@code s} on one line, cut at {@code max} characters. */
+  static String oneLine(String s, int max) {
+    String line = s == null ? "error" : s.replaceAll("[\\r\\n]+", " ");
+    return line.length() > max ? line.substring(0, max) + "..." : line;
+  }
+
+  static String abbreviate(String s) {
+    String t = s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    return t.replaceAll("[^\\x20-\\x7e]", "?");
+  }
+}

@@ -1,0 +1,175 @@
+package dev.cairn.log.http;
+
+import dev.cairn.log.LogProofs;
+import dev.cairn.log.TransparencyLog;
+import dev.cairn.log.keys.KeyRing;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
+
+/**
+ * The log's HTTP server: Jetty 12 with platform threads for I/O and a virtual thread for each
+ * request's handling; HTTP/1.1, over TLS 1.2 or 1.3 when a certificate is configured (renewed
+ * certificates are picked up from the files, see {@link CertificateReloader}).
+ */
+public final class LogServer implements AutoCloseable {
+  private final Server server;
+  private final ServerConnector connector;
+  private final VirtualThreadPool virtual;
+  private final Optional<CertificateReloader> tls;
+  private final Optional<AddressConnectionLimit> perAddress;
+
+  private LogServer(Server server, ServerConnector connector, VirtualThreadPool virtual,
+      Optional<CertificateReloader> tls, Optional<AddressConnectionLimit> perAddress) {
+    this.server = server;
+    this.connector = connector;
+    this.virtual = virtual;
+    this.tls = tls;
+    this.perAddress = perAddress;
+  }
+
+  /** Starts serving {@code log} as {@code config} says. */
+  public static LogServer start(TransparencyLog log, HttpConfig config) throws Exception {
+    return prepare(config).serve(log, config);
+  }
+
+  /**
+   * Builds the server without starting it, so that loading Jetty can overlap with opening the
+   * log; {@link #serve} starts it.
+   *
+   * @throws IOException if the TLS certificate or key cannot be used (named)
+   */
+  public static LogServer prepare(HttpConfig config) throws IOException {
+    return create(config);
+  }
+
+  /** Starts serving {@code log} on a server from {@link #prepare}, without authentication. */
+  public LogServer serve(TransparencyLog log, HttpConfig config) throws Exception {
+    return serve(log, config, WriteGuard.open());
+  }
+
+  /** Starts serving {@code log}, writes checked by {@code guard}. */
+  public static LogServer start(TransparencyLog log, HttpConfig config, WriteGuard guard)
+      throws Exception {
+    return prepare(config).serve(log, config, guard);
+  }
+
+  /** Starts serving {@code log} on a server from {@link #prepare}; {@code guard} checks writes. */
+  public LogServer serve(TransparencyLog log, HttpConfig config, WriteGuard guard)
+      throws Exception {
+    return serve(log, config, guard, Map.of("listen", config.host() + ":" + config.port(),
+        "data", log.dataDir().toString()), ring -> List.of());
+  }
+
+  /**
+   * Starts serving {@code log} on a server from {@link #prepare}; {@code guard} checks writes
+   * and admin actions; {@code settings} is what {@code GET /admin/config} shows;
+   * {@code keyPolicy} says what it refuses in a key ring (empty when allowed), and a rotation
+   * leading to a refused ring is answered 409.
+   */
+  public LogServer serve(TransparencyLog log, HttpConfig config, WriteGuard guard,
+      Map<String, String> settings, Function<KeyRing, List<String>> keyPolicy)
+      throws Exception {
+    LogProofs proofs = LogProofs.of(log);
+    Executor responses = server.getThreadPool();
+    server.setHandler(new Router(
+        new ReadRoutes(log.publisher(), log.objects()),
+        new WriteRoutes(log.sequencer(), log.publisher(), proofs, log.metrics(), config,
+            responses, virtual),
+        new AuditRoutes(proofs, log.history(), log.keys()),
+        new StatusRoutes(log),
+        new AdminRoutes(log.keys(), settings, guard, keyPolicy),
+        log.metrics(), virtual, guard));
+    tls.ifPresent(t -> log.metrics().watchCertificate(t::notAfter));
+    perAddress.ifPresent(p -> log.metrics().watchRefusedConnections(p::refused));
+    start();
+    return this;
+  }
+
+  private void start() throws Exception {
+    server.start();
+    tls.ifPresent(CertificateReloader::start);
+  }
+
+  /**
+   * Starts serving {@code handler} on the same stack as the log (thread pools, connector,
+   * limits); benchmarks use it to measure the stack's own ceiling with a trivial handler.
+   */
+  public static LogServer start(Handler handler, HttpConfig config) throws Exception {
+    LogServer s = create(config);
+    s.server.setHandler(handler);
+    s.start();
+    return s;
+  }
+
+  private static LogServer create(HttpConfig config) throws IOException {
+    QueuedThreadPool threads = new QueuedThreadPool();
+    threads.setName("cairn-http");
+    VirtualThreadPool virtual = new VirtualThreadPool();
+    virtual.setName("cairn-request");
+    threads.setVirtualThreadsExecutor(virtual);
+    Server server = new Server(threads);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setRequestHeaderSize(config.maxHeaderBytes());
+    http.setResponseHeaderSize(8 * 1024);
+    Optional<CertificateReloader> tls = Optional.empty();
+    ServerConnector connector;
+    if (config.tls().isPresent()) {
+      CertificateReloader reloader = new CertificateReloader(config.tls().get(),
+          Clock.systemUTC());
+      tls = Optional.of(reloader);
+      // Clients reach a log by IP, or by a name the certificate covers: they check it, not us.
+      http.addCustomizer(new SecureRequestCustomizer(false, false, -1, false));
+      connector = new ServerConnector(server, new SslConnectionFactory(reloader.context(),
+          HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(http));
+    } else {
+      connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    }
+    connector.setHost(config.host());
+    connector.setPort(config.port());
+    connector.setIdleTimeout(config.idleTimeout().toMillis());
+    server.addConnector(connector);
+    // Beyond the limit Jetty stops accepting: new connections wait in the kernel's queue.
+    server.addBean(new NetworkConnectionLimit(config.maxConnections(), connector));
+    Optional<AddressConnectionLimit> perAddress = Optional.empty();
+    if (config.maxConnectionsPerAddress() > 0) {
+      perAddress = Optional.of(new AddressConnectionLimit(config.maxConnectionsPerAddress()));
+      connector.addBean(perAddress.get());
+    }
+    server.setStopTimeout(5_000);
+    return new LogServer(server, connector, virtual, tls, perAddress);
+  }
+
+  /** Jetty's thread pool, for answering requests from other threads. */
+  public Executor executor() {
+    return server.getThreadPool();
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** Stops accepting and finishes the requests in flight. */
+  @Override
+  public void close() throws Exception {
+    tls.ifPresent(CertificateReloader::close);
+    server.stop();
+  }
+}

@@ -1,0 +1,83 @@
+package dev.cairn.log.http;
+
+import dev.cairn.log.TransparencyLog;
+import dev.cairn.log.sequencing.ComponentHealth;
+import dev.cairn.log.sequencing.Publisher;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Health, readiness, metrics and the home page. */
+final class StatusRoutes {
+  private final TransparencyLog log;
+
+  StatusRoutes(TransparencyLog log) {
+    this.log = log;
+  }
+
+  /** The process is up and serving. */
+  void healthz(Exchange x) {
+    x.text(200, "no-store", "ok\n");
+  }
+
+  /**
+   * Ready for writes: sequencing, integration and publishing all work. Otherwise 503, naming
+   * each failing part, the kind of failure, since when, and the latest error.
+   */
+  void readyz(Exchange x) {
+    List<String> faults = new ArrayList<>();
+    for (ComponentHealth h : log.health()) {
+      h.fault().ifPresent(f -> faults.add(f.component() + " failing since " + f.since()
+          + ": " + f.reason()));
+    }
+    if (faults.isEmpty()) {
+      x.text(200, "no-store", "ready\n");
+    } else {
+      // One line, like every error, but not cut short: each reason is capped already.
+      x.text(503, "no-store", Exchange.oneLine("not ready: " + String.join("; ", faults), 2000)
+          + "\n");
+    }
+  }
+
+  void metrics(Exchange x) throws IOException {
+    x.send(200, log.metrics().contentType(), "no-store", log.metrics().scrape());
+  }
+
+  void home(Exchange x) {
+    Publisher.Published p = log.publisher().latest();
+    String origin = escape(log.keys().origin());
+    StringBuilder keys = new StringBuilder();
+    for (String k : log.keys().verifierKeys()) {
+      keys.append("<li><code>").append(escape(k)).append("</code></li>\n");
+    }
+    String html = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>Cairn log %s</title>
+        <style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}
+        code{word-break:break-all}</style></head><body>
+        <h1>Cairn transparency log</h1>
+        <p>Origin <code>%s</code> &middot; %d entries in the latest checkpoint,
+        published %s.</p>
+        <h2>Verifier keys</h2><ul>
+        %s</ul>
+        <h2>API</h2><ul>
+        <li><a href="/checkpoint">/checkpoint</a> &mdash; the latest signed checkpoint</li>
+        <li><code>/tile/&lt;L&gt;/&lt;N&gt;[.p/&lt;W&gt;]</code>,
+          <code>/tile/entries/&lt;N&gt;[.p/&lt;W&gt;]</code> &mdash; C2SP tlog-tiles</li>
+        <li><code>POST /add</code>, <code>POST /add-batch</code> &mdash; submit entries</li>
+        <li><code>/proof/inclusion?index=I</code>, <code>/proof/consistency?old=M&amp;new=N</code>
+          &mdash; proofs</li>
+        <li><a href="/checkpoints">/checkpoints</a> &mdash; every published checkpoint</li>
+        <li><a href="/metrics">/metrics</a>, <a href="/healthz">/healthz</a>,
+          <a href="/readyz">/readyz</a></li>
+        </ul></body></html>
+        """.formatted(origin, origin, p.checkpoint().size(), p.time(), keys);
+    x.send(200, "text/html; charset=utf-8", "no-cache", html.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String escape(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        .replace("\"", "&quot;");
+  }
+}

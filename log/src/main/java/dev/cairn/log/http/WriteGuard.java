@@ -1,0 +1,189 @@
+package dev.cairn.log.http;
+
+import dev.cairn.log.auth.AuditLog;
+import dev.cairn.log.auth.AuthException;
+import dev.cairn.log.auth.AuthSettings;
+import dev.cairn.log.auth.JwtAuthenticator;
+import dev.cairn.log.auth.Principal;
+import dev.cairn.log.auth.Role;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+
+/**
+ * Who may use the routes that need a role. With authentication off (the {@code dev} profile
+ * without a JWKS) everyone may, and nothing is recorded. With it on, every request to such a
+ * route is authenticated (bearer JWT), authorised (the route's role) and recorded in the audit
+ * log — allowed or refused — before anything else happens; a decision that cannot be recorded
+ * refuses the request with 503.
+ */
+public final class WriteGuard implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WriteGuard.class);
+  private final JwtAuthenticator authenticator;
+  private final AuditLog audit;
+  private final Clock clock;
+  private final Thread syncer;
+  private final RateLimit byAddress;
+  private final RateLimit bySubject;
+
+  private WriteGuard(JwtAuthenticator authenticator, AuditLog audit, Clock clock, Thread syncer,
+      RateLimit byAddress, RateLimit bySubject) {
+    this.authenticator = authenticator;
+    this.audit = audit;
+    this.clock = clock;
+    this.syncer = syncer;
+    this.byAddress = byAddress;
+    this.bySubject = bySubject;
+  }
+
+  /** No authentication: every caller may write (development only). */
+  public static WriteGuard open() {
+    return new WriteGuard(null, null, Clock.systemUTC(), null, null, null);
+  }
+
+  /** Bearer JWTs as {@code settings} say, every decision appended to {@code auditFile}. */
+  public static WriteGuard jwt(AuthSettings settings, Path auditFile, Clock clock)
+      throws IOException {
+    AuditLog audit = AuditLog.open(auditFile);
+    Thread syncer = Thread.ofVirtual().name("cairn-audit-sync").start(() -> syncEverySecond(
+        audit));
+    return new WriteGuard(new JwtAuthenticator(settings, clock), audit, clock, syncer, null,
+        null);
+  }
+
+  /**
+   * This guard with token-bucket limits on writes: {@code perAddress} requests a second from
+   * one client address and {@code perSubject} from one token subject (bursts of twice that;
+   * 0 for no limit). Over the limit a write gets 429 with {@code Retry-After}.
+   */
+  public WriteGuard withRateLimits(double perAddress, double perSubject) {
+    return new WriteGuard(authenticator, audit, clock, syncer,
+        perAddress > 0 ? RateLimit.perSecond(perAddress) : null,
+        perSubject > 0 ? RateLimit.perSecond(perSubject) : null);
+  }
+
+  /** Whether writes are checked at all. */
+  public boolean enabled() {
+    return authenticator != null || byAddress != null || bySubject != null;
+  }
+
+  /** Whether writes need a token (whose check may block on fetching the JWKS). */
+  public boolean authenticates() {
+    return authenticator != null;
+  }
+
+  /**
+   * Lets the request go on if its credentials carry {@code role}; otherwise throws the {@link
+   * HttpError} to answer (401 with {@code WWW-Authenticate}, 403, or 503).
+   *
+   * @return who asked, or null with authentication off
+   */
+  Principal check(Exchange x, Role role) {
+    String address = Request.getRemoteAddr(x.request);
+    if (authenticator == null) {
+      if (role == Role.ADMIN) {
+        throw new HttpError(403, "admin actions need authentication: start the log with"
+            + " --auth-jwks, --auth-issuer and --auth-audience");
+      }
+      if (byAddress != null) {
+        long wait = byAddress.take(address);
+        if (wait > 0) {
+          throw tooMany(x, wait, "address " + address);
+        }
+      }
+      return null;
+    }
+    String requestId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    x.response.getHeaders().put("X-Request-Id", requestId);
+    String route = x.method() + " " + x.path();
+    Principal who = null;
+    HttpError refusal = null;
+    try {
+      long wait = byAddress == null ? 0 : byAddress.take(address);
+      if (wait > 0) {
+        refusal = tooMany(x, wait, "address " + address);
+      } else {
+        who = authenticator.authenticate(x.request.getHeaders().get(HttpHeader.AUTHORIZATION));
+        if (!who.roles().contains(role)) {
+          refusal = new HttpError(403, "subject \"" + who.subject() + "\" lacks the role "
+              + role.claimName());
+        } else if (bySubject != null && (wait = bySubject.take(who.subject())) > 0) {
+          refusal = tooMany(x, wait, "subject \"" + who.subject() + "\"");
+        }
+      }
+    } catch (AuthException e) {
+      refusal = new HttpError(e.status(), e.getMessage());
+      if (e.status() == 401) {
+        x.response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE,
+            "Bearer error=\"invalid_token\"");
+      } else if (e.status() == 503) {
+        x.response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+      }
+    } catch (RuntimeException e) {
+      LOG.error("checking credentials failed", e);
+      x.response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+      refusal = new HttpError(503, "credentials cannot be checked: " + e);
+    }
+    try {
+      audit.record(new AuditLog.Decision(clock.instant(), refusal == null,
+          refusal == null ? 0 : refusal.status(), who == null ? null : who.subject(), role,
+          route, refusal == null ? "ok" : refusal.getMessage(), address, requestId));
+    } catch (IOException e) {
+      LOG.error("couldn't write the audit log {}: {}", audit.file(), e.toString());
+      throw new HttpError(503, "the request cannot be recorded in the audit log; try again");
+    }
+    if (refusal != null) {
+      throw refusal;
+    }
+    return who;
+  }
+
+  /**
+   * Records, durably, what an allowed admin action is about to do, did or could not do (after
+   * {@link #check} recorded that it was allowed), with the same request id.
+   *
+   * @throws IOException if it cannot be recorded (logged here; the caller decides the answer)
+   */
+  void recordAction(Exchange x, Principal who, Role role, String what) throws IOException {
+    String requestId = x.response.getHeaders().get("X-Request-Id");
+    try {
+      audit.record(new AuditLog.Decision(clock.instant(), true, 0, who.subject(), role,
+          x.method() + " " + x.path(), what, Request.getRemoteAddr(x.request), requestId));
+      audit.sync();
+    } catch (IOException e) {
+      LOG.error("couldn't write the audit log {}: {}", audit.file(), e.toString());
+      throw e;
+    }
+  }
+
+  private static HttpError tooMany(Exchange x, long waitNanos, String who) {
+    long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+    x.response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(seconds));
+    return new HttpError(429, "too many writes from " + who + "; retry after " + seconds + " s");
+  }
+
+  private static void syncEverySecond(AuditLog audit) {
+    while (!Thread.currentThread().isInterrupted()) {
+      try {
+        Thread.sleep(1000);
+        audit.sync();
+      } catch (InterruptedException e) {
+        return;
+      } catch (IOException e) {
+        LOG.error("couldn't sync the audit log {}: {}", audit.file(), e.toString());
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (syncer != null && syncer.isAlive()) {
+      syncer.interrupt();
+      audit.close();
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package dev.cairn.log.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.log.LogMetrics;
+import dev.cairn.log.LogProofs;
+import dev.cairn.log.sequencing.Publisher;
+import dev.cairn.log.sequencing.Sequencer;
+import dev.cairn.tile.Bundles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+
+/**
+ * {@code POST /add} and {@code POST /add-batch}. The answer comes once the entry is durably
+ * sequenced (its index is final); with {@code Accept: application/json}, {@code /add} waits
+ * further for a published checkpoint that covers it and answers with its inclusion proof.
+ *
+ * <p>Nothing here blocks a thread: the body is read asynchronously, the sequencer hands back a
+ * future, and the answer is written from Jetty's pool when it completes.
+ */
+final class WriteRoutes {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Sequencer sequencer;
+  private final Publisher publisher;
+  private final LogProofs proofs;
+  private final LogMetrics metrics;
+  private final HttpConfig config;
+  private final Executor responses;
+  private final Executor blocking;
+
+  WriteRoutes(Sequencer sequencer, Publisher publisher, LogProofs proofs, LogMetrics metrics,
+      HttpConfig config, Executor responses, Executor blocking) {
+    this.sequencer = sequencer;
+    this.publisher = publisher;
+    this.proofs = proofs;
+    this.metrics = metrics;
+    this.config = config;
+    this.responses = responses;
+    this.blocking = blocking;
+  }
+
+  void add(Exchange x) {
+    long started = System.nanoTime();
+    body(x, Bundles.MAX_ENTRY_SIZE).thenAccept(entry -> {
+      if (entry.length == 0) {
+        throw HttpError.badRequest("empty entry: the request body is the entry, 1 to "
+            + Bundles.MAX_ENTRY_SIZE + " bytes");
+      }
+      // The sequencer completes every future it hands out, with an index or with pushback.
+      CompletableFuture<Sequencer.Added> added = sequencer.add(entry);
+      if (!x.accepts("application/json")) {
+        added.whenCompleteAsync((a, failure) -> {
+          if (failure != null) {
+            x.fail(failure);
+          } else {
+            x.text(200, "no-store", a.index() + "\n");
+            metrics.added("sequenced", System.nanoTime() - started);
+          }
+        }, responses);
+        return;
+      }
+      added.thenCompose(a -> publisher.awaitSize(a.index() + 1)
+              .orTimeout(config.proofWait().toMillis(), TimeUnit.MILLISECONDS)
+              .thenApplyAsync(p -> proofAnswer(a, p), blocking))
+          .whenComplete((body, failure) -> {
+            if (failure != null) {
+              x.fail(failure);
+            } else {
+              x.send(200, "application/json", "no-store", body);
+              metrics.added("proof", System.nanoTime() - started);
+            }
+          });
+    }).exceptionally(failure -> {
+      x.fail(failure);
+      return null;
+    });
+  }
+
+  private byte[] proofAnswer(Sequencer.Added a, Publisher.Published p) {
+    try {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("index", a.index());
+      body.put("duplicate", a.duplicate());
+      body.put("proof", new String(proofs.inclusion(a.index(), p), StandardCharsets.UTF_8));
+      return JSON.writeValueAsBytes(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  void addBatch(Exchange x) {
+    long started = System.nanoTime();
+    body(x, config.maxBatchBytes()).thenAccept(body -> {
+      List<byte[]> entries;
+      try {
+        entries = Bundles.decodeAtMost(body, config.maxBatchEntries());
+      } catch (IllegalArgumentException e) {
+        throw HttpError.badRequest("malformed batch (expected uint16-length-prefixed entries,"
+            + " at most " + config.maxBatchEntries() + "): " + e.getMessage());
+      }
+      if (entries.isEmpty()) {
+        throw HttpError.badRequest("empty batch");
+      }
+      List<CompletableFuture<Sequencer.Added>> futures = sequencer.addAll(entries);
+      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+          .whenCompleteAsync((ignored, failure) -> {
+            if (failure != null) {
+              x.fail(failure);
+              return;
+            }
+            List<Sequencer.Added> results = futures.stream().map(CompletableFuture::join)
+                .toList();
+            if (x.accepts("application/json")) {
+              Map<String, Object> json = new LinkedHashMap<>();
+              json.put("indices", results.stream().map(Sequencer.Added::index).toList());
+              json.put("duplicates", results.stream().map(Sequencer.Added::duplicate).toList());
+              try {
+                x.send(200, "application/json", "no-store", JSON.writeValueAsBytes(json));
+              } catch (IOException e) {
+                x.fail(e);
+              }
+            } else {
+              StringBuilder sb = new StringBuilder(results.size() * 8);
+              for (Sequencer.Added a : results) {
+                sb.append(a.index()).append('\n');
+              }
+              x.text(200, "no-store", sb.toString());
+            }
+            metrics.added("sequenced", System.nanoTime() - started);
+          }, responses);
+    }).exceptionally(failure -> {
+      x.fail(failure);
+      return null;
+    });
+  }
+
+  /** Reads the request body, failing with 413 beyond {@code max} bytes. */
+  static CompletableFuture<byte[]> body(Exchange x, int max) {
+    long declared = x.request.getLength();
+    if (declared > max) {
+      return CompletableFuture.failedFuture(new HttpError(413, "request body of " + declared
+          + " bytes is larger than the " + max + " allowed"));
+    }
+    return Content.Source.asByteArrayAsync(x.request, max + 1).handle((b, failure) -> {
+      if (failure != null) {
+        Throwable t = failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure;
+        // The client stopped sending mid-body for the idle timeout: its fault, not the log's.
+        throw t instanceof TimeoutException
+            ? new HttpError(408, "the request body stopped arriving (idle timeout)")
+            : t instanceof RuntimeException r ? r : new CompletionException(t);
+      }
+      if (b.length > max) {
+        throw new HttpError(413, "request body is larger than the " + max + " bytes allowed");
+      }
+      x.bodyRead();
+      return b;
+    });
+  }
+}

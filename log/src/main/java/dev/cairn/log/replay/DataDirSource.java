@@ -1,0 +1,146 @@
+package dev.cairn.log.replay;
+
+import dev.cairn.log.storage.CheckpointHistory;
+import dev.cairn.log.storage.ObjectStore;
+import dev.cairn.log.storage.TreeHead;
+import dev.cairn.log.storage.embedded.AtomicFiles;
+import dev.cairn.log.storage.embedded.LocalTreeStateStore;
+import dev.cairn.log.storage.embedded.RocksHistoryReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A log's data directory (the layout of {@code dev.cairn.log.TransparencyLog}), read without
+ * writing to it: safe while the log serves from the same directory. The history, the latest
+ * checkpoint and the tree head are read when it opens, in an order that makes them agree
+ * (see {@link #open}); the objects, read later, cover at least the tree head.
+ */
+public final class DataDirSource implements LogSource {
+  private final Path dir;
+  private final Path scratch;
+  private final RocksHistoryReader index;
+  private final ObjectStore objects;
+  private final Optional<byte[]> checkpoint;
+  private final Optional<TreeHead> head;
+
+  private DataDirSource(Path dir, Path scratch, RocksHistoryReader index,
+      Optional<byte[]> checkpoint, Optional<TreeHead> head) {
+    this.dir = dir;
+    this.scratch = scratch;
+    this.index = index;
+    this.checkpoint = checkpoint;
+    this.head = head;
+    this.objects = new ReadOnlyObjects(dir.resolve("tiles"));
+  }
+
+  /**
+   * Opens the data directory {@code dir}.
+   *
+   * @throws IOException if it is not a log's data directory or its index cannot be opened
+   */
+  public static DataDirSource open(Path dir) throws IOException {
+    if (!Files.isRegularFile(dir.resolve("log.vkey"))) {
+      throw new IOException(dir + " is not a Cairn data directory (it has no log.vkey)");
+    }
+    if (Files.exists(dir.resolve(dev.cairn.log.backup.Restore.MARKER))) {
+      throw new IOException("a restore into " + dir + " did not finish ("
+          + dev.cairn.log.backup.Restore.MARKER + " is present); the log refuses to start on it");
+    }
+    Path scratch = Files.createTempDirectory("cairn-read-");
+    RocksHistoryReader index = null;
+    try {
+      // A consistent view of a log that may be writing: the history as of now first, then the
+      // latest checkpoint, then the tree head. The log integrates before it signs and signs
+      // before it records, so each is covered by what is read after it.
+      index = RocksHistoryReader.open(dir.resolve("index"), scratch.resolve("index"));
+      Optional<byte[]> checkpoint = AtomicFiles.read(dir.resolve("checkpoint"));
+      Optional<TreeHead> head = readTreeHead(dir.resolve("tree-state"), scratch);
+      return new DataDirSource(dir, scratch, index, checkpoint, head);
+    } catch (IOException | RuntimeException e) {
+      if (index != null) {
+        index.close();
+      }
+      AtomicFiles.deleteRecursively(scratch);
+      throw e;
+    }
+  }
+
+  private static Optional<TreeHead> readTreeHead(Path file, Path scratch) throws IOException {
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    LocalTreeStateStore store = new LocalTreeStateStore(file, scratch.resolve("tmp"));
+    try {
+      return store.load();
+    } finally {
+      store.close();
+    }
+  }
+
+  @Override
+  public String describe() {
+    return "data directory " + dir;
+  }
+
+  @Override
+  public ObjectStore objects() {
+    return objects;
+  }
+
+  @Override
+  public Optional<TreeHead> treeHead() {
+    return head;
+  }
+
+  @Override
+  public Optional<byte[]> latestCheckpoint() {
+    return checkpoint.map(byte[]::clone);
+  }
+
+  @Override
+  public Optional<dev.cairn.log.storage.DedupIndex> dedup() {
+    return Optional.of(index.dedup());
+  }
+
+  @Override
+  public CheckpointHistory history() {
+    return index.history();
+  }
+
+  @Override
+  public List<String> verifierKeys() throws IOException {
+    return dev.cairn.log.LogKeys.historyKeys(dir);
+  }
+
+  @Override
+  public void checkIntegrity(Progress progress) throws IOException {
+    index.verifyChecksums();
+  }
+
+  /** The data directory. */
+  public Path dir() {
+    return dir;
+  }
+
+  @Override
+  public void close() throws IOException {
+    index.close();
+    AtomicFiles.deleteRecursively(scratch);
+  }
+
+  /** Objects as files under a root, read-only. */
+  private record ReadOnlyObjects(Path root) implements ObjectStore {
+    @Override
+    public void put(String path, byte[] data) {
+      throw new UnsupportedOperationException("read-only");
+    }
+
+    @Override
+    public Optional<byte[]> get(String path) throws IOException {
+      return AtomicFiles.read(root.resolve(path));
+    }
+  }
+}

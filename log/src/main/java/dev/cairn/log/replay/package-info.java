@@ -1,0 +1,7 @@
+/**
+ * Offline verification of a stored log by replay: every entry is hashed again, every tile and
+ * every checkpoint in the history is recomputed from the entries alone and compared with what is
+ * stored, and every checkpoint's signatures are checked. Works on a data directory (also while
+ * the log serves from it) and on a backup.
+ */
+package dev.cairn.log.replay;

@@ -1,0 +1,32 @@
+package dev.cairn.log.sequencing;
+
+import java.time.Duration;
+
+/**
+ * How the sequencer batches.
+ *
+ * @param interval the shortest time between the starts of two batches, so also the longest a
+ *     submission waits for its batch to start (a full batch starts at once)
+ * @param batchSize the most entries in one batch; a full batch starts at once
+ * @param poolLimit the most entries waiting for a batch; beyond it submissions get pushback
+ */
+public record SequencerConfig(Duration interval, int batchSize, int poolLimit) {
+  /** The defaults: a batch at most every 10 ms, of up to 4,096 entries; 65,536 entries pooled. */
+  public static final SequencerConfig DEFAULT =
+      new SequencerConfig(Duration.ofMillis(10), 4096, 65_536);
+
+  /** Checks the ranges. */
+  public SequencerConfig {
+    if (interval.isNegative() || interval.isZero() || interval.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw new IllegalArgumentException("sequencing interval must be above 0 and at most 1m, got "
+          + interval);
+    }
+    if (batchSize < 1 || batchSize > 1 << 20) {
+      throw new IllegalArgumentException("batch size must be 1 to 1048576, got " + batchSize);
+    }
+    if (poolLimit < batchSize) {
+      throw new IllegalArgumentException(
+          "pool limit (" + poolLimit + ") must be at least the batch size (" + batchSize + ")");
+    }
+  }
+}

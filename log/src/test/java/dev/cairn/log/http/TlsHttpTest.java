@@ -1,0 +1,189 @@
+package dev.cairn.log.http;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cairn.log.LogConfig;
+import dev.cairn.log.TransparencyLog;
+import dev.cairn.note.VerifierKey;
+import dev.cairn.log.testing.LogClient;
+import dev.cairn.log.testing.TestCertificates;
+import dev.cairn.log.testing.TestCertificates.Issued;
+import dev.cairn.verify.LogVerifier;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.math.BigInteger;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HTTPS in the server, over real TLS on loopback: the API works for a client that trusts the
+ * certificate's authority, a plain-HTTP request to the TLS port is never served, and a renewed
+ * certificate written over the files is served without a restart, while a bad one is not.
+ */
+class TlsHttpTest {
+  private static final Duration DEADLINE = Duration.ofSeconds(20);
+  private final TestCertificates ca = new TestCertificates();
+  @TempDir Path dir;
+  TransparencyLog log;
+  LogServer server;
+  Issued first;
+  HttpConfig.Tls files;
+
+  @BeforeEach
+  void start() throws Exception {
+    first = ca.issue();
+    files = new HttpConfig.Tls(dir.resolve("cert.pem"), dir.resolve("key.pem"),
+        Duration.ofMillis(20));
+    ca.write(first, files.certificate(), files.key());
+    log = TransparencyLog.open(LogConfig.defaults(dir.resolve("data")));
+    server = LogServer.start(log, HttpConfig.defaults("127.0.0.1", 0).withTls(files));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    server.close();
+    log.close();
+  }
+
+  @Test
+  void theApiIsServedOverTls() throws Exception {
+    LogClient client = new LogClient(server.port(), ca.clientContext());
+    HttpResponse<byte[]> added = client.post("/add", "over tls".getBytes(UTF_8));
+    assertThat(added.statusCode()).isEqualTo(200);
+    assertThat(added.sslSession()).hasValueSatisfying(s ->
+        assertThat(s.getProtocol()).isIn("TLSv1.3", "TLSv1.2"));
+    List<VerifierKey> keys = Files.readAllLines(dir.resolve("data/log.vkey"), UTF_8).stream()
+        .filter(l -> !l.isBlank()).map(VerifierKey::parse).toList();
+    long end = System.nanoTime() + DEADLINE.toNanos();
+    long size = 0;
+    while (size < 1 && System.nanoTime() < end) {
+      size = LogVerifier.ofLogKeys(keys).verifyCheckpoint(client.get("/checkpoint").body())
+          .checkpoint().size();
+    }
+    assertThat(size).isEqualTo(1);
+    assertThat(ca.servedChain(server.port())).containsExactly(first.certificate(), ca.ca());
+    assertThat(LogClient.text(client.get("/metrics")))
+        .contains("cairn_tls_certificate_expiry_timestamp_seconds "
+            + (double) first.certificate().getNotAfter().toInstant().getEpochSecond());
+  }
+
+  @Test
+  void aLogServedAgainReportsTheNewServersCertificate() throws Exception {
+    server.close();
+    // Expires a day after the first, so the gauge tells them apart.
+    Issued second = ca.issue("EC", Instant.now().minusSeconds(3600),
+        first.certificate().getNotAfter().toInstant().plus(Duration.ofDays(1)));
+    HttpConfig.Tls other = new HttpConfig.Tls(dir.resolve("cert2.pem"), dir.resolve("key2.pem"),
+        Duration.ofMillis(20));
+    ca.write(second, other.certificate(), other.key());
+    server = LogServer.start(log, HttpConfig.defaults("127.0.0.1", 0).withTls(other));
+    LogClient client = new LogClient(server.port(), ca.clientContext());
+    assertThat(LogClient.text(client.get("/metrics")))
+        .contains("cairn_tls_certificate_expiry_timestamp_seconds "
+            + (double) second.certificate().getNotAfter().toInstant().getEpochSecond());
+  }
+
+  @Test
+  void plainHttpToTheTlsPortIsNotServed() throws Exception {
+    long before = log.sequencer().sequenced().size();
+    try (Socket s = new Socket("127.0.0.1", server.port())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write(("POST /add HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nplain")
+          .getBytes(UTF_8));
+      out.flush();
+      InputStream in = s.getInputStream();
+      byte[] answer = in.readNBytes(12);
+      // A TLS alert or nothing at all, never an HTTP answer.
+      assertThat(new String(answer, UTF_8)).doesNotStartWith("HTTP/");
+    }
+    assertThat(log.sequencer().sequenced().size()).isEqualTo(before);
+  }
+
+  @Test
+  void tls11AndOlderAreRefused() throws Exception {
+    // A hand-made ClientHello, as an old client sends it (the JDK's own client will not offer
+    // TLS 1.1 at all): the server answers TLS 1.2 with a ServerHello, TLS 1.1 and 1.0 with a
+    // protocol_version alert.
+    assertThat(firstRecord(clientHello(0x0303))[0]).as("handshake").isEqualTo((byte) 0x16);
+    for (int version : new int[] {0x0302, 0x0301}) {
+      byte[] answer = firstRecord(clientHello(version));
+      assertThat(answer[0]).as("alert").isEqualTo((byte) 0x15);
+      assertThat(answer[6]).as("protocol_version").isEqualTo((byte) 70);
+    }
+  }
+
+  private byte[] firstRecord(byte[] hello) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", server.port())) {
+      s.setSoTimeout((int) DEADLINE.toMillis());
+      s.getOutputStream().write(hello);
+      s.getOutputStream().flush();
+      return s.getInputStream().readNBytes(7);
+    }
+  }
+
+  /** A ClientHello offering at most {@code version}, with ECDHE-ECDSA/RSA AES-GCM suites. */
+  private static byte[] clientHello(int version) {
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    body.write(version >> 8);
+    body.write(version & 0xff);
+    body.writeBytes(new byte[32]); // random
+    body.write(0); // no session id
+    body.writeBytes(new byte[] {0, 6, (byte) 0xc0, 0x2b, (byte) 0xc0, 0x2f, 0, 0x2f});
+    body.writeBytes(new byte[] {1, 0}); // no compression
+    byte[] extensions = {
+        0, 0x0a, 0, 4, 0, 2, 0, 0x17, // supported_groups: secp256r1
+        0, 0x0b, 0, 2, 1, 0, // ec_point_formats: uncompressed
+        0, 0x0d, 0, 6, 0, 4, 4, 3, 8, 4}; // signature_algorithms: ecdsa_p256_sha256, pss_sha256
+    body.write(0);
+    body.write(extensions.length);
+    body.writeBytes(extensions);
+    byte[] b = body.toByteArray();
+    java.io.ByteArrayOutputStream record = new java.io.ByteArrayOutputStream();
+    record.writeBytes(new byte[] {0x16, 3, 1, (byte) ((b.length + 4) >> 8),
+        (byte) (b.length + 4), 1, 0, (byte) (b.length >> 8), (byte) b.length});
+    record.writeBytes(b);
+    return record.toByteArray();
+  }
+
+  @Test
+  void aRenewedCertificateIsServedWithoutARestart() throws Exception {
+    assertThat(ca.servedSerial(server.port())).isEqualTo(first.serial());
+    Issued renewed = ca.issue();
+    ca.write(renewed, files.certificate(), files.key());
+    long end = System.nanoTime() + DEADLINE.toNanos();
+    BigInteger served = first.serial();
+    while (!served.equals(renewed.serial()) && System.nanoTime() < end) {
+      served = ca.servedSerial(server.port());
+    }
+    assertThat(served).isEqualTo(renewed.serial());
+  }
+
+  @Test
+  void aBadPairOnTheFilesLeavesTheCurrentCertificateInService() throws Exception {
+    CertificateReloader reloader = new CertificateReloader(files, Clock.systemUTC());
+    Issued next = ca.issue();
+    // Half a renewal: the new certificate beside the old key.
+    TestCertificates.replace(files.certificate(), TestCertificates.pem(next.certificate()));
+    reloader.reloadIfChanged();
+    assertThat(reloader.certificate()).isEqualTo(first.certificate());
+    // The renewal completes.
+    ca.write(next, files.certificate(), files.key());
+    reloader.reloadIfChanged();
+    assertThat(reloader.certificate()).isEqualTo(next.certificate());
+    Files.delete(files.key());
+    reloader.reloadIfChanged();
+    assertThat(reloader.certificate()).isEqualTo(next.certificate());
+  }
+}

@@ -1,0 +1,266 @@
+package dev.cairn.log.storage.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cairn.log.storage.CheckpointHistory;
+import dev.cairn.log.storage.CheckpointHistoryContract;
+import dev.cairn.log.storage.CheckpointStore;
+import dev.cairn.log.storage.CheckpointStoreContract;
+import dev.cairn.log.storage.DedupIndex;
+import dev.cairn.log.storage.DedupIndexContract;
+import dev.cairn.log.storage.ObjectStore;
+import dev.cairn.log.storage.ObjectStoreContract;
+import dev.cairn.log.storage.TreeStateStore;
+import dev.cairn.log.storage.TreeStateStoreContract;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The embedded backends against the storage contracts, plus what is particular to them. */
+class LocalStoresTest {
+  @TempDir Path dir;
+
+  @Nested
+  class Objects extends ObjectStoreContract {
+    @Override
+    protected ObjectStore store() throws IOException {
+      return new LocalObjectStore(dir.resolve("tiles"));
+    }
+
+    @Override
+    protected ObjectStore reopen() throws IOException {
+      return store();
+    }
+
+    @Test
+    void rejectsPathsOutsideTheTileTree() throws IOException {
+      ObjectStore s = store();
+      for (String bad : new String[] {"../x", "tile/../../etc", "checkpoint", "tile/0/000.p/5",
+          "/tile/0/000", "tile//000"}) {
+        assertThatThrownBy(() -> s.put(bad, new byte[1])).as(bad)
+            .isInstanceOf(IllegalArgumentException.class);
+      }
+    }
+
+    @Test
+    void sweepsTemporaryFilesLeftByACrash() throws IOException {
+      store();
+      Path leftover = dir.resolve("tiles/.tmp/000.deadbeef.tmp");
+      Files.write(leftover, new byte[3]);
+      store();
+      assertThat(leftover).doesNotExist();
+    }
+  }
+
+  @Nested
+  class TreeState extends TreeStateStoreContract {
+    @Override
+    protected TreeStateStore store() throws IOException {
+      return new LocalTreeStateStore(dir.resolve("tree-state"), dir.resolve(".tmp"));
+    }
+
+    @Override
+    protected TreeStateStore reopen() throws IOException {
+      return store();
+    }
+
+    @Test
+    void aTornLastRecordIsIgnoredAndTheFileIsCompacted() throws IOException {
+      LocalTreeStateStore s = (LocalTreeStateStore) store();
+      dev.cairn.merkle.Hash root = dev.cairn.merkle.Hasher.threadLocal().leaf(new byte[] {7});
+      for (int i = 1; i <= 3000; i++) {
+        s.save(new dev.cairn.log.storage.TreeHead(i, root));
+      }
+      s.close();
+      assertThat(Files.size(dir.resolve("tree-state"))).isLessThan(70 * 1024);
+      // A crash in the middle of appending the next record.
+      Files.write(dir.resolve("tree-state"), new byte[] {0x43, 0x54, 0x53, 0x31, 0, 0, 1},
+          java.nio.file.StandardOpenOption.APPEND);
+      assertThat(store().load()).hasValueSatisfying(h -> assertThat(h.size()).isEqualTo(3000));
+      LocalTreeStateStore again = (LocalTreeStateStore) store();
+      again.save(new dev.cairn.log.storage.TreeHead(3001, root));
+      again.close();
+      assertThat(store().load()).hasValueSatisfying(h -> assertThat(h.size()).isEqualTo(3001));
+    }
+
+    @Test
+    void reportsACorruptFile() throws IOException {
+      Files.writeString(dir.resolve("tree-state"), "cairn-tree-state/v1\n12\nnot-a-hash\n");
+      assertThatThrownBy(() -> store().load()).isInstanceOf(IOException.class)
+          .hasMessageContaining("corrupt");
+    }
+  }
+
+  @Nested
+  class Sequence extends dev.cairn.log.storage.SequenceLogContract {
+    LocalSequenceLog open;
+
+    @Override
+    protected dev.cairn.log.storage.SequenceLog log() throws IOException {
+      if (open != null) {
+        open.close();
+      }
+      open = new LocalSequenceLog(dir.resolve("sequence-log"), 1024);
+      return open;
+    }
+
+    @Override
+    protected dev.cairn.log.storage.SequenceLog reopen() throws IOException {
+      return log();
+    }
+
+    @AfterEach
+    void close() throws IOException {
+      if (open != null) {
+        open.close();
+      }
+    }
+
+    @Test
+    void aTornLastRecordIsCutOffAndTheLogGoesOn() throws Exception {
+      dev.cairn.log.storage.SequenceLog l = log();
+      l.append(batch(0, 2));
+      l.append(batch(2, 2));
+      Path segment;
+      try (var files = Files.list(dir.resolve("sequence-log"))) {
+        segment = files.sorted().reduce((a, b) -> b).orElseThrow();
+      }
+      long intact = Files.size(segment);
+      Files.write(segment, new byte[] {0x43, 0x57, 0x4c, 0x31, 0, 0, 0, 99, 1, 2, 3},
+          java.nio.file.StandardOpenOption.APPEND);
+      dev.cairn.log.storage.SequenceLog r = reopen();
+      assertThat(Files.size(segment)).isEqualTo(intact);
+      r.append(batch(4, 1));
+      assertThat(replayedStarts(reopen())).containsExactly(0L, 2L, 4L);
+    }
+
+    @Test
+    void rotatesSegmentsAndDeletesThoseBelowTheSize() throws Exception {
+      dev.cairn.log.storage.SequenceLog l = log();
+      for (long s = 0; s < 200; s += 10) {
+        l.append(batch(s, 10));
+      }
+      long segments;
+      try (var files = Files.list(dir.resolve("sequence-log"))) {
+        segments = files.count();
+      }
+      assertThat(segments).isGreaterThanOrEqualTo(3);
+      l.dropThrough(150);
+      assertThat(replayedStarts(reopen()).get(0)).isLessThanOrEqualTo(140L);
+      assertThat(replayedStarts(reopen())).contains(140L, 190L);
+      try (var files = Files.list(dir.resolve("sequence-log"))) {
+        assertThat(files.count()).isLessThan(segments);
+      }
+    }
+
+    @Test
+    void aCorruptRecordBeforeTheLastSegmentIsReported() throws Exception {
+      dev.cairn.log.storage.SequenceLog l = log();
+      for (long s = 0; s < 100; s += 10) {
+        l.append(batch(s, 10));
+      }
+      Path first;
+      try (var files = Files.list(dir.resolve("sequence-log"))) {
+        first = files.sorted().findFirst().orElseThrow();
+      }
+      byte[] b = Files.readAllBytes(first);
+      b[40] ^= 1;
+      Files.write(first, b);
+      assertThatThrownBy(() -> reopen().replay(0, x -> { }))
+          .isInstanceOf(IOException.class).hasMessageContaining("corrupt");
+    }
+
+    private List<Long> replayedStarts(dev.cairn.log.storage.SequenceLog l) throws IOException {
+      List<Long> out = new java.util.ArrayList<>();
+      l.replay(0, x -> out.add(x.start()));
+      return out;
+    }
+  }
+
+  @Nested
+  class Checkpoints extends CheckpointStoreContract {
+    @Override
+    protected CheckpointStore store() throws IOException {
+      return new LocalCheckpointStore(dir.resolve("checkpoint"), dir.resolve(".tmp"));
+    }
+
+    @Override
+    protected CheckpointStore reopen() throws IOException {
+      return store();
+    }
+  }
+
+  abstract static class WithIndex {
+    RocksIndex index;
+
+    RocksIndex open(Path at) throws IOException {
+      if (index != null) {
+        index.close();
+      }
+      index = RocksIndex.open(at);
+      return index;
+    }
+
+    @AfterEach
+    void close() {
+      if (index != null) {
+        index.close();
+      }
+    }
+  }
+
+  @Nested
+  class Dedup extends DedupIndexContract {
+    final WithIndex idx = new WithIndex() {};
+
+    @Override
+    protected DedupIndex index() throws IOException {
+      return idx.open(dir.resolve("index")).dedup();
+    }
+
+    @Override
+    protected DedupIndex reopen() throws IOException {
+      return index();
+    }
+
+    @AfterEach
+    void close() {
+      idx.close();
+    }
+  }
+
+  @Nested
+  class History extends CheckpointHistoryContract {
+    final WithIndex idx = new WithIndex() {};
+
+    @Override
+    protected CheckpointHistory history() throws IOException {
+      return idx.open(dir.resolve("index")).history();
+    }
+
+    @Override
+    protected CheckpointHistory reopen() throws IOException {
+      return history();
+    }
+
+    @AfterEach
+    void close() {
+      idx.close();
+    }
+  }
+
+  @Test
+  void aSecondProcessCannotTakeTheLock() throws IOException {
+    try (DataDirLock lock = DataDirLock.acquire(dir)) {
+      assertThatThrownBy(() -> DataDirLock.acquire(dir)).isInstanceOf(IOException.class)
+          .hasMessageContaining("another cairn process is using");
+    }
+    DataDirLock.acquire(dir).close();
+  }
+}

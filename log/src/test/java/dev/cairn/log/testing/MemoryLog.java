@@ -1,0 +1,170 @@
+package dev.cairn.log.testing;
+
+import dev.cairn.merkle.Hash;
+import dev.cairn.merkle.Proofs;
+import dev.cairn.note.NoteSigner;
+import dev.cairn.note.SignatureType;
+import dev.cairn.note.SignerKey;
+import dev.cairn.log.sequencing.Publisher;
+import dev.cairn.log.sequencing.Sequencer;
+import dev.cairn.log.sequencing.SequencerConfig;
+import dev.cairn.log.storage.DedupIndex;
+import dev.cairn.log.storage.StoredTiles;
+import dev.cairn.tile.TileHashReader;
+import dev.cairn.tile.TileLayout;
+import dev.cairn.verify.LogVerifier;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A log's parts over in-memory stores, each wrapped for fault injection: the stores outlive the
+ * {@link Sequencer} and {@link Publisher}, so closing and opening those is a restart.
+ */
+public final class MemoryLog implements AutoCloseable {
+  /** The origin every memory log signs for. */
+  public static final String ORIGIN = "example.com/memory-log";
+  /** Short batches, a large pool. */
+  public static final SequencerConfig FAST = new SequencerConfig(Duration.ofMillis(1), 64, 100_000);
+
+  private static final SignerKey ED25519 =
+      SignerKey.generate(ORIGIN, SignatureType.ED25519, new SecureRandom());
+  private static final SignerKey MLDSA44 =
+      SignerKey.generate(ORIGIN, SignatureType.MLDSA44_SUBTREE_V1, new SecureRandom());
+
+  private final MemoryObjectStore memoryObjects = new MemoryObjectStore();
+  private final FaultyObjectStore objects = new FaultyObjectStore(memoryObjects);
+  private final FaultyTreeStateStore treeState =
+      new FaultyTreeStateStore(new MemoryTreeStateStore());
+  private final MemorySequenceLog memorySequenceLog = new MemorySequenceLog();
+  private final FaultySequenceLog sequenceLog = new FaultySequenceLog(memorySequenceLog);
+  private final FaultyCheckpointStore checkpoints =
+      new FaultyCheckpointStore(new MemoryCheckpointStore());
+  private final MemoryCheckpointHistory memoryHistory = new MemoryCheckpointHistory();
+  private final FaultyCheckpointHistory history = new FaultyCheckpointHistory(memoryHistory);
+  private final TestClock clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
+  private final SequencerConfig config;
+  private FaultyDedupIndex dedup = new FaultyDedupIndex(new MemoryDedupIndex());
+  private Sequencer sequencer;
+  private Publisher publisher;
+
+  /** A new, empty log batching as {@code config} says. */
+  public MemoryLog(SequencerConfig config) {
+    this.config = config;
+  }
+
+  /** The checkpoint signers (Ed25519, ML-DSA-44) of {@link #ORIGIN}. */
+  public static List<NoteSigner> signers(java.time.Clock clock) {
+    return List.of(ED25519.signer(clock), MLDSA44.signer(clock));
+  }
+
+  /** A verifier that demands both of the log's signatures. */
+  public static LogVerifier verifier() {
+    return LogVerifier.ofLogKeys(List.of(ED25519.verifierKey(), MLDSA44.verifierKey()))
+        .requireLogSignatures(SignatureType.ED25519, SignatureType.MLDSA44_SUBTREE_V1);
+  }
+
+  public FaultyObjectStore objects() {
+    return objects;
+  }
+
+  public MemoryObjectStore memoryObjects() {
+    return memoryObjects;
+  }
+
+  /** The integrated tree head's store. */
+  public FaultyTreeStateStore treeState() {
+    return treeState;
+  }
+
+  /** The sequence log: the commit point of writes. */
+  public FaultySequenceLog sequenceLog() {
+    return sequenceLog;
+  }
+
+  public MemorySequenceLog memorySequenceLog() {
+    return memorySequenceLog;
+  }
+
+  public FaultyDedupIndex dedup() {
+    return dedup;
+  }
+
+  public FaultyCheckpointStore checkpoints() {
+    return checkpoints;
+  }
+
+  public FaultyCheckpointHistory history() {
+    return history;
+  }
+
+  public MemoryCheckpointHistory memoryHistory() {
+    return memoryHistory;
+  }
+
+  public TestClock clock() {
+    return clock;
+  }
+
+  /** Replaces the dedup index, as if it were lost; takes effect at the next (re)start. */
+  public void replaceDedup(DedupIndex fresh) {
+    dedup = new FaultyDedupIndex(fresh);
+  }
+
+  /** Opens and starts a sequencer over the stores. */
+  public Sequencer start() throws IOException {
+    sequencer = Sequencer.open(objects, sequenceLog, treeState, dedup, config,
+        (n, f, t, ok) -> {});
+    sequencer.start();
+    return sequencer;
+  }
+
+  /** Closes the sequencer (and publisher) and opens a new one over the same stores. */
+  public Sequencer restart() throws IOException {
+    close();
+    return start();
+  }
+
+  /** Opens a publisher over the running sequencer; it is closed with this log. */
+  public Publisher openPublisher() throws IOException {
+    if (publisher != null) {
+      publisher.close();
+    }
+    publisher = Publisher.open(ORIGIN, signers(clock), sequencer, objects, checkpoints, history,
+        clock);
+    return publisher;
+  }
+
+  public Sequencer sequencer() {
+    return sequencer;
+  }
+
+  /** The first {@code size} entries, read back from the stored bundles. */
+  public List<byte[]> entries(long size) throws IOException {
+    List<byte[]> out = new ArrayList<>();
+    for (long i = 0; i < size; i += 256) {
+      out.addAll(StoredTiles.bundle(objects, TileLayout.bundleFor(i, size)));
+    }
+    return out;
+  }
+
+  /** The root of the first {@code size} leaves, computed from the stored hash tiles. */
+  public Hash tileRoot(long size) throws IOException {
+    return Proofs.treeHash(new TileHashReader(size, StoredTiles.reader(objects)), size);
+  }
+
+  @Override
+  public void close() {
+    if (publisher != null) {
+      publisher.close();
+      publisher = null;
+    }
+    if (sequencer != null) {
+      sequencer.close();
+      sequencer = null;
+    }
+  }
+}
