@@ -1,7 +1,7 @@
 package dev.cairn.log.http;
 
 import dev.cairn.log.LogMetrics;
-import dev.cairn.log.sequencing.PushbackException;
+import dev.cairn.log.PushbackException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.NoSuchElementException;

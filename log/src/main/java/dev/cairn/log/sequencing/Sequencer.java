@@ -1,5 +1,6 @@
 package dev.cairn.log.sequencing;
 
+import dev.cairn.log.PushbackException;
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Hasher;
 import dev.cairn.log.storage.DedupIndex;

@@ -1,5 +1,6 @@
 package dev.cairn.log.sequencing;
 
+import dev.cairn.log.PushbackException;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

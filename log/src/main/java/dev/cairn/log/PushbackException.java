@@ -1,4 +1,4 @@
-package dev.cairn.log.sequencing;
+package dev.cairn.log;
 
 import java.time.Duration;
 
