@@ -1,5 +1,6 @@
 package dev.cairn.cli;
 
+import dev.cairn.cli.settings.SettingsException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -41,6 +42,10 @@ public final class Main implements Runnable {
       if (e instanceof CliException ce) {
         commandLine.getErr().println("cairn: " + ce.getMessage());
         return ce.exitCode();
+      }
+      if (e instanceof SettingsException se) {
+        commandLine.getErr().println("cairn: " + se.getMessage());
+        return CliException.USAGE;
       }
       commandLine.getErr().println("cairn: " + e);
       e.printStackTrace(commandLine.getErr());

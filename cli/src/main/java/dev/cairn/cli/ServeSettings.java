@@ -1,345 +1,261 @@
 package dev.cairn.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import static dev.cairn.cli.settings.SettingType.bool;
+import static dev.cairn.cli.settings.SettingType.duration;
+import static dev.cairn.cli.settings.SettingType.hostPort;
+import static dev.cairn.cli.settings.SettingType.oneOf;
+import static dev.cairn.cli.settings.SettingType.path;
+import static dev.cairn.cli.settings.SettingType.text;
+import static dev.cairn.cli.settings.SettingType.wholeNumber;
+
+import dev.cairn.cli.settings.HostPort;
+import dev.cairn.cli.settings.Setting;
+import dev.cairn.cli.settings.SettingSet;
+import dev.cairn.cli.settings.SettingValues;
+import dev.cairn.cli.settings.SettingsException;
+import dev.cairn.cli.settings.Source;
+import dev.cairn.log.LogConfig;
 import dev.cairn.log.auth.AuthSettings;
 import dev.cairn.log.auth.Profile;
 import dev.cairn.log.http.HttpConfig;
-import dev.cairn.log.LogConfig;
 import dev.cairn.log.keys.HsmSettings;
 import dev.cairn.log.sequencing.SequencerConfig;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
- * The settings of {@code cairn serve}, from (lowest to highest precedence) the defaults, a YAML
- * file, {@code CAIRN_*} environment variables and command-line flags. Every setting has one key:
- *
- * <pre>
- *   key                   flag                     environment                 default
- *   data                  --data                   CAIRN_DATA                  ./cairn-data
- *   listen                --listen                 CAIRN_LISTEN                127.0.0.1:8080
- *   origin                --origin                 CAIRN_ORIGIN                (random, new logs)
- *   sequencing_interval   --sequencing-interval    CAIRN_SEQUENCING_INTERVAL   10ms
- *   batch_size            --batch-size             CAIRN_BATCH_SIZE            4096
- *   pool_limit            --pool-limit             CAIRN_POOL_LIMIT            65536
- *   checkpoint_interval   --checkpoint-interval    CAIRN_CHECKPOINT_INTERVAL   1s
- *   profile               --profile                CAIRN_PROFILE               dev
- *   auth_jwks             --auth-jwks              CAIRN_AUTH_JWKS             (none: no auth)
- *   auth_issuer           --auth-issuer            CAIRN_AUTH_ISSUER
- *   auth_audience         --auth-audience          CAIRN_AUTH_AUDIENCE
- *   auth_roles_claim      --auth-roles-claim       CAIRN_AUTH_ROLES_CLAIM      roles
- *   audit_log             --audit-log              CAIRN_AUDIT_LOG             DATA/audit.jsonl
- *   allow_file_keys       --allow-file-keys        CAIRN_ALLOW_FILE_KEYS       false
- *   rate_limit_address    --rate-limit-address     CAIRN_RATE_LIMIT_ADDRESS    0 (off)
- *   rate_limit_subject    --rate-limit-subject     CAIRN_RATE_LIMIT_SUBJECT    0 (off)
- *   pkcs11_library        --pkcs11-library         CAIRN_PKCS11_LIBRARY        (none: file keys)
- *   pkcs11_token          --pkcs11-token           CAIRN_PKCS11_TOKEN          (needed with it)
- *   pkcs11_pin_file       --pkcs11-pin-file        CAIRN_PKCS11_PIN_FILE       (needed with it)
- *   pkcs11_key            --pkcs11-key             CAIRN_PKCS11_KEY            (new logs: key label)
- *   tls_cert              --tls-cert               CAIRN_TLS_CERT              (none: plain HTTP)
- *   tls_key               --tls-key                CAIRN_TLS_KEY               (needed with it)
- *   idle_timeout          --idle-timeout           CAIRN_IDLE_TIMEOUT          30s
- *   max_connections       --max-connections        CAIRN_MAX_CONNECTIONS       10000
- *   max_connections_per_address --max-connections-per-address
- *                                                  CAIRN_MAX_CONNECTIONS_PER_ADDRESS 1024 (0: off)
- *   max_header_bytes      --max-header-bytes       CAIRN_MAX_HEADER_BYTES      16384
- *   max_batch_bytes       --max-batch-bytes        CAIRN_MAX_BATCH_BYTES       8388608
- *   max_batch_entries     --max-batch-entries      CAIRN_MAX_BATCH_ENTRIES     4096 (≤ pool_limit)
- *   proof_wait            --proof-wait             CAIRN_PROOF_WAIT            30s
- * </pre>
- *
- * <p>The YAML file must say {@code schema_version: 1}; unknown keys and bad values are errors
- * that name the key and where it came from.
+ * The settings of {@code cairn serve}, each declared once below, and the rules that relate them
+ * (TLS and PKCS#11 settings come in groups; a batch may not exceed the pool). Values come from
+ * the defaults, a YAML file, {@code CAIRN_*} environment variables and flags: see {@link
+ * SettingSet}.
  */
 final class ServeSettings {
-  static final Map<String, String> DEFAULTS = defaults();
+  private static final HttpConfig HTTP = HttpConfig.DEFAULTS;
 
-  private final Map<String, String> values = new TreeMap<>();
-  private final Map<String, String> sources = new TreeMap<>();
+  static final Setting<Path> DATA = Setting.of("data", path(), "./cairn-data",
+      "Data directory.").label("DIR");
+  static final Setting<HostPort> LISTEN = Setting.of("listen", hostPort(), "127.0.0.1:8080",
+      "HOST:PORT to listen on; [::1]:8080 for IPv6.");
+  static final Setting<Optional<String>> ORIGIN = Setting.optional("origin", text(),
+      "Origin of a new log, e.g. example.com/log; a random one when not set.").label("ORIGIN");
+  static final Setting<Duration> SEQUENCING_INTERVAL = Setting.of("sequencing_interval",
+      duration(), "10ms", "Shortest time between batch starts.");
+  static final Setting<Integer> BATCH_SIZE = Setting.of("batch_size", wholeNumber(), "4096",
+      "Most entries per batch.");
+  static final Setting<Integer> POOL_LIMIT = Setting.of("pool_limit", wholeNumber(), "65536",
+      "Most entries waiting.");
+  static final Setting<Duration> CHECKPOINT_INTERVAL = Setting.of("checkpoint_interval",
+      duration(), "1s", "Checkpoint publication interval.");
+  static final Setting<Profile> PROFILE = Setting.of("profile", oneOf(Profile.class), "dev",
+      "dev (authentication may be off) or prod (refuses to start unless authentication, keys"
+          + " and listening are safe).");
+  static final Setting<Optional<String>> AUTH_JWKS = Setting.optional("auth_jwks", text(),
+      "The JWKS that signs bearer tokens; turns authentication of writes on.")
+      .label("URL|FILE");
+  static final Setting<Optional<String>> AUTH_ISSUER = Setting.optional("auth_issuer", text(),
+      "The tokens' required issuer (iss).").label("ISSUER");
+  static final Setting<Optional<String>> AUTH_AUDIENCE = Setting.optional("auth_audience",
+      text(), "The audience (aud) tokens must name.").label("AUDIENCE");
+  static final Setting<String> AUTH_ROLES_CLAIM = Setting.of("auth_roles_claim", text(),
+      "roles", "The claim holding the role names.").label("CLAIM");
+  static final Setting<Optional<Path>> AUDIT_LOG = Setting.optional("audit_log", path(),
+      "Where every authentication decision is appended; DATA/audit.jsonl when not set.");
+  static final Setting<Boolean> ALLOW_FILE_KEYS = Setting.of("allow_file_keys", bool(), "false",
+      "In the prod profile, accept the key files in the data directory.");
+  static final Setting<Integer> RATE_LIMIT_ADDRESS = Setting.of("rate_limit_address",
+      wholeNumber(), "0", "Writes per second from one client address, bursts of twice that;"
+          + " 0 for no limit.");
+  static final Setting<Integer> RATE_LIMIT_SUBJECT = Setting.of("rate_limit_subject",
+      wholeNumber(), "0", "Writes per second from one token subject, bursts of twice that;"
+          + " 0 for no limit.");
+  static final Setting<Optional<Path>> PKCS11_LIBRARY = Setting.optional("pkcs11_library",
+      path(), "The PKCS#11 module of the token holding HSM checkpoint keys (e.g."
+          + " /usr/lib/softhsm/libsofthsm2.so).");
+  static final Setting<Optional<String>> PKCS11_TOKEN = Setting.optional("pkcs11_token",
+      text(), "The token's label; needed with pkcs11_library.").label("LABEL");
+  static final Setting<Optional<Path>> PKCS11_PIN_FILE = Setting.optional("pkcs11_pin_file",
+      path(), "File holding the token's user PIN (first line); needed with pkcs11_library.");
+  static final Setting<Optional<String>> PKCS11_KEY = Setting.optional("pkcs11_key", text(),
+      "For a new log: the label of the HSM key (Ed25519 or EC P-256) that signs instead of an"
+          + " Ed25519 file key.").label("LABEL");
+  static final Setting<Optional<Path>> TLS_CERT = Setting.optional("tls_cert", path(),
+      "Serve HTTPS with this PEM certificate chain (leaf first); renewed files are picked up"
+          + " within a minute.");
+  static final Setting<Optional<Path>> TLS_KEY = Setting.optional("tls_key", path(),
+      "The certificate's PEM private key (unencrypted; PKCS#8, SEC1 or PKCS#1).");
+  static final Setting<Duration> IDLE_TIMEOUT = Setting.of("idle_timeout", duration(),
+      HTTP.idleTimeout().toSeconds() + "s", "Close a connection silent this long.");
+  static final Setting<Integer> MAX_CONNECTIONS = Setting.of("max_connections", wholeNumber(),
+      Integer.toString(HTTP.maxConnections()), "Most connections open at once; more wait to be"
+          + " accepted.");
+  static final Setting<Integer> MAX_CONNECTIONS_PER_ADDRESS = Setting.of(
+      "max_connections_per_address", wholeNumber(),
+      Integer.toString(HTTP.maxConnectionsPerAddress()), "Most connections open at once from"
+          + " one client address; more are closed as they open; 0 for no limit. Behind a proxy"
+          + " on this machine, raise it or set 0.");
+  static final Setting<Integer> MAX_HEADER_BYTES = Setting.of("max_header_bytes", wholeNumber(),
+      Integer.toString(HTTP.maxHeaderBytes()), "Largest request header block; 431 beyond.");
+  static final Setting<Integer> MAX_BATCH_BYTES = Setting.of("max_batch_bytes", wholeNumber(),
+      Integer.toString(HTTP.maxBatchBytes()), "Largest /add-batch body; 413 beyond.");
+  static final Setting<Integer> MAX_BATCH_ENTRIES = Setting.of("max_batch_entries",
+      wholeNumber(), Integer.toString(HTTP.maxBatchEntries()), "Most entries in one"
+          + " /add-batch; 413 beyond. At most pool_limit (the default is cut to it).");
+  static final Setting<Duration> PROOF_WAIT = Setting.of("proof_wait", duration(),
+      HTTP.proofWait().toSeconds() + "s", "How long /add with Accept: application/json waits"
+          + " for its checkpoint before 503.");
 
-  private static Map<String, String> defaults() {
-    Map<String, String> d = new LinkedHashMap<>();
-    d.put("data", "./cairn-data");
-    d.put("listen", "127.0.0.1:8080");
-    d.put("origin", "");
-    d.put("sequencing_interval", "10ms");
-    d.put("batch_size", "4096");
-    d.put("pool_limit", "65536");
-    d.put("checkpoint_interval", "1s");
-    d.put("profile", "dev");
-    d.put("auth_jwks", "");
-    d.put("auth_issuer", "");
-    d.put("auth_audience", "");
-    d.put("auth_roles_claim", "roles");
-    d.put("audit_log", "");
-    d.put("allow_file_keys", "false");
-    d.put("rate_limit_address", "0");
-    d.put("rate_limit_subject", "0");
-    d.put("pkcs11_library", "");
-    d.put("pkcs11_token", "");
-    d.put("pkcs11_pin_file", "");
-    d.put("pkcs11_key", "");
-    HttpConfig http = HttpConfig.DEFAULTS;
-    d.put("tls_cert", "");
-    d.put("tls_key", "");
-    d.put("idle_timeout", http.idleTimeout().toSeconds() + "s");
-    d.put("max_connections", Integer.toString(http.maxConnections()));
-    d.put("max_connections_per_address", Integer.toString(http.maxConnectionsPerAddress()));
-    d.put("max_header_bytes", Integer.toString(http.maxHeaderBytes()));
-    d.put("max_batch_bytes", Integer.toString(http.maxBatchBytes()));
-    d.put("max_batch_entries", Integer.toString(http.maxBatchEntries()));
-    d.put("proof_wait", http.proofWait().toSeconds() + "s");
-    return d;
+  /** Every setting of {@code cairn serve}, in the order help and errors list them. */
+  static final SettingSet ALL = new SettingSet(List.of(DATA, LISTEN, ORIGIN, SEQUENCING_INTERVAL,
+      BATCH_SIZE, POOL_LIMIT, CHECKPOINT_INTERVAL, PROFILE, AUTH_JWKS, AUTH_ISSUER, AUTH_AUDIENCE,
+      AUTH_ROLES_CLAIM, AUDIT_LOG, ALLOW_FILE_KEYS, RATE_LIMIT_ADDRESS, RATE_LIMIT_SUBJECT,
+      PKCS11_LIBRARY, PKCS11_TOKEN, PKCS11_PIN_FILE, PKCS11_KEY, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
+      MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_BATCH_BYTES,
+      MAX_BATCH_ENTRIES, PROOF_WAIT));
+
+  /** How often the TLS files are checked for a renewed certificate. */
+  static final Duration TLS_RELOAD_INTERVAL = Duration.ofMinutes(1);
+
+  private final SettingValues values;
+
+  ServeSettings(SettingValues values) {
+    this.values = values;
   }
 
-  /** Resolves settings from a config file (if any), the environment and the flags given. */
+  /** Resolves settings from a config file (if any), the environment and flags given by key. */
   static ServeSettings resolve(Optional<Path> file, Map<String, String> env,
       Map<String, String> flags) {
-    ServeSettings s = new ServeSettings();
-    DEFAULTS.forEach((k, v) -> s.set(k, v, "default"));
-    if (file.isPresent()) {
-      s.readFile(file.get());
-    }
-    for (String key : DEFAULTS.keySet()) {
-      String name = "CAIRN_" + key.toUpperCase(java.util.Locale.ROOT);
-      if (env.containsKey(name)) {
-        s.set(key, env.get(name), "environment variable " + name);
-      }
-    }
-    flags.forEach((k, v) -> s.set(k, v, "flag --" + k.replace('_', '-')));
-    return s;
-  }
-
-  private void set(String key, String value, String source) {
-    values.put(key, value);
-    sources.put(key, source);
-  }
-
-  private void readFile(Path file) {
-    Map<?, ?> yaml;
-    try {
-      Object doc = new ObjectMapper(new YAMLFactory()).readValue(Files.readAllBytes(file),
-          Object.class);
-      if (!(doc instanceof Map<?, ?> m)) {
-        throw new CliException(CliException.USAGE, file + ": expected a mapping of settings");
-      }
-      yaml = m;
-    } catch (IOException e) {
-      throw new CliException(CliException.USAGE, "couldn't read config " + file + ": "
-          + e.getMessage().lines().findFirst().orElse(""));
-    }
-    Object version = yaml.get("schema_version");
-    if (version == null) {
-      throw new CliException(CliException.USAGE, file + ": schema_version is missing (use 1)");
-    }
-    if (!"1".equals(String.valueOf(version))) {
-      throw new CliException(CliException.USAGE, file + ": schema_version " + version
-          + " is not supported (use 1)");
-    }
-    for (Map.Entry<?, ?> e : yaml.entrySet()) {
-      String key = String.valueOf(e.getKey());
-      if (key.equals("schema_version")) {
-        continue;
-      }
-      if (!DEFAULTS.containsKey(key)) {
-        throw new CliException(CliException.USAGE, file + ": unknown setting \"" + key
-            + "\" (known: " + String.join(", ", DEFAULTS.keySet()) + ")");
-      }
-      Object v = e.getValue();
-      if (v instanceof Map || v instanceof java.util.List || v == null) {
-        throw new CliException(CliException.USAGE, file + ": " + key
-            + " must be a single value");
-      }
-      set(key, String.valueOf(v), file.toString());
-    }
-  }
-
-  private CliException bad(String key, String why) {
-    return new CliException(CliException.USAGE, "invalid " + key + " \"" + values.get(key)
-        + "\" from " + sources.get(key) + ": " + why);
+    return new ServeSettings(ALL.resolve(file, env, flags));
   }
 
   Path data() {
-    String v = values.get("data");
-    if (v.isBlank()) {
-      throw bad("data", "must not be empty");
-    }
-    return Path.of(v);
+    return values.get(DATA);
   }
 
   String host() {
-    return listen()[0];
+    return values.get(LISTEN).host();
   }
 
   int port() {
-    return Integer.parseInt(listen()[1]);
-  }
-
-  private String[] listen() {
-    String v = values.get("listen");
-    int colon = v.lastIndexOf(':');
-    if (colon <= 0 || !v.substring(colon + 1).matches("[0-9]{1,5}")
-        || Integer.parseInt(v.substring(colon + 1)) > 65535) {
-      throw bad("listen", "expected HOST:PORT, e.g. 127.0.0.1:8080");
-    }
-    String host = v.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    return new String[] {host, v.substring(colon + 1)};
+    return values.get(LISTEN).port();
   }
 
   Optional<String> origin() {
-    String v = values.get("origin");
-    return v.isBlank() ? Optional.empty() : Optional.of(v);
-  }
-
-  Duration duration(String key) {
-    String v = values.get(key).strip();
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,9})(ms|s|m)").matcher(v);
-    if (!m.matches()) {
-      throw bad(key, "expected a duration like 25ms, 1s or 2m");
-    }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      default -> Duration.ofMinutes(n);
-    };
-  }
-
-  int integer(String key) {
-    String v = values.get(key).strip();
-    if (!v.matches("[0-9]{1,9}")) {
-      throw bad(key, "expected a positive whole number");
-    }
-    return Integer.parseInt(v);
+    return values.get(ORIGIN);
   }
 
   LogConfig logConfig() {
     SequencerConfig sequencing;
     try {
-      sequencing = new SequencerConfig(duration("sequencing_interval"), integer("batch_size"),
-          integer("pool_limit"));
+      sequencing = new SequencerConfig(values.get(SEQUENCING_INTERVAL), values.get(BATCH_SIZE),
+          values.get(POOL_LIMIT));
     } catch (IllegalArgumentException e) {
-      throw new CliException(CliException.USAGE, "invalid sequencing settings: "
-          + e.getMessage());
+      throw new SettingsException("invalid sequencing settings: " + e.getMessage());
     }
     try {
       LogConfig c = new LogConfig(data(), origin(), sequencing,
-          duration("checkpoint_interval"), Clock.systemUTC());
+          values.get(CHECKPOINT_INTERVAL), Clock.systemUTC());
       return hsm().map(c::withHsm).orElse(c);
     } catch (IllegalArgumentException e) {
-      throw bad("checkpoint_interval", e.getMessage());
+      throw values.invalid(CHECKPOINT_INTERVAL, e.getMessage());
     }
   }
 
-  /** The PKCS#11 token, if one is configured. */
+  /** The PKCS#11 token, if one is configured: library, token and PIN file come together. */
   Optional<HsmSettings> hsm() {
-    Optional<String> library = optional("pkcs11_library");
-    Optional<String> token = optional("pkcs11_token");
-    Optional<String> pin = optional("pkcs11_pin_file");
-    Optional<String> key = optional("pkcs11_key");
+    Optional<Path> library = values.get(PKCS11_LIBRARY);
+    Optional<String> token = values.get(PKCS11_TOKEN);
+    Optional<Path> pin = values.get(PKCS11_PIN_FILE);
     if (library.isEmpty()) {
-      for (String k : java.util.List.of("pkcs11_token", "pkcs11_pin_file", "pkcs11_key")) {
-        if (optional(k).isPresent()) {
-          throw bad(k, "needs pkcs11_library (--pkcs11-library), the token's PKCS#11 module,"
-              + " e.g. /usr/lib/softhsm/libsofthsm2.so");
+      for (Setting<? extends Optional<?>> s : List.of(PKCS11_TOKEN, PKCS11_PIN_FILE, PKCS11_KEY)) {
+        if (values.get(s).isPresent()) {
+          throw values.invalid(s, "needs " + PKCS11_LIBRARY.named() + ", the token's PKCS#11"
+              + " module, e.g. /usr/lib/softhsm/libsofthsm2.so");
         }
       }
       return Optional.empty();
     }
     if (token.isEmpty()) {
-      throw bad("pkcs11_library", "needs pkcs11_token (--pkcs11-token), the label of the token");
+      throw values.invalid(PKCS11_LIBRARY, "needs " + PKCS11_TOKEN.named()
+          + ", the label of the token");
     }
     if (pin.isEmpty()) {
-      throw bad("pkcs11_library", "needs pkcs11_pin_file (--pkcs11-pin-file), a file holding"
-          + " the token's user PIN");
+      throw values.invalid(PKCS11_LIBRARY, "needs " + PKCS11_PIN_FILE.named()
+          + ", a file holding the token's user PIN");
     }
-    return Optional.of(new HsmSettings(Path.of(library.get()), token.get(), Path.of(pin.get()),
-        key));
+    return Optional.of(new HsmSettings(library.get(), token.get(), pin.get(),
+        values.get(PKCS11_KEY)));
   }
 
-  /** How often the TLS files are checked for a renewed certificate. */
-  static final Duration TLS_RELOAD_INTERVAL = Duration.ofMinutes(1);
-
+  /** The HTTP limits and TLS: certificate and key come together; a batch fits in the pool. */
   HttpConfig httpConfig() {
-    Optional<String> cert = optional("tls_cert");
-    Optional<String> key = optional("tls_key");
+    Optional<Path> cert = values.get(TLS_CERT);
+    Optional<Path> key = values.get(TLS_KEY);
     if (cert.isPresent() != key.isPresent()) {
       throw cert.isPresent()
-          ? bad("tls_cert", "needs tls_key (--tls-key), the certificate's private key file")
-          : bad("tls_key", "needs tls_cert (--tls-cert), the certificate chain file");
+          ? values.invalid(TLS_CERT, "needs " + TLS_KEY.named()
+              + ", the certificate's private key file")
+          : values.invalid(TLS_KEY, "needs " + TLS_CERT.named()
+              + ", the certificate chain file");
     }
-    int entries = integer("max_batch_entries");
-    if (sources.get("max_batch_entries").equals("default")) {
-      entries = Math.min(entries, integer("pool_limit"));
-    } else if (entries > integer("pool_limit")) {
-      throw bad("max_batch_entries", "must not exceed pool_limit (" + integer("pool_limit")
+    int poolLimit = values.get(POOL_LIMIT);
+    int entries = values.get(MAX_BATCH_ENTRIES);
+    if (values.source(MAX_BATCH_ENTRIES) instanceof Source.Default) {
+      entries = Math.min(entries, poolLimit);
+    } else if (entries > poolLimit) {
+      throw values.invalid(MAX_BATCH_ENTRIES, "must not exceed pool_limit (" + poolLimit
           + "): a batch larger than the pool could never be taken");
     }
     try {
-      HttpConfig c = new HttpConfig(host(), port(), entries, integer("max_batch_bytes"),
-          integer("max_header_bytes"), integer("max_connections"),
-          integer("max_connections_per_address"), duration("idle_timeout"),
-          duration("proof_wait"), Optional.empty());
-      return cert.isEmpty() ? c : c.withTls(new HttpConfig.Tls(Path.of(cert.get()),
-          Path.of(key.get()), TLS_RELOAD_INTERVAL));
+      HttpConfig c = new HttpConfig(host(), port(), entries, values.get(MAX_BATCH_BYTES),
+          values.get(MAX_HEADER_BYTES), values.get(MAX_CONNECTIONS),
+          values.get(MAX_CONNECTIONS_PER_ADDRESS), values.get(IDLE_TIMEOUT),
+          values.get(PROOF_WAIT), Optional.empty());
+      return cert.isEmpty() ? c
+          : c.withTls(new HttpConfig.Tls(cert.get(), key.get(), TLS_RELOAD_INTERVAL));
     } catch (IllegalArgumentException e) {
-      throw new CliException(CliException.USAGE, "invalid HTTP limits: " + e.getMessage());
+      throw new SettingsException("invalid HTTP limits: " + e.getMessage());
     }
   }
 
   Profile profile() {
-    try {
-      return Profile.of(values.get("profile").strip());
-    } catch (IllegalArgumentException e) {
-      throw bad("profile", "expected dev or prod");
-    }
-  }
-
-  private Optional<String> optional(String key) {
-    String v = values.get(key).strip();
-    return v.isEmpty() ? Optional.empty() : Optional.of(v);
+    return values.get(PROFILE);
   }
 
   AuthSettings auth() {
     AuthSettings d = AuthSettings.none();
     try {
-      return new AuthSettings(optional("auth_jwks"), optional("auth_issuer"),
-          optional("auth_audience"), values.get("auth_roles_claim").strip(), d.clockSkew(),
+      return new AuthSettings(values.get(AUTH_JWKS), values.get(AUTH_ISSUER),
+          values.get(AUTH_AUDIENCE), values.get(AUTH_ROLES_CLAIM), d.clockSkew(),
           d.strictKeyId(), d.refreshInterval(), d.minRefreshGap(), d.maxStale(),
           d.maxTokenBytes());
     } catch (IllegalArgumentException e) {
-      throw new CliException(CliException.USAGE, "invalid authentication settings: "
-          + e.getMessage());
+      throw new SettingsException("invalid authentication settings: " + e.getMessage());
     }
   }
 
+  /** The audit log: DATA/audit.jsonl unless set. */
   Path auditLog() {
-    return optional("audit_log").map(Path::of).orElse(data().resolve("audit.jsonl"));
+    return values.get(AUDIT_LOG).orElse(data().resolve("audit.jsonl"));
   }
 
   boolean allowFileKeys() {
-    String v = values.get("allow_file_keys").strip();
-    if (!v.equals("true") && !v.equals("false")) {
-      throw bad("allow_file_keys", "expected true or false");
-    }
-    return Boolean.parseBoolean(v);
+    return values.get(ALLOW_FILE_KEYS);
   }
 
-  /** Each setting with where it came from, for the start-up banner. */
+  int rateLimitPerAddress() {
+    return values.get(RATE_LIMIT_ADDRESS);
+  }
+
+  int rateLimitPerSubject() {
+    return values.get(RATE_LIMIT_SUBJECT);
+  }
+
+  /** Each setting with where it came from, for {@code GET /admin/config}. */
   Map<String, String> describe() {
-    Map<String, String> out = new LinkedHashMap<>();
-    values.forEach((k, v) -> out.put(k, v + " (" + sources.get(k) + ")"));
-    return out;
+    return values.describe();
   }
 }

@@ -3,6 +3,8 @@ package dev.cairn.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cairn.cli.settings.Setting;
+import dev.cairn.cli.settings.SettingsException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +13,12 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
-/** Settings precedence (defaults < file < environment < flags) and validation. */
+/**
+ * {@code cairn serve}'s settings: precedence (defaults < file < environment < flags), validation,
+ * the rules across settings, and the options and help generated from the declarations.
+ */
 class ServeSettingsTest {
   @TempDir Path dir;
 
@@ -72,28 +78,28 @@ class ServeSettingsTest {
 
   @Test
   void badValuesNameTheKeyAndItsSource() throws IOException {
-    ServeSettings s = ServeSettings.resolve(Optional.of(config(
-        "schema_version: 1\nlisten: nonsense\nsequencing_interval: 5 minutes\n")),
-        Map.of("CAIRN_POOL_LIMIT", "-1"), Map.of());
-    assertThatThrownBy(s::port).hasMessageContaining("invalid listen \"nonsense\" from "
-        + dir.resolve("cairn.yaml")).hasMessageContaining("HOST:PORT");
-    assertThatThrownBy(s::logConfig).hasMessageContaining("sequencing_interval")
+    Path f = config("schema_version: 1\nlisten: nonsense\nsequencing_interval: 5 minutes\n");
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(f), Map.of(), Map.of()))
+        .hasMessageContaining("invalid listen \"nonsense\" from " + f)
+        .hasMessageContaining("HOST:PORT");
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(f), Map.of(),
+        Map.of("listen", "127.0.0.1:8080")))
+        .hasMessageContaining("invalid sequencing_interval \"5 minutes\" from " + f)
         .hasMessageContaining("25ms, 1s or 2m");
-    ServeSettings t = ServeSettings.resolve(Optional.empty(), Map.of("CAIRN_POOL_LIMIT", "-1"),
-        Map.of());
-    assertThatThrownBy(t::logConfig).hasMessageContaining("invalid pool_limit \"-1\" from"
-        + " environment variable CAIRN_POOL_LIMIT");
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(),
+        Map.of("CAIRN_POOL_LIMIT", "-1"), Map.of()))
+        .hasMessageContaining("invalid pool_limit \"-1\" from environment variable"
+            + " CAIRN_POOL_LIMIT");
     ServeSettings u = ServeSettings.resolve(Optional.empty(), Map.of(),
         Map.of("batch_size", "5000", "pool_limit", "4000"));
     assertThatThrownBy(u::logConfig).hasMessageContaining("pool limit (4000) must be at least"
         + " the batch size (5000)");
-    ServeSettings v = ServeSettings.resolve(Optional.empty(), Map.of(),
-        Map.of("listen", "127.0.0.1:70000"));
-    assertThatThrownBy(v::port).hasMessageContaining("HOST:PORT");
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(), Map.of(),
+        Map.of("listen", "127.0.0.1:70000"))).hasMessageContaining("HOST:PORT");
     ServeSettings w = ServeSettings.resolve(Optional.empty(), Map.of(),
         Map.of("checkpoint_interval", "1ms"));
-    assertThatThrownBy(w::logConfig).hasMessageContaining("checkpoint interval must be 10ms to"
-        + " 1h");
+    assertThatThrownBy(w::logConfig).hasMessageContaining("invalid checkpoint_interval \"1ms\""
+        + " from flag --checkpoint-interval: checkpoint interval must be 10ms to 1h");
   }
 
   @Test
@@ -106,7 +112,7 @@ class ServeSettingsTest {
 
   private void assertError(Path f, String message) {
     assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(f), Map.of(), Map.of()))
-        .isInstanceOf(CliException.class).hasMessageContaining(message);
+        .isInstanceOf(SettingsException.class).hasMessageContaining(message);
   }
 
   @Test
@@ -151,5 +157,81 @@ class ServeSettingsTest {
         Map.of("CAIRN_IDLE_TIMEOUT", "forever"), Map.of()).httpConfig())
         .hasMessageContaining("invalid idle_timeout \"forever\" from environment variable"
             + " CAIRN_IDLE_TIMEOUT");
+  }
+
+  @Test
+  void settingsThatComeInGroupsNameTheMissingOne() {
+    assertThatThrownBy(() -> flags(Map.of("pkcs11_pin_file", "/run/pin")).hsm())
+        .hasMessage("invalid pkcs11_pin_file \"/run/pin\" from flag --pkcs11-pin-file: needs"
+            + " pkcs11_library (--pkcs11-library), the token's PKCS#11 module, e.g."
+            + " /usr/lib/softhsm/libsofthsm2.so");
+    assertThatThrownBy(() -> flags(Map.of("pkcs11_library", "/lib/p11.so")).hsm())
+        .hasMessageContaining("invalid pkcs11_library \"/lib/p11.so\"")
+        .hasMessageContaining("needs pkcs11_token (--pkcs11-token)");
+    assertThatThrownBy(() -> flags(Map.of("pkcs11_library", "/lib/p11.so", "pkcs11_token",
+        "log")).hsm()).hasMessageContaining("needs pkcs11_pin_file (--pkcs11-pin-file)");
+    assertThat(flags(Map.of("pkcs11_library", "/lib/p11.so", "pkcs11_token", "log",
+        "pkcs11_pin_file", "/run/pin")).hsm()).hasValueSatisfying(h -> {
+          assertThat(h.tokenLabel()).isEqualTo("log");
+          assertThat(h.newLogKey()).isEmpty();
+        });
+    assertThatThrownBy(() -> flags(Map.of("tls_key", "/etc/key.pem")).httpConfig())
+        .hasMessage("invalid tls_key \"/etc/key.pem\" from flag --tls-key: needs tls_cert"
+            + " (--tls-cert), the certificate chain file");
+  }
+
+  @Test
+  void theAuditLogIsInTheDataDirectoryUnlessSet() {
+    assertThat(flags(Map.of("data", "/srv/log")).auditLog())
+        .isEqualTo(Path.of("/srv/log/audit.jsonl"));
+    assertThat(flags(Map.of("data", "/srv/log", "audit_log", "/var/log/cairn.jsonl")).auditLog())
+        .isEqualTo(Path.of("/var/log/cairn.jsonl"));
+  }
+
+  @Test
+  void everySettingIsAnOptionWithItsHelpAndDefault() {
+    CommandLine cl = new CommandLine(new ServeCommand());
+    assertThat(cl.getCommandSpec().options()).extracting(o -> o.longestName())
+        .containsExactlyInAnyOrderElementsOf(java.util.stream.Stream.concat(
+            java.util.stream.Stream.of("--config"),
+            ServeSettings.ALL.settings().stream().map(Setting::flag)).toList());
+    assertThat(ServeCommand.class.getDeclaredFields())
+        .noneMatch(f -> f.isAnnotationPresent(CommandLine.Option.class));
+    KeyCommandsTest.Result help = KeyCommandsTest.cairn("help", "serve");
+    assertThat(help.code()).isZero();
+    String text = help.out().replaceAll("\\s+", " ");
+    for (Setting<?> s : ServeSettings.ALL.settings()) {
+      String value = s.type().flagAlone() ? "[=" + s.label() + "]" : "=" + s.label();
+      String shown = s.flag() + value + " " + s.help();
+      assertThat(text).contains(s.defaultText().isEmpty() ? shown
+          : shown + " Default: " + s.defaultText());
+    }
+    assertThat(text).contains("--allow-file-keys[=true|false]", "--profile=dev|prod",
+        "--pool-limit=N Most entries waiting. Default: 65536");
+  }
+
+  @Test
+  void flagsParsedByPicocliWinOverTheEnvironment() {
+    ServeCommand serve = new ServeCommand();
+    new CommandLine(serve).parseArgs("--allow-file-keys", "--data", "/flag", "--pool-limit=5");
+    ServeSettings s = new ServeSettings(ServeSettings.ALL.resolve(serve.spec,
+        Map.of("CAIRN_DATA", "/env", "CAIRN_ALLOW_FILE_KEYS", "false", "CAIRN_BATCH_SIZE", "5")));
+    assertThat(s.allowFileKeys()).as("the flag alone means true").isTrue();
+    assertThat(s.data()).isEqualTo(Path.of("/flag"));
+    assertThat(s.logConfig().sequencing().poolLimit()).isEqualTo(5);
+    assertThat(s.logConfig().sequencing().batchSize()).isEqualTo(5);
+    assertThat(s.describe()).containsEntry("allow_file_keys", "true (flag --allow-file-keys)");
+  }
+
+  @Test
+  void aBadSettingExitsWithTheUsageCodeAndOneLine() {
+    KeyCommandsTest.Result r = KeyCommandsTest.cairn("serve", "--pool-limit", "x");
+    assertThat(r.code()).isEqualTo(CliException.USAGE);
+    assertThat(r.err()).isEqualTo("cairn: invalid pool_limit \"x\" from flag --pool-limit:"
+        + " expected a positive whole number" + System.lineSeparator());
+  }
+
+  private static ServeSettings flags(Map<String, String> flags) {
+    return ServeSettings.resolve(Optional.empty(), Map.of(), flags);
   }
 }
