@@ -44,8 +44,8 @@ public final class SettingValues {
   }
 
   /**
-   * Each setting by key, as {@code value (source)}: for the start-up banner and {@code GET
-   * /admin/config}. Settings hold no secrets (the PKCS#11 PIN is read from a file).
+   * Each setting by key, as {@code text (source)}, for {@code GET /admin/config}. A setting
+   * must therefore never hold a secret itself, only the path of a file holding it.
    */
   public Map<String, String> describe() {
     Map<String, String> out = new TreeMap<>();
