@@ -9,7 +9,6 @@ import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Proofs;
 import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignedNote;
-import dev.cairn.log.storage.StoredTiles;
 import dev.cairn.tile.TileHashReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -119,8 +118,7 @@ class RecoveryChecksTest {
     while (published.contains(unpublished)) {
       unpublished++;
     }
-    Hash root = Proofs.treeHash(
-        new TileHashReader(size, StoredTiles.reader(live.log.objects())), unpublished);
+    Hash root = live.log.tiles().treeHash(unpublished);
     Ledger ledger = truth(Map.of());
     ledger.served(sign(new Checkpoint(LiveLog.ORIGIN, unpublished, root)));
 

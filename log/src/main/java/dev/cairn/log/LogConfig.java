@@ -1,7 +1,8 @@
 package dev.cairn.log;
 
-import dev.cairn.log.sequencing.SequencerConfig;
 import dev.cairn.log.keys.HsmSettings;
+import dev.cairn.log.publishing.CheckpointEndorser;
+import dev.cairn.log.sequencing.SequencerConfig;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,22 +17,39 @@ import java.util.Optional;
  * @param checkpointInterval how often to publish a checkpoint when the tree grew
  * @param clock the clock for checkpoint and cosignature times
  * @param hsm the PKCS#11 token holding checkpoint keys, if any
+ * @param nodeId this process's name as a lease holder, in messages and metrics
+ * @param endorser what a signed checkpoint goes through before it is published (witnesses)
+ * @param endorseTimeout how long publication waits for the endorser
  */
 public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig sequencing,
-    Duration checkpointInterval, Clock clock, Optional<HsmSettings> hsm) {
+    Duration checkpointInterval, Clock clock, Optional<HsmSettings> hsm, String nodeId,
+    CheckpointEndorser endorser, Duration endorseTimeout) {
   /** The default checkpoint interval. */
   public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
+  /** The default time publication waits for the endorser. */
+  public static final Duration DEFAULT_ENDORSE_TIMEOUT = Duration.ofSeconds(10);
 
-  /** Checks the interval. */
+  /** Checks the intervals. */
   public LogConfig {
     if (checkpointInterval.compareTo(Duration.ofMillis(10)) < 0
         || checkpointInterval.compareTo(Duration.ofHours(1)) > 0) {
       throw new IllegalArgumentException(
           "checkpoint interval must be 10ms to 1h, got " + checkpointInterval);
     }
+    if (endorseTimeout.isNegative() || endorseTimeout.isZero()) {
+      throw new IllegalArgumentException("endorsement timeout must be positive, got "
+          + endorseTimeout);
+    }
   }
 
-  /** A configuration without a PKCS#11 token. */
+  /** A configuration publishing without an endorser, possibly with a PKCS#11 token. */
+  public LogConfig(Path dataDir, Optional<String> origin, SequencerConfig sequencing,
+      Duration checkpointInterval, Clock clock, Optional<HsmSettings> hsm) {
+    this(dataDir, origin, sequencing, checkpointInterval, clock, hsm, "local",
+        CheckpointEndorser.NONE, DEFAULT_ENDORSE_TIMEOUT);
+  }
+
+  /** A configuration without a PKCS#11 token or an endorser. */
   public LogConfig(Path dataDir, Optional<String> origin, SequencerConfig sequencing,
       Duration checkpointInterval, Clock clock) {
     this(dataDir, origin, sequencing, checkpointInterval, clock, Optional.empty());
@@ -40,7 +58,13 @@ public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig s
   /** This configuration signing with keys on {@code hsm} too. */
   public LogConfig withHsm(HsmSettings hsm) {
     return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock,
-        Optional.of(hsm));
+        Optional.of(hsm), nodeId, endorser, endorseTimeout);
+  }
+
+  /** This configuration with checkpoints going through {@code endorser} before publication. */
+  public LogConfig withEndorser(CheckpointEndorser endorser, Duration timeout) {
+    return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock, hsm, nodeId,
+        endorser, timeout);
   }
 
   /** The defaults for a data directory. */

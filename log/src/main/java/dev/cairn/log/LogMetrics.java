@@ -1,8 +1,9 @@
 package dev.cairn.log;
 
-import dev.cairn.log.sequencing.ComponentHealth;
+import dev.cairn.log.health.ComponentHealth;
 import dev.cairn.log.sequencing.Sequencer;
-import dev.cairn.log.sequencing.StorageFault;
+import dev.cairn.log.health.StorageFault;
+import dev.cairn.log.storage.StorageException;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -84,12 +85,12 @@ public final class LogMetrics implements Sequencer.BatchObserver {
   public void watchHealth(List<ComponentHealth> parts) {
     GaugeWithCallback.builder().name("cairn_fault")
         .help("1 while a part of the log (sequencer, integrator, publisher) is failing, by kind"
-            + " of failure (no_space, read_only, io_error, other)")
+            + " of failure (no_space, read_only, io_error, other, and the fatal fenced, conflict, corrupt)")
         .labelNames("component", "kind")
         .callback(cb -> {
           for (ComponentHealth h : parts) {
-            StorageFault.Kind current = h.fault().map(StorageFault::kind).orElse(null);
-            for (StorageFault.Kind k : StorageFault.Kind.values()) {
+            StorageException.Kind current = h.fault().map(StorageFault::kind).orElse(null);
+            for (StorageException.Kind k : StorageException.Kind.values()) {
               cb.call(k == current ? 1 : 0, h.component(), k.label());
             }
           }
@@ -99,7 +100,7 @@ public final class LogMetrics implements Sequencer.BatchObserver {
         .labelNames("component", "kind")
         .callback(cb -> {
           for (ComponentHealth h : parts) {
-            for (StorageFault.Kind k : StorageFault.Kind.values()) {
+            for (StorageException.Kind k : StorageException.Kind.values()) {
               cb.call(h.faultsStarted(k), h.component(), k.label());
             }
           }

@@ -7,15 +7,13 @@ import dev.cairn.merkle.Proofs;
 import dev.cairn.merkle.SubtreeCache;
 import dev.cairn.note.SignedNote;
 import dev.cairn.proof.TlogProof;
-import dev.cairn.log.sequencing.Publisher;
+import dev.cairn.log.publishing.Publisher;
 import dev.cairn.log.storage.CheckpointHistory;
-import dev.cairn.log.storage.DedupIndex;
-import dev.cairn.log.storage.ObjectStore;
-import dev.cairn.log.storage.StoredTiles;
+import dev.cairn.log.storage.Coordinator;
+import dev.cairn.read.LogReader;
 import dev.cairn.tile.TileHashReader;
 import java.io.IOException;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.OptionalLong;
 
 /**
@@ -23,41 +21,41 @@ import java.util.OptionalLong;
  * published trees are proven: nothing beyond the latest checkpoint is revealed.
  */
 public final class LogProofs {
-  private final ObjectStore objects;
+  private final LogReader tiles;
   private final Publisher publisher;
-  private final CheckpointHistory history;
-  private final DedupIndex dedup;
+  private final Coordinator coordinator;
   /** Upper subtree hashes, shared by every proof (~6 MiB of heap at most). */
   private final SubtreeCache subtrees = new SubtreeCache(16);
 
-  /** Proofs over this log's storage. */
-  public LogProofs(ObjectStore objects, Publisher publisher, CheckpointHistory history,
-      DedupIndex dedup) {
-    this.objects = objects;
+  /**
+   * Proofs over the tiles {@code tiles} reads, for the checkpoints {@code publisher} published
+   * and {@code coordinator} keeps.
+   */
+  public LogProofs(LogReader tiles, Publisher publisher, Coordinator coordinator) {
+    this.tiles = tiles;
     this.publisher = publisher;
-    this.history = history;
-    this.dedup = dedup;
+    this.coordinator = coordinator;
   }
 
   /** Proofs over {@code log}. */
   public static LogProofs of(TransparencyLog log) {
-    return new LogProofs(log.objects(), log.publisher(), log.history(), log.dedup());
+    return new LogProofs(log.tiles(), log.publisher(), log.coordinator());
   }
 
   /**
    * A tlog-proof of entry {@code index} in the checkpoint of {@code size} (the latest if
    * absent).
    *
-   * @throws IllegalArgumentException if the index is not below the size
-   * @throws NoSuchElementException if no checkpoint of that size was published
+   * @throws BadInputException if the index is not below the size
+   * @throws NotFoundException if no checkpoint of that size was published
    */
   public byte[] inclusion(long index, OptionalLong size) throws IOException {
     byte[] note;
     Checkpoint c;
     if (size.isPresent()) {
-      CheckpointHistory.Entry e = history.bySize(size.getAsLong()).orElseThrow(() ->
-          new NoSuchElementException("no checkpoint of size " + size.getAsLong()
-              + " was published"));
+      CheckpointHistory.Entry e = coordinator.history().bySize(size.getAsLong())
+          .orElseThrow(() -> new NotFoundException("no checkpoint of size "
+              + size.getAsLong() + " was published"));
       note = e.note();
       c = Checkpoint.parse(SignedNote.parse(note).text());
     } else {
@@ -75,7 +73,7 @@ public final class LogProofs {
 
   private byte[] inclusion(long index, Checkpoint c, byte[] note) throws IOException {
     if (index < 0 || index >= c.size()) {
-      throw new IllegalArgumentException("index " + index + " is not in the checkpoint of size "
+      throw new BadInputException("index " + index + " is not in the checkpoint of size "
           + c.size());
     }
     List<Hash> path = Proofs.inclusion(reader(c.size()), index, c.size());
@@ -85,13 +83,13 @@ public final class LogProofs {
   /**
    * The index of the entry with this leaf hash, if it is in the latest checkpoint.
    *
-   * @throws NoSuchElementException if it is not
+   * @throws NotFoundException if it is not
    */
   public long indexOf(Hash leafHash) throws IOException {
-    Long i = dedup.lookup(List.of(leafHash)).get(leafHash);
+    Long i = coordinator.lookup(List.of(leafHash)).get(leafHash);
     long published = publisher.latest().checkpoint().size();
     if (i == null || i >= published) {
-      throw new NoSuchElementException("no entry with leaf hash " + leafHash.toBase64()
+      throw new NotFoundException("no entry with leaf hash " + leafHash.toBase64()
           + " is in the latest checkpoint");
     }
     return i;
@@ -101,18 +99,18 @@ public final class LogProofs {
    * The consistency proof from size {@code oldSize} to {@code newSize}, both within the latest
    * checkpoint.
    *
-   * @throws IllegalArgumentException if the sizes are not {@code 0 < old <= new <= latest}
+   * @throws BadInputException if the sizes are not {@code 0 < old <= new <= latest}
    */
   public List<Hash> consistency(long oldSize, long newSize) throws IOException {
     long latest = publisher.latest().checkpoint().size();
     if (oldSize <= 0 || oldSize > newSize || newSize > latest) {
-      throw new IllegalArgumentException("consistency proofs need 0 < old <= new <= " + latest
+      throw new BadInputException("consistency proofs need 0 < old <= new <= " + latest
           + " (the latest checkpoint), got old=" + oldSize + " new=" + newSize);
     }
     return Proofs.consistency(reader(newSize), oldSize, newSize);
   }
 
   private HashReader reader(long size) {
-    return subtrees.over(new TileHashReader(size, StoredTiles.reader(objects)));
+    return subtrees.over(new TileHashReader(size, tiles));
   }
 }

@@ -32,7 +32,7 @@ class CorruptStartTest {
 
   @Test
   void aChangedEntryInThePartialBundle() throws Exception {
-    Path bundle = dir.resolve("tiles/tile/entries/002");
+    Path bundle = dir.resolve("tiles/tile/entries/002.p/88");
     StoredLogs.flipByte(bundle, StoredLogs.entryOffset(Files.readAllBytes(bundle), 87));
     assertStartFails("entry 599 in bundle tile/entries/002.p/88 does not match its leaf hash in"
         + " tile tile/0/002.p/88");
@@ -40,21 +40,21 @@ class CorruptStartTest {
 
   @Test
   void aTruncatedPartialBundle() throws Exception {
-    Path bundle = dir.resolve("tiles/tile/entries/002");
+    Path bundle = dir.resolve("tiles/tile/entries/002.p/88");
     Files.write(bundle, java.util.Arrays.copyOf(Files.readAllBytes(bundle), 40));
     assertStartFails("bundle tile/entries/002.p/88 is corrupt");
   }
 
   @Test
   void aChangedPartialTile() throws Exception {
-    StoredLogs.flipByte(dir.resolve("tiles/tile/0/002"), 5);
+    StoredLogs.flipByte(dir.resolve("tiles/tile/0/002.p/88"), 5);
     assertStartFails("stored tiles lead to root");
   }
 
   @Test
   void aMissingTile() throws Exception {
-    Files.delete(dir.resolve("tiles/tile/1/000"));
-    assertStartFails("tile/1/000 is missing from the object store");
+    Files.delete(dir.resolve("tiles/tile/1/000.p/2"));
+    assertStartFails("tile/1/000.p/2 is missing from the object store");
   }
 
   @Test

@@ -7,14 +7,15 @@ import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.merkle.Hasher;
 import dev.cairn.note.SignedNote;
 import dev.cairn.proof.TlogProof;
-import dev.cairn.log.sequencing.Publisher;
+import dev.cairn.log.publishing.Publisher;
 import dev.cairn.log.sequencing.Sequencer;
 import dev.cairn.log.testing.MemoryLog;
 import dev.cairn.testing.NaiveTree;
 import dev.cairn.verify.LogVerifier;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.NoSuchElementException;
+import dev.cairn.log.BadInputException;
+import dev.cairn.log.NotFoundException;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +52,7 @@ class LogProofsTest {
       }
       publisher.publish();
     }
-    proofs = new LogProofs(log.objects(), publisher, log.history(), log.dedup());
+    proofs = new LogProofs(log.tiles(), publisher, log.coordinator());
   }
 
   @AfterAll
@@ -109,22 +110,22 @@ class LogProofsTest {
     assertThat(proofs.indexOf(hasher.leaf(NaiveTree.entry(0)))).isZero();
     assertThat(proofs.indexOf(hasher.leaf(NaiveTree.entry(599)))).isEqualTo(599);
     assertThatThrownBy(() -> proofs.indexOf(hasher.leaf("never added".getBytes())))
-        .isInstanceOf(NoSuchElementException.class);
+        .isInstanceOf(NotFoundException.class);
   }
 
   @Test
   void rejectsWhatNoPublishedCheckpointCovers() {
     assertThatThrownBy(() -> proofs.inclusion(600, OptionalLong.empty()))
-        .isInstanceOf(IllegalArgumentException.class);
+        .isInstanceOf(BadInputException.class);
     assertThatThrownBy(() -> proofs.inclusion(7, OptionalLong.of(7)))
-        .isInstanceOf(IllegalArgumentException.class);
+        .isInstanceOf(BadInputException.class);
     assertThatThrownBy(() -> proofs.inclusion(0, OptionalLong.of(4)))
-        .isInstanceOf(NoSuchElementException.class).hasMessageContaining("size 4");
+        .isInstanceOf(NotFoundException.class).hasMessageContaining("size 4");
     assertThatThrownBy(() -> proofs.consistency(0, 5))
-        .isInstanceOf(IllegalArgumentException.class);
+        .isInstanceOf(BadInputException.class);
     assertThatThrownBy(() -> proofs.consistency(6, 5))
-        .isInstanceOf(IllegalArgumentException.class);
+        .isInstanceOf(BadInputException.class);
     assertThatThrownBy(() -> proofs.consistency(5, 601))
-        .isInstanceOf(IllegalArgumentException.class);
+        .isInstanceOf(BadInputException.class);
   }
 }

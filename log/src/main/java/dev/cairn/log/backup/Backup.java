@@ -9,7 +9,7 @@ import dev.cairn.note.VerifierKey;
 import dev.cairn.log.replay.DataDirSource;
 import dev.cairn.log.replay.Progress;
 import dev.cairn.log.storage.CheckpointHistory;
-import dev.cairn.log.storage.StoredTiles;
+import dev.cairn.log.storage.StorageException;
 import dev.cairn.log.storage.embedded.AtomicFiles;
 import dev.cairn.log.storage.embedded.DataDirLock;
 import dev.cairn.tile.Bundles;
@@ -107,7 +107,7 @@ public final class Backup {
         "the log in " + source.dir() + " has not published a checkpoint yet: nothing to back up"));
     Checkpoint checkpoint = verify(source, last.note());
     long size = checkpoint.size();
-    TileHashReader reader = new TileHashReader(size, StoredTiles.reader(source.objects()));
+    TileHashReader reader = new TileHashReader(size, source.tiles());
     Hash root = Proofs.treeHash(reader, size);
     if (!root.equals(checkpoint.root())) {
       throw new IOException("the tiles of " + source.dir() + " give root " + root + " at size "
@@ -240,14 +240,14 @@ public final class Backup {
     if (tile.width() == TilePath.FULL_WIDTH && keep(file)) {
       return;
     }
-    byte[] data = StoredTiles.object(source.objects(), tile);
-    int length = tile instanceof HashTile ? tile.width() * Hash.SIZE
-        : Bundles.prefixLength(data, tile.width());
-    if (data.length < length || tile.width() == TilePath.FULL_WIDTH && data.length != length) {
-      throw new IOException(tile.path() + " in " + source.dir() + " has " + data.length
-          + " bytes, expected " + length + ": run `cairn verify --data` on it");
+    byte[] data;
+    try {
+      data = tile instanceof HashTile h ? source.tiles().readTile(h)
+          : source.tiles().readBundle((EntryBundle) tile);
+    } catch (StorageException e) {
+      throw new IOException(e.getMessage() + ": run `cairn verify --data` on it", e);
     }
-    put(file, data.length == length ? data : Arrays.copyOf(data, length));
+    put(file, data);
   }
 
   private void copyHistory(DataDirSource source, long after, long size) throws IOException {

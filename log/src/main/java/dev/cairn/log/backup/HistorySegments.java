@@ -79,11 +79,6 @@ final class HistorySegments implements CheckpointHistory {
   }
 
   @Override
-  public void append(Entry entry) {
-    throw new UnsupportedOperationException("a backup's history is read-only");
-  }
-
-  @Override
   public Optional<Entry> last() throws IOException {
     return byFirst.isEmpty() ? Optional.empty()
         : Optional.of(segment(byFirst.lastKey()).getLast());

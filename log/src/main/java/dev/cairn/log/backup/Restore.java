@@ -4,10 +4,12 @@ import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Hasher;
 import dev.cairn.log.replay.Progress;
 import dev.cairn.log.storage.CheckpointHistory;
-import dev.cairn.log.storage.DedupIndex;
-import dev.cairn.log.storage.StoredTiles;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.storage.embedded.AtomicFiles;
+import dev.cairn.log.storage.embedded.CheckpointPartials;
+import dev.cairn.log.storage.embedded.DataDir;
+import dev.cairn.log.storage.embedded.DedupIndex;
+import dev.cairn.log.storage.embedded.HistoryStore;
 import dev.cairn.log.storage.embedded.DataDirLock;
 import dev.cairn.log.storage.embedded.LocalObjectStore;
 import dev.cairn.log.storage.embedded.LocalTreeStateStore;
@@ -25,15 +27,15 @@ import java.util.stream.Stream;
 
 /**
  * Restores a backup into a data directory that {@code cairn serve} resumes from: checks every
- * file against the manifest, then writes the keys, the tiles and bundles (partial ones under
- * their full-width path, as the log keeps them), the history, a dedup index of every entry, the
- * tree state and the checkpoint. A marker file ({@value #MARKER}) is written first and removed
+ * file against the manifest, then writes the keys, the tiles and bundles (under the same paths:
+ * both keep the public tlog-tiles layout), the history and the partial tiles its checkpoints
+ * need, a dedup index of every entry, the tree state and the checkpoint. A marker file ({@value #MARKER}) is written first and removed
  * last; the log refuses to start while it exists, so a restore that was interrupted cannot be
  * served half-done.
  */
 public final class Restore {
   /** Present in a data directory while a restore into it is unfinished. */
-  public static final String MARKER = "restore-in-progress";
+  public static final String MARKER = DataDir.RESTORE_MARKER;
   private static final int GROUP = 512;
   private static final long GROUP_BYTES = 64L << 20;
   /** What a forced restore leaves in place: the lock, and the audit trail (not in backups). */
@@ -95,9 +97,11 @@ public final class Restore {
       AtomicFiles.write(dataDir.resolve("log.vkey"),
           Files.readAllBytes(backup.resolve("log.vkey")), tmp);
 
-      long files = restoreObjects(backup, dataDir, m, progress);
+      LocalObjectStore objects = new LocalObjectStore(dataDir.resolve("tiles"));
+      long files = restoreObjects(backup, objects, m, progress);
       try (RocksIndex index = RocksIndex.open(dataDir.resolve("index"))) {
         restoreHistory(source, index.history(), progress);
+        CheckpointPartials.write(objects, m.size(), index.history(), -1);
         indexEntries(source, index.dedup(), m.size(), progress);
       }
       LocalTreeStateStore state = new LocalTreeStateStore(dataDir.resolve("tree-state"), tmp);
@@ -106,42 +110,43 @@ public final class Restore {
       } finally {
         state.close();
       }
-      AtomicFiles.write(dataDir.resolve("checkpoint"),
-          Files.readAllBytes(backup.resolve(m.checkpointFile())), tmp);
+      byte[] checkpoint = Files.readAllBytes(backup.resolve(m.checkpointFile()));
+      AtomicFiles.write(dataDir.resolve("checkpoint"), checkpoint, tmp);
+      objects.publishCheckpoint(checkpoint);
+      DataDir.writeLayout(dataDir);
       Files.delete(dataDir.resolve(MARKER));
       AtomicFiles.syncDirectory(dataDir);
       return new Result(m, files);
     }
   }
 
-  private static long restoreObjects(Path backup, Path dataDir, BackupManifest m,
+  private static long restoreObjects(Path backup, LocalObjectStore objects, BackupManifest m,
       Progress progress) throws IOException {
     List<String> tiles = m.files().keySet().stream().filter(f -> f.startsWith("tiles/"))
         .toList();
-    LocalObjectStore objects = new LocalObjectStore(dataDir.resolve("tiles"));
     progress.start("restoring tiles and bundles", tiles.size(), "files");
     Map<String, byte[]> group = new LinkedHashMap<>();
     long done = 0;
     long bytes = 0;
     for (String f : tiles) {
       byte[] data = Files.readAllBytes(backup.resolve(f));
-      group.put(BackupSource.objectPath(f), data);
+      group.put(f.substring("tiles/".length()), data);
       bytes += data.length;
       if (group.size() == GROUP || bytes >= GROUP_BYTES) {
-        objects.putAll(group);
+        objects.createAll(group);
         done += group.size();
         group.clear();
         bytes = 0;
         progress.advance(done);
       }
     }
-    objects.putAll(group);
+    objects.createAll(group);
     progress.advance(done + group.size());
     progress.finish();
     return tiles.size();
   }
 
-  private static void restoreHistory(BackupSource source, CheckpointHistory target,
+  private static void restoreHistory(BackupSource source, HistoryStore target,
       Progress progress) throws IOException {
     CheckpointHistory history = source.history();
     progress.start("restoring the checkpoint history", 0, "checkpoints");
@@ -170,7 +175,7 @@ public final class Restore {
     for (long b = 0; b * EntryBundle.FULL_WIDTH < size; b++) {
       long first = b * EntryBundle.FULL_WIDTH;
       int width = (int) Math.min(EntryBundle.FULL_WIDTH, size - first);
-      List<byte[]> entries = StoredTiles.bundle(source.objects(), new EntryBundle(b, width));
+      List<byte[]> entries = source.tiles().entries(new EntryBundle(b, width));
       for (int i = 0; i < width; i++) {
         Hash leaf = hasher.leaf(entries.get(i));
         mappings.add(new DedupIndex.Mapping(leaf, first + i));

@@ -1,10 +1,14 @@
 package dev.cairn.log.http;
 
+import dev.cairn.log.BadInputException;
 import dev.cairn.log.LogMetrics;
+import dev.cairn.log.NotFoundException;
 import dev.cairn.log.PushbackException;
+import dev.cairn.log.StoppedException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.NoSuchElementException;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
@@ -20,12 +24,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One request and its response, answered exactly once — inline, on a virtual thread, or when a
- * future completes — and recorded in the metrics when it is.
+ * future completes — and recorded in the metrics when it is. Every answer carries the request's
+ * ID ({@code X-Request-Id}), which the audit log and the log line of a failure name too.
  */
 final class Exchange {
   private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
   /** The most of an unread body a refusal reads and drops to keep the connection. */
   private static final int DRAIN_LIMIT = 1 << 20;
+  static final String REQUEST_ID = "X-Request-Id";
 
   final Request request;
   final Response response;
@@ -34,6 +40,7 @@ final class Exchange {
   private final long started = System.nanoTime();
   private final AtomicBoolean answered = new AtomicBoolean();
   private String route = "other";
+  private final String id;
   private volatile boolean bodyRead;
   private Fields query;
 
@@ -42,6 +49,13 @@ final class Exchange {
     this.response = response;
     this.callback = callback;
     this.metrics = metrics;
+    // Always the log's own: the audit log records it, so a client may not choose it.
+    this.id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+  }
+
+  /** The request's ID, as the answer's {@code X-Request-Id} says. */
+  String id() {
+    return id;
   }
 
   /** Says the request body was read to its end, so the connection may serve another request. */
@@ -123,6 +137,7 @@ final class Exchange {
   private void write(int code, String contentType, String cacheControl, byte[] body,
       boolean close) {
     response.setStatus(code);
+    response.getHeaders().put(REQUEST_ID, id);
     if (close) {
       response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
@@ -140,9 +155,11 @@ final class Exchange {
   }
 
   /**
-   * Answers with the status that fits {@code failure}: its own for {@link HttpError}, 503 with
-   * {@code Retry-After} for pushback and timeouts, 400 for bad arguments, 404 for missing
-   * things, and 500 (logged) for anything else.
+   * Answers with the status that fits {@code failure}, by its type: its own for {@link
+   * HttpError}, 503 with {@code Retry-After} for pushback and timeouts, 400 for {@link
+   * BadInputException}, 404 for {@link NotFoundException}, 500 with the reason for a log that
+   * stopped ({@link StoppedException}), and 500 for anything else — unexpected, so logged with
+   * the request ID, which the answer gives (and not the exception's message).
    */
   void fail(Throwable failure) {
     Throwable t = failure;
@@ -161,11 +178,12 @@ final class Exchange {
         response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
         error(503, "timed out waiting for the log; try again");
       }
-      case IllegalArgumentException e -> error(400, e.getMessage());
-      case NoSuchElementException e -> error(404, e.getMessage());
+      case BadInputException e -> error(400, e.getMessage());
+      case NotFoundException e -> error(404, e.getMessage());
+      case StoppedException e -> error(500, e.getMessage());
       default -> {
-        LOG.error("{} {} failed", method(), path(), t);
-        error(500, "internal error: " + t.getClass().getSimpleName());
+        LOG.error("{} {} failed (request {})", method(), path(), id, t);
+        error(500, "internal error (request " + id + "): " + t.getClass().getSimpleName());
       }
     }
   }

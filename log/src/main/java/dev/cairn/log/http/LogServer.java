@@ -88,7 +88,7 @@ public final class LogServer implements AutoCloseable {
     LogProofs proofs = LogProofs.of(log);
     Executor responses = server.getThreadPool();
     server.setHandler(new Router(
-        new ReadRoutes(log.publisher(), log.objects()),
+        new ReadRoutes(log.publisher(), log.tiles()),
         new WriteRoutes(log.sequencer(), log.publisher(), proofs, log.metrics(), config,
             responses, virtual),
         new AuditRoutes(proofs, log.history(), log.keys()),

@@ -1,8 +1,7 @@
 package dev.cairn.log.http;
 
-import dev.cairn.log.sequencing.Publisher;
-import dev.cairn.log.storage.ObjectStore;
-import dev.cairn.log.storage.StoredTiles;
+import dev.cairn.log.publishing.Publisher;
+import dev.cairn.read.LogReader;
 import dev.cairn.tile.EntryBundle;
 import dev.cairn.tile.HashTile;
 import dev.cairn.tile.TileLayout;
@@ -23,12 +22,12 @@ final class ReadRoutes {
   private static final int CACHED_TILES = 4096;
 
   private final Publisher publisher;
-  private final ObjectStore objects;
+  private final LogReader tiles;
   private final ConcurrentHashMap<String, byte[]> cache = new ConcurrentHashMap<>();
 
-  ReadRoutes(Publisher publisher, ObjectStore objects) {
+  ReadRoutes(Publisher publisher, LogReader tiles) {
     this.publisher = publisher;
-    this.objects = objects;
+    this.tiles = tiles;
   }
 
   void checkpoint(Exchange x) {
@@ -57,9 +56,8 @@ final class ReadRoutes {
     }
     blocking.execute(() -> {
       try {
-        byte[] data = tile instanceof HashTile h
-            ? StoredTiles.tileBytes(objects, h)
-            : StoredTiles.bundleBytes(objects, (EntryBundle) tile);
+        byte[] data = tile instanceof HashTile h ? tiles.readTile(h)
+            : tiles.readBundle((EntryBundle) tile);
         remember(tile.path(), data);
         x.send(200, "application/octet-stream", IMMUTABLE, data);
       } catch (Throwable t) {

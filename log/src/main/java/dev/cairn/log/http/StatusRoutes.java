@@ -1,8 +1,8 @@
 package dev.cairn.log.http;
 
 import dev.cairn.log.TransparencyLog;
-import dev.cairn.log.sequencing.ComponentHealth;
-import dev.cairn.log.sequencing.Publisher;
+import dev.cairn.log.health.ComponentHealth;
+import dev.cairn.log.publishing.Publisher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

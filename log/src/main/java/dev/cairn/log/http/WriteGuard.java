@@ -9,8 +9,6 @@ import dev.cairn.log.auth.Role;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
@@ -97,8 +95,7 @@ public final class WriteGuard implements AutoCloseable {
       }
       return null;
     }
-    String requestId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-    x.response.getHeaders().put("X-Request-Id", requestId);
+    String requestId = x.id();
     String route = x.method() + " " + x.path();
     Principal who = null;
     HttpError refusal = null;
@@ -149,7 +146,7 @@ public final class WriteGuard implements AutoCloseable {
    * @throws IOException if it cannot be recorded (logged here; the caller decides the answer)
    */
   void recordAction(Exchange x, Principal who, Role role, String what) throws IOException {
-    String requestId = x.response.getHeaders().get("X-Request-Id");
+    String requestId = x.id();
     try {
       audit.record(new AuditLog.Decision(clock.instant(), true, 0, who.subject(), role,
           x.method() + " " + x.path(), what, Request.getRemoteAddr(x.request), requestId));

@@ -3,7 +3,7 @@ package dev.cairn.log.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.log.LogMetrics;
 import dev.cairn.log.LogProofs;
-import dev.cairn.log.sequencing.Publisher;
+import dev.cairn.log.publishing.Publisher;
 import dev.cairn.log.sequencing.Sequencer;
 import dev.cairn.tile.Bundles;
 import java.io.IOException;

@@ -1,9 +1,12 @@
 package dev.cairn.log.replay;
 
 import dev.cairn.log.storage.CheckpointHistory;
-import dev.cairn.log.storage.ObjectStore;
+import dev.cairn.log.storage.ObjectStoreReader;
+import dev.cairn.log.storage.embedded.DedupIndex;
+import dev.cairn.read.LogReader;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.storage.embedded.AtomicFiles;
+import dev.cairn.log.storage.embedded.DataDir;
 import dev.cairn.log.storage.embedded.LocalTreeStateStore;
 import dev.cairn.log.storage.embedded.RocksHistoryReader;
 import java.io.IOException;
@@ -22,7 +25,7 @@ public final class DataDirSource implements LogSource {
   private final Path dir;
   private final Path scratch;
   private final RocksHistoryReader index;
-  private final ObjectStore objects;
+  private final LogReader tiles;
   private final Optional<byte[]> checkpoint;
   private final Optional<TreeHead> head;
 
@@ -33,7 +36,8 @@ public final class DataDirSource implements LogSource {
     this.index = index;
     this.checkpoint = checkpoint;
     this.head = head;
-    this.objects = new ReadOnlyObjects(dir.resolve("tiles"));
+    this.tiles = new ObjectStoreReader(new StaticDirectory(dir.resolve("tiles")),
+        "data directory " + dir);
   }
 
   /**
@@ -45,9 +49,9 @@ public final class DataDirSource implements LogSource {
     if (!Files.isRegularFile(dir.resolve("log.vkey"))) {
       throw new IOException(dir + " is not a Cairn data directory (it has no log.vkey)");
     }
-    if (Files.exists(dir.resolve(dev.cairn.log.backup.Restore.MARKER))) {
+    if (Files.exists(dir.resolve(DataDir.RESTORE_MARKER))) {
       throw new IOException("a restore into " + dir + " did not finish ("
-          + dev.cairn.log.backup.Restore.MARKER + " is present); the log refuses to start on it");
+          + DataDir.RESTORE_MARKER + " is present); the log refuses to start on it");
     }
     Path scratch = Files.createTempDirectory("cairn-read-");
     RocksHistoryReader index = null;
@@ -86,8 +90,8 @@ public final class DataDirSource implements LogSource {
   }
 
   @Override
-  public ObjectStore objects() {
-    return objects;
+  public LogReader tiles() {
+    return tiles;
   }
 
   @Override
@@ -101,7 +105,7 @@ public final class DataDirSource implements LogSource {
   }
 
   @Override
-  public Optional<dev.cairn.log.storage.DedupIndex> dedup() {
+  public Optional<DedupIndex> dedup() {
     return Optional.of(index.dedup());
   }
 
@@ -129,18 +133,5 @@ public final class DataDirSource implements LogSource {
   public void close() throws IOException {
     index.close();
     AtomicFiles.deleteRecursively(scratch);
-  }
-
-  /** Objects as files under a root, read-only. */
-  private record ReadOnlyObjects(Path root) implements ObjectStore {
-    @Override
-    public void put(String path, byte[] data) {
-      throw new UnsupportedOperationException("read-only");
-    }
-
-    @Override
-    public Optional<byte[]> get(String path) throws IOException {
-      return AtomicFiles.read(root.resolve(path));
-    }
   }
 }

@@ -1,22 +1,22 @@
 package dev.cairn.log.replay;
 
 import dev.cairn.log.storage.CheckpointHistory;
-import dev.cairn.log.storage.ObjectStore;
+import dev.cairn.log.storage.embedded.DedupIndex;
+import dev.cairn.read.LogReader;
 import dev.cairn.log.storage.TreeHead;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * A stored log, read-only: a data directory or a backup. Objects are read by their full-width
- * path and may be wider than the tree head needs.
+ * A stored log, read-only: a data directory or a backup.
  */
 public interface LogSource extends AutoCloseable {
   /** What this is, for reports ("data directory cairn-data"). */
   String describe();
 
-  /** The tiles and bundles; {@code put} fails. */
-  ObjectStore objects();
+  /** The tiles and bundles. */
+  LogReader tiles();
 
   /** The tree head the objects cover (empty for a log that never wrote a tile). */
   Optional<TreeHead> treeHead() throws IOException;
@@ -28,7 +28,7 @@ public interface LogSource extends AutoCloseable {
   CheckpointHistory history();
 
   /** The dedup index, if the log keeps one (a data directory does, a backup does not). */
-  default Optional<dev.cairn.log.storage.DedupIndex> dedup() {
+  default Optional<DedupIndex> dedup() {
     return Optional.empty();
   }
 

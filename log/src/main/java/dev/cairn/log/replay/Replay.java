@@ -5,6 +5,7 @@ import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Hasher;
 import dev.cairn.note.SignedNote;
 import dev.cairn.log.storage.CheckpointHistory;
+import dev.cairn.log.storage.StorageException;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.tile.EntryBundle;
 import dev.cairn.tile.HashTile;
@@ -271,8 +272,7 @@ public final class Replay {
     }
     // Published but not yet in the history (a crash between the two writes; the log appends it
     // when it next starts): check its root from the stored tiles.
-    Hash root = dev.cairn.merkle.Proofs.treeHash(new dev.cairn.tile.TileHashReader(size,
-        dev.cairn.log.storage.StoredTiles.reader(source.objects())), c.size());
+    Hash root = source.tiles().treeHash(c.size());
     if (!root.equals(c.root())) {
       throw new Divergence("the latest checkpoint (size " + c.size() + ") has root " + c.root()
           + ", but the entries give " + root);
@@ -281,27 +281,24 @@ public final class Replay {
         + " it when it next starts); signatures and root match");
   }
 
+  /** The stored tile or bundle, exactly as wide as {@code path}. */
   private byte[] object(TilePath path) throws Divergence, IOException {
-    String full = path instanceof HashTile h ? HashTile.full(h.level(), h.index()).path()
-        : EntryBundle.full(path.index()).path();
-    Optional<byte[]> data = source.objects().get(full);
-    if (data.isEmpty()) {
-      throw new Divergence(full + " is missing (needed for " + path.path() + ")");
+    try {
+      return path instanceof HashTile h ? source.tiles().readTile(h)
+          : source.tiles().readBundle((EntryBundle) path);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new Divergence(path.path() + " is missing");
+    } catch (StorageException e) {
+      if (e.kind() == StorageException.Kind.CORRUPT) {
+        throw new Divergence(e.getMessage());
+      }
+      throw e;
     }
-    return data.get();
   }
 
-  /** The stored hash tile, checked to be at least as wide as {@code tile} (exactly, if full). */
+  /** The stored hash tile, exactly as wide as {@code tile}. */
   private byte[] hashes(HashTile tile) throws Divergence, IOException {
-    byte[] data = object(tile);
-    int want = tile.width() * Hash.SIZE;
-    boolean full = tile.width() == TilePath.FULL_WIDTH;
-    if (data.length < want || data.length % Hash.SIZE != 0
-        || full && data.length != want) {
-      throw new Divergence("tile " + tile.path() + " has " + data.length + " bytes, expected "
-          + (full ? "" : "at least ") + want);
-    }
-    return data;
+    return object(tile);
   }
 
   private void compareTile(HashTile tile, byte[] replayed) throws Divergence, IOException {

@@ -1,9 +1,10 @@
 package dev.cairn.log.sequencing;
 
+import dev.cairn.log.health.ComponentHealth;
+import dev.cairn.log.health.StorageFault;
+import dev.cairn.log.storage.Lease;
 import dev.cairn.log.storage.ObjectStore;
-import dev.cairn.log.storage.SequenceLog;
 import dev.cairn.log.storage.TreeHead;
-import dev.cairn.log.storage.TreeStateStore;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,22 +17,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes sequenced batches' bundles and tiles to the object store, behind the sequencer, on its
- * own thread. The order: objects durable → integrated tree head saved → sequence log batches up
- * to it dropped. Batches accumulate while a write is in flight, so one write covers many; a
- * path written twice keeps only its latest (widest) version.
+ * own thread, through {@link Lease#integrate}: objects durable, then the integrated head that
+ * claims them. Batches accumulate while a write is in flight, so one write covers many; of a
+ * partial tile only the widest version that accumulated is written.
  */
 final class Integrator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Integrator.class);
   private static final long RETRY_MILLIS = 1000;
 
   private final ObjectStore objects;
-  private final TreeStateStore integratedState;
-  private final SequenceLog log;
+  private final Lease lease;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  /** Objects waiting to be written, and the head they bring the object store to. */
-  private Map<String, byte[]> pending = new LinkedHashMap<>();
+  /**
+   * Objects waiting to be written, and the head they bring the object store to. Of a partial
+   * tile, only the version of that head is kept: narrower ones a later batch superseded are
+   * dropped (they would be garbage at once).
+   */
+  private Writes pending = new Writes();
   private TreeHead pendingHead;
   /** Held while objects are written, so two integrations never overlap. */
   private final ReentrantLock writing = new ReentrantLock();
@@ -40,14 +44,11 @@ final class Integrator implements AutoCloseable {
   private volatile TreeHead integrated;
   private final ComponentHealth health =
       new ComponentHealth("integrator", "writing tiles failed", LOG);
-  private boolean dropFailing;
   private final Thread thread;
 
-  Integrator(ObjectStore objects, TreeStateStore integratedState, SequenceLog log,
-      TreeHead integrated) {
+  Integrator(ObjectStore objects, Lease lease, TreeHead integrated) {
     this.objects = objects;
-    this.integratedState = integratedState;
-    this.log = log;
+    this.lease = lease;
     this.integrated = integrated;
     this.thread = Thread.ofPlatform().name("cairn-integrator").daemon().unstarted(this::run);
   }
@@ -83,7 +84,7 @@ final class Integrator implements AutoCloseable {
   void handOff(Map<String, byte[]> writes, TreeHead head) {
     lock.lock();
     try {
-      pending.putAll(writes);
+      pending.addAll(writes);
       pendingHead = head;
       changed.signal();
     } finally {
@@ -95,11 +96,12 @@ final class Integrator implements AutoCloseable {
     while (true) {
       lock.lock();
       try {
-        while (pendingHead == null && !closed) {
+        // Stopped on a fatal fault, nothing is retried: an operator must act.
+        while ((pendingHead == null || health.stopped()) && !closed) {
           changed.awaitUninterruptibly();
         }
-        if (pendingHead == null) {
-          return;
+        if (closed) {
+          return; // whoever closes integrates what is left, on its own thread
         }
       } finally {
         lock.unlock();
@@ -130,7 +132,7 @@ final class Integrator implements AutoCloseable {
   boolean integrateNow() {
     writing.lock();
     try {
-      Map<String, byte[]> batch;
+      Writes batch;
       TreeHead head;
       lock.lock();
       try {
@@ -139,26 +141,26 @@ final class Integrator implements AutoCloseable {
         }
         batch = pending;
         head = pendingHead;
-        pending = new LinkedHashMap<>();
+        pending = new Writes();
         pendingHead = null;
       } finally {
         lock.unlock();
       }
       try {
-        // The crash-safe order: objects durable, then the head that claims them, then the
-        // sequence log may forget the batches they hold.
-        objects.putAll(batch);
-        integratedState.save(head);
-        integrated = head;
+        // The crash-safe order: objects durable, then the head that claims them.
+        integrated = lease.integrate(integrated.size(), from -> {
+          objects.createAll(batch.objects());
+          return head;
+        });
         health.recovered();
       } catch (IOException | RuntimeException e) {
         health.failed("integrating up to size " + head.size(), e);
         lock.lock();
         try {
-          // Put the batch back under anything newer: newer versions of a path are wider.
-          for (Map.Entry<String, byte[]> w : batch.entrySet()) {
-            pending.putIfAbsent(w.getKey(), w.getValue());
-          }
+          // Put the batch back under anything newer, which supersedes its partial versions.
+          Writes newer = pending;
+          pending = batch;
+          pending.addAll(newer);
           if (pendingHead == null) {
             pendingHead = head;
           }
@@ -167,35 +169,20 @@ final class Integrator implements AutoCloseable {
         }
         return false;
       }
-      dropThrough(head.size());
       return true;
     } finally {
       writing.unlock();
     }
   }
 
-  /**
-   * Lets the sequence log drop what the object store now holds. A failure costs only disk space
-   * (the batches are dropped at the next integration) and is logged when it starts and ends.
-   */
-  private void dropThrough(long size) {
-    try {
-      log.dropThrough(size);
-      if (dropFailing) {
-        dropFailing = false;
-        LOG.info("dropping integrated sequence log segments works again");
-      }
-    } catch (IOException | RuntimeException e) {
-      if (!dropFailing) {
-        dropFailing = true;
-        LOG.warn("couldn't drop sequence log segments through size {} (kept until the next"
-            + " integration): {}", size, e.toString());
-      }
-    }
+  /** Integration held off; closing it lets integration go on. */
+  interface Paused extends AutoCloseable {
+    @Override
+    void close();
   }
 
   /** Holds off integration (and the dropping of logged batches) until the result is closed. */
-  AutoCloseable pause() {
+  Paused pause() {
     writing.lock();
     return writing::unlock;
   }

@@ -2,9 +2,9 @@ package dev.cairn.log.sequencing;
 
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Hasher;
-import dev.cairn.log.storage.ObjectStore;
-import dev.cairn.log.storage.StoredTiles;
+import dev.cairn.log.storage.StorageException;
 import dev.cairn.log.storage.TreeHead;
+import dev.cairn.read.LogReader;
 import dev.cairn.tile.Bundles;
 import dev.cairn.tile.EntryBundle;
 import dev.cairn.tile.TileBuilder;
@@ -16,8 +16,9 @@ import java.util.Map;
 
 /**
  * The tree being sequenced, in memory: its right edge and partial tiles (a {@link TileBuilder})
- * and the entries of its partial bundle. Appending entries yields the objects — bundles and
- * tiles at their new widths — that the object store must receive. Owned by one thread.
+ * and the entries of its partial bundle. Appending entries yields the objects — full bundles and
+ * tiles, and the partial ones at their new widths, each under its own tlog-tiles path — that the
+ * object store must receive. Owned by one thread.
  */
 final class WorkingTree {
   private final TileBuilder tiles;
@@ -34,17 +35,19 @@ final class WorkingTree {
    * The tree of {@code head} as the object store holds it: one partial tile per level and the
    * partial bundle, checked against the head's root.
    *
-   * @throws IOException if the stored tiles are missing or lead to another root
+   * @throws IOException if the stored tiles are missing, or of kind {@code CORRUPT} if they
+   *     lead to another root
    */
-  static WorkingTree restore(ObjectStore objects, TreeHead head) throws IOException {
-    TileBuilder tiles = TileBuilder.restore(head.size(), StoredTiles.reader(objects));
+  static WorkingTree restore(LogReader objects, TreeHead head) throws IOException {
+    TileBuilder tiles = TileBuilder.restore(head.size(), objects);
     if (!tiles.root().equals(head.root())) {
-      throw new IOException("stored tiles lead to root " + tiles.root() + " at size "
-          + head.size() + ", but the tree state says " + head.root());
+      throw new StorageException(StorageException.Kind.CORRUPT, "stored tiles lead to root "
+          + tiles.root() + " at size " + head.size() + ", but the integrated head says "
+          + head.root());
     }
     int width = (int) (head.size() % EntryBundle.FULL_WIDTH);
     List<byte[]> partial = width == 0 ? new ArrayList<>()
-        : new ArrayList<>(StoredTiles.bundle(objects, new EntryBundle(head.size() >>> 8, width)));
+        : new ArrayList<>(objects.entries(new EntryBundle(head.size() >>> 8, width)));
     checkPartialBundle(tiles, partial, head.size());
     return new WorkingTree(tiles, partial);
   }
@@ -63,7 +66,7 @@ final class WorkingTree {
     long first = size - partial.size();
     for (int i = 0; i < partial.size(); i++) {
       if (!hasher.leaf(partial.get(i)).equalsBytes(level0, i * Hash.SIZE)) {
-        throw new IOException("entry " + (first + i) + " in bundle "
+        throw new StorageException(StorageException.Kind.CORRUPT, "entry " + (first + i) + " in bundle "
             + new EntryBundle(size >>> 8, partial.size()).path()
             + " does not match its leaf hash in tile "
             + new dev.cairn.tile.HashTile(0, size >>> 8, partial.size()).path()
@@ -105,10 +108,11 @@ final class WorkingTree {
     }
     long end = tiles.size();
     if (!partialBundle.isEmpty()) {
-      writes.put(EntryBundle.full(end >>> 8).path(), Bundles.encode(partialBundle));
+      writes.put(new EntryBundle(end >>> 8, partialBundle.size()).path(),
+          Bundles.encode(partialBundle));
     }
     for (TileBuilder.TileData t : tiles.partialTiles(start)) {
-      writes.put(t.tile().withWidth(EntryBundle.FULL_WIDTH).path(), t.data());
+      writes.put(t.tile().path(), t.data());
     }
     return writes;
   }

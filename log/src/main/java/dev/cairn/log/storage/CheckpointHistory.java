@@ -10,15 +10,9 @@ import java.util.Optional;
  * Every checkpoint the log ever published, oldest first: the auditor's record that the log
  * showed one history to everyone.
  *
- * <p>Contract:
- *
- * <ul>
- *   <li>{@link #append} is durable when it returns; checkpoints are appended in order of strictly
- *       increasing size. Appending a size that is already present is accepted only if it is the
- *       same checkpoint (so recovery may repeat the last append), and changes nothing.
- *   <li>Nothing is ever removed or changed.
- *   <li>Reads MAY run concurrently with each other and with the one appender.
- * </ul>
+ * <p>Sizes strictly increase and times never go back, oldest first; nothing is ever removed or
+ * changed. Reads MAY run concurrently with each other and with the publication of a checkpoint
+ * (see {@link Lease#swap}).
  */
 public interface CheckpointHistory {
   /**
@@ -48,24 +42,6 @@ public interface CheckpointHistory {
     @Override
     public int hashCode() {
       return Long.hashCode(size) * 31 + Arrays.hashCode(note);
-    }
-  }
-
-  /**
-   * Appends {@code entry} durably.
-   *
-   * @throws IllegalStateException if its size is not above the last one (unless it repeats the
-   *     last entry exactly)
-   */
-  void append(Entry entry) throws IOException;
-
-  /**
-   * Appends {@code entries}, in order, as {@link #append} does each; durable when it returns.
-   * Backends override it to make the group durable at once.
-   */
-  default void appendAll(List<Entry> entries) throws IOException {
-    for (Entry e : entries) {
-      append(e);
     }
   }
 

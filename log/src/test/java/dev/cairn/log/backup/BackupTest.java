@@ -120,9 +120,7 @@ class BackupTest {
       StoredLogs.add(log, "after", 0, 500);
       Checkpoint now = log.publisher().latest().checkpoint();
       assertThat(now.size()).isEqualTo(1800);
-      List<Hash> proof = dev.cairn.merkle.Proofs.consistency(
-          new dev.cairn.tile.TileHashReader(now.size(),
-              dev.cairn.log.storage.StoredTiles.reader(log.objects())), 1300, now.size());
+      List<Hash> proof = log.tiles().consistencyProof(1300, now.size());
       ProofVerifier.verifyConsistency(1300, now.size(), proof, b.manifest().root(), now.root());
       assertThat(log.history().bySize(1300)).isPresent();
     }

@@ -17,8 +17,8 @@ import dev.cairn.merkle.Proofs;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.log.sequencing.SequencerConfig;
-import dev.cairn.log.sequencing.StorageFault;
-import dev.cairn.log.storage.StoredTiles;
+import dev.cairn.log.health.StorageFault;
+import dev.cairn.log.storage.StorageException;
 import dev.cairn.log.testing.LogClient;
 import dev.cairn.log.testing.Poll;
 import dev.cairn.log.testing.ScratchMount;
@@ -155,7 +155,7 @@ class DiskFaultTest {
 
     Path filler = data.path().resolve("filler");
     HttpResponse<byte[]> refused = writeUntilRefused(() -> fill(filler, 0));
-    assertFaultShown(refused, "[a-z]+", StorageFault.Kind.NO_SPACE, "No space left on device");
+    assertFaultShown(refused, "[a-z]+", StorageException.Kind.NO_SPACE, "No space left on device");
     assertReadsServed();
 
     Files.delete(filler);
@@ -163,7 +163,7 @@ class DiskFaultTest {
     assertReady();
     writers.stop();
     retryRefusedAndCheckDedup();
-    assertFaultLoggedOnceAndCleared(StorageFault.Kind.NO_SPACE);
+    assertFaultLoggedOnceAndCleared(StorageException.Kind.NO_SPACE);
     verifyAfterRestart();
   }
 
@@ -182,7 +182,7 @@ class DiskFaultTest {
 
     // 1 MiB holds a few hundred 1 KiB entries: the writers fill it themselves.
     HttpResponse<byte[]> refused = writeUntilRefused(() -> { });
-    assertFaultShown(refused, "sequencer", StorageFault.Kind.NO_SPACE, "No space left on device");
+    assertFaultShown(refused, "sequencer", StorageException.Kind.NO_SPACE, "No space left on device");
     assertThat(text(refused)).contains("couldn't append");
     assertReadsServed();
     writers.stop();
@@ -195,7 +195,7 @@ class DiskFaultTest {
     awaitWritesAcknowledged();
     writers.stop();
     retryRefusedAndCheckDedup();
-    assertFaultLoggedOnceAndCleared(StorageFault.Kind.NO_SPACE);
+    assertFaultLoggedOnceAndCleared(StorageException.Kind.NO_SPACE);
     verifyAfterRestart();
   }
 
@@ -216,7 +216,7 @@ class DiskFaultTest {
 
     Path filler = index.path().resolve("filler");
     HttpResponse<byte[]> refused = writeUntilRefused(() -> fill(filler, 16 << 10));
-    assertFaultShown(refused, "[a-z]+", StorageFault.Kind.NO_SPACE, "No space left on device");
+    assertFaultShown(refused, "[a-z]+", StorageException.Kind.NO_SPACE, "No space left on device");
     assertThat(text(refused)).contains(index.path().toString());
     assertReadsServed();
 
@@ -227,7 +227,7 @@ class DiskFaultTest {
     assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
         .anySatisfy(m -> assertThat(m).startsWith("reopened the index"));
     retryRefusedAndCheckDedup();
-    assertFaultLoggedOnceAndCleared(StorageFault.Kind.NO_SPACE);
+    assertFaultLoggedOnceAndCleared(StorageException.Kind.NO_SPACE);
     verifyAfterRestart();
   }
 
@@ -252,7 +252,7 @@ class DiskFaultTest {
         throw new UncheckedIOException(e);
       }
     });
-    assertFaultShown(refused, "integrator", StorageFault.Kind.READ_ONLY, "Read-only file system");
+    assertFaultShown(refused, "integrator", StorageException.Kind.READ_ONLY, "Read-only file system");
     assertReadsServed();
 
     tiles.remountReadWrite();
@@ -260,7 +260,7 @@ class DiskFaultTest {
     assertReady();
     writers.stop();
     retryRefusedAndCheckDedup();
-    assertFaultLoggedOnceAndCleared(StorageFault.Kind.READ_ONLY);
+    assertFaultLoggedOnceAndCleared(StorageException.Kind.READ_ONLY);
     verifyAfterRestart();
   }
 
@@ -286,7 +286,7 @@ class DiskFaultTest {
         throw new UncheckedIOException(e);
       }
     });
-    assertFaultShown(refused, "[a-z]+", StorageFault.Kind.READ_ONLY, "Read-only file system");
+    assertFaultShown(refused, "[a-z]+", StorageException.Kind.READ_ONLY, "Read-only file system");
     assertReadsServed();
     writers.stop();
 
@@ -299,7 +299,7 @@ class DiskFaultTest {
     data.remountAfterCheck();
     startLog();
     retryRefusedAndCheckDedup();
-    assertFaultLoggedOnceAndCleared(StorageFault.Kind.READ_ONLY, false);
+    assertFaultLoggedOnceAndCleared(StorageException.Kind.READ_ONLY, false);
     verifyAfterRestart();
   }
 
@@ -324,7 +324,7 @@ class DiskFaultTest {
         throw new UncheckedIOException(e);
       }
     });
-    assertFaultShown(refused, "[a-z]+", StorageFault.Kind.IO_ERROR, "Input/output error");
+    assertFaultShown(refused, "[a-z]+", StorageException.Kind.IO_ERROR, "Input/output error");
     assertReadsServed();
     Poll.until("several refusals", DEADLINE, () -> writers.refusals() >= 20);
 
@@ -333,7 +333,7 @@ class DiskFaultTest {
     assertReady();
     writers.stop();
     retryRefusedAndCheckDedup();
-    assertFaultLoggedOnceAndCleared(StorageFault.Kind.IO_ERROR);
+    assertFaultLoggedOnceAndCleared(StorageException.Kind.IO_ERROR);
 
     stopLog();
     data.remountAfterCheck();
@@ -386,7 +386,7 @@ class DiskFaultTest {
    * part ({@code component}, a pattern) and the operating system's error.
    */
   private void assertFaultShown(HttpResponse<byte[]> refused, String component,
-      StorageFault.Kind kind, String osError) {
+      StorageException.Kind kind, String osError) {
     String reason = assertError(refused, 503);
     assertThat(reason).contains("could not store").contains(kind.description())
         .contains(osError);
@@ -473,11 +473,11 @@ class DiskFaultTest {
    * The fault is logged when it starts and when it clears — a handful of lines however many
    * requests failed meanwhile.
    */
-  private void assertFaultLoggedOnceAndCleared(StorageFault.Kind kind) {
+  private void assertFaultLoggedOnceAndCleared(StorageException.Kind kind) {
     assertFaultLoggedOnceAndCleared(kind, true);
   }
 
-  private void assertFaultLoggedOnceAndCleared(StorageFault.Kind kind, boolean clearsInPlace) {
+  private void assertFaultLoggedOnceAndCleared(StorageException.Kind kind, boolean clearsInPlace) {
     List<ILoggingEvent> events = List.copyOf(logged.list);
     List<String> warnings = events.stream()
         .filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
@@ -512,14 +512,14 @@ class DiskFaultTest {
     long highest = writers.acknowledged.values().stream().mapToLong(Long::longValue).max()
         .orElseThrow();
     assertThat(n).as("checkpoint size").isGreaterThan(highest);
-    assertThat(Proofs.treeHash(new TileHashReader(n, StoredTiles.reader(log.objects())), n))
+    assertThat(log.tiles().treeHash(n))
         .as("root of the stored tiles at size %d", n).isEqualTo(cp.checkpoint().root());
 
     List<String> entries = new ArrayList<>();
     for (long first = 0; first < n; first += EntryBundle.FULL_WIDTH) {
       EntryBundle bundle = TileLayout.bundleFor(first, n);
-      byte[] level0 = StoredTiles.tileBytes(log.objects(), TileLayout.tileFor(0, first, n));
-      List<byte[]> got = StoredTiles.bundle(log.objects(), bundle);
+      byte[] level0 = log.tiles().readTile(TileLayout.tileFor(0, first, n));
+      List<byte[]> got = log.tiles().entries(bundle);
       for (int i = 0; i < got.size(); i++) {
         assertThat(Hasher.threadLocal().leaf(got.get(i)).toByteArray())
             .as("leaf hash of entry %d", first + i)

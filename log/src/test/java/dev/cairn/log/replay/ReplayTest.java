@@ -114,14 +114,13 @@ class ReplayTest {
     Path bundle = tiles("tile/entries/002");
     byte[] b = Files.readAllBytes(bundle);
     Files.write(bundle, java.util.Arrays.copyOf(b, 100));
-    assertThat(divergence()).startsWith("bundle tile/entries/002 is truncated");
+    assertThat(divergence()).startsWith("bundle tile/entries/002 is corrupt: entry ");
   }
 
   @Test
   void aMissingBundleIsNamed() throws Exception {
     Files.delete(tiles("tile/entries/003"));
-    assertThat(divergence()).isEqualTo(
-        "tile/entries/003 is missing (needed for tile/entries/003)");
+    assertThat(divergence()).isEqualTo("tile/entries/003 is missing");
   }
 
   @Test
@@ -134,12 +133,12 @@ class ReplayTest {
   void aTruncatedFullTileIsNamed() throws Exception {
     Path tile = tiles("tile/0/004");
     Files.write(tile, java.util.Arrays.copyOf(Files.readAllBytes(tile), 8000));
-    assertThat(divergence()).isEqualTo("tile tile/0/004 has 8000 bytes, expected 8192");
+    assertThat(divergence()).startsWith("tile tile/0/004 has 8000 bytes, expected 8192");
   }
 
   @Test
   void aChangedHigherTileIsNamedWithTheSubtreeItCovers() throws Exception {
-    StoredLogs.flipByte(tiles("tile/1/000"), 2 * Hash.SIZE);
+    StoredLogs.flipByte(tiles("tile/1/000.p/11"), 2 * Hash.SIZE);
     assertThat(divergence()).startsWith(
         "tile tile/1/000.p/11: hash 2 (the subtree of entries 512 to 767) is ");
   }
@@ -213,7 +212,7 @@ class ReplayTest {
     }
     try (RocksIndex index = RocksIndex.open(dir.resolve("index"))) {
       Hash leaf = new dev.cairn.merkle.Hasher().leaf(StoredLogs.entry("test", 5));
-      index.dedup().add(List.of(new dev.cairn.log.storage.DedupIndex.Mapping(leaf, 7)), 3000);
+      index.dedup().add(List.of(new dev.cairn.log.storage.embedded.DedupIndex.Mapping(leaf, 7)), 3000);
     }
     try (DataDirSource source = DataDirSource.open(dir)) {
       assertThat(Replay.run(source, StoredLogs.verifier(dir), Progress.NONE).entries())

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.merkle.Hasher;
 import dev.cairn.log.sequencing.Sequencer.Added;
-import dev.cairn.log.storage.StoredTiles;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.storage.embedded.RocksIndex;
 import dev.cairn.log.testing.Fault;
@@ -176,7 +175,7 @@ class SequencerTest {
     awaitAll(s.addAll(expected));
     assertThat(s.integrateNow()).isTrue();
 
-    log.objects().failNextPut(fault);
+    log.objects().failNextWrite(fault);
     assertThat(awaitAll(s.addAll(List.of(entry("d"), entry("e"))))).extracting(Added::index)
         .containsExactly(3L, 4L);
     expected.addAll(List.of(entry("d"), entry("e")));
@@ -200,7 +199,7 @@ class SequencerTest {
     await(s.add(entry("a")));
     assertThat(s.integrateNow()).isTrue();
     for (int i = 0; i < 50; i++) {
-      log.objects().failNextPut(Fault.LOSE);
+      log.objects().failNextWrite(Fault.LOSE);
     }
     await(s.add(entry("b"))); // acknowledged from the sequence log; its tiles fail behind it
     Poll.until("the tile failure to show", Duration.ofSeconds(5), () -> s.fault().isPresent());
@@ -289,12 +288,12 @@ class SequencerTest {
     await(s.add(entry("a")));
     log.sequenceLog().failNextAppend(Fault.PERSIST);
     assertPushback(s.add(entry("b")));
-    log.objects().failNextPut(Fault.LOSE, "tile/0/");
+    log.objects().failNextWrite(Fault.LOSE, "tile/0/");
     await(s.add(entry("c")));
 
     s = log.restart();
     long size = s.sequenced().size();
-    byte[] level0 = StoredTiles.tileBytes(log.objects(), TileLayout.tileFor(0, 0, size));
+    byte[] level0 = log.tiles().readTile(TileLayout.tileFor(0, 0, size));
     List<byte[]> entries = log.entries(size);
     for (int i = 0; i < size; i++) {
       assertThat(Hasher.threadLocal().leaf(entries.get(i)).toByteArray())
@@ -325,7 +324,7 @@ class SequencerTest {
           waiting.add(entry("entry " + next++));
         }
         switch (random.nextInt(5)) {
-          case 0 -> log.objects().failNextPut(Fault.PERSIST);
+          case 0 -> log.objects().failNextWrite(Fault.PERSIST);
           case 1 -> log.sequenceLog().failNextAppend(Fault.PERSIST);
           case 2 -> log.dedup().failNextAdd(Fault.PERSIST);
           default -> { }
@@ -456,11 +455,11 @@ class SequencerTest {
   @Test
   void emptyAndOversizedEntriesAreRejectedAndNothingOfTheirSubmissionIsPooled() throws IOException {
     Sequencer s = log.start();
-    assertThatThrownBy(() -> s.add(new byte[0])).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> s.add(new byte[0])).isInstanceOf(dev.cairn.log.BadInputException.class);
     assertThatThrownBy(() -> s.add(new byte[65_536]))
-        .isInstanceOf(IllegalArgumentException.class);
+        .isInstanceOf(dev.cairn.log.BadInputException.class);
     assertThatThrownBy(() -> s.addAll(List.of(entry("good"), new byte[0])))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 1");
+        .isInstanceOf(dev.cairn.log.BadInputException.class).hasMessageContaining("entry 1");
     assertThat(s.poolDepth()).isZero();
 
     assertThat(await(s.add(new byte[65_535]))).isEqualTo(new Added(0, false));

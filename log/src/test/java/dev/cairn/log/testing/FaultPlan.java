@@ -17,11 +17,27 @@ final class FaultPlan {
   private record Armed(Fault fault, String prefix) {}
 
   private final String what;
+  /** The process crash shared by every store of a test, if any. */
+  private volatile Crash crash;
   private final ConcurrentLinkedQueue<Armed> armed = new ConcurrentLinkedQueue<>();
   private final AtomicInteger injected = new AtomicInteger();
 
   FaultPlan(String what) {
     this.what = what;
+  }
+
+  void crashWith(Crash crash) {
+    this.crash = crash;
+  }
+
+  /** Runs {@code write}, unless a crash comes first; injects no fault. */
+  void step(String key, Write write) throws IOException {
+    Crash c = crash;
+    if (c == null) {
+      write.run();
+    } else {
+      c.step(what + " " + key, write);
+    }
   }
 
   void arm(Fault fault) {
@@ -44,12 +60,12 @@ final class FaultPlan {
   void apply(String key, Write write) throws IOException {
     Fault f = take(key);
     if (f == null) {
-      write.run();
+      step(key, write);
       return;
     }
     injected.incrementAndGet();
     if (f == Fault.PERSIST) {
-      write.run();
+      step(key, write);
     }
     throw new IOException("injected " + f + " fault in " + what + " " + key);
   }

@@ -1,18 +1,19 @@
 package dev.cairn.log.testing;
 
 import dev.cairn.log.storage.CheckpointHistory;
+import dev.cairn.log.storage.embedded.HistoryStore;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
 /** A checkpoint history that fails the appends it is told to fail. */
-public final class FaultyCheckpointHistory implements CheckpointHistory {
-  private final CheckpointHistory inner;
+public final class FaultyCheckpointHistory implements HistoryStore {
+  private final HistoryStore inner;
   private final FaultPlan faults = new FaultPlan("history append");
 
   /** Wraps {@code inner}. */
-  public FaultyCheckpointHistory(CheckpointHistory inner) {
+  public FaultyCheckpointHistory(HistoryStore inner) {
     this.inner = inner;
   }
 
@@ -39,5 +40,10 @@ public final class FaultyCheckpointHistory implements CheckpointHistory {
   @Override
   public List<Entry> list(long after, int limit, Instant from, Instant to) throws IOException {
     return inner.list(after, limit, from, to);
+  }
+
+  /** Makes this store's writes part of {@code crash}. */
+  public void crashWith(Crash crash) {
+    faults.crashWith(crash);
   }
 }

@@ -1,6 +1,6 @@
 package dev.cairn.log.testing;
 
-import dev.cairn.log.storage.CheckpointStore;
+import dev.cairn.log.storage.embedded.CheckpointStore;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -36,5 +36,10 @@ public final class FaultyCheckpointStore implements CheckpointStore {
     boolean[] swapped = new boolean[1];
     faults.apply("", () -> swapped[0] = inner.compareAndSwap(expected, next));
     return swapped[0];
+  }
+
+  /** Makes this store's writes part of {@code crash}. */
+  public void crashWith(Crash crash) {
+    faults.crashWith(crash);
   }
 }

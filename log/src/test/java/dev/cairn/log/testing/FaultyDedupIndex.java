@@ -1,7 +1,7 @@
 package dev.cairn.log.testing;
 
 import dev.cairn.merkle.Hash;
-import dev.cairn.log.storage.DedupIndex;
+import dev.cairn.log.storage.embedded.DedupIndex;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.List;
@@ -35,5 +35,10 @@ public final class FaultyDedupIndex implements DedupIndex {
   @Override
   public long watermark() throws IOException {
     return inner.watermark();
+  }
+
+  /** Makes this store's writes part of {@code crash}. */
+  public void crashWith(Crash crash) {
+    faults.crashWith(crash);
   }
 }

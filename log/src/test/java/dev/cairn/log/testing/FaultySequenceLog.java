@@ -1,6 +1,7 @@
 package dev.cairn.log.testing;
 
-import dev.cairn.log.storage.SequenceLog;
+import dev.cairn.log.storage.SequencedBatch;
+import dev.cairn.log.storage.embedded.SequenceLog;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -50,7 +51,7 @@ public final class FaultySequenceLog implements SequenceLog {
   }
 
   @Override
-  public void append(Batch batch) throws IOException {
+  public void append(SequencedBatch batch) throws IOException {
     CountDownLatch g = gate;
     if (g != null) {
       held.release();
@@ -73,6 +74,11 @@ public final class FaultySequenceLog implements SequenceLog {
 
   @Override
   public void dropThrough(long size) throws IOException {
-    inner.dropThrough(size);
+    faults.step("drop through " + size, () -> inner.dropThrough(size));
+  }
+
+  /** Makes this store's writes part of {@code crash}. */
+  public void crashWith(Crash crash) {
+    faults.crashWith(crash);
   }
 }

@@ -1,7 +1,7 @@
 package dev.cairn.log.testing;
 
 import dev.cairn.log.storage.TreeHead;
-import dev.cairn.log.storage.TreeStateStore;
+import dev.cairn.log.storage.embedded.TreeStateStore;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -28,5 +28,10 @@ public final class FaultyTreeStateStore implements TreeStateStore {
   @Override
   public void save(TreeHead head) throws IOException {
     faults.apply("", () -> inner.save(head));
+  }
+
+  /** Makes this store's writes part of {@code crash}. */
+  public void crashWith(Crash crash) {
+    faults.crashWith(crash);
   }
 }

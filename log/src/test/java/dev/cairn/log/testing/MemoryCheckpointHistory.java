@@ -1,6 +1,7 @@
 package dev.cairn.log.testing;
 
 import dev.cairn.log.storage.CheckpointHistory;
+import dev.cairn.log.storage.embedded.HistoryStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,7 +11,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /** The history in a sorted map, keyed by size. */
-public final class MemoryCheckpointHistory implements CheckpointHistory {
+public final class MemoryCheckpointHistory implements HistoryStore {
   private final TreeMap<Long, Entry> entries = new TreeMap<>();
 
   @Override

@@ -1,6 +1,6 @@
 package dev.cairn.log.testing;
 
-import dev.cairn.log.storage.CheckpointStore;
+import dev.cairn.log.storage.embedded.CheckpointStore;
 import java.util.Arrays;
 import java.util.Optional;
 

@@ -1,7 +1,7 @@
 package dev.cairn.log.testing;
 
 import dev.cairn.merkle.Hash;
-import dev.cairn.log.storage.DedupIndex;
+import dev.cairn.log.storage.embedded.DedupIndex;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;

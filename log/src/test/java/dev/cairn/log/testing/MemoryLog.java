@@ -1,16 +1,18 @@
 package dev.cairn.log.testing;
 
 import dev.cairn.merkle.Hash;
-import dev.cairn.merkle.Proofs;
 import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignerKey;
-import dev.cairn.log.sequencing.Publisher;
+import dev.cairn.log.publishing.Publisher;
 import dev.cairn.log.sequencing.Sequencer;
 import dev.cairn.log.sequencing.SequencerConfig;
-import dev.cairn.log.storage.DedupIndex;
-import dev.cairn.log.storage.StoredTiles;
-import dev.cairn.tile.TileHashReader;
+import dev.cairn.log.publishing.CheckpointEndorser;
+import dev.cairn.log.storage.TreeTiles;
+import dev.cairn.log.storage.Lease;
+import dev.cairn.log.storage.ObjectStoreReader;
+import dev.cairn.log.storage.embedded.DedupIndex;
+import dev.cairn.log.storage.embedded.EmbeddedCoordinator;
 import dev.cairn.tile.TileLayout;
 import dev.cairn.verify.LogVerifier;
 import java.io.IOException;
@@ -48,12 +50,27 @@ public final class MemoryLog implements AutoCloseable {
   private final TestClock clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
   private final SequencerConfig config;
   private FaultyDedupIndex dedup = new FaultyDedupIndex(new MemoryDedupIndex());
+  private EmbeddedCoordinator coordinator;
+  private Lease lease;
   private Sequencer sequencer;
   private Publisher publisher;
+
+  private final Crash crash = new Crash();
 
   /** A new, empty log batching as {@code config} says. */
   public MemoryLog(SequencerConfig config) {
     this.config = config;
+    objects.crashWith(crash);
+    treeState.crashWith(crash);
+    sequenceLog.crashWith(crash);
+    checkpoints.crashWith(crash);
+    history.crashWith(crash);
+    dedup.crashWith(crash);
+  }
+
+  /** The crash every store's writes take part in: arm it to crash the "process". */
+  public Crash crash() {
+    return crash;
   }
 
   /** The checkpoint signers (Ed25519, ML-DSA-44) of {@link #ORIGIN}. */
@@ -112,14 +129,30 @@ public final class MemoryLog implements AutoCloseable {
   /** Replaces the dedup index, as if it were lost; takes effect at the next (re)start. */
   public void replaceDedup(DedupIndex fresh) {
     dedup = new FaultyDedupIndex(fresh);
+    dedup.crashWith(crash);
   }
 
-  /** Opens and starts a sequencer over the stores. */
+  /**
+   * Opens the coordinator over the stores (as a process start does), takes the lease, and opens
+   * and starts a sequencer.
+   */
   public Sequencer start() throws IOException {
-    sequencer = Sequencer.open(objects, sequenceLog, treeState, dedup, config,
-        (n, f, t, ok) -> {});
+    coordinator = EmbeddedCoordinator.open(new EmbeddedCoordinator.Parts(sequenceLog, dedup,
+        treeState, checkpoints, history, objects, () -> {}), clock);
+    lease = coordinator.acquire("memory-log");
+    sequencer = Sequencer.open(objects, lease, config, (n, f, t, ok) -> {});
     sequencer.start();
     return sequencer;
+  }
+
+  /** The coordinator over the stores, opened by the last {@link #start()}. */
+  public EmbeddedCoordinator coordinator() {
+    return coordinator;
+  }
+
+  /** The lease the sequencer and publisher hold. */
+  public Lease lease() {
+    return lease;
   }
 
   /** Closes the sequencer (and publisher) and opens a new one over the same stores. */
@@ -133,8 +166,9 @@ public final class MemoryLog implements AutoCloseable {
     if (publisher != null) {
       publisher.close();
     }
-    publisher = Publisher.open(ORIGIN, signers(clock), sequencer, objects, checkpoints, history,
-        clock);
+    List<NoteSigner> signers = signers(clock);
+    publisher = Publisher.open(ORIGIN, () -> signers, sequencer, lease, objects,
+        CheckpointEndorser.NONE, Duration.ofSeconds(10), clock);
     return publisher;
   }
 
@@ -142,18 +176,27 @@ public final class MemoryLog implements AutoCloseable {
     return sequencer;
   }
 
+  /**
+   * The stored tiles and bundles, read as a tlog-tiles log, at any width within the integrated
+   * tree.
+   */
+  public TreeTiles tiles() {
+    return new TreeTiles(new ObjectStoreReader(memoryObjects, "the memory log"),
+        () -> coordinator.integrated().size());
+  }
+
   /** The first {@code size} entries, read back from the stored bundles. */
   public List<byte[]> entries(long size) throws IOException {
     List<byte[]> out = new ArrayList<>();
     for (long i = 0; i < size; i += 256) {
-      out.addAll(StoredTiles.bundle(objects, TileLayout.bundleFor(i, size)));
+      out.addAll(tiles().entries(TileLayout.bundleFor(i, size)));
     }
     return out;
   }
 
   /** The root of the first {@code size} leaves, computed from the stored hash tiles. */
   public Hash tileRoot(long size) throws IOException {
-    return Proofs.treeHash(new TileHashReader(size, StoredTiles.reader(objects)), size);
+    return tiles().treeHash(size);
   }
 
   @Override
@@ -165,6 +208,10 @@ public final class MemoryLog implements AutoCloseable {
     if (sequencer != null) {
       sequencer.close();
       sequencer = null;
+    }
+    if (lease != null) {
+      lease.close();
+      lease = null;
     }
   }
 }

@@ -1,16 +1,17 @@
 package dev.cairn.log.testing;
 
-import dev.cairn.log.storage.SequenceLog;
+import dev.cairn.log.storage.SequencedBatch;
+import dev.cairn.log.storage.embedded.SequenceLog;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /** A sequence log in memory; it survives a sequencer restart, as a file would. */
 public final class MemorySequenceLog implements SequenceLog {
-  private final List<Batch> batches = new ArrayList<>();
+  private final List<SequencedBatch> batches = new ArrayList<>();
 
   @Override
-  public synchronized void append(Batch batch) {
+  public synchronized void append(SequencedBatch batch) {
     if (!batches.isEmpty() && batches.get(batches.size() - 1).head().size() != batch.start()) {
       throw new IllegalArgumentException("batch starts at " + batch.start() + " but the log ends"
           + " at " + batches.get(batches.size() - 1).head().size());
@@ -20,7 +21,7 @@ public final class MemorySequenceLog implements SequenceLog {
 
   @Override
   public synchronized void replay(long size, Replay replay) throws IOException {
-    for (Batch b : List.copyOf(batches)) {
+    for (SequencedBatch b : List.copyOf(batches)) {
       if (b.head().size() > size) {
         replay.batch(b);
       }
@@ -33,7 +34,7 @@ public final class MemorySequenceLog implements SequenceLog {
   }
 
   /** The batches held now. */
-  public synchronized List<Batch> batches() {
+  public synchronized List<SequencedBatch> batches() {
     return new ArrayList<>(batches);
   }
 }

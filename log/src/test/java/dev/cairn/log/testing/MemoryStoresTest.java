@@ -1,15 +1,15 @@
 package dev.cairn.log.testing;
 
-import dev.cairn.log.storage.CheckpointHistory;
-import dev.cairn.log.storage.CheckpointHistoryContract;
-import dev.cairn.log.storage.CheckpointStore;
-import dev.cairn.log.storage.CheckpointStoreContract;
-import dev.cairn.log.storage.DedupIndex;
-import dev.cairn.log.storage.DedupIndexContract;
+import dev.cairn.log.storage.embedded.HistoryStore;
+import dev.cairn.log.storage.embedded.HistoryStoreContract;
+import dev.cairn.log.storage.embedded.CheckpointStore;
+import dev.cairn.log.storage.embedded.CheckpointStoreContract;
+import dev.cairn.log.storage.embedded.DedupIndex;
+import dev.cairn.log.storage.embedded.DedupIndexContract;
 import dev.cairn.log.storage.ObjectStore;
 import dev.cairn.log.storage.ObjectStoreContract;
-import dev.cairn.log.storage.TreeStateStore;
-import dev.cairn.log.storage.TreeStateStoreContract;
+import dev.cairn.log.storage.embedded.TreeStateStore;
+import dev.cairn.log.storage.embedded.TreeStateStoreContract;
 import org.junit.jupiter.api.Nested;
 
 /**
@@ -33,16 +33,16 @@ class MemoryStoresTest {
   }
 
   @Nested
-  class Sequence extends dev.cairn.log.storage.SequenceLogContract {
+  class Sequence extends dev.cairn.log.storage.embedded.SequenceLogContract {
     private final MemorySequenceLog log = new MemorySequenceLog();
 
     @Override
-    protected dev.cairn.log.storage.SequenceLog log() {
+    protected dev.cairn.log.storage.embedded.SequenceLog log() {
       return log;
     }
 
     @Override
-    protected dev.cairn.log.storage.SequenceLog reopen() {
+    protected dev.cairn.log.storage.embedded.SequenceLog reopen() {
       return log;
     }
   }
@@ -93,16 +93,16 @@ class MemoryStoresTest {
   }
 
   @Nested
-  class History extends CheckpointHistoryContract {
+  class History extends HistoryStoreContract {
     private final MemoryCheckpointHistory history = new MemoryCheckpointHistory();
 
     @Override
-    protected CheckpointHistory history() {
+    protected HistoryStore history() {
       return history;
     }
 
     @Override
-    protected CheckpointHistory reopen() {
+    protected HistoryStore reopen() {
       return history;
     }
   }

@@ -1,7 +1,7 @@
 package dev.cairn.log.testing;
 
 import dev.cairn.log.storage.TreeHead;
-import dev.cairn.log.storage.TreeStateStore;
+import dev.cairn.log.storage.embedded.TreeStateStore;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 

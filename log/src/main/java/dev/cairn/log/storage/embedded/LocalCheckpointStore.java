@@ -1,6 +1,5 @@
 package dev.cairn.log.storage.embedded;
 
-import dev.cairn.log.storage.CheckpointStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;

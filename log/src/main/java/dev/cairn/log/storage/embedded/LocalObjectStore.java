@@ -1,30 +1,35 @@
 package dev.cairn.log.storage.embedded;
 
 import dev.cairn.log.storage.ObjectStore;
+import dev.cairn.log.storage.StorageException;
+import dev.cairn.tile.TilePath;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
-import java.util.regex.Pattern;
+import java.util.function.IntPredicate;
 
 /**
- * Objects as files under a root directory, at their own paths, so the directory can also be
- * served as static files. Temporary files live in a sibling {@code .tmp} directory that is swept
- * on open.
+ * Objects as files under a root directory at their own paths, so the directory is a static
+ * tlog-tiles log any web server can serve. An object is written to a synced temporary file and
+ * then hard-linked to its path: {@code link(2)} fails where a file exists, so an object is never
+ * replaced, and a crash leaves the whole file or none. Temporary files live in {@code .tmp}
+ * under the root (the same file system, which links need), swept on open.
  */
 public final class LocalObjectStore implements ObjectStore {
-  private static final Pattern SAFE_PATH = Pattern.compile("tile(/[a-z0-9x]{1,8})+");
-
   private final Path root;
   private final Path tmp;
   /** Directories whose creation is known to be durable. */
@@ -32,55 +37,82 @@ public final class LocalObjectStore implements ObjectStore {
 
   /** A store rooted at {@code root}, created if missing. */
   public LocalObjectStore(Path root) throws IOException {
-    this.root = root.toAbsolutePath();
-    this.tmp = this.root.resolve(".tmp");
-    Files.createDirectories(this.root);
-    AtomicFiles.prepareTmpDir(tmp);
+    try {
+      this.root = root.toAbsolutePath();
+      this.tmp = this.root.resolve(".tmp");
+      Files.createDirectories(this.root);
+      AtomicFiles.prepareTmpDir(tmp);
+    } catch (IOException e) {
+      throw FileErrors.wrap(e);
+    }
     durableDirs.add(this.root);
   }
 
+  /** The root directory. */
+  public Path root() {
+    return root;
+  }
+
   @Override
-  public void put(String path, byte[] data) throws IOException {
-    Path file = resolve(path);
-    ensureDurableDir(file.getParent());
-    AtomicFiles.write(file, data, tmp);
+  public void create(String path, byte[] data) throws IOException {
+    createAll(Map.of(path, data));
   }
 
   /**
-   * Writes and fdatasyncs every temporary file in parallel, renames them into place, then
-   * fsyncs each directory that changed once: two rounds of syncs instead of two per object.
+   * Writes and fdatasyncs every temporary file in parallel, links them into place, then fsyncs
+   * each directory that changed once: two rounds of syncs instead of two per object.
    */
   @Override
-  public void putAll(Map<String, byte[]> objects) throws IOException {
-    List<Path> targets = new ArrayList<>(objects.size());
-    for (String path : objects.keySet()) {
-      Path file = resolve(path);
-      ensureDurableDir(file.getParent());
-      targets.add(file);
-    }
-    List<byte[]> data = new ArrayList<>(objects.values());
-    Path[] temps = new Path[targets.size()];
+  public void createAll(Map<String, byte[]> objects) throws IOException {
     try {
-      inParallel(targets.size(), i -> temps[i] = AtomicFiles.writeTemp(targets.get(i),
-          data.get(i), tmp));
-      for (int i = 0; i < targets.size(); i++) {
-        AtomicFiles.rename(temps[i], targets.get(i));
-        temps[i] = null;
+      List<Path> targets = new ArrayList<>(objects.size());
+      for (String path : objects.keySet()) {
+        Path file = resolveTile(path);
+        ensureDurableDir(file.getParent());
+        targets.add(file);
       }
-    } catch (IOException | RuntimeException e) {
-      for (Path t : temps) {
-        if (t != null) {
-          AtomicFiles.deleteQuietly(t, e);
+      List<byte[]> data = new ArrayList<>(objects.values());
+      Path[] temps = new Path[targets.size()];
+      try {
+        inParallel(targets.size(), i -> temps[i] = AtomicFiles.writeTemp(targets.get(i),
+            data.get(i), tmp));
+        for (int i = 0; i < targets.size(); i++) {
+          link(temps[i], targets.get(i), data.get(i));
+          Files.delete(temps[i]);
+          temps[i] = null;
         }
+      } catch (IOException | RuntimeException e) {
+        for (Path t : temps) {
+          if (t != null) {
+            AtomicFiles.deleteQuietly(t, e);
+          }
+        }
+        throw e;
       }
-      throw e;
+      List<Path> dirs = new ArrayList<>(new LinkedHashSet<>(
+          targets.stream().map(Path::getParent).toList()));
+      inParallel(dirs.size(), i -> {
+        AtomicFiles.syncDirectory(dirs.get(i));
+        return dirs.get(i);
+      });
+    } catch (IOException e) {
+      throw FileErrors.wrap(e);
     }
-    List<Path> dirs = new ArrayList<>(new LinkedHashSet<>(
-        targets.stream().map(Path::getParent).toList()));
-    inParallel(dirs.size(), i -> {
-      AtomicFiles.syncDirectory(dirs.get(i));
-      return dirs.get(i);
-    });
+  }
+
+  /** Links the synced temporary file to {@code target}, unless the same bytes are there. */
+  private static void link(Path temp, Path target, byte[] data) throws IOException {
+    try {
+      Files.createLink(target, temp);
+    } catch (FileAlreadyExistsException e) {
+      byte[] stored = Files.readAllBytes(target);
+      if (!Arrays.equals(stored, data)) {
+        throw new StorageException(StorageException.Kind.CONFLICT, target + " already holds "
+            + stored.length + " other bytes than the " + data.length + " being written:"
+            + " objects never change, so the stored log and the one being written disagree"
+            + " (run `cairn verify --data`)");
+      }
+    }
   }
 
   @FunctionalInterface
@@ -123,12 +155,60 @@ public final class LocalObjectStore implements ObjectStore {
 
   @Override
   public Optional<byte[]> get(String path) throws IOException {
-    return AtomicFiles.read(resolve(path));
+    Path file = path.equals(CHECKPOINT) ? root.resolve(CHECKPOINT) : resolveTile(path);
+    try {
+      return AtomicFiles.read(file);
+    } catch (IOException e) {
+      throw FileErrors.wrap(e);
+    }
   }
 
-  private Path resolve(String path) {
-    if (!SAFE_PATH.matcher(path).matches()) {
-      throw new IllegalArgumentException("not an object path: " + path);
+  @Override
+  public void deletePartials(TilePath full, IntPredicate widths) throws IOException {
+    if (full.isPartial()) {
+      throw new IllegalArgumentException(full.path() + " is not a full tile");
+    }
+    Path dir = resolveTile(full.path() + ".p/1").getParent();
+    boolean all = true;
+    try (var files = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String name = p.getFileName().toString();
+        if (name.matches("[1-9][0-9]{0,2}") && widths.test(Integer.parseInt(name))) {
+          Files.deleteIfExists(p);
+        } else {
+          all = false;
+        }
+      }
+      if (all) {
+        Files.deleteIfExists(dir);
+      }
+    } catch (NoSuchFileException e) {
+      return;
+    } catch (IOException e) {
+      throw FileErrors.wrap(e);
+    }
+    // Not synced: a deletion that a crash undoes leaves a correct, unused partial tile.
+  }
+
+  @Override
+  public void publishCheckpoint(byte[] note) throws IOException {
+    try {
+      AtomicFiles.write(root.resolve(CHECKPOINT), note, tmp);
+    } catch (IOException e) {
+      throw FileErrors.wrap(e);
+    }
+  }
+
+  /** The file of a canonical tile or bundle path; anything else is refused. */
+  private Path resolveTile(String path) {
+    TilePath tile;
+    try {
+      tile = TilePath.parse(path);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("not an object path: " + path, e);
+    }
+    if (!tile.path().equals(path)) {
+      throw new IllegalArgumentException("not a canonical object path: " + path);
     }
     return root.resolve(path);
   }

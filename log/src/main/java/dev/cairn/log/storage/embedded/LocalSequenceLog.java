@@ -1,7 +1,7 @@
 package dev.cairn.log.storage.embedded;
 
 import dev.cairn.merkle.Hash;
-import dev.cairn.log.storage.SequenceLog;
+import dev.cairn.log.storage.SequencedBatch;
 import dev.cairn.log.storage.TreeHead;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -96,7 +96,7 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
   }
 
   @Override
-  public synchronized void append(Batch batch) throws IOException {
+  public synchronized void append(SequencedBatch batch) throws IOException {
     if (expectedStart >= 0 && batch.start() != expectedStart) {
       throw new IllegalArgumentException("batch starts at " + batch.start()
           + " but the log ends at " + expectedStart);
@@ -166,7 +166,7 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
     end = 0;
   }
 
-  private static ByteBuffer encode(Batch batch) {
+  private static ByteBuffer encode(SequencedBatch batch) {
     int body = 8 + 8 + Hash.SIZE + 4;
     for (byte[] e : batch.entries()) {
       body += 2 + e.length;
@@ -274,7 +274,7 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
   }
 
   /** The record at the buffer's position, which {@link #intactRecord} has checked. */
-  private static Batch decode(ByteBuffer b) {
+  private static SequencedBatch decode(ByteBuffer b) {
     int start = b.position();
     b.getInt();
     int body = b.getInt();
@@ -290,7 +290,7 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
       entries.add(e);
     }
     b.position(start + 8 + body + 4);
-    return new Batch(first, entries, new TreeHead(end, Hash.of(root)));
+    return new SequencedBatch(first, entries, new TreeHead(end, Hash.of(root)));
   }
 
   @Override

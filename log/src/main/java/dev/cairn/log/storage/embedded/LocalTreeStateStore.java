@@ -2,7 +2,6 @@ package dev.cairn.log.storage.embedded;
 
 import dev.cairn.merkle.Hash;
 import dev.cairn.log.storage.TreeHead;
-import dev.cairn.log.storage.TreeStateStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

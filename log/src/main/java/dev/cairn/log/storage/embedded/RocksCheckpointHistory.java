@@ -1,6 +1,5 @@
 package dev.cairn.log.storage.embedded;
 
-import dev.cairn.log.storage.CheckpointHistory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -21,7 +20,7 @@ import org.rocksdb.WriteOptions;
  * where a time range starts. Appends are fsynced, so they survive the reopen that follows a
  * failed write (see {@link RocksDatabase}).
  */
-final class RocksCheckpointHistory implements CheckpointHistory {
+final class RocksCheckpointHistory implements HistoryStore {
   private final RocksDatabase db;
   private final int bySize;
   private final int byTime;

@@ -1,7 +1,6 @@
 package dev.cairn.log.storage.embedded;
 
 import dev.cairn.merkle.Hash;
-import dev.cairn.log.storage.DedupIndex;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +19,8 @@ import org.rocksdb.WriteOptions;
 /**
  * The dedup index in RocksDB: key = 32-byte leaf hash, value = 8-byte big-endian index; the
  * watermark under a fixed key of the default column family, written in the same batch. Writes
- * skip RocksDB's write-ahead log: what a crash loses (the memtable, at most 16 MiB) is rebuilt
- * from the log's bundles from the last flushed watermark on. Closing flushes.
+ * skip RocksDB's write-ahead log: what a crash loses (the memtable, at most 16 MiB) is applied
+ * again from the sequence log and the bundles. Closing flushes.
  *
  * <p>A reopen after a failed write (see {@link RocksDatabase}) can lose the memtable too, and
  * with it a tail of mappings and the watermark that covered them. The writer must then rebuild

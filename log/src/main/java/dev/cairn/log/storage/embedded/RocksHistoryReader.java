@@ -1,7 +1,6 @@
 package dev.cairn.log.storage.embedded;
 
 import dev.cairn.log.storage.CheckpointHistory;
-import dev.cairn.log.storage.DedupIndex;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

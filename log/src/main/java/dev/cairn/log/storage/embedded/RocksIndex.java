@@ -1,7 +1,5 @@
 package dev.cairn.log.storage.embedded;
 
-import dev.cairn.log.storage.CheckpointHistory;
-import dev.cairn.log.storage.DedupIndex;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -82,7 +80,7 @@ public final class RocksIndex implements AutoCloseable {
   }
 
   /** The checkpoint history. */
-  public CheckpointHistory history() {
+  public HistoryStore history() {
     return history;
   }
 

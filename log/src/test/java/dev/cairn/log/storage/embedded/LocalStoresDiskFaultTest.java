@@ -1,10 +1,11 @@
 package dev.cairn.log.storage.embedded;
 
+import dev.cairn.log.storage.SequencedBatch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.merkle.Hash;
-import dev.cairn.log.storage.SequenceLog;
+import dev.cairn.log.storage.embedded.SequenceLog;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.testing.ScratchMount;
 import java.io.IOException;
@@ -89,7 +90,7 @@ class LocalStoresDiskFaultTest {
   void aSequenceLogAppendCutShortByAFullDiskLeavesNoPartialRecord() throws IOException {
     mount = ScratchMount.tmpfs(scratch.resolve("fs"), 256 << 10);
     Path dir = mount.path().resolve("sequence-log");
-    List<SequenceLog.Batch> appended = new ArrayList<>();
+    List<SequencedBatch> appended = new ArrayList<>();
     Path filler;
     try (LocalSequenceLog log = new LocalSequenceLog(dir)) {
       appended.add(batch(0, 3));
@@ -123,7 +124,7 @@ class LocalStoresDiskFaultTest {
   void aSegmentThatCannotBeCreatedLeavesTheLogWorkingOnceItCan() throws IOException {
     mount = ScratchMount.tmpfs(scratch.resolve("fs"), 1 << 20, 32);
     Path dir = mount.path().resolve("sequence-log");
-    List<SequenceLog.Batch> appended = new ArrayList<>();
+    List<SequencedBatch> appended = new ArrayList<>();
     try (LocalSequenceLog log = new LocalSequenceLog(dir, 2048)) {
       for (long start = 0; start < 8; start += 4) { // each record ~4 KiB: a segment each
         appended.add(batch(start, 4));
@@ -158,17 +159,17 @@ class LocalStoresDiskFaultTest {
   }
 
   /** A batch of {@code n} 1 KiB entries from {@code start}. */
-  private static SequenceLog.Batch batch(long start, int n) {
+  private static SequencedBatch batch(long start, int n) {
     List<byte[]> entries = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       byte[] e = new byte[1024];
       Arrays.fill(e, (byte) (start + i));
       entries.add(e);
     }
-    return new SequenceLog.Batch(start, entries, head(start + n));
+    return new SequencedBatch(start, entries, head(start + n));
   }
 
-  private static List<Long> sizes(List<SequenceLog.Batch> batches) {
+  private static List<Long> sizes(List<SequencedBatch> batches) {
     return batches.stream().map(b -> b.head().size()).toList();
   }
 

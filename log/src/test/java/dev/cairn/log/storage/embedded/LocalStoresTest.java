@@ -3,16 +3,9 @@ package dev.cairn.log.storage.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.cairn.log.storage.CheckpointHistory;
-import dev.cairn.log.storage.CheckpointHistoryContract;
-import dev.cairn.log.storage.CheckpointStore;
-import dev.cairn.log.storage.CheckpointStoreContract;
-import dev.cairn.log.storage.DedupIndex;
-import dev.cairn.log.storage.DedupIndexContract;
+import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.storage.ObjectStore;
 import dev.cairn.log.storage.ObjectStoreContract;
-import dev.cairn.log.storage.TreeStateStore;
-import dev.cairn.log.storage.TreeStateStoreContract;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,11 +34,20 @@ class LocalStoresTest {
     @Test
     void rejectsPathsOutsideTheTileTree() throws IOException {
       ObjectStore s = store();
-      for (String bad : new String[] {"../x", "tile/../../etc", "checkpoint", "tile/0/000.p/5",
-          "/tile/0/000", "tile//000"}) {
-        assertThatThrownBy(() -> s.put(bad, new byte[1])).as(bad)
+      for (String bad : new String[] {"../x", "tile/../../etc", "checkpoint", "tile/0/000.p/05",
+          "/tile/0/000", "tile//000", ".tmp/x"}) {
+        assertThatThrownBy(() -> s.create(bad, new byte[1])).as(bad)
             .isInstanceOf(IllegalArgumentException.class);
       }
+    }
+
+    @Test
+    void theDirectoryIsAStaticTlogTilesLayout() throws IOException {
+      ObjectStore s = store();
+      s.create("tile/0/x001/005.p/3", new byte[96]);
+      s.publishCheckpoint(new byte[] {'c'});
+      assertThat(dir.resolve("tiles/tile/0/x001/005.p/3")).hasSize(96);
+      assertThat(dir.resolve("tiles/checkpoint")).hasBinaryContent(new byte[] {'c'});
     }
 
     @Test
@@ -98,11 +100,11 @@ class LocalStoresTest {
   }
 
   @Nested
-  class Sequence extends dev.cairn.log.storage.SequenceLogContract {
+  class Sequence extends dev.cairn.log.storage.embedded.SequenceLogContract {
     LocalSequenceLog open;
 
     @Override
-    protected dev.cairn.log.storage.SequenceLog log() throws IOException {
+    protected dev.cairn.log.storage.embedded.SequenceLog log() throws IOException {
       if (open != null) {
         open.close();
       }
@@ -111,7 +113,7 @@ class LocalStoresTest {
     }
 
     @Override
-    protected dev.cairn.log.storage.SequenceLog reopen() throws IOException {
+    protected dev.cairn.log.storage.embedded.SequenceLog reopen() throws IOException {
       return log();
     }
 
@@ -124,7 +126,7 @@ class LocalStoresTest {
 
     @Test
     void aTornLastRecordIsCutOffAndTheLogGoesOn() throws Exception {
-      dev.cairn.log.storage.SequenceLog l = log();
+      dev.cairn.log.storage.embedded.SequenceLog l = log();
       l.append(batch(0, 2));
       l.append(batch(2, 2));
       Path segment;
@@ -134,7 +136,7 @@ class LocalStoresTest {
       long intact = Files.size(segment);
       Files.write(segment, new byte[] {0x43, 0x57, 0x4c, 0x31, 0, 0, 0, 99, 1, 2, 3},
           java.nio.file.StandardOpenOption.APPEND);
-      dev.cairn.log.storage.SequenceLog r = reopen();
+      dev.cairn.log.storage.embedded.SequenceLog r = reopen();
       assertThat(Files.size(segment)).isEqualTo(intact);
       r.append(batch(4, 1));
       assertThat(replayedStarts(reopen())).containsExactly(0L, 2L, 4L);
@@ -142,7 +144,7 @@ class LocalStoresTest {
 
     @Test
     void rotatesSegmentsAndDeletesThoseBelowTheSize() throws Exception {
-      dev.cairn.log.storage.SequenceLog l = log();
+      dev.cairn.log.storage.embedded.SequenceLog l = log();
       for (long s = 0; s < 200; s += 10) {
         l.append(batch(s, 10));
       }
@@ -161,7 +163,7 @@ class LocalStoresTest {
 
     @Test
     void aCorruptRecordBeforeTheLastSegmentIsReported() throws Exception {
-      dev.cairn.log.storage.SequenceLog l = log();
+      dev.cairn.log.storage.embedded.SequenceLog l = log();
       for (long s = 0; s < 100; s += 10) {
         l.append(batch(s, 10));
       }
@@ -176,7 +178,7 @@ class LocalStoresTest {
           .isInstanceOf(IOException.class).hasMessageContaining("corrupt");
     }
 
-    private List<Long> replayedStarts(dev.cairn.log.storage.SequenceLog l) throws IOException {
+    private List<Long> replayedStarts(dev.cairn.log.storage.embedded.SequenceLog l) throws IOException {
       List<Long> out = new java.util.ArrayList<>();
       l.replay(0, x -> out.add(x.start()));
       return out;
@@ -236,16 +238,16 @@ class LocalStoresTest {
   }
 
   @Nested
-  class History extends CheckpointHistoryContract {
+  class History extends HistoryStoreContract {
     final WithIndex idx = new WithIndex() {};
 
     @Override
-    protected CheckpointHistory history() throws IOException {
+    protected HistoryStore history() throws IOException {
       return idx.open(dir.resolve("index")).history();
     }
 
     @Override
-    protected CheckpointHistory reopen() throws IOException {
+    protected HistoryStore reopen() throws IOException {
       return history();
     }
 

@@ -1,4 +1,4 @@
-package dev.cairn.log.storage;
+package dev.cairn.log.storage.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

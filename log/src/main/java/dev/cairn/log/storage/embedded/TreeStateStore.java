@@ -1,5 +1,6 @@
-package dev.cairn.log.storage;
+package dev.cairn.log.storage.embedded;
 
+import dev.cairn.log.storage.TreeHead;
 import java.io.IOException;
 import java.util.Optional;
 

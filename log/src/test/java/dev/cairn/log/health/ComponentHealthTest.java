@@ -1,4 +1,4 @@
-package dev.cairn.log.sequencing;
+package dev.cairn.log.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,10 +6,10 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.cairn.log.sequencing.StorageFault.Kind;
+import dev.cairn.log.storage.StorageException;
+import dev.cairn.log.storage.StorageException.Kind;
 import dev.cairn.log.testing.TestClock;
 import java.io.IOException;
-import java.nio.file.FileSystemException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -40,7 +40,8 @@ class ComponentHealthTest {
   }
 
   private static IOException noSpace() {
-    return new IOException("couldn't write /data/tiles/.tmp/x.tmp: No space left on device");
+    return new StorageException(Kind.NO_SPACE,
+        "couldn't write /data/tiles/.tmp/x.tmp: No space left on device");
   }
 
   private List<String> lines(Level level) {
@@ -73,8 +74,8 @@ class ComponentHealthTest {
   @Test
   void aFaultThatChangesKindIsLoggedAgain() {
     health.failed("integrating", noSpace());
-    health.failed("integrating", new FileSystemException("/data/tiles/tile/0/000", null,
-        "Read-only file system"));
+    health.failed("integrating", new StorageException(Kind.READ_ONLY,
+        "/data/tiles/tile/0/000: Read-only file system"));
     assertThat(health.fault().orElseThrow().kind()).isEqualTo(Kind.READ_ONLY);
     assertThat(lines(Level.ERROR)).hasSize(2).last().asString()
         .startsWith("integrator fault is now read-only file system (was disk full)");
@@ -118,17 +119,34 @@ class ComponentHealthTest {
   }
 
   @Test
-  void kindsComeFromTheOperatingSystemsMessageAnywhereInTheCauses() {
-    assertThat(Kind.of(new IOException("dedup write failed: While appending to file:"
-        + " /data/index/000004.log: No space left on device"))).isEqualTo(Kind.NO_SPACE);
-    assertThat(Kind.of(new IOException("Disk quota exceeded"))).isEqualTo(Kind.NO_SPACE);
-    assertThat(Kind.of(new IOException("sequencing failed",
-        new FileSystemException("/data/x", null, "Read-only file system"))))
-        .isEqualTo(Kind.READ_ONLY);
+  void kindsComeFromStorageExceptionsAnywhereInTheCausesNeverFromMessages() {
+    assertThat(StorageException.kindOf(new IOException("sequencing failed",
+        new StorageException(Kind.READ_ONLY, "x")))).isEqualTo(Kind.READ_ONLY);
     IOException suppressed = new IOException("couldn't append");
-    suppressed.addSuppressed(new IOException("Input/output error"));
-    assertThat(Kind.of(suppressed)).isEqualTo(Kind.IO_ERROR);
-    assertThat(Kind.of(new IOException("injected LOSE fault"))).isEqualTo(Kind.OTHER);
-    assertThat(Kind.of(new IllegalStateException())).isEqualTo(Kind.OTHER);
+    suppressed.addSuppressed(new StorageException(Kind.IO_ERROR, "y"));
+    suppressed.addSuppressed(new StorageException(Kind.NO_SPACE, "z"));
+    assertThat(StorageException.kindOf(suppressed)).isEqualTo(Kind.NO_SPACE);
+    assertThat(StorageException.kindOf(new IOException("No space left on device")))
+        .as("the text of a message classifies nothing above the backend")
+        .isEqualTo(Kind.OTHER);
+    assertThat(StorageException.kindOf(new IllegalStateException())).isEqualTo(Kind.OTHER);
+  }
+
+  @Test
+  void aFatalFaultStopsThePartUntilRestartedAndIsLoggedOnce() {
+    health.failed("integrating", new StorageException(Kind.CONFLICT,
+        "tile/0/000 already holds other bytes"));
+    health.recovered();
+    health.failed("integrating", noSpace());
+    health.recovered();
+    assertThat(health.stopped()).isTrue();
+    StorageFault f = health.fault().orElseThrow();
+    assertThat(f.kind()).isEqualTo(Kind.CONFLICT);
+    assertThat(f.fatal()).isTrue();
+    assertThat(f.reason()).isEqualTo("writing tiles failed: conflicting write: tile/0/000"
+        + " already holds other bytes");
+    assertThat(lines(Level.ERROR)).singleElement().asString()
+        .contains("integrator STOPPED (conflicting write)").contains("When the log stops");
+    assertThat(lines(Level.INFO)).isEmpty();
   }
 }

@@ -1,8 +1,9 @@
-package dev.cairn.log.storage;
+package dev.cairn.log.storage.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cairn.log.storage.TreeHead;
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Hasher;
 import java.util.ArrayList;

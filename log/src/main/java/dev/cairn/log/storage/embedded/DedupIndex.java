@@ -1,4 +1,4 @@
-package dev.cairn.log.storage;
+package dev.cairn.log.storage.embedded;
 
 import dev.cairn.merkle.Hash;
 import java.io.IOException;
@@ -9,17 +9,18 @@ import java.util.Map;
 /**
  * Maps the leaf hash of every sequenced entry to its index, so a resubmitted entry gets its
  * existing index. The index also records the tree size it covers, its watermark: every entry
- * below the watermark is indexed. A lost or lagging index is rebuilt from the log's bundles from
- * the watermark on, so {@link #add} need not be durable when it returns.
+ * below the watermark is indexed. It is derived from the sequence log (and, if lost, rebuilt from
+ * the bundles), so {@link #add} need not be durable when it returns.
  *
  * <p>Contract:
  *
  * <ul>
  *   <li>{@link #add} is atomic: after a crash, all of one call's mappings and its watermark are
  *       present, or none of them.
- *   <li>Callers add only hashes that are absent (the sequencer looks every batch up first), or
+ *   <li>Callers add only hashes that are absent (the coordinator looks every batch up first), or
  *       repeat a mapping exactly (when rebuilding); an implementation need not check.
- *   <li>The watermark never decreases.
+ *   <li>The watermark never decreases, except that a crash (or a reopen after a failed write)
+ *       may lose the adds not yet flushed to disk.
  *   <li>Lookups MAY run concurrently with each other and with {@link #add}; the log has one
  *       writer.
  * </ul>

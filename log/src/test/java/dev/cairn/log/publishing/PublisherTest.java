@@ -1,5 +1,6 @@
-package dev.cairn.log.sequencing;
+package dev.cairn.log.publishing;
 
+import dev.cairn.log.sequencing.Sequencer;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,7 @@
-package dev.cairn.log.storage;
+package dev.cairn.log.storage.embedded;
 
+import dev.cairn.log.storage.TreeHead;
+import dev.cairn.log.storage.SequencedBatch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,13 +19,13 @@ public abstract class SequenceLogContract {
   /** The same log as seen after a restart. */
   protected abstract SequenceLog reopen() throws Exception;
 
-  protected static SequenceLog.Batch batch(long start, int n) {
+  protected static SequencedBatch batch(long start, int n) {
     List<byte[]> entries = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       entries.add(("entry " + (start + i)).getBytes(StandardCharsets.UTF_8));
     }
     Hash root = Hasher.threadLocal().leaf(("root " + (start + n)).getBytes(StandardCharsets.UTF_8));
-    return new SequenceLog.Batch(start, entries, new TreeHead(start + n, root));
+    return new SequencedBatch(start, entries, new TreeHead(start + n, root));
   }
 
   protected static List<Long> replayed(SequenceLog log, long after) throws Exception {
@@ -40,9 +42,9 @@ public abstract class SequenceLogContract {
     l.append(batch(3, 1));
     l.append(batch(4, 300));
     SequenceLog r = reopen();
-    List<SequenceLog.Batch> got = new ArrayList<>();
+    List<SequencedBatch> got = new ArrayList<>();
     r.replay(0, got::add);
-    assertThat(got).extracting(SequenceLog.Batch::start).containsExactly(0L, 3L, 4L);
+    assertThat(got).extracting(SequencedBatch::start).containsExactly(0L, 3L, 4L);
     assertThat(got.get(2).entries()).hasSize(300);
     assertThat(new String(got.get(2).entries().get(299), StandardCharsets.UTF_8))
         .isEqualTo("entry 303");

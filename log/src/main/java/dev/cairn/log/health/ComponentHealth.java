@@ -1,5 +1,6 @@
-package dev.cairn.log.sequencing;
+package dev.cairn.log.health;
 
+import dev.cairn.log.storage.StorageException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +21,11 @@ import org.slf4j.Logger;
  * clearing is logged only once it has lasted {@link #SETTLE}, and its end only if its start was
  * logged: the log shows the lasting faults, and says when one kept coming back.
  *
+ * <p>A fault of a {@linkplain StorageException.Kind#fatal() fatal} kind — the log's own state
+ * contradicts itself, or another process took over — is not cleared by a later success: the
+ * part stops and readiness says so until an operator has acted and restarted the log (see
+ * docs/operations/recovery.md, "When the log stops").
+ *
  * <p>Thread-safe: several threads attempt the same work (the integrator's own thread, and the
  * sequencer and publisher before they rely on it).
  */
@@ -38,13 +44,14 @@ public final class ComponentHealth {
   /** When the last fault cleared, and how many faults began within a minute of the previous. */
   private Instant lastCleared = Instant.MIN;
   private int relapses;
-  private final Map<StorageFault.Kind, Long> started = new EnumMap<>(StorageFault.Kind.class);
+  private final Map<StorageException.Kind, Long> started =
+      new EnumMap<>(StorageException.Kind.class);
 
   /**
    * The health of {@code component}; its faults' reasons start with {@code failurePrefix} (such
    * as "writing tiles failed") and go to {@code log}.
    */
-  ComponentHealth(String component, String failurePrefix, Logger log) {
+  public ComponentHealth(String component, String failurePrefix, Logger log) {
     this(component, failurePrefix, log, Clock.systemUTC());
   }
 
@@ -60,28 +67,47 @@ public final class ComponentHealth {
     return component;
   }
 
-  /** The current fault, if the last attempt failed. */
+  /** The current fault, if the last attempt failed (or a fatal one ever did). */
   public synchronized Optional<StorageFault> fault() {
     return Optional.ofNullable(fault);
   }
 
+  /** Whether the part stopped on a fatal fault. */
+  public synchronized boolean stopped() {
+    return fault != null && fault.fatal();
+  }
+
   /** How many faults of {@code kind} began since start (a run of failures counts once). */
-  public synchronized long faultsStarted(StorageFault.Kind kind) {
+  public synchronized long faultsStarted(StorageException.Kind kind) {
     return started.getOrDefault(kind, 0L);
   }
 
   /**
    * Records a failed attempt to do {@code what} and returns the fault it leaves, whose reason
-   * names the kind (for all but {@link StorageFault.Kind#OTHER}) and the failure.
+   * names the kind (for all but {@link StorageException.Kind#OTHER}) and the failure.
    */
-  synchronized StorageFault failed(String what, Throwable failure) {
+  public synchronized StorageFault failed(String what, Throwable failure) {
     Instant now = clock.instant();
-    StorageFault.Kind kind = StorageFault.Kind.of(failure);
+    if (fault != null && fault.fatal()) {
+      log.debug("{} stopped; a further failure while {}: {}", component, what,
+          failure.toString());
+      return fault;
+    }
+    StorageException.Kind kind = StorageException.kindOf(failure);
     String detail = oneLine(failure.getMessage() != null ? failure.getMessage()
         : failure.toString());
     String reason = failurePrefix + ": "
-        + (kind == StorageFault.Kind.OTHER ? "" : kind.description() + ": ") + detail;
+        + (kind == StorageException.Kind.OTHER ? "" : kind.description() + ": ") + detail;
     failures++;
+    if (kind.fatal()) {
+      started.merge(kind, 1L, Long::sum);
+      fault = new StorageFault(component, kind, reason, now);
+      logged = true;
+      log.error("{} STOPPED ({}) while {}: {}; it stays stopped until an operator acts and"
+          + " restarts the log (docs/operations/recovery.md, \"When the log stops\")",
+          component, kind.description(), what, detail);
+      return fault;
+    }
     if (fault == null) {
       started.merge(kind, 1L, Long::sum);
       boolean relapse = now.isBefore(lastCleared.plus(RECENT));
@@ -114,9 +140,9 @@ public final class ComponentHealth {
     return fault;
   }
 
-  /** Records a successful attempt, clearing the fault if there was one. */
-  synchronized void recovered() {
-    if (fault == null) {
+  /** Records a successful attempt, clearing the fault if there was one and it is not fatal. */
+  public synchronized void recovered() {
+    if (fault == null || fault.fatal()) {
       return;
     }
     Instant now = clock.instant();

@@ -1,18 +1,19 @@
-package dev.cairn.log.storage;
+package dev.cairn.log.storage.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cairn.log.storage.CheckpointHistory;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The {@link CheckpointHistory} contract. */
-public abstract class CheckpointHistoryContract {
-  protected abstract CheckpointHistory history() throws Exception;
+/** The {@link HistoryStore} contract. */
+public abstract class HistoryStoreContract {
+  protected abstract HistoryStore history() throws Exception;
 
-  protected abstract CheckpointHistory reopen() throws Exception;
+  protected abstract HistoryStore reopen() throws Exception;
 
   private static CheckpointHistory.Entry e(long size, long second) {
     return new CheckpointHistory.Entry(size, Instant.ofEpochSecond(1_800_000_000L + second),
@@ -21,7 +22,7 @@ public abstract class CheckpointHistoryContract {
 
   @Test
   void appendsInOrderAndPaginates() throws Exception {
-    CheckpointHistory h = history();
+    HistoryStore h = history();
     assertThat(h.last()).isEmpty();
     for (int i = 1; i <= 10; i++) {
       h.append(e(i * 10L, i));
@@ -40,7 +41,7 @@ public abstract class CheckpointHistoryContract {
 
   @Test
   void filtersByTime() throws Exception {
-    CheckpointHistory h = history();
+    HistoryStore h = history();
     for (int i = 1; i <= 10; i++) {
       h.append(e(i, i * 60L));
     }
@@ -55,7 +56,7 @@ public abstract class CheckpointHistoryContract {
 
   @Test
   void refusesToRewriteButAcceptsARepeatOfTheLast() throws Exception {
-    CheckpointHistory h = history();
+    HistoryStore h = history();
     h.append(e(5, 1));
     h.append(e(5, 1));
     CheckpointHistory.Entry other = new CheckpointHistory.Entry(5, Instant.now(),

@@ -1,7 +1,8 @@
-package dev.cairn.log.storage;
+package dev.cairn.log.storage.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.log.storage.TreeHead;
 import dev.cairn.merkle.Hasher;
 import org.junit.jupiter.api.Test;
 

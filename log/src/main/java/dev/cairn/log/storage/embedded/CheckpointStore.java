@@ -1,4 +1,4 @@
-package dev.cairn.log.storage;
+package dev.cairn.log.storage.embedded;
 
 import java.io.IOException;
 import java.util.Optional;

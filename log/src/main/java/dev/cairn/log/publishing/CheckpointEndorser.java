@@ -1,0 +1,49 @@
+package dev.cairn.log.publishing;
+
+import dev.cairn.checkpoint.Checkpoint;
+import dev.cairn.read.LogReader;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The step between signing a checkpoint and publishing it: an endorser may add signatures (a
+ * witness quorum's cosignatures) or refuse the checkpoint, and the log publishes only what it
+ * returns. It is called outside every lock of the sequencer and the publisher's timer, and must
+ * not block its caller: it answers with a future, which the publisher abandons at the deadline.
+ *
+ * <p>The endorsed note MUST carry the same checkpoint and every signature of the signed note;
+ * it MAY add signatures. A refusal (the future fails) publishes nothing; the next tick tries
+ * again with a newer checkpoint.
+ */
+@FunctionalInterface
+public interface CheckpointEndorser {
+  /** Adds nothing: the log's own signatures are the checkpoint's. */
+  CheckpointEndorser NONE = e -> CompletableFuture.completedFuture(e.signedNote());
+
+  /**
+   * What to endorse.
+   *
+   * @param checkpoint the checkpoint
+   * @param signedNote the note carrying the log's signatures
+   * @param previous the latest published checkpoint, which this one extends, if any
+   * @param tree the log's tiles, covering at least this checkpoint: consistency proofs from
+   *     any earlier published size (for witnesses that are behind) come from it
+   * @param deadline when the publisher stops waiting
+   */
+  record Endorsement(Checkpoint checkpoint, byte[] signedNote, Optional<Checkpoint> previous,
+      LogReader tree, Instant deadline) {
+    /** Copies the note. */
+    public Endorsement {
+      signedNote = signedNote.clone();
+    }
+
+    @Override
+    public byte[] signedNote() {
+      return signedNote.clone();
+    }
+  }
+
+  /** Completes with the note to publish, or fails to refuse the checkpoint. */
+  CompletableFuture<byte[]> endorse(Endorsement endorsement);
+}

@@ -1,0 +1,452 @@
+package dev.cairn.log.publishing;
+
+import dev.cairn.checkpoint.Checkpoint;
+import dev.cairn.log.health.ComponentHealth;
+import dev.cairn.log.health.StorageFault;
+import dev.cairn.log.sequencing.Sequencer;
+import dev.cairn.log.storage.Lease;
+import dev.cairn.log.storage.ObjectStore;
+import dev.cairn.log.storage.ObjectStoreReader;
+import dev.cairn.log.storage.StorageException;
+import dev.cairn.log.storage.StoredCheckpoint;
+import dev.cairn.log.storage.TreeHead;
+import dev.cairn.log.storage.Version;
+import dev.cairn.merkle.Hash;
+import dev.cairn.note.NoteSignature;
+import dev.cairn.note.NoteSigner;
+import dev.cairn.note.SignedNote;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes checkpoints of the integrated tree on its own clock: every interval, if the tree
+ * grew. A publication, in order:
+ *
+ * <ol>
+ *   <li>integrate what is sequenced, and take the integrated head (its tiles are durable);
+ *   <li>sign it with every active key (Ed25519 or ECDSA, and ML-DSA-44);
+ *   <li>hand it to the {@link CheckpointEndorser}, which may add cosignatures or refuse — on
+ *       its own time, outside every lock, with a deadline;
+ *   <li>swap it in as the latest checkpoint through the {@link Lease}, which appends it to the
+ *       history in the same step (a checkpoint is never over tiles the object store lacks);
+ *   <li>publish it as the object store's {@code checkpoint} object;
+ *   <li>serve it; then delete the partial tiles it made full.
+ * </ol>
+ *
+ * <p>A crash after the swap leaves the object store's {@code checkpoint} behind: {@link #open}
+ * publishes the latest again before anything is served. A swap that throws may have taken
+ * effect: the next publication asks the lease first and adopts it if it did.
+ */
+public final class Publisher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+  /** How far below the latest checkpoint {@link #open} looks for partial tiles left over. */
+  private static final long SWEEP_AT_OPEN = 64L * 256;
+
+  /**
+   * A published checkpoint.
+   *
+   * @param checkpoint its body
+   * @param note the signed note, as served
+   * @param time when it was published
+   */
+  public record Published(Checkpoint checkpoint, byte[] note, Instant time) {}
+
+  private final String origin;
+  private final Supplier<List<NoteSigner>> signers;
+  private final Sequencer sequencer;
+  private final Lease lease;
+  private final ObjectStore objects;
+  private final ObjectStoreReader tiles;
+  private final CheckpointEndorser endorser;
+  private final Duration endorseTimeout;
+  private final Clock clock;
+  private final ScheduledExecutorService timer;
+
+  private volatile Published published;
+  private final ReentrantLock state = new ReentrantLock();
+  /** Guarded by {@code state}: the version the next swap expects. */
+  private Optional<Version> version;
+  /** Guarded by {@code state}: a swap threw, so whether it took effect is unknown. */
+  private boolean unsure;
+  /** Guarded by {@code state}: the object store's checkpoint lags the published one. */
+  private boolean objectBehind;
+  /** Guarded by {@code state}: the publication under way. */
+  private CompletableFuture<Optional<Published>> inFlight;
+
+  private final ComponentHealth health =
+      new ComponentHealth("publisher", "publishing failed", LOG);
+  /**
+   * Callers waiting for a checkpoint to cover a size, oldest first: a publication answers them in
+   * that order, so the longest-waiting writer is answered first (a future's own dependents would
+   * run newest first).
+   */
+  private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+
+  private record Waiter(long size, CompletableFuture<Published> published) {}
+
+  private Publisher(String origin, Supplier<List<NoteSigner>> signers, Sequencer sequencer,
+      Lease lease, ObjectStore objects, CheckpointEndorser endorser, Duration endorseTimeout,
+      Clock clock, Optional<StoredCheckpoint> latest) throws IOException {
+    this.origin = origin;
+    this.signers = signers;
+    this.sequencer = sequencer;
+    this.lease = lease;
+    this.objects = objects;
+    this.tiles = new ObjectStoreReader(objects, "the object store");
+    this.endorser = endorser;
+    this.endorseTimeout = endorseTimeout;
+    this.clock = clock;
+    this.version = latest.map(StoredCheckpoint::version);
+    this.published = latest.isEmpty() ? null
+        : new Published(parse(latest.get().note()), latest.get().note(), latest.get().time());
+    this.timer = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().name("cairn-publisher").daemon().factory());
+  }
+
+  /**
+   * Recovers the publication state and publishes a checkpoint covering everything durably
+   * sequenced, before anything is served:
+   *
+   * <ol>
+   *   <li>The latest checkpoint must be this log's, no larger than the integrated tree, and its
+   *       root must be the root of the stored tiles at its size — otherwise the data cannot
+   *       back it and the log refuses to start.
+   *   <li>It is published again as the object store's {@code checkpoint} (a crash may have come
+   *       between the swap and that write), and partial tiles left over below it are deleted.
+   *   <li>If the tree grew past it (entries acknowledged after the last publication), a new
+   *       checkpoint is published now. {@link Sequencer#open} has written every acknowledged
+   *       entry's tiles by then, so it covers them all.
+   * </ol>
+   */
+  public static Publisher open(String origin, Supplier<List<NoteSigner>> signers,
+      Sequencer sequencer, Lease lease, ObjectStore objects, CheckpointEndorser endorser,
+      Duration endorseTimeout, Clock clock) throws IOException {
+    // Over a sequencer that is already running, acknowledged entries' tiles may still be on
+    // their way: check the stored checkpoint against everything sequenced, not a moment's lag.
+    sequencer.integrateNow();
+    TreeHead integrated = sequencer.integrated();
+    Optional<StoredCheckpoint> latest = lease.latest();
+    Publisher p = new Publisher(origin, signers, sequencer, lease, objects, endorser,
+        endorseTimeout, clock, latest);
+    if (p.published != null) {
+      Checkpoint c = p.published.checkpoint();
+      if (!c.origin().equals(origin)) {
+        throw new StorageException(StorageException.Kind.CORRUPT, "the stored checkpoint is"
+            + " for origin \"" + c.origin() + "\", but this log is \"" + origin + "\"");
+      }
+      if (c.size() > integrated.size()) {
+        throw new StorageException(StorageException.Kind.CORRUPT, "the stored checkpoint has"
+            + " size " + c.size() + " but the object store holds only " + integrated.size()
+            + " entries");
+      }
+      Hash root = p.tiles.treeHash(c.size());
+      if (!root.equals(c.root())) {
+        throw new StorageException(StorageException.Kind.CORRUPT, "the stored checkpoint at"
+            + " size " + c.size() + " has root " + c.root() + " but the stored tiles give "
+            + root);
+      }
+      Optional<byte[]> object = objects.get(ObjectStore.CHECKPOINT);
+      if (object.isEmpty() || !Arrays.equals(object.get(), p.published.note())) {
+        objects.publishCheckpoint(p.published.note());
+      }
+      try {
+        PartialTiles.collectFull(objects, Math.max(0, c.size() - SWEEP_AT_OPEN), c.size());
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("couldn't delete partial tiles below the latest checkpoint: {}", e.toString());
+      }
+    }
+    p.publish();
+    return p;
+  }
+
+  private static Checkpoint parse(byte[] note) throws IOException {
+    try {
+      return Checkpoint.parse(SignedNote.parse(note).text());
+    } catch (RuntimeException e) {
+      throw new StorageException(StorageException.Kind.CORRUPT, "the stored checkpoint is"
+          + " unreadable: " + e.getMessage(), e);
+    }
+  }
+
+  /** Publishes every {@code interval} from now on. */
+  public void start(Duration interval) {
+    timer.scheduleAtFixedRate(this::tick, interval.toMillis(), interval.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void tick() {
+    waiters.removeIf(w -> w.published().isDone()); // timed out or cancelled
+    try {
+      publishAsync();
+    } catch (RuntimeException e) {
+      health.failed("publishing a checkpoint", e);
+    }
+  }
+
+  /**
+   * Publishes a checkpoint of the integrated tree if it grew since the last one (or if none was
+   * ever published), and waits for it.
+   *
+   * @throws IOException if the publication failed, saying why
+   */
+  public void publish() throws IOException {
+    try {
+      publishAsync().get();
+    } catch (ExecutionException e) {
+      Throwable t = e.getCause() instanceof CompletionException c && c.getCause() != null
+          ? c.getCause() : e.getCause();
+      if (t instanceof UncheckedIOException u) {
+        throw u.getCause();
+      }
+      throw t instanceof IOException io ? io : new IOException(t.getMessage(), t);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while publishing");
+    }
+  }
+
+  /**
+   * Starts a publication unless one is under way (then returns that one). Integration and
+   * signing happen on the calling thread; endorsement on the endorser's own time; the swap and
+   * what follows when the endorsement completes.
+   */
+  public CompletableFuture<Optional<Published>> publishAsync() {
+    state.lock();
+    try {
+      if (inFlight != null && !inFlight.isDone()) {
+        return inFlight;
+      }
+      CompletableFuture<Optional<Published>> next;
+      try {
+        next = start();
+      } catch (IOException | RuntimeException e) {
+        next = CompletableFuture.failedFuture(e);
+      }
+      inFlight = next.whenComplete((p, failure) -> {
+        if (failure != null) {
+          health.failed("publishing a checkpoint", unwrap(failure));
+        }
+      });
+      return inFlight;
+    } finally {
+      state.unlock();
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof UncheckedIOException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** Called with {@code state} held: settles what is pending and signs the next checkpoint. */
+  private CompletableFuture<Optional<Published>> start() throws IOException {
+    if (unsure) {
+      settle();
+    }
+    if (objectBehind) {
+      objects.publishCheckpoint(published.note());
+      objectBehind = false;
+    }
+    sequencer.integrateNow(); // cover everything acknowledged so far, if tiles can be written
+    TreeHead head = sequencer.integrated();
+    Published last = published;
+    if (last != null && head.size() <= last.checkpoint().size()) {
+      health.recovered();
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    Checkpoint c = new Checkpoint(origin, head.size(), head.root());
+    byte[] note = SignedNote.sign(c.format(), signers.get()).encode();
+    Instant time = clock.instant();
+    if (last != null && time.isBefore(last.time())) {
+      time = last.time(); // publication times never go backwards, so history is time-ordered
+    }
+    Instant at = time;
+    CheckpointEndorser.Endorsement e = new CheckpointEndorser.Endorsement(c, note,
+        Optional.ofNullable(last).map(Published::checkpoint), tiles,
+        clock.instant().plus(endorseTimeout));
+    CompletableFuture<byte[]> endorsed;
+    try {
+      endorsed = endorser.endorse(e);
+    } catch (RuntimeException failure) {
+      endorsed = CompletableFuture.failedFuture(failure);
+    }
+    return endorsed.orTimeout(endorseTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .thenApply(n -> {
+          try {
+            return Optional.of(finish(c, note, n, at));
+          } catch (IOException failure) {
+            throw new UncheckedIOException(failure);
+          }
+        });
+  }
+
+  /**
+   * The endorsed checkpoint is ready: checks it is the one signed, swaps it in, publishes the
+   * object, serves it and collects the partial tiles it made full.
+   */
+  private Published finish(Checkpoint c, byte[] signed, byte[] endorsed, Instant time)
+      throws IOException {
+    checkEndorsed(signed, endorsed);
+    state.lock();
+    try {
+      Published last = published;
+      try {
+        version = Optional.of(lease.swap(version, c, endorsed, time));
+      } catch (IOException | RuntimeException failure) {
+        unsure = true;
+        throw failure;
+      }
+      Published p = new Published(c, endorsed, time);
+      try {
+        objects.publishCheckpoint(endorsed);
+      } catch (IOException failure) {
+        // The swap stands: serve it; the static copy catches up at the next tick.
+        objectBehind = true;
+        LOG.warn("couldn't write the checkpoint object (retried at the next tick): {}",
+            failure.toString());
+      }
+      serve(p);
+      collect(last == null ? 0 : last.checkpoint().size(), c.size());
+      return p;
+    } finally {
+      state.unlock();
+    }
+  }
+
+  /** The endorsed note must be the signed one, with signatures added at most. */
+  private static void checkEndorsed(byte[] signed, byte[] endorsed) throws IOException {
+    if (Arrays.equals(signed, endorsed)) {
+      return;
+    }
+    SignedNote before = SignedNote.parse(signed);
+    SignedNote after;
+    try {
+      after = SignedNote.parse(endorsed);
+    } catch (RuntimeException e) {
+      throw new IOException("the endorser returned an unreadable note: " + e.getMessage(), e);
+    }
+    List<NoteSignature> kept = after.signatures();
+    if (!after.text().equals(before.text())
+        || !before.signatures().stream().allMatch(s -> kept.stream().anyMatch(k ->
+            Arrays.equals(k.signature(), s.signature()) && k.isBy(s.name(), s.keyId())))) {
+      throw new IOException("the endorser changed the checkpoint or dropped the log's"
+          + " signatures; refusing to publish it");
+    }
+  }
+
+  /**
+   * After a swap that threw: asks the lease whether it took effect. If the latest checkpoint is
+   * newer than the published one, it landed (and is in the history): adopt and serve it.
+   */
+  private void settle() throws IOException {
+    Optional<StoredCheckpoint> latest = lease.latest();
+    if (latest.isPresent()) {
+      Checkpoint c = parse(latest.get().note());
+      Published last = published;
+      if (last == null || c.size() > last.checkpoint().size()) {
+        LOG.info("the swap of the checkpoint at size {} took effect although it reported an"
+            + " error; serving it", c.size());
+        Published p = new Published(c, latest.get().note(), latest.get().time());
+        objects.publishCheckpoint(p.note());
+        serve(p);
+        collect(last == null ? 0 : last.checkpoint().size(), c.size());
+      }
+    }
+    version = latest.map(StoredCheckpoint::version);
+    unsure = false;
+  }
+
+  private void collect(long after, long size) {
+    try {
+      PartialTiles.collect(objects, after, size);
+    } catch (IOException | RuntimeException e) {
+      // Only disk space: the partial tiles are correct, and collected with a later checkpoint.
+      LOG.warn("couldn't delete partial tiles made full by the checkpoint at size {}: {}",
+          size, e.toString());
+    }
+  }
+
+  private void serve(Published p) {
+    published = p;
+    health.recovered();
+    long size = p.checkpoint().size();
+    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+      Waiter w = it.next();
+      if (w.size() <= size || w.published().isDone()) {
+        it.remove();
+        w.published().complete(p);
+      }
+    }
+  }
+
+  /** The latest published checkpoint; present once {@link #open} returned. */
+  public Published latest() {
+    return published;
+  }
+
+  /** Why the last publication failed, if it did. */
+  public Optional<String> fault() {
+    return health.fault().map(StorageFault::reason);
+  }
+
+  /** The health of publication. */
+  public ComponentHealth health() {
+    return health;
+  }
+
+  /**
+   * Completes with the first published checkpoint of at least {@code size} entries. A caller
+   * that gives up may cancel the future (or let it time out); it is dropped at the next tick.
+   */
+  public CompletableFuture<Published> awaitSize(long size) {
+    Published p = published;
+    if (p != null && p.checkpoint().size() >= size) {
+      return CompletableFuture.completedFuture(p);
+    }
+    CompletableFuture<Published> f = new CompletableFuture<>();
+    waiters.add(new Waiter(size, f));
+    // A publication between the check above and the enqueue may have missed this waiter.
+    p = published;
+    if (p != null && p.checkpoint().size() >= size) {
+      f.complete(p);
+    }
+    return f;
+  }
+
+  /** Waiters still queued, for tests and metrics. */
+  int waiting() {
+    return waiters.size();
+  }
+
+  /** Stops the clock; a publication under way finishes. */
+  @Override
+  public void close() {
+    timer.shutdown();
+    try {
+      timer.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
