@@ -70,6 +70,16 @@ public record KeyRing(@JsonProperty("schema_version") int schemaVersion, List<En
       }
     }
 
+    /** An active key whose private half is the file {@code file} under {@code keys/}. */
+    public static Entry inFile(VerifierKey key, String file, Instant added) {
+      return new Entry(key.encode(), State.ACTIVE, file, null, added.toString(), null);
+    }
+
+    /** An active key whose private half is the key labelled {@code label} on the token. */
+    public static Entry onToken(VerifierKey key, String label, Instant added) {
+      return new Entry(key.encode(), State.ACTIVE, null, label, added.toString(), null);
+    }
+
     /** The parsed verifier key. */
     public VerifierKey key() {
       return VerifierKey.parse(vkey);
