@@ -11,6 +11,7 @@ import dev.cairn.note.VerifierKey;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -68,6 +69,16 @@ public record KeyRing(@JsonProperty("schema_version") int schemaVersion, List<En
       if (state == State.RETIRED) {
         Instant.parse(retired);
       }
+    }
+
+    /** An active key whose private half is the file {@code file} under {@code keys/}. */
+    public static Entry inFile(VerifierKey key, String file, Instant added) {
+      return new Entry(key.encode(), State.ACTIVE, file, null, added.toString(), null);
+    }
+
+    /** An active key whose private half is the key labelled {@code label} on the token. */
+    public static Entry onToken(VerifierKey key, String label, Instant added) {
+      return new Entry(key.encode(), State.ACTIVE, null, label, added.toString(), null);
     }
 
     /** The parsed verifier key. */
@@ -129,6 +140,15 @@ public record KeyRing(@JsonProperty("schema_version") int schemaVersion, List<En
   /** The active keys, oldest first. */
   public List<Entry> active() {
     return keys.stream().filter(e -> e.state() == State.ACTIVE).toList();
+  }
+
+  /**
+   * The active keys in the order their signatures go on a checkpoint: the classical ones
+   * (Ed25519, ECDSA) first, then ML-DSA-44, each oldest first.
+   */
+  public List<Entry> signingOrder() {
+    return active().stream().sorted(Comparator.comparing(
+        e -> e.key().type() == SignatureType.MLDSA44_SUBTREE_V1)).toList();
   }
 
   /** Every key, active or retired. */

@@ -11,7 +11,6 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_ECDSA;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_EDDSA;
 
 import dev.cairn.note.NoteSigner;
-import dev.cairn.note.NoteVerifier;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.VerifierKey;
 import java.io.IOException;
@@ -56,9 +55,11 @@ import org.xipki.pkcs11.wrapper.TokenException;
  * docs/security/keys.md for setting a token up.
  *
  * <p>A module is initialised once per process ({@code C_Initialize} may be called only once) and
- * a token logged in once; both stay open for the life of the process. Every signature
- * the token returns is verified against the recorded public key before it is used, so a faulty
- * token fails a checkpoint instead of publishing a signature no one can verify. Thread-safe.
+ * a token logged in once; both stay open for the life of the process; the wrapper logs in again
+ * by itself when the token has logged the process out. Every signature the token returns is
+ * verified against the recorded public key before it is used ({@link VerifyingSigner}), so a
+ * faulty token fails a checkpoint instead of publishing a signature no one can verify.
+ * Thread-safe.
  */
 public final class Pkcs11Token {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Pkcs11Token.class);
@@ -223,7 +224,7 @@ public final class Pkcs11Token {
 
   /**
    * The signer of the key labelled {@code label}, named {@code origin}: Ed25519 or ECDSA P-256
-   * by the key's type on the token.
+   * by the key's type on the token. Every signature it returns is verified first.
    *
    * @param expected the verifier key the log recorded for this label, if any: the token's key
    *     must be that key
@@ -232,10 +233,10 @@ public final class Pkcs11Token {
    */
   public NoteSigner signer(String origin, String label, Optional<VerifierKey> expected)
       throws IOException {
-    Signer s = open(origin, label);
-    if (expected.isPresent() && !expected.get().equals(s.key)) {
+    VerifyingSigner s = open(origin, label);
+    if (expected.isPresent() && !expected.get().equals(s.key())) {
       throw new IOException("the PKCS#11 key \"" + label + "\" is "
-          + KeyRing.describe(s.key) + ", but the log's key ring records "
+          + KeyRing.describe(s.key()) + ", but the log's key ring records "
           + KeyRing.describe(expected.get()) + " for it");
     }
     return s;
@@ -246,12 +247,12 @@ public final class Pkcs11Token {
    * that it signs verifiably.
    */
   public VerifierKey verifierKey(String origin, String label) throws IOException {
-    return open(origin, label).key;
+    return open(origin, label).key();
   }
 
-  private Signer open(String origin, String label) throws IOException {
-    Found k = find(origin, label);
-    Signer s = new Signer(this, label, k.key(), k.key().verifier(), k.handle());
+  private VerifyingSigner open(String origin, String label) throws IOException {
+    TokenKey k = key(origin, label);
+    VerifyingSigner s = new VerifyingSigner(k.key, k);
     // The public key object says which key the label has; prove the private key matches it.
     try {
       s.sign((origin + "\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n")
@@ -263,20 +264,12 @@ public final class Pkcs11Token {
   }
 
   /**
-   * Logs the process out of the token, as a token or HSM restart does; the next signature logs
-   * in again. For drills.
+   * The key labelled {@code label}, named {@code origin}, as the token holds it now. What it
+   * signs is not checked: {@link #signer} wraps it in a {@link VerifyingSigner}.
    */
-  void logOut() throws TokenException {
-    token.logout();
-  }
-
-  /**
-   * A signer of the key labelled {@code label} that takes its key to be {@code claimed}, as a
-   * token that signs with the wrong key would look. For drills.
-   */
-  NoteSigner signerTakingItsKeyToBe(String origin, String label, VerifierKey claimed)
-      throws IOException {
-    return new Signer(this, label, claimed, claimed.verifier(), find(origin, label).handle());
+  TokenKey key(String origin, String label) throws IOException {
+    Found k = find(origin, label);
+    return new TokenKey(this, label, k.key(), k.handle());
   }
 
   private record Found(VerifierKey key, long handle) {}
@@ -356,19 +349,21 @@ public final class Pkcs11Token {
     return "the PKCS#11 token \"" + settings.tokenLabel() + "\" of " + settings.library();
   }
 
-  /** A key on the token signing notes; re-finds its handle once if the token lost it. */
-  private static final class Signer implements NoteSigner {
+  /**
+   * A key on the token, signing with whatever key the token holds under its label: if the token
+   * lost the key's handle (it restarted, or dropped its sessions) the key is found again by its
+   * label, once per signature, and refused if the label now names another key.
+   */
+  static final class TokenKey implements NoteSigner {
     private final Pkcs11Token token;
     private final String label;
     private final VerifierKey key;
-    private final NoteVerifier check;
     private volatile long handle;
 
-    Signer(Pkcs11Token token, String label, VerifierKey key, NoteVerifier check, long handle) {
+    private TokenKey(Pkcs11Token token, String label, VerifierKey key, long handle) {
       this.token = token;
       this.label = label;
       this.key = key;
-      this.check = check;
       this.handle = handle;
     }
 
@@ -387,13 +382,12 @@ public final class Pkcs11Token {
       return key.type();
     }
 
+    /** @throws IllegalStateException if the token cannot sign, or the label changed keys */
     @Override
     public byte[] sign(byte[] text) {
-      byte[] sig;
       try {
-        sig = signOnce(text);
+        return signOnce(text);
       } catch (TokenException first) {
-        // A token that restarted or dropped its sessions may have given the key a new handle.
         try {
           Found again = token.find(key.name(), label);
           if (!again.key().equals(key)) {
@@ -402,7 +396,7 @@ public final class Pkcs11Token {
                 + KeyRing.describe(key));
           }
           handle = again.handle();
-          sig = signOnce(text);
+          return signOnce(text);
         } catch (IOException | TokenException e) {
           IllegalStateException failed = new IllegalStateException("signing with the PKCS#11"
               + " key \"" + label + "\" on " + token + " failed: " + first.getMessage(), e);
@@ -410,11 +404,6 @@ public final class Pkcs11Token {
           throw failed;
         }
       }
-      if (!check.verify(text, sig)) {
-        throw new IllegalStateException("the PKCS#11 key \"" + label + "\" on " + token
-            + " returned a signature that does not verify with " + KeyRing.describe(key));
-      }
-      return sig;
     }
 
     private byte[] signOnce(byte[] text) throws TokenException {
@@ -436,59 +425,7 @@ public final class Pkcs11Token {
 
     @Override
     public String toString() {
-      return "Pkcs11Token.Signer[" + KeyRing.describe(key) + ", \"" + label + "\" on " + token
-          + "]";
-    }
-  }
-
-  /** The wrapper's own log lines, at DEBUG: it reports every login and session at INFO. */
-  private static final class WrapperLog implements org.xipki.pkcs11.wrapper.Logger {
-    private static final org.slf4j.Logger OUT = org.slf4j.LoggerFactory.getLogger(
-        "org.xipki.pkcs11.wrapper");
-
-    @Override
-    public void info(String format, Object... args) {
-      OUT.debug(format, args);
-    }
-
-    @Override
-    public void warn(String format, Object... args) {
-      OUT.warn(format, args);
-    }
-
-    @Override
-    public void error(String format, Object... args) {
-      OUT.error(format, args);
-    }
-
-    @Override
-    public void debug(String format, Object... args) {
-      OUT.debug(format, args);
-    }
-
-    @Override
-    public void trace(String format, Object... args) {
-      OUT.trace(format, args);
-    }
-
-    @Override
-    public boolean isDebugEnabled() {
-      return OUT.isDebugEnabled();
-    }
-
-    @Override
-    public boolean isInfoEnabled() {
-      return OUT.isDebugEnabled();
-    }
-
-    @Override
-    public boolean isWarnEnabled() {
-      return OUT.isWarnEnabled();
-    }
-
-    @Override
-    public boolean isTraceEnabled() {
-      return OUT.isTraceEnabled();
+      return "the PKCS#11 key \"" + label + "\" on " + token;
     }
   }
 }

@@ -12,6 +12,7 @@ import dev.cairn.log.LogConfig;
 import dev.cairn.log.TransparencyLog;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignedNote;
+import dev.cairn.note.SignerKey;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.log.replay.DataDirSource;
 import dev.cairn.log.replay.Progress;
@@ -25,6 +26,7 @@ import dev.cairn.verify.VerifiedCheckpoint;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -320,6 +322,24 @@ class KeyRotationHttpTest {
     HttpResponse<byte[]> config = client.get("/admin/config", "Authorization", admin);
     assertThat(config.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(config.body()).has("listen")).isTrue();
+  }
+
+  @Test
+  void aRingChangedBehindTheLogsBackIsNotOverwritten() throws Exception {
+    Path file = dir.resolve("data").resolve(KeyRing.FILE);
+    KeyRing before = log.keys().ring();
+    KeyRing byHand = before.with(KeyRing.Entry.inFile(SignerKey.generate("example.com/rotating",
+        SignatureType.ED25519, new SecureRandom()).verifierKey(), "by-hand.skey", Instant.now()));
+    Files.write(file, byHand.encode());
+
+    assertThat(LogClient.assertError(client.post("/admin/keys/rotate",
+        "{\"type\":\"ed25519\"}".getBytes(UTF_8), "Authorization", admin), 500))
+        .contains("internal error");
+    assertThat(audit().getLast().get("reason").asText()).startsWith("key rotation failed: added ")
+        .contains(file + " was changed by another writer since this log loaded it");
+    assertThat(KeyRing.parse(Files.readAllBytes(file))).isEqualTo(byHand);
+    assertThat(log.keys().ring()).isEqualTo(before);
+    assertThat(log.keys().signers()).hasSize(2);
   }
 
   @Test

@@ -214,8 +214,10 @@ class Pkcs11TokenTest {
     VerifierKey vk = token.verifierKey(ORIGIN, label);
     NoteSigner signer = token.signer(ORIGIN, label, Optional.of(vk));
     for (int i = 0; i < 3; i++) {
-      token.logOut();
+      hsm.logOutThisProcess();
+      assertThat(hsm.loggedIn()).as("logged out").isFalse();
       assertSignsVerifiably(signer, vk, i);
+      assertThat(hsm.loggedIn()).as("logged in again").isTrue();
     }
   }
 
@@ -241,11 +243,15 @@ class Pkcs11TokenTest {
     Pkcs11Token token = Pkcs11Token.open(hsm.settings(dir, Optional.empty()));
     String other = label("recorded");
     hsm.generateEd25519(other);
-    NoteSigner faulty = token.signerTakingItsKeyToBe(ORIGIN, label,
-        token.verifierKey(ORIGIN, other));
+    assertSignsVerifiably(new VerifyingSigner(token.verifierKey(ORIGIN, label),
+        token.key(ORIGIN, label)), token.verifierKey(ORIGIN, label), 0);
+    // A token that signs with the key under one label while the log recorded another.
+    NoteSigner faulty = new VerifyingSigner(token.verifierKey(ORIGIN, other),
+        token.key(ORIGIN, label));
     assertThatThrownBy(() -> SignedNote.sign(checkpoint(), List.of(faulty)))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("returned a signature that does not verify");
+        .hasMessageContaining("the PKCS#11 key \"" + label + "\"")
+        .hasMessageContaining("returned a signature that does not verify with " + ORIGIN);
   }
 
   @Test

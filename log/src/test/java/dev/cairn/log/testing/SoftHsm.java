@@ -12,14 +12,21 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.xipki.pkcs11.wrapper.PKCS11Constants;
+import org.xipki.pkcs11.wrapper.PKCS11Exception;
+import org.xipki.pkcs11.wrapper.PKCS11Module;
+import org.xipki.pkcs11.wrapper.Session;
+import org.xipki.pkcs11.wrapper.Slot;
+import org.xipki.pkcs11.wrapper.TokenException;
 
 /**
  * A real SoftHSM2 token made by the tests themselves: {@code softhsm2-util} initialises it and
  * OpenSC's {@code pkcs11-tool} generates keys in it, exactly as docs/security/keys.md tells an
- * operator to. SoftHSM reads its configuration ({@code SOFTHSM2_CONF}, set by the build for
- * every test JVM) once per process, and a process sees only the tokens that existed when it
- * first loaded the module, so there is one token per JVM, made fresh on first use; tests tell
- * their keys apart by label. Server processes the tests start inherit the same configuration.
+ * operator to; a session of the tests' own logs the process out, as a token restart does.
+ * SoftHSM reads its configuration ({@code SOFTHSM2_CONF}, set by the build for every test JVM)
+ * once per process, and a process sees only the tokens that existed when it first loaded the
+ * module, so there is one token per JVM, made fresh on first use; tests tell their keys apart by
+ * label. Server processes the tests start inherit the same configuration.
  *
  * <p>When SoftHSM2 or OpenSC is missing the tests fail rather than skip (a signing test that
  * quietly checks nothing proves nothing): on Debian, {@code apt-get install softhsm2 opensc}.
@@ -39,6 +46,7 @@ public final class SoftHsm {
 
   private final Path library;
   private final Path dir;
+  private PKCS11Module module;
 
   private SoftHsm(Path library, Path dir) {
     this.library = library;
@@ -126,6 +134,61 @@ public final class SoftHsm {
       run("pkcs11-tool", "--module", library.toString(), "--token-label", TOKEN, "--login",
           "--pin", PIN, "--delete-object", "--type", type, "--label", label);
     }
+  }
+
+  /**
+   * Logs this process out of the token, as a token or HSM restart does, through a PKCS#11
+   * session of the test's own: a login belongs to the process, not to a session, so every
+   * session of the process is logged out with it, a log's included. A {@code Pkcs11Token} must
+   * have opened the token in this process first.
+   */
+  public void logOutThisProcess() throws TokenException {
+    Session s = ownSession();
+    try {
+      s.logout();
+    } finally {
+      s.closeSession();
+    }
+  }
+
+  /** Whether this process is logged in to the token, as its sessions see it. */
+  public boolean loggedIn() throws TokenException {
+    Session s = ownSession();
+    try {
+      long state = s.getSessionInfo().getState();
+      return state == PKCS11Constants.CKS_RO_USER_FUNCTIONS
+          || state == PKCS11Constants.CKS_RW_USER_FUNCTIONS;
+    } finally {
+      s.closeSession();
+    }
+  }
+
+  private synchronized Session ownSession() throws TokenException {
+    if (module == null) {
+      PKCS11Module m;
+      try {
+        m = PKCS11Module.getInstance(library.toString());
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      try {
+        m.initialize();
+        m.finalize(null); // Pkcs11Token, opened later, must be the one that initialises it
+        fail("no Pkcs11Token has opened " + library + " in this process: open one first");
+      } catch (PKCS11Exception e) {
+        // C_Initialize runs once per process, and Pkcs11Token ran it.
+        if (e.getErrorCode() != PKCS11Constants.CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+          throw e;
+        }
+      }
+      module = m; // never finalised: C_Finalize would end the log's sessions too
+    }
+    for (Slot slot : module.getSlotList(true)) {
+      if (slot.getToken().getTokenInfo().getLabel().strip().equals(TOKEN)) {
+        return slot.getToken().openSession(false);
+      }
+    }
+    return fail("no token labelled " + TOKEN + " in " + library);
   }
 
   private void run(String... command) {
