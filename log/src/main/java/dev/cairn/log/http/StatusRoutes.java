@@ -23,13 +23,16 @@ final class StatusRoutes {
 
   /**
    * Ready for writes: sequencing, integration and publishing all work. Otherwise 503, naming
-   * each failing part, the kind of failure, since when, and the latest error.
+   * each failing part, the kind of failure, since when, and the latest error; a part stopped on
+   * a fatal fault says so and where the runbook says what to do.
    */
   void readyz(Exchange x) {
     List<String> faults = new ArrayList<>();
     for (ComponentHealth h : log.health()) {
-      h.fault().ifPresent(f -> faults.add(f.component() + " failing since " + f.since()
-          + ": " + f.reason()));
+      h.fault().ifPresent(f -> faults.add(f.fatal()
+          ? f.component() + " STOPPED since " + f.since() + " (an operator must act; runbook:"
+              + " docs/operations/recovery.md, \"When the log stops\"): " + f.reason()
+          : f.component() + " failing since " + f.since() + ": " + f.reason()));
     }
     if (faults.isEmpty()) {
       x.text(200, "no-store", "ready\n");

@@ -1,5 +1,6 @@
 package dev.cairn.log.keys;
 
+import dev.cairn.log.storage.Version;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -35,27 +36,18 @@ public interface KeyRingStore {
   /**
    * Replaces the stored ring with {@code next} if it is still the one {@code expected} names.
    *
-   * @param expected the version {@link #load} returned, or {@link Version#NONE} to store a first
-   *     ring where there is none
+   * @param expected the version {@link #load} returned, or empty to store a first ring where
+   *     there is none
    * @return the version of {@code next}, or empty (and nothing changed) if the stored ring is
    *     not the one {@code expected} names
    * @throws IOException if the ring could not be stored; it may have been all the same (see the
    *     contract)
    */
-  Optional<Version> commit(Version expected, KeyRing next) throws IOException;
-
-  /** A ring as stored, with the version that a commit replacing it must name. */
-  record Stored(KeyRing ring, Version version) {}
+  Optional<Version> commit(Optional<Version> expected, KeyRing next) throws IOException;
 
   /**
-   * A stored ring's version, opaque to everyone but the store that made it: callers pass it back
-   * to {@link #commit} and read nothing into it. A store MUST refuse a commit against a version
-   * whose ring is no longer the stored one.
-   *
-   * @param token the store's own encoding of it
+   * A ring as stored, with the version that a commit replacing it must name (opaque: callers
+   * pass it back and read nothing into it).
    */
-  record Version(String token) {
-    /** The version of a store that holds no ring; {@link #load} never returns it. */
-    public static final Version NONE = new Version("");
-  }
+  record Stored(KeyRing ring, Version version) {}
 }

@@ -1,5 +1,6 @@
 package dev.cairn.log.keys;
 
+import dev.cairn.log.storage.Version;
 import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignerKey;
@@ -28,7 +29,7 @@ public final class KeyRotation {
   private final Clock clock;
   private volatile State state;
 
-  private record State(KeyRing ring, KeyRingStore.Version version, List<NoteSigner> signers) {}
+  private record State(KeyRing ring, Version version, List<NoteSigner> signers) {}
 
   private KeyRotation(String origin, KeyRingStore store, RingSigners signers, KeyDirectory files,
       Optional<Pkcs11Token> token, Clock clock, State state) {
@@ -158,9 +159,9 @@ public final class KeyRotation {
    */
   private void commit(KeyRing next) throws IOException {
     List<NoteSigner> opened = signers.open(next);
-    Optional<KeyRingStore.Version> committed;
+    Optional<Version> committed;
     try {
-      committed = store.commit(state.version(), next);
+      committed = store.commit(Optional.of(state.version()), next);
     } catch (IOException e) {
       committed = Optional.of(committedAnyway(next, e));
     }
@@ -183,7 +184,7 @@ public final class KeyRotation {
    * directory sync failed): the next start would use it, so this log must too. Returns its
    * version if it is stored, else throws {@code failure}.
    */
-  private KeyRingStore.Version committedAnyway(KeyRing next, IOException failure)
+  private Version committedAnyway(KeyRing next, IOException failure)
       throws IOException {
     Optional<KeyRingStore.Stored> stored;
     try {

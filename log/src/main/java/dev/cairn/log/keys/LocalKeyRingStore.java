@@ -1,5 +1,6 @@
 package dev.cairn.log.keys;
 
+import dev.cairn.log.storage.Version;
 import dev.cairn.log.storage.embedded.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,9 +38,9 @@ public final class LocalKeyRingStore implements KeyRingStore {
   }
 
   @Override
-  public synchronized Optional<Version> commit(Version expected, KeyRing next)
+  public synchronized Optional<Version> commit(Optional<Version> expected, KeyRing next)
       throws IOException {
-    Version stored = AtomicFiles.read(file).map(LocalKeyRingStore::version).orElse(Version.NONE);
+    Optional<Version> stored = AtomicFiles.read(file).map(LocalKeyRingStore::version);
     if (!stored.equals(expected)) {
       return Optional.empty();
     }

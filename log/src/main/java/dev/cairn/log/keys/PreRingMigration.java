@@ -1,9 +1,11 @@
 package dev.cairn.log.keys;
 
+import dev.cairn.log.storage.Version;
 import dev.cairn.note.SignatureType;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A log from before key rotation has no key ring: its two key files, {@code keys/log.skey} and
@@ -31,7 +33,7 @@ public final class PreRingMigration {
             .verifierKey(), KeyDirectory.ED25519_FILE, clock.instant()),
         KeyRing.Entry.inFile(files.read(KeyDirectory.MLDSA_FILE, SignatureType.MLDSA44_SUBTREE_V1)
             .verifierKey(), KeyDirectory.MLDSA_FILE, clock.instant())));
-    KeyRingStore.Version version = store.commit(KeyRingStore.Version.NONE, first)
+    Version version = store.commit(Optional.empty(), first)
         .orElseThrow(() -> new IOException(store + " appeared while the log's key files were"
             + " being made its first ring: start again to use it"));
     return new KeyRingStore.Stored(first, version);

@@ -3,7 +3,7 @@ package dev.cairn.log.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.log.keys.KeyRingStore.Stored;
-import dev.cairn.log.keys.KeyRingStore.Version;
+import dev.cairn.log.storage.Version;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignerKey;
 import java.security.SecureRandom;
@@ -53,18 +53,17 @@ public abstract class KeyRingStoreContract {
   void aCommittedRingLoadsWithTheVersionItGotAlsoWhenOpenedAgain() throws Exception {
     KeyRingStore s = store();
     KeyRing first = firstRing();
-    Version v1 = s.commit(Version.NONE, first).orElseThrow();
-    assertThat(v1).isNotEqualTo(Version.NONE);
-    assertThat(s.load()).contains(new Stored(first, v1));
+    Version v1 = s.commit(Optional.empty(), first).orElseThrow();
+        assertThat(s.load()).contains(new Stored(first, v1));
 
     KeyRing second = first.with(newKey());
-    Version v2 = s.commit(v1, second).orElseThrow();
-    assertThat(v2).isNotEqualTo(v1).isNotEqualTo(Version.NONE);
+    Version v2 = s.commit(Optional.of(v1), second).orElseThrow();
+    assertThat(v2).isNotEqualTo(v1);
     assertThat(s.load()).contains(new Stored(second, v2));
     assertThat(reopen().load()).contains(new Stored(second, v2));
 
     KeyRing third = second.retire(first.keys().get(0).key().keyId(), ADDED.plusSeconds(60));
-    Version v3 = reopen().commit(v2, third).orElseThrow();
+    Version v3 = reopen().commit(Optional.of(v2), third).orElseThrow();
     assertThat(s.load()).contains(new Stored(third, v3));
   }
 
@@ -72,25 +71,25 @@ public abstract class KeyRingStoreContract {
   void aStaleVersionIsRefusedAndChangesNothing() throws Exception {
     KeyRingStore s = store();
     KeyRing first = firstRing();
-    Version v1 = s.commit(Version.NONE, first).orElseThrow();
+    Version v1 = s.commit(Optional.empty(), first).orElseThrow();
     KeyRing second = first.with(newKey());
-    Version v2 = s.commit(v1, second).orElseThrow();
+    Version v2 = s.commit(Optional.of(v1), second).orElseThrow();
 
-    assertThat(s.commit(v1, first.with(newKey()))).as("the version before the last commit")
-        .isEmpty();
-    assertThat(s.commit(Version.NONE, firstRing())).as("a first ring where there is one")
+    assertThat(s.commit(Optional.of(v1), first.with(newKey())))
+        .as("the version before the last commit").isEmpty();
+    assertThat(s.commit(Optional.empty(), firstRing())).as("a first ring where there is one")
         .isEmpty();
     assertThat(s.load()).contains(new Stored(second, v2));
     assertThat(reopen().load()).contains(new Stored(second, v2));
-    assertThat(s.commit(v2, second.with(newKey()))).as("the current version still commits")
-        .isPresent();
+    assertThat(s.commit(Optional.of(v2), second.with(newKey())))
+        .as("the current version still commits").isPresent();
   }
 
   @Test
   void ofCommitsRacingAgainstOneVersionExactlyOneWins() throws Exception {
     KeyRingStore s = store();
     KeyRing first = firstRing();
-    Version v1 = s.commit(Version.NONE, first).orElseThrow();
+    Version v1 = s.commit(Optional.empty(), first).orElseThrow();
     int racers = 8;
     List<KeyRing> rings = new ArrayList<>();
     for (int i = 0; i < racers; i++) {
@@ -102,7 +101,7 @@ public abstract class KeyRingStoreContract {
       for (KeyRing ring : rings) {
         outcomes.add(pool.submit(() -> {
           start.await();
-          return s.commit(v1, ring);
+          return s.commit(Optional.of(v1), ring);
         }));
       }
       start.countDown();

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.log.keys.KeyRingStore.Stored;
-import dev.cairn.log.keys.KeyRingStore.Version;
+import dev.cairn.log.storage.Version;
 import dev.cairn.log.testing.ScratchMount;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignerKey;
@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,7 +70,7 @@ class LocalKeyRingStoreTest {
     assertThat(loaded.ring()).isEqualTo(written);
 
     KeyRing next = written.retire(written.keys().get(0).key().keyId(), ADDED);
-    s.commit(loaded.version(), next).orElseThrow();
+    s.commit(Optional.of(loaded.version()), next).orElseThrow();
     assertThat(Files.readAllBytes(dir.resolve(KeyRing.FILE))).isEqualTo(next.encode());
     try (var files = Files.list(dir.resolve("keys"))) {
       assertThat(files.map(p -> p.getFileName().toString())).as("no temporary file left")
@@ -80,10 +81,10 @@ class LocalKeyRingStoreTest {
   @Test
   void aRingEditedByHandMakesTheVersionLoadedBeforeStale() throws Exception {
     LocalKeyRingStore s = store();
-    Version v1 = s.commit(Version.NONE, ring(1)).orElseThrow();
+    Version v1 = s.commit(Optional.empty(), ring(1)).orElseThrow();
     KeyRing edited = ring(2);
     Files.write(dir.resolve(KeyRing.FILE), edited.encode());
-    assertThat(s.commit(v1, ring(3))).isEmpty();
+    assertThat(s.commit(Optional.of(v1), ring(3))).isEmpty();
     assertThat(s.load().orElseThrow().ring()).isEqualTo(edited);
   }
 
@@ -108,7 +109,7 @@ class LocalKeyRingStoreTest {
       Files.createDirectories(data.resolve("keys"));
       LocalKeyRingStore s = new LocalKeyRingStore(data);
       KeyRing first = ring(1);
-      Version v1 = s.commit(Version.NONE, first).orElseThrow();
+      Version v1 = s.commit(Optional.empty(), first).orElseThrow();
       Path filler = mount.path().resolve("filler");
       try (RandomAccessFile f = new RandomAccessFile(filler.toFile(), "rw")) {
         byte[] block = new byte[4096];
@@ -120,7 +121,7 @@ class LocalKeyRingStoreTest {
       }
 
       KeyRing next = ring(2);
-      assertThatThrownBy(() -> s.commit(v1, next)).isInstanceOf(IOException.class)
+      assertThatThrownBy(() -> s.commit(Optional.of(v1), next)).isInstanceOf(IOException.class)
           .hasMessageContaining("No space left on device");
       assertThat(s.load()).contains(new Stored(first, v1));
       try (var files = Files.list(data.resolve("keys"))) {
@@ -128,7 +129,7 @@ class LocalKeyRingStoreTest {
       }
 
       Files.delete(filler);
-      Version v2 = s.commit(v1, next).orElseThrow();
+      Version v2 = s.commit(Optional.of(v1), next).orElseThrow();
       assertThat(new LocalKeyRingStore(data).load()).contains(new Stored(next, v2));
     }
   }

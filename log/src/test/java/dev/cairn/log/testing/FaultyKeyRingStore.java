@@ -1,5 +1,6 @@
 package dev.cairn.log.testing;
 
+import dev.cairn.log.storage.Version;
 import dev.cairn.log.keys.KeyRing;
 import dev.cairn.log.keys.KeyRingStore;
 import java.io.IOException;
@@ -26,7 +27,7 @@ public final class FaultyKeyRingStore implements KeyRingStore {
   }
 
   @Override
-  public Optional<Version> commit(Version expected, KeyRing next) throws IOException {
+  public Optional<Version> commit(Optional<Version> expected, KeyRing next) throws IOException {
     @SuppressWarnings("unchecked")
     Optional<Version>[] committed = new Optional[1];
     faults.apply("", () -> committed[0] = inner.commit(expected, next));
