@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "cairn",
     mixinStandardHelpOptions = true,
+    // Every command takes --help (and --version), e.g. `cairn serve --help`.
+    scope = CommandLine.ScopeType.INHERIT,
     versionProvider = Main.Version.class,
     description = "A verifiable transparency log.",
     subcommands = {

@@ -31,6 +31,17 @@ class KeyCommandsTest {
   }
 
   @Test
+  void everyCommandTakesHelpAsTheReadmeSays() {
+    for (String command : List.of("serve", "verify", "backup", "restore", "keygen", "key",
+        "vkey")) {
+      Result r = cairn(command, "--help");
+      assertThat(r.code()).as(command + ": " + r.err()).isZero();
+      assertThat(r.out()).as(command).startsWith("Usage: cairn " + command);
+    }
+    assertThat(cairn("serve", "--help").out()).contains("--pool-limit", "--checkpoint-interval");
+  }
+
+  @Test
   void keygenWritesKeysThatSignVerifiableCheckpoints(@TempDir Path dir) throws IOException {
     Path keys = dir.resolve("keys");
     Result r = cairn("keygen", "--origin", "example.com/log", "--out", keys.toString());
