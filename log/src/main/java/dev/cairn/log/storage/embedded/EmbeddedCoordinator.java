@@ -72,9 +72,8 @@ public final class EmbeddedCoordinator implements Coordinator {
       AutoCloseable onClose) {}
 
   private final Parts parts;
-  /** The stored tiles, at any width within the integrated tree. */
-  private final TreeTiles bundles;
-  private final Clock clock;
+  private final LatestCheckpoint latest;
+  private final DedupUpkeep dedup;
 
   private final Object leases = new Object();
   private long epoch;
@@ -87,28 +86,25 @@ public final class EmbeddedCoordinator implements Coordinator {
   private final ReentrantLock segments = new ReentrantLock();
   /** Held while integrating. */
   private final ReentrantLock integrating = new ReentrantLock();
-  /** Held while publishing. */
-  private final ReentrantLock publishing = new ReentrantLock();
 
   private volatile TreeHead sequenced;
   private volatile TreeHead integrated;
   // Guarded by commit.
-  private boolean indexBehind = true;
   private boolean commitFailed;
   private boolean sequencedUnknown;
-  // Guarded by publishing.
-  private boolean swapUnsure;
   // Guarded by integrating.
   private boolean dropFailing;
 
   private EmbeddedCoordinator(Parts parts, Clock clock, TreeHead integrated,
       TreeHead sequenced) {
     this.parts = parts;
-    this.clock = clock;
     this.integrated = integrated;
     this.sequenced = sequenced;
-    this.bundles = new TreeTiles(new ObjectStoreReader(parts.objects(), "the object store"),
+    TreeTiles tiles = new TreeTiles(new ObjectStoreReader(parts.objects(), "the object store"),
         () -> this.integrated.size());
+    this.latest = new LatestCheckpoint(parts.checkpoints(), parts.history(), tiles,
+        () -> this.integrated, clock);
+    this.dedup = new DedupUpkeep(parts.dedup(), tiles, this::replayLog);
   }
 
   /**
@@ -126,10 +122,10 @@ public final class EmbeddedCoordinator implements Coordinator {
           .orElse(new TreeHead(0, Hasher.emptyRoot()));
       EmbeddedCoordinator c = new EmbeddedCoordinator(parts, clock, integrated, integrated);
       c.sequenced = c.readSequenced();
-      c.repairHistory();
+      c.latest.repairHistory();
       c.commit.lock();
       try {
-        c.catchUpIndex();
+        c.dedup.catchUp(c.sequenced.size(), integrated.size());
       } finally {
         c.commit.unlock();
       }
@@ -161,72 +157,6 @@ public final class EmbeddedCoordinator implements Coordinator {
     }
   }
 
-  /**
-   * Appends the latest checkpoint to the history if a crash came between the two writes — once
-   * it is shown to be backed by the object store (no larger than the integrated tree, and the
-   * tiles give its root), so that nothing the data cannot back enters the history.
-   */
-  private void repairHistory() throws IOException {
-    Optional<byte[]> stored = parts.checkpoints().latest();
-    if (stored.isEmpty()) {
-      if (parts.history().last().isPresent()) {
-        throw new StorageException(Kind.CORRUPT, "the history holds checkpoints but the latest"
-            + " checkpoint is missing");
-      }
-      return;
-    }
-    Checkpoint c = parse(stored.get());
-    Optional<CheckpointHistory.Entry> last = parts.history().last();
-    if (last.isPresent() && last.get().size() > c.size()) {
-      throw new StorageException(Kind.CORRUPT, "the history holds size " + last.get().size()
-          + ", beyond the latest checkpoint at size " + c.size());
-    }
-    if (last.isPresent() && last.get().size() == c.size()) {
-      return;
-    }
-    TreeHead tree = integrated;
-    if (c.size() > tree.size()) {
-      throw new StorageException(Kind.CORRUPT, "the stored checkpoint has size " + c.size()
-          + " but the object store holds only " + tree.size() + " entries");
-    }
-    Hash root = bundles.treeHash(c.size());
-    if (!root.equals(c.root())) {
-      throw new StorageException(Kind.CORRUPT, "the stored checkpoint at size " + c.size()
-          + " has root " + c.root() + " but the stored tiles give " + root);
-    }
-    if (last.isPresent()) {
-      Checkpoint before = parse(last.get().note());
-      if (!before.origin().equals(c.origin())) {
-        throw new StorageException(Kind.CORRUPT, "the stored checkpoint is for origin \""
-            + c.origin() + "\", but the history's for \"" + before.origin() + "\"");
-      }
-    }
-    LOG.warn("the history lacks the latest checkpoint (size {}); appending it", c.size());
-    Instant time = clock.instant();
-    if (last.isPresent() && time.isBefore(last.get().time())) {
-      time = last.get().time();
-    }
-    parts.history().append(new CheckpointHistory.Entry(c.size(), time, stored.get()));
-  }
-
-  private static Checkpoint parse(byte[] note) throws StorageException {
-    try {
-      return Checkpoint.parse(SignedNote.parse(note).text());
-    } catch (RuntimeException e) {
-      throw new StorageException(Kind.CORRUPT, "the stored checkpoint is unreadable: "
-          + e.getMessage(), e);
-    }
-  }
-
-  private static Version versionOf(byte[] note) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(note);
-      return new Version(HexFormat.of().formatHex(d, 0, 16));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   @Override
   public Lease acquire(String holder) throws IOException {
     synchronized (leases) {
@@ -245,21 +175,10 @@ public final class EmbeddedCoordinator implements Coordinator {
   @Override
   public Optional<StoredCheckpoint> latest() throws IOException {
     try {
-      return stored();
+      return latest.read();
     } catch (IOException e) {
       throw FileErrors.wrap(e);
     }
-  }
-
-  private Optional<StoredCheckpoint> stored() throws IOException {
-    Optional<byte[]> note = parts.checkpoints().latest();
-    if (note.isEmpty()) {
-      return Optional.empty();
-    }
-    long size = parse(note.get()).size();
-    Optional<CheckpointHistory.Entry> entry = parts.history().bySize(size);
-    Instant time = entry.map(CheckpointHistory.Entry::time).orElseGet(clock::instant);
-    return Optional.of(new StoredCheckpoint(note.get(), time, versionOf(note.get())));
   }
 
   @Override
@@ -319,7 +238,7 @@ public final class EmbeddedCoordinator implements Coordinator {
       if (sequencedUnknown) {
         sequenced = readSequenced();
         sequencedUnknown = false;
-        indexBehind = true;
+        dedup.markBehind();
       }
       TreeHead before = sequenced;
       if (batch.isEmpty()) {
@@ -331,7 +250,11 @@ public final class EmbeddedCoordinator implements Coordinator {
       }
       long[] indices = new long[batch.size()];
       boolean[] duplicates = new boolean[batch.size()];
-      Map<Hash, Long> existing = lookUpForCommit(batch);
+      List<Hash> asked = new ArrayList<>(batch.size());
+      for (Lease.Submission sub : batch) {
+        asked.add(sub.leafHash());
+      }
+      Map<Hash, Long> existing = dedup.lookUp(asked, before.size(), integrated.size());
       Map<Hash, Long> fresh = new HashMap<>();
       List<byte[]> entries = new ArrayList<>(batch.size());
       List<Hash> hashes = new ArrayList<>(batch.size());
@@ -363,17 +286,8 @@ public final class EmbeddedCoordinator implements Coordinator {
       // The commit: from this durable append on, the indices are final.
       append(new SequencedBatch(before.size(), entries, head));
       sequenced = head;
-      List<DedupIndex.Mapping> mappings = new ArrayList<>(entries.size());
-      for (int i = 0; i < hashes.size(); i++) {
-        mappings.add(new DedupIndex.Mapping(hashes.get(i), before.size() + i));
-      }
-      try {
-        parts.dedup().add(mappings, head.size());
-      } catch (IOException | RuntimeException e) {
-        // Committed all the same: the index catches up from the log before the next lookup.
-        indexBehind = true;
-        LOG.warn("couldn't update the dedup index; it catches up from the log: {}", e.toString());
-      }
+      // Committed: a failure to index only leaves the index to catch up before the next lookup.
+      dedup.committed(hashes, before.size());
       return new Lease.Assignment(indices, duplicates, head);
     } catch (IOException e) {
       throw FileErrors.wrap(e);
@@ -394,110 +308,9 @@ public final class EmbeddedCoordinator implements Coordinator {
     } catch (IOException | RuntimeException e) {
       commitFailed = true;
       sequencedUnknown = true;
+      dedup.markBehind();
       throw e;
     }
-  }
-
-  /**
-   * Looks the batch up once the index covers the whole sequenced tree: the watermark is checked
-   * after the lookup, and on a failure the index catches up and is asked again (three times:
-   * the attempt that reopens RocksDB learns that it did, the next one catches up).
-   */
-  private Map<Hash, Long> lookUpForCommit(List<Lease.Submission> batch) throws IOException {
-    List<Hash> hashes = new ArrayList<>(batch.size());
-    for (Lease.Submission s : batch) {
-      hashes.add(s.leafHash());
-    }
-    for (int attempt = 1; ; attempt++) {
-      try {
-        if (indexBehind) {
-          catchUpIndex();
-        }
-        Map<Hash, Long> found = parts.dedup().lookup(hashes);
-        long indexed = parts.dedup().watermark();
-        if (indexed != sequenced.size()) {
-          throw new IOException("the dedup index covers size " + indexed + ", not "
-              + sequenced.size());
-        }
-        return found;
-      } catch (StorageException e) {
-        if (e.kind().fatal() || attempt == 3) {
-          throw e;
-        }
-        indexBehind = true;
-      } catch (IOException | RuntimeException e) {
-        indexBehind = true;
-        if (attempt == 3) {
-          throw e;
-        }
-        LOG.debug("bringing the dedup index up to date after: {}", e.toString());
-      }
-    }
-  }
-
-  /**
-   * Indexes every entry between the index's watermark and the sequenced size: from the bundles
-   * up to the integrated size, and from the sequence log beyond it. Normally there is nothing
-   * to do; after a crash or a failed index write it covers a few batches, after a lost index
-   * the whole log.
-   */
-  private void catchUpIndex() throws IOException {
-    long size = sequenced.size();
-    long from = parts.dedup().watermark();
-    if (from > size) {
-      throw new StorageException(Kind.CORRUPT, "the dedup index covers size " + from
-          + " but the log has only " + size + " entries");
-    }
-    if (from == size) {
-      indexBehind = false;
-      return;
-    }
-    long fromBundles = Math.min(size, integrated.size());
-    Hasher hasher = Hasher.threadLocal();
-    while (from < fromBundles) {
-      long bundle = from >>> 8;
-      int width = (int) Math.min(256, fromBundles - bundle * 256);
-      List<byte[]> entries = bundles.entries(new dev.cairn.tile.EntryBundle(bundle, width));
-      int skip = (int) (from - bundle * 256);
-      from = index(entries.subList(skip, width), from, hasher);
-    }
-    long[] next = {from};
-    replayLog(from, batch -> {
-      List<byte[]> entries = batch.entries();
-      int skip = (int) Math.max(0, next[0] - batch.start());
-      if (batch.start() + skip != next[0]) {
-        throw new StorageException(Kind.CORRUPT, "the sequence log does not reach back to size "
-            + next[0]);
-      }
-      next[0] = index(entries.subList(skip, entries.size()), next[0], hasher);
-    });
-    if (next[0] != size) {
-      throw new IOException("the dedup index could only be brought up to size " + next[0]
-          + " of " + size);
-    }
-    indexBehind = false;
-  }
-
-  /** Indexes {@code entries}, the log's entries from index {@code first}; returns the next. */
-  private long index(List<byte[]> entries, long first, Hasher hasher) throws IOException {
-    List<DedupIndex.Mapping> mappings = new ArrayList<>(entries.size());
-    for (int i = 0; i < entries.size(); i++) {
-      mappings.add(new DedupIndex.Mapping(hasher.leaf(entries.get(i)), first + i));
-    }
-    // A hash indexed at another index would mean the log holds one entry twice, which dedup
-    // exists to prevent: refuse to go on rather than hide it.
-    Map<Hash, Long> known = parts.dedup().lookup(mappings.stream()
-        .map(DedupIndex.Mapping::leafHash).toList());
-    for (DedupIndex.Mapping m : mappings) {
-      Long k = known.get(m.leafHash());
-      if (k != null && k != m.index()) {
-        throw new StorageException(Kind.CORRUPT, "entry " + m.index() + " repeats entry " + k
-            + " (same leaf hash): the dedup index and the log disagree");
-      }
-    }
-    long next = first + entries.size();
-    parts.dedup().add(mappings, next);
-    return next;
   }
 
   // ---- Integration --------------------------------------------------------------------------
@@ -556,94 +369,6 @@ public final class EmbeddedCoordinator implements Coordinator {
     }
   }
 
-  // ---- Publication --------------------------------------------------------------------------
-
-  private Version swap(EmbeddedLease lease, Optional<Version> expected, Checkpoint checkpoint,
-      byte[] note, Instant time) throws IOException {
-    publishing.lock();
-    try {
-      checkLive(lease);
-      settle();
-      Optional<byte[]> current = parts.checkpoints().latest();
-      Optional<Version> now = current.map(EmbeddedCoordinator::versionOf);
-      if (!now.equals(expected)) {
-        throw new StorageException(Kind.CONFLICT, "the latest checkpoint is not the one this"
-            + " publisher last saw: another process is publishing this log");
-      }
-      if (current.isPresent()) {
-        Checkpoint c = parse(current.get());
-        if (checkpoint.size() <= c.size()) {
-          if (Arrays.equals(current.get(), note)) {
-            return now.orElseThrow();
-          }
-          throw new StorageException(Kind.CONFLICT, "a checkpoint of size " + checkpoint.size()
-              + " cannot follow the latest, of size " + c.size());
-        }
-        Optional<CheckpointHistory.Entry> last = parts.history().last();
-        if (last.isPresent() && time.isBefore(last.get().time())) {
-          throw new StorageException(Kind.CONFLICT, "a checkpoint published at " + time
-              + " cannot follow one published at " + last.get().time());
-        }
-      }
-      TreeHead tree = integrated;
-      if (checkpoint.size() > tree.size()
-          || checkpoint.size() == tree.size() && !checkpoint.root().equals(tree.root())) {
-        throw new StorageException(Kind.CONFLICT, "the checkpoint of size " + checkpoint.size()
-            + " and root " + checkpoint.root() + " is not backed by the object store, which"
-            + " holds the tree up to size " + tree.size() + " (root " + tree.root() + ")");
-      }
-      // Until both writes are done, a failure leaves it unknown whether the swap landed.
-      swapUnsure = true;
-      boolean swapped = current.isEmpty() ? parts.checkpoints().create(note)
-          : parts.checkpoints().compareAndSwap(current.get(), note);
-      if (!swapped) {
-        swapUnsure = false;
-        throw new StorageException(Kind.CONFLICT, "the latest checkpoint changed during the"
-            + " swap: another process is publishing this log");
-      }
-      parts.history().append(new CheckpointHistory.Entry(checkpoint.size(), time, note));
-      swapUnsure = false;
-      return versionOf(note);
-    } catch (IOException e) {
-      throw FileErrors.wrap(e);
-    } finally {
-      publishing.unlock();
-    }
-  }
-
-  /**
-   * After a swap that failed part-way: the stored checkpoint may have been renamed into place
-   * without a durable directory entry, and may lack its history entry. Writing it again makes
-   * it durable; the history then gets it.
-   */
-  private void settle() throws IOException {
-    if (!swapUnsure) {
-      return;
-    }
-    Optional<byte[]> current = parts.checkpoints().latest();
-    if (current.isPresent()) {
-      if (!parts.checkpoints().compareAndSwap(current.get(), current.get())) {
-        throw new StorageException(Kind.CONFLICT, "the latest checkpoint changed under this"
-            + " publisher: another process is publishing this log");
-      }
-      repairHistory();
-    }
-    swapUnsure = false;
-  }
-
-  private Optional<StoredCheckpoint> latest(EmbeddedLease lease) throws IOException {
-    publishing.lock();
-    try {
-      settle();
-      repairHistory();
-      return stored();
-    } catch (IOException e) {
-      throw FileErrors.wrap(e);
-    } finally {
-      publishing.unlock();
-    }
-  }
-
   /** A lease of this coordinator. */
   private final class EmbeddedLease implements Lease {
     private final long epoch;
@@ -678,7 +403,7 @@ public final class EmbeddedCoordinator implements Coordinator {
         if (sequencedUnknown) {
           sequenced = readSequenced();
           sequencedUnknown = false;
-          indexBehind = true;
+          dedup.markBehind();
         }
         return sequenced;
       } catch (IOException e) {
@@ -709,13 +434,22 @@ public final class EmbeddedCoordinator implements Coordinator {
 
     @Override
     public Optional<StoredCheckpoint> latest() throws IOException {
-      return EmbeddedCoordinator.this.latest(this);
+      try {
+        return latest.settled();
+      } catch (IOException e) {
+        throw FileErrors.wrap(e);
+      }
     }
 
     @Override
     public Version swap(Optional<Version> expected, Checkpoint checkpoint, byte[] note,
         Instant time) throws IOException {
-      return EmbeddedCoordinator.this.swap(this, expected, checkpoint, note, time);
+      checkLive(this);
+      try {
+        return latest.swap(expected, checkpoint, note, time);
+      } catch (IOException e) {
+        throw FileErrors.wrap(e);
+      }
     }
 
     @Override

@@ -1,0 +1,159 @@
+package dev.cairn.log.storage.embedded;
+
+import dev.cairn.log.storage.Lease;
+import dev.cairn.log.storage.StorageException;
+import dev.cairn.log.storage.StorageException.Kind;
+import dev.cairn.merkle.Hash;
+import dev.cairn.merkle.Hasher;
+import dev.cairn.read.LogReader;
+import dev.cairn.tile.EntryBundle;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the dedup index up with the sequence log it is derived from. Its writes are not synced,
+ * so a crash, a failed write or a reopen of RocksDB can leave it behind the log (its watermark
+ * says how far it goes), and a lost index is empty: before a commit looks a batch up, the index
+ * is brought up to the sequenced size from the bundles (up to the integrated size) and the
+ * sequence log (beyond it). So a lookup never misses an entry that is in the log. Used by one
+ * committer at a time.
+ */
+final class DedupUpkeep {
+  private static final Logger LOG = LoggerFactory.getLogger(DedupUpkeep.class);
+
+  /** Reads the sequence log from a size on, as {@link Lease#replay} does. */
+  @FunctionalInterface
+  interface SequenceLogReader {
+    void replay(long size, Lease.Batches batches) throws IOException;
+  }
+
+  private final DedupIndex dedup;
+  private final LogReader bundles;
+  private final SequenceLogReader log;
+  private boolean behind = true;
+
+  DedupUpkeep(DedupIndex dedup, LogReader bundles, SequenceLogReader log) {
+    this.dedup = dedup;
+    this.bundles = bundles;
+    this.log = log;
+  }
+
+  /** The index may be behind the log (an add failed, or what it covers is unknown). */
+  void markBehind() {
+    behind = true;
+  }
+
+  /**
+   * The indices of {@code hashes} in the log of {@code sequenced} entries, {@code integrated}
+   * of them in bundles. The watermark is checked after the lookup; on a failure the index
+   * catches up and is asked again (three times: the attempt that reopens RocksDB learns that
+   * it did, the next one catches up).
+   */
+  Map<Hash, Long> lookUp(Collection<Hash> hashes, long sequenced, long integrated)
+      throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        if (behind) {
+          catchUp(sequenced, integrated);
+        }
+        Map<Hash, Long> found = dedup.lookup(hashes);
+        long indexed = dedup.watermark();
+        if (indexed != sequenced) {
+          throw new IOException("the dedup index covers size " + indexed + ", not " + sequenced);
+        }
+        return found;
+      } catch (StorageException e) {
+        behind = true;
+        if (e.kind().fatal() || attempt == 3) {
+          throw e;
+        }
+      } catch (IOException | RuntimeException e) {
+        behind = true;
+        if (attempt == 3) {
+          throw e;
+        }
+        LOG.debug("bringing the dedup index up to date after: {}", e.toString());
+      }
+    }
+  }
+
+  /** Indexes a committed batch's new entries; a failure leaves the index behind, not the log. */
+  void committed(List<Hash> hashes, long first) {
+    List<DedupIndex.Mapping> mappings = new ArrayList<>(hashes.size());
+    for (int i = 0; i < hashes.size(); i++) {
+      mappings.add(new DedupIndex.Mapping(hashes.get(i), first + i));
+    }
+    try {
+      dedup.add(mappings, first + hashes.size());
+    } catch (IOException | RuntimeException e) {
+      behind = true;
+      LOG.warn("couldn't update the dedup index; it catches up from the log: {}", e.toString());
+    }
+  }
+
+  /**
+   * Indexes every entry between the index's watermark and {@code size}. Normally there is
+   * nothing to do; after a crash or a failed index write it covers a few batches, after a lost
+   * index the whole log.
+   */
+  void catchUp(long size, long integrated) throws IOException {
+    long from = dedup.watermark();
+    if (from > size) {
+      throw new StorageException(Kind.CORRUPT, "the dedup index covers size " + from
+          + " but the log has only " + size + " entries");
+    }
+    long fromBundles = Math.min(size, integrated);
+    Hasher hasher = Hasher.threadLocal();
+    while (from < fromBundles) {
+      long bundle = from >>> 8;
+      int width = (int) Math.min(256, fromBundles - bundle * 256);
+      List<byte[]> entries = bundles.entries(new EntryBundle(bundle, width));
+      int skip = (int) (from - bundle * 256);
+      from = index(entries.subList(skip, width), from, hasher);
+    }
+    long[] next = {from};
+    if (from < size) {
+      log.replay(from, batch -> {
+        List<byte[]> entries = batch.entries();
+        int skip = (int) Math.max(0, next[0] - batch.start());
+        if (batch.start() + skip != next[0]) {
+          throw new StorageException(Kind.CORRUPT, "the sequence log does not reach back to"
+              + " size " + next[0]);
+        }
+        next[0] = index(entries.subList(skip, entries.size()), next[0], hasher);
+      });
+    }
+    if (next[0] != size) {
+      throw new IOException("the dedup index could only be brought up to size " + next[0]
+          + " of " + size);
+    }
+    behind = false;
+  }
+
+  /** Indexes {@code entries}, the log's entries from index {@code first}; returns the next. */
+  private long index(List<byte[]> entries, long first, Hasher hasher) throws IOException {
+    List<DedupIndex.Mapping> mappings = new ArrayList<>(entries.size());
+    for (int i = 0; i < entries.size(); i++) {
+      mappings.add(new DedupIndex.Mapping(hasher.leaf(entries.get(i)), first + i));
+    }
+    // A hash indexed at another index would mean the log holds one entry twice, which dedup
+    // exists to prevent: refuse to go on rather than hide it.
+    Map<Hash, Long> known = dedup.lookup(mappings.stream().map(DedupIndex.Mapping::leafHash)
+        .toList());
+    for (DedupIndex.Mapping m : mappings) {
+      Long k = known.get(m.leafHash());
+      if (k != null && k != m.index()) {
+        throw new StorageException(Kind.CORRUPT, "entry " + m.index() + " repeats entry " + k
+            + " (same leaf hash): the dedup index and the log disagree");
+      }
+    }
+    long next = first + entries.size();
+    dedup.add(mappings, next);
+    return next;
+  }
+}
