@@ -1,37 +1,30 @@
 package dev.cairn.cli;
 
+import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.log.backup.BackupManifest;
 import dev.cairn.log.backup.BackupSource;
-import dev.cairn.checkpoint.Checkpoint;
+import dev.cairn.log.replay.DataDirSource;
+import dev.cairn.log.replay.LogSource;
 import dev.cairn.merkle.Hash;
-import dev.cairn.merkle.Hasher;
 import dev.cairn.merkle.Proofs;
 import dev.cairn.note.VerifierKey;
-import dev.cairn.log.replay.DataDirSource;
-import dev.cairn.log.replay.Divergence;
-import dev.cairn.log.replay.LogSource;
-import dev.cairn.log.replay.Replay;
-import dev.cairn.tile.Bundles;
-import dev.cairn.tile.EntryBundle;
-import dev.cairn.tile.HashTile;
-import dev.cairn.tile.TileBuilder;
+import dev.cairn.read.Divergence;
+import dev.cairn.read.HttpLogReader;
+import dev.cairn.read.Replay;
 import dev.cairn.tile.TileHashReader;
 import dev.cairn.verify.LogVerifier;
 import dev.cairn.verify.VerificationException;
 import dev.cairn.verify.VerifiedCheckpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,7 +44,8 @@ import picocli.CommandLine.Option;
 final class VerifyCommand implements Callable<Integer> {
   /** Exit code when the log fails verification. */
   static final int FAILED = 1;
-  private static final int PREFETCH = 16;
+  /** A progress line every this many entries of a replay over HTTP. */
+  private static final long PROGRESS_EVERY = 1L << 20;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -96,9 +90,8 @@ final class VerifyCommand implements Callable<Integer> {
       throw new CliException(CliException.USAGE, "--url needs --vkey: the keys to trust");
     }
     LogVerifier verifier = LogVerifier.ofLogKeys(keys());
-    HttpLog log = new HttpLog(url, java.util.Optional.ofNullable(caCert));
-    try {
-      byte[] note = log.get("checkpoint");
+    try (HttpLogReader log = open(url)) {
+      byte[] note = log.checkpoint();
       VerifiedCheckpoint cp = verifier.verifyCheckpoint(note);
       Checkpoint c = cp.checkpoint();
       out.println("checkpoint: " + c.origin() + " size " + c.size() + " root " + c.root()
@@ -119,10 +112,29 @@ final class VerifyCommand implements Callable<Integer> {
       out.println("OK");
       out.flush();
       return 0;
-    } catch (VerificationException e) {
+    } catch (VerificationException | Divergence | IOException e) {
       return fail(e.getMessage());
+    }
+  }
+
+  /** The reader of the log at {@code url}, trusting {@code --ca-cert} if given. */
+  private HttpLogReader open(String url) {
+    if (!url.startsWith("http://") && !url.startsWith("https://")) {
+      throw new CliException(CliException.USAGE, "--url must start with http:// or https://");
+    }
+    HttpLogReader.Builder b;
+    try {
+      b = HttpLogReader.builder(URI.create(url));
+    } catch (IllegalArgumentException e) {
+      throw new CliException(CliException.USAGE, "--url is not a log's URL: " + e.getMessage());
+    }
+    if (caCert != null) {
+      b.trusting(caCert);
+    }
+    try {
+      return b.build();
     } catch (IOException e) {
-      return fail(e.getMessage());
+      throw HttpClients.badCaCert(e);
     }
   }
 
@@ -153,13 +165,14 @@ final class VerifyCommand implements Callable<Integer> {
       }
       out.println("verifying " + source.describe());
       out.flush();
-      Replay.Result r = Replay.run(source, LogVerifier.ofLogKeys(keys),
-          ProgressBar.forStderr(spec.commandLine().getErr()), checkDedup);
+      dev.cairn.log.replay.Replay.Result r = dev.cairn.log.replay.Replay.run(source,
+          LogVerifier.ofLogKeys(keys), ProgressBar.forStderr(spec.commandLine().getErr()),
+          checkDedup);
       r.report().forEach(out::println);
       out.println("OK");
       out.flush();
       return 0;
-    } catch (Divergence e) {
+    } catch (dev.cairn.log.replay.Divergence e) {
       return fail(e.getMessage());
     }
   }
@@ -196,86 +209,23 @@ final class VerifyCommand implements Callable<Integer> {
   }
 
   /**
-   * Rebuilds every tile from the entries: each bundle's entries are hashed and appended in
-   * order, and every tile the replay completes must equal the served tile byte for byte.
+   * Replays every entry ({@link Replay}): each must hash to its leaf hash, every tile the entries
+   * complete must equal the served one, and all of them must give the checkpoint's root.
    */
-  private void replay(HttpLog log, Checkpoint c) throws IOException {
+  private void replay(HttpLogReader log, Checkpoint c) throws Divergence, IOException {
     long size = c.size();
-    long bundles = (size + 255) / 256;
-    TileBuilder builder = TileBuilder.empty();
-    Hasher hasher = new Hasher();
-    byte[] leaf = new byte[Hash.SIZE];
-    List<HashTile> built = new ArrayList<>();
-    List<byte[]> builtData = new ArrayList<>();
-    TileBuilder.Sink sink = (tile, data) -> {
-      built.add(tile);
-      builtData.add(data);
-    };
     long started = System.nanoTime();
-    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      ArrayDeque<CompletableFuture<byte[]>> ahead = new ArrayDeque<>();
-      long next = 0;
-      for (long n = 0; n < bundles; n++) {
-        while (next < bundles && ahead.size() < PREFETCH) {
-          EntryBundle b = bundle(next++, size);
-          ahead.add(CompletableFuture.supplyAsync(() -> fetch(log, b), pool));
-        }
-        EntryBundle b = bundle(n, size);
-        List<byte[]> entries;
-        try {
-          entries = Bundles.decode(ahead.poll().join(), b.width());
-        } catch (IllegalArgumentException e) {
-          throw new IOException(b.path() + " is malformed: " + e.getMessage());
-        } catch (java.util.concurrent.CompletionException e) {
-          throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        }
-        for (byte[] entry : entries) {
-          hasher.leafInto(entry, 0, entry.length, leaf, 0);
-          builder.append(leaf, 0, sink);
-        }
-        for (int i = 0; i < built.size(); i++) {
-          compare(log, built.get(i), builtData.get(i));
-        }
-        built.clear();
-        builtData.clear();
-        if (n % 4096 == 4095) {
-          out.printf("replay: %d of %d entries (%.0f entries/s)%n", (n + 1) * 256, size,
-              (n + 1) * 256 / ((System.nanoTime() - started) / 1e9));
-          out.flush();
-        }
-      }
-    }
-    for (TileBuilder.TileData t : builder.partialTiles(0)) {
-      compare(log, t.tile(), t.data());
-    }
-    if (!builder.root().equals(c.root())) {
-      throw new IOException("replaying the " + size + " entries gives root " + builder.root()
-          + ", the checkpoint says " + c.root());
-    }
+    Replay.of(log).checking(Replay.Checkpoints.of(Map.of(size, c.root())))
+        .reporting(done -> {
+          if (done % PROGRESS_EVERY == 0) {
+            out.printf("replay: %d of %d entries (%.0f entries/s)%n", done, size,
+                done / ((System.nanoTime() - started) / 1e9));
+            out.flush();
+          }
+        })
+        .run(0, size);
     out.println("replay: all " + size + " entries hash to the checkpoint root and every tile"
         + " matches");
-  }
-
-  private static EntryBundle bundle(long n, long size) {
-    return new EntryBundle(n, (int) Math.min(256, size - n * 256));
-  }
-
-  private static byte[] fetch(HttpLog log, EntryBundle b) {
-    try {
-      return log.get(b);
-    } catch (IOException e) {
-      throw new java.util.concurrent.CompletionException(e);
-    }
-  }
-
-  private static void compare(HttpLog log, HashTile tile, byte[] expected) throws IOException {
-    byte[] served = log.get(tile);
-    if (!Arrays.equals(served, expected)) {
-      int at = Arrays.mismatch(served, expected);
-      throw new IOException("served " + tile.path() + " differs from the replay at hash "
-          + (at / Hash.SIZE) + " (" + served.length + " bytes served, " + expected.length
-          + " expected)");
-    }
   }
 
   /** Checks consistency with the checkpoint saved by the last run, then saves this one. */

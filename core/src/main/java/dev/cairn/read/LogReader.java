@@ -18,7 +18,10 @@ import java.util.List;
  *
  * <p>A reader checks nothing it reads beyond its shape (lengths, the bundle encoding): verify
  * the checkpoint's signatures first, then that the tiles lead to its root ({@link #treeHash},
- * {@link Replay}). Readers MAY be used from several threads at once.
+ * {@link Replay}). A missing object is a {@link java.nio.file.NoSuchFileException} and a
+ * misshapen one a {@link MalformedObjectException}, each naming where it was read from; any
+ * other {@link IOException} is a failure to read. Readers MAY be used from several threads at
+ * once.
  */
 public interface LogReader extends TileReader, AutoCloseable {
   /** What this reads, for messages and reports ("https://log.example/", "backup /b"). */
@@ -37,7 +40,9 @@ public interface LogReader extends TileReader, AutoCloseable {
    * tile, cut to the width: hashes in a tile never change.
    *
    * @throws java.nio.file.NoSuchFileException if neither the tile nor a wider version exists
-   * @throws IOException if reading fails or the stored tile is shorter than asked for
+   * @throws MalformedObjectException if the stored tile is not a tile of its width (a full tile
+   *     is 8,192 bytes)
+   * @throws IOException if reading fails
    */
   @Override
   byte[] readTile(HashTile tile) throws IOException;
@@ -47,7 +52,9 @@ public interface LogReader extends TileReader, AutoCloseable {
    * cut from a wider version of the bundle if the partial one is gone.
    *
    * @throws java.nio.file.NoSuchFileException if neither the bundle nor a wider version exists
-   * @throws IOException if reading fails or the stored bundle holds fewer entries
+   * @throws MalformedObjectException if the stored bundle does not hold the entries of its width
+   *     (a full bundle exactly 256, with nothing after them)
+   * @throws IOException if reading fails
    */
   byte[] readBundle(EntryBundle bundle) throws IOException;
 
@@ -57,8 +64,8 @@ public interface LogReader extends TileReader, AutoCloseable {
     try {
       return Bundles.decode(data, bundle.width());
     } catch (IllegalArgumentException e) {
-      throw new IOException(bundle.path() + " from " + describe() + " is malformed: "
-          + e.getMessage(), e);
+      throw new MalformedObjectException(bundle.path() + " from " + describe()
+          + " is malformed: " + e.getMessage());
     }
   }
 
@@ -75,6 +82,15 @@ public interface LogReader extends TileReader, AutoCloseable {
   /** The consistency proof from the tree of {@code oldSize} leaves to that of {@code newSize}. */
   default List<Hash> consistencyProof(long oldSize, long newSize) throws IOException {
     return Proofs.consistency(new TileHashReader(newSize, this), oldSize, newSize);
+  }
+
+  /**
+   * How many reads this reader serves well at once: 1 for local storage, where reading ahead on
+   * other threads only adds work; more for a remote log, where each read waits for a round trip.
+   * {@link Replay} keeps this many bundles in flight.
+   */
+  default int parallelism() {
+    return 1;
   }
 
   /** Releases what the reader holds (connections, files). */

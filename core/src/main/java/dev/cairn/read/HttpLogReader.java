@@ -1,0 +1,342 @@
+package dev.cairn.read;
+
+import dev.cairn.tile.EntryBundle;
+import dev.cairn.tile.HashTile;
+import dev.cairn.tile.TilePath;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A log served over HTTP(S) at a URL prefix, as C2SP tlog-tiles lays it out: {@code
+ * <prefix>/checkpoint}, {@code <prefix>/tile/...}. Any static file server holding a log's tiles
+ * directory is one.
+ *
+ * <p>A partial tile or bundle that answers 404 is fetched full and cut (tlog-tiles lets a log
+ * delete partials once the full tile exists, and tells clients to fall back so). Every object is
+ * checked to have its tlog-tiles shape ({@link Shapes}); an answer longer than the largest valid
+ * object is cut off and rejected; an answer's headers, and then its body, must each arrive within
+ * the timeout. Errors name the URL, the status and the first line of the server's answer.
+ *
+ * <p>Thread-safe; {@link #parallelism()} says how many requests replay keeps in flight.
+ */
+public final class HttpLogReader implements LogReader {
+  /** How long to wait by default for an answer's headers, and then for its body. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+  /** How many bundles a replay reads ahead by default. */
+  public static final int DEFAULT_PARALLELISM = 16;
+  /** How much of an error answer is read for its reason line. */
+  private static final int REASON_BYTES = 4096;
+  private static final int REASON_CHARS = 200;
+
+  private final String base;
+  private final Duration timeout;
+  private final int parallelism;
+  private final ExecutorService executor;
+  private final HttpClient client;
+
+  private HttpLogReader(Builder b, HttpClient.Builder client) {
+    String p = b.prefix.toString();
+    this.base = p.endsWith("/") ? p : p + "/";
+    this.timeout = b.timeout;
+    this.parallelism = b.parallelism;
+    this.executor = Executors.newVirtualThreadPerTaskExecutor();
+    this.client = client.executor(executor).followRedirects(HttpClient.Redirect.NORMAL).build();
+  }
+
+  /** A reader of the log at {@code prefix} with the defaults. */
+  public static HttpLogReader open(URI prefix) throws IOException {
+    return builder(prefix).build();
+  }
+
+  /**
+   * A builder for a reader of the log at {@code prefix}.
+   *
+   * @throws IllegalArgumentException unless {@code prefix} is an absolute http or https URL with
+   *     a host and no query or fragment
+   */
+  public static Builder builder(URI prefix) {
+    return new Builder(prefix);
+  }
+
+  /** Settings of an {@link HttpLogReader}. */
+  public static final class Builder {
+    private final URI prefix;
+    private Optional<Path> caFile = Optional.empty();
+    private Duration timeout = DEFAULT_TIMEOUT;
+    private int parallelism = DEFAULT_PARALLELISM;
+
+    private Builder(URI prefix) {
+      String scheme = prefix.getScheme();
+      if (!"http".equals(scheme) && !"https".equals(scheme)) {
+        throw new IllegalArgumentException("a log's URL must start with http:// or https://, got "
+            + prefix);
+      }
+      if (prefix.getHost() == null || prefix.getRawQuery() != null
+          || prefix.getRawFragment() != null) {
+        throw new IllegalArgumentException("a log's URL needs a host and no query or fragment,"
+            + " got " + prefix);
+      }
+      this.prefix = prefix;
+    }
+
+    /** Trust the PEM certificates in {@code caFile} (a private CA) instead of the JDK's. */
+    public Builder trusting(Path caFile) {
+      this.caFile = Optional.of(caFile);
+      return this;
+    }
+
+    /** The longest to wait for an answer's headers, and then for its body. */
+    public Builder timeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /** How many requests a replay keeps in flight, 1 or more. */
+    public Builder parallelism(int parallelism) {
+      if (parallelism < 1) {
+        throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
+      }
+      this.parallelism = parallelism;
+      return this;
+    }
+
+    /**
+     * The reader.
+     *
+     * @throws IOException if the CA file cannot be read (see {@link TrustedCertificates})
+     */
+    public HttpLogReader build() throws IOException {
+      return new HttpLogReader(this, TrustedCertificates.httpClient(caFile, timeout));
+    }
+  }
+
+  @Override
+  public String describe() {
+    return base;
+  }
+
+  @Override
+  public int parallelism() {
+    return parallelism;
+  }
+
+  @Override
+  public byte[] checkpoint() throws IOException {
+    return get("checkpoint", Shapes.MAX_CHECKPOINT_BYTES);
+  }
+
+  @Override
+  public byte[] readTile(HashTile tile) throws IOException {
+    Found found = locate(tile);
+    return Shapes.tile(tile, (HashTile) found.stored(), found.data(), found.url());
+  }
+
+  @Override
+  public byte[] readBundle(EntryBundle bundle) throws IOException {
+    Found found = locate(bundle);
+    return Shapes.bundle(bundle, (EntryBundle) found.stored(), found.data(), found.url());
+  }
+
+  /** What was fetched for a tile or bundle: the version found, its bytes, and its URL. */
+  private record Found(TilePath stored, byte[] data, String url) {}
+
+  /** {@code asked} at its width or, if that partial answers 404, the full version of it. */
+  private Found locate(TilePath asked) throws IOException {
+    try {
+      return new Found(asked, get(asked.path(), Shapes.cap(asked)), base + asked.path());
+    } catch (NoSuchFileException partialMissing) {
+      if (!asked.isPartial()) {
+        throw partialMissing;
+      }
+      TilePath full = asked instanceof HashTile h ? h.withWidth(TilePath.FULL_WIDTH)
+          : ((EntryBundle) asked).withWidth(TilePath.FULL_WIDTH);
+      try {
+        return new Found(full, get(full.path(), Shapes.cap(full)), base + full.path());
+      } catch (NoSuchFileException fullMissing) {
+        throw new NoSuchFileException(base + asked.path(), null, partialMissing.getReason()
+            + ", and so did the full " + (asked instanceof HashTile ? "tile " : "bundle ")
+            + fullMissing.getMessage());
+      }
+    }
+  }
+
+  /**
+   * GETs {@code path} below the prefix: the body of a 200 answer of at most {@code cap} bytes.
+   *
+   * @throws NoSuchFileException on 404
+   * @throws MalformedObjectException if the body is longer than {@code cap}
+   * @throws IOException naming the URL, on any other status or failure
+   */
+  private byte[] get(String path, int cap) throws IOException {
+    URI uri = URI.create(base + path);
+    HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
+    HttpResponse<byte[]> resp;
+    // send(), not sendAsync(): the latter completes its answer on the common fork-join pool,
+    // which an application (or a test) may have busy with something else.
+    try {
+      resp = client.send(req, info -> info.statusCode() == 200
+          ? new CappedBody(uri, cap, info.headers().firstValueAsLong("Content-Length")
+              .orElse(-1), timeout)
+          : new CappedBody(REASON_BYTES, timeout));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted fetching " + uri);
+    } catch (IOException e) {
+      Throwable cause = e;
+      while (cause.getCause() != null && !(cause instanceof MalformedObjectException)) {
+        cause = cause.getCause();
+      }
+      if (cause instanceof MalformedObjectException m) {
+        throw new MalformedObjectException(m.getMessage());
+      }
+      if (cause instanceof TimeoutException) {
+        throw new HttpTimeoutException("GET " + uri + ": the answer took longer than "
+            + timeout.toMillis() + " ms");
+      }
+      if (e instanceof HttpTimeoutException) {
+        throw new HttpTimeoutException("GET " + uri + ": no answer within "
+            + timeout.toMillis() + " ms");
+      }
+      throw new IOException("GET " + uri + " failed: " + (e.getMessage() == null
+          ? e.getClass().getSimpleName() : e.getMessage()), e);
+    }
+    int status = resp.statusCode();
+    if (status == 200) {
+      return resp.body();
+    }
+    String reason = reasonLine(resp.body());
+    if (status == 404) {
+      throw new NoSuchFileException(uri.toString(), null, "answered 404" + reason);
+    }
+    throw new IOException("GET " + uri + " answered " + status + reason);
+  }
+
+  /** {@code ": <the first line of body>"}, printable and short, or nothing. */
+  private static String reasonLine(byte[] body) {
+    String line = new String(body, StandardCharsets.UTF_8).strip().lines().findFirst()
+        .orElse("");
+    StringBuilder sb = new StringBuilder();
+    line.codePoints().limit(REASON_CHARS)
+        .forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return sb.isEmpty() ? "" : ": " + sb;
+  }
+
+  /**
+   * Collects a body of at most {@code cap} bytes within {@code timeout} of its start. A 200
+   * answer that is longer fails as malformed without reading the rest; an error answer is cut at
+   * {@code cap}.
+   */
+  private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
+    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final URI uri;
+    private final int cap;
+    private final long declared;
+    private final Duration timeout;
+    private Flow.Subscription subscription;
+
+    /** A 200 answer's body from {@code uri}, which says it has {@code declared} bytes. */
+    CappedBody(URI uri, int cap, long declared, Duration timeout) {
+      this.uri = uri;
+      this.cap = cap;
+      this.declared = declared;
+      this.timeout = timeout;
+    }
+
+    /** An error answer's body, cut at {@code cap}. */
+    CappedBody(int cap, Duration timeout) {
+      this(null, cap, -1, timeout);
+    }
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+      return result;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      if (declared > cap) {
+        tooLong(declared);
+        return;
+      }
+      // A server that stops sending mid-body: give up, and hang up.
+      result.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((body, failed) -> {
+        if (failed instanceof TimeoutException) {
+          s.cancel();
+        }
+      });
+      s.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      for (ByteBuffer b : items) {
+        if (result.isDone()) {
+          return;
+        }
+        int room = cap - out.size();
+        if (b.remaining() > room) {
+          if (uri != null) {
+            tooLong(out.size() + (long) b.remaining());
+            return;
+          }
+          b.limit(b.position() + room);
+        }
+        byte[] chunk = new byte[b.remaining()];
+        b.get(chunk);
+        out.write(chunk, 0, chunk.length);
+        if (uri == null && out.size() == cap) {
+          subscription.cancel();
+          result.complete(out.toByteArray());
+        }
+      }
+    }
+
+    private void tooLong(long size) {
+      subscription.cancel();
+      result.completeExceptionally(new MalformedObjectException(uri + " answered "
+          + (size == declared ? "" : "at least ") + size + " bytes, more than the " + cap
+          + " of the largest valid one"));
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      result.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      result.complete(out.toByteArray());
+    }
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    executor.close();
+  }
+}
