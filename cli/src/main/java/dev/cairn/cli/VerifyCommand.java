@@ -172,7 +172,7 @@ final class VerifyCommand implements Callable<Integer> {
       out.println("OK");
       out.flush();
       return 0;
-    } catch (dev.cairn.log.replay.Divergence e) {
+    } catch (Divergence e) {
       return fail(e.getMessage());
     }
   }

@@ -87,7 +87,7 @@ public final class DirectoryLogReader implements LogReader {
     List<TilePath> tries = new ArrayList<>();
     tries.add(asked);
     if (asked.isPartial()) {
-      TilePath full = withWidth(asked, TilePath.FULL_WIDTH);
+      TilePath full = asked.withWidth(TilePath.FULL_WIDTH);
       tries.add(full);
       tries.addAll(widerPartials(asked));
       tries.add(full); // the partials may have been deleted since the full tile was missing
@@ -107,8 +107,8 @@ public final class DirectoryLogReader implements LogReader {
 
   /** The partials of {@code asked}'s tile wider than it, narrowest first. */
   private List<TilePath> widerPartials(TilePath asked) throws IOException {
-    TilePath full = withWidth(asked, TilePath.FULL_WIDTH);
-    Path dir = root.resolve(withWidth(asked, 1).path()).getParent();
+    TilePath full = asked.withWidth(TilePath.FULL_WIDTH);
+    Path dir = root.resolve(asked.withWidth(1).path()).getParent();
     List<TilePath> wider = new ArrayList<>();
     try (DirectoryStream<Path> names = Files.newDirectoryStream(dir)) {
       for (Path name : names) {
@@ -127,10 +127,6 @@ public final class DirectoryLogReader implements LogReader {
     }
     wider.sort(Comparator.comparingInt(TilePath::width));
     return wider;
-  }
-
-  private static TilePath withWidth(TilePath p, int width) {
-    return p instanceof HashTile h ? h.withWidth(width) : ((EntryBundle) p).withWidth(width);
   }
 
   /** The bytes of {@code file}, refusing one larger than {@code cap}. */

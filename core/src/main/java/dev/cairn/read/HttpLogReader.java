@@ -171,8 +171,7 @@ public final class HttpLogReader implements LogReader {
       if (!asked.isPartial()) {
         throw partialMissing;
       }
-      TilePath full = asked instanceof HashTile h ? h.withWidth(TilePath.FULL_WIDTH)
-          : ((EntryBundle) asked).withWidth(TilePath.FULL_WIDTH);
+      TilePath full = asked.withWidth(TilePath.FULL_WIDTH);
       try {
         return new Found(full, get(full.path(), Shapes.cap(full)), base + full.path());
       } catch (NoSuchFileException fullMissing) {

@@ -24,20 +24,21 @@ import java.util.Arrays;
  * </ul>
  *
  * <p>A reader that has only a wider version of the tile or bundle asked for cuts it to the width
- * asked: hashes and entries never change once written.
+ * asked: hashes and entries never change once written. Every {@link LogReader} applies these
+ * rules through this class, so all of them refuse the same objects with the same messages.
  */
-final class Shapes {
+public final class Shapes {
   /** The bytes of a full hash tile. */
-  static final int FULL_TILE_BYTES = TilePath.FULL_WIDTH * Hash.SIZE;
+  public static final int FULL_TILE_BYTES = TilePath.FULL_WIDTH * Hash.SIZE;
   /** The bytes of a full bundle of entries of the largest size. */
-  static final int MAX_BUNDLE_BYTES = TilePath.FULL_WIDTH * (2 + Bundles.MAX_ENTRY_SIZE);
+  public static final int MAX_BUNDLE_BYTES = TilePath.FULL_WIDTH * (2 + Bundles.MAX_ENTRY_SIZE);
   /** The largest checkpoint note a reader accepts: the largest signed note. */
-  static final int MAX_CHECKPOINT_BYTES = SignedNote.MAX_SIZE;
+  public static final int MAX_CHECKPOINT_BYTES = SignedNote.MAX_SIZE;
 
   private Shapes() {}
 
   /** The largest valid object at {@code path}. */
-  static int cap(TilePath path) {
+  public static int cap(TilePath path) {
     return path instanceof HashTile ? FULL_TILE_BYTES : MAX_BUNDLE_BYTES;
   }
 
@@ -45,7 +46,7 @@ final class Shapes {
    * The {@code asked.width()} hashes of {@code asked}, out of {@code data} read as {@code stored}
    * (the same tile at the same or a greater width) from {@code where}.
    */
-  static byte[] tile(HashTile asked, HashTile stored, byte[] data, String where)
+  public static byte[] tile(HashTile asked, HashTile stored, byte[] data, String where)
       throws MalformedObjectException {
     int n = data.length;
     if (!stored.isPartial()) {
@@ -65,7 +66,7 @@ final class Shapes {
    * The encoded {@code asked.width()} entries of {@code asked}, out of {@code data} read as
    * {@code stored} (the same bundle at the same or a greater width) from {@code where}.
    */
-  static byte[] bundle(EntryBundle asked, EntryBundle stored, byte[] data, String where)
+  public static byte[] bundle(EntryBundle asked, EntryBundle stored, byte[] data, String where)
       throws MalformedObjectException {
     int end = 0;
     int cut = -1;

@@ -19,6 +19,9 @@ public sealed interface TilePath permits HashTile, EntryBundle {
     return width() < FULL_WIDTH;
   }
 
+  /** The same tile or bundle at another width, 1 to 256. */
+  TilePath withWidth(int width);
+
   /** The canonical path, for example {@code tile/0/x001/234.p/5}. */
   String path();
 

@@ -15,12 +15,12 @@ import org.junit.jupiter.api.Test;
 /** The {@link LogReaderContract} over a directory, and what only a directory does. */
 class DirectoryLogReaderTest extends LogReaderContract {
   @Override
-  LogReader open(Path root) throws IOException {
+  protected LogReader open(Path root) throws IOException {
     return DirectoryLogReader.open(root);
   }
 
   @Override
-  String location(Path root, String p) {
+  protected String location(Path root, String p) {
     return root.resolve(p).toString();
   }
 

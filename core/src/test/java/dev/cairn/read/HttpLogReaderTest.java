@@ -38,13 +38,13 @@ import org.junit.jupiter.api.Test;
  */
 class HttpLogReaderTest extends LogReaderContract {
   @Override
-  LogReader open(Path root) throws IOException {
+  protected LogReader open(Path root) throws IOException {
     StaticServer server = closeLater(new StaticServer(root));
     return HttpLogReader.open(server.uri());
   }
 
   @Override
-  String location(Path root, String p) {
+  protected String location(Path root, String p) {
     return "/" + p; // the URL, whose port differs from server to server
   }
 

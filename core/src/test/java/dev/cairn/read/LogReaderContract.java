@@ -35,18 +35,18 @@ import org.junit.jupiter.api.io.TempDir;
  * and 1000 (partial tiles at level 0 and 1), and one of 65,836 entries (a full level-1 tile, a
  * level-2 tile).
  */
-abstract class LogReaderContract {
+public abstract class LogReaderContract {
   /** The small log's published sizes. */
   static final long[] SMALL = {5, 256, 300, 700, 1000};
 
-  @TempDir Path dir;
+  @TempDir protected Path dir;
   private final List<AutoCloseable> opened = new ArrayList<>();
 
   /** A reader of the static log in {@code root}. */
-  abstract LogReader open(Path root) throws IOException;
+  protected abstract LogReader open(Path root) throws IOException;
 
   /** Where the reader of {@code root} says {@code p} (a tile path or "checkpoint") is. */
-  abstract String location(Path root, String p);
+  protected abstract String location(Path root, String p);
 
   /** Closes {@code c} after the test. */
   <T extends AutoCloseable> T closeLater(T c) {

@@ -8,8 +8,6 @@ import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Proofs;
 import dev.cairn.note.SignedNote;
-import dev.cairn.tile.EntryBundle;
-import dev.cairn.tile.HashTile;
 import dev.cairn.tile.TileHashReader;
 import dev.cairn.tile.TileLayout;
 import dev.cairn.tile.TilePath;
@@ -126,8 +124,7 @@ class StaticServingTest {
     for (TilePath p : paths) {
       int code = status(base.resolve(p.path()));
       if (code != 200 && p.isPartial()) {
-        TilePath full = p instanceof HashTile h ? HashTile.full(h.level(), h.index())
-            : EntryBundle.full(p.index());
+        TilePath full = p.withWidth(TilePath.FULL_WIDTH);
         assertThat(status(base.resolve(full.path())))
             .as("%s of size %d is gone, so its full tile must be there", p.path(), size)
             .isEqualTo(200);

@@ -65,10 +65,11 @@ public final class TransparencyLog implements AutoCloseable {
     DataDir dir = DataDir.open(path, config.clock());
     Lease lease = null;
     Sequencer sequencer = null;
+    CompletableFuture<LogKeys> loadingKeys = null;
     try {
       // Deriving the keys (Ed25519 tables, ML-DSA-44 expansion) takes a cold JVM ~0.5 s: do it
       // beside the storage recovery, which does not need them.
-      CompletableFuture<LogKeys> loadingKeys = CompletableFuture.supplyAsync(() -> {
+      loadingKeys = CompletableFuture.supplyAsync(() -> {
         try {
           return LogKeys.loadOrCreate(path, config.origin(), config.hsm(), config.clock());
         } catch (IOException e) {
@@ -104,6 +105,10 @@ public final class TransparencyLog implements AutoCloseable {
       return new TransparencyLog(dir, keys, lease, sequencer, publisher, metrics,
           config.clock());
     } catch (IOException | RuntimeException e) {
+      if (loadingKeys != null) {
+        // It writes into the data directory (a new log's keys, log.vkey): let it finish first.
+        loadingKeys.exceptionally(failure -> null).join();
+      }
       if (sequencer != null) {
         sequencer.close();
       }

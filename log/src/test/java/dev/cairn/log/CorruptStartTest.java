@@ -42,7 +42,7 @@ class CorruptStartTest {
   void aTruncatedPartialBundle() throws Exception {
     Path bundle = dir.resolve("tiles/tile/entries/002.p/88");
     Files.write(bundle, java.util.Arrays.copyOf(Files.readAllBytes(bundle), 40));
-    assertStartFails("bundle tile/entries/002.p/88 is corrupt");
+    assertStartFails("tile/entries/002.p/88 in the object store is truncated");
   }
 
   @Test

@@ -9,7 +9,7 @@ import dev.cairn.note.VerifierKey;
 import dev.cairn.log.replay.DataDirSource;
 import dev.cairn.log.replay.Progress;
 import dev.cairn.log.storage.CheckpointHistory;
-import dev.cairn.log.storage.StorageException;
+import dev.cairn.read.MalformedObjectException;
 import dev.cairn.log.storage.embedded.AtomicFiles;
 import dev.cairn.log.storage.embedded.DataDirLock;
 import dev.cairn.tile.Bundles;
@@ -107,7 +107,7 @@ public final class Backup {
         "the log in " + source.dir() + " has not published a checkpoint yet: nothing to back up"));
     Checkpoint checkpoint = verify(source, last.note());
     long size = checkpoint.size();
-    TileHashReader reader = new TileHashReader(size, source.tiles());
+    TileHashReader reader = new TileHashReader(size, source.reader());
     Hash root = Proofs.treeHash(reader, size);
     if (!root.equals(checkpoint.root())) {
       throw new IOException("the tiles of " + source.dir() + " give root " + root + " at size "
@@ -242,9 +242,9 @@ public final class Backup {
     }
     byte[] data;
     try {
-      data = tile instanceof HashTile h ? source.tiles().readTile(h)
-          : source.tiles().readBundle((EntryBundle) tile);
-    } catch (StorageException e) {
+      data = tile instanceof HashTile h ? source.reader().readTile(h)
+          : source.reader().readBundle((EntryBundle) tile);
+    } catch (MalformedObjectException e) {
       throw new IOException(e.getMessage() + ": run `cairn verify --data` on it", e);
     }
     put(file, data);

@@ -3,8 +3,7 @@ package dev.cairn.log.backup;
 import dev.cairn.log.replay.LogSource;
 import dev.cairn.log.replay.Progress;
 import dev.cairn.log.storage.CheckpointHistory;
-import dev.cairn.log.replay.StaticDirectory;
-import dev.cairn.log.storage.ObjectStoreReader;
+import dev.cairn.read.DirectoryLogReader;
 import dev.cairn.read.LogReader;
 import dev.cairn.log.storage.TreeHead;
 import java.io.IOException;
@@ -20,13 +19,11 @@ public final class BackupSource implements LogSource {
   private final HistorySegments history;
   private final LogReader tiles;
 
-  private BackupSource(Path dir, BackupManifest manifest) {
+  private BackupSource(Path dir, BackupManifest manifest, LogReader tiles) {
     this.dir = dir;
     this.manifest = manifest;
     this.history = new HistorySegments(dir, manifest);
-    // A backup's tiles/ holds the public layout: full tiles and the partials of its size.
-    this.tiles = new ObjectStoreReader(new StaticDirectory(dir.resolve("tiles")),
-        "backup " + dir);
+    this.tiles = tiles;
   }
 
   /**
@@ -37,7 +34,11 @@ public final class BackupSource implements LogSource {
   public static BackupSource open(Path dir) throws IOException {
     BackupManifest m = BackupManifest.read(dir).orElseThrow(() -> new IOException(
         dir + " is not a Cairn backup (it has no " + BackupManifest.NAME + ")"));
-    return new BackupSource(dir, m);
+    // A backup's tiles/ holds the public layout: full tiles and the partials of its size (a
+    // backup of an empty log has none, and no tiles/ either).
+    Path tiles = dir.resolve("tiles");
+    return new BackupSource(dir, m, DirectoryLogReader.open(
+        Files.isDirectory(tiles) ? tiles : dir, dir.resolve(m.checkpointFile())));
   }
 
   /** The manifest. */
@@ -56,7 +57,7 @@ public final class BackupSource implements LogSource {
   }
 
   @Override
-  public LogReader tiles() {
+  public LogReader reader() {
     return tiles;
   }
 

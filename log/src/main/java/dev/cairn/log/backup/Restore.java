@@ -175,7 +175,7 @@ public final class Restore {
     for (long b = 0; b * EntryBundle.FULL_WIDTH < size; b++) {
       long first = b * EntryBundle.FULL_WIDTH;
       int width = (int) Math.min(EntryBundle.FULL_WIDTH, size - first);
-      List<byte[]> entries = source.tiles().entries(new EntryBundle(b, width));
+      List<byte[]> entries = source.reader().entries(new EntryBundle(b, width));
       for (int i = 0; i < width; i++) {
         Hash leaf = hasher.leaf(entries.get(i));
         mappings.add(new DedupIndex.Mapping(leaf, first + i));

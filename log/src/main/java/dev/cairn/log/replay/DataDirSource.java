@@ -1,8 +1,8 @@
 package dev.cairn.log.replay;
 
 import dev.cairn.log.storage.CheckpointHistory;
-import dev.cairn.log.storage.ObjectStoreReader;
 import dev.cairn.log.storage.embedded.DedupIndex;
+import dev.cairn.read.DirectoryLogReader;
 import dev.cairn.read.LogReader;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.storage.embedded.AtomicFiles;
@@ -29,25 +29,29 @@ public final class DataDirSource implements LogSource {
   private final Optional<byte[]> checkpoint;
   private final Optional<TreeHead> head;
 
-  private DataDirSource(Path dir, Path scratch, RocksHistoryReader index,
+  private DataDirSource(Path dir, Path scratch, RocksHistoryReader index, LogReader tiles,
       Optional<byte[]> checkpoint, Optional<TreeHead> head) {
     this.dir = dir;
     this.scratch = scratch;
     this.index = index;
+    this.tiles = tiles;
     this.checkpoint = checkpoint;
     this.head = head;
-    this.tiles = new ObjectStoreReader(new StaticDirectory(dir.resolve("tiles")),
-        "data directory " + dir);
   }
 
   /**
    * Opens the data directory {@code dir}.
    *
-   * @throws IOException if it is not a log's data directory or its index cannot be opened
+   * @throws IOException if it is not a log's data directory (of the current layout) or its
+   *     index cannot be opened
    */
   public static DataDirSource open(Path dir) throws IOException {
     if (!Files.isRegularFile(dir.resolve("log.vkey"))) {
       throw new IOException(dir + " is not a Cairn data directory (it has no log.vkey)");
+    }
+    if (!Files.exists(dir.resolve(DataDir.LAYOUT_FILE))) {
+      throw new IOException(dir + " has the layout of an earlier Cairn (one file per tile):"
+          + " start `cairn serve` on it once, which migrates it, or verify it with that version");
     }
     if (Files.exists(dir.resolve(DataDir.RESTORE_MARKER))) {
       throw new IOException("a restore into " + dir + " did not finish ("
@@ -62,7 +66,8 @@ public final class DataDirSource implements LogSource {
       index = RocksHistoryReader.open(dir.resolve("index"), scratch.resolve("index"));
       Optional<byte[]> checkpoint = AtomicFiles.read(dir.resolve("checkpoint"));
       Optional<TreeHead> head = readTreeHead(dir.resolve("tree-state"), scratch);
-      return new DataDirSource(dir, scratch, index, checkpoint, head);
+      LogReader tiles = DirectoryLogReader.open(dir.resolve("tiles"), dir.resolve("checkpoint"));
+      return new DataDirSource(dir, scratch, index, tiles, checkpoint, head);
     } catch (IOException | RuntimeException e) {
       if (index != null) {
         index.close();
@@ -90,7 +95,7 @@ public final class DataDirSource implements LogSource {
   }
 
   @Override
-  public LogReader tiles() {
+  public LogReader reader() {
     return tiles;
   }
 

@@ -15,8 +15,8 @@ public interface LogSource extends AutoCloseable {
   /** What this is, for reports ("data directory cairn-data"). */
   String describe();
 
-  /** The tiles and bundles. */
-  LogReader tiles();
+  /** The tiles, bundles and checkpoint, read as any tlog-tiles log. */
+  LogReader reader();
 
   /** The tree head the objects cover (empty for a log that never wrote a tile). */
   Optional<TreeHead> treeHead() throws IOException;

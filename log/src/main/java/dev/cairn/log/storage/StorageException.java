@@ -1,5 +1,6 @@
 package dev.cairn.log.storage;
 
+import dev.cairn.read.MalformedObjectException;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Collections;
@@ -82,7 +83,8 @@ public class StorageException extends IOException {
 
   /**
    * The kind of {@code failure}: that of the most severe {@link StorageException} among it, its
-   * causes and suppressed exceptions, or {@link Kind#OTHER}.
+   * causes and suppressed exceptions — where a {@link MalformedObjectException} (a stored tile or
+   * bundle of the wrong shape) counts as {@link Kind#CORRUPT} — or {@link Kind#OTHER}.
    */
   public static Kind kindOf(Throwable failure) {
     Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -94,8 +96,10 @@ public class StorageException extends IOException {
       if (!seen.add(t)) {
         continue;
       }
-      if (t instanceof StorageException s && (found == null || s.kind.ordinal() < found.ordinal())) {
-        found = s.kind;
+      Kind k = t instanceof StorageException s ? s.kind
+          : t instanceof MalformedObjectException ? Kind.CORRUPT : null;
+      if (k != null && (found == null || k.ordinal() < found.ordinal())) {
+        found = k;
       }
       if (t.getCause() != null) {
         todo.add(t.getCause());

@@ -8,7 +8,7 @@ import dev.cairn.log.TransparencyLog;
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.ProofVerifier;
 import dev.cairn.log.replay.DataDirSource;
-import dev.cairn.log.replay.Divergence;
+import dev.cairn.read.Divergence;
 import dev.cairn.log.replay.Progress;
 import dev.cairn.log.replay.Replay;
 import dev.cairn.log.testing.StoredLogs;

@@ -4,7 +4,6 @@ import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.log.storage.CheckpointHistory;
 import dev.cairn.log.storage.Coordinator;
 import dev.cairn.log.storage.ObjectStore;
-import dev.cairn.log.storage.ObjectStoreReader;
 import dev.cairn.log.storage.StorageException;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.note.SignedNote;
@@ -167,7 +166,7 @@ public final class DataDir implements AutoCloseable {
     Path root = objects.root();
     // The trailing objects of the integrated size, under their partial paths.
     for (TilePath t : trailing(size)) {
-      Path full = root.resolve(ObjectStoreReader.full(t).path());
+      Path full = root.resolve(t.withWidth(TilePath.FULL_WIDTH).path());
       if (Files.exists(full)) {
         objects.create(t.path(), cut(t, Files.readAllBytes(full)));
       }

@@ -2,6 +2,7 @@ package dev.cairn.log.storage.embedded;
 
 import dev.cairn.log.storage.StorageException;
 import dev.cairn.log.storage.StorageException.Kind;
+import dev.cairn.read.MalformedObjectException;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -43,6 +44,7 @@ final class FileErrors {
         continue;
       }
       Kind k = t instanceof StorageException s ? s.kind()
+          : t instanceof MalformedObjectException ? Kind.CORRUPT
           : t instanceof RocksDBException r && r.getStatus() != null ? ofStatus(r.getStatus())
           : ofMessage(t.getMessage());
       if (k.ordinal() < found.ordinal()) {

@@ -9,11 +9,10 @@ import dev.cairn.log.TransparencyLog;
 import dev.cairn.log.replay.DataDirSource;
 import dev.cairn.log.replay.Progress;
 import dev.cairn.log.replay.Replay;
-import dev.cairn.log.replay.StaticDirectory;
 import dev.cairn.log.sequencing.Sequencer;
 import dev.cairn.log.sequencing.SequencerConfig;
 import dev.cairn.log.storage.CheckpointHistory;
-import dev.cairn.log.storage.ObjectStoreReader;
+import dev.cairn.read.DirectoryLogReader;
 import dev.cairn.log.testing.StoredLogs;
 import dev.cairn.note.SignedNote;
 import dev.cairn.tile.TileLayout;
@@ -113,7 +112,7 @@ class LayoutMigrationTest {
       assertThat(r.entries()).isEqualTo(700);
       assertThat(r.checkpoints()).isGreaterThanOrEqualTo(9);
     }
-    ObjectStoreReader stat = new ObjectStoreReader(new StaticDirectory(tiles), "tiles/");
+    DirectoryLogReader stat = DirectoryLogReader.open(tiles);
     try (DataDirSource source = DataDirSource.open(data)) {
       for (CheckpointHistory.Entry e : source.history().list(-1, 100, Instant.EPOCH,
           Instant.MAX)) {
@@ -147,7 +146,7 @@ class LayoutMigrationTest {
   }
 
   /** Reads every tile and bundle a client of the checkpoint of {@code size} may fetch. */
-  private static void readEverything(ObjectStoreReader stat, long size) throws Exception {
+  private static void readEverything(DirectoryLogReader stat, long size) throws Exception {
     for (long first = 0; first < size; first += TilePath.FULL_WIDTH) {
       assertThat(stat.entries(TileLayout.bundleFor(first, size))).isNotEmpty();
     }
