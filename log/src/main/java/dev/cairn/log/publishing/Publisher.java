@@ -21,12 +21,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -93,14 +91,7 @@ public final class Publisher implements AutoCloseable {
 
   private final ComponentHealth health =
       new ComponentHealth("publisher", "publishing failed", LOG);
-  /**
-   * Callers waiting for a checkpoint to cover a size, oldest first: a publication answers them in
-   * that order, so the longest-waiting writer is answered first (a future's own dependents would
-   * run newest first).
-   */
-  private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
-
-  private record Waiter(long size, CompletableFuture<Published> published) {}
+  private final Waiters waiters = new Waiters();
 
   private Publisher(String origin, Supplier<List<NoteSigner>> signers, Sequencer sequencer,
       Lease lease, ObjectStore objects, CheckpointEndorser endorser, Duration endorseTimeout,
@@ -193,7 +184,7 @@ public final class Publisher implements AutoCloseable {
   }
 
   private void tick() {
-    waiters.removeIf(w -> w.published().isDone()); // timed out or cancelled
+    waiters.dropAbandoned();
     try {
       publishAsync();
     } catch (RuntimeException e) {
@@ -390,14 +381,7 @@ public final class Publisher implements AutoCloseable {
   private void serve(Published p) {
     published = p;
     health.recovered();
-    long size = p.checkpoint().size();
-    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-      Waiter w = it.next();
-      if (w.size() <= size || w.published().isDone()) {
-        it.remove();
-        w.published().complete(p);
-      }
-    }
+    waiters.published(p);
   }
 
   /** The latest published checkpoint; present once {@link #open} returned. */
@@ -420,18 +404,7 @@ public final class Publisher implements AutoCloseable {
    * that gives up may cancel the future (or let it time out); it is dropped at the next tick.
    */
   public CompletableFuture<Published> awaitSize(long size) {
-    Published p = published;
-    if (p != null && p.checkpoint().size() >= size) {
-      return CompletableFuture.completedFuture(p);
-    }
-    CompletableFuture<Published> f = new CompletableFuture<>();
-    waiters.add(new Waiter(size, f));
-    // A publication between the check above and the enqueue may have missed this waiter.
-    p = published;
-    if (p != null && p.checkpoint().size() >= size) {
-      f.complete(p);
-    }
-    return f;
+    return waiters.await(size, () -> published);
   }
 
   /** Waiters still queued, for tests and metrics. */

@@ -78,6 +78,11 @@ public final class MemoryLog implements AutoCloseable {
     return List.of(ED25519.signer(clock), MLDSA44.signer(clock));
   }
 
+  /** The verifier keys (Ed25519, ML-DSA-44) of {@link #ORIGIN}. */
+  public static List<dev.cairn.note.VerifierKey> verifierKeys() {
+    return List.of(ED25519.verifierKey(), MLDSA44.verifierKey());
+  }
+
   /** A verifier that demands both of the log's signatures. */
   public static LogVerifier verifier() {
     return LogVerifier.ofLogKeys(List.of(ED25519.verifierKey(), MLDSA44.verifierKey()))
@@ -163,12 +168,18 @@ public final class MemoryLog implements AutoCloseable {
 
   /** Opens a publisher over the running sequencer; it is closed with this log. */
   public Publisher openPublisher() throws IOException {
+    return openPublisher(CheckpointEndorser.NONE, Duration.ofSeconds(10));
+  }
+
+  /** Opens a publisher whose checkpoints go through {@code endorser} first. */
+  public Publisher openPublisher(CheckpointEndorser endorser, Duration timeout)
+      throws IOException {
     if (publisher != null) {
       publisher.close();
     }
     List<NoteSigner> signers = signers(clock);
-    publisher = Publisher.open(ORIGIN, () -> signers, sequencer, lease, objects,
-        CheckpointEndorser.NONE, Duration.ofSeconds(10), clock);
+    publisher = Publisher.open(ORIGIN, () -> signers, sequencer, lease, objects, endorser,
+        timeout, clock);
     return publisher;
   }
 
