@@ -9,8 +9,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The step between signing a checkpoint and publishing it: an endorser may add signatures (a
  * witness quorum's cosignatures) or refuse the checkpoint, and the log publishes only what it
- * returns. It is called outside every lock of the sequencer and the publisher's timer, and must
- * not block its caller: it answers with a future, which the publisher abandons at the deadline.
+ * returns. It is called outside every lock of the sequencer, the integrator and the publisher,
+ * and must not block its caller: it answers with a future, which the publisher abandons at the
+ * deadline.
  *
  * <p>The endorsed note MUST carry the same checkpoint and every signature of the signed note;
  * it MAY add signatures. A refusal (the future fails) publishes nothing; the next tick tries

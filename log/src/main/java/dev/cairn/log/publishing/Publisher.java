@@ -2,6 +2,7 @@ package dev.cairn.log.publishing;
 
 import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.log.health.ComponentHealth;
+import dev.cairn.log.StoppedException;
 import dev.cairn.log.health.StorageFault;
 import dev.cairn.log.sequencing.Sequencer;
 import dev.cairn.log.storage.Lease;
@@ -82,8 +83,11 @@ public final class Publisher implements AutoCloseable {
   private final ReentrantLock state = new ReentrantLock();
   /** Guarded by {@code state}: the version the next swap expects. */
   private Optional<Version> version;
-  /** Guarded by {@code state}: a swap threw, so whether it took effect is unknown. */
-  private boolean unsure;
+  /**
+   * Guarded by {@code state}: the note of a swap that threw, so whether it took effect is
+   * unknown; null otherwise.
+   */
+  private byte[] unsure;
   /** Guarded by {@code state}: the object store's checkpoint lags the published one. */
   private boolean objectBehind;
   /** Guarded by {@code state}: the publication under way. */
@@ -216,30 +220,61 @@ public final class Publisher implements AutoCloseable {
 
   /**
    * Starts a publication unless one is under way (then returns that one). Integration and
-   * signing happen on the calling thread; endorsement on the endorser's own time; the swap and
-   * what follows when the endorsement completes.
+   * signing happen on the calling thread; endorsement on the endorser's own time, called after
+   * the publisher's lock is released; the swap and what follows when the endorsement completes.
+   * Nothing is signed or endorsed once the log stopped on a fatal fault.
    */
   public CompletableFuture<Optional<Published>> publishAsync() {
+    Signed signed;
+    CompletableFuture<Optional<Published>> result = new CompletableFuture<>();
     state.lock();
     try {
       if (inFlight != null && !inFlight.isDone()) {
         return inFlight;
       }
-      CompletableFuture<Optional<Published>> next;
+      inFlight = result;
       try {
-        next = start();
+        signed = sign();
       } catch (IOException | RuntimeException e) {
-        next = CompletableFuture.failedFuture(e);
+        fail(result, e);
+        return result;
       }
-      inFlight = next.whenComplete((p, failure) -> {
-        if (failure != null) {
-          health.failed("publishing a checkpoint", unwrap(failure));
-        }
-      });
-      return inFlight;
     } finally {
       state.unlock();
     }
+    if (signed == null) {
+      result.complete(Optional.empty());
+      return result;
+    }
+    CompletableFuture<byte[]> endorsed;
+    try {
+      endorsed = endorser.endorse(signed.endorsement());
+    } catch (RuntimeException failure) {
+      endorsed = CompletableFuture.failedFuture(failure);
+    }
+    endorsed.orTimeout(endorseTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .thenApply(n -> {
+          try {
+            return Optional.of(finish(signed, n));
+          } catch (IOException failure) {
+            throw new UncheckedIOException(failure);
+          }
+        }).whenComplete((p, failure) -> {
+          if (failure != null) {
+            fail(result, failure);
+          } else {
+            result.complete(p);
+          }
+        });
+    return result;
+  }
+
+  private void fail(CompletableFuture<Optional<Published>> result, Throwable failure) {
+    Throwable t = unwrap(failure);
+    if (!(t instanceof StoppedException)) { // a stopped part reports its own fault
+      health.failed("publishing a checkpoint", t);
+    }
+    result.completeExceptionally(t);
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -250,9 +285,21 @@ public final class Publisher implements AutoCloseable {
     return t;
   }
 
-  /** Called with {@code state} held: settles what is pending and signs the next checkpoint. */
-  private CompletableFuture<Optional<Published>> start() throws IOException {
-    if (unsure) {
+  /** A signed checkpoint on its way to publication. */
+  private record Signed(Checkpoint checkpoint, byte[] note, Instant time,
+      CheckpointEndorser.Endorsement endorsement) {}
+
+  /**
+   * Called with {@code state} held: settles what is pending and signs the next checkpoint, or
+   * returns null if the tree did not grow.
+   */
+  private Signed sign() throws IOException {
+    Optional<String> stopped = health.stopped() ? health.fault().map(StorageFault::reason)
+        : sequencer.stoppedReason();
+    if (stopped.isPresent()) {
+      throw new StoppedException(stopped.get());
+    }
+    if (unsure != null) {
       settle();
     }
     if (objectBehind) {
@@ -264,7 +311,7 @@ public final class Publisher implements AutoCloseable {
     Published last = published;
     if (last != null && head.size() <= last.checkpoint().size()) {
       health.recovered();
-      return CompletableFuture.completedFuture(Optional.empty());
+      return null;
     }
     Checkpoint c = new Checkpoint(origin, head.size(), head.root());
     byte[] note = SignedNote.sign(c.format(), signers.get()).encode();
@@ -272,40 +319,31 @@ public final class Publisher implements AutoCloseable {
     if (last != null && time.isBefore(last.time())) {
       time = last.time(); // publication times never go backwards, so history is time-ordered
     }
-    Instant at = time;
-    CheckpointEndorser.Endorsement e = new CheckpointEndorser.Endorsement(c, note,
+    return new Signed(c, note, time, new CheckpointEndorser.Endorsement(c, note,
         Optional.ofNullable(last).map(Published::checkpoint), tiles,
-        clock.instant().plus(endorseTimeout));
-    CompletableFuture<byte[]> endorsed;
-    try {
-      endorsed = endorser.endorse(e);
-    } catch (RuntimeException failure) {
-      endorsed = CompletableFuture.failedFuture(failure);
-    }
-    return endorsed.orTimeout(endorseTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .thenApply(n -> {
-          try {
-            return Optional.of(finish(c, note, n, at));
-          } catch (IOException failure) {
-            throw new UncheckedIOException(failure);
-          }
-        });
+        clock.instant().plus(endorseTimeout)));
   }
 
   /**
    * The endorsed checkpoint is ready: checks it is the one signed, swaps it in, publishes the
    * object, serves it and collects the partial tiles it made full.
    */
-  private Published finish(Checkpoint c, byte[] signed, byte[] endorsed, Instant time)
-      throws IOException {
-    checkEndorsed(signed, endorsed);
+  private Published finish(Signed signed, byte[] endorsed) throws IOException {
+    Checkpoint c = signed.checkpoint();
+    Instant time = signed.time();
+    checkEndorsed(signed.note(), endorsed);
     state.lock();
     try {
       Published last = published;
       try {
         version = Optional.of(lease.swap(version, c, endorsed, time));
+      } catch (StorageException failure) {
+        if (!failure.kind().fatal()) {
+          unsure = endorsed; // it may have landed: asked before the next swap
+        }
+        throw failure;
       } catch (IOException | RuntimeException failure) {
-        unsure = true;
+        unsure = endorsed;
         throw failure;
       }
       Published p = new Published(c, endorsed, time);
@@ -348,24 +386,30 @@ public final class Publisher implements AutoCloseable {
 
   /**
    * After a swap that threw: asks the lease whether it took effect. If the latest checkpoint is
-   * newer than the published one, it landed (and is in the history): adopt and serve it.
+   * the note this publisher tried to swap in, it landed (and is in the history): adopt and serve
+   * it. If it is still the published one, it did not. Anything else was swapped in by someone
+   * else: this publisher stops rather than overwrite it.
    */
   private void settle() throws IOException {
     Optional<StoredCheckpoint> latest = lease.latest();
-    if (latest.isPresent()) {
-      Checkpoint c = parse(latest.get().note());
-      Published last = published;
-      if (last == null || c.size() > last.checkpoint().size()) {
-        LOG.info("the swap of the checkpoint at size {} took effect although it reported an"
-            + " error; serving it", c.size());
-        Published p = new Published(c, latest.get().note(), latest.get().time());
-        objects.publishCheckpoint(p.note());
-        serve(p);
-        collect(last == null ? 0 : last.checkpoint().size(), c.size());
-      }
+    Published last = published;
+    byte[] tried = unsure;
+    if (latest.isPresent() && Arrays.equals(latest.get().note(), tried)) {
+      Checkpoint c = parse(tried);
+      LOG.info("the swap of the checkpoint at size {} took effect although it reported an"
+          + " error; serving it", c.size());
+      Published p = new Published(c, tried, latest.get().time());
+      objects.publishCheckpoint(p.note());
+      serve(p);
+      collect(last == null ? 0 : last.checkpoint().size(), c.size());
+    } else if (latest.isPresent() != (last != null)
+        || last != null && !Arrays.equals(latest.get().note(), last.note())) {
+      throw new StorageException(StorageException.Kind.CONFLICT, "the latest checkpoint is"
+          + " neither the published one nor the one this publisher tried to swap in: another"
+          + " process is publishing this log");
     }
     version = latest.map(StoredCheckpoint::version);
-    unsure = false;
+    unsure = null;
   }
 
   private void collect(long after, long size) {

@@ -130,6 +130,9 @@ final class Integrator implements AutoCloseable {
    * then holds everything handed off so far.
    */
   boolean integrateNow() {
+    if (health.stopped()) {
+      return false; // nothing is retried after a fatal fault: an operator must act
+    }
     writing.lock();
     try {
       Writes batch;

@@ -127,6 +127,9 @@ class FatalStopTest {
     List<String> stops = logged.list.stream().filter(e -> e.getLevel() == Level.ERROR)
         .map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("STOPPED")).toList();
     assertThat(stops).as("logged once, not retried").hasSize(1);
+    assertThatThrownBy(() -> log.publisher().publishAsync().join())
+        .as("nothing is signed or endorsed once the log stopped")
+        .hasCauseInstanceOf(dev.cairn.log.StoppedException.class);
 
     server.close();
     server = null;

@@ -18,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -89,7 +91,7 @@ public final class DataDir implements AutoCloseable {
       LocalCheckpointStore checkpoints = new LocalCheckpointStore(dir.resolve("checkpoint"), tmp);
       String layout = layout(dir);
       if (layout.equals("1")) {
-        migrate(dir, objects, treeState, checkpoints, index.history());
+        migrate(dir, objects, treeState, sequenceLog, checkpoints, index.history());
       } else if (!layout.equals(LAYOUT)) {
         throw new IOException(dir + " has data directory layout " + layout + ", but this"
             + " version of Cairn knows layouts 1 and " + LAYOUT + ": use a newer version");
@@ -154,13 +156,17 @@ public final class DataDir implements AutoCloseable {
    * writes the partial object of the integrated size and of every published checkpoint still
    * inside it (cut from the stored one: hashes never change), then deletes every object at a
    * full path that does not hold a full tile — the trailing ones, and any a crash left beyond
-   * the integrated size. The layout file goes last; every step can be repeated, so a migration
-   * that is interrupted runs again at the next start.
+   * the integrated size, up to the sequenced one — and syncs their directories. The layout file
+   * goes last; every step can be repeated, so a migration that is interrupted runs again at the
+   * next start.
    */
   static void migrate(Path dir, LocalObjectStore objects, TreeStateStore treeState,
-      CheckpointStore checkpoints, CheckpointHistory history) throws IOException {
+      SequenceLog log, CheckpointStore checkpoints, CheckpointHistory history)
+      throws IOException {
     TreeHead head = treeState.load().orElse(new TreeHead(0, dev.cairn.merkle.Hasher.emptyRoot()));
     long size = head.size();
+    long[] sequenced = {size};
+    log.replay(size, batch -> sequenced[0] = batch.head().size());
     LOG.info("migrating {} to data directory layout {} (partial tiles under their own paths)"
         + " at size {}", dir, LAYOUT, size);
     Path root = objects.root();
@@ -175,29 +181,29 @@ public final class DataDir implements AutoCloseable {
     long latestSize = latest.isEmpty() ? -1
         : Checkpoint.parse(SignedNote.parse(latest.get()).text()).size();
     CheckpointPartials.write(objects, size, history, latestSize);
-    // Objects at full paths that are not full: the trailing ones, and any a crash left beyond.
-    List<TilePath> firsts = new ArrayList<>(List.of(EntryBundle.full(size / TilePath.FULL_WIDTH)));
-    for (int level = 0; TileLayout.hashesAtLevel(level, size) > 0
-        || Files.isDirectory(root.resolve("tile/" + level)); level++) {
-      firsts.add(HashTile.full(level, TileLayout.hashesAtLevel(level, size)
-          / TilePath.FULL_WIDTH));
-    }
+    // Objects at full paths that are not full: the trailing ones, and any a crash left beyond
+    // them (layout 1 renamed a batch's objects before syncing their directories, so after a
+    // crash any of them may be there, with gaps), up to the sequenced size.
     int removed = 0;
-    for (TilePath first : firsts) {
-      for (long index = first.index(); ; index++) {
-        TilePath t = first instanceof HashTile h ? HashTile.full(h.level(), index)
-            : EntryBundle.full(index);
+    Set<Path> changed = new LinkedHashSet<>(List.of(root, dir));
+    for (int level = -1; level < 0 || TileLayout.hashesAtLevel(level, sequenced[0]) > 0;
+        level++) {
+      long from = (level < 0 ? size : TileLayout.hashesAtLevel(level, size))
+          / TilePath.FULL_WIDTH;
+      long to = (level < 0 ? sequenced[0] : TileLayout.hashesAtLevel(level, sequenced[0]))
+          / TilePath.FULL_WIDTH;
+      for (long index = from; index <= to; index++) {
+        TilePath t = level < 0 ? EntryBundle.full(index) : HashTile.full(level, index);
         Path file = root.resolve(t.path());
-        if (!Files.exists(file)) {
-          break;
-        }
-        if (!isFull(t, Files.readAllBytes(file))) {
+        if (Files.exists(file) && !isFull(t, Files.readAllBytes(file))) {
           Files.delete(file);
+          changed.add(file.getParent());
           removed++;
         }
       }
     }
-    for (Path d : List.of(root, dir)) {
+    // Durable before the layout file says the migration is done.
+    for (Path d : changed) {
       AtomicFiles.syncDirectory(d);
     }
     writeLayout(dir);

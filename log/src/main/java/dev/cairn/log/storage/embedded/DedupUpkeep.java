@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.Lock;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,12 +37,18 @@ final class DedupUpkeep {
   private final DedupIndex dedup;
   private final LogReader bundles;
   private final SequenceLogReader log;
+  /** Held while the sequence log is read: integration drops no segment meanwhile. */
+  private final Lock segments;
+  private final LongSupplier integrated;
   private boolean behind = true;
 
-  DedupUpkeep(DedupIndex dedup, LogReader bundles, SequenceLogReader log) {
+  DedupUpkeep(DedupIndex dedup, LogReader bundles, SequenceLogReader log, Lock segments,
+      LongSupplier integrated) {
     this.dedup = dedup;
     this.bundles = bundles;
     this.log = log;
+    this.segments = segments;
+    this.integrated = integrated;
   }
 
   /** The index may be behind the log (an add failed, or what it covers is unknown). */
@@ -49,17 +57,15 @@ final class DedupUpkeep {
   }
 
   /**
-   * The indices of {@code hashes} in the log of {@code sequenced} entries, {@code integrated}
-   * of them in bundles. The watermark is checked after the lookup; on a failure the index
-   * catches up and is asked again (three times: the attempt that reopens RocksDB learns that
-   * it did, the next one catches up).
+   * The indices of {@code hashes} in the log of {@code sequenced} entries. The watermark is
+   * checked after the lookup; on a failure the index catches up and is asked again (three
+   * times: the attempt that reopens RocksDB learns that it did, the next one catches up).
    */
-  Map<Hash, Long> lookUp(Collection<Hash> hashes, long sequenced, long integrated)
-      throws IOException {
+  Map<Hash, Long> lookUp(Collection<Hash> hashes, long sequenced) throws IOException {
     for (int attempt = 1; ; attempt++) {
       try {
         if (behind) {
-          catchUp(sequenced, integrated);
+          catchUp(sequenced);
         }
         Map<Hash, Long> found = dedup.lookup(hashes);
         long indexed = dedup.watermark();
@@ -97,17 +103,28 @@ final class DedupUpkeep {
   }
 
   /**
-   * Indexes every entry between the index's watermark and {@code size}. Normally there is
-   * nothing to do; after a crash or a failed index write it covers a few batches, after a lost
-   * index the whole log.
+   * Indexes every entry between the index's watermark and {@code size}: from the bundles up to
+   * the integrated size, from the sequence log beyond it. Normally there is nothing to do; after
+   * a crash or a failed index write it covers a few batches, after a lost index the whole log.
+   * The segments lock is held throughout, so the sequence log still reaches back to the
+   * integrated size read at the start.
    */
-  void catchUp(long size, long integrated) throws IOException {
+  void catchUp(long size) throws IOException {
+    segments.lock();
+    try {
+      catchUpLocked(size);
+    } finally {
+      segments.unlock();
+    }
+  }
+
+  private void catchUpLocked(long size) throws IOException {
     long from = dedup.watermark();
     if (from > size) {
       throw new StorageException(Kind.CORRUPT, "the dedup index covers size " + from
           + " but the log has only " + size + " entries");
     }
-    long fromBundles = Math.min(size, integrated);
+    long fromBundles = Math.min(size, integrated.getAsLong());
     Hasher hasher = Hasher.threadLocal();
     while (from < fromBundles) {
       long bundle = from >>> 8;

@@ -86,6 +86,8 @@ public final class EmbeddedCoordinator implements Coordinator {
   private final ReentrantLock segments = new ReentrantLock();
   /** Held while integrating. */
   private final ReentrantLock integrating = new ReentrantLock();
+  /** Held while the latest checkpoint is replaced. */
+  private final ReentrantLock publishing = new ReentrantLock();
 
   private volatile TreeHead sequenced;
   private volatile TreeHead integrated;
@@ -103,8 +105,9 @@ public final class EmbeddedCoordinator implements Coordinator {
     TreeTiles tiles = new TreeTiles(new ObjectStoreReader(parts.objects(), "the object store"),
         () -> this.integrated.size());
     this.latest = new LatestCheckpoint(parts.checkpoints(), parts.history(), tiles,
-        () -> this.integrated, clock);
-    this.dedup = new DedupUpkeep(parts.dedup(), tiles, this::replayLog);
+        () -> this.integrated, clock, publishing);
+    this.dedup = new DedupUpkeep(parts.dedup(), tiles, this::replayLog, segments,
+        () -> this.integrated.size());
   }
 
   /**
@@ -125,7 +128,7 @@ public final class EmbeddedCoordinator implements Coordinator {
       c.latest.repairHistory();
       c.commit.lock();
       try {
-        c.dedup.catchUp(c.sequenced.size(), integrated.size());
+        c.dedup.catchUp(c.sequenced.size());
       } finally {
         c.commit.unlock();
       }
@@ -135,17 +138,25 @@ public final class EmbeddedCoordinator implements Coordinator {
     }
   }
 
-  /** The head after the last committed batch, read from the sequence log. */
+  /**
+   * The head after the last committed batch, read from the sequence log. The integrated head is
+   * read under the segments lock, so that no integration drops the batches after it meanwhile.
+   */
   private TreeHead readSequenced() throws IOException {
-    TreeHead[] last = {integrated};
-    replayLog(integrated.size(), batch -> {
-      if (batch.start() > last[0].size()) {
-        throw new StorageException(Kind.CORRUPT, "the sequence log jumps from size "
-            + last[0].size() + " to " + batch.start() + ": entries are missing");
-      }
-      last[0] = batch.head();
-    });
-    return last[0];
+    segments.lock();
+    try {
+      TreeHead[] last = {integrated};
+      replayLog(last[0].size(), batch -> {
+        if (batch.start() > last[0].size()) {
+          throw new StorageException(Kind.CORRUPT, "the sequence log jumps from size "
+              + last[0].size() + " to " + batch.start() + ": entries are missing");
+        }
+        last[0] = batch.head();
+      });
+      return last[0];
+    } finally {
+      segments.unlock();
+    }
   }
 
   private void replayLog(long size, Lease.Batches batches) throws IOException {
@@ -254,7 +265,7 @@ public final class EmbeddedCoordinator implements Coordinator {
       for (Lease.Submission sub : batch) {
         asked.add(sub.leafHash());
       }
-      Map<Hash, Long> existing = dedup.lookUp(asked, before.size(), integrated.size());
+      Map<Hash, Long> existing = dedup.lookUp(asked, before.size());
       Map<Hash, Long> fresh = new HashMap<>();
       List<byte[]> entries = new ArrayList<>(batch.size());
       List<Hash> hashes = new ArrayList<>(batch.size());
@@ -435,7 +446,7 @@ public final class EmbeddedCoordinator implements Coordinator {
     @Override
     public Optional<StoredCheckpoint> latest() throws IOException {
       try {
-        return latest.settled();
+        return latest.settled(() -> checkLive(this));
       } catch (IOException e) {
         throw FileErrors.wrap(e);
       }
@@ -444,18 +455,30 @@ public final class EmbeddedCoordinator implements Coordinator {
     @Override
     public Version swap(Optional<Version> expected, Checkpoint checkpoint, byte[] note,
         Instant time) throws IOException {
-      checkLive(this);
       try {
-        return latest.swap(expected, checkpoint, note, time);
+        return latest.swap(expected, checkpoint, note, time, () -> checkLive(this));
       } catch (IOException e) {
         throw FileErrors.wrap(e);
       }
     }
 
+    /**
+     * Ends the lease once the calls under way finish: each checks the lease under the lock it
+     * changes the log with, so none changes anything after the lease ended.
+     */
     @Override
     public void close() {
-      synchronized (leases) {
-        ended = true;
+      commit.lock();
+      integrating.lock();
+      publishing.lock();
+      try {
+        synchronized (leases) {
+          ended = true;
+        }
+      } finally {
+        publishing.unlock();
+        integrating.unlock();
+        commit.unlock();
       }
     }
   }

@@ -40,12 +40,20 @@ final class LatestCheckpoint {
   private final LogReader tiles;
   private final Supplier<TreeHead> integrated;
   private final Clock clock;
-  private final ReentrantLock lock = new ReentrantLock();
+  /** Held while the latest checkpoint is replaced or repaired. */
+  private final ReentrantLock lock;
   /** Guarded by {@code lock}: a swap failed part-way, so whether it landed is unknown. */
   private boolean swapUnsure;
 
+  /** Checks, under the lock, that the caller may still change the log (its lease is live). */
+  @FunctionalInterface
+  interface Permission {
+    void check() throws StorageException;
+  }
+
   LatestCheckpoint(CheckpointStore checkpoints, HistoryStore history, LogReader tiles,
-      Supplier<TreeHead> integrated, Clock clock) {
+      Supplier<TreeHead> integrated, Clock clock, ReentrantLock lock) {
+    this.lock = lock;
     this.checkpoints = checkpoints;
     this.history = history;
     this.tiles = tiles;
@@ -66,9 +74,10 @@ final class LatestCheckpoint {
   }
 
   /** The latest checkpoint, after finishing a swap that failed part-way; it is in the history. */
-  Optional<StoredCheckpoint> settled() throws IOException {
+  Optional<StoredCheckpoint> settled(Permission permission) throws IOException {
     lock.lock();
     try {
+      permission.check();
       settle();
       repairHistory();
       return read();
@@ -81,10 +90,11 @@ final class LatestCheckpoint {
    * Replaces the latest checkpoint, then appends it to the history (see {@code Lease.swap} for
    * what is refused).
    */
-  Version swap(Optional<Version> expected, Checkpoint checkpoint, byte[] note, Instant time)
-      throws IOException {
+  Version swap(Optional<Version> expected, Checkpoint checkpoint, byte[] note, Instant time,
+      Permission permission) throws IOException {
     lock.lock();
     try {
+      permission.check();
       settle();
       Optional<byte[]> current = checkpoints.latest();
       Optional<Version> now = current.map(LatestCheckpoint::versionOf);
@@ -109,7 +119,8 @@ final class LatestCheckpoint {
       }
       TreeHead tree = integrated.get();
       if (checkpoint.size() > tree.size()
-          || checkpoint.size() == tree.size() && !checkpoint.root().equals(tree.root())) {
+          || !checkpoint.root().equals(checkpoint.size() == tree.size() ? tree.root()
+              : tiles.treeHash(checkpoint.size()))) {
         throw new StorageException(Kind.CONFLICT, "the checkpoint of size " + checkpoint.size()
             + " and root " + checkpoint.root() + " is not backed by the object store, which"
             + " holds the tree up to size " + tree.size() + " (root " + tree.root() + ")");

@@ -10,6 +10,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +34,21 @@ import java.util.function.IntPredicate;
 public final class LocalObjectStore implements ObjectStore {
   private final Path root;
   private final Path tmp;
-  /** Directories whose creation is known to be durable. */
+  /**
+   * Directories whose creation is known to be durable: every {@code xNNN} directory (one per
+   * 256 tiles), and the {@code <N>.p} directories of the tiles partial lately — bounded, since
+   * there is one per tile and each is deleted once its tile is full.
+   */
   private final Set<Path> durableDirs = ConcurrentHashMap.newKeySet();
+  private final Set<Path> durablePartialDirs = Collections.synchronizedSet(
+      Collections.newSetFromMap(new LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Path, Boolean> eldest) {
+          return size() > 4096;
+        }
+      }));
 
   /** A store rooted at {@code root}, created if missing. */
   public LocalObjectStore(Path root) throws IOException {
@@ -169,6 +184,7 @@ public final class LocalObjectStore implements ObjectStore {
       throw new IllegalArgumentException(full.path() + " is not a full tile");
     }
     Path dir = resolveTile(full.path() + ".p/1").getParent();
+    durablePartialDirs.remove(dir);
     boolean all = true;
     try (var files = Files.list(dir)) {
       for (Path p : (Iterable<Path>) files::iterator) {
@@ -215,7 +231,8 @@ public final class LocalObjectStore implements ObjectStore {
 
   /** Creates {@code dir} and its missing parents, fsyncing each parent of a new directory. */
   private void ensureDurableDir(Path dir) throws IOException {
-    if (durableDirs.contains(dir)) {
+    boolean partials = dir.getFileName().toString().endsWith(".p");
+    if ((partials ? durablePartialDirs : durableDirs).contains(dir)) {
       return;
     }
     ensureDurableDir(dir.getParent());
@@ -223,6 +240,6 @@ public final class LocalObjectStore implements ObjectStore {
       Files.createDirectories(dir);
     }
     AtomicFiles.syncDirectory(dir.getParent());
-    durableDirs.add(dir);
+    (partials ? durablePartialDirs : durableDirs).add(dir);
   }
 }

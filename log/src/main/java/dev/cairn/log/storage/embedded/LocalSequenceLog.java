@@ -2,6 +2,7 @@ package dev.cairn.log.storage.embedded;
 
 import dev.cairn.merkle.Hash;
 import dev.cairn.log.storage.SequencedBatch;
+import dev.cairn.log.storage.StorageException;
 import dev.cairn.log.storage.TreeHead;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -197,7 +198,8 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
           : Long.MAX_VALUE;
       scan(segment(segments.get(i)), (start, stop) -> {
         if (end[0] >= 0 && start != end[0]) {
-          throw new IOException("the sequence log skips from " + end[0] + " to " + start);
+          throw new StorageException(StorageException.Kind.CORRUPT, "the sequence log skips"
+              + " from " + end[0] + " to " + start);
         }
         end[0] = stop;
       }, replay, last, segments.get(i), limit, size);
@@ -231,10 +233,12 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
         if (last) {
           return at;
         }
-        throw new IOException("sequence log segment " + file + " is corrupt at byte " + at);
+        throw new StorageException(StorageException.Kind.CORRUPT, "sequence log segment "
+            + file + " is corrupt at byte " + at);
       }
       if (at == 0 && range[0] != first) {
-        throw new IOException("sequence log segment " + file + " starts at " + range[0]);
+        throw new StorageException(StorageException.Kind.CORRUPT, "sequence log segment "
+            + file + " starts at " + range[0]);
       }
       ranges.record(range[0], range[1]);
       if (range[1] > skipThrough && batches != null) {
