@@ -75,15 +75,19 @@ public final class LocalObjectStore implements ObjectStore {
 
   /**
    * Writes and fdatasyncs every temporary file in parallel, links them into place, then fsyncs
-   * each directory that changed once: two rounds of syncs instead of two per object.
+   * each directory that changed — those the objects went into, and the parents of directories
+   * made for them — once, in parallel: two rounds of syncs instead of two per object.
    */
   @Override
   public void createAll(Map<String, byte[]> objects) throws IOException {
     try {
       List<Path> targets = new ArrayList<>(objects.size());
+      Set<Path> dirs = new LinkedHashSet<>();
+      Set<Path> made = new LinkedHashSet<>();
       for (String path : objects.keySet()) {
         Path file = resolveTile(path);
-        ensureDurableDir(file.getParent());
+        makeDir(file.getParent(), dirs, made);
+        dirs.add(file.getParent());
         targets.add(file);
       }
       List<byte[]> data = new ArrayList<>(objects.values());
@@ -104,12 +108,15 @@ public final class LocalObjectStore implements ObjectStore {
         }
         throw e;
       }
-      List<Path> dirs = new ArrayList<>(new LinkedHashSet<>(
-          targets.stream().map(Path::getParent).toList()));
-      inParallel(dirs.size(), i -> {
-        AtomicFiles.syncDirectory(dirs.get(i));
-        return dirs.get(i);
+      List<Path> sync = new ArrayList<>(dirs);
+      inParallel(sync.size(), i -> {
+        AtomicFiles.syncDirectory(sync.get(i));
+        return sync.get(i);
       });
+      // Only now are the directories made for these objects durable.
+      for (Path d : made) {
+        (isPartialDir(d) ? durablePartialDirs : durableDirs).add(d);
+      }
     } catch (IOException e) {
       throw FileErrors.wrap(e);
     }
@@ -229,17 +236,25 @@ public final class LocalObjectStore implements ObjectStore {
     return root.resolve(path);
   }
 
-  /** Creates {@code dir} and its missing parents, fsyncing each parent of a new directory. */
-  private void ensureDurableDir(Path dir) throws IOException {
-    boolean partials = dir.getFileName().toString().endsWith(".p");
-    if ((partials ? durablePartialDirs : durableDirs).contains(dir)) {
+  /**
+   * Creates {@code dir} and its missing parents unless it is known to be durable; the parents
+   * whose entries then need a sync go to {@code toSync}, and the directories to {@code made}.
+   */
+  private void makeDir(Path dir, Set<Path> toSync, Set<Path> made) throws IOException {
+    if ((isPartialDir(dir) ? durablePartialDirs : durableDirs).contains(dir)
+        || made.contains(dir)) {
       return;
     }
-    ensureDurableDir(dir.getParent());
+    makeDir(dir.getParent(), toSync, made);
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(dir);
     }
-    AtomicFiles.syncDirectory(dir.getParent());
-    (partials ? durablePartialDirs : durableDirs).add(dir);
+    // Also if it was there already: made by a process that may have crashed before the sync.
+    toSync.add(dir.getParent());
+    made.add(dir);
+  }
+
+  private static boolean isPartialDir(Path dir) {
+    return dir.getFileName().toString().endsWith(".p");
   }
 }
