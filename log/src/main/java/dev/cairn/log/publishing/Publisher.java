@@ -229,6 +229,11 @@ public final class Publisher implements AutoCloseable {
     CompletableFuture<Optional<Published>> result = new CompletableFuture<>();
     state.lock();
     try {
+      Optional<String> stopped = stoppedReason();
+      if (stopped.isPresent()) { // even with one signed before the stop still in flight
+        fail(result, new StoppedException(stopped.get()));
+        return result;
+      }
       if (inFlight != null && !inFlight.isDone()) {
         return inFlight;
       }
@@ -289,16 +294,17 @@ public final class Publisher implements AutoCloseable {
   private record Signed(Checkpoint checkpoint, byte[] note, Instant time,
       CheckpointEndorser.Endorsement endorsement) {}
 
+  /** Why the publisher or the writes it publishes stopped on a fatal fault, if they did. */
+  private Optional<String> stoppedReason() {
+    return health.stopped() ? health.fault().map(StorageFault::reason)
+        : sequencer.stoppedReason();
+  }
+
   /**
    * Called with {@code state} held: settles what is pending and signs the next checkpoint, or
    * returns null if the tree did not grow.
    */
   private Signed sign() throws IOException {
-    Optional<String> stopped = health.stopped() ? health.fault().map(StorageFault::reason)
-        : sequencer.stoppedReason();
-    if (stopped.isPresent()) {
-      throw new StoppedException(stopped.get());
-    }
     if (unsure != null) {
       settle();
     }
