@@ -49,7 +49,8 @@ final class ReadRoutes {
       throw HttpError.notFound(tile.path() + " is not in the latest checkpoint (size "
           + published + ")");
     }
-    byte[] cached = cache.get(tile.path());
+    String key = tile.path();
+    byte[] cached = cache.get(key);
     if (cached != null) {
       x.send(200, "application/octet-stream", IMMUTABLE, cached);
       return;
@@ -58,7 +59,7 @@ final class ReadRoutes {
       try {
         byte[] data = tile instanceof HashTile h ? tiles.readTile(h)
             : tiles.readBundle((EntryBundle) tile);
-        remember(tile.path(), data);
+        remember(key, data);
         x.send(200, "application/octet-stream", IMMUTABLE, data);
       } catch (Throwable t) {
         x.fail(t);

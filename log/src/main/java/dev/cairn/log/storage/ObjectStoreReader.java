@@ -41,32 +41,38 @@ public final class ObjectStoreReader implements LogReader {
   @Override
   public byte[] readTile(HashTile tile) throws IOException {
     Stored s = object(tile);
-    return Shapes.tile(tile, (HashTile) s.path(), s.data(), s.path().path() + " in " + name);
+    return Shapes.tile(tile, (HashTile) s.tile(), s.data(), s.where());
   }
 
   @Override
   public byte[] readBundle(EntryBundle bundle) throws IOException {
     Stored s = object(bundle);
-    return Shapes.bundle(bundle, (EntryBundle) s.path(), s.data(),
-        s.path().path() + " in " + name);
+    return Shapes.bundle(bundle, (EntryBundle) s.tile(), s.data(), s.where());
   }
 
-  private record Stored(TilePath path, byte[] data) {}
+  /** The object stored for a tile, read as {@code tile} from {@code path}. */
+  private record Stored(TilePath tile, String path, byte[] data, String name) {
+    String where() {
+      return path + " in " + name;
+    }
+  }
 
   /** The object at the tile's own path, or for a partial tile that is gone, the full one. */
   private Stored object(TilePath tile) throws IOException {
-    Optional<byte[]> data = objects.get(tile.path());
+    String path = tile.path();
+    Optional<byte[]> data = objects.get(path);
     if (data.isPresent()) {
-      return new Stored(tile, capped(tile.path(), data.get(), Shapes.cap(tile)));
+      return new Stored(tile, path, capped(path, data.get(), Shapes.cap(tile)), name);
     }
     if (tile.isPartial()) {
       TilePath full = tile.withWidth(TilePath.FULL_WIDTH);
-      data = objects.get(full.path());
+      String fullPath = full.path();
+      data = objects.get(fullPath);
       if (data.isPresent()) {
-        return new Stored(full, capped(full.path(), data.get(), Shapes.cap(full)));
+        return new Stored(full, fullPath, capped(fullPath, data.get(), Shapes.cap(full)), name);
       }
     }
-    throw new NoSuchFileException(tile.path() + " is missing from " + name);
+    throw new NoSuchFileException(path + " is missing from " + name);
   }
 
   /** {@code data}, read from {@code path}, unless it is larger than any such object may be. */

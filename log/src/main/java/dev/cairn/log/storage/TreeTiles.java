@@ -42,7 +42,7 @@ public final class TreeTiles implements LogReader {
     long hashes = TileLayout.hashesAtLevel(tile.level(), published.getAsLong());
     int width = (int) Math.min(TilePath.FULL_WIDTH,
         Math.max(tile.width(), hashes - tile.index() * TilePath.FULL_WIDTH));
-    byte[] data = stored.readTile(tile.withWidth(width));
+    byte[] data = stored.readTile(width == tile.width() ? tile : tile.withWidth(width));
     return width == tile.width() ? data : Arrays.copyOf(data, tile.width() * 32);
   }
 
@@ -51,7 +51,7 @@ public final class TreeTiles implements LogReader {
     long size = published.getAsLong();
     int width = (int) Math.min(TilePath.FULL_WIDTH,
         Math.max(bundle.width(), size - bundle.index() * TilePath.FULL_WIDTH));
-    byte[] data = stored.readBundle(bundle.withWidth(width));
+    byte[] data = stored.readBundle(width == bundle.width() ? bundle : bundle.withWidth(width));
     return width == bundle.width() ? data
         : Arrays.copyOf(data, Bundles.prefixLength(data, bundle.width()));
   }

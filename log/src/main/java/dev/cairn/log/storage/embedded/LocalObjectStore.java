@@ -224,14 +224,10 @@ public final class LocalObjectStore implements ObjectStore {
 
   /** The file of a canonical tile or bundle path; anything else is refused. */
   private Path resolveTile(String path) {
-    TilePath tile;
     try {
-      tile = TilePath.parse(path);
+      TilePath.parse(path); // strict: only the canonical form of a tile path parses
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("not an object path: " + path, e);
-    }
-    if (!tile.path().equals(path)) {
-      throw new IllegalArgumentException("not a canonical object path: " + path);
     }
     return root.resolve(path);
   }
