@@ -3,12 +3,8 @@ package dev.cairn.log.testing;
 import dev.cairn.log.storage.ObjectStore;
 import dev.cairn.tile.TilePath;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -20,8 +16,7 @@ public final class FaultyObjectStore implements ObjectStore {
   private final FaultPlan faults = new FaultPlan("object store write");
   private final FaultPlan checkpointFaults = new FaultPlan("checkpoint object write");
   private final AtomicInteger puts = new AtomicInteger();
-  private final Semaphore held = new Semaphore(0);
-  private volatile CountDownLatch gate;
+  private final Gate gate = new Gate();
 
   /** Wraps {@code inner}. */
   public FaultyObjectStore(ObjectStore inner) {
@@ -61,41 +56,23 @@ public final class FaultyObjectStore implements ObjectStore {
 
   /** Makes every write from now on wait until {@link #release()}. */
   public void hold() {
-    gate = new CountDownLatch(1);
+    gate.close();
   }
 
   /** Lets held and future puts through. */
   public void release() {
-    CountDownLatch g = gate;
-    gate = null;
-    if (g != null) {
-      g.countDown();
-    }
+    gate.open();
   }
 
   /** Waits until a write is held, failing after {@code timeout}. */
   public void awaitHeldPut(Duration timeout) throws InterruptedException {
-    if (!held.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      throw new AssertionError("no write reached the store within " + timeout);
-    }
+    gate.awaitHeld(timeout, "no write reached the store");
   }
 
   @Override
   public void create(String path, byte[] data) throws IOException {
     puts.incrementAndGet();
-    CountDownLatch g = gate;
-    if (g != null) {
-      held.release();
-      try {
-        if (!g.await(30, TimeUnit.SECONDS)) {
-          throw new IOException("write of " + path + " held for 30 s; the test forgot"
-              + " release()");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while held");
-      }
-    }
+    gate.pass("write of " + path);
     faults.apply(path, () -> inner.create(path, data));
   }
 
