@@ -69,21 +69,16 @@ public final class DirectoryLogReader implements LogReader {
 
   @Override
   public byte[] readTile(HashTile tile) throws IOException {
-    Found found = locate(tile);
-    return Shapes.tile(tile, (HashTile) found.stored(), found.data(), found.where());
+    return Shapes.tile(tile, locate(tile));
   }
 
   @Override
   public byte[] readBundle(EntryBundle bundle) throws IOException {
-    Found found = locate(bundle);
-    return Shapes.bundle(bundle, (EntryBundle) found.stored(), found.data(), found.where());
+    return Shapes.bundle(bundle, locate(bundle));
   }
 
-  /** What was read for a tile or bundle: the version found, its bytes, and its file. */
-  private record Found(TilePath stored, byte[] data, String where) {}
-
   /** The file of {@code asked} at its width, or of the full or a wider version of it. */
-  private Found locate(TilePath asked) throws IOException {
+  private Shapes.Stored locate(TilePath asked) throws IOException {
     List<TilePath> tries = new ArrayList<>();
     tries.add(asked);
     if (asked.isPartial()) {
@@ -95,7 +90,7 @@ public final class DirectoryLogReader implements LogReader {
     for (TilePath p : tries) {
       Path file = root.resolve(p.path());
       try {
-        return new Found(p, read(file, Shapes.cap(p)), file.toString());
+        return new Shapes.Stored(p, read(file, Shapes.cap(p)), file.toString());
       } catch (NoSuchFileException e) {
         // try the next version
       }

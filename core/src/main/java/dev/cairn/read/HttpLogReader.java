@@ -150,30 +150,25 @@ public final class HttpLogReader implements LogReader {
 
   @Override
   public byte[] readTile(HashTile tile) throws IOException {
-    Found found = locate(tile);
-    return Shapes.tile(tile, (HashTile) found.stored(), found.data(), found.url());
+    return Shapes.tile(tile, locate(tile));
   }
 
   @Override
   public byte[] readBundle(EntryBundle bundle) throws IOException {
-    Found found = locate(bundle);
-    return Shapes.bundle(bundle, (EntryBundle) found.stored(), found.data(), found.url());
+    return Shapes.bundle(bundle, locate(bundle));
   }
 
-  /** What was fetched for a tile or bundle: the version found, its bytes, and its URL. */
-  private record Found(TilePath stored, byte[] data, String url) {}
-
   /** {@code asked} at its width or, if that partial answers 404, the full version of it. */
-  private Found locate(TilePath asked) throws IOException {
+  private Shapes.Stored locate(TilePath asked) throws IOException {
     try {
-      return new Found(asked, get(asked.path(), Shapes.cap(asked)), base + asked.path());
+      return new Shapes.Stored(asked, get(asked.path(), Shapes.cap(asked)), base + asked.path());
     } catch (NoSuchFileException partialMissing) {
       if (!asked.isPartial()) {
         throw partialMissing;
       }
       TilePath full = asked.withWidth(TilePath.FULL_WIDTH);
       try {
-        return new Found(full, get(full.path(), Shapes.cap(full)), base + full.path());
+        return new Shapes.Stored(full, get(full.path(), Shapes.cap(full)), base + full.path());
       } catch (NoSuchFileException fullMissing) {
         throw new NoSuchFileException(base + asked.path(), null, partialMissing.getReason()
             + ", and so did the full " + (asked instanceof HashTile ? "tile " : "bundle ")

@@ -43,6 +43,22 @@ public final class Shapes {
   }
 
   /**
+   * What a reader found for a tile or bundle asked for: the version stored ({@code tile}, the one
+   * asked or a wider one of it), its bytes, and where they were read, for messages.
+   */
+  public record Stored(TilePath tile, byte[] data, String where) {}
+
+  /** The {@code asked.width()} hashes of {@code asked}, out of what was found for it. */
+  public static byte[] tile(HashTile asked, Stored found) throws MalformedObjectException {
+    return tile(asked, (HashTile) found.tile(), found.data(), found.where());
+  }
+
+  /** The encoded {@code asked.width()} entries of {@code asked}, out of what was found for it. */
+  public static byte[] bundle(EntryBundle asked, Stored found) throws MalformedObjectException {
+    return bundle(asked, (EntryBundle) found.tile(), found.data(), found.where());
+  }
+
+  /**
    * The {@code asked.width()} hashes of {@code asked}, out of {@code data} read as {@code stored}
    * (the same tile at the same or a greater width) from {@code where}.
    */

@@ -40,45 +40,41 @@ public final class ObjectStoreReader implements LogReader {
 
   @Override
   public byte[] readTile(HashTile tile) throws IOException {
-    Stored s = object(tile);
-    return Shapes.tile(tile, (HashTile) s.tile(), s.data(), s.where());
+    return Shapes.tile(tile, object(tile));
   }
 
   @Override
   public byte[] readBundle(EntryBundle bundle) throws IOException {
-    Stored s = object(bundle);
-    return Shapes.bundle(bundle, (EntryBundle) s.tile(), s.data(), s.where());
-  }
-
-  /** The object stored for a tile, read as {@code tile} from {@code path}. */
-  private record Stored(TilePath tile, String path, byte[] data, String name) {
-    String where() {
-      return path + " in " + name;
-    }
+    return Shapes.bundle(bundle, object(bundle));
   }
 
   /** The object at the tile's own path, or for a partial tile that is gone, the full one. */
-  private Stored object(TilePath tile) throws IOException {
+  private Shapes.Stored object(TilePath tile) throws IOException {
     String path = tile.path();
     Optional<byte[]> data = objects.get(path);
     if (data.isPresent()) {
-      return new Stored(tile, path, capped(path, data.get(), Shapes.cap(tile)), name);
+      return new Shapes.Stored(tile, capped(path, data.get(), Shapes.cap(tile)), where(path));
     }
     if (tile.isPartial()) {
       TilePath full = tile.withWidth(TilePath.FULL_WIDTH);
       String fullPath = full.path();
       data = objects.get(fullPath);
       if (data.isPresent()) {
-        return new Stored(full, fullPath, capped(fullPath, data.get(), Shapes.cap(full)), name);
+        return new Shapes.Stored(full, capped(fullPath, data.get(), Shapes.cap(full)),
+            where(fullPath));
       }
     }
     throw new NoSuchFileException(path + " is missing from " + name);
   }
 
+  private String where(String path) {
+    return path + " in " + name;
+  }
+
   /** {@code data}, read from {@code path}, unless it is larger than any such object may be. */
   private byte[] capped(String path, byte[] data, int cap) throws MalformedObjectException {
     if (data.length > cap) {
-      throw new MalformedObjectException(path + " in " + name + " has " + data.length
+      throw new MalformedObjectException(where(path) + " has " + data.length
           + " bytes, more than the " + cap + " such an object may have");
     }
     return data;
