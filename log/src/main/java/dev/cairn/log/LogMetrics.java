@@ -32,6 +32,7 @@ public final class LogMetrics implements Sequencer.BatchObserver {
   private final AtomicReference<Supplier<java.time.Instant>> certificateNotAfter =
       new AtomicReference<>();
   private final AtomicReference<LongSupplier> refusedConnections = new AtomicReference<>();
+  private final AtomicReference<LongSupplier> tileCacheBytes = new AtomicReference<>();
   private final Histogram addSeconds = Histogram.builder().name("cairn_add_seconds")
       .help("Time from receiving a submission to answering it, by what the client waited for")
       .labelNames("wait").classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
@@ -134,6 +135,16 @@ public final class LogMetrics implements Sequencer.BatchObserver {
         .help("Connections closed as they opened: their client address had the most allowed"
             + " open")
         .callback(cb -> cb.call(refusedConnections.get().getAsLong())).register(registry);
+  }
+
+  /** Registers {@code cairn_tile_cache_bytes}: memory held by served tiles and bundles. */
+  public void watchTileCache(LongSupplier bytes) {
+    if (tileCacheBytes.getAndSet(bytes) != null) {
+      return;
+    }
+    GaugeWithCallback.builder().name("cairn_tile_cache_bytes")
+        .help("Bytes of served tiles and bundles kept in memory (bounded)")
+        .callback(cb -> cb.call(tileCacheBytes.get().getAsLong())).register(registry);
   }
 
   @Override

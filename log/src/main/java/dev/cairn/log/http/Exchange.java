@@ -117,6 +117,11 @@ final class Exchange {
   }
 
   void send(int code, String contentType, String cacheControl, byte[] body) {
+    send(code, contentType, cacheControl, ByteBuffer.wrap(body));
+  }
+
+  /** Answers with the bytes {@code body} has remaining (it is not copied: leave it alone). */
+  void send(int code, String contentType, String cacheControl, ByteBuffer body) {
     if (!answered.compareAndSet(false, true)) {
       return;
     }
@@ -134,7 +139,7 @@ final class Exchange {
     write(code, contentType, cacheControl, body, unread);
   }
 
-  private void write(int code, String contentType, String cacheControl, byte[] body,
+  private void write(int code, String contentType, String cacheControl, ByteBuffer body,
       boolean close) {
     response.setStatus(code);
     response.getHeaders().put(REQUEST_ID, id);
@@ -145,8 +150,8 @@ final class Exchange {
     if (cacheControl != null) {
       response.getHeaders().put(HttpHeader.CACHE_CONTROL, cacheControl);
     }
-    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-    response.write(true, isHead() ? ByteBuffer.allocate(0) : ByteBuffer.wrap(body), callback);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.remaining());
+    response.write(true, isHead() ? ByteBuffer.allocate(0) : body, callback);
     metrics.request(route, code, System.nanoTime() - started);
   }
 

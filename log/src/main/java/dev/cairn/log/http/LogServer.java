@@ -87,8 +87,10 @@ public final class LogServer implements AutoCloseable {
       throws Exception {
     LogProofs proofs = LogProofs.of(log);
     Executor responses = server.getThreadPool();
+    ReadRoutes reads = new ReadRoutes(log.publisher(), log.tiles(), ReadRoutes.CACHE_BYTES);
+    log.metrics().watchTileCache(reads::cachedBytes);
     server.setHandler(new Router(
-        new ReadRoutes(log.publisher(), log.tiles()),
+        reads,
         new WriteRoutes(log.sequencer(), log.publisher(), proofs, log.metrics(), config,
             responses, virtual),
         new AuditRoutes(proofs, log.history(), log.keys()),

@@ -6,28 +6,29 @@ import dev.cairn.tile.EntryBundle;
 import dev.cairn.tile.HashTile;
 import dev.cairn.tile.TileLayout;
 import dev.cairn.tile.TilePath;
-import java.util.Iterator;
-import java.util.concurrent.ConcurrentHashMap;
+import java.nio.ByteBuffer;
 import java.util.concurrent.Executor;
 
 /**
  * The C2SP tlog-tiles reads: the latest checkpoint, and tiles and bundles within it. A tile or
  * bundle beyond the latest checkpoint is not served, so what a cache keeps forever is always part
- * of a published tree. Served tiles are kept in memory by their path (a path's bytes never
- * change), so hot tiles are answered without touching storage.
+ * of a published tree. Served tiles are kept in memory ({@link TileCache}, bounded by bytes), so
+ * hot tiles are answered without touching storage.
  */
 final class ReadRoutes {
   static final String IMMUTABLE = "public, max-age=31536000, immutable";
   static final String CHECKPOINT_CACHE = "public, max-age=2";
-  private static final int CACHED_TILES = 4096;
+  /** Memory for served tiles and bundles: 8,192 full tiles, or 4 bundles of 64 KiB entries. */
+  static final long CACHE_BYTES = 64L << 20;
 
   private final Publisher publisher;
   private final LogReader tiles;
-  private final ConcurrentHashMap<String, byte[]> cache = new ConcurrentHashMap<>();
+  private final TileCache cache;
 
-  ReadRoutes(Publisher publisher, LogReader tiles) {
+  ReadRoutes(Publisher publisher, LogReader tiles, long cacheBytes) {
     this.publisher = publisher;
     this.tiles = tiles;
+    this.cache = new TileCache(cacheBytes);
   }
 
   void checkpoint(Exchange x) {
@@ -49,32 +50,30 @@ final class ReadRoutes {
       throw HttpError.notFound(tile.path() + " is not in the latest checkpoint (size "
           + published + ")");
     }
-    String key = tile.path();
-    byte[] cached = cache.get(key);
+    ByteBuffer cached = cache.get(tile);
     if (cached != null) {
       x.send(200, "application/octet-stream", IMMUTABLE, cached);
       return;
     }
+    // Read (and keep) the tile as wide as the checkpoint has it: every narrower width asked
+    // later is then a slice of the one copy.
+    int width = (int) Math.min(TilePath.FULL_WIDTH,
+        available - tile.index() * TilePath.FULL_WIDTH);
+    TilePath widest = width == tile.width() ? tile : tile.withWidth(width);
     blocking.execute(() -> {
       try {
-        byte[] data = tile instanceof HashTile h ? tiles.readTile(h)
-            : tiles.readBundle((EntryBundle) tile);
-        remember(key, data);
-        x.send(200, "application/octet-stream", IMMUTABLE, data);
+        byte[] data = widest instanceof HashTile h ? tiles.readTile(h)
+            : tiles.readBundle((EntryBundle) widest);
+        cache.put(widest, data);
+        x.send(200, "application/octet-stream", IMMUTABLE, TileCache.cut(tile, data));
       } catch (Throwable t) {
         x.fail(t);
       }
     });
   }
 
-  private void remember(String path, byte[] data) {
-    if (cache.size() >= CACHED_TILES) {
-      Iterator<String> it = cache.keySet().iterator();
-      for (int i = 0; i < CACHED_TILES / 8 && it.hasNext(); i++) {
-        it.next();
-        it.remove();
-      }
-    }
-    cache.put(path, data);
+  /** Bytes of tiles and bundles held in memory. */
+  long cachedBytes() {
+    return cache.bytes();
   }
 }
