@@ -1,18 +1,15 @@
 package dev.cairn.cli;
 
+import dev.cairn.log.storage.embedded.AtomicFiles;
 import dev.cairn.note.SignerKey;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Signer key files: one {@code PRIVATE+KEY+...} line per key; blank lines and lines starting with
@@ -51,20 +48,12 @@ final class KeyFiles {
   }
 
   /**
-   * Writes {@code text} to a new file readable only by its owner (where the file system has
-   * POSIX permissions), synced to disk.
+   * Writes {@code text} to a new file, synced to disk; if {@code secret}, created readable only
+   * by its owner (where the file system has POSIX permissions).
    */
   static void writeNew(Path file, String text, boolean secret) {
     try {
-      Files.createFile(file);
-      if (secret && Files.getFileAttributeView(file,
-          java.nio.file.attribute.PosixFileAttributeView.class) != null) {
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-      }
-      try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.WRITE))) {
-        ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
-        ch.force(true);
-      }
+      AtomicFiles.createNew(file, text.getBytes(StandardCharsets.UTF_8), secret);
     } catch (FileAlreadyExistsException e) {
       throw new CliException(CliException.USAGE, "refusing to overwrite " + file);
     } catch (IOException e) {

@@ -106,15 +106,21 @@ class ServeAuthTest {
     Path tlsKey = dir.resolve("key.pem");
     ca.write(ca.issue(), cert, tlsKey);
     Files.setPosixFilePermissions(tlsKey, PosixFilePermissions.fromString("rw-r-----"));
+    // And a JWKS file that others may write: they could add a key and mint tokens.
+    Path openJwks = dir.resolve("open-jwks.json");
+    Files.writeString(openJwks, "{\"keys\":[]}");
+    Files.setPosixFilePermissions(openJwks, PosixFilePermissions.fromString("rw-rw-r--"));
     KeyCommandsTest.Result shared = cairn("serve", "--profile", "prod", "--data",
-        data.toString(), "--auth-jwks", "jwks.json", "--auth-issuer", "https://issuer.example",
+        data.toString(), "--auth-jwks", openJwks.toString(),
+        "--auth-issuer", "https://issuer.example",
         "--auth-audience", "log", "--pkcs11-library", token.library().toString(),
         "--pkcs11-token", token.tokenLabel(), "--pkcs11-pin-file", openPin.toString(),
         "--pkcs11-key", "k", "--tls-cert", cert.toString(), "--tls-key", tlsKey.toString());
     assertThat(shared.code()).isEqualTo(CliException.USAGE);
     assertThat(shared.err()).contains("the prod profile refuses to start:",
         "pkcs11_pin_file " + openPin + " is open to group or others (rw-r--r--)",
-        "tls_key " + tlsKey + " is open to group or others (rw-r-----)", "chmod 600")
+        "tls_key " + tlsKey + " is open to group or others (rw-r-----)", "chmod 600",
+        "auth_jwks " + openJwks + " is open to group or others (rw-rw-r--)", "chmod 644")
         .doesNotContain("development key files");
     assertThat(data).as("nothing is created").doesNotExist();
   }

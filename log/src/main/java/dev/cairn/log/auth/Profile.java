@@ -60,6 +60,8 @@ public enum Profile {
     } else if (auth.jwks().get().toLowerCase(Locale.ROOT).startsWith("http://")) {
       out.add("the JWKS is fetched over plain http, so anyone on the path can replace the keys:"
           + " use an https:// URL or a file for --auth-jwks (auth_jwks)");
+    } else if (!auth.jwks().get().toLowerCase(Locale.ROOT).startsWith("https://")) {
+      out.addAll(trustedFileProblems(Map.of("auth_jwks", Path.of(auth.jwks().get()))));
     }
     if (auth.issuer().isEmpty()) {
       out.add("no token issuer: set --auth-issuer (auth_issuer)");
@@ -109,6 +111,23 @@ public enum Profile {
    * without POSIX permissions is not checked.
    */
   public List<String> secretFileProblems(Map<String, Path> files) {
+    return openFiles(files, EnumSet.of(PosixFilePermission.GROUP_READ,
+        PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_READ,
+        PosixFilePermission.OTHERS_WRITE), "it holds a secret; chmod 600 it");
+  }
+
+  /**
+   * What the {@code prod} profile refuses in the files the log trusts (a JWKS file: whoever may
+   * write it can add a key and mint tokens): any that group or others may write.
+   */
+  private List<String> trustedFileProblems(Map<String, Path> files) {
+    return openFiles(files, EnumSet.of(PosixFilePermission.GROUP_WRITE,
+        PosixFilePermission.OTHERS_WRITE), "whoever may write it decides who may write to the"
+            + " log; chmod 644 it");
+  }
+
+  private List<String> openFiles(Map<String, Path> files, Set<PosixFilePermission> forbidden,
+      String why) {
     List<String> out = new ArrayList<>();
     if (this == DEV) {
       return out;
@@ -122,13 +141,11 @@ public enum Profile {
       }
       Set<PosixFilePermission> shared = EnumSet.noneOf(PosixFilePermission.class);
       shared.addAll(mode);
-      shared.retainAll(EnumSet.of(PosixFilePermission.GROUP_READ,
-          PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_READ,
-          PosixFilePermission.OTHERS_WRITE));
+      shared.retainAll(forbidden);
       if (!shared.isEmpty()) {
         out.add(e.getKey() + " " + e.getValue() + " is open to group or others ("
-            + PosixFilePermissions.toString(mode) + "): it holds a"
-            + " secret; chmod 600 it, owned by the user the log runs as");
+            + PosixFilePermissions.toString(mode) + "): " + why + ", owned by the user the log"
+            + " runs as");
       }
     }
     return out;

@@ -88,10 +88,13 @@ public final class Backup {
    *     of another log or not consistent with this one, or copying fails
    */
   public static Result run(Path dataDir, Path out, Progress progress) throws IOException {
-    Files.createDirectories(out);
     // A backup holds the signing keys: only its owner may enter it.
+    if (out.getParent() != null) {
+      Files.createDirectories(out.getParent());
+    }
+    AtomicFiles.createOwnerOnlyDirectory(out);
     if (Files.getFileAttributeView(out, java.nio.file.attribute.PosixFileAttributeView.class)
-        != null) {
+        != null) { // one made by hand, or by an older version
       Files.setPosixFilePermissions(out,
           java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     }
@@ -304,6 +307,9 @@ public final class Backup {
     for (String f : pending.keySet()) {
       Path target = out.resolve(f);
       if (dirs.add(target.getParent())) {
+        if (target.getParent().equals(out.resolve("keys"))) {
+          AtomicFiles.createOwnerOnlyDirectory(target.getParent());
+        }
         Files.createDirectories(target.getParent());
         for (Path p = target.getParent(); !p.equals(out); p = p.getParent()) {
           dirs.add(p.getParent());
@@ -317,7 +323,8 @@ public final class Backup {
       for (int i = 0; i < targets.size(); i++) {
         Path target = targets.get(i);
         byte[] bytes = data.get(i);
-        temps.add(pool.submit(() -> AtomicFiles.writeTemp(target, bytes, tmp)));
+        boolean key = out.relativize(target).startsWith("keys");
+        temps.add(pool.submit(() -> AtomicFiles.writeTemp(target, bytes, tmp, key)));
       }
     }
     for (int i = 0; i < targets.size(); i++) {

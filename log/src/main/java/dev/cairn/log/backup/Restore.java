@@ -87,7 +87,7 @@ public final class Restore {
       Path tmp = dataDir.resolve(".tmp");
       AtomicFiles.prepareTmpDir(tmp);
 
-      Files.createDirectories(dataDir.resolve("keys"));
+      AtomicFiles.createOwnerOnlyDirectory(dataDir.resolve("keys"));
       for (String f : m.files().keySet().stream().filter(f -> f.startsWith("keys/")).sorted()
           .toList()) {
         AtomicFiles.createNew(dataDir.resolve(f), Files.readAllBytes(backup.resolve(f)),

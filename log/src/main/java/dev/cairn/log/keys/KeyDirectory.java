@@ -64,7 +64,7 @@ public final class KeyDirectory {
     if (Files.exists(tmp)) {
       AtomicFiles.deleteRecursively(tmp);
     }
-    Files.createDirectory(tmp);
+    AtomicFiles.createOwnerOnlyDirectory(tmp); // renamed to keys/ below
     List<KeyRing.Entry> entries = new ArrayList<>();
     if (hsmLabel.isPresent()) {
       VerifierKey vk = token.orElseThrow().verifierKey(origin, hsmLabel.get());

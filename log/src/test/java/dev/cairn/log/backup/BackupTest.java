@@ -15,6 +15,7 @@ import dev.cairn.log.testing.StoredLogs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -125,6 +126,37 @@ class BackupTest {
       assertThat(log.history().bySize(1300)).isPresent();
     }
     assertThat(replayData(restored).entries()).isEqualTo(1800);
+  }
+
+  /**
+   * Signing keys are readable by their owner alone wherever they are written — the data
+   * directory, a backup, a restore — and their directories only their owner may enter, whatever
+   * the umask (the modes are given when the files are created, not set after).
+   */
+  @Test
+  void keyFilesAndTheirDirectoriesAreTheOwnersAlone() throws Exception {
+    Path data = tmp.resolve("data");
+    Path backup = tmp.resolve("backup");
+    Path restored = tmp.resolve("restored");
+    try (TransparencyLog log = StoredLogs.open(data, ORIGIN)) {
+      StoredLogs.add(log, "e", 0, 10);
+    }
+    Backup.run(data, backup, Progress.NONE);
+    Restore.run(backup, restored, false, Progress.NONE);
+    for (Path keys : List.of(data.resolve("keys"), backup.resolve("keys"),
+        restored.resolve("keys"))) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keys)))
+          .as(keys.toString()).isEqualTo("rwx------");
+      List<Path> secrets;
+      try (var files = Files.list(keys)) {
+        secrets = files.filter(f -> f.toString().endsWith(".skey")).toList();
+      }
+      assertThat(secrets).as("key files in " + keys).hasSize(2);
+      for (Path f : secrets) {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+            .as(f.toString()).isEqualTo("rw-------");
+      }
+    }
   }
 
   @Test

@@ -3,13 +3,17 @@ package dev.cairn.log.storage.embedded;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -28,10 +32,19 @@ public final class AtomicFiles {
 
   /** Writes {@code data} to a new synced temporary file for {@code target} and returns it. */
   public static Path writeTemp(Path target, byte[] data, Path tmpDir) throws IOException {
+    return writeTemp(target, data, tmpDir, false);
+  }
+
+  /**
+   * Writes {@code data} to a new synced temporary file for {@code target} and returns it; with
+   * {@code ownerOnly} readable by its owner alone from the moment it exists (for keys).
+   */
+  public static Path writeTemp(Path target, byte[] data, Path tmpDir, boolean ownerOnly)
+      throws IOException {
     Path tmp = tmpDir.resolve(target.getFileName() + "." + Long.toHexString(
         ThreadLocalRandom.current().nextLong()) + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE), ownerOnly ? ownerOnly(tmp, "rw-------") : NONE)) {
       ByteBuffer b = ByteBuffer.wrap(data);
       while (b.hasRemaining()) {
         ch.write(b);
@@ -92,19 +105,41 @@ public final class AtomicFiles {
    * readable by its owner alone from the moment it exists (for keys).
    */
   public static void createNew(Path file, byte[] data, boolean ownerOnly) throws IOException {
-    Files.createFile(file);
-    if (ownerOnly && Files.getFileAttributeView(file,
-        java.nio.file.attribute.PosixFileAttributeView.class) != null) {
-      Files.setPosixFilePermissions(file,
-          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+    try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE), ownerOnly ? ownerOnly(file, "rw-------") : NONE)) {
       ByteBuffer b = ByteBuffer.wrap(data);
       while (b.hasRemaining()) {
         ch.write(b);
       }
       ch.force(true);
     }
+  }
+
+  private static final FileAttribute<?>[] NONE = {};
+
+  /**
+   * Creates the directory {@code dir} (its parent must exist) that only its owner may enter, from
+   * the moment it exists (for keys); a directory that exists already is left as it is.
+   */
+  public static void createOwnerOnlyDirectory(Path dir) throws IOException {
+    try {
+      Files.createDirectory(dir, ownerOnly(dir, "rwx------"));
+    } catch (FileAlreadyExistsException e) {
+      if (!Files.isDirectory(dir)) {
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * The permissions {@code mode} as an attribute to create {@code path} with, where its file
+   * system has POSIX permissions (the process's umask can only remove from them, never add).
+   */
+  private static FileAttribute<?>[] ownerOnly(Path path, String mode) {
+    return path.getFileSystem().supportedFileAttributeViews().contains("posix")
+        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString(mode))}
+        : NONE;
   }
 
   /** Deletes {@code root} and everything under it, if it exists. */
