@@ -31,6 +31,15 @@ final class AuditRoutes {
   private static final Instant FIRST = Instant.parse("0000-01-01T00:00:00Z");
   private static final Instant LAST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
+  /** Memory for full pages of the history, which never change: ~9 pages of 1,000. */
+  static final long PAGE_CACHE_BYTES = 32L << 20;
+  /** A full page is cached anywhere, a while: a reader paging through asks each once. */
+  static final String FULL_PAGE = "public, max-age=86400";
+
+  /** A query of the history, with the log keys its answer names. */
+  private record Page(long after, long limit, Instant from, Instant to, List<String> ring) {}
+
+  private final ByteCache<Page, byte[]> pages = new ByteCache<>(PAGE_CACHE_BYTES, b -> b.length);
   private final LogProofs proofs;
   private final CheckpointHistory history;
   private final LogKeys keys;
@@ -93,8 +102,14 @@ final class AuditRoutes {
     }
     Instant from = time(x, "from", Instant.EPOCH);
     Instant to = time(x, "to", Instant.MAX);
-    List<CheckpointHistory.Entry> page = history.list(after, (int) limit, from, to);
     List<VerifierKey> ring = keys.verifierKeyList();
+    Page query = new Page(after, limit, from, to, ring.stream().map(VerifierKey::encode).toList());
+    byte[] cached = pages.get(query);
+    if (cached != null) {
+      x.send(200, "application/json", FULL_PAGE, cached);
+      return;
+    }
+    List<CheckpointHistory.Entry> page = history.list(after, (int) limit, from, to);
     List<Map<String, Object>> items = new ArrayList<>(page.size());
     for (CheckpointHistory.Entry e : page) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -106,8 +121,14 @@ final class AuditRoutes {
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("checkpoints", items);
-    body.put("next", page.size() == limit ? page.get(page.size() - 1).size() : null);
-    x.send(200, "application/json", "no-cache", JSON.writeValueAsBytes(body));
+    boolean full = page.size() == limit;
+    body.put("next", full ? page.get(page.size() - 1).size() : null);
+    byte[] json = JSON.writeValueAsBytes(body);
+    if (full) {
+      // The history only grows at its end, in size and time order: a full page never changes.
+      pages.put(query, json, (kept, fresh) -> kept);
+    }
+    x.send(200, "application/json", full ? FULL_PAGE : "no-cache", json);
   }
 
   private static List<String> signers(byte[] note, List<VerifierKey> ring) {

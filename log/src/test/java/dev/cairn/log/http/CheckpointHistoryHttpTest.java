@@ -144,6 +144,20 @@ class CheckpointHistoryHttpTest {
     assertThat(sizes(page("?after=7"))).isEqualTo(sizesFromMinute(4, 13));
   }
 
+  /**
+   * A full page never changes (the history grows only at its end), so it is kept in memory and
+   * may be cached by anyone: an anonymous reader paging through the history again costs the log
+   * neither a read of the history nor the encoding. The last page changes as the log grows.
+   */
+  @Test
+  void aFullPageIsCacheableAndTheLastIsNot() throws IOException {
+    HttpResponse<byte[]> full = client.get("/checkpoints?limit=5&after=3");
+    assertThat(full.headers().firstValue("Cache-Control")).hasValue("public, max-age=86400");
+    HttpResponse<byte[]> last = client.get("/checkpoints?limit=50");
+    assertThat(last.headers().firstValue("Cache-Control")).hasValue("no-cache");
+    assertThat(client.get("/checkpoints?limit=5&after=3").body()).isEqualTo(full.body());
+  }
+
   @Test
   void filtersByTimeGivenInRfc3339OrEpochSeconds() throws IOException {
     String from = "2030-01-01T00:03:00Z";
