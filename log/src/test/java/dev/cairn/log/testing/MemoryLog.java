@@ -3,6 +3,7 @@ package dev.cairn.log.testing;
 import dev.cairn.merkle.Hash;
 import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignatureType;
+import dev.cairn.note.SignedNote;
 import dev.cairn.note.SignerKey;
 import dev.cairn.log.publishing.Publisher;
 import dev.cairn.log.sequencing.Sequencer;
@@ -177,7 +178,7 @@ public final class MemoryLog implements AutoCloseable {
       publisher.close();
     }
     List<NoteSigner> signers = signers(clock);
-    publisher = Publisher.open(ORIGIN, () -> signers, sequencer, lease, objects, endorser,
+    publisher = Publisher.open(ORIGIN, text -> SignedNote.sign(text, signers), sequencer, lease, objects, endorser,
         timeout, clock);
     return publisher;
   }
