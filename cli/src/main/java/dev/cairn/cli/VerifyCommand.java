@@ -61,6 +61,12 @@ final class VerifyCommand implements Callable<Integer> {
       + " used if it is not given.")
   String vkey;
 
+  @Option(names = "--accept-any-key-type", description = "Weaker: accept a checkpoint that any"
+      + " one trusted key signed. Without it a checkpoint needs a signature by a trusted key of"
+      + " each type among the trusted keys (classical Ed25519 or ECDSA, and ML-DSA-44), so that"
+      + " one stolen key cannot forge one. To trust one type only, give only its keys to --vkey.")
+  boolean acceptAnyKeyType;
+
   @Option(names = "--full", description = "Replay every entry and compare every tile.")
   boolean full;
 
@@ -89,7 +95,7 @@ final class VerifyCommand implements Callable<Integer> {
     if (vkey == null) {
       throw new CliException(CliException.USAGE, "--url needs --vkey: the keys to trust");
     }
-    LogVerifier verifier = LogVerifier.ofLogKeys(keys());
+    LogVerifier verifier = verifier(keys());
     try (HttpLogReader log = open(url)) {
       byte[] note = log.checkpoint();
       VerifiedCheckpoint cp = verifier.verifyCheckpoint(note);
@@ -166,7 +172,7 @@ final class VerifyCommand implements Callable<Integer> {
       out.println("verifying " + source.describe());
       out.flush();
       dev.cairn.log.replay.Replay.Result r = dev.cairn.log.replay.Replay.run(source,
-          LogVerifier.ofLogKeys(keys), ProgressBar.forStderr(spec.commandLine().getErr()),
+          verifier(keys), ProgressBar.forStderr(spec.commandLine().getErr()),
           checkDedup);
       r.report().forEach(out::println);
       out.println("OK");
@@ -175,6 +181,11 @@ final class VerifyCommand implements Callable<Integer> {
     } catch (Divergence e) {
       return fail(e.getMessage());
     }
+  }
+
+  private LogVerifier verifier(List<VerifierKey> keys) {
+    LogVerifier v = LogVerifier.ofLogKeys(keys);
+    return acceptAnyKeyType ? v.acceptingAnyKeyType() : v;
   }
 
   private List<VerifierKey> keys() {

@@ -3,6 +3,7 @@ package dev.cairn.cli;
 import static dev.cairn.cli.KeyCommandsTest.cairn;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.log.testing.StoredLogs;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -128,6 +129,26 @@ class BackupCommandsTest {
         "--out", dir.resolve("b2").toString());
     assertThat(backup.code()).isEqualTo(CliException.IO);
     assertThat(backup.err()).contains("is not a Cairn data directory");
+  }
+
+  /** What a stolen ML-DSA-44 key file (it is a file even in prod) could sign is refused. */
+  @Test
+  void checkpointsTheMlDsaKeyAloneSignedFailVerificationAndBackup() throws IOException {
+    Path copy = dir.resolve("mldsa-only-" + System.nanoTime());
+    StoredLogs.copy(data, copy);
+    StoredLogs.resignWithMlDsaOnly(copy);
+    KeyCommandsTest.Result r = cairn("verify", "--data", copy.toString());
+    assertThat(r.code()).as(r.err()).isEqualTo(VerifyCommand.FAILED);
+    assertThat(r.err()).contains("cairn verify: FAILED: the history's checkpoint at size ")
+        .contains("untrusted: the checkpoint lacks a signature by the log's Ed25519 key (only"
+            + " ML-DSA-44 signed it)");
+    KeyCommandsTest.Result any = cairn("verify", "--data", copy.toString(),
+        "--accept-any-key-type");
+    assertThat(any.code()).as(any.err()).isZero();
+    KeyCommandsTest.Result backup = cairn("backup", "--data", copy.toString(), "--out",
+        dir.resolve("b-" + System.nanoTime()).toString());
+    assertThat(backup.code()).isEqualTo(CliException.IO);
+    assertThat(backup.err()).contains("lacks a signature by the log's Ed25519 key");
   }
 
   @Test

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 class VerifyUrlTest {
   private static final SignerKey KEY = SignerKey.fromSeed("example.com/static",
       SignatureType.ED25519, new byte[32]);
+  private static final SignerKey MLDSA = SignerKey.fromSeed("example.com/static",
+      SignatureType.MLDSA44_SUBTREE_V1, new byte[32]);
 
   @TempDir Path dir;
   private Path log;
@@ -118,6 +120,39 @@ class VerifyUrlTest {
     KeyCommandsTest.Result r = KeyCommandsTest.cairn("verify", "--url", url, "--vkey", vkey);
     assertThat(r.code()).isEqualTo(VerifyCommand.FAILED);
     assertThat(r.err()).contains(url + "/tile/1/000.p/3: answered 404");
+  }
+
+  /**
+   * Trusting the Ed25519 and ML-DSA-44 keys, a checkpoint needs both signatures: the ML-DSA-44
+   * key alone (a stolen key file) is refused unless --accept-any-key-type says otherwise.
+   */
+  @Test
+  void aCheckpointNeedsASignatureOfEachTrustedKeyType() throws IOException {
+    Path vkeys = Files.writeString(dir.resolve("log.vkey"),
+        KEY.verifierKey().encode() + "\n" + MLDSA.verifierKey().encode() + "\n");
+    String text = SignedNote.parse(Files.readAllBytes(log.resolve("checkpoint"))).text();
+    Files.write(log.resolve("checkpoint"),
+        SignedNote.sign(text, List.of(MLDSA.signer())).encode());
+    KeyCommandsTest.Result r = KeyCommandsTest.cairn("verify", "--url", url, "--vkey",
+        vkeys.toString());
+    assertThat(r.code()).isEqualTo(VerifyCommand.FAILED);
+    assertThat(r.err()).isEqualTo("cairn verify: FAILED: untrusted: the checkpoint lacks a"
+        + " signature by the log's Ed25519 key (only ML-DSA-44 signed it); every key type the log"
+        + " publishes must sign\n");
+    KeyCommandsTest.Result any = KeyCommandsTest.cairn("verify", "--url", url, "--vkey",
+        vkeys.toString(), "--accept-any-key-type");
+    assertThat(any.code()).as(any.err()).isZero();
+    assertThat(any.out()).contains("signed by [MLDSA44_SUBTREE_V1]");
+
+    Files.write(log.resolve("checkpoint"),
+        SignedNote.sign(text, List.of(KEY.signer(), MLDSA.signer())).encode());
+    KeyCommandsTest.Result both = KeyCommandsTest.cairn("verify", "--url", url, "--vkey",
+        vkeys.toString(), "--full");
+    assertThat(both.code()).as(both.err()).isZero();
+    assertThat(both.out()).containsPattern("signed by \\[(ED25519, MLDSA44_SUBTREE_V1|"
+        + "MLDSA44_SUBTREE_V1, ED25519)]");
+    assertThat(KeyCommandsTest.cairn("verify", "--help").out())
+        .contains("--accept-any-key-type", "one stolen key cannot forge one");
   }
 
   @Test

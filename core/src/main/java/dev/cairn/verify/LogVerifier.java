@@ -30,8 +30,16 @@ import java.util.Set;
 
 /**
  * Verifies what a transparency log hands out, offline, against a {@link Policy}: checkpoints
- * (a trusted log key named for the origin signed it, and witness cosignatures meet the quorum),
+ * (trusted log keys named for the origin signed it, and witness cosignatures meet the quorum),
  * inclusion of an entry (a tlog-proof), and consistency between two checkpoints.
+ *
+ * <p>A log signs each checkpoint with a key of each type it publishes: a classical one (Ed25519
+ * or ECDSA P-256) and an ML-DSA-44 one. By default a checkpoint needs a valid signature from a
+ * trusted key of each of these types among the trusted keys for its origin, so that one stolen
+ * key (the ML-DSA-44 key is always a file, even when the classical key is in an HSM) cannot
+ * forge a checkpoint; during a rotation, when two keys of one type are trusted, either one's
+ * signature is enough. {@link #acceptingAnyKeyType()} weakens this to one signature by any
+ * trusted log key. To trust one type only, trust only that type's keys.
  *
  * <p>A signature by any trusted key (log or witness) that fails to verify rejects the checkpoint.
  * Immutable and thread-safe.
@@ -39,34 +47,40 @@ import java.util.Set;
 public final class LogVerifier {
   private final Policy policy;
   private final VerifierSet trusted;
-  private final Set<SignatureType> requiredLogTypes;
+  private final boolean anyKeyType;
 
-  private LogVerifier(Policy policy, Set<SignatureType> requiredLogTypes) {
+  private LogVerifier(Policy policy, boolean anyKeyType) {
     this.policy = policy;
     List<NoteVerifier> all = new ArrayList<>();
     policy.logs().forEach(l -> all.add(l.key().verifier()));
     policy.witnesses().values().forEach(w -> all.add(w.key().verifier()));
     this.trusted = VerifierSet.of(all);
-    this.requiredLogTypes = Set.copyOf(requiredLogTypes);
+    this.anyKeyType = anyKeyType;
   }
 
-  /** A verifier for {@code policy}. */
+  /**
+   * A verifier for {@code policy}, requiring a signature of each type of the policy's log keys
+   * for the checkpoint's origin.
+   */
   public static LogVerifier of(Policy policy) {
-    return new LogVerifier(policy, Set.of());
+    return new LogVerifier(policy, false);
   }
 
-  /** A verifier trusting these log keys, with no witnesses. */
+  /**
+   * A verifier trusting these log keys, with no witnesses, requiring a signature of each of
+   * their types.
+   */
   public static LogVerifier ofLogKeys(Collection<VerifierKey> logKeys) {
     return of(Policy.ofLogs(List.copyOf(logKeys)));
   }
 
   /**
-   * This verifier, additionally demanding a verified log signature of each of {@code types} (for
-   * example both Ed25519 and ML-DSA-44).
+   * This verifier, accepting a checkpoint that any one trusted log key signed instead of
+   * requiring a signature of each type. Weaker: any one of the trusted keys, stolen, forges
+   * checkpoints this verifier accepts.
    */
-  public LogVerifier requireLogSignatures(SignatureType... types) {
-    Set<SignatureType> t = types.length == 0 ? Set.of() : EnumSet.of(types[0], types);
-    return new LogVerifier(policy, t);
+  public LogVerifier acceptingAnyKeyType() {
+    return new LogVerifier(policy, true);
   }
 
   /** Verifies a signed checkpoint note. */
@@ -88,20 +102,28 @@ public final class LogVerifier {
           e.getMessage());
     }
     Set<SignatureType> logTypes = EnumSet.noneOf(SignatureType.class);
+    Set<SignatureType> trustedTypes = EnumSet.noneOf(SignatureType.class);
     for (Policy.Log log : policy.logs()) {
       VerifierKey k = log.key();
-      if (k.name().equals(checkpoint.origin()) && verified.isSignedBy(k.name(), k.keyId())) {
-        logTypes.add(k.type());
+      if (k.name().equals(checkpoint.origin())) {
+        trustedTypes.add(k.type());
+        if (verified.isSignedBy(k.name(), k.keyId())) {
+          logTypes.add(k.type());
+        }
       }
     }
     if (logTypes.isEmpty()) {
       throw new VerificationException(UNTRUSTED,
           "no trusted log key for origin \"" + checkpoint.origin() + "\" signed the checkpoint");
     }
-    if (!logTypes.containsAll(requiredLogTypes)) {
-      Set<SignatureType> missing = EnumSet.copyOf(requiredLogTypes);
-      missing.removeAll(logTypes);
-      throw new VerificationException(UNTRUSTED, "checkpoint lacks a log signature of " + missing);
+    if (!anyKeyType) {
+      for (KeyType t : KeyType.values()) {
+        if (t.includesAny(trustedTypes) && !t.includesAny(logTypes)) {
+          throw new VerificationException(UNTRUSTED, "the checkpoint lacks a signature by the"
+              + " log's " + t.describe(trustedTypes) + " key (only " + names(logTypes)
+              + " signed it); every key type the log publishes must sign");
+        }
+      }
     }
     Set<String> witnesses = new HashSet<>();
     for (Policy.Witness w : policy.witnesses().values()) {
@@ -176,5 +198,41 @@ public final class LogVerifier {
     } catch (ProofException e) {
       throw new VerificationException(INCONSISTENT, e.getMessage());
     }
+  }
+
+  /** The key types a log signs with, each of which must sign a checkpoint by default. */
+  private enum KeyType {
+    CLASSICAL(EnumSet.of(SignatureType.ED25519, SignatureType.ECDSA_P256)),
+    POST_QUANTUM(EnumSet.of(SignatureType.MLDSA44_SUBTREE_V1));
+
+    private final Set<SignatureType> types;
+
+    KeyType(Set<SignatureType> types) {
+      this.types = types;
+    }
+
+    boolean includesAny(Set<SignatureType> signatureTypes) {
+      return signatureTypes.stream().anyMatch(types::contains);
+    }
+
+    /** This key type named by the signature types of it among {@code trusted}. */
+    String describe(Set<SignatureType> trusted) {
+      Set<SignatureType> mine = EnumSet.copyOf(types);
+      mine.retainAll(trusted);
+      return String.join(" or ", mine.stream().map(LogVerifier::name).toList());
+    }
+  }
+
+  private static String names(Set<SignatureType> types) {
+    return String.join(" and ", types.stream().map(LogVerifier::name).toList());
+  }
+
+  private static String name(SignatureType t) {
+    return switch (t) {
+      case ED25519 -> "Ed25519";
+      case ECDSA_P256 -> "ECDSA P-256";
+      case MLDSA44_SUBTREE_V1 -> "ML-DSA-44";
+      case COSIGNATURE_V1 -> "cosignature/v1";
+    };
   }
 }

@@ -7,17 +7,23 @@ import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Hasher;
 import dev.cairn.merkle.Proofs;
+import dev.cairn.note.EcdsaNote;
 import dev.cairn.note.NoteSignature;
+import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignedNote;
 import dev.cairn.note.SignerKey;
+import dev.cairn.note.VerifierKey;
 import dev.cairn.policy.Policy;
 import dev.cairn.proof.TlogProof;
 import dev.cairn.testing.NaiveTree;
 import dev.cairn.verify.VerificationException.Reason;
 
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
+import java.security.spec.ECGenParameterSpec;
 import java.util.List;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
@@ -58,7 +64,7 @@ class LogVerifierTest {
   @Test
   void rejectsMissingQuorumUntrustedLogAndTampering() {
     LogVerifier v = LogVerifier.of(POLICY);
-    assertReason(() -> v.verifyCheckpoint(checkpoint(10, LOG_ED, W1).encode()),
+    assertReason(() -> v.verifyCheckpoint(checkpoint(10, LOG_ED, LOG_ML, W1).encode()),
         Reason.QUORUM_NOT_MET);
     SignerKey other = SignerKey.generate(ORIGIN, SignatureType.ED25519, RANDOM);
     assertReason(() -> v.verifyCheckpoint(checkpoint(10, other, W1, W2).encode()),
@@ -78,16 +84,62 @@ class LogVerifierTest {
     assertReason(() -> v.verifyCheckpoint(checkpoint(3, misnamed).encode()), Reason.UNTRUSTED);
   }
 
+  /**
+   * The ML-DSA-44 key is a file even when the classical key is in an HSM: one stolen key file
+   * must not be enough to forge a checkpoint, a tlog-proof's included.
+   */
   @Test
-  void canDemandBothSignatureTypes() throws VerificationException {
-    LogVerifier both = LogVerifier.ofLogKeys(List.of(LOG_ED.verifierKey(), LOG_ML.verifierKey()))
-        .requireLogSignatures(SignatureType.ED25519, SignatureType.MLDSA44_SUBTREE_V1);
-    both.verifyCheckpoint(checkpoint(5, LOG_ED, LOG_ML).encode());
-    assertReason(() -> both.verifyCheckpoint(checkpoint(5, LOG_ED).encode()), Reason.UNTRUSTED);
-    // The ML-DSA-44 key alone is enough for a client that trusts only it.
+  void aCheckpointNeedsASignatureOfEachTrustedKeyType() throws Exception {
+    LogVerifier v = LogVerifier.ofLogKeys(List.of(LOG_ED.verifierKey(), LOG_ML.verifierKey()));
+    byte[] stolen = checkpoint(5, LOG_ML).encode();
+    assertThatThrownBy(() -> v.verifyCheckpoint(stolen))
+        .isInstanceOfSatisfying(VerificationException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.UNTRUSTED))
+        .hasMessage("untrusted: the checkpoint lacks a signature by the log's Ed25519 key (only"
+            + " ML-DSA-44 signed it); every key type the log publishes must sign");
+    assertThatThrownBy(() -> v.verifyCheckpoint(checkpoint(5, LOG_ED).encode()))
+        .hasMessageContaining("lacks a signature by the log's ML-DSA-44 key (only Ed25519");
+    byte[] proof = new TlogProof(null, 3, Proofs.inclusion(TREE, 3, 5), stolen).encode();
+    assertThatThrownBy(() -> v.verifyProof(NaiveTree.entry(3), proof))
+        .hasMessageContaining("lacks a signature by the log's Ed25519 key");
+    assertReason(() -> LogVerifier.of(POLICY).verifyCheckpoint(
+        checkpoint(5, LOG_ML, W1, W2).encode()), Reason.UNTRUSTED);
+
+    assertThat(v.verifyCheckpoint(checkpoint(5, LOG_ED, LOG_ML).encode()).logSignatureTypes())
+        .containsExactlyInAnyOrder(SignatureType.ED25519, SignatureType.MLDSA44_SUBTREE_V1);
+    LogVerifier any = v.acceptingAnyKeyType();
+    assertThat(any.verifyCheckpoint(stolen).logSignatureTypes())
+        .containsExactly(SignatureType.MLDSA44_SUBTREE_V1);
+    assertThat(any.verifyProof(NaiveTree.entry(3), proof).checkpoint().size()).isEqualTo(5);
+  }
+
+  @Test
+  void oneKeyOfATypeIsEnoughDuringARotationAndOnlyTrustedTypesAreRequired() throws Exception {
+    SignerKey next = SignerKey.generate(ORIGIN, SignatureType.ED25519, RANDOM);
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(new ECGenParameterSpec("secp256r1"));
+    KeyPair pair = g.generateKeyPair();
+    VerifierKey hsmKey = EcdsaNote.verifierKey(ORIGIN, pair.getPublic());
+    NoteSigner hsm = EcdsaNote.signer(hsmKey, pair.getPrivate(), g.getProvider());
+    LogVerifier v = LogVerifier.ofLogKeys(List.of(LOG_ED.verifierKey(), next.verifierKey(),
+        hsmKey, LOG_ML.verifierKey()));
+    v.verifyCheckpoint(checkpoint(5, LOG_ED, LOG_ML).encode());
+    v.verifyCheckpoint(checkpoint(5, next, LOG_ML).encode());
+    v.verifyCheckpoint(SignedNote.sign(checkpoint(5, LOG_ML).text(),
+        List.of(hsm, LOG_ML.signer())).encode());
+    v.verifyCheckpoint(checkpoint(5, LOG_ED, next, LOG_ML).encode());
+    assertThatThrownBy(() -> v.verifyCheckpoint(checkpoint(5, LOG_ML).encode()))
+        .hasMessageContaining("lacks a signature by the log's Ed25519 or ECDSA P-256 key");
+    // A client that trusts only the ML-DSA-44 key needs only its signature.
     LogVerifier pq = LogVerifier.ofLogKeys(List.of(LOG_ML.verifierKey()));
     assertThat(pq.verifyCheckpoint(checkpoint(5, LOG_ED, LOG_ML).encode()).logSignatureTypes())
         .containsExactly(SignatureType.MLDSA44_SUBTREE_V1);
+    pq.verifyCheckpoint(checkpoint(5, LOG_ML).encode());
+    // Keys of another log do not count for this one's types.
+    SignerKey otherMl = SignerKey.generate("example.com/other", SignatureType.MLDSA44_SUBTREE_V1,
+        RANDOM);
+    LogVerifier.ofLogKeys(List.of(LOG_ED.verifierKey(), otherMl.verifierKey()))
+        .verifyCheckpoint(checkpoint(5, LOG_ED).encode());
   }
 
   @Test
@@ -95,8 +147,8 @@ class LogVerifierTest {
     int size = 37;
     int index = 12;
     List<Hash> path = Proofs.inclusion(TREE, index, size);
-    byte[] proof = new TlogProof(null, index, path, checkpoint(size, LOG_ED, W1, W2).encode())
-        .encode();
+    byte[] proof = new TlogProof(null, index, path,
+        checkpoint(size, LOG_ED, LOG_ML, W1, W2).encode()).encode();
     LogVerifier v = LogVerifier.of(POLICY);
     assertThat(v.verifyProof(NaiveTree.entry(index), proof).checkpoint().size()).isEqualTo(size);
     assertReason(() -> v.verifyProof(NaiveTree.entry(index + 1), proof), Reason.NOT_INCLUDED);

@@ -11,6 +11,7 @@ import dev.cairn.log.keys.PreRingMigration;
 import dev.cairn.log.keys.RingSigners;
 import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignatureType;
+import dev.cairn.note.SignedNote;
 import dev.cairn.note.VerifierKey;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -139,6 +140,14 @@ public final class LogKeys {
   /** The key ring as it is now. */
   public KeyRing ring() {
     return rotation.ring();
+  }
+
+  /**
+   * Signs a checkpoint (or any note) with the active keys; once a {@link #retire} has returned,
+   * the retired key signs nothing more. See {@link KeyRotation#sign}.
+   */
+  public SignedNote sign(String text) {
+    return rotation.sign(text);
   }
 
   /** The signers of the active keys, classical first, then ML-DSA-44. */

@@ -89,7 +89,7 @@ public final class TransparencyLog implements AutoCloseable {
             : new IOException(e.getCause());
       }
       checkStoredCheckpoint(dir.coordinator(), keys);
-      Publisher publisher = Publisher.open(keys.origin(), keys::signers, sequencer, lease,
+      Publisher publisher = Publisher.open(keys.origin(), keys::sign, sequencer, lease,
           dir.objects(), config.endorser(), config.endorseTimeout(), config.clock());
       LOG.info("opened {} at size {} in {} ms (storage {} ms, recovery {} ms, then keys and"
           + " publication {} ms)", keys.origin(), sequencer.sequenced().size(),

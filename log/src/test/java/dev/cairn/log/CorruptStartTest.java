@@ -67,6 +67,13 @@ class CorruptStartTest {
   }
 
   @Test
+  void aCheckpointSignedByTheMlDsaKeyAlone() throws Exception {
+    StoredLogs.resignWithMlDsaOnly(dir); // a stolen ML-DSA-44 key file can do this much
+    assertStartFails("is unreadable or not signed by this log's keys: untrusted: the checkpoint"
+        + " lacks a signature by the log's Ed25519 key (only ML-DSA-44 signed it)");
+  }
+
+  @Test
   void aCheckpointItsTilesDoNotBack() throws Exception {
     // The log's own signature over a checkpoint of other entries: a fork restored over it.
     Path other = dir.resolveSibling(dir.getFileName() + "-fork");

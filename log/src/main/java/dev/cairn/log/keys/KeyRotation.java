@@ -3,6 +3,7 @@ package dev.cairn.log.keys;
 import dev.cairn.log.storage.Version;
 import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignatureType;
+import dev.cairn.note.SignedNote;
 import dev.cairn.note.SignerKey;
 import dev.cairn.note.VerifierKey;
 import java.io.IOException;
@@ -10,6 +11,8 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The key ring in use and the changes to it: a key added by {@link #rotate} signs beside the
@@ -28,6 +31,11 @@ public final class KeyRotation {
   private final Optional<Pkcs11Token> token;
   private final Clock clock;
   private volatile State state;
+  /**
+   * Read-held by each signature, write-held to put a new ring in use: a change waits for the
+   * signatures under way with the ring before it, and signatures after it use the new ring.
+   */
+  private final ReadWriteLock signing = new ReentrantReadWriteLock();
 
   private record State(KeyRing ring, Version version, List<NoteSigner> signers) {}
 
@@ -65,6 +73,20 @@ public final class KeyRotation {
   /** The signers of the ring's active keys, in its signing order. */
   public List<NoteSigner> signers() {
     return state.signers();
+  }
+
+  /**
+   * Signs {@code text} with the ring's active keys. A change to the ring waits for the
+   * signatures under way, so once {@link #retire} has returned no note signed afterwards
+   * carries the retired key (nor lacks a key {@link #rotate} added).
+   */
+  public SignedNote sign(String text) {
+    signing.readLock().lock();
+    try {
+      return SignedNote.sign(text, state.signers());
+    } finally {
+      signing.readLock().unlock();
+    }
   }
 
   /**
@@ -169,7 +191,12 @@ public final class KeyRotation {
       throw new IOException(store + " was changed by another writer since this log loaded it,"
           + " so this change was not made: restart the log to load the ring as it is now");
     }
-    state = new State(next, committed.get(), opened);
+    signing.writeLock().lock();
+    try {
+      state = new State(next, committed.get(), opened);
+    } finally {
+      signing.writeLock().unlock();
+    }
     try {
       files.writeVerifierKeys(next);
     } catch (IOException e) {

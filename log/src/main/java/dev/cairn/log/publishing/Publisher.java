@@ -14,7 +14,6 @@ import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.storage.Version;
 import dev.cairn.merkle.Hash;
 import dev.cairn.note.NoteSignature;
-import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignedNote;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,7 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +68,7 @@ public final class Publisher implements AutoCloseable {
   public record Published(Checkpoint checkpoint, byte[] note, Instant time) {}
 
   private final String origin;
-  private final Supplier<List<NoteSigner>> signers;
+  private final Function<String, SignedNote> signer;
   private final Sequencer sequencer;
   private final Lease lease;
   private final ObjectStore objects;
@@ -97,11 +96,11 @@ public final class Publisher implements AutoCloseable {
       new ComponentHealth("publisher", "publishing failed", LOG);
   private final Waiters waiters = new Waiters();
 
-  private Publisher(String origin, Supplier<List<NoteSigner>> signers, Sequencer sequencer,
+  private Publisher(String origin, Function<String, SignedNote> signer, Sequencer sequencer,
       Lease lease, ObjectStore objects, CheckpointEndorser endorser, Duration endorseTimeout,
       Clock clock, Optional<StoredCheckpoint> latest) throws IOException {
     this.origin = origin;
-    this.signers = signers;
+    this.signer = signer;
     this.sequencer = sequencer;
     this.lease = lease;
     this.objects = objects;
@@ -130,8 +129,10 @@ public final class Publisher implements AutoCloseable {
    *       checkpoint is published now. {@link Sequencer#open} has written every acknowledged
    *       entry's tiles by then, so it covers them all.
    * </ol>
+   *
+   * @param signer signs a checkpoint's text with the log's active keys
    */
-  public static Publisher open(String origin, Supplier<List<NoteSigner>> signers,
+  public static Publisher open(String origin, Function<String, SignedNote> signer,
       Sequencer sequencer, Lease lease, ObjectStore objects, CheckpointEndorser endorser,
       Duration endorseTimeout, Clock clock) throws IOException {
     // Over a sequencer that is already running, acknowledged entries' tiles may still be on
@@ -139,7 +140,7 @@ public final class Publisher implements AutoCloseable {
     sequencer.integrateNow();
     TreeHead integrated = sequencer.integrated();
     Optional<StoredCheckpoint> latest = lease.latest();
-    Publisher p = new Publisher(origin, signers, sequencer, lease, objects, endorser,
+    Publisher p = new Publisher(origin, signer, sequencer, lease, objects, endorser,
         endorseTimeout, clock, latest);
     if (p.published != null) {
       Checkpoint c = p.published.checkpoint();
@@ -320,7 +321,7 @@ public final class Publisher implements AutoCloseable {
       return null;
     }
     Checkpoint c = new Checkpoint(origin, head.size(), head.root());
-    byte[] note = SignedNote.sign(c.format(), signers.get()).encode();
+    byte[] note = signer.apply(c.format()).encode();
     Instant time = clock.instant();
     if (last != null && time.isBefore(last.time())) {
       time = last.time(); // publication times never go backwards, so history is time-ordered

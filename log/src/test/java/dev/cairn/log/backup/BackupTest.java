@@ -241,6 +241,20 @@ class BackupTest {
   }
 
   @Test
+  void aLogWhoseCheckpointsTheMlDsaKeyAloneSignedIsNotBackedUp() throws Exception {
+    Path data = tmp.resolve("data");
+    StoredLogs.create(data, ORIGIN, 1, 300);
+    StoredLogs.resignWithMlDsaOnly(data);
+    Path backup = tmp.resolve("backup");
+    assertThatThrownBy(() -> Backup.run(data, backup, Progress.NONE))
+        .isInstanceOf(IOException.class).hasMessage("the latest checkpoint in the history of "
+            + data + " does not verify: untrusted: the checkpoint lacks a signature by the log's"
+            + " Ed25519 key (only ML-DSA-44 signed it); every key type the log publishes must"
+            + " sign");
+    assertThat(backup.resolve(BackupManifest.NAME)).doesNotExist();
+  }
+
+  @Test
   void anInterruptedRestoreIsNotServed() throws Exception {
     Path data = tmp.resolve("data");
     StoredLogs.create(data, ORIGIN, 1, 10);

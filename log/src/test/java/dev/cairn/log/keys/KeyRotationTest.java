@@ -8,6 +8,8 @@ import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.log.testing.Fault;
 import dev.cairn.log.testing.FaultyKeyRingStore;
 import dev.cairn.merkle.Hasher;
+import dev.cairn.log.testing.Poll;
+import dev.cairn.note.NoteSignature;
 import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignedNote;
@@ -20,11 +22,16 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -170,5 +177,91 @@ class KeyRotationTest {
         .hasMessageContaining("was changed by another writer since this log loaded it");
     assertThat(store.load().orElseThrow().ring()).isEqualTo(theirs);
     assertThat(rotation.ring()).isEqualTo(before);
+  }
+
+  /**
+   * A retirement waits for the signature under way, so that once it has returned no checkpoint
+   * signed afterwards carries the retired key. The ML-DSA-44 signer reads its clock after the
+   * classical keys signed: a clock that holds there stops a signature midway, deterministically.
+   */
+  @Test
+  void onceRetireReturnedTheRetiredKeySignsNothing() throws Exception {
+    HeldClock held = new HeldClock();
+    rotation = KeyRotation.open(ORIGIN, store, store.load().orElseThrow(),
+        new RingSigners(ORIGIN, files, Optional.empty(), held), files, Optional.empty(), CLOCK);
+    VerifierKey old = classical(rotation.ring());
+    KeyRing.Entry added = rotateEd25519();
+    String text = new Checkpoint(ORIGIN, 1, Hasher.emptyRoot()).format();
+
+    held.hold();
+    CompletableFuture<SignedNote> underWay =
+        CompletableFuture.supplyAsync(() -> rotation.sign(text));
+    held.awaitHeld();
+    CompletableFuture<KeyRing.Entry> retired = new CompletableFuture<>();
+    Thread retiring = Thread.ofPlatform().start(() -> {
+      try {
+        retired.complete(rotation.retire(old.keyId(), (next, change) -> approved.add(change)));
+      } catch (Throwable t) {
+        retired.completeExceptionally(t);
+      }
+    });
+    Poll.until("the retirement to return or wait", Duration.ofSeconds(30),
+        () -> retired.isDone() || retiring.getState() == Thread.State.WAITING);
+    assertThat(retired).as("retire waits for the signature under way").isNotDone();
+    held.release();
+    assertThat(keyIds(underWay.get(30, TimeUnit.SECONDS))).contains(old.keyId());
+    retired.get(30, TimeUnit.SECONDS);
+    assertThat(keyIds(rotation.sign(text))).doesNotContain(old.keyId())
+        .contains(added.key().keyId());
+  }
+
+  private static List<Integer> keyIds(SignedNote note) {
+    return note.signatures().stream().map(NoteSignature::keyId).toList();
+  }
+
+  /** A fixed clock that, once {@link #hold held}, stops the next reader until released. */
+  private static final class HeldClock extends Clock {
+    private final AtomicBoolean holding = new AtomicBoolean();
+    private final CountDownLatch reached = new CountDownLatch(1);
+    private final CountDownLatch released = new CountDownLatch(1);
+
+    void hold() {
+      holding.set(true);
+    }
+
+    void awaitHeld() throws InterruptedException {
+      assertThat(reached.await(30, TimeUnit.SECONDS)).as("a signature reached the clock")
+          .isTrue();
+    }
+
+    void release() {
+      released.countDown();
+    }
+
+    @Override
+    public Instant instant() {
+      if (holding.getAndSet(false)) {
+        reached.countDown();
+        try {
+          if (!released.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("held for 30 s: the test forgot release()");
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+      }
+      return CLOCK.instant();
+    }
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      throw new UnsupportedOperationException();
+    }
   }
 }

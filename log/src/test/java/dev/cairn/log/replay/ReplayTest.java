@@ -169,6 +169,27 @@ class ReplayTest {
     assertThat(divergence()).startsWith("the latest checkpoint does not verify: ");
   }
 
+  /**
+   * The ML-DSA-44 key is a file even when the classical key is in an HSM: a history re-signed
+   * with it alone (the log's own tree, so nothing else diverges) is refused unless the verifier
+   * is told to accept any one key type.
+   */
+  @Test
+  void checkpointsSignedByTheMlDsaKeyAloneAreRefused() throws Exception {
+    long first;
+    try (RocksIndex index = RocksIndex.open(dir.resolve("index"))) {
+      first = index.history().list(-1, 1, Instant.EPOCH, Instant.MAX).get(0).size();
+    }
+    StoredLogs.resignWithMlDsaOnly(dir);
+    assertThat(divergence()).isEqualTo("the history's checkpoint at size " + first + " does not"
+        + " verify: untrusted: the checkpoint lacks a signature by the log's Ed25519 key (only"
+        + " ML-DSA-44 signed it); every key type the log publishes must sign");
+    try (DataDirSource source = DataDirSource.open(dir)) {
+      assertThat(Replay.run(source, StoredLogs.verifier(dir).acceptingAnyKeyType(),
+          Progress.NONE).entries()).isEqualTo(ROUNDS * PER_ROUND);
+    }
+  }
+
   @Test
   void aHistoryCheckpointBeyondTheTilesIsReported() throws Exception {
     try (RocksIndex index = RocksIndex.open(dir.resolve("index"))) {

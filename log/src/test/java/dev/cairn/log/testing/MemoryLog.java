@@ -3,6 +3,7 @@ package dev.cairn.log.testing;
 import dev.cairn.merkle.Hash;
 import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignatureType;
+import dev.cairn.note.SignedNote;
 import dev.cairn.note.SignerKey;
 import dev.cairn.log.publishing.Publisher;
 import dev.cairn.log.sequencing.Sequencer;
@@ -85,8 +86,7 @@ public final class MemoryLog implements AutoCloseable {
 
   /** A verifier that demands both of the log's signatures. */
   public static LogVerifier verifier() {
-    return LogVerifier.ofLogKeys(List.of(ED25519.verifierKey(), MLDSA44.verifierKey()))
-        .requireLogSignatures(SignatureType.ED25519, SignatureType.MLDSA44_SUBTREE_V1);
+    return LogVerifier.ofLogKeys(List.of(ED25519.verifierKey(), MLDSA44.verifierKey()));
   }
 
   public FaultyObjectStore objects() {
@@ -178,7 +178,7 @@ public final class MemoryLog implements AutoCloseable {
       publisher.close();
     }
     List<NoteSigner> signers = signers(clock);
-    publisher = Publisher.open(ORIGIN, () -> signers, sequencer, lease, objects, endorser,
+    publisher = Publisher.open(ORIGIN, text -> SignedNote.sign(text, signers), sequencer, lease, objects, endorser,
         timeout, clock);
     return publisher;
   }

@@ -4,6 +4,13 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.cairn.log.LogConfig;
 import dev.cairn.log.TransparencyLog;
+import dev.cairn.log.keys.KeyDirectory;
+import dev.cairn.log.storage.CheckpointHistory;
+import dev.cairn.log.storage.embedded.AtomicFiles;
+import dev.cairn.log.storage.embedded.RocksIndex;
+import dev.cairn.note.NoteSigner;
+import dev.cairn.note.SignatureType;
+import dev.cairn.note.SignedNote;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.log.sequencing.Sequencer;
 import dev.cairn.log.sequencing.SequencerConfig;
@@ -14,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -70,6 +78,34 @@ public final class StoredLogs {
   public static LogVerifier verifier(Path dir) throws IOException {
     return LogVerifier.ofLogKeys(Files.readAllLines(dir.resolve("log.vkey"), UTF_8).stream()
         .filter(l -> !l.isBlank()).map(VerifierKey::parse).toList());
+  }
+
+  /**
+   * Rewrites the stopped log in {@code dir} as someone holding only its ML-DSA-44 key file could
+   * (a stolen file, or a backup): every checkpoint, in the history and the latest, signed by
+   * that key alone; the tree is the log's own. The dedup index is left empty (the log rebuilds
+   * it; replay does not read it unless asked).
+   */
+  public static void resignWithMlDsaOnly(Path dir) throws IOException {
+    NoteSigner stolen = new KeyDirectory(dir)
+        .read(KeyDirectory.MLDSA_FILE, SignatureType.MLDSA44_SUBTREE_V1).signer();
+    List<CheckpointHistory.Entry> history;
+    try (RocksIndex index = RocksIndex.open(dir.resolve("index"))) {
+      history = index.history().list(-1, Integer.MAX_VALUE, Instant.EPOCH, Instant.MAX);
+    }
+    List<CheckpointHistory.Entry> forged = history.stream().map(e -> new CheckpointHistory.Entry(
+        e.size(), e.time(), resign(e.note(), stolen))).toList();
+    AtomicFiles.deleteRecursively(dir.resolve("index"));
+    try (RocksIndex index = RocksIndex.open(dir.resolve("index"))) {
+      index.history().appendAll(forged);
+    }
+    byte[] latest = forged.get(forged.size() - 1).note();
+    Files.write(dir.resolve("checkpoint"), latest);
+    Files.write(dir.resolve("tiles/checkpoint"), latest);
+  }
+
+  private static byte[] resign(byte[] note, NoteSigner signer) {
+    return SignedNote.sign(SignedNote.parse(note).text(), List.of(signer)).encode();
   }
 
   /** Copies the directory tree {@code from} to {@code to}. */
