@@ -25,7 +25,8 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
 /**
  * Checks bearer JWTs: the algorithm is one of EdDSA (Ed25519), ES256 and RS256 (2048 bits or
  * more) and matches its key's type — never {@code none}, never an HMAC; the key comes from the
- * JWKS by {@code kid} (required in strict mode); then issuer, audience, {@code exp} (required)
+ * JWKS by {@code kid} (required in strict mode); a {@code typ}, if present, is {@code JWT} or
+ * {@code at+jwt}; then issuer, audience, {@code exp} (required)
  * and {@code nbf} within the clock skew, and the roles claim, a JSON array of role names.
  */
 public final class JwtAuthenticator {
@@ -93,6 +94,7 @@ public final class JwtAuthenticator {
       throw unauthorized("the token is not a signed JWT: " + e.getMessage());
     }
     JWSHeader header = jwt.getHeader();
+    checkType(header);
     if (!ALLOWED.contains(header.getAlgorithm())) {
       throw unauthorized("the token's algorithm " + header.getAlgorithm()
           + " is not allowed (EdDSA, ES256, RS256)");
@@ -138,6 +140,29 @@ public final class JwtAuthenticator {
       }
     }
     return p;
+  }
+
+  /**
+   * A token that says what it is ({@code typ}) must say it is a JWT or an OAuth access token
+   * ({@code JWT} or {@code at+jwt}, in any case, with or without {@code application/}): a token
+   * of another type from the same issuer (an ID token profile, a logout or DPoP proof, a
+   * security event) is not a credential here, RFC 8725 §3.11. Tokens without {@code typ} are
+   * accepted, as most issuers send none.
+   */
+  private static void checkType(JWSHeader header) throws AuthException {
+    if (header.getType() == null) {
+      return;
+    }
+    String typ = header.getType().getType();
+    String t = typ.toLowerCase(java.util.Locale.ROOT);
+    if (t.startsWith("application/")) {
+      t = t.substring("application/".length());
+    }
+    if (!t.equals("jwt") && !t.equals("at+jwt")) {
+      throw unauthorized("the token's type (typ) is "
+          + quote(typ.length() > 40 ? typ.substring(0, 40) + "..." : typ)
+          + ", not JWT or at+jwt");
+    }
   }
 
   private void checkTimes(Instant notBefore, Instant expiry) throws AuthException {

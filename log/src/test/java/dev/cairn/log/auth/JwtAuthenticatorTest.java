@@ -140,6 +140,26 @@ class JwtAuthenticatorTest {
   }
 
   @Test
+  void aTokenOfAnotherTypeIsRefusedButAJwtOrAccessTokenOrNoTypeIsNot() throws Exception {
+    for (String typ : List.of("JWT", "jwt", "at+jwt", "AT+JWT", "application/at+jwt",
+        "application/JWT")) {
+      String token = issuer.es256(claims().build(),
+          h -> h.type(new com.nimbusds.jose.JOSEObjectType(typ)));
+      assertThat(auth.authenticate("Bearer " + token).subject()).as(typ).isEqualTo("alice");
+    }
+    assertThat(auth.authenticate("Bearer " + issuer.es256(claims().build(), h -> h.type(null)))
+        .subject()).isEqualTo("alice");
+    // An RFC 9449 DPoP proof, a logout token, a security event: signed by the same issuer, but
+    // not credentials for a write.
+    for (String typ : List.of("dpop+jwt", "logout+jwt", "secevent+jwt", "application/jose",
+        "JWS")) {
+      assertRefused("Bearer " + issuer.es256(claims().build(),
+          h -> h.type(new com.nimbusds.jose.JOSEObjectType(typ))), 401,
+          "the token's type (typ) is \"" + typ + "\", not JWT or at+jwt");
+    }
+  }
+
+  @Test
   void aTamperedTokenDoesNotVerify() throws Exception {
     String token = issuer.ed25519(claims().build());
     String[] parts = token.split("\\.");

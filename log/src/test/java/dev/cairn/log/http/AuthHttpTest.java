@@ -153,6 +153,9 @@ class AuthHttpTest {
         "lacks the role submitter");
     assertRefused("Bearer " + issuer.ed25519(new JWSHeader.Builder(JWSAlgorithm.EdDSA).build(),
         claims("submitter").build()), 401, "names no key (kid)");
+    assertRefused("Bearer " + issuer.ed25519(new JWSHeader.Builder(JWSAlgorithm.EdDSA)
+        .keyID("ed-1").type(new com.nimbusds.jose.JOSEObjectType("dpop+jwt")).build(),
+        claims("submitter").build()), 401, "type (typ) is \"dpop+jwt\"");
     assertRefused("Bearer " + TokenIssuerAccess.none(claims("submitter").build()), 401,
         "not a signed JWT");
     assertRefused("Bearer " + issuer.hs256WithPublicKey(claims("submitter").build()), 401,
