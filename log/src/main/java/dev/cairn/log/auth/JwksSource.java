@@ -2,18 +2,28 @@ package dev.cairn.log.auth;
 
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The JWKS the tokens are checked against: fetched from a URL (or read from a file) when first
@@ -21,16 +31,24 @@ import java.util.Optional;
  * key it does not hold (a key rotated in since the last fetch). When a fetch fails, the keys of
  * the last good fetch serve until they are older than {@code maxStale}; before any good fetch,
  * and after that, every token is refused with 503. It never lets a token through unchecked.
+ *
+ * <p>A fetch reads at most {@link #MAX_JWKS_BYTES} and ends by its deadline however the server
+ * behaves (a body that stalls or never ends): the JDK client's own timeout stops at the headers.
+ * Clients are told only that the keys are unavailable; where they are and why they failed goes
+ * to the server's log and {@link #status}.
  */
 final class JwksSource {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JwksSource.class);
   private static final int MAX_JWKS_BYTES = 1 << 20;
   private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(3);
+  /** The most one whole fetch may take: connection, headers and body. */
+  static final Duration FETCH_DEADLINE = Duration.ofSeconds(5);
 
   private final String location;
   private final AuthSettings settings;
   private final Clock clock;
   private final HttpClient http;
+  private final Duration deadline;
   /** One fetch at a time; the others keep using the keys they have meanwhile. */
   private final java.util.concurrent.locks.ReentrantLock fetching =
       new java.util.concurrent.locks.ReentrantLock();
@@ -42,6 +60,12 @@ final class JwksSource {
   private record Snapshot(JWKSet keys, Instant fetchedAt) {}
 
   JwksSource(String location, AuthSettings settings, Clock clock) {
+    this(location, settings, clock, FETCH_DEADLINE);
+  }
+
+  /** A source whose fetches end by {@code deadline} (tests use a short one). */
+  JwksSource(String location, AuthSettings settings, Clock clock, Duration deadline) {
+    this.deadline = deadline;
     this.location = location;
     this.settings = settings;
     this.clock = clock;
@@ -108,15 +132,25 @@ final class JwksSource {
       }
     }
     s = snapshot;
+    // Where the keys are and what went wrong is in the server's log (each failed fetch says
+    // so at WARN) and on GET /admin/health, not in the answer to an unauthenticated client.
     if (s == null) {
-      throw new AuthException(503, "credentials cannot be checked: the JWKS at " + location
-          + " cannot be loaded (" + lastError + ")");
+      throw new AuthException(503, "credentials cannot be checked: the issuer's keys (JWKS)"
+          + " cannot be loaded; try again later");
     }
     if (now.isAfter(s.fetchedAt().plus(settings.maxStale()))) {
-      throw new AuthException(503, "credentials cannot be checked: the JWKS at " + location
-          + " has not been fetched since " + s.fetchedAt() + " (" + lastError + ")");
+      throw new AuthException(503, "credentials cannot be checked: the issuer's keys (JWKS)"
+          + " are out of date and cannot be loaded again; try again later");
     }
     return s.keys();
+  }
+
+  /** Where the keys come from and how the last fetches went, for operators. */
+  JwksStatus status() {
+    Snapshot s = snapshot;
+    return new JwksStatus(location, Optional.ofNullable(s).map(Snapshot::fetchedAt),
+        s == null ? List.of() : s.keys().getKeys().stream().map(JWK::getKeyID).toList(),
+        lastError);
   }
 
   private void fetch(Instant now) {
@@ -146,17 +180,82 @@ final class JwksSource {
 
   private String read() throws IOException, InterruptedException {
     if (http == null) {
-      return Files.readString(Path.of(location), StandardCharsets.UTF_8);
+      try (InputStream in = Files.newInputStream(Path.of(location))) {
+        return new String(capped(in.readNBytes(MAX_JWKS_BYTES + 1)), StandardCharsets.UTF_8);
+      }
     }
-    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(location))
-        .timeout(FETCH_TIMEOUT).header("Accept", "application/json").GET().build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    CompletableFuture<HttpResponse<byte[]>> answer = http.sendAsync(
+        HttpRequest.newBuilder(URI.create(location)).timeout(FETCH_TIMEOUT)
+            .header("Accept", "application/json").GET().build(),
+        info -> info.statusCode() == 200 ? new CappedBody()
+            : HttpResponse.BodySubscribers.replacing(new byte[0]));
+    HttpResponse<byte[]> r;
+    try {
+      r = answer.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new IOException("no complete answer within " + deadline.toMillis() + " ms");
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? new IOException(io.getMessage(), io)
+          : new IOException(String.valueOf(e.getCause()), e.getCause());
+    } finally {
+      answer.cancel(true); // aborts the exchange if it is still going on
+    }
     if (r.statusCode() != 200) {
       throw new IOException("HTTP " + r.statusCode());
     }
-    if (r.body().length > MAX_JWKS_BYTES) {
+    return new String(r.body(), StandardCharsets.UTF_8);
+  }
+
+  private static byte[] capped(byte[] body) throws IOException {
+    if (body.length > MAX_JWKS_BYTES) {
       throw new IOException("it is larger than " + MAX_JWKS_BYTES + " bytes");
     }
-    return new String(r.body(), StandardCharsets.UTF_8);
+    return body;
+  }
+
+  /** A body of at most {@link #MAX_JWKS_BYTES}: one byte more cancels the exchange. */
+  private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
+    private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private Flow.Subscription subscription;
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+      return body;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      s.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> buffers) {
+      for (ByteBuffer b : buffers) {
+        if (body.isDone()) {
+          return;
+        }
+        if (bytes.size() + b.remaining() > MAX_JWKS_BYTES) {
+          subscription.cancel();
+          body.completeExceptionally(new IOException("it is larger than " + MAX_JWKS_BYTES
+              + " bytes"));
+          return;
+        }
+        byte[] chunk = new byte[b.remaining()];
+        b.get(chunk);
+        bytes.writeBytes(chunk);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      body.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      body.complete(bytes.toByteArray());
+    }
   }
 }

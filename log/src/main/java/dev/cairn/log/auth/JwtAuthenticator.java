@@ -60,6 +60,11 @@ public final class JwtAuthenticator {
     this.jwks = new JwksSource(settings.jwks().orElseThrow(), settings, clock);
   }
 
+  /** Where the keys come from and how the last fetches went, for operators. */
+  public JwksStatus keys() {
+    return jwks.status();
+  }
+
   /**
    * The caller an {@code Authorization} header value proves.
    *

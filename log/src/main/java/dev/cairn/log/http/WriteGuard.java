@@ -121,9 +121,10 @@ public final class WriteGuard implements AutoCloseable {
         x.response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
       }
     } catch (RuntimeException e) {
-      LOG.error("checking credentials failed", e);
+      LOG.error("checking credentials failed (request {})", requestId, e);
       x.response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
-      refusal = new HttpError(503, "credentials cannot be checked: " + e);
+      refusal = new HttpError(503, "credentials cannot be checked; try again later (the"
+          + " server's log has the error of request " + requestId + ")");
     }
     try {
       audit.record(new AuditLog.Decision(clock.instant(), refusal == null,

@@ -214,7 +214,7 @@ class JwtAuthenticatorTest {
   void anUnreachableJwksFailsClosed() throws Exception {
     issuer.down(true);
     String token = "Bearer " + issuer.ed25519(claims().build());
-    assertRefused(token, 503, "the JWKS at " + issuer.jwksUrl() + " cannot be loaded");
+    assertRefused(token, 503, "the issuer's keys (JWKS) cannot be loaded");
     issuer.down(false);
     clock.advance(Duration.ofSeconds(31));
     assertThat(auth.authenticate(token).subject()).isEqualTo("alice");
@@ -225,7 +225,7 @@ class JwtAuthenticatorTest {
     assertThat(auth.authenticate(later).subject()).isEqualTo("alice");
     clock.advance(Duration.ofMinutes(31));
     String latest = "Bearer " + issuer.ed25519(claims().build());
-    assertRefused(latest, 503, "has not been fetched since");
+    assertRefused(latest, 503, "the issuer's keys (JWKS) are out of date");
   }
 
   @Test
@@ -243,7 +243,8 @@ class JwtAuthenticatorTest {
     JwtAuthenticator leaky = new JwtAuthenticator(AuthSettings.jwt(file.toString(),
         TokenIssuer.ISSUER, TokenIssuer.AUDIENCE), clock);
     assertThatThrownBy(() -> leaky.authenticate("Bearer " + issuer.es256(claims().build(),
-        h -> h))).hasMessageContaining("it holds private keys");
+        h -> h))).hasMessageContaining("the issuer's keys (JWKS) cannot be loaded");
+    assertThat(leaky.keys().lastError()).isEqualTo("it holds private keys");
   }
 
   @Test

@@ -190,7 +190,9 @@ class AuthHttpTest {
       HttpResponse<byte[]> r = c.post("/add", "jwks down".getBytes(UTF_8), "Authorization",
           "Bearer " + issuer.ed25519(claims("submitter").build()));
       assertThat(r.statusCode()).isEqualTo(503);
-      assertThat(new String(r.body(), UTF_8)).contains("cannot be loaded");
+      assertThat(new String(r.body(), UTF_8)).contains("cannot be loaded")
+          .as("where the keys are is for the server's log").doesNotContain(issuer.jwksUrl())
+          .doesNotContain("HTTP 503");
       assertThat(Files.readString(dir.resolve("audit-3.jsonl"))).contains("\"status\":503");
     } finally {
       issuer.down(false);
