@@ -109,9 +109,16 @@ final class ServeCommand implements Callable<Integer> {
       throw new CliException(CliException.USAGE, "the prod profile refuses to start:\n  - "
           + String.join("\n  - ", keyProblems));
     }
+    Path earlierAudit = logConfig.dataDir().resolve("audit.jsonl");
+    if (auth.enabled() && s.auditLogDefault() && Files.exists(earlierAudit)) {
+      LOG.warn("the audit log is now {} by default, outside the data directory; the earlier"
+          + " decisions stay in {} (set audit_log to that file to go on with it)",
+          s.auditLog(), earlierAudit);
+    }
     WriteGuard guard;
     try {
-      guard = (auth.enabled() ? WriteGuard.jwt(auth, s.auditLog(), Clock.systemUTC())
+      guard = (auth.enabled()
+          ? WriteGuard.jwt(auth, s.auditLog(), s.auditLimits(), Clock.systemUTC())
           : WriteGuard.open()).withRateLimits(perAddress, perSubject);
     } catch (IOException e) {
       log.close();

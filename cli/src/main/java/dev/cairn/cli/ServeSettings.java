@@ -15,6 +15,7 @@ import dev.cairn.cli.settings.SettingValues;
 import dev.cairn.cli.settings.SettingsException;
 import dev.cairn.cli.settings.Source;
 import dev.cairn.log.LogConfig;
+import dev.cairn.log.auth.AuditLog;
 import dev.cairn.log.auth.AuthSettings;
 import dev.cairn.log.auth.Profile;
 import dev.cairn.log.http.HttpConfig;
@@ -63,7 +64,20 @@ final class ServeSettings {
   static final Setting<String> AUTH_ROLES_CLAIM = Setting.of("auth_roles_claim", text(),
       "roles", "The claim holding the role names.").label("CLAIM");
   static final Setting<Optional<Path>> AUDIT_LOG = Setting.optional("audit_log", path(),
-      "Where every authentication decision is appended; DATA/audit.jsonl when not set.");
+      "Where authentication decisions are appended; DATA-audit/audit.jsonl beside the data"
+          + " directory when not set (keep it off the data directory's volume).");
+  private static final AuditLog.Limits AUDIT = AuditLog.Limits.DEFAULTS;
+  static final Setting<Integer> AUDIT_LOG_MAX_BYTES = Setting.of("audit_log_max_bytes",
+      wholeNumber(), Long.toString(AUDIT.maxFileBytes()), "Rotate the audit log at this size"
+          + " (at least 4096).");
+  static final Setting<Integer> AUDIT_LOG_FILES = Setting.of("audit_log_files", wholeNumber(),
+      Integer.toString(AUDIT.keepFiles()), "Rotated audit log files kept; older ones are"
+          + " deleted (at least 1).");
+  static final Setting<Integer> AUDIT_REFUSAL_BYTES_PER_SECOND = Setting.of(
+      "audit_refusal_bytes_per_second", wholeNumber(),
+      Long.toString(AUDIT.refusalBytesPerSecond()), "Most audit log bytes a second for lines"
+          + " about refused unauthenticated requests; beyond it they are only counted (at least"
+          + " 1024).");
   static final Setting<Boolean> ALLOW_FILE_KEYS = Setting.of("allow_file_keys", bool(), "false",
       "In the prod profile, accept the key files in the data directory.");
   static final Setting<Integer> RATE_LIMIT_ADDRESS = Setting.of("rate_limit_address",
@@ -111,7 +125,8 @@ final class ServeSettings {
   /** Every setting of {@code cairn serve}, in the order help and errors list them. */
   static final SettingSet ALL = new SettingSet(List.of(DATA, LISTEN, ORIGIN, SEQUENCING_INTERVAL,
       BATCH_SIZE, POOL_LIMIT, CHECKPOINT_INTERVAL, PROFILE, AUTH_JWKS, AUTH_ISSUER, AUTH_AUDIENCE,
-      AUTH_ROLES_CLAIM, AUDIT_LOG, ALLOW_FILE_KEYS, RATE_LIMIT_ADDRESS, RATE_LIMIT_SUBJECT,
+      AUTH_ROLES_CLAIM, AUDIT_LOG, AUDIT_LOG_MAX_BYTES, AUDIT_LOG_FILES,
+      AUDIT_REFUSAL_BYTES_PER_SECOND, ALLOW_FILE_KEYS, RATE_LIMIT_ADDRESS, RATE_LIMIT_SUBJECT,
       PKCS11_LIBRARY, PKCS11_TOKEN, PKCS11_PIN_FILE, PKCS11_KEY, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
       MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_BATCH_BYTES,
       MAX_BATCH_ENTRIES, PROOF_WAIT));
@@ -237,9 +252,31 @@ final class ServeSettings {
     }
   }
 
-  /** The audit log: DATA/audit.jsonl unless set. */
+  /**
+   * The audit log: unless set, {@code audit.jsonl} in a directory beside the data directory
+   * named after it ({@code ./cairn-data-audit/} for {@code ./cairn-data}), so that a flood of
+   * audit lines does not fill the volume the log's entries are on, when the data directory is
+   * a volume of its own.
+   */
   Path auditLog() {
-    return values.get(AUDIT_LOG).orElse(data().resolve("audit.jsonl"));
+    Path data = data().toAbsolutePath().normalize();
+    return values.get(AUDIT_LOG).orElse(data.getParent() == null ? data.resolve("audit.jsonl")
+        : data.resolveSibling(data.getFileName() + "-audit").resolve("audit.jsonl"));
+  }
+
+  /** Whether the audit log is where it is by default (not set). */
+  boolean auditLogDefault() {
+    return values.get(AUDIT_LOG).isEmpty();
+  }
+
+  /** How large the audit log may grow. */
+  AuditLog.Limits auditLimits() {
+    try {
+      return new AuditLog.Limits(values.get(AUDIT_LOG_MAX_BYTES), values.get(AUDIT_LOG_FILES),
+          values.get(AUDIT_REFUSAL_BYTES_PER_SECOND));
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException("invalid audit log settings: " + e.getMessage());
+    }
   }
 
   boolean allowFileKeys() {

@@ -181,11 +181,21 @@ class ServeSettingsTest {
   }
 
   @Test
-  void theAuditLogIsInTheDataDirectoryUnlessSet() {
+  void theAuditLogIsBesideTheDataDirectoryUnlessSetWithItsLimits() {
     assertThat(flags(Map.of("data", "/srv/log")).auditLog())
-        .isEqualTo(Path.of("/srv/log/audit.jsonl"));
+        .isEqualTo(Path.of("/srv/log-audit/audit.jsonl"));
+    assertThat(flags(Map.of("data", "/srv/log/")).auditLog())
+        .isEqualTo(Path.of("/srv/log-audit/audit.jsonl"));
     assertThat(flags(Map.of("data", "/srv/log", "audit_log", "/var/log/cairn.jsonl")).auditLog())
         .isEqualTo(Path.of("/var/log/cairn.jsonl"));
+    assertThat(flags(Map.of()).auditLimits()).isEqualTo(
+        dev.cairn.log.auth.AuditLog.Limits.DEFAULTS);
+    assertThat(flags(Map.of("audit_log_max_bytes", "1048576", "audit_log_files", "3",
+        "audit_refusal_bytes_per_second", "2048")).auditLimits()).isEqualTo(
+        new dev.cairn.log.auth.AuditLog.Limits(1 << 20, 3, 2048));
+    assertThatThrownBy(() -> flags(Map.of("audit_log_files", "0")).auditLimits())
+        .hasMessageContaining("invalid audit log settings")
+        .hasMessageContaining("at least 1 rotated file kept (got 0)");
   }
 
   @Test

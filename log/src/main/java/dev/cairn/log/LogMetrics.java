@@ -14,6 +14,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -33,6 +35,12 @@ public final class LogMetrics implements Sequencer.BatchObserver {
       new AtomicReference<>();
   private final AtomicReference<LongSupplier> refusedConnections = new AtomicReference<>();
   private final AtomicReference<LongSupplier> tileCacheBytes = new AtomicReference<>();
+  /** Parts outside the log itself, by component (the audit log of the server serving it). */
+  private final Map<String, ComponentHealth> moreParts = new ConcurrentHashMap<>();
+  private final AtomicReference<AuditCounts> audit = new AtomicReference<>();
+
+  /** What the audit log did not write one line per decision. */
+  private record AuditCounts(LongSupplier repeated, LongSupplier dropped, LongSupplier lost) {}
   private final Histogram addSeconds = Histogram.builder().name("cairn_add_seconds")
       .help("Time from receiving a submission to answering it, by what the client waited for")
       .labelNames("wait").classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
@@ -85,11 +93,11 @@ public final class LogMetrics implements Sequencer.BatchObserver {
    */
   public void watchHealth(List<ComponentHealth> parts) {
     GaugeWithCallback.builder().name("cairn_fault")
-        .help("1 while a part of the log (sequencer, integrator, publisher) is failing, by kind"
+        .help("1 while a part of the log (sequencer, integrator, publisher, audit) is failing, by kind"
             + " of failure (no_space, read_only, io_error, other, and the fatal fenced, conflict, corrupt)")
         .labelNames("component", "kind")
         .callback(cb -> {
-          for (ComponentHealth h : parts) {
+          for (ComponentHealth h : all(parts)) {
             StorageException.Kind current = h.fault().map(StorageFault::kind).orElse(null);
             for (StorageException.Kind k : StorageException.Kind.values()) {
               cb.call(k == current ? 1 : 0, h.component(), k.label());
@@ -100,12 +108,50 @@ public final class LogMetrics implements Sequencer.BatchObserver {
         .help("Faults that began, by part of the log and kind of failure")
         .labelNames("component", "kind")
         .callback(cb -> {
-          for (ComponentHealth h : parts) {
+          for (ComponentHealth h : all(parts)) {
             for (StorageException.Kind k : StorageException.Kind.values()) {
               cb.call(h.faultsStarted(k), h.component(), k.label());
             }
           }
         }).register(registry);
+  }
+
+  private List<ComponentHealth> all(List<ComponentHealth> parts) {
+    List<ComponentHealth> all = new java.util.ArrayList<>(parts);
+    all.addAll(moreParts.values());
+    return all;
+  }
+
+  /**
+   * Adds {@code part} to {@code cairn_fault} and {@code cairn_faults_total}, replacing an earlier
+   * part of the same component (a log served again in one process).
+   */
+  public void watchPart(ComponentHealth part) {
+    moreParts.put(part.component(), part);
+  }
+
+  /**
+   * Registers {@code cairn_audit_refusals_summarised_total{how}}: refusals of unauthenticated
+   * requests the audit log counted instead of writing a line each ({@code repeats}: like the one
+   * written for their address, route and status in that second; {@code dropped}: beyond its
+   * bytes a second), and {@code cairn_audit_lines_lost_total}: lines it could not write.
+   */
+  public void watchAudit(LongSupplier repeated, LongSupplier dropped, LongSupplier lost) {
+    if (audit.getAndSet(new AuditCounts(repeated, dropped, lost)) != null) {
+      return;
+    }
+    CounterWithCallback.builder().name("cairn_audit_refusals_summarised")
+        .help("Refusals of unauthenticated requests the audit log counted instead of writing a"
+            + " line each: repeats (like the line of their address, route and status in that"
+            + " second) or dropped (beyond its bytes a second)")
+        .labelNames("how")
+        .callback(cb -> {
+          cb.call(audit.get().repeated().getAsLong(), "repeats");
+          cb.call(audit.get().dropped().getAsLong(), "dropped");
+        }).register(registry);
+    CounterWithCallback.builder().name("cairn_audit_lines_lost")
+        .help("Audit log lines that could not be written (see cairn_fault{component=\"audit\"})")
+        .callback(cb -> cb.call(audit.get().lost().getAsLong())).register(registry);
   }
 
   /**

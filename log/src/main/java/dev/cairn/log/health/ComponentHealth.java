@@ -96,12 +96,13 @@ public final class ComponentHealth {
     StorageException.Kind kind = StorageException.kindOf(failure);
     String detail = oneLine(failure.getMessage() != null ? failure.getMessage()
         : failure.toString());
-    String reason = failurePrefix + ": "
-        + (kind == StorageException.Kind.OTHER ? "" : kind.description() + ": ") + detail;
+    String summary = failurePrefix
+        + (kind == StorageException.Kind.OTHER ? "" : ": " + kind.description());
+    String reason = summary + ": " + detail;
     failures++;
     if (kind.fatal()) {
       started.merge(kind, 1L, Long::sum);
-      fault = new StorageFault(component, kind, reason, now);
+      fault = new StorageFault(component, kind, reason, summary, now);
       logged = true;
       log.error("{} STOPPED ({}) while {}: {}; it stays stopped until an operator acts and"
           + " restarts the log (docs/operations/recovery.md, \"When the log stops\")",
@@ -112,7 +113,7 @@ public final class ComponentHealth {
       started.merge(kind, 1L, Long::sum);
       boolean relapse = now.isBefore(lastCleared.plus(RECENT));
       relapses = relapse ? relapses + 1 : 0;
-      fault = new StorageFault(component, kind, reason, now);
+      fault = new StorageFault(component, kind, reason, summary, now);
       logged = !relapse;
       if (logged) {
         log.error("{} fault began ({}) while {}: {}; retrying until it clears", component,
@@ -121,12 +122,12 @@ public final class ComponentHealth {
     } else if (fault.kind() != kind) {
       started.merge(kind, 1L, Long::sum);
       StorageFault previous = fault;
-      fault = new StorageFault(component, kind, reason, now);
+      fault = new StorageFault(component, kind, reason, summary, now);
       logged = true;
       log.error("{} fault is now {} (was {}) while {}: {}", component, kind.description(),
           previous.kind().description(), what, detail);
     } else {
-      fault = new StorageFault(component, kind, reason, fault.since());
+      fault = new StorageFault(component, kind, reason, summary, fault.since());
       if (!logged && !now.isBefore(fault.since().plus(SETTLE))) {
         logged = true;
         log.error("{} fault began ({}) while {}: {}; it came and went {} times in the last"

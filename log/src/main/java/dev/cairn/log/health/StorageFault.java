@@ -11,11 +11,14 @@ import java.time.Instant;
  * @param kind what kind of failure, which says what to do about it; a {@linkplain
  *     StorageException.Kind#fatal() fatal} kind stops the part until an operator acts
  * @param reason the latest failure on one line, e.g. {@code writing tiles failed: disk full:
- *     couldn't write tile/entries/001: No space left on device}
+ *     couldn't write tile/entries/001: No space left on device}, for operators (the server's
+ *     log, authenticated routes): it names files
+ * @param summary what failed and its kind without the detail, e.g. {@code writing tiles failed:
+ *     disk full}, for anyone ({@code /readyz})
  * @param since when the first of this run of failures happened
  */
 public record StorageFault(String component, StorageException.Kind kind, String reason,
-    Instant since) {
+    String summary, Instant since) {
   /** Whether the part stopped and waits for an operator. */
   public boolean fatal() {
     return kind.fatal();

@@ -2,8 +2,12 @@ package dev.cairn.log.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.log.auth.Principal;
 import dev.cairn.log.auth.Role;
+import dev.cairn.log.health.ComponentHealth;
+import dev.cairn.log.health.StorageFault;
 import dev.cairn.log.LogKeys;
 import dev.cairn.note.SignatureType;
 import dev.cairn.log.keys.KeyRing;
@@ -14,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The admin routes, role {@code admin}, each decision and each change in the audit log:
@@ -26,7 +31,10 @@ import java.util.function.Function;
  *       new key signs from the next checkpoint on, beside the active ones;
  *   <li>{@code POST /admin/keys/retire} {@code {"key_id":"<8 hex digits>"}} — the key signs no
  *       more;
- *   <li>{@code GET /admin/config} — the settings the log runs with (no secrets).
+ *   <li>{@code GET /admin/config} — the settings the log runs with (no secrets);
+ *   <li>{@code GET /admin/health} — what {@code /readyz} tells anyone, with the detail it
+ *       leaves out: each part's latest error (naming files), the JWKS's location and its last
+ *       fetch, the audit log's file and what it counted instead of writing.
  * </ul>
  *
  * <p>With authentication off they answer 403: an admin action is never unauthenticated.
@@ -39,17 +47,20 @@ final class AdminRoutes {
   private final Map<String, String> config;
   private final WriteGuard guard;
   private final Function<KeyRing, List<String>> keyPolicy;
+  private final Supplier<List<ComponentHealth>> parts;
 
   /**
    * @param keyPolicy what it refuses in a key ring (empty when allowed): a change leading to a
    *     refused ring is answered 409, e.g. a development key file rotated into a prod log
+   * @param parts the health of each part that writes
    */
   AdminRoutes(LogKeys keys, Map<String, String> config, WriteGuard guard,
-      Function<KeyRing, List<String>> keyPolicy) {
+      Function<KeyRing, List<String>> keyPolicy, Supplier<List<ComponentHealth>> parts) {
     this.keys = keys;
     this.config = Map.copyOf(config);
     this.guard = guard;
     this.keyPolicy = keyPolicy;
+    this.parts = parts;
   }
 
   void keys(Exchange x) throws Exception {
@@ -61,6 +72,33 @@ final class AdminRoutes {
     guard.check(x, Role.ADMIN);
     x.send(200, "application/json", "no-store",
         JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(new java.util.TreeMap<>(config)));
+  }
+
+  void health(Exchange x) throws Exception {
+    guard.check(x, Role.ADMIN);
+    ObjectNode o = JSON.createObjectNode();
+    ArrayNode faults = o.putArray("parts");
+    boolean ready = true;
+    for (ComponentHealth h : parts.get()) {
+      ObjectNode part = faults.addObject().put("component", h.component());
+      Optional<StorageFault> f = h.fault();
+      ready &= f.isEmpty();
+      part.put("ok", f.isEmpty());
+      f.ifPresent(fault -> part.put("kind", fault.kind().label()).put("fatal", fault.fatal())
+          .put("since", fault.since().toString()).put("reason", fault.reason()));
+    }
+    o.put("ready", ready);
+    guard.keys().ifPresent(k -> {
+      ObjectNode jwks = o.putObject("jwks").put("location", k.location())
+          .put("fetched_at", k.fetchedAt().map(Object::toString).orElse(null))
+          .put("last_error", k.lastError());
+      k.keyIds().forEach(jwks.putArray("key_ids")::add);
+    });
+    guard.audit().ifPresent(a -> o.putObject("audit_log").put("file", a.file().toString())
+        .put("refusals_repeated", a.repeated()).put("refusals_dropped", a.dropped())
+        .put("lines_lost", a.lost()));
+    x.send(200, "application/json", "no-store",
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
   }
 
   void rotate(Exchange x) throws Exception {

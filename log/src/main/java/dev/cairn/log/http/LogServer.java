@@ -94,9 +94,14 @@ public final class LogServer implements AutoCloseable {
         new WriteRoutes(log.sequencer(), log.publisher(), proofs, log.metrics(), config,
             responses, virtual),
         new AuditRoutes(proofs, log.history(), log.keys()),
-        new StatusRoutes(log),
-        new AdminRoutes(log.keys(), settings, guard, keyPolicy),
+        new StatusRoutes(log, guard),
+        new AdminRoutes(log.keys(), settings, guard, keyPolicy,
+            () -> StatusRoutes.parts(log, guard)),
         log.metrics(), virtual, guard));
+    guard.audit().ifPresent(a -> {
+      log.metrics().watchPart(a.health());
+      log.metrics().watchAudit(a::repeated, a::dropped, a::lost);
+    });
     tls.ifPresent(t -> log.metrics().watchCertificate(t::notAfter));
     perAddress.ifPresent(p -> log.metrics().watchRefusedConnections(p::refused));
     start();

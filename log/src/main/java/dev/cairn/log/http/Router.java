@@ -73,6 +73,7 @@ final class Router extends Handler.Abstract.NonBlocking {
         case "/admin/keys/rotate" -> onVirtualThread(x, "admin-rotate", WRITE, admin::rotate);
         case "/admin/keys/retire" -> onVirtualThread(x, "admin-retire", WRITE, admin::retire);
         case "/admin/config" -> onVirtualThread(x, "admin-config", READ, admin::config);
+        case "/admin/health" -> onVirtualThread(x, "admin-health", READ, admin::health);
         default -> throw HttpError.notFound("no such resource: " + Exchange.abbreviate(path));
       }
     } catch (Throwable t) {

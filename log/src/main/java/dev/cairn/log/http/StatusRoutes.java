@@ -11,9 +11,18 @@ import java.util.List;
 /** Health, readiness, metrics and the home page. */
 final class StatusRoutes {
   private final TransparencyLog log;
+  private final WriteGuard guard;
 
-  StatusRoutes(TransparencyLog log) {
+  StatusRoutes(TransparencyLog log, WriteGuard guard) {
     this.log = log;
+    this.guard = guard;
+  }
+
+  /** Each part that writes: the log's own, and the audit log when there is one. */
+  static List<ComponentHealth> parts(TransparencyLog log, WriteGuard guard) {
+    List<ComponentHealth> parts = new ArrayList<>(log.health());
+    guard.audit().ifPresent(a -> parts.add(a.health()));
+    return parts;
   }
 
   /** The process is up and serving. */
@@ -22,17 +31,18 @@ final class StatusRoutes {
   }
 
   /**
-   * Ready for writes: sequencing, integration and publishing all work. Otherwise 503, naming
-   * each failing part, the kind of failure, since when, and the latest error; a part stopped on
-   * a fatal fault says so and where the runbook says what to do.
+   * Ready for writes: sequencing, integration, publishing and the audit log all work. Otherwise
+   * 503, naming each failing part, what failed and its kind, and since when; a part stopped on a
+   * fatal fault says so and where the runbook says what to do. The files and errors are not
+   * for anyone who asks: they are in the server's log and on {@code GET /admin/health}.
    */
   void readyz(Exchange x) {
     List<String> faults = new ArrayList<>();
-    for (ComponentHealth h : log.health()) {
+    for (ComponentHealth h : parts(log, guard)) {
       h.fault().ifPresent(f -> faults.add(f.fatal()
           ? f.component() + " STOPPED since " + f.since() + " (an operator must act; runbook:"
-              + " docs/operations/recovery.md, \"When the log stops\"): " + f.reason()
-          : f.component() + " failing since " + f.since() + ": " + f.reason()));
+              + " docs/operations/recovery.md, \"When the log stops\"): " + f.summary()
+          : f.component() + " failing since " + f.since() + ": " + f.summary()));
     }
     if (faults.isEmpty()) {
       x.text(200, "no-store", "ready\n");

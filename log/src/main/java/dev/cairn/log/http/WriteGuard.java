@@ -16,8 +16,8 @@ import org.eclipse.jetty.server.Request;
  * Who may use the routes that need a role. With authentication off (the {@code dev} profile
  * without a JWKS) everyone may, and nothing is recorded. With it on, every request to such a
  * route is authenticated (bearer JWT), authorised (the route's role) and recorded in the audit
- * log — allowed or refused — before anything else happens; a decision that cannot be recorded
- * refuses the request with 503.
+ * log — allowed or refused — before anything else happens; an allowed request whose decision
+ * cannot be recorded is refused with 503 (a refusal stands either way).
  */
 public final class WriteGuard implements AutoCloseable {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WriteGuard.class);
@@ -43,10 +43,19 @@ public final class WriteGuard implements AutoCloseable {
     return new WriteGuard(null, null, Clock.systemUTC(), null, null, null);
   }
 
-  /** Bearer JWTs as {@code settings} say, every decision appended to {@code auditFile}. */
+  /**
+   * Bearer JWTs as {@code settings} say, decisions appended to {@code auditFile} within the
+   * default {@linkplain AuditLog.Limits limits}.
+   */
   public static WriteGuard jwt(AuthSettings settings, Path auditFile, Clock clock)
       throws IOException {
-    AuditLog audit = AuditLog.open(auditFile);
+    return jwt(settings, auditFile, AuditLog.Limits.DEFAULTS, clock);
+  }
+
+  /** Bearer JWTs as {@code settings} say, decisions appended to {@code auditFile}. */
+  public static WriteGuard jwt(AuthSettings settings, Path auditFile, AuditLog.Limits limits,
+      Clock clock) throws IOException {
+    AuditLog audit = AuditLog.open(auditFile, limits, clock);
     Thread syncer = Thread.ofVirtual().name("cairn-audit-sync").start(() -> syncEverySecond(
         audit));
     return new WriteGuard(new JwtAuthenticator(settings, clock), audit, clock, syncer, null,
@@ -131,8 +140,13 @@ public final class WriteGuard implements AutoCloseable {
           refusal == null ? 0 : refusal.status(), who == null ? null : who.subject(), role,
           route, refusal == null ? "ok" : refusal.getMessage(), address, requestId));
     } catch (IOException e) {
-      LOG.error("couldn't write the audit log {}: {}", audit.file(), e.toString());
-      throw new HttpError(503, "the request cannot be recorded in the audit log; try again");
+      // The audit log's health logs the fault once and readiness shows it. A refusal stands
+      // without its line; nothing is allowed without one.
+      if (refusal == null) {
+        x.response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+        throw new HttpError(503, "the request cannot be recorded in the audit log; try again"
+            + " later");
+      }
     }
     if (refusal != null) {
       throw refusal;
@@ -144,18 +158,14 @@ public final class WriteGuard implements AutoCloseable {
    * Records, durably, what an allowed admin action is about to do, did or could not do (after
    * {@link #check} recorded that it was allowed), with the same request id.
    *
-   * @throws IOException if it cannot be recorded (logged here; the caller decides the answer)
+   * @throws IOException if it cannot be recorded (logged by the audit log's health; the caller
+   *     decides the answer)
    */
   void recordAction(Exchange x, Principal who, Role role, String what) throws IOException {
     String requestId = x.id();
-    try {
-      audit.record(new AuditLog.Decision(clock.instant(), true, 0, who.subject(), role,
-          x.method() + " " + x.path(), what, Request.getRemoteAddr(x.request), requestId));
-      audit.sync();
-    } catch (IOException e) {
-      LOG.error("couldn't write the audit log {}: {}", audit.file(), e.toString());
-      throw e;
-    }
+    audit.record(new AuditLog.Decision(clock.instant(), true, 0, who.subject(), role,
+        x.method() + " " + x.path(), what, Request.getRemoteAddr(x.request), requestId));
+    audit.sync();
   }
 
   private static HttpError tooMany(Exchange x, long waitNanos, String who) {
@@ -168,13 +178,21 @@ public final class WriteGuard implements AutoCloseable {
     while (!Thread.currentThread().isInterrupted()) {
       try {
         Thread.sleep(1000);
-        audit.sync();
       } catch (InterruptedException e) {
         return;
-      } catch (IOException e) {
-        LOG.error("couldn't sync the audit log {}: {}", audit.file(), e.toString());
       }
+      audit.tick();
     }
+  }
+
+  /** The audit log, with authentication on. */
+  public java.util.Optional<AuditLog> audit() {
+    return java.util.Optional.ofNullable(audit);
+  }
+
+  /** Where the JWKS comes from and how its fetches went, with authentication on. */
+  public java.util.Optional<dev.cairn.log.auth.JwksStatus> keys() {
+    return java.util.Optional.ofNullable(authenticator).map(JwtAuthenticator::keys);
   }
 
   @Override

@@ -186,7 +186,9 @@ class Pkcs11TokenTest {
       }
       assertThat(ready.statusCode()).isEqualTo(503);
       assertThat(new String(ready.body(), UTF_8)).contains("publisher failing since",
-          "signing with the PKCS#11 key \"" + label + "\"");
+          "publishing failed").doesNotContain(label);
+      assertThat(log.publisher().health().fault().orElseThrow().reason())
+          .contains("signing with the PKCS#11 key \"" + label + "\"");
       assertThat(client.get("/checkpoint").body()).as("nothing published").isEqualTo(before);
     } finally {
       assertThatThrownBy(log::close).hasMessageContaining("PKCS#11");

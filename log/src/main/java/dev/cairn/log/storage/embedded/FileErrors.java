@@ -15,16 +15,17 @@ import org.rocksdb.Status;
  * Translates the embedded backend's failures into {@link StorageException}s at its boundary.
  * RocksDB says what failed in its status codes; Java's file API exposes no errno, only the
  * operating system's message (strerror) in the exception, so this is the one place that reads
- * that text: everything above classifies by {@link StorageException#kind()}.
+ * that text: everything above classifies by {@link StorageException#kind()}. (The audit log,
+ * a file the log writes outside its storage, is classified here too.)
  */
-final class FileErrors {
+public final class FileErrors {
   private FileErrors() {}
 
   /**
    * {@code failure} as a {@link StorageException}: itself if it is one, else wrapped with the
    * same message and the kind its causes show.
    */
-  static StorageException wrap(Throwable failure) {
+  public static StorageException wrap(Throwable failure) {
     if (failure instanceof StorageException s) {
       return s;
     }
