@@ -93,8 +93,9 @@ public final class LogMetrics implements Sequencer.BatchObserver {
    */
   public void watchHealth(List<ComponentHealth> parts) {
     GaugeWithCallback.builder().name("cairn_fault")
-        .help("1 while a part of the log (sequencer, integrator, publisher, audit) is failing, by kind"
-            + " of failure (no_space, read_only, io_error, other, and the fatal fenced, conflict, corrupt)")
+        .help("1 while a part of the log (sequencer, integrator, publisher, audit) is failing,"
+            + " by kind of failure (no_space, read_only, io_error, other, and the fatal fenced,"
+            + " conflict, corrupt)")
         .labelNames("component", "kind")
         .callback(cb -> {
           for (ComponentHealth h : all(parts)) {
