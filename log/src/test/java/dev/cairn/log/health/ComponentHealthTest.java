@@ -60,6 +60,8 @@ class ComponentHealthTest {
     assertThat(f.component()).isEqualTo("integrator");
     assertThat(f.reason()).isEqualTo("writing tiles failed: disk full: couldn't write"
         + " /data/tiles/.tmp/x.tmp: No space left on device");
+    assertThat(f.summary()).as("for /readyz: no file, no error text")
+        .isEqualTo("writing tiles failed: disk full");
     assertThat(f.since()).isEqualTo(Instant.parse("2030-01-01T00:00:00Z"));
     assertThat(health.faultsStarted(Kind.NO_SPACE)).isEqualTo(1);
 
