@@ -1,6 +1,7 @@
 package dev.cairn.cli;
 
 import static dev.cairn.cli.settings.SettingType.bool;
+import static dev.cairn.cli.settings.SettingType.bytes;
 import static dev.cairn.cli.settings.SettingType.duration;
 import static dev.cairn.cli.settings.SettingType.hostPort;
 import static dev.cairn.cli.settings.SettingType.oneOf;
@@ -21,6 +22,7 @@ import dev.cairn.log.auth.Profile;
 import dev.cairn.log.http.HttpConfig;
 import dev.cairn.log.keys.HsmSettings;
 import dev.cairn.log.sequencing.SequencerConfig;
+import dev.cairn.tile.Bundles;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -115,6 +117,11 @@ final class ServeSettings {
       Integer.toString(HTTP.maxHeaderBytes()), "Largest request header block; 431 beyond.");
   static final Setting<Integer> MAX_BATCH_BYTES = Setting.of("max_batch_bytes", wholeNumber(),
       Integer.toString(HTTP.maxBatchBytes()), "Largest /add-batch body; 413 beyond.");
+  static final Setting<Long> MAX_BODY_BYTES_IN_FLIGHT = Setting.of("max_body_bytes_in_flight",
+      bytes(), (HTTP.maxBodyBytesInFlight() >> 20) + "MiB", "Most bytes of /add and /add-batch"
+          + " bodies being read at once, counted from before the first byte (by declared"
+          + " length, or the route's limit when chunked); a write beyond it gets 503 with"
+          + " Retry-After, unread. At least max_batch_bytes.");
   static final Setting<Integer> MAX_BATCH_ENTRIES = Setting.of("max_batch_entries",
       wholeNumber(), Integer.toString(HTTP.maxBatchEntries()), "Most entries in one"
           + " /add-batch; 413 beyond. At most pool_limit (the default is cut to it).");
@@ -129,7 +136,7 @@ final class ServeSettings {
       AUDIT_REFUSAL_BYTES_PER_SECOND, ALLOW_FILE_KEYS, RATE_LIMIT_ADDRESS, RATE_LIMIT_SUBJECT,
       PKCS11_LIBRARY, PKCS11_TOKEN, PKCS11_PIN_FILE, PKCS11_KEY, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
       MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_BATCH_BYTES,
-      MAX_BATCH_ENTRIES, PROOF_WAIT));
+      MAX_BODY_BYTES_IN_FLIGHT, MAX_BATCH_ENTRIES, PROOF_WAIT));
 
   /** How often the TLS files are checked for a renewed certificate. */
   static final Duration TLS_RELOAD_INTERVAL = Duration.ofMinutes(1);
@@ -205,7 +212,10 @@ final class ServeSettings {
         values.get(PKCS11_KEY)));
   }
 
-  /** The HTTP limits and TLS: certificate and key come together; a batch fits in the pool. */
+  /**
+   * The HTTP limits and TLS: certificate and key come together; a batch fits in the pool, and
+   * any body in the budget of bodies being read.
+   */
   HttpConfig httpConfig() {
     Optional<Path> cert = values.get(TLS_CERT);
     Optional<Path> key = values.get(TLS_KEY);
@@ -224,9 +234,16 @@ final class ServeSettings {
       throw values.invalid(MAX_BATCH_ENTRIES, "must not exceed pool_limit (" + poolLimit
           + "): a batch larger than the pool could never be taken");
     }
+    long bodies = values.get(MAX_BODY_BYTES_IN_FLIGHT);
+    int batchBytes = values.get(MAX_BATCH_BYTES);
+    if (bodies < Math.max(batchBytes, Bundles.MAX_ENTRY_SIZE)) {
+      throw values.invalid(MAX_BODY_BYTES_IN_FLIGHT, "must be at least max_batch_bytes ("
+          + batchBytes + ") and the largest entry (" + Bundles.MAX_ENTRY_SIZE + " bytes): a"
+          + " larger body could never be read");
+    }
     try {
       HttpConfig c = new HttpConfig(host(), port(), entries, values.get(MAX_BATCH_BYTES),
-          values.get(MAX_HEADER_BYTES), values.get(MAX_CONNECTIONS),
+          values.get(MAX_BODY_BYTES_IN_FLIGHT), values.get(MAX_HEADER_BYTES), values.get(MAX_CONNECTIONS),
           values.get(MAX_CONNECTIONS_PER_ADDRESS), values.get(IDLE_TIMEOUT),
           values.get(PROOF_WAIT), Optional.empty());
       return cert.isEmpty() ? c

@@ -125,6 +125,7 @@ class ServeSettingsTest {
         max_connections_per_address: 16
         max_header_bytes: 4096
         max_batch_bytes: 65536
+        max_body_bytes_in_flight: 32MiB
         proof_wait: 2s
         tls_cert: /etc/cairn/cert.pem
         tls_key: /etc/cairn/key.pem
@@ -141,6 +142,9 @@ class ServeSettingsTest {
         .maxConnectionsPerAddress()).isEqualTo(1024);
     assertThat(h.maxHeaderBytes()).isEqualTo(4096);
     assertThat(h.maxBatchBytes()).isEqualTo(65536);
+    assertThat(h.maxBodyBytesInFlight()).isEqualTo(32L << 20);
+    assertThat(ServeSettings.resolve(Optional.empty(), Map.of(), Map.of()).httpConfig()
+        .maxBodyBytesInFlight()).isEqualTo(64L << 20);
     assertThat(h.maxBatchEntries()).as("the default, cut to the pool").isEqualTo(1000);
     assertThat(h.proofWait()).isEqualTo(Duration.ofSeconds(2));
     assertThat(h.scheme()).isEqualTo("https");
@@ -150,6 +154,11 @@ class ServeSettingsTest {
         Map.of("max_batch_entries", "2000")).httpConfig())
         .hasMessageContaining("invalid max_batch_entries \"2000\" from flag --max-batch-entries")
         .hasMessageContaining("must not exceed pool_limit (1000)");
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(f), Map.of(),
+        Map.of("max_body_bytes_in_flight", "60KiB")).httpConfig())
+        .hasMessageContaining("invalid max_body_bytes_in_flight \"60KiB\" from flag"
+            + " --max-body-bytes-in-flight")
+        .hasMessageContaining("must be at least max_batch_bytes (65536)");
     assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(), Map.of(),
         Map.of("max_header_bytes", "100")).httpConfig())
         .hasMessageContaining("max header bytes must be 1024 to 1048576, got 100");

@@ -35,6 +35,7 @@ public final class LogMetrics implements Sequencer.BatchObserver {
       new AtomicReference<>();
   private final AtomicReference<LongSupplier> refusedConnections = new AtomicReference<>();
   private final AtomicReference<LongSupplier> tileCacheBytes = new AtomicReference<>();
+  private final AtomicReference<LongSupplier> bodyBytes = new AtomicReference<>();
   /** Parts outside the log itself, by component (the audit log of the server serving it). */
   private final Map<String, ComponentHealth> moreParts = new ConcurrentHashMap<>();
   private final AtomicReference<AuditCounts> audit = new AtomicReference<>();
@@ -192,6 +193,21 @@ public final class LogMetrics implements Sequencer.BatchObserver {
     GaugeWithCallback.builder().name("cairn_tile_cache_bytes")
         .help("Bytes of served tiles and bundles kept in memory (bounded)")
         .callback(cb -> cb.call(tileCacheBytes.get().getAsLong())).register(registry);
+  }
+
+  /**
+   * Registers {@code cairn_http_body_bytes_in_flight}: the bytes of write bodies being read,
+   * as counted against {@code max_body_bytes_in_flight}.
+   */
+  public void watchRequestBodies(LongSupplier inFlight) {
+    if (bodyBytes.getAndSet(inFlight) != null) {
+      return;
+    }
+    GaugeWithCallback.builder().name("cairn_http_body_bytes_in_flight")
+        .help("Bytes of write bodies being read, counted from before their first byte (by"
+            + " declared length, or the route's limit when chunked); max_body_bytes_in_flight"
+            + " bounds it")
+        .callback(cb -> cb.call(bodyBytes.get().getAsLong())).register(registry);
   }
 
   @Override

@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  */
 public final class SettingType<T> {
   private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m)");
+  private static final Pattern BYTES = Pattern.compile("([0-9]{1,9})(KiB|MiB|GiB)?");
 
   private final String label;
   private final Function<String, T> parser;
@@ -59,6 +60,26 @@ public final class SettingType<T> {
         throw new IllegalArgumentException("expected a positive whole number");
       }
       return Integer.parseInt(text);
+    });
+  }
+
+  /**
+   * A number of bytes: a whole number of at most nine digits, alone or followed by {@code KiB},
+   * {@code MiB} or {@code GiB} (powers of 1024, no space): {@code 65536}, {@code 64MiB}.
+   */
+  public static SettingType<Long> bytes() {
+    return of("BYTES", text -> {
+      Matcher m = BYTES.matcher(text);
+      if (!m.matches()) {
+        throw new IllegalArgumentException("expected a number of bytes like 65536, 512KiB,"
+            + " 64MiB or 1GiB");
+      }
+      long n = Long.parseLong(m.group(1));
+      return m.group(2) == null ? n : n << switch (m.group(2)) {
+        case "KiB" -> 10;
+        case "MiB" -> 20;
+        default -> 30;
+      };
     });
   }
 

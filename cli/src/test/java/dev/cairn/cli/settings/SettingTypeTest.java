@@ -42,6 +42,21 @@ class SettingTypeTest {
   }
 
   @Test
+  void bytesAreAWholeNumberWithAnOptionalBinaryUnit() {
+    SettingType<Long> t = SettingType.bytes();
+    assertThat(t.parse("65536")).isEqualTo(65_536L);
+    assertThat(t.parse("0")).isZero();
+    assertThat(t.parse("512KiB")).isEqualTo(512L << 10);
+    assertThat(t.parse(" 64MiB ")).isEqualTo(64L << 20);
+    assertThat(t.parse("999999999GiB")).isEqualTo(999_999_999L << 30);
+    for (String bad : new String[] {"", "-1", "64 MiB", "64MB", "64mib", "1.5GiB", "64M",
+        "1000000000", "GiB"}) {
+      assertThatThrownBy(() -> t.parse(bad)).as(bad)
+          .hasMessage("expected a number of bytes like 65536, 512KiB, 64MiB or 1GiB");
+    }
+  }
+
+  @Test
   void booleansAreTrueOrFalseAndMayBeAFlagAlone() {
     SettingType<Boolean> t = SettingType.bool();
     assertThat(t.parse("true")).isTrue();

@@ -185,7 +185,7 @@ final class AdminRoutes {
   private static JsonNode body(Exchange x, String... known) throws Exception {
     byte[] b;
     try {
-      b = WriteRoutes.body(x, MAX_BODY).get();
+      b = x.readBody(MAX_BODY).get();
     } catch (ExecutionException e) {
       throw e.getCause() instanceof Exception c ? c : e;
     }

@@ -9,12 +9,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Exchange {
   private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
-  /** The most of an unread body a refusal reads and drops to keep the connection. */
-  private static final int DRAIN_LIMIT = 1 << 20;
+  /** The most of an unread body a refusal reads and drops after answering. */
+  private static final long DISCARD_LIMIT = 16L << 20;
   static final String REQUEST_ID = "X-Request-Id";
 
   final Request request;
@@ -41,8 +41,14 @@ final class Exchange {
   private final AtomicBoolean answered = new AtomicBoolean();
   private String route = "other";
   private final String id;
-  private volatile boolean bodyRead;
+  private volatile Body body = Body.UNREAD;
   private Fields query;
+
+  /**
+   * How far the request body was read: not (all) yet; to its end, so the connection may serve
+   * another request; or not, as it broke, so the connection closes.
+   */
+  private enum Body { UNREAD, READ, BROKEN }
 
   Exchange(Request request, Response response, Callback callback, LogMetrics metrics) {
     this.request = request;
@@ -58,9 +64,23 @@ final class Exchange {
     return id;
   }
 
-  /** Says the request body was read to its end, so the connection may serve another request. */
-  void bodyRead() {
-    bodyRead = true;
+  /**
+   * Reads the request body, failing with 413 beyond {@code max} bytes (at once if its declared
+   * length is larger), and with {@link Bodies#read}'s failures.
+   */
+  CompletableFuture<byte[]> readBody(int max) {
+    long declared = request.getLength();
+    if (declared > max) {
+      return CompletableFuture.failedFuture(new HttpError(413, "request body of " + declared
+          + " bytes is larger than the " + max + " allowed"));
+    }
+    return Bodies.read(request, max, declared).whenComplete((b, failure) -> {
+      if (failure == null) {
+        body = Body.READ;
+      } else if (!(failure instanceof HttpError e && e.status() == 413)) {
+        body = Body.BROKEN;
+      }
+    });
   }
 
   void route(String name) {
@@ -116,31 +136,40 @@ final class Exchange {
     return accept != null && accept.contains(mediaType);
   }
 
+  /** Answers with {@code body}, once. */
   void send(int code, String contentType, String cacheControl, byte[] body) {
     send(code, contentType, cacheControl, ByteBuffer.wrap(body));
   }
 
-  /** Answers with the bytes {@code body} has remaining (it is not copied: leave it alone). */
+  /**
+   * Answers with the bytes {@code body} has remaining (it is not copied: leave it alone), once.
+   * A request whose body is unread (refused before or while reading it) is answered at once,
+   * and then the rest of its body is read and dropped, holding nothing, up to {@link
+   * #DISCARD_LIMIT} bytes: a client still sending when the connection closes would get a
+   * reset, and may lose the answer with it. A body of known length within the limit keeps the
+   * connection for the next request; any other unread body closes it, and the answer says so.
+   */
   void send(int code, String contentType, String cacheControl, ByteBuffer body) {
     if (!answered.compareAndSet(false, true)) {
       return;
     }
     long length = request.getLength();
-    boolean unread = !bodyRead && (length > 0
-        || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
-    if (unread && length <= DRAIN_LIMIT) {
-      // A refusal before the body was read: read and drop the rest of it first, so that the
-      // client, which may still be sending, gets the answer (not a reset) and may reuse the
-      // connection. Beyond the limit the connection is closed, saying so.
-      Content.Source.asByteArrayAsync(request, DRAIN_LIMIT).whenComplete((drained, failed) ->
-          write(code, contentType, cacheControl, body, failed != null));
-      return;
+    boolean unread = this.body != Body.READ
+        && (length > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
+    if (!unread) {
+      write(code, contentType, cacheControl, body, false, callback);
+    } else if (this.body == Body.BROKEN || request.getHeaders().contains(HttpHeader.EXPECT)) {
+      // Nothing more comes: the body broke, or the client waits for a 100 it will not get.
+      write(code, contentType, cacheControl, body, true, callback);
+    } else {
+      write(code, contentType, cacheControl, body, length < 0 || length > DISCARD_LIMIT,
+          Callback.from(() -> Bodies.discard(request, DISCARD_LIMIT)
+              .whenComplete((ended, failed) -> callback.succeeded()), callback::failed));
     }
-    write(code, contentType, cacheControl, body, unread);
   }
 
   private void write(int code, String contentType, String cacheControl, ByteBuffer body,
-      boolean close) {
+      boolean close, Callback written) {
     response.setStatus(code);
     response.getHeaders().put(REQUEST_ID, id);
     if (close) {
@@ -151,7 +180,7 @@ final class Exchange {
       response.getHeaders().put(HttpHeader.CACHE_CONTROL, cacheControl);
     }
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.remaining());
-    response.write(true, isHead() ? ByteBuffer.allocate(0) : body, callback);
+    response.write(true, isHead() ? ByteBuffer.allocate(0) : body, written);
     metrics.request(route, code, System.nanoTime() - started);
   }
 

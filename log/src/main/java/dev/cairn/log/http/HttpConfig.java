@@ -1,5 +1,6 @@
 package dev.cairn.log.http;
 
+import dev.cairn.tile.Bundles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -11,6 +12,10 @@ import java.util.Optional;
  * @param port the port (0 for any free one)
  * @param maxBatchEntries the most entries one {@code /add-batch} may carry
  * @param maxBatchBytes the largest {@code /add-batch} body
+ * @param maxBodyBytesInFlight the most bytes of write bodies being read at once, counted by
+ *     their declared length (or their route's limit when chunked) from before they are read;
+ *     a write that does not fit gets 503 with {@code Retry-After} without being read. At least
+ *     {@code maxBatchBytes}, so that any body may fit
  * @param maxHeaderBytes the largest request header block (431 beyond)
  * @param maxConnections the most connections open at once; more wait in the kernel's accept
  *     queue until one closes
@@ -23,11 +28,11 @@ import java.util.Optional;
  * @param tls the certificate and key to serve HTTPS with, if any (else plain HTTP)
  */
 public record HttpConfig(String host, int port, int maxBatchEntries, int maxBatchBytes,
-    int maxHeaderBytes, int maxConnections, int maxConnectionsPerAddress, Duration idleTimeout,
+    long maxBodyBytesInFlight, int maxHeaderBytes, int maxConnections, int maxConnectionsPerAddress, Duration idleTimeout,
     Duration proofWait, Optional<Tls> tls) {
   /** The default limits (and no TLS). */
   public static final HttpConfig DEFAULTS = new HttpConfig("127.0.0.1", 8080, 4096, 8 << 20,
-      16 * 1024, 10_000, 1024, Duration.ofSeconds(30), Duration.ofSeconds(30), Optional.empty());
+      64 << 20, 16 * 1024, 10_000, 1024, Duration.ofSeconds(30), Duration.ofSeconds(30), Optional.empty());
 
   /**
    * HTTPS settings.
@@ -58,6 +63,11 @@ public record HttpConfig(String host, int port, int maxBatchEntries, int maxBatc
     if (maxBatchBytes < 2) {
       throw new IllegalArgumentException("max batch bytes must be at least 2");
     }
+    if (maxBodyBytesInFlight < Math.max(maxBatchBytes, Bundles.MAX_ENTRY_SIZE)) {
+      throw new IllegalArgumentException("max body bytes in flight (" + maxBodyBytesInFlight
+          + ") must be at least max batch bytes (" + maxBatchBytes + ") and the largest entry ("
+          + Bundles.MAX_ENTRY_SIZE + "), or some bodies could never be read");
+    }
     if (maxHeaderBytes < 1024 || maxHeaderBytes > 1 << 20) {
       throw new IllegalArgumentException("max header bytes must be 1024 to 1048576, got "
           + maxHeaderBytes);
@@ -82,14 +92,15 @@ public record HttpConfig(String host, int port, int maxBatchEntries, int maxBatc
 
   /** These settings on another address. */
   public HttpConfig on(String host, int port) {
-    return new HttpConfig(host, port, maxBatchEntries, maxBatchBytes, maxHeaderBytes,
-        maxConnections, maxConnectionsPerAddress, idleTimeout, proofWait, tls);
+    return new HttpConfig(host, port, maxBatchEntries, maxBatchBytes, maxBodyBytesInFlight,
+        maxHeaderBytes, maxConnections, maxConnectionsPerAddress, idleTimeout, proofWait, tls);
   }
 
   /** These settings serving HTTPS with {@code tls}. */
   public HttpConfig withTls(Tls tls) {
-    return new HttpConfig(host, port, maxBatchEntries, maxBatchBytes, maxHeaderBytes,
-        maxConnections, maxConnectionsPerAddress, idleTimeout, proofWait, Optional.of(tls));
+    return new HttpConfig(host, port, maxBatchEntries, maxBatchBytes, maxBodyBytesInFlight,
+        maxHeaderBytes, maxConnections, maxConnectionsPerAddress, idleTimeout, proofWait,
+        Optional.of(tls));
   }
 
   /** {@code http} or {@code https}. */

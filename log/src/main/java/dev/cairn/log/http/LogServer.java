@@ -89,10 +89,11 @@ public final class LogServer implements AutoCloseable {
     Executor responses = server.getThreadPool();
     ReadRoutes reads = new ReadRoutes(log.publisher(), log.tiles(), ReadRoutes.CACHE_BYTES);
     log.metrics().watchTileCache(reads::cachedBytes);
+    BodyBudget bodies = new BodyBudget(config.maxBodyBytesInFlight());
     server.setHandler(new Router(
         reads,
         new WriteRoutes(log.sequencer(), log.publisher(), proofs, log.metrics(), config,
-            responses, virtual),
+            responses, virtual, bodies),
         new AuditRoutes(proofs, log.history(), log.keys()),
         new StatusRoutes(log, guard),
         new AdminRoutes(log.keys(), settings, guard, keyPolicy,
@@ -104,6 +105,7 @@ public final class LogServer implements AutoCloseable {
     });
     tls.ifPresent(t -> log.metrics().watchCertificate(t::notAfter));
     perAddress.ifPresent(p -> log.metrics().watchRefusedConnections(p::refused));
+    log.metrics().watchRequestBodies(bodies::inFlight);
     start();
     return this;
   }

@@ -3,22 +3,20 @@ package dev.cairn.log.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.log.LogMetrics;
 import dev.cairn.log.LogProofs;
+import dev.cairn.log.PushbackException;
 import dev.cairn.log.publishing.Publisher;
 import dev.cairn.log.sequencing.Sequencer;
 import dev.cairn.tile.Bundles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 
 /**
  * {@code POST /add} and {@code POST /add-batch}. The answer comes once the entry is durably
@@ -38,9 +36,10 @@ final class WriteRoutes {
   private final HttpConfig config;
   private final Executor responses;
   private final Executor blocking;
+  private final BodyBudget bodies;
 
   WriteRoutes(Sequencer sequencer, Publisher publisher, LogProofs proofs, LogMetrics metrics,
-      HttpConfig config, Executor responses, Executor blocking) {
+      HttpConfig config, Executor responses, Executor blocking, BodyBudget bodies) {
     this.sequencer = sequencer;
     this.publisher = publisher;
     this.proofs = proofs;
@@ -48,6 +47,7 @@ final class WriteRoutes {
     this.config = config;
     this.responses = responses;
     this.blocking = blocking;
+    this.bodies = bodies;
   }
 
   void add(Exchange x) {
@@ -145,27 +145,24 @@ final class WriteRoutes {
     });
   }
 
-  /** Reads the request body, failing with 413 beyond {@code max} bytes. */
-  static CompletableFuture<byte[]> body(Exchange x, int max) {
+  /**
+   * Reads the request body, failing with 413 beyond {@code max} bytes, and with pushback,
+   * without reading it, if it does not fit in the budget of bodies being read.
+   */
+  private CompletableFuture<byte[]> body(Exchange x, int max) {
     long declared = x.request.getLength();
     if (declared > max) {
-      return CompletableFuture.failedFuture(new HttpError(413, "request body of " + declared
-          + " bytes is larger than the " + max + " allowed"));
+      return x.readBody(max); // refused at once, counting nothing
     }
-    return Content.Source.asByteArrayAsync(x.request, max + 1).handle((b, failure) -> {
-      if (failure != null) {
-        Throwable t = failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause() : failure;
-        // The client stopped sending mid-body for the idle timeout: its fault, not the log's.
-        throw t instanceof TimeoutException
-            ? new HttpError(408, "the request body stopped arriving (idle timeout)")
-            : t instanceof RuntimeException r ? r : new CompletionException(t);
-      }
-      if (b.length > max) {
-        throw new HttpError(413, "request body is larger than the " + max + " bytes allowed");
-      }
-      x.bodyRead();
-      return b;
-    });
+    long counted = declared >= 0 ? declared : max;
+    if (!bodies.tryReserve(counted)) {
+      // 503 with Retry-After, not 429: the budget is shared by every client, so running out of
+      // it is the server's overload — pushback, like a full pool — not this client asking too
+      // often. The body is not read: the refusal drops it (Exchange.send).
+      return CompletableFuture.failedFuture(new PushbackException("request bodies being read"
+          + " take the " + bodies.limit() + " bytes the log holds for them; try again",
+          Duration.ofSeconds(1)));
+    }
+    return x.readBody(max).whenComplete((b, failure) -> bodies.release(counted));
   }
 }

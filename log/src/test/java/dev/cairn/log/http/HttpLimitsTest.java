@@ -39,7 +39,8 @@ class HttpLimitsTest {
   private void serve(Duration idleTimeout) throws Exception {
     HttpConfig d = HttpConfig.DEFAULTS;
     server = LogServer.start(log, new HttpConfig("127.0.0.1", 0, d.maxBatchEntries(),
-        d.maxBatchBytes(), 2048, 2, 0, idleTimeout, d.proofWait(), Optional.empty()));
+        d.maxBatchBytes(), d.maxBodyBytesInFlight(), 2048, 2, 0, idleTimeout, d.proofWait(),
+        Optional.empty()));
   }
 
   @AfterEach
@@ -122,8 +123,8 @@ class HttpLimitsTest {
   void connectionsBeyondTheLimitForOneAddressAreClosedAsTheyOpen() throws Exception {
     HttpConfig d = HttpConfig.DEFAULTS;
     server = LogServer.start(log, new HttpConfig("127.0.0.1", 0, d.maxBatchEntries(),
-        d.maxBatchBytes(), d.maxHeaderBytes(), 100, 2, d.idleTimeout(), d.proofWait(),
-        Optional.empty()));
+        d.maxBatchBytes(), d.maxBodyBytesInFlight(), d.maxHeaderBytes(), 100, 2, d.idleTimeout(),
+        d.proofWait(), Optional.empty()));
     try (Socket a = connect()) {
       assertThat(get(a, "/healthz")).isEqualTo("HTTP/1.1 200");
       try (Socket b = connect()) {

@@ -80,9 +80,8 @@ class LogServerTest {
         Clock.systemUTC()));
     HttpConfig d = HttpConfig.DEFAULTS;
     server = LogServer.start(log, new HttpConfig("127.0.0.1", 0, MAX_BATCH_ENTRIES,
-        MAX_BATCH_BYTES, d.maxHeaderBytes(), d.maxConnections(), d.maxConnectionsPerAddress(),
-        d.idleTimeout(),
-        Duration.ofSeconds(10), Optional.empty()));
+        MAX_BATCH_BYTES, d.maxBodyBytesInFlight(), d.maxHeaderBytes(), d.maxConnections(),
+        d.maxConnectionsPerAddress(), d.idleTimeout(), Duration.ofSeconds(10), Optional.empty()));
     client = new LogClient(server.port());
     vkeys = Files.readAllLines(dir.resolve("log.vkey"), UTF_8).stream()
         .filter(l -> !l.isBlank()).map(VerifierKey::parse).toList();

@@ -48,6 +48,12 @@ public final class LogClient {
     return send(request(path, headers).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
   }
 
+  /** POST {@code body} to {@code path} chunked: with no {@code Content-Length}. */
+  public HttpResponse<byte[]> postChunked(String path, byte[] body) {
+    return send(request(path).POST(HttpRequest.BodyPublishers.fromPublisher(
+        HttpRequest.BodyPublishers.ofByteArray(body))));
+  }
+
   /** POST without waiting for the answer. */
   public CompletableFuture<HttpResponse<byte[]>> postAsync(String path, byte[] body,
       String... headers) {
