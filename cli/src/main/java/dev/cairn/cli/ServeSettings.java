@@ -51,6 +51,10 @@ final class ServeSettings {
       "Most entries per batch.");
   static final Setting<Integer> POOL_LIMIT = Setting.of("pool_limit", wholeNumber(), "65536",
       "Most entries waiting.");
+  static final Setting<Long> POOL_BYTES = Setting.of("pool_bytes", bytes(),
+      (SequencerConfig.DEFAULT_POOL_BYTES >> 20) + "MiB", "Most bytes of entries waiting or"
+          + " being sequenced, whatever their number; 503 with Retry-After beyond. At least"
+          + " max_batch_bytes.");
   static final Setting<Duration> CHECKPOINT_INTERVAL = Setting.of("checkpoint_interval",
       duration(), "1s", "Checkpoint publication interval.");
   static final Setting<Profile> PROFILE = Setting.of("profile", oneOf(Profile.class), "dev",
@@ -116,7 +120,8 @@ final class ServeSettings {
   static final Setting<Integer> MAX_HEADER_BYTES = Setting.of("max_header_bytes", wholeNumber(),
       Integer.toString(HTTP.maxHeaderBytes()), "Largest request header block; 431 beyond.");
   static final Setting<Integer> MAX_BATCH_BYTES = Setting.of("max_batch_bytes", wholeNumber(),
-      Integer.toString(HTTP.maxBatchBytes()), "Largest /add-batch body; 413 beyond.");
+      Integer.toString(HTTP.maxBatchBytes()), "Largest /add-batch body; 413 beyond. At most"
+          + " pool_bytes (the default is cut to it).");
   static final Setting<Long> MAX_BODY_BYTES_IN_FLIGHT = Setting.of("max_body_bytes_in_flight",
       bytes(), (HTTP.maxBodyBytesInFlight() >> 20) + "MiB", "Most bytes of /add and /add-batch"
           + " bodies being read at once, counted from before the first byte (by declared"
@@ -131,8 +136,8 @@ final class ServeSettings {
 
   /** Every setting of {@code cairn serve}, in the order help and errors list them. */
   static final SettingSet ALL = new SettingSet(List.of(DATA, LISTEN, ORIGIN, SEQUENCING_INTERVAL,
-      BATCH_SIZE, POOL_LIMIT, CHECKPOINT_INTERVAL, PROFILE, AUTH_JWKS, AUTH_ISSUER, AUTH_AUDIENCE,
-      AUTH_ROLES_CLAIM, AUDIT_LOG, AUDIT_LOG_MAX_BYTES, AUDIT_LOG_FILES,
+      BATCH_SIZE, POOL_LIMIT, POOL_BYTES, CHECKPOINT_INTERVAL, PROFILE, AUTH_JWKS, AUTH_ISSUER,
+      AUTH_AUDIENCE, AUTH_ROLES_CLAIM, AUDIT_LOG, AUDIT_LOG_MAX_BYTES, AUDIT_LOG_FILES,
       AUDIT_REFUSAL_BYTES_PER_SECOND, ALLOW_FILE_KEYS, RATE_LIMIT_ADDRESS, RATE_LIMIT_SUBJECT,
       PKCS11_LIBRARY, PKCS11_TOKEN, PKCS11_PIN_FILE, PKCS11_KEY, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
       MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_BATCH_BYTES,
@@ -173,7 +178,7 @@ final class ServeSettings {
     SequencerConfig sequencing;
     try {
       sequencing = new SequencerConfig(values.get(SEQUENCING_INTERVAL), values.get(BATCH_SIZE),
-          values.get(POOL_LIMIT));
+          values.get(POOL_LIMIT), values.get(POOL_BYTES));
     } catch (IllegalArgumentException e) {
       throw new SettingsException("invalid sequencing settings: " + e.getMessage());
     }
@@ -213,8 +218,8 @@ final class ServeSettings {
   }
 
   /**
-   * The HTTP limits and TLS: certificate and key come together; a batch fits in the pool, and
-   * any body in the budget of bodies being read.
+   * The HTTP limits and TLS: certificate and key come together; a batch fits in the pool (in
+   * entries and bytes), and any body in the budget of bodies being read.
    */
   HttpConfig httpConfig() {
     Optional<Path> cert = values.get(TLS_CERT);
@@ -234,15 +239,22 @@ final class ServeSettings {
       throw values.invalid(MAX_BATCH_ENTRIES, "must not exceed pool_limit (" + poolLimit
           + "): a batch larger than the pool could never be taken");
     }
-    long bodies = values.get(MAX_BODY_BYTES_IN_FLIGHT);
+    long poolBytes = values.get(POOL_BYTES);
     int batchBytes = values.get(MAX_BATCH_BYTES);
+    if (values.source(MAX_BATCH_BYTES) instanceof Source.Default) {
+      batchBytes = (int) Math.min(batchBytes, poolBytes);
+    } else if (batchBytes > poolBytes) {
+      throw values.invalid(MAX_BATCH_BYTES, "must not exceed pool_bytes (" + poolBytes
+          + "): a batch larger than the pool could never be taken");
+    }
+    long bodies = values.get(MAX_BODY_BYTES_IN_FLIGHT);
     if (bodies < Math.max(batchBytes, Bundles.MAX_ENTRY_SIZE)) {
       throw values.invalid(MAX_BODY_BYTES_IN_FLIGHT, "must be at least max_batch_bytes ("
           + batchBytes + ") and the largest entry (" + Bundles.MAX_ENTRY_SIZE + " bytes): a"
           + " larger body could never be read");
     }
     try {
-      HttpConfig c = new HttpConfig(host(), port(), entries, values.get(MAX_BATCH_BYTES),
+      HttpConfig c = new HttpConfig(host(), port(), entries, batchBytes,
           values.get(MAX_BODY_BYTES_IN_FLIGHT), values.get(MAX_HEADER_BYTES), values.get(MAX_CONNECTIONS),
           values.get(MAX_CONNECTIONS_PER_ADDRESS), values.get(IDLE_TIMEOUT),
           values.get(PROOF_WAIT), Optional.empty());

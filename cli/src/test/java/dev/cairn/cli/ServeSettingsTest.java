@@ -48,6 +48,7 @@ class ServeSettingsTest {
         origin: example.com/log
         batch_size: 100
         pool_limit: 1000
+        pool_bytes: 16MiB
         checkpoint_interval: 2s
         """);
     ServeSettings s = ServeSettings.resolve(Optional.of(f),
@@ -58,6 +59,7 @@ class ServeSettingsTest {
     assertThat(s.origin()).contains("example.com/log");
     assertThat(s.logConfig().sequencing().batchSize()).isEqualTo(300);
     assertThat(s.logConfig().sequencing().poolLimit()).isEqualTo(1000);
+    assertThat(s.logConfig().sequencing().poolBytes()).isEqualTo(16L << 20);
     assertThat(s.logConfig().checkpointInterval()).isEqualTo(Duration.ofSeconds(2));
     assertThat(s.describe().get("batch_size")).contains("flag --batch-size");
     assertThat(s.describe().get("listen")).contains("CAIRN_LISTEN");
@@ -94,6 +96,16 @@ class ServeSettingsTest {
         Map.of("batch_size", "5000", "pool_limit", "4000"));
     assertThatThrownBy(u::logConfig).hasMessageContaining("pool limit (4000) must be at least"
         + " the batch size (5000)");
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(), Map.of(),
+        Map.of("pool_bytes", "1KiB")).logConfig())
+        .hasMessageContaining("pool bytes (1024) must be at least the largest entry (65535)");
+    // A smaller pool cuts the default largest batch to it, and refuses a larger one given.
+    assertThat(ServeSettings.resolve(Optional.empty(), Map.of(), Map.of("pool_bytes", "1MiB"))
+        .httpConfig().maxBatchBytes()).isEqualTo(1 << 20);
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(), Map.of(),
+        Map.of("pool_bytes", "1MiB", "max_batch_bytes", "2000000")).httpConfig())
+        .hasMessageContaining("invalid max_batch_bytes \"2000000\"")
+        .hasMessageContaining("must not exceed pool_bytes (1048576)");
     assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(), Map.of(),
         Map.of("listen", "127.0.0.1:70000"))).hasMessageContaining("HOST:PORT");
     ServeSettings w = ServeSettings.resolve(Optional.empty(), Map.of(),

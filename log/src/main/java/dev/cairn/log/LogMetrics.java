@@ -63,12 +63,17 @@ public final class LogMetrics implements Sequencer.BatchObserver {
       .labelNames("route").classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
 
   /** Registers the gauges that read the log's state when scraped. */
-  public void watch(Supplier<Integer> poolDepth, Supplier<Long> sequencedSize,
+  public void watch(Supplier<Integer> poolDepth, Supplier<Long> poolBytes,
+      Supplier<Long> sequencedSize,
       Supplier<Long> publishedSize, Supplier<java.time.Instant> publishedAt,
       Supplier<Boolean> healthy, Clock clock) {
     GaugeWithCallback.builder().name("cairn_pool_depth")
         .help("Submissions waiting for a sequencing batch")
         .callback(cb -> cb.call(poolDepth.get())).register(registry);
+    GaugeWithCallback.builder().name("cairn_pool_bytes")
+        .help("Bytes of the submissions waiting for a sequencing batch or being sequenced;"
+            + " pool_bytes bounds it")
+        .callback(cb -> cb.call(poolBytes.get())).register(registry);
     GaugeWithCallback.builder().name("cairn_tree_size")
         .help("Entries durably sequenced").callback(cb -> cb.call(sequencedSize.get()))
         .register(registry);

@@ -17,7 +17,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Submissions waiting for a batch: bounded (a full pool pushes back), and an entry submitted
+ * Submissions waiting for a batch: bounded in entries and in bytes (a full pool pushes back;
+ * bytes count until their batch is done, as it holds them until then), and an entry submitted
  * again while its first submission waits or is being sequenced joins that one instead of
  * taking a second place. Submitters never block; the sequencing thread takes batches.
  */
@@ -31,6 +32,8 @@ final class Pool {
   private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
   /** Entries pooled or being sequenced, so a concurrent resubmission joins the first one. */
   private final Map<Hash, Pending> inflight = new HashMap<>();
+  /** Bytes of the entries pooled or being sequenced. */
+  private long bytes;
   private boolean closed;
 
   Pool(SequencerConfig config) {
@@ -47,6 +50,16 @@ final class Pool {
     }
   }
 
+  /** Bytes of the entries waiting for a batch or being sequenced. */
+  long bytes() {
+    lock.lock();
+    try {
+      return bytes;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /**
    * Pools {@code entries}, all of them or none.
    *
@@ -55,6 +68,7 @@ final class Pool {
    */
   List<CompletableFuture<Sequencer.Added>> add(List<byte[]> entries) {
     List<Pending> fresh = new ArrayList<>(entries.size());
+    long size = 0;
     Hasher hasher = Hasher.threadLocal();
     for (int i = 0; i < entries.size(); i++) {
       byte[] e = entries.get(i);
@@ -63,6 +77,7 @@ final class Pool {
             + " bytes; entries must be 1 to " + Bundles.MAX_ENTRY_SIZE + " bytes");
       }
       fresh.add(new Pending(e, hasher.leaf(e), new CompletableFuture<>()));
+      size += e.length;
     }
     List<CompletableFuture<Sequencer.Added>> results = new ArrayList<>(fresh.size());
     lock.lock();
@@ -74,11 +89,16 @@ final class Pool {
         throw new PushbackException("the sequencing pool is full (" + waiting.size() + " of "
             + config.poolLimit() + " entries waiting)", retryAfter());
       }
+      if (bytes + size > config.poolBytes()) {
+        throw new PushbackException("the sequencing pool is full (" + bytes + " of "
+            + config.poolBytes() + " bytes held; " + size + " more asked for)", retryAfter());
+      }
       boolean wasEmpty = waiting.isEmpty();
       for (Pending p : fresh) {
         Pending first = inflight.putIfAbsent(p.leafHash(), p);
         if (first == null) {
           waiting.add(p);
+          bytes += p.entry().length;
           results.add(p.result());
         } else {
           results.add(first.result().thenApply(a -> new Sequencer.Added(a.index(), true)));
@@ -141,6 +161,7 @@ final class Pool {
     try {
       for (Pending p : batch) {
         inflight.remove(p.leafHash(), p);
+        bytes -= p.entry().length;
       }
     } finally {
       lock.unlock();

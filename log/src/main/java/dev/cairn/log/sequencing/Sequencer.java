@@ -129,6 +129,11 @@ public final class Sequencer implements AutoCloseable {
     return pool.depth();
   }
 
+  /** Bytes of the entries waiting for a batch or being sequenced. */
+  public long poolBytes() {
+    return pool.bytes();
+  }
+
   /**
    * Submits one entry. The future completes with its index once that index is durable, or fails
    * with {@link PushbackException} if the batch could not be sequenced (or {@link

@@ -1,5 +1,6 @@
 package dev.cairn.log.sequencing;
 
+import dev.cairn.tile.Bundles;
 import java.time.Duration;
 
 /**
@@ -9,9 +10,17 @@ import java.time.Duration;
  *     submission waits for its batch to start (a full batch starts at once)
  * @param batchSize the most entries in one batch; a full batch starts at once
  * @param poolLimit the most entries waiting for a batch; beyond it submissions get pushback
+ * @param poolBytes the most bytes of entries waiting for a batch or being sequenced; beyond it
+ *     submissions get pushback. At least the largest entry, so that any entry may fit
  */
-public record SequencerConfig(Duration interval, int batchSize, int poolLimit) {
-  /** The defaults: a batch at most every 10 ms, of up to 4,096 entries; 65,536 entries pooled. */
+public record SequencerConfig(Duration interval, int batchSize, int poolLimit, long poolBytes) {
+  /** The default bound on the bytes pooled: 64 MiB, whatever the entries' sizes. */
+  public static final long DEFAULT_POOL_BYTES = 64L << 20;
+
+  /**
+   * The defaults: a batch at most every 10 ms, of up to 4,096 entries; 65,536 entries and
+   * 64 MiB pooled.
+   */
   public static final SequencerConfig DEFAULT =
       new SequencerConfig(Duration.ofMillis(10), 4096, 65_536);
 
@@ -28,5 +37,14 @@ public record SequencerConfig(Duration interval, int batchSize, int poolLimit) {
       throw new IllegalArgumentException(
           "pool limit (" + poolLimit + ") must be at least the batch size (" + batchSize + ")");
     }
+    if (poolBytes < Bundles.MAX_ENTRY_SIZE) {
+      throw new IllegalArgumentException("pool bytes (" + poolBytes + ") must be at least the"
+          + " largest entry (" + Bundles.MAX_ENTRY_SIZE + ")");
+    }
+  }
+
+  /** These settings with the default bound on the bytes pooled. */
+  public SequencerConfig(Duration interval, int batchSize, int poolLimit) {
+    this(interval, batchSize, poolLimit, DEFAULT_POOL_BYTES);
   }
 }

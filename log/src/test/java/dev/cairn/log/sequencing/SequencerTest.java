@@ -13,11 +13,13 @@ import dev.cairn.log.testing.Fault;
 import dev.cairn.log.testing.MemoryLog;
 import dev.cairn.testing.NaiveTree;
 import dev.cairn.log.testing.Poll;
+import dev.cairn.tile.Bundles;
 import dev.cairn.tile.TileLayout;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -450,6 +452,42 @@ class SequencerTest {
           .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
       assertThat(s.sequenced().size()).isEqualTo(9);
     }
+  }
+
+  @Test
+  void aPoolFullInBytesPushesBackHoweverFewItsEntries() throws Exception {
+    // Room for two of the largest entries, though a thousand entries may wait.
+    long room = 2L * Bundles.MAX_ENTRY_SIZE;
+    try (MemoryLog small = new MemoryLog(new SequencerConfig(Duration.ofMillis(1), 4, 1000,
+        room))) {
+      Sequencer s = small.start();
+      small.sequenceLog().hold();
+      // Being sequenced, the first is still held in memory, so still counted.
+      CompletableFuture<Added> first = s.add(largest('a'));
+      small.sequenceLog().awaitHeldAppend(Duration.ofSeconds(10));
+      CompletableFuture<Added> second = s.add(largest('b'));
+      assertThat(s.poolBytes()).isEqualTo(room);
+      assertThatThrownBy(() -> s.add(entry("x")))
+          .isInstanceOfSatisfying(PushbackException.class,
+              e -> assertThat(e.retryAfter()).isGreaterThanOrEqualTo(Duration.ofSeconds(1)))
+          .hasMessageContaining("pool is full (" + room + " of " + room + " bytes held; 1 more"
+              + " asked for)");
+      assertThat(s.poolDepth()).isEqualTo(1);
+      assertThat(s.poolBytes()).isEqualTo(room);
+
+      small.sequenceLog().release();
+      assertThat(await(first).index()).isZero();
+      assertThat(await(second).index()).isEqualTo(1);
+      Poll.until("the pool's bytes counted out", Duration.ofSeconds(10),
+          () -> s.poolBytes() == 0);
+      assertThat(await(s.add(entry("x"))).index()).isEqualTo(2);
+    }
+  }
+
+  private static byte[] largest(char fill) {
+    byte[] e = new byte[Bundles.MAX_ENTRY_SIZE];
+    Arrays.fill(e, (byte) fill);
+    return e;
   }
 
   @Test
