@@ -64,7 +64,7 @@ public final class LogMetrics implements Sequencer.BatchObserver {
 
   /** Registers the gauges that read the log's state when scraped. */
   public void watch(Supplier<Integer> poolDepth, Supplier<Long> poolBytes,
-      Supplier<Long> sequencedSize,
+      Supplier<Long> backlogBytes, Supplier<Long> sequencedSize,
       Supplier<Long> publishedSize, Supplier<java.time.Instant> publishedAt,
       Supplier<Boolean> healthy, Clock clock) {
     GaugeWithCallback.builder().name("cairn_pool_depth")
@@ -74,6 +74,10 @@ public final class LogMetrics implements Sequencer.BatchObserver {
         .help("Bytes of the submissions waiting for a sequencing batch or being sequenced;"
             + " pool_bytes bounds it")
         .callback(cb -> cb.call(poolBytes.get())).register(registry);
+    GaugeWithCallback.builder().name("cairn_integration_backlog_bytes")
+        .help("Bytes of sequenced bundles and tiles not yet written to the object store;"
+            + " beyond 128 MiB sequencing waits for them")
+        .callback(cb -> cb.call(backlogBytes.get())).register(registry);
     GaugeWithCallback.builder().name("cairn_tree_size")
         .help("Entries durably sequenced").callback(cb -> cb.call(sequencedSize.get()))
         .register(registry);

@@ -96,7 +96,7 @@ public final class TransparencyLog implements AutoCloseable {
           (System.nanoTime() - t0) / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
           (System.nanoTime() - t2) / 1_000_000);
       Sequencer s = sequencer;
-      metrics.watch(s::poolDepth, s::poolBytes, () -> s.sequenced().size(),
+      metrics.watch(s::poolDepth, s::poolBytes, s::backlogBytes, () -> s.sequenced().size(),
           () -> publisher.latest().checkpoint().size(), () -> publisher.latest().time(),
           () -> s.fault().isEmpty() && publisher.fault().isEmpty(), config.clock());
       metrics.watchHealth(health(sequencer, publisher));

@@ -70,11 +70,11 @@ final class Integrator implements AutoCloseable {
     return health;
   }
 
-  /** Objects waiting to be written. */
-  int backlog() {
+  /** Bytes of the objects waiting to be written. */
+  long backlogBytes() {
     lock.lock();
     try {
-      return pending.size();
+      return pending.bytes();
     } finally {
       lock.unlock();
     }

@@ -31,8 +31,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Sequencer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Sequencer.class);
-  /** Objects not yet in the object store beyond which sequencing pushes back (~128 MiB). */
-  private static final int MAX_BACKLOG = 16_384;
+  /**
+   * Bytes of objects not yet in the object store beyond which sequencing waits for them to be
+   * written (and so, as the pool fills, pushes back). Counted in bytes: a bundle of large
+   * entries holds 16 MiB, so a bound in objects bounds nothing.
+   */
+  private static final long MAX_BACKLOG_BYTES = 128L << 20;
 
   /** Where a submission ended up. */
   public record Added(long index, boolean duplicate) {}
@@ -134,6 +138,11 @@ public final class Sequencer implements AutoCloseable {
     return pool.bytes();
   }
 
+  /** Bytes of the sequenced bundles and tiles not yet written to the object store. */
+  public long backlogBytes() {
+    return integrator.backlogBytes();
+  }
+
   /**
    * Submits one entry. The future completes with its index once that index is durable, or fails
    * with {@link PushbackException} if the batch could not be sequenced (or {@link
@@ -218,7 +227,7 @@ public final class Sequencer implements AutoCloseable {
       }
       // While tiles cannot be written, stop acknowledging: retry here first, so a passing
       // fault costs one batch nothing and a lasting one pushes writers back.
-      if (integrator.fault().isPresent() || integrator.backlog() > MAX_BACKLOG) {
+      if (integrator.fault().isPresent() || integrator.backlogBytes() > MAX_BACKLOG_BYTES) {
         if (!integrator.integrateNow()) {
           throw new TilesFailing(integrator.fault().orElse("cannot write tiles"));
         }

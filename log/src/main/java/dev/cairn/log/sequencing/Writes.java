@@ -14,6 +14,8 @@ final class Writes {
   private final LinkedHashMap<String, byte[]> objects = new LinkedHashMap<>();
   /** The pending partial version of each tile, by the tile's full path. */
   private final Map<String, String> partials = new HashMap<>();
+  /** The bytes of the objects held. */
+  private long bytes;
 
   /** Adds {@code newer}, replacing older versions of the same tiles. */
   void addAll(Map<String, byte[]> newer) {
@@ -32,9 +34,10 @@ final class Writes {
     String full = p < 0 ? path : path.substring(0, p);
     String older = p < 0 ? partials.remove(full) : partials.put(full, path);
     if (older != null && !older.equals(path)) {
-      objects.remove(older);
+      bytes -= objects.remove(older).length;
     }
-    objects.put(path, data);
+    byte[] replaced = objects.put(path, data);
+    bytes += data.length - (replaced == null ? 0 : replaced.length);
   }
 
   boolean isEmpty() {
@@ -43,6 +46,11 @@ final class Writes {
 
   int size() {
     return objects.size();
+  }
+
+  /** The bytes of the objects, which is what they hold in memory until written. */
+  long bytes() {
+    return bytes;
   }
 
   /** The objects, in the order they came. */

@@ -657,6 +657,9 @@ class LogServerTest {
       assertThat(header(client.get("/metrics"), "Content-Type")).startsWith("text/plain");
       assertThat(sample(m, "cairn_tree_size")).isGreaterThanOrEqualTo(1);
       assertThat(sample(m, "cairn_pool_depth")).isGreaterThanOrEqualTo(0);
+      assertThat(sample(m, "cairn_pool_bytes")).isGreaterThanOrEqualTo(0);
+      assertThat(sample(m, "cairn_integration_backlog_bytes")).isGreaterThanOrEqualTo(0);
+      assertThat(sample(m, "cairn_http_body_bytes_in_flight")).isGreaterThanOrEqualTo(0);
       assertThat(sample(m, "cairn_checkpoint_age_seconds")).isGreaterThanOrEqualTo(0);
       assertThat(hasSample(m, "cairn_add_seconds_count", "wait=\"sequenced\"")).isTrue();
       assertThat(hasSample(m, "cairn_add_seconds_bucket", "le=\"+Inf\"")).isTrue();
