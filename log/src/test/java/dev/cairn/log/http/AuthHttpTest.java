@@ -205,4 +205,36 @@ class AuthHttpTest {
       issuer.down(false);
     }
   }
+
+  /**
+   * Unauthenticated writers that send their bodies slowly are refused before a byte of the body
+   * is read, and what they send is dropped as it comes: none of it is held (no body is counted
+   * in flight), and the log answers everyone else meanwhile.
+   */
+  @Test
+  void slowUnauthenticatedBodiesAreRefusedAtOnceAndHoldNothing() throws Exception {
+    List<java.net.Socket> slow = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 50; i++) {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", server.port());
+        slow.add(s);
+        s.setSoTimeout(20_000);
+        s.getOutputStream().write(("POST /add-batch HTTP/1.1\r\nHost: x\r\nContent-Length: "
+            + (1 << 20) + "\r\n\r\n" + "x".repeat(1000)).getBytes(UTF_8));
+        // Answered now, though most of the body has yet to come.
+        String status = new String(s.getInputStream().readNBytes(12), UTF_8);
+        assertThat(status).isEqualTo("HTTP/1.1 401");
+      }
+      for (java.net.Socket s : slow) {
+        s.getOutputStream().write(new byte[16 * 1024]);
+      }
+      assertThat(client.get("/healthz").statusCode()).isEqualTo(200);
+      String metrics = new String(client.get("/metrics").body(), UTF_8);
+      assertThat(metrics).contains("\ncairn_http_body_bytes_in_flight 0.0\n");
+    } finally {
+      for (java.net.Socket s : slow) {
+        s.close();
+      }
+    }
+  }
 }
