@@ -255,9 +255,9 @@ final class ServeSettings {
     }
     try {
       HttpConfig c = new HttpConfig(host(), port(), entries, batchBytes,
-          values.get(MAX_BODY_BYTES_IN_FLIGHT), values.get(MAX_HEADER_BYTES), values.get(MAX_CONNECTIONS),
-          values.get(MAX_CONNECTIONS_PER_ADDRESS), values.get(IDLE_TIMEOUT),
-          values.get(PROOF_WAIT), Optional.empty());
+          values.get(MAX_BODY_BYTES_IN_FLIGHT), values.get(MAX_HEADER_BYTES),
+          values.get(MAX_CONNECTIONS), values.get(MAX_CONNECTIONS_PER_ADDRESS),
+          values.get(IDLE_TIMEOUT), values.get(PROOF_WAIT), Optional.empty());
       return cert.isEmpty() ? c
           : c.withTls(new HttpConfig.Tls(cert.get(), key.get(), TLS_RELOAD_INTERVAL));
     } catch (IllegalArgumentException e) {

@@ -28,11 +28,12 @@ import java.util.Optional;
  * @param tls the certificate and key to serve HTTPS with, if any (else plain HTTP)
  */
 public record HttpConfig(String host, int port, int maxBatchEntries, int maxBatchBytes,
-    long maxBodyBytesInFlight, int maxHeaderBytes, int maxConnections, int maxConnectionsPerAddress, Duration idleTimeout,
-    Duration proofWait, Optional<Tls> tls) {
+    long maxBodyBytesInFlight, int maxHeaderBytes, int maxConnections,
+    int maxConnectionsPerAddress, Duration idleTimeout, Duration proofWait, Optional<Tls> tls) {
   /** The default limits (and no TLS). */
   public static final HttpConfig DEFAULTS = new HttpConfig("127.0.0.1", 8080, 4096, 8 << 20,
-      64 << 20, 16 * 1024, 10_000, 1024, Duration.ofSeconds(30), Duration.ofSeconds(30), Optional.empty());
+      64 << 20, 16 * 1024, 10_000, 1024, Duration.ofSeconds(30), Duration.ofSeconds(30),
+      Optional.empty());
 
   /**
    * HTTPS settings.
