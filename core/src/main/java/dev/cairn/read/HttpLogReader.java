@@ -3,7 +3,6 @@ package dev.cairn.read;
 import dev.cairn.tile.EntryBundle;
 import dev.cairn.tile.HashTile;
 import dev.cairn.tile.TilePath;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
@@ -11,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,11 +17,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -192,9 +187,9 @@ public final class HttpLogReader implements LogReader {
     // which an application (or a test) may have busy with something else.
     try {
       resp = client.send(req, info -> info.statusCode() == 200
-          ? new CappedBody(uri, cap, info.headers().firstValueAsLong("Content-Length")
-              .orElse(-1), timeout)
-          : new CappedBody(REASON_BYTES, timeout));
+          ? CappedBody.refusing(uri, cap, info.headers().firstValueAsLong("Content-Length")
+              .orElse(-1), timeout, "the " + cap + " of the largest valid one")
+          : CappedBody.cutting(REASON_BYTES, timeout));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted fetching " + uri);
@@ -238,95 +233,6 @@ public final class HttpLogReader implements LogReader {
     return sb.isEmpty() ? "" : ": " + sb;
   }
 
-  /**
-   * Collects a body of at most {@code cap} bytes within {@code timeout} of its start. A 200
-   * answer that is longer fails as malformed without reading the rest; an error answer is cut at
-   * {@code cap}.
-   */
-  private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
-    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final URI uri;
-    private final int cap;
-    private final long declared;
-    private final Duration timeout;
-    private Flow.Subscription subscription;
-
-    /** A 200 answer's body from {@code uri}, which says it has {@code declared} bytes. */
-    CappedBody(URI uri, int cap, long declared, Duration timeout) {
-      this.uri = uri;
-      this.cap = cap;
-      this.declared = declared;
-      this.timeout = timeout;
-    }
-
-    /** An error answer's body, cut at {@code cap}. */
-    CappedBody(int cap, Duration timeout) {
-      this(null, cap, -1, timeout);
-    }
-
-    @Override
-    public CompletionStage<byte[]> getBody() {
-      return result;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-      subscription = s;
-      if (declared > cap) {
-        tooLong(declared);
-        return;
-      }
-      // A server that stops sending mid-body: give up, and hang up.
-      result.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((body, failed) -> {
-        if (failed instanceof TimeoutException) {
-          s.cancel();
-        }
-      });
-      s.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> items) {
-      for (ByteBuffer b : items) {
-        if (result.isDone()) {
-          return;
-        }
-        int room = cap - out.size();
-        if (b.remaining() > room) {
-          if (uri != null) {
-            tooLong(out.size() + (long) b.remaining());
-            return;
-          }
-          b.limit(b.position() + room);
-        }
-        byte[] chunk = new byte[b.remaining()];
-        b.get(chunk);
-        out.write(chunk, 0, chunk.length);
-        if (uri == null && out.size() == cap) {
-          subscription.cancel();
-          result.complete(out.toByteArray());
-        }
-      }
-    }
-
-    private void tooLong(long size) {
-      subscription.cancel();
-      result.completeExceptionally(new MalformedObjectException(uri + " answered "
-          + (size == declared ? "" : "at least ") + size + " bytes, more than the " + cap
-          + " of the largest valid one"));
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      result.completeExceptionally(t);
-    }
-
-    @Override
-    public void onComplete() {
-      result.complete(out.toByteArray());
-    }
-  }
 
   @Override
   public void close() {

@@ -2,14 +2,13 @@ package dev.cairn.log.auth;
 
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import java.io.ByteArrayOutputStream;
+import dev.cairn.read.CappedBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +18,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -187,7 +184,9 @@ final class JwksSource {
     CompletableFuture<HttpResponse<byte[]>> answer = http.sendAsync(
         HttpRequest.newBuilder(URI.create(location)).timeout(FETCH_TIMEOUT)
             .header("Accept", "application/json").GET().build(),
-        info -> info.statusCode() == 200 ? new CappedBody()
+        info -> info.statusCode() == 200 ? CappedBody.refusing(URI.create(location),
+            MAX_JWKS_BYTES, info.headers().firstValueAsLong("Content-Length").orElse(-1),
+            deadline, "the " + MAX_JWKS_BYTES + " bytes a JWKS may have")
             : HttpResponse.BodySubscribers.replacing(new byte[0]));
     HttpResponse<byte[]> r;
     try {
@@ -211,51 +210,5 @@ final class JwksSource {
       throw new IOException("it is larger than " + MAX_JWKS_BYTES + " bytes");
     }
     return body;
-  }
-
-  /** A body of at most {@link #MAX_JWKS_BYTES}: one byte more cancels the exchange. */
-  private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
-    private final CompletableFuture<byte[]> body = new CompletableFuture<>();
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private Flow.Subscription subscription;
-
-    @Override
-    public CompletionStage<byte[]> getBody() {
-      return body;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-      subscription = s;
-      s.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> buffers) {
-      for (ByteBuffer b : buffers) {
-        if (body.isDone()) {
-          return;
-        }
-        if (bytes.size() + b.remaining() > MAX_JWKS_BYTES) {
-          subscription.cancel();
-          body.completeExceptionally(new IOException("it is larger than " + MAX_JWKS_BYTES
-              + " bytes"));
-          return;
-        }
-        byte[] chunk = new byte[b.remaining()];
-        b.get(chunk);
-        bytes.writeBytes(chunk);
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      body.completeExceptionally(t);
-    }
-
-    @Override
-    public void onComplete() {
-      body.complete(bytes.toByteArray());
-    }
   }
 }

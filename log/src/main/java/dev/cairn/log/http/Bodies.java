@@ -42,22 +42,23 @@ final class Bodies {
         : new HttpError(400, "the request body could not be read: " + t);
   }
 
-  private static final class Reader implements Runnable {
-    final CompletableFuture<byte[]> done = new CompletableFuture<>();
+  /** Reads a body's chunks as they come, handing each to {@link #take} and releasing it. */
+  private abstract static class ChunkReader<T> implements Runnable {
+    final CompletableFuture<T> done = new CompletableFuture<>();
     private final Content.Source source;
-    private final int max;
-    private byte[] body;
-    private int length;
 
-    Reader(Content.Source source, int max, long declared) {
+    ChunkReader(Content.Source source) {
       this.source = source;
-      this.max = max;
-      // Chunked: grow as it comes, so a short body costs little of what was reserved for it.
-      this.body = new byte[declared >= 0 ? (int) declared : Math.min(max, 8192)];
     }
 
+    /** Takes a chunk's bytes ({@code last} if the body ends with it); false once done. */
+    abstract boolean take(ByteBuffer bytes, boolean last);
+
+    /** The body could not be read. */
+    abstract void failed(Throwable failure);
+
     @Override
-    public void run() {
+    public final void run() {
       while (true) {
         Content.Chunk chunk = source.read();
         if (chunk == null) {
@@ -65,24 +66,51 @@ final class Bodies {
           return;
         }
         if (Content.Chunk.isFailure(chunk)) {
-          done.completeExceptionally(readFailure(chunk.getFailure()));
+          failed(chunk.getFailure());
           return;
         }
-        boolean last = chunk.isLast();
+        boolean more;
         try {
-          if (!append(chunk.getByteBuffer())) {
-            done.completeExceptionally(new HttpError(413, "request body is larger than the "
-                + max + " bytes allowed"));
-            return;
-          }
+          more = take(chunk.getByteBuffer(), chunk.isLast());
         } finally {
           chunk.release();
         }
-        if (last) {
-          done.complete(length == body.length ? body : Arrays.copyOf(body, length));
+        if (!more) {
           return;
         }
       }
+    }
+  }
+
+  private static final class Reader extends ChunkReader<byte[]> {
+    private final int max;
+    private byte[] body;
+    private int length;
+
+    Reader(Content.Source source, int max, long declared) {
+      super(source);
+      this.max = max;
+      // Chunked: grow as it comes, so a short body costs little of what was reserved for it.
+      this.body = new byte[declared >= 0 ? (int) declared : Math.min(max, 8192)];
+    }
+
+    @Override
+    boolean take(ByteBuffer bytes, boolean last) {
+      if (!append(bytes)) {
+        done.completeExceptionally(new HttpError(413, "request body is larger than the " + max
+            + " bytes allowed"));
+        return false;
+      }
+      if (last) {
+        done.complete(length == body.length ? body : Arrays.copyOf(body, length));
+        return false;
+      }
+      return true;
+    }
+
+    @Override
+    void failed(Throwable failure) {
+      done.completeExceptionally(readFailure(failure));
     }
 
     private boolean append(ByteBuffer b) {
@@ -100,37 +128,28 @@ final class Bodies {
     }
   }
 
-  private static final class Discarder implements Runnable {
-    final CompletableFuture<Boolean> done = new CompletableFuture<>();
-    private final Content.Source source;
+  private static final class Discarder extends ChunkReader<Boolean> {
     private final long limit;
     private long dropped;
 
     Discarder(Content.Source source, long limit) {
-      this.source = source;
+      super(source);
       this.limit = limit;
     }
 
     @Override
-    public void run() {
-      while (true) {
-        Content.Chunk chunk = source.read();
-        if (chunk == null) {
-          source.demand(this);
-          return;
-        }
-        if (Content.Chunk.isFailure(chunk)) {
-          done.complete(false);
-          return;
-        }
-        dropped += chunk.remaining();
-        boolean last = chunk.isLast();
-        chunk.release();
-        if (last || dropped > limit) {
-          done.complete(last && dropped <= limit);
-          return;
-        }
+    boolean take(ByteBuffer bytes, boolean last) {
+      dropped += bytes.remaining();
+      if (last || dropped > limit) {
+        done.complete(last && dropped <= limit);
+        return false;
       }
+      return true;
+    }
+
+    @Override
+    void failed(Throwable failure) {
+      done.complete(false);
     }
   }
 }
