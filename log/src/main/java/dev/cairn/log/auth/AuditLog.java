@@ -205,7 +205,9 @@ public final class AuditLog implements AutoCloseable {
 
   /** Ends the second under way: its summaries are written. */
   private void roll(long now) {
-    if (now == second) {
+    // A decision timed just before the second began but let in after it counts in this second:
+    // going back would clear this second's budget at every boundary under a flood.
+    if (now <= second) {
       return;
     }
     for (Repeats r : repeats.values()) {

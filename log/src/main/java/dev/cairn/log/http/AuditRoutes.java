@@ -39,7 +39,10 @@ final class AuditRoutes {
   /** A query of the history, with the log keys its answer names. */
   private record Page(long after, long limit, Instant from, Instant to, List<String> ring) {}
 
-  private final ByteCache<Page, byte[]> pages = new ByteCache<>(PAGE_CACHE_BYTES, b -> b.length);
+  /** Each cached page weighs its answer and its key (the ring is shared by every key). */
+  private final ByteCache<Page, byte[]> pages =
+      new ByteCache<>(PAGE_CACHE_BYTES, b -> b.length + 128);
+  private volatile List<String> lastRing = List.of();
   private final LogProofs proofs;
   private final CheckpointHistory history;
   private final LogKeys keys;
@@ -103,7 +106,7 @@ final class AuditRoutes {
     Instant from = time(x, "from", Instant.EPOCH);
     Instant to = time(x, "to", Instant.MAX);
     List<VerifierKey> ring = keys.verifierKeyList();
-    Page query = new Page(after, limit, from, to, ring.stream().map(VerifierKey::encode).toList());
+    Page query = new Page(after, limit, from, to, sharedRing(ring));
     byte[] cached = pages.get(query);
     if (cached != null) {
       x.send(200, "application/json", FULL_PAGE, cached);
@@ -129,6 +132,17 @@ final class AuditRoutes {
       pages.put(query, json, (kept, fresh) -> kept);
     }
     x.send(200, "application/json", full ? FULL_PAGE : "no-cache", json);
+  }
+
+  /** The ring's keys as text, one shared list while the ring stays the same. */
+  private List<String> sharedRing(List<VerifierKey> ring) {
+    List<String> now = ring.stream().map(VerifierKey::encode).toList();
+    List<String> last = lastRing;
+    if (now.equals(last)) {
+      return last;
+    }
+    lastRing = now;
+    return now;
   }
 
   private static List<String> signers(byte[] note, List<VerifierKey> ring) {

@@ -163,8 +163,14 @@ final class Exchange {
       write(code, contentType, cacheControl, body, true, callback);
     } else {
       write(code, contentType, cacheControl, body, length < 0 || length > DISCARD_LIMIT,
-          Callback.from(() -> Bodies.discard(request, DISCARD_LIMIT)
-              .whenComplete((ended, failed) -> callback.succeeded()), callback::failed));
+          Callback.from(() -> {
+            try {
+              Bodies.discard(request, DISCARD_LIMIT)
+                  .whenComplete((ended, failed) -> callback.succeeded());
+            } catch (RuntimeException e) {
+              callback.failed(e);
+            }
+          }, callback::failed));
     }
   }
 

@@ -163,6 +163,13 @@ final class WriteRoutes {
           + " take the " + bodies.limit() + " bytes the log holds for them; try again",
           Duration.ofSeconds(1)));
     }
-    return x.readBody(max).whenComplete((b, failure) -> bodies.release(counted));
+    CompletableFuture<byte[]> read;
+    try {
+      read = x.readBody(max);
+    } catch (RuntimeException | Error e) {
+      bodies.release(counted);
+      throw e;
+    }
+    return read.whenComplete((b, failure) -> bodies.release(counted));
   }
 }

@@ -97,4 +97,27 @@ class AuditLogTest {
     assertThat(lines.get(7).get("reason").asText()).contains("k999");
     assertThat(lines.get(0).has("repeats")).isFalse();
   }
+
+  /**
+   * Under a flood, a refusal timed just before a second began may be let in after the first one
+   * of that second: it counts in the current second instead of starting the last one again
+   * (which cleared the second's summaries and byte budget at every boundary).
+   */
+  @Test
+  void aRefusalLetInLateCountsInTheCurrentSecond() throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    Instant boundary = Instant.parse("2026-11-22T10:00:01Z");
+    try (AuditLog audit = AuditLog.open(file, AuditLog.Limits.DEFAULTS, clock)) {
+      for (Instant t : List.of(boundary.plusNanos(100_000), boundary.minusNanos(100_000),
+          boundary.plusNanos(200_000))) {
+        audit.record(new AuditLog.Decision(t, false, 401, null, Role.SUBMITTER, "POST /add",
+            "no credentials", "192.0.2.9", "t" + t.getNano()));
+      }
+      clock.advance(Duration.ofSeconds(5));
+      audit.tick();
+    }
+    List<JsonNode> lines = lines(file);
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(1).get("repeats").asLong()).isEqualTo(2);
+  }
 }
