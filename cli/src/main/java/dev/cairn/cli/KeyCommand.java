@@ -158,13 +158,19 @@ final class KeyCommand implements Runnable {
         description = "The key's 8 hex digit key ID.")
     String keyId;
 
+    @Option(names = "--force", description = "Retire it even though no checkpoint signed by"
+        + " another active key of its type was published yet (a compromised key): clients"
+        + " trusting only the keys left active cannot verify the latest checkpoint until the"
+        + " log grows.")
+    boolean force;
+
     @Override
     public Integer call() throws IOException {
       if (!keyId.matches("[0-9a-f]{8}")) {
         throw new CliException(CliException.USAGE, "--key-id must be 8 lowercase hex digits");
       }
       parent.spec.commandLine().getOut().println(parent.call("POST", "/admin/keys/retire",
-          "{\"key_id\":\"" + keyId + "\"}"));
+          "{\"key_id\":\"" + keyId + "\"" + (force ? ",\"force\":true" : "") + "}"));
       parent.spec.commandLine().getOut().flush();
       return 0;
     }

@@ -100,17 +100,37 @@ class KeyCommandTest {
     VerifierKey fresh = VerifierKey.parse(added.get("vkey").asText());
     assertThat(active()).contains(old, fresh);
 
+    // No checkpoint signed by the new key yet (an idle log): retiring the old one now would
+    // leave clients of the new log.vkey with a latest checkpoint they cannot verify.
+    KeyCommandsTest.Result early = cairn("key", "--url", url, "--token-file", admin,
+        "retire", "--key-id", String.format("%08x", old.keyId()));
+    assertThat(early.code()).isNotZero();
+    assertThat(early.err()).contains("409", "no signature by another active classical key",
+        "force");
+    assertThat(active()).contains(old, fresh);
+    log.sequencer().add("signed by the new key".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .get();
+    log.publisher().publish();
+
     KeyCommandsTest.Result retire = cairn("key", "--url", url, "--token-file", admin,
         "retire", "--key-id", String.format("%08x", old.keyId()));
     assertThat(retire.code()).as(retire.err()).isZero();
     assertThat(active()).contains(fresh).doesNotContain(old);
     assertThat(log.keys().verifierKeyList()).as("retired, still in the ring").contains(old);
 
+    // A compromised key goes at once, published successor or not.
+    KeyCommandsTest.Result third = cairn("key", "--url", url, "--token-file", admin, "rotate");
+    assertThat(third.code()).as(third.err()).isZero();
+    KeyCommandsTest.Result forced = cairn("key", "--url", url, "--token-file", admin,
+        "retire", "--key-id", String.format("%08x", fresh.keyId()), "--force");
+    assertThat(forced.code()).as(forced.err()).isZero();
+    assertThat(active()).doesNotContain(old, fresh);
+
     KeyCommandsTest.Result submitter = cairn("key", "--url", url, "--token-file",
         tokenFile("writer", "submitter").toString(), "rotate");
     assertThat(submitter.code()).isEqualTo(CliException.USAGE);
     assertThat(submitter.err()).contains("answered 403");
-    assertThat(log.keys().ring().keys()).hasSize(3);
+    assertThat(log.keys().ring().keys()).hasSize(4);
   }
 
   @Test

@@ -9,7 +9,9 @@ import dev.cairn.log.auth.Role;
 import dev.cairn.log.health.ComponentHealth;
 import dev.cairn.log.health.StorageFault;
 import dev.cairn.log.LogKeys;
+import dev.cairn.note.NoteSignature;
 import dev.cairn.note.SignatureType;
+import dev.cairn.note.SignedNote;
 import dev.cairn.log.keys.KeyRing;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +50,7 @@ final class AdminRoutes {
   private final WriteGuard guard;
   private final Function<KeyRing, List<String>> keyPolicy;
   private final Supplier<List<ComponentHealth>> parts;
+  private final Supplier<byte[]> latestCheckpoint;
 
   /**
    * @param keyPolicy what it refuses in a key ring (empty when allowed): a change leading to a
@@ -55,12 +58,14 @@ final class AdminRoutes {
    * @param parts the health of each part that writes
    */
   AdminRoutes(LogKeys keys, Map<String, String> config, WriteGuard guard,
-      Function<KeyRing, List<String>> keyPolicy, Supplier<List<ComponentHealth>> parts) {
+      Function<KeyRing, List<String>> keyPolicy, Supplier<List<ComponentHealth>> parts,
+      Supplier<byte[]> latestCheckpoint) {
     this.keys = keys;
     this.config = Map.copyOf(config);
     this.guard = guard;
     this.keyPolicy = keyPolicy;
     this.parts = parts;
+    this.latestCheckpoint = latestCheckpoint;
   }
 
   void keys(Exchange x) throws Exception {
@@ -118,15 +123,58 @@ final class AdminRoutes {
 
   void retire(Exchange x) throws Exception {
     Principal who = guard.check(x, Role.ADMIN);
-    JsonNode body = body(x, "key_id");
+    JsonNode body = body(x, "key_id", "force");
     String id = text(body, "key_id").orElseThrow(() ->
         HttpError.badRequest("give \"key_id\": the 8 hex digits of the key to retire"));
     if (!id.matches("[0-9a-f]{8}")) {
       throw HttpError.badRequest("\"key_id\" must be 8 lowercase hex digits");
     }
-    KeyRing.Entry retired = change(x, who, approval -> keys.retire(
-        Integer.parseUnsignedInt(id, 16), approval));
+    JsonNode force = body.get("force");
+    if (force != null && !force.isBoolean()) {
+      throw HttpError.badRequest("\"force\" must be true or false");
+    }
+    int keyId = Integer.parseUnsignedInt(id, 16);
+    if (force == null || !force.asBoolean()) {
+      Optional<String> why = unpublishedSuccessor(keyId);
+      if (why.isPresent()) {
+        record(x, who, "key rotation refused: " + why.get());
+        throw new HttpError(409, why.get());
+      }
+    }
+    KeyRing.Entry retired = change(x, who, approval -> keys.retire(keyId, approval));
     x.send(200, "application/json", "no-store", JSON.writeValueAsBytes(retired));
+  }
+
+  /**
+   * Why retiring {@code keyId} now would strand clients, if it would: the latest checkpoint
+   * carries no signature by another active key of its type, so a client that trusts only the
+   * keys left active (the new {@code log.vkey}) could not verify it until the log grows, as a
+   * checkpoint needs a signature of each key type. A compromised key is retired at once anyway
+   * ({@code "force": true}).
+   */
+  private Optional<String> unpublishedSuccessor(int keyId) {
+    KeyRing ring = keys.ring();
+    Optional<KeyRing.Entry> retiring = ring.active().stream()
+        .filter(e -> e.key().keyId() == keyId).findFirst();
+    if (retiring.isEmpty()) {
+      return Optional.empty(); // the ring says what is wrong
+    }
+    boolean classical = retiring.get().key().type() != SignatureType.MLDSA44_SUBTREE_V1;
+    List<KeyRing.Entry> successors = ring.active().stream()
+        .filter(e -> e.key().keyId() != keyId)
+        .filter(e -> (e.key().type() != SignatureType.MLDSA44_SUBTREE_V1) == classical)
+        .toList();
+    if (successors.isEmpty()) {
+      return Optional.empty(); // the ring refuses to retire the last key of a type
+    }
+    List<NoteSignature> signatures = SignedNote.parse(latestCheckpoint.get()).signatures();
+    boolean covered = successors.stream().anyMatch(e -> signatures.stream()
+        .anyMatch(sig -> sig.isBy(e.key().name(), e.key().keyId())));
+    return covered ? Optional.empty() : Optional.of("the latest checkpoint carries no signature"
+        + " by another active " + (classical ? "classical" : "ML-DSA-44") + " key yet, so"
+        + " clients that trust only the keys left active could not verify it: retire once a"
+        + " checkpoint signed by the new key is published (after the next entry), or give"
+        + " \"force\": true (a compromised key)");
   }
 
   private interface RingChange {

@@ -97,7 +97,7 @@ public final class LogServer implements AutoCloseable {
         new AuditRoutes(proofs, log.history(), log.keys()),
         new StatusRoutes(log, guard),
         new AdminRoutes(log.keys(), settings, guard, keyPolicy,
-            () -> StatusRoutes.parts(log, guard)),
+            () -> StatusRoutes.parts(log, guard), () -> log.publisher().latest().note()),
         log.metrics(), virtual, guard));
     guard.audit().ifPresent(a -> {
       log.metrics().watchPart(a.health());
