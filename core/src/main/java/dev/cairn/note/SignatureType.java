@@ -31,6 +31,14 @@ public enum SignatureType {
     return id;
   }
 
+  /**
+   * Whether this type is post-quantum (ML-DSA-44). A log signs each checkpoint with a key of
+   * each kind, classical (Ed25519, ECDSA) and post-quantum, and verifiers need both.
+   */
+  public boolean isPostQuantum() {
+    return this == MLDSA44_SUBTREE_V1;
+  }
+
   /** The size of a public key of this type, in bytes. */
   public int publicKeySize() {
     return publicKeySize;

@@ -1,6 +1,5 @@
 package dev.cairn.log.auth;
 
-import dev.cairn.note.SignatureType;
 import dev.cairn.log.keys.KeyRing;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -94,7 +93,7 @@ public enum Profile {
       return out;
     }
     for (KeyRing.Entry e : ring.active()) {
-      if (e.file() != null && e.key().type() != SignatureType.MLDSA44_SUBTREE_V1) {
+      if (e.file() != null && !e.key().type().isPostQuantum()) {
         out.add("the active checkpoint key " + e.describe() + " is the key file keys/" + e.file()
             + ": sign with an HSM key (--pkcs11-library, --pkcs11-token, --pkcs11-pin-file;"
             + " rotate it in and retire the file key) or set --allow-file-keys"

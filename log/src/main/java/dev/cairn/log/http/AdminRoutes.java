@@ -153,25 +153,16 @@ final class AdminRoutes {
    * ({@code "force": true}).
    */
   private Optional<String> unpublishedSuccessor(int keyId) {
-    KeyRing ring = keys.ring();
-    Optional<KeyRing.Entry> retiring = ring.active().stream()
-        .filter(e -> e.key().keyId() == keyId).findFirst();
-    if (retiring.isEmpty()) {
-      return Optional.empty(); // the ring says what is wrong
-    }
-    boolean classical = retiring.get().key().type() != SignatureType.MLDSA44_SUBTREE_V1;
-    List<KeyRing.Entry> successors = ring.active().stream()
-        .filter(e -> e.key().keyId() != keyId)
-        .filter(e -> (e.key().type() != SignatureType.MLDSA44_SUBTREE_V1) == classical)
-        .toList();
+    List<KeyRing.Entry> successors = keys.ring().successors(keyId);
     if (successors.isEmpty()) {
-      return Optional.empty(); // the ring refuses to retire the last key of a type
+      return Optional.empty(); // no such key, or its last of a kind: the ring says which
     }
     List<NoteSignature> signatures = SignedNote.parse(latestCheckpoint.get()).signatures();
     boolean covered = successors.stream().anyMatch(e -> signatures.stream()
         .anyMatch(sig -> sig.isBy(e.key().name(), e.key().keyId())));
+    boolean postQuantum = successors.getFirst().key().type().isPostQuantum();
     return covered ? Optional.empty() : Optional.of("the latest checkpoint carries no signature"
-        + " by another active " + (classical ? "classical" : "ML-DSA-44") + " key yet, so"
+        + " by another active " + (postQuantum ? "ML-DSA-44" : "classical") + " key yet, so"
         + " clients that trust only the keys left active could not verify it: retire once a"
         + " checkpoint signed by the new key is published (after the next entry), or give"
         + " \"force\": true (a compromised key)");

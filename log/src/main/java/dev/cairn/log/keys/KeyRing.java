@@ -6,7 +6,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.cairn.note.SignatureType;
 import dev.cairn.note.VerifierKey;
 import java.io.IOException;
 import java.time.Instant;
@@ -148,7 +147,7 @@ public record KeyRing(@JsonProperty("schema_version") int schemaVersion, List<En
    */
   public List<Entry> signingOrder() {
     return active().stream().sorted(Comparator.comparing(
-        e -> e.key().type() == SignatureType.MLDSA44_SUBTREE_V1)).toList();
+        e -> e.key().type().isPostQuantum())).toList();
   }
 
   /** Every key, active or retired. */
@@ -190,15 +189,25 @@ public record KeyRing(@JsonProperty("schema_version") int schemaVersion, List<En
           + dev.cairn.note.KeyNames.hex(keyId));
     }
     KeyRing after = new KeyRing(1, next);
-    SignatureType type = found.get().key().type();
-    boolean classical = type != SignatureType.MLDSA44_SUBTREE_V1;
-    boolean left = after.active().stream().anyMatch(e ->
-        (e.key().type() != SignatureType.MLDSA44_SUBTREE_V1) == classical);
-    if (!left) {
+    if (successors(keyId).isEmpty()) {
       throw new IllegalArgumentException("retiring " + found.get().describe() + " would leave no"
-          + " active " + (classical ? "Ed25519 or ECDSA" : "ML-DSA-44")
-          + " key: rotate a new one in first");
+          + " active " + (found.get().key().type().isPostQuantum() ? "ML-DSA-44"
+              : "Ed25519 or ECDSA") + " key: rotate a new one in first");
     }
     return after;
+  }
+
+  /**
+   * The active keys that sign in place of the active key {@code keyId} once it is retired: the
+   * others of its kind (classical or post-quantum). Empty if there are none, or no such key.
+   */
+  public List<Entry> successors(int keyId) {
+    Optional<Entry> key = active().stream().filter(e -> e.key().keyId() == keyId).findFirst();
+    if (key.isEmpty()) {
+      return List.of();
+    }
+    boolean postQuantum = key.get().key().type().isPostQuantum();
+    return active().stream().filter(e -> e.key().keyId() != keyId
+        && e.key().type().isPostQuantum() == postQuantum).toList();
   }
 }

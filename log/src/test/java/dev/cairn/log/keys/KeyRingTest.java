@@ -36,6 +36,24 @@ class KeyRingTest {
   }
 
   @Test
+  void aKeysSuccessorsAreTheOtherActiveKeysOfItsKind() throws Exception {
+    String ml = SignerKey.generate("example.com/ring", SignatureType.MLDSA44_SUBTREE_V1,
+        new SecureRandom()).verifierKey().encode();
+    KeyRing r = ring(entry(ED, "\"file\":\"a.skey\"") + "," + entry(ED2, "\"file\":\"b.skey\"")
+        + "," + entry(ml, "\"file\":\"m.skey\""));
+    int ed = r.keys().get(0).key().keyId();
+    int ed2 = r.keys().get(1).key().keyId();
+    int mldsa = r.keys().get(2).key().keyId();
+    assertThat(r.successors(ed)).extracting(e -> e.key().keyId()).containsExactly(ed2);
+    assertThat(r.successors(mldsa)).as("the only ML-DSA-44 key").isEmpty();
+    assertThat(r.successors(ed ^ ed2 ^ mldsa)).as("no such key").isEmpty();
+    KeyRing after = r.retire(ed, java.time.Instant.parse("2026-11-02T00:00:00Z"));
+    assertThat(after.successors(ed2)).as("a retired key succeeds nothing").isEmpty();
+    assertThatThrownBy(() -> after.retire(ed2, java.time.Instant.parse("2026-11-03T00:00:00Z")))
+        .hasMessageContaining("would leave no active Ed25519 or ECDSA key");
+  }
+
+  @Test
   void aRingFromBeforeTheLabelRenameStillReads() throws Exception {
     KeyRing old = ring(entry(ED, "\"file\":\"log.skey\"") + ","
         + entry(ED2, "\"pkcs11_alias\":\"log-2026\""));
