@@ -5,10 +5,6 @@ import static dev.cairn.log.testing.LogClient.text;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.log.LogConfig;
@@ -18,6 +14,7 @@ import dev.cairn.log.auth.AuthSettings;
 import dev.cairn.log.auth.TokenIssuerAccess;
 import dev.cairn.log.sequencing.SequencerConfig;
 import dev.cairn.log.testing.LogClient;
+import dev.cairn.log.testing.LoggedErrors;
 import dev.cairn.log.testing.Poll;
 import dev.cairn.log.testing.ScratchMount;
 import dev.cairn.log.testing.TestClock;
@@ -38,8 +35,8 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Floods of refused requests over real HTTP cost the audit log a bounded number of bytes with
@@ -58,12 +55,10 @@ class AuditLogHttpTest {
   private LogClient client;
   private int port;
   private Path auditFile;
-  private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-  private final Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+  @RegisterExtension final LoggedErrors logged = new LoggedErrors();
 
   @AfterEach
   void stop() throws Exception {
-    root.detachAppender(logged);
     for (AutoCloseable c : open.reversed()) {
       c.close();
     }
@@ -171,8 +166,6 @@ class AuditLogHttpTest {
 
   @Test
   void aFullAuditVolumeRefusesAllowedWritesSaysSoAndRecoversByItself() throws Exception {
-    logged.start();
-    root.addAppender(logged);
     ScratchMount volume = ScratchMount.tmpfs(dir.resolve("audit-volume"), 1L << 20);
     open.add(volume);
     start(volume.path().resolve("audit.jsonl"), AuditLog.Limits.DEFAULTS);
@@ -208,9 +201,7 @@ class AuditLogHttpTest {
     // Nothing is allowed without its line, the admin's look at the detail included: the
     // server's log has it, once.
     assertError(client.get("/admin/health", "Authorization", token("admin")), 503);
-    assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.ERROR)
-        .extracting(ILoggingEvent::getFormattedMessage)
-        .filteredOn(m -> m.contains("audit fault began")).singleElement().asString()
+    assertThat(logged.messages()).filteredOn(m -> m.contains("audit fault began")).singleElement().asString()
         .contains("disk full").contains(auditFile.toString())
         .contains("No space left on device");
     assertThat(log.sequencer().sequenced().size()).as("nothing unrecorded was written")

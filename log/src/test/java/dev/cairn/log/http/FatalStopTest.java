@@ -7,14 +7,11 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.cairn.log.LogConfig;
 import dev.cairn.log.TransparencyLog;
 import dev.cairn.log.sequencing.SequencerConfig;
 import dev.cairn.log.testing.LogClient;
+import dev.cairn.log.testing.LoggedErrors;
 import dev.cairn.log.testing.Poll;
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -26,10 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * A fatal condition — here the object store holds other bytes where the log must write a full
@@ -45,14 +41,8 @@ class FatalStopTest {
   private TransparencyLog log;
   private LogServer server;
   private LogClient client;
-  private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-  private final Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+  @RegisterExtension final LoggedErrors logged = new LoggedErrors();
 
-  @BeforeEach
-  void capture() {
-    logged.start();
-    root.addAppender(logged);
-  }
 
   private LogConfig config() {
     return new LogConfig(dir, Optional.of("example.com/fatal-test"),
@@ -68,7 +58,6 @@ class FatalStopTest {
 
   @AfterEach
   void stop() throws Exception {
-    root.detachAppender(logged);
     if (log != null) {
       log.close();
     }
@@ -124,8 +113,7 @@ class FatalStopTest {
     assertThat(client.get("/tile/entries/000.p/100").statusCode()).isEqualTo(200);
     assertThat(Files.readString(foreign)).as("never overwritten")
         .isEqualTo("not this log's entries");
-    List<String> stops = logged.list.stream().filter(e -> e.getLevel() == Level.ERROR)
-        .map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("STOPPED")).toList();
+    List<String> stops = logged.messages().stream().filter(m -> m.contains("STOPPED")).toList();
     assertThat(stops).as("logged once, not retried").hasSize(1);
     assertThatThrownBy(() -> log.publisher().publishAsync().join())
         .as("nothing is signed or endorsed once the log stopped")
@@ -163,9 +151,7 @@ class FatalStopTest {
     assertThat(id).matches("[0-9a-f]{16}");
     assertThat(assertError(r, 500)).isEqualTo("internal error (request " + id
         + "): NoSuchFileException");
-    assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.ERROR)
-        .extracting(ILoggingEvent::getFormattedMessage)
-        .anySatisfy(m -> assertThat(m).contains("/proof/inclusion").contains(id));
+    assertThat(logged.messages()).anySatisfy(m -> assertThat(m).contains("/proof/inclusion").contains(id));
     assertThat(header(client.get("/checkpoint"), "X-Request-Id")).isNotEqualTo(id);
   }
 }

@@ -4,13 +4,10 @@ import static dev.cairn.log.testing.LogClient.assertError;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.cairn.log.LogConfig;
 import dev.cairn.log.TransparencyLog;
 import dev.cairn.log.testing.LogClient;
+import dev.cairn.log.testing.LoggedErrors;
 import dev.cairn.log.testing.Poll;
 import dev.cairn.tile.Bundles;
 import java.io.IOException;
@@ -27,8 +24,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Write bodies over real sockets: bodies being read are bounded in bytes for the whole server
@@ -45,13 +42,10 @@ class RequestBodiesTest {
   private TransparencyLog log;
   private LogServer server;
   private LogClient client;
-  private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-  private final Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+  @RegisterExtension final LoggedErrors logged = new LoggedErrors();
 
   @BeforeEach
   void start() throws Exception {
-    logged.start();
-    root.addAppender(logged);
     log = TransparencyLog.open(LogConfig.defaults(dir));
     HttpConfig d = HttpConfig.DEFAULTS;
     server = LogServer.start(log, new HttpConfig("127.0.0.1", 0, d.maxBatchEntries(),
@@ -62,14 +56,8 @@ class RequestBodiesTest {
 
   @AfterEach
   void stop() throws Exception {
-    root.detachAppender(logged);
     server.close();
     log.close();
-  }
-
-  private List<ILoggingEvent> errors() {
-    return logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.ERROR))
-        .toList();
   }
 
   private Socket connect() throws IOException {
@@ -133,7 +121,7 @@ class RequestBodiesTest {
     assertThat(reason).contains("larger than the " + Bundles.MAX_ENTRY_SIZE + " bytes allowed");
     // Far beyond the limit too: the rest of the body is dropped, not collected.
     assertError(client.postChunked("/add", new byte[3 << 20]), 413);
-    assertThat(errors()).isEmpty();
+    assertThat(logged.messages()).isEmpty();
     assertThat(log.sequencer().sequenced().size()).isZero();
     // The largest entry is still taken, chunked.
     assertThat(LogClient.text(client.postChunked("/add",
@@ -148,7 +136,7 @@ class RequestBodiesTest {
     String declared = assertError(client.post("/add-batch", new byte[MAX_BATCH_BYTES + 1]),
         413);
     assertThat(declared).contains("larger than the " + MAX_BATCH_BYTES + " allowed");
-    assertThat(errors()).isEmpty();
+    assertThat(logged.messages()).isEmpty();
     assertThat(log.sequencer().sequenced().size()).isZero();
   }
 
