@@ -8,6 +8,7 @@ import dev.cairn.log.replay.LogSource;
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Proofs;
 import dev.cairn.note.VerifierKey;
+import dev.cairn.policy.Policy;
 import dev.cairn.read.Divergence;
 import dev.cairn.read.HttpLogReader;
 import dev.cairn.read.Replay;
@@ -40,10 +41,16 @@ import picocli.CommandLine.Option;
     "Or replay a data directory or a backup offline (--data, also while the log serves from"
         + " it): recompute every leaf hash, tile and bundle, every checkpoint's root in the"
         + " history and check their signatures, and report the first divergence.",
-    "Exits 0 if everything verifies, 1 with the reason otherwise."})
+    "Exits 0 if everything verifies, 3 if a checkpoint the log signed lacks the --policy"
+        + " witness quorum, 1 with the reason otherwise."})
 final class VerifyCommand implements Callable<Integer> {
   /** Exit code when the log fails verification. */
   static final int FAILED = 1;
+  /**
+   * Exit code when the log's signatures verify but the witness cosignatures do not meet the
+   * policy's quorum: perhaps a witness is down, perhaps the log shows this view to few.
+   */
+  static final int UNWITNESSED = 3;
   /** A progress line every this many entries of a replay over HTTP. */
   private static final long PROGRESS_EVERY = 1L << 20;
 
@@ -57,9 +64,16 @@ final class VerifyCommand implements Callable<Integer> {
   Path data;
 
   @Option(names = "--vkey", description = "A verifier key, or a file of them (one per line,"
-      + " e.g. log.vkey). Required with --url; with --data the keys stored with the data are"
-      + " used if it is not given.")
+      + " e.g. log.vkey). With --url, it or --policy is required; with --data the keys stored"
+      + " with the data are used if it is not given.")
   String vkey;
+
+  @Option(names = "--policy", paramLabel = "FILE", description = "With --url, instead of"
+      + " --vkey: a tlog-policy file (log, witness, group and quorum lines). Its log lines are"
+      + " the keys to trust, and the checkpoint must carry valid cosignatures meeting its"
+      + " quorum. With --state the saved checkpoint needs only the log's signatures: its"
+      + " quorum was checked when it was saved.")
+  Path policyFile;
 
   @Option(names = "--accept-any-key-type", description = "Weaker: accept a checkpoint that any"
       + " one trusted key signed. Without it a checkpoint needs a signature by a trusted key of"
@@ -90,18 +104,35 @@ final class VerifyCommand implements Callable<Integer> {
       throw new CliException(CliException.USAGE, "give either --url or --data");
     }
     if (data != null) {
+      if (policyFile != null) {
+        throw new CliException(CliException.USAGE, "--policy goes with --url: a data"
+            + " directory holds no cosignatures");
+      }
       return verifyData();
     }
-    if (vkey == null) {
-      throw new CliException(CliException.USAGE, "--url needs --vkey: the keys to trust");
+    if ((vkey == null) == (policyFile == null)) {
+      throw new CliException(CliException.USAGE, "--url needs the keys to trust: either"
+          + " --vkey, or --policy whose log lines name them");
     }
-    LogVerifier verifier = verifier(keys());
+    Policy policy = policyFile == null ? Policy.ofLogs(keys()) : policy(policyFile);
+    LogVerifier verifier = verifier(policy);
     try (HttpLogReader log = open(url)) {
       byte[] note = log.checkpoint();
-      VerifiedCheckpoint cp = verifier.verifyCheckpoint(note);
+      VerifiedCheckpoint cp;
+      try {
+        cp = verifier.verifyCheckpoint(note);
+      } catch (VerificationException e) {
+        if (e.reason() == VerificationException.Reason.QUORUM_NOT_MET) {
+          return fail(UNWITNESSED, e.getMessage());
+        }
+        throw e;
+      }
       Checkpoint c = cp.checkpoint();
       out.println("checkpoint: " + c.origin() + " size " + c.size() + " root " + c.root()
           + " signed by " + cp.logSignatureTypes());
+      if (policyFile != null) {
+        out.println("witnesses: " + witnesses(policy, cp));
+      }
       TileHashReader tiles = new TileHashReader(c.size(), log);
       Hash root = Proofs.treeHash(tiles, c.size());
       if (!root.equals(c.root())) {
@@ -113,7 +144,10 @@ final class VerifyCommand implements Callable<Integer> {
         replay(log, c);
       }
       if (state != null) {
-        checkState(verifier, cp, tiles);
+        // Only the log's signatures: the saved checkpoint met the quorum when it was saved,
+        // and a policy since made stricter must not turn it into a failure.
+        checkState(verifier(Policy.ofLogs(policy.logs().stream().map(Policy.Log::key)
+            .toList())), cp, tiles);
       }
       out.println("OK");
       out.flush();
@@ -184,8 +218,50 @@ final class VerifyCommand implements Callable<Integer> {
   }
 
   private LogVerifier verifier(List<VerifierKey> keys) {
-    LogVerifier v = LogVerifier.ofLogKeys(keys);
+    return verifier(Policy.ofLogs(keys));
+  }
+
+  private LogVerifier verifier(Policy policy) {
+    LogVerifier v = LogVerifier.of(policy);
     return acceptAnyKeyType ? v.acceptingAnyKeyType() : v;
+  }
+
+  /** The tlog-policy in {@code file}, which must name at least one log key. */
+  private static Policy policy(Path file) {
+    Policy p;
+    try {
+      if (Files.size(file) > Policy.MAX_SIZE) {
+        throw new CliException(CliException.USAGE, "--policy " + file + " is larger than "
+            + Policy.MAX_SIZE + " bytes");
+      }
+      p = Policy.parse(Files.readAllBytes(file));
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new CliException(CliException.IO, "--policy: no such file: " + file);
+    } catch (IOException e) {
+      throw new CliException(CliException.IO, "couldn't read --policy " + file + ": " + e);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(CliException.USAGE, "--policy " + file + ": " + e.getMessage());
+    }
+    if (p.logs().isEmpty()) {
+      throw new CliException(CliException.USAGE, "--policy " + file + " has no log line:"
+          + " add \"log <vkey>\" for each of the log's keys");
+    }
+    return p;
+  }
+
+  /** Who cosigned, in policy order, and the quorum they meet. */
+  private static String witnesses(Policy policy, VerifiedCheckpoint cp) {
+    if (policy.quorum().equals(Policy.NONE)) {
+      return "the policy's quorum is none" + (cp.witnesses().isEmpty() ? ""
+          : "; cosigned by " + inPolicyOrder(policy, cp));
+    }
+    return "cosigned by " + inPolicyOrder(policy, cp) + "; quorum \"" + policy.quorum()
+        + "\" met";
+  }
+
+  private static String inPolicyOrder(Policy policy, VerifiedCheckpoint cp) {
+    return String.join(", ", policy.witnesses().keySet().stream()
+        .filter(cp.witnesses()::contains).toList());
   }
 
   private List<VerifierKey> keys() {
@@ -259,9 +335,13 @@ final class VerifyCommand implements Callable<Integer> {
   }
 
   private int fail(String reason) {
+    return fail(FAILED, reason);
+  }
+
+  private int fail(int code, String reason) {
     spec.commandLine().getErr().println("cairn verify: FAILED: " + reason);
     spec.commandLine().getErr().flush();
     out.flush();
-    return FAILED;
+    return code;
   }
 }

@@ -159,6 +159,7 @@ class BackupCommandsTest {
     KeyCommandsTest.Result missing = cairn("verify", "--data", dir.resolve("nope").toString());
     assertThat(missing.code()).isEqualTo(CliException.USAGE);
     assertThat(missing.err()).contains("is not a directory");
-    assertThat(cairn("verify", "--url", "http://127.0.0.1:1").err()).contains("needs --vkey");
+    assertThat(cairn("verify", "--url", "http://127.0.0.1:1").err()).contains(
+        "--url needs the keys to trust: either --vkey, or --policy");
   }
 }

@@ -314,6 +314,35 @@ public final class Policy {
     return false;
   }
 
+  /**
+   * Why the witnesses named in {@code cosigned} fall short of the quorum, for a person: the
+   * quorum and then each group under it that falls short, outermost first, as {@code quorum
+   * "q" needs 3 of A, B, C, D and has 2}. Empty when the quorum is met.
+   */
+  public List<String> shortfall(Set<String> cosigned) {
+    List<String> out = new ArrayList<>();
+    if (!quorumMet(cosigned)) {
+      shortfall(quorum, "quorum", cosigned, out);
+    }
+    return out;
+  }
+
+  private void shortfall(String name, String role, Set<String> cosigned, List<String> out) {
+    Group g = groups.get(name);
+    if (g == null) {
+      out.add(role + " \"" + name + "\" needs witness " + name + "'s cosignature");
+      return;
+    }
+    long has = g.members().stream().filter(m -> witnessed(m, cosigned)).count();
+    out.add(role + " \"" + name + "\" needs " + g.threshold() + " of "
+        + String.join(", ", g.members()) + " and has " + has);
+    for (String m : g.members()) {
+      if (groups.containsKey(m) && !witnessed(m, cosigned)) {
+        shortfall(m, "group", cosigned, out);
+      }
+    }
+  }
+
   /** The canonical text of this policy. */
   public String format() {
     StringBuilder sb = new StringBuilder();

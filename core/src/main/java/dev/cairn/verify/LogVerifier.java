@@ -132,11 +132,29 @@ public final class LogVerifier {
       }
     }
     if (!policy.quorumMet(witnesses)) {
-      throw new VerificationException(QUORUM_NOT_MET,
-          "cosignatures from " + (witnesses.isEmpty() ? "no witness" : witnesses)
-              + " do not meet quorum " + policy.quorum());
+      throw new VerificationException(QUORUM_NOT_MET, quorumShortfall(witnesses));
     }
     return new VerifiedCheckpoint(checkpoint, signed, logTypes, witnesses);
+  }
+
+  /**
+   * Which witnesses cosigned, which did not, and what the quorum lacks: {@code cosigned by A;
+   * no cosignature from B, C, D; quorum "q" needs 3 of A, B, C, D and has 1}. Names in policy
+   * order.
+   */
+  private String quorumShortfall(Set<String> cosigned) {
+    List<String> yes = new ArrayList<>();
+    List<String> no = new ArrayList<>();
+    for (String w : policy.witnesses().keySet()) {
+      (cosigned.contains(w) ? yes : no).add(w);
+    }
+    List<String> parts = new ArrayList<>();
+    parts.add(yes.isEmpty() ? "cosigned by no witness" : "cosigned by " + String.join(", ", yes));
+    if (!no.isEmpty()) {
+      parts.add("no cosignature from " + String.join(", ", no));
+    }
+    parts.addAll(policy.shortfall(cosigned));
+    return String.join("; ", parts);
   }
 
   /**

@@ -63,6 +63,23 @@ class PolicyTest {
         Set.of("X2", "X3", "Y1"))).isTrue();
   }
 
+  /** A person reading a failure learns each group that falls short, outermost first. */
+  @Test
+  void theShortfallNamesEachGroupThatFallsShort() {
+    Policy p = Policy.parse(EXAMPLE);
+    assertThat(p.shortfall(Set.of("X1", "Y2"))).containsExactly(
+        "quorum \"X-and-Y\" needs 2 of X-witnesses, Y-witnesses and has 1",
+        "group \"X-witnesses\" needs 2 of X1, X2, X3 and has 1");
+    assertThat(p.shortfall(Set.of())).containsExactly(
+        "quorum \"X-and-Y\" needs 2 of X-witnesses, Y-witnesses and has 0",
+        "group \"X-witnesses\" needs 2 of X1, X2, X3 and has 0",
+        "group \"Y-witnesses\" needs 1 of Y1, Y2, Y3 and has 0");
+    assertThat(p.shortfall(Set.of("X1", "X3", "Y1"))).isEmpty();
+    Policy one = Policy.parse("log " + LOG + "\nwitness A " + W[0] + "\nquorum A\n");
+    assertThat(one.shortfall(Set.of())).containsExactly(
+        "quorum \"A\" needs witness A's cosignature");
+  }
+
   @Test
   void quorumOfOneWitnessOrNone() {
     Policy one = Policy.parse("log " + LOG + "\nwitness A " + W[0] + "\nquorum A\n");

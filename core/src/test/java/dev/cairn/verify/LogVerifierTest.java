@@ -187,6 +187,54 @@ class LogVerifierTest {
     assertReason(() -> LogVerifier.of(POLICY).verifyCheckpoint(bad), Reason.BAD_SIGNATURE);
   }
 
+  /**
+   * Three of four witnesses, two with Ed25519 cosignature keys and two with ML-DSA-44 ones: any
+   * three meet the quorum whatever their key types; two do not, and the failure names who
+   * cosigned and what is missing; a bad cosignature by a fourth, unneeded witness still rejects.
+   */
+  @Test
+  void aThreeOfFourGroupOfMixedKeyTypes() throws VerificationException {
+    SignerKey ed1 = SignerKey.generate("ed1.example", SignatureType.COSIGNATURE_V1, RANDOM);
+    SignerKey ed2 = SignerKey.generate("ed2.example", SignatureType.COSIGNATURE_V1, RANDOM);
+    SignerKey ml1 = SignerKey.generate("ml1.example", SignatureType.MLDSA44_SUBTREE_V1, RANDOM);
+    SignerKey ml2 = SignerKey.generate("ml2.example", SignatureType.MLDSA44_SUBTREE_V1, RANDOM);
+    Policy policy = Policy.parse("log " + LOG_ED.verifierKey().encode() + "\n"
+        + "log " + LOG_ML.verifierKey().encode() + "\n"
+        + "witness E1 " + ed1.verifierKey().encode() + "\n"
+        + "witness M1 " + ml1.verifierKey().encode() + "\n"
+        + "witness E2 " + ed2.verifierKey().encode() + "\n"
+        + "witness M2 " + ml2.verifierKey().encode() + "\n"
+        + "group main 3 E1 M1 E2 M2\nquorum main\n");
+    LogVerifier v = LogVerifier.of(policy);
+    SignerKey[][] quorums = {{ed1, ml1, ed2}, {ed1, ml1, ml2}, {ed1, ed2, ml2}, {ml1, ed2, ml2},
+        {ed1, ml1, ed2, ml2}};
+    for (SignerKey[] q : quorums) {
+      List<SignerKey> signers = new java.util.ArrayList<>(List.of(LOG_ED, LOG_ML));
+      signers.addAll(List.of(q));
+      VerifiedCheckpoint cp = v.verifyCheckpoint(
+          checkpoint(42, signers.toArray(SignerKey[]::new)).encode());
+      assertThat(cp.witnesses()).hasSize(q.length);
+    }
+    assertThatThrownBy(() -> v.verifyCheckpoint(checkpoint(42, LOG_ED, LOG_ML, ml1, ed2)
+        .encode()))
+        .isInstanceOfSatisfying(VerificationException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.QUORUM_NOT_MET))
+        .hasMessage("quorum not met: cosigned by M1, E2; no cosignature from E1, M2;"
+            + " quorum \"main\" needs 3 of E1, M1, E2, M2 and has 2");
+    // Witnesses outside the policy do not count, even with the right names.
+    SignerKey impostor = SignerKey.generate("ed1.example", SignatureType.COSIGNATURE_V1, RANDOM);
+    assertReason(() -> v.verifyCheckpoint(
+        checkpoint(42, LOG_ED, LOG_ML, impostor, ml1, ed2).encode()), Reason.QUORUM_NOT_MET);
+    // Three good cosignatures and a fourth that fails: the checkpoint is refused.
+    SignedNote good = checkpoint(42, LOG_ED, LOG_ML, ed1, ml1, ed2);
+    NoteSignature m2 = SignedNote.sign(good.text(), List.of(ml2.signer())).signatures().get(0);
+    byte[] sig = m2.signature();
+    sig[20] ^= 1;
+    byte[] bad = good.withSignatures(List.of(new NoteSignature(m2.name(), m2.keyId(), sig)))
+        .encode();
+    assertReason(() -> v.verifyCheckpoint(bad), Reason.BAD_SIGNATURE);
+  }
+
   private static void assertReason(ThrowingCallable call, Reason reason) {
     assertThatThrownBy(call).isInstanceOfSatisfying(VerificationException.class,
         e -> assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason));

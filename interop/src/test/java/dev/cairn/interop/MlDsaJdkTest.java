@@ -171,7 +171,7 @@ class MlDsaJdkTest {
    * The tlog-cosignature {@code subtree/v1} message for a whole checkpoint, written out from the
    * spec's structure.
    */
-  private static byte[] subtreeMessage(String cosigner, long timestamp, Checkpoint checkpoint) {
+  static byte[] subtreeMessage(String cosigner, long timestamp, Checkpoint checkpoint) {
     ByteArrayOutputStream m = new ByteArrayOutputStream();
     m.writeBytes("subtree/v1\n\0".getBytes(StandardCharsets.US_ASCII)); // uint8 label[12]
     byte[] name = cosigner.getBytes(StandardCharsets.UTF_8);
@@ -209,7 +209,7 @@ class MlDsaJdkTest {
     return ByteBuffer.wrap(sha.digest()).getInt();
   }
 
-  private static byte[] spki(byte[] publicKey) {
+  static byte[] spki(byte[] publicKey) {
     assertThat(publicKey).hasSize(PUBLIC_KEY_SIZE);
     byte[] der = Arrays.copyOf(SPKI_PREFIX, SPKI_PREFIX.length + PUBLIC_KEY_SIZE);
     System.arraycopy(publicKey, 0, der, SPKI_PREFIX.length, PUBLIC_KEY_SIZE);
@@ -224,7 +224,7 @@ class MlDsaJdkTest {
     return Arrays.copyOfRange(der, SPKI_PREFIX.length, der.length);
   }
 
-  private static boolean jdkVerify(PublicKey key, byte[] message, byte[] signature)
+  static boolean jdkVerify(PublicKey key, byte[] message, byte[] signature)
       throws GeneralSecurityException {
     Signature v = Signature.getInstance("ML-DSA");
     v.initVerify(key);

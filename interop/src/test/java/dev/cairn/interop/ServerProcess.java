@@ -83,16 +83,8 @@ final class ServerProcess implements AutoCloseable {
   private static ServerProcess launch(Path dataDir, Path output, List<String> options,
       java.util.Optional<javax.net.ssl.SSLContext> tls) throws IOException {
     int port = freePort();
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED",
-        // A small, quickly started JVM: the test restarts it many times on two cores.
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
-        "-Djava.library.path=" + nativePath(),
-        "-cp", classPath(),
-        "dev.cairn.cli.Main", "serve",
-        "--data", dataDir.toString(),
-        "--listen", "127.0.0.1:" + port));
+    List<String> command = command("serve", "--data", dataDir.toString(),
+        "--listen", "127.0.0.1:" + port);
     command.addAll(options);
     Files.createDirectories(output.getParent());
     ProcessBuilder pb = new ProcessBuilder(command)
@@ -203,6 +195,20 @@ final class ServerProcess implements AutoCloseable {
     private static final long serialVersionUID = 1L;
   }
 
+  /** The command line running {@code cairn <args>} in a JVM of its own; a mutable list. */
+  static List<String> command(String... args) {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--enable-native-access=ALL-UNNAMED",
+        // A small, quickly started JVM: the test restarts it many times on two cores.
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
+        "-Djava.library.path=" + nativePath(),
+        "-cp", classPath(),
+        "dev.cairn.cli.Main"));
+    command.addAll(List.of(args));
+    return command;
+  }
+
   /** RocksDB's and the PKCS#11 wrapper's JNI libraries, where ./cairn finds them too. */
   private static String nativePath() {
     String dir = System.getProperty("cairn.interop.nativeDirectory", "");
@@ -212,7 +218,7 @@ final class ServerProcess implements AutoCloseable {
         + "/release";
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
