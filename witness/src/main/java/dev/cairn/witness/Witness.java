@@ -72,6 +72,8 @@ public final class Witness implements AutoCloseable {
   private final DataDirLock lock;
   private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
   private final Set<String> failed = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private Witness(WitnessKeys keys, Supplier<KnownLogs> logs, CosignedState state,
       Evidence evidence, WitnessMetrics metrics, Clock clock, Optional<RateLimit> perLog,
@@ -90,23 +92,20 @@ public final class Witness implements AutoCloseable {
   }
 
   /**
-   * Opens the witness state in {@code dataDir}, which it locks against other processes.
+   * Opens the witness state in {@code dataDir}, which {@code lock} holds against other
+   * processes (take it before {@link WitnessKeys#openOrCreate}, so that two first starts cannot
+   * both create keys); closing the witness releases it.
    *
    * @param perLogPerSecond requests a second each log may make (bursts of twice that), 0 for
    *     no limit
-   * @throws IOException if the directory is in use, or a stored record is damaged (named)
+   * @throws IOException if a stored record is damaged (named)
    */
-  public static Witness open(Path dataDir, WitnessKeys keys, Supplier<KnownLogs> logs,
-      Clock clock, double perLogPerSecond, WitnessMetrics metrics) throws IOException {
-    DataDirLock lock = DataDirLock.acquire(dataDir);
-    try {
-      return new Witness(keys, logs, CosignedState.open(dataDir), Evidence.open(dataDir),
-          metrics, clock, perLogPerSecond > 0 ? Optional.of(RateLimit.perSecond(perLogPerSecond))
-              : Optional.empty(), lock);
-    } catch (IOException | RuntimeException e) {
-      lock.close();
-      throw e;
-    }
+  public static Witness open(DataDirLock lock, Path dataDir, WitnessKeys keys,
+      Supplier<KnownLogs> logs, Clock clock, double perLogPerSecond, WitnessMetrics metrics)
+      throws IOException {
+    return new Witness(keys, logs, CosignedState.open(dataDir), Evidence.open(dataDir),
+        metrics, clock, perLogPerSecond > 0 ? Optional.of(RateLimit.perSecond(perLogPerSecond))
+            : Optional.empty(), lock);
   }
 
   /** The witness's keys. */
@@ -286,9 +285,11 @@ public final class Witness implements AutoCloseable {
     return t.replaceAll("[^\\x20-\\x7e]", "?");
   }
 
-  /** Releases the data directory. */
+  /** Releases the data directory; again does nothing. */
   @Override
   public void close() throws IOException {
-    lock.close();
+    if (closed.compareAndSet(false, true)) {
+      lock.close();
+    }
   }
 }

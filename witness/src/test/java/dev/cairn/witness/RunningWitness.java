@@ -31,10 +31,12 @@ final class RunningWitness implements AutoCloseable {
     this.data = data;
     this.logsFile = logsFile;
     Files.createDirectories(data);
+    dev.cairn.log.storage.embedded.DataDirLock lock =
+        dev.cairn.log.storage.embedded.DataDirLock.acquire(data);
     WitnessKeys keys = WitnessKeys.openOrCreate(data, Optional.of("witness.example/w1"),
         new SecureRandom());
     this.logs = LogsFile.open(logsFile);
-    this.witness = Witness.open(data, keys, logs, clock, perLogPerSecond, metrics);
+    this.witness = Witness.open(lock, data, keys, logs, clock, perLogPerSecond, metrics);
     this.server = WitnessServer.start(witness, metrics, HttpConfig.defaults("127.0.0.1", 0));
   }
 
