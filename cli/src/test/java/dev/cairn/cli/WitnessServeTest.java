@@ -2,6 +2,9 @@ package dev.cairn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.log.testing.TestCertificates;
+import dev.cairn.note.SignatureType;
+import dev.cairn.note.VerifierKey;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -37,11 +40,8 @@ class WitnessServeTest {
     assertThat(first).contains("witness " + name + " serving at http://127.0.0.1:")
         .contains("(new: keys created)").contains(vkeys.get(0)).contains(vkeys.get(1))
         .contains("cosigning 0 logs from " + logs);
-    // 0x04 then 0x06.
-    assertThat(java.util.Base64.getDecoder().decode(vkeys.get(0).split("\\+")[2])[0])
-        .isEqualTo((byte) 4);
-    assertThat(java.util.Base64.getDecoder().decode(vkeys.get(1).split("\\+")[2])[0])
-        .isEqualTo((byte) 6);
+    assertThat(vkeys.stream().map(k -> VerifierKey.parse(k).type())).containsExactly(
+        SignatureType.COSIGNATURE_V1, SignatureType.MLDSA44_SUBTREE_V1);
 
     String second = runUntilHealthy("--data", data.toString(), "--name", name);
     assertThat(second).doesNotContain("new: keys created").contains(vkeys.get(0))
@@ -75,6 +75,43 @@ class WitnessServeTest {
     String started = runUntilHealthy("--data", dir.resolve("p").toString(), "--profile",
         "prod", "--allow-file-keys");
     assertThat(started).contains("serving at http://127.0.0.1:");
+  }
+
+  @Test
+  void prodServesHttpsOffLoopbackWithTheCertificate() throws Exception {
+    TestCertificates ca = new TestCertificates();
+    Path cert = dir.resolve("cert.pem");
+    Path key = dir.resolve("key.pem");
+    ca.write(ca.issue(), cert, key);
+    WitnessCommand.Serve serve = new WitnessCommand.Serve();
+    StringWriter out = new StringWriter();
+    CommandLine cl = new CommandLine(serve);
+    cl.setOut(new PrintWriter(out, true));
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> cl.execute(
+        "--profile", "prod", "--allow-file-keys", "--data", dir.resolve("t").toString(),
+        "--listen", "0.0.0.0:" + port, "--tls-cert", cert.toString(), "--tls-key",
+        key.toString()));
+    HttpClient https = HttpClient.newBuilder().sslContext(ca.clientContext()).build();
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!out.toString().contains("serving at")) {
+        assertThat(running).as(out.toString()).isNotDone();
+        assertThat(System.nanoTime()).as("started within 30 s").isLessThan(deadline);
+        Thread.onSpinWait();
+      }
+      assertThat(out.toString()).contains("serving at https://0.0.0.0:" + port);
+      HttpResponse<String> h = https.send(HttpRequest.newBuilder(URI.create(
+          "https://127.0.0.1:" + port + "/healthz")).build(), HttpResponse.BodyHandlers
+          .ofString());
+      assertThat(h.statusCode()).isEqualTo(200);
+    } finally {
+      serve.stop.countDown();
+    }
+    assertThat(running.get()).isZero();
   }
 
   @Test

@@ -157,14 +157,14 @@ public final class Witness implements AutoCloseable {
     ReentrantLock originLock = locks.computeIfAbsent(origin, o -> new ReentrantLock());
     originLock.lock();
     try {
-      return addLocked(request, checkpoint, verified, body);
+      return addLocked(request, checkpoint, verified);
     } finally {
       originLock.unlock();
     }
   }
 
-  private Outcome addLocked(AddCheckpoint request, Checkpoint checkpoint, VerifiedNote verified,
-      byte[] body) {
+  private Outcome addLocked(AddCheckpoint request, Checkpoint checkpoint,
+      VerifiedNote verified) {
     long started = System.nanoTime();
     String origin = checkpoint.origin();
     if (failed.contains(origin)) {
