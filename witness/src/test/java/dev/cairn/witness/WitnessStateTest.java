@@ -41,6 +41,30 @@ class WitnessStateTest {
   }
 
   @Test
+  void aStateThatCannotBeStoredIsNeverCosigned() throws Exception {
+    Path logs = tmp.resolve("logs");
+    Files.writeString(logs, a.logLines() + b.logLines());
+    try (RunningWitness w = new RunningWitness(tmp.resolve("data"), logs)) {
+      // A directory where a's record goes: the rename over it fails.
+      Path record = tmp.resolve("data/checkpoints").resolve(CosignedState.fileName(a.origin));
+      Files.createDirectories(record.resolve("in-the-way"));
+      RunningWitness.Answer failed = w.post(a.request(0, 3));
+      expect(failed, 503, "could not store its state for example.com/a");
+      assertThat(failed.body()).doesNotContain("\u2014");
+      assertThat(w.get("/readyz").status()).isEqualTo(503);
+      // Refused until a restart reads what the disk holds, even once the way is clear.
+      Files.delete(record.resolve("in-the-way"));
+      Files.delete(record);
+      expect(w.post(a.request(0, 3)), 503, "until restarted");
+      assertThat(w.post(b.request(0, 2)).status()).isEqualTo(200);
+      assertThat(w.witness.size(a.origin)).isZero();
+    }
+    try (RunningWitness w = new RunningWitness(tmp.resolve("data"), logs)) {
+      assertThat(w.post(a.request(0, 3)).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void anotherNameThanTheStoredOneIsRefused() throws Exception {
     Path data = tmp.resolve("data");
     Files.createDirectories(data);
