@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       VersionCommand.class,
       ServeCommand.class,
+      WitnessCommand.class,
       VerifyCommand.class,
       BackupCommand.class,
       RestoreCommand.class,

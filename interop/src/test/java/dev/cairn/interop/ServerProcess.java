@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code cairn serve} in a JVM of its own, started from the test class path with {@code
+ * {@code cairn serve} (or {@code cairn witness serve}) in a JVM of its own, started from the test class path with {@code
  * dev.cairn.cli.Main}, so that it can be killed with SIGKILL like a crashed server. Its standard
  * output and error go to one file, for failure messages.
  */
@@ -57,9 +57,27 @@ final class ServerProcess implements AutoCloseable {
   static ServerProcess start(Path dataDir, Path output, List<String> options,
       java.util.Optional<javax.net.ssl.SSLContext> tls) throws IOException,
       InterruptedException {
+    return start(SERVE, dataDir, output, options, tls);
+  }
+
+  /**
+   * Starts {@code cairn witness serve --data dataDir} on a free loopback port with {@code
+   * options}, and returns once {@code /healthz} answers 200.
+   */
+  static ServerProcess startWitness(Path dataDir, Path output, List<String> options)
+      throws IOException, InterruptedException {
+    return start(WITNESS_SERVE, dataDir, output, options, java.util.Optional.empty());
+  }
+
+  private static final List<String> SERVE = List.of("serve");
+  private static final List<String> WITNESS_SERVE = List.of("witness", "serve");
+
+  private static ServerProcess start(List<String> subcommand, Path dataDir, Path output,
+      List<String> options, java.util.Optional<javax.net.ssl.SSLContext> tls)
+      throws IOException, InterruptedException {
     // The free port may be taken before the server binds it; only then is a retry warranted.
     for (int attempt = 1; ; attempt++) {
-      ServerProcess server = launch(dataDir, output, options, tls);
+      ServerProcess server = launch(subcommand, dataDir, output, options, tls);
       try {
         server.awaitHealthy();
         return server;
@@ -77,14 +95,15 @@ final class ServerProcess implements AutoCloseable {
    */
   static ServerProcess launch(Path dataDir, Path output, List<String> options)
       throws IOException {
-    return launch(dataDir, output, options, java.util.Optional.empty());
+    return launch(SERVE, dataDir, output, options, java.util.Optional.empty());
   }
 
-  private static ServerProcess launch(Path dataDir, Path output, List<String> options,
-      java.util.Optional<javax.net.ssl.SSLContext> tls) throws IOException {
+  private static ServerProcess launch(List<String> subcommand, Path dataDir, Path output,
+      List<String> options, java.util.Optional<javax.net.ssl.SSLContext> tls)
+      throws IOException {
     int port = freePort();
-    List<String> command = command("serve", "--data", dataDir.toString(),
-        "--listen", "127.0.0.1:" + port);
+    List<String> command = command(subcommand.toArray(String[]::new));
+    command.addAll(List.of("--data", dataDir.toString(), "--listen", "127.0.0.1:" + port));
     command.addAll(options);
     Files.createDirectories(output.getParent());
     ProcessBuilder pb = new ProcessBuilder(command)

@@ -24,7 +24,8 @@ import java.util.function.Supplier;
  * The log's Prometheus metrics: what an on-call person needs to see whether writes are fast,
  * durable and published.
  */
-public final class LogMetrics implements Sequencer.BatchObserver {
+public final class LogMetrics implements Sequencer.BatchObserver,
+    dev.cairn.log.http.Exchange.Recorder {
   private static final double[] LATENCY_BUCKETS = {
       0.001, 0.0025, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5, 10};
   private static final double[] BATCH_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536};
@@ -237,6 +238,7 @@ public final class LogMetrics implements Sequencer.BatchObserver {
   }
 
   /** Records an HTTP request. */
+  @Override
   public void request(String route, int code, long nanos) {
     requests.labelValues(route, Integer.toString(code)).inc();
     requestSeconds.labelValues(route).observe(nanos / 1e9);

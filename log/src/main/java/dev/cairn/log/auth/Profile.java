@@ -83,6 +83,30 @@ public enum Profile {
   }
 
   /**
+   * What the {@code prod} profile refuses in a witness's configuration (empty when it may
+   * start; always empty for {@code dev}): its cosigner keys are files in the data directory
+   * (there is no HSM for them yet), so they need {@code fileKeysAllowed}; and it must not serve
+   * plain HTTP on a non-loopback address, where anyone on the path could change its answers.
+   */
+  public List<String> witnessProblems(String listenHost, boolean tls, boolean fileKeysAllowed) {
+    List<String> out = new ArrayList<>();
+    if (this == DEV) {
+      return out;
+    }
+    if (!fileKeysAllowed) {
+      out.add("the witness's cosigner keys are (or, for a new witness, would be) key files in"
+          + " the data directory, and no HSM holds them yet: set --allow-file-keys"
+          + " (allow_file_keys: true) to accept them explicitly");
+    }
+    if (!tls && !isLoopback(listenHost)) {
+      out.add("listening on " + listenHost + " without TLS, so its answers cross the network"
+          + " unprotected: set --tls-cert and --tls-key (tls_cert, tls_key), or listen on a"
+          + " loopback address behind a TLS-terminating proxy");
+    }
+    return out;
+  }
+
+  /**
    * What the {@code prod} profile refuses in the active keys: an Ed25519 file key signing
    * without {@code fileKeysAllowed}. ML-DSA-44 keys are file keys in any profile (no PKCS#11
    * token here signs ML-DSA-44), so they are accepted.

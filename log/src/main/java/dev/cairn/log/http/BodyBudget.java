@@ -8,16 +8,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * until it is read or refused. However many clients send however slowly, the bodies held in
  * memory stay under the limit. Thread-safe.
  */
-final class BodyBudget {
+public final class BodyBudget {
   private final long limit;
   private final AtomicLong inFlight = new AtomicLong();
 
-  BodyBudget(long limit) {
+  /** A budget of {@code limit} bytes. */
+  public BodyBudget(long limit) {
     this.limit = limit;
   }
 
   /** Counts {@code bytes} if they fit under the limit; whether they did. */
-  boolean tryReserve(long bytes) {
+  public boolean tryReserve(long bytes) {
     long now;
     do {
       now = inFlight.get();
@@ -29,12 +30,12 @@ final class BodyBudget {
   }
 
   /** Counts out {@code bytes} reserved before. */
-  void release(long bytes) {
+  public void release(long bytes) {
     inFlight.addAndGet(-bytes);
   }
 
   /** The bytes counted now. */
-  long inFlight() {
+  public long inFlight() {
     return inFlight.get();
   }
 

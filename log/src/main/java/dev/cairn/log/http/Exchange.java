@@ -1,7 +1,6 @@
 package dev.cairn.log.http;
 
 import dev.cairn.log.BadInputException;
-import dev.cairn.log.LogMetrics;
 import dev.cairn.log.NotFoundException;
 import dev.cairn.log.PushbackException;
 import dev.cairn.log.StoppedException;
@@ -26,17 +25,21 @@ import org.slf4j.LoggerFactory;
  * One request and its response, answered exactly once — inline, on a virtual thread, or when a
  * future completes — and recorded in the metrics when it is. Every answer carries the request's
  * ID ({@code X-Request-Id}), which the audit log and the log line of a failure name too.
+ *
+ * <p>Public so that other roles served on the same stack (the witness) answer the same way.
  */
-final class Exchange {
+public final class Exchange {
   private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
   /** The most of an unread body a refusal reads and drops after answering. */
   private static final long DISCARD_LIMIT = 16L << 20;
   static final String REQUEST_ID = "X-Request-Id";
 
-  final Request request;
-  final Response response;
+  /** The request. */
+  public final Request request;
+  /** The response; set headers on it before answering. */
+  public final Response response;
   private final Callback callback;
-  private final LogMetrics metrics;
+  private final Recorder metrics;
   private final long started = System.nanoTime();
   private final AtomicBoolean answered = new AtomicBoolean();
   private String route = "other";
@@ -50,7 +53,15 @@ final class Exchange {
    */
   private enum Body { UNREAD, READ, BROKEN }
 
-  Exchange(Request request, Response response, Callback callback, LogMetrics metrics) {
+  /** Where each answer is counted: its route, status and the time it took. */
+  @FunctionalInterface
+  public interface Recorder {
+    /** Records one answered request. */
+    void request(String route, int code, long nanos);
+  }
+
+  /** An exchange whose answer {@code metrics} records. */
+  public Exchange(Request request, Response response, Callback callback, Recorder metrics) {
     this.request = request;
     this.response = response;
     this.callback = callback;
@@ -60,7 +71,7 @@ final class Exchange {
   }
 
   /** The request's ID, as the answer's {@code X-Request-Id} says. */
-  String id() {
+  public String id() {
     return id;
   }
 
@@ -68,7 +79,7 @@ final class Exchange {
    * Reads the request body, failing with 413 beyond {@code max} bytes (at once if its declared
    * length is larger), and with {@link Bodies#read}'s failures.
    */
-  CompletableFuture<byte[]> readBody(int max) {
+  public CompletableFuture<byte[]> readBody(int max) {
     long declared = request.getLength();
     if (declared > max) {
       return CompletableFuture.failedFuture(new HttpError(413, "request body of " + declared
@@ -83,15 +94,16 @@ final class Exchange {
     });
   }
 
-  void route(String name) {
+  /** Names the route, for the metrics. */
+  public void route(String name) {
     route = name;
   }
 
-  String path() {
+  public String path() {
     return request.getHttpURI().getPath();
   }
 
-  String method() {
+  public String method() {
     return request.getMethod();
   }
 
@@ -137,7 +149,7 @@ final class Exchange {
   }
 
   /** Answers with {@code body}, once. */
-  void send(int code, String contentType, String cacheControl, byte[] body) {
+  public void send(int code, String contentType, String cacheControl, byte[] body) {
     send(code, contentType, cacheControl, ByteBuffer.wrap(body));
   }
 
@@ -190,7 +202,7 @@ final class Exchange {
     metrics.request(route, code, System.nanoTime() - started);
   }
 
-  void text(int code, String cacheControl, String text) {
+  public void text(int code, String cacheControl, String text) {
     send(code, "text/plain; charset=utf-8", cacheControl, text.getBytes(StandardCharsets.UTF_8));
   }
 
@@ -201,7 +213,7 @@ final class Exchange {
    * stopped ({@link StoppedException}), and 500 for anything else — unexpected, so logged with
    * the request ID, which the answer gives (and not the exception's message).
    */
-  void fail(Throwable failure) {
+  public void fail(Throwable failure) {
     Throwable t = failure;
     while ((t instanceof CompletionException || t instanceof ExecutionException)
         && t.getCause() != null) {
@@ -228,7 +240,7 @@ final class Exchange {
     }
   }
 
-  void error(int code, String reason) {
+  public void error(int code, String reason) {
     text(code, "no-store", oneLine(reason) + "\n");
   }
 

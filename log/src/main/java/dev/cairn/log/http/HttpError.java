@@ -1,17 +1,17 @@
 package dev.cairn.log.http;
 
 /** A request the API answers with a 4xx or 5xx status and a one-line reason. */
-final class HttpError extends RuntimeException {
+public final class HttpError extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final int status;
 
-  HttpError(int status, String reason) {
+  public HttpError(int status, String reason) {
     super(reason);
     this.status = status;
   }
 
-  int status() {
+  public int status() {
     return status;
   }
 

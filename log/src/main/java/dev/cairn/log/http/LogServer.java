@@ -117,7 +117,8 @@ public final class LogServer implements AutoCloseable {
 
   /**
    * Starts serving {@code handler} on the same stack as the log (thread pools, connector,
-   * limits); benchmarks use it to measure the stack's own ceiling with a trivial handler.
+   * limits, TLS with its certificate reloader): the witness serves its routes on it, and
+   * benchmarks measure the stack's own ceiling with a trivial handler.
    */
   public static LogServer start(Handler handler, HttpConfig config) throws Exception {
     LogServer s = create(config);

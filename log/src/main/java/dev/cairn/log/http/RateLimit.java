@@ -8,7 +8,7 @@ import java.util.function.LongSupplier;
  * second on average, bursts of up to {@code burst}. Keys whose bucket is full again are forgotten
  * when the map grows past {@code maxKeys}, so memory stays bounded however many clients come.
  */
-final class RateLimit {
+public final class RateLimit {
   private final double perNano;
   private final double burst;
   private final LongSupplier nanos;
@@ -37,7 +37,7 @@ final class RateLimit {
   }
 
   /** A limit of {@code perSecond} with bursts of twice that, on the system clock. */
-  static RateLimit perSecond(double perSecond) {
+  public static RateLimit perSecond(double perSecond) {
     return new RateLimit(perSecond, Math.max(1, 2 * perSecond), System::nanoTime, 100_000);
   }
 
@@ -45,7 +45,7 @@ final class RateLimit {
    * Takes a token for {@code key}: 0 if there was one, else the nanoseconds until there will be
    * (and nothing is taken).
    */
-  long take(String key) {
+  public long take(String key) {
     long now = nanos.getAsLong();
     if (buckets.size() > maxKeys) {
       buckets.values().removeIf(b -> {
