@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.merkle.Hash;
-import dev.cairn.merkle.HashReader;
 import dev.cairn.merkle.Hasher;
-import dev.cairn.merkle.Proofs;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignedNote;
 import dev.cairn.note.SignerKey;
@@ -15,7 +13,6 @@ import dev.cairn.note.VerifierKey;
 import dev.cairn.note.VerifierSet;
 import dev.cairn.witnessing.AddCheckpoint;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,7 +66,7 @@ class WitnessCrashTest {
     Files.writeString(logs, "log " + logKey.verifierKey().encode() + "\n");
     Path data = tmp.resolve("data");
     Path outputs = BUILD.resolve("crash-logs").resolve("witness-seed-" + seed);
-    Tree tree = new Tree();
+    GrowingTree tree = new GrowingTree("entry ");
     Queue<Answered> answered = new ConcurrentLinkedQueue<>();
     Queue<String> problems = new ConcurrentLinkedQueue<>();
     long lastServed = 0;
@@ -131,7 +128,8 @@ class WitnessCrashTest {
    * Sends add-checkpoint requests until the witness is killed: each tries to advance by 1 to 3
    * leaves from the size it believes was last cosigned (a 409 says which it is).
    */
-  private static void load(HttpClient http, URI base, SignerKey key, Tree tree, long start,
+  private static void load(HttpClient http, URI base, SignerKey key, GrowingTree tree,
+      long start,
       boolean forks, Random random, AtomicBoolean killed, Queue<Answered> answered,
       Queue<String> problems) {
     long belief = start;
@@ -176,7 +174,8 @@ class WitnessCrashTest {
   }
 
   /** The size of the checkpoint served as the latest cosigned, 0 if none; checks its root. */
-  private static long servedSize(HttpClient http, URI base, Tree tree, Queue<String> problems)
+  private static long servedSize(HttpClient http, URI base, GrowingTree tree,
+      Queue<String> problems)
       throws Exception {
     String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
         .digest(ORIGIN.getBytes(StandardCharsets.UTF_8)));
@@ -196,52 +195,5 @@ class WitnessCrashTest {
 
   private static byte[] longBytes(long v) {
     return java.nio.ByteBuffer.allocate(8).putLong(v).array();
-  }
-
-  /** An in-memory Merkle tree of entries "entry <i>", grown on demand. */
-  private static final class Tree implements HashReader {
-    private final List<List<Hash>> levels = new ArrayList<>();
-
-    @Override
-    public synchronized Hash read(int level, long index) {
-      return levels.get(level).get((int) index);
-    }
-
-    private synchronized void growTo(long n) {
-      Hasher hasher = Hasher.threadLocal();
-      while ((levels.isEmpty() ? 0 : levels.get(0).size()) < n) {
-        long i = levels.isEmpty() ? 0 : levels.get(0).size();
-        Hash h = hasher.leaf(("entry " + i).getBytes(StandardCharsets.UTF_8));
-        for (int level = 0; ; level++) {
-          if (levels.size() == level) {
-            levels.add(new ArrayList<>());
-          }
-          List<Hash> l = levels.get(level);
-          l.add(h);
-          if (l.size() % 2 != 0) {
-            break;
-          }
-          h = hasher.node(l.get(l.size() - 2), l.get(l.size() - 1));
-        }
-      }
-    }
-
-    Hash root(long size) {
-      growTo(size);
-      try {
-        return size == 0 ? Hasher.emptyRoot() : Proofs.treeHash(this, size);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    List<Hash> consistency(long old, long size) {
-      growTo(size);
-      try {
-        return old == 0 || old > size ? List.of() : Proofs.consistency(this, old, size);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
   }
 }
