@@ -242,6 +242,18 @@ public final class LogMetrics implements Sequencer.BatchObserver {
     requestSeconds.labelValues(route).observe(nanos / 1e9);
   }
 
+  /**
+   * Registers metrics another part keeps itself (a witness quorum's), built but not registered;
+   * one already registered here is left alone.
+   */
+  public void register(io.prometheus.metrics.model.registry.Collector collector) {
+    if (others.add(collector)) {
+      registry.register(collector);
+    }
+  }
+
+  private final java.util.Set<Object> others = ConcurrentHashMap.newKeySet();
+
   /** The Prometheus text exposition. */
   public byte[] scrape() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);

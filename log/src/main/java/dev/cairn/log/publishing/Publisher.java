@@ -169,7 +169,17 @@ public final class Publisher implements AutoCloseable {
         LOG.warn("couldn't delete partial tiles below the latest checkpoint: {}", e.toString());
       }
     }
-    p.publish();
+    try {
+      p.publish();
+    } catch (EndorsementException e) {
+      if (p.published == null) {
+        throw e; // a new log has nothing to serve until its first checkpoint is endorsed
+      }
+      // Fail-closed witnessing: the last endorsed checkpoint keeps being served, and what was
+      // sequenced since is published by the first later checkpoint that is endorsed.
+      LOG.warn("serving the checkpoint at size {} for now: {}", p.published.checkpoint().size(),
+          e.getMessage());
+    }
     return p;
   }
 
@@ -259,6 +269,13 @@ public final class Publisher implements AutoCloseable {
       endorsed = CompletableFuture.failedFuture(failure);
     }
     endorsed.orTimeout(endorseTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((n, refused) -> {
+          if (refused != null) {
+            throw new CompletionException(
+                new EndorsementException(signed.checkpoint().size(), unwrap(refused)));
+          }
+          return n;
+        })
         .thenApply(n -> {
           try {
             return Optional.of(finish(signed, n));
