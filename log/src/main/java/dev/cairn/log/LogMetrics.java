@@ -39,6 +39,8 @@ public final class LogMetrics implements Sequencer.BatchObserver {
   /** Parts outside the log itself, by component (the audit log of the server serving it). */
   private final Map<String, ComponentHealth> moreParts = new ConcurrentHashMap<>();
   private final AtomicReference<AuditCounts> audit = new AtomicReference<>();
+  /** What {@link #register} registered. */
+  private final java.util.Set<Object> others = ConcurrentHashMap.newKeySet();
 
   /** What the audit log did not write one line per decision. */
   private record AuditCounts(LongSupplier repeated, LongSupplier dropped, LongSupplier lost) {}
@@ -251,8 +253,6 @@ public final class LogMetrics implements Sequencer.BatchObserver {
       registry.register(collector);
     }
   }
-
-  private final java.util.Set<Object> others = ConcurrentHashMap.newKeySet();
 
   /** The Prometheus text exposition. */
   public byte[] scrape() throws IOException {

@@ -127,7 +127,9 @@ public final class Publisher implements AutoCloseable {
    *       between the swap and that write), and partial tiles left over below it are deleted.
    *   <li>If the tree grew past it (entries acknowledged after the last publication), a new
    *       checkpoint is published now. {@link Sequencer#open} has written every acknowledged
-   *       entry's tiles by then, so it covers them all.
+   *       entry's tiles by then, so it covers them all. If the endorser refuses it (a witness
+   *       quorum is missing), the latest checkpoint is served and the ticks try again; a new log
+   *       with nothing published yet refuses to start instead.
    * </ol>
    *
    * @param signer signs a checkpoint's text with the log's active keys

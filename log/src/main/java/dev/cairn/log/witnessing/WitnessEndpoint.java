@@ -155,6 +155,11 @@ final class WitnessEndpoint {
     return next;
   }
 
+  /** Completes when the submission under way (if any) has ended. */
+  synchronized CompletableFuture<Void> settled() {
+    return tail.handle((o, t) -> null);
+  }
+
   private Outcome submitLogged(Endorsement e, long deadline) {
     Outcome o;
     try {

@@ -301,6 +301,12 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
         : Optional.of(String.join("; ", detail)));
   }
 
+  /** Completes once every submission under way has ended (tests). */
+  CompletableFuture<Void> settled() {
+    return CompletableFuture.allOf(endpoints.stream().map(WitnessEndpoint::settled)
+        .toArray(CompletableFuture[]::new));
+  }
+
   /** Stops the witness threads; submissions under way are abandoned. */
   @Override
   public void close() {
