@@ -61,6 +61,8 @@ final class TestWitness implements AutoCloseable {
     OTHER_CHECKPOINT,
     /** Honest, but a stale old size is answered 409 with an empty body, as older witnesses do. */
     LEGACY_CONFLICT,
+    /** 429 with Retry-After: 1 to the first request, honest after. */
+    RATE_LIMITED_ONCE,
   }
 
   final String name;
@@ -171,6 +173,12 @@ final class TestWitness implements AutoCloseable {
       case HANG -> {
         hang.await(30, TimeUnit.SECONDS);
         send(response, callback, 503, "text/plain", "released\n");
+        return;
+      }
+      case RATE_LIMITED_ONCE -> {
+        behaviour = Behaviour.HONEST;
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        send(response, callback, 429, "text/plain", "slow down\n");
         return;
       }
       case UNAVAILABLE -> {

@@ -396,4 +396,21 @@ class WitnessQuorumTest {
     assertThat(LogVerifier.of(policy).verifyProof("with proof".getBytes(UTF_8),
         proof.getBytes(UTF_8)).witnesses()).containsExactly("w1.example");
   }
+
+  @Test
+  void aRateLimitedWitnessIsAskedAgainAfterItsRetryAfter() throws Exception {
+    createLog();
+    TestWitness w1 = witness("w1.example", SignatureType.COSIGNATURE_V1);
+    Policy policy = Policy.parse(logLines() + w1.policyLines() + "quorum w1.example\n");
+    serve(policy, Duration.ofSeconds(1), false, Duration.ofHours(1));
+    w1.behave(TestWitness.Behaviour.RATE_LIMITED_ONCE);
+    add("a");
+    log.publisher().publish();
+    assertThat(w1.requests.get()).isEqualTo(2);
+    assertThat(published()).isEqualTo(1);
+    assertThat(metric(metrics(), "cairn_witness_failures_total", "witness=\"w1.example\"",
+        "kind=\"rate_limited\"")).isEqualTo(1);
+    assertThat(metric(metrics(), "cairn_witness_request_seconds_count",
+        "witness=\"w1.example\"")).isEqualTo(2);
+  }
 }
