@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Health, readiness, metrics and the home page. */
 final class StatusRoutes {
@@ -74,8 +75,8 @@ final class StatusRoutes {
   }
 
   /** The text of {@link #policy}, checked by the policy parser. */
-  static String policyText(List<VerifierKey> activeKeys, java.util.Optional<Policy> witnesses) {
-    java.util.Optional<String> url = witnesses.flatMap(p -> p.logs().stream()
+  static String policyText(List<VerifierKey> activeKeys, Optional<Policy> witnesses) {
+    Optional<String> url = witnesses.flatMap(p -> p.logs().stream()
         .flatMap(l -> l.url().stream()).findFirst());
     StringBuilder sb = new StringBuilder();
     for (VerifierKey k : activeKeys) {

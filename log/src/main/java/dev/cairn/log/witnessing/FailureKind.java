@@ -19,8 +19,11 @@ public enum FailureKind {
   HTTP_STATUS("http_status", false),
   /** 200 with a body that is not signature lines. */
   BAD_RESPONSE("bad_response", true),
-  /** 200 with signature lines, none of which is a valid cosignature of this checkpoint by the
-   * witness's policy key (a wrong key, another checkpoint, an unknown key only). */
+  /**
+   * 200 with signature lines none of which is a valid cosignature of this checkpoint by the
+   * witness's policy key (a wrong key, another checkpoint, unknown keys only); or one bad line
+   * beside a valid one.
+   */
   BAD_COSIGNATURE("bad_cosignature", true),
   /** The log could not build the consistency proof the request needs. */
   PROOF("proof", false);

@@ -2,10 +2,8 @@ package dev.cairn.log.witnessing;
 
 import dev.cairn.log.publishing.CheckpointEndorser.Endorsement;
 import dev.cairn.merkle.Hash;
-import dev.cairn.note.KeyNames;
 import dev.cairn.note.NoteException;
 import dev.cairn.note.NoteSignature;
-import dev.cairn.note.NoteVerifier;
 import dev.cairn.note.SignedNote;
 import dev.cairn.policy.Policy;
 import dev.cairn.read.CappedBody;
@@ -19,11 +17,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -92,7 +86,7 @@ final class WitnessEndpoint {
   private final String url;
   private final URI addCheckpoint;
   private final List<Policy.Witness> witnesses;
-  private final Map<Policy.Witness, NoteVerifier> verifiers = new LinkedHashMap<>();
+  private final Cosignatures cosignatures;
   private final String label;
   private final HttpClient http;
   private final Duration tryTimeout;
@@ -109,7 +103,7 @@ final class WitnessEndpoint {
     this.addCheckpoint = URI.create((url.endsWith("/") ? url.substring(0, url.length() - 1)
         : url) + "/add-checkpoint");
     this.witnesses = List.copyOf(witnesses);
-    witnesses.forEach(w -> verifiers.put(w, w.key().verifier()));
+    this.cosignatures = new Cosignatures(witnesses);
     this.label = String.join(",", witnesses.stream().map(Policy.Witness::name).toList());
     this.http = http;
     this.tryTimeout = tryTimeout;
@@ -324,55 +318,24 @@ final class WitnessEndpoint {
 
   /** A 200 answer: the valid cosignatures by this URL's policy keys over this checkpoint. */
   private Outcome cosigned(Endorsement e, byte[] body) {
-    String text = SignedNote.parse(e.signedNote()).text();
-    List<NoteSignature> lines;
+    Cosignatures.Checked checked;
     try {
-      if (body.length == 0 || body[body.length - 1] != '\n') {
-        throw new IllegalArgumentException("the answer does not end in a newline");
-      }
-      byte[] t = text.getBytes(StandardCharsets.UTF_8);
-      byte[] joined = new byte[t.length + 1 + body.length];
-      System.arraycopy(t, 0, joined, 0, t.length);
-      joined[t.length] = '\n';
-      System.arraycopy(body, 0, joined, t.length + 1, body.length);
-      SignedNote answer = SignedNote.parse(joined);
-      if (!answer.text().equals(text)) {
-        throw new IllegalArgumentException("it holds a blank line");
-      }
-      lines = answer.signatures();
-    } catch (NoteException | IllegalArgumentException x) {
+      checked = cosignatures.check(SignedNote.parse(e.signedNote()).text(), body);
+    } catch (IllegalArgumentException | NoteException x) {
       return failed(FailureKind.BAD_RESPONSE, "answered 200 with something other than signature"
           + " lines (" + x.getMessage() + "): " + excerpt(body));
     }
-    byte[] signed = text.getBytes(StandardCharsets.UTF_8);
-    List<NoteSignature> valid = new ArrayList<>();
-    Set<String> names = new LinkedHashSet<>();
-    List<String> bad = new ArrayList<>();
-    for (NoteSignature s : lines) {
-      for (Map.Entry<Policy.Witness, NoteVerifier> w : verifiers.entrySet()) {
-        if (!s.isBy(w.getKey().key().name(), w.getKey().key().keyId())
-            || names.contains(w.getKey().name())) {
-          continue;
-        }
-        if (w.getValue().verify(signed, s.signature())) {
-          valid.add(s);
-          names.add(w.getKey().name());
-        } else {
-          bad.add(w.getKey().name());
-        }
-      }
-    }
-    if (valid.isEmpty()) {
-      return failed(FailureKind.BAD_COSIGNATURE, bad.isEmpty()
-          ? "answered 200 without a cosignature by its policy key" + (witnesses.size() > 1
-              ? "s " : " ") + keys() + " (" + lines.size() + " line(s) by other keys, ignored)"
-          : "answered 200 with a cosignature by " + bad + " that does not verify over this"
-              + " checkpoint");
+    if (checked.valid().isEmpty()) {
+      return failed(FailureKind.BAD_COSIGNATURE, checked.bad().isEmpty()
+          ? "answered 200 without a cosignature by its policy key(s) " + cosignatures.keys()
+              + " (" + checked.ignored() + " line(s) by other keys, ignored)"
+          : "answered 200 with a cosignature by " + checked.bad() + " that does not verify"
+              + " over this checkpoint");
     }
     Optional<Failure> partly = Optional.empty();
-    if (!bad.isEmpty()) {
-      partly = Optional.of(tried(FailureKind.BAD_COSIGNATURE, "a cosignature by " + bad
-          + " does not verify over this checkpoint"));
+    if (!checked.bad().isEmpty()) {
+      partly = Optional.of(tried(FailureKind.BAD_COSIGNATURE, "a cosignature by "
+          + checked.bad() + " does not verify over this checkpoint"));
     }
     long size = e.checkpoint().size();
     try {
@@ -382,12 +345,7 @@ final class WitnessEndpoint {
           + " from a 409): {}", label, size, x.getMessage());
     }
     cosignedSize = size;
-    return new Outcome(valid, names, partly);
-  }
-
-  private String keys() {
-    return String.join(", ", witnesses.stream()
-        .map(w -> w.key().name() + "+" + KeyNames.hex(w.key().keyId())).toList());
+    return new Outcome(checked.valid(), checked.names(), partly);
   }
 
   /** Counts a failed try and describes it. */

@@ -60,7 +60,7 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
   private volatile Decision decided;
 
   /** What the latest round decided: the checkpoint's size, whether the quorum was met. */
-  private record Decision(long size, boolean quorumMet, Set<String> cosigned) {}
+  private record Decision(long size, boolean quorumMet) {}
 
   private WitnessQuorum(Policy policy, Duration tryTimeout, boolean failOpen,
       CosignedSizes sizes) {
@@ -226,7 +226,7 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
         return;
       }
       boolean wasMet = quorumMet();
-      decided = new Decision(size, met, Set.copyOf(cosigned));
+      decided = new Decision(size, met);
       if (met) {
         if (!wasMet) {
           LOG.info("witness quorum {} met again at size {}, cosigned by {}", policy.quorum(),
