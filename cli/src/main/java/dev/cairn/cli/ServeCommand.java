@@ -160,6 +160,10 @@ final class ServeCommand implements Callable<Integer> {
       witnesses.ifPresent(WitnessQuorum::close);
     }));
     banner(log, httpConfig.scheme(), httpConfig.host(), server.port());
+    witnesses.flatMap(WitnessQuorum::policy).ifPresent(p -> spec.commandLine().getOut().println(
+        "cairn: checkpoints need witness quorum " + p.quorum() + " of " + p.witnesses().size()
+            + " witness key(s), " + (witnesses.get().failOpen() ? "FAIL-OPEN (unsafe)"
+            : "fail-closed") + "; clients verify with GET /policy"));
     if (auth.enabled()) {
       spec.commandLine().getOut().println("cairn: writes need a bearer JWT with the role"
           + " submitter from " + auth.jwks().orElseThrow() + "; decisions go to "
