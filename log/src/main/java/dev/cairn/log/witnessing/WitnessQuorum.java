@@ -187,7 +187,15 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
       round.decideIfDone();
     }
     for (WitnessEndpoint w : endpoints) {
-      w.submitAsync(e, deadline, threads).thenAccept(o -> round.add(w, o));
+      w.submitAsync(e, deadline, threads).whenComplete((o, failure) -> {
+        if (failure != null) { // a bug or a broken install (a linkage error): never hang
+          LOG.error("witness {} at {}: the submission failed", w.label(), w.url(), failure);
+          o = new WitnessEndpoint.Outcome(List.of(), Set.of(), Optional.of(
+              new WitnessEndpoint.Failure(FailureKind.CONNECT, "the submission failed: "
+                  + failure)));
+        }
+        round.add(w, o);
+      });
     }
     return round.result;
   }
