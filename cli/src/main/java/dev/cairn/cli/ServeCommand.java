@@ -6,6 +6,7 @@ import dev.cairn.log.http.LogServer;
 import dev.cairn.log.http.WriteGuard;
 import dev.cairn.log.TransparencyLog;
 import dev.cairn.log.keys.HsmSettings;
+import dev.cairn.log.witnessing.WitnessQuorum;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -45,7 +46,9 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ServeSettings s = new ServeSettings(ServeSettings.ALL.resolve(spec, System.getenv()));
-    var logConfig = s.logConfig();
+    Optional<WitnessQuorum> witnesses = s.witnesses();
+    var logConfig = witnesses.map(q -> s.logConfig().withEndorser(q, q.endorseTimeout()))
+        .orElseGet(s::logConfig);
     var httpConfig = s.httpConfig();
     AuthSettings auth = s.auth();
     // With a token configured, which keys are file keys is known once the ring is read (below),
@@ -88,7 +91,23 @@ final class ServeCommand implements Callable<Integer> {
     try {
       log = TransparencyLog.open(logConfig);
     } catch (IOException e) {
+      witnesses.ifPresent(WitnessQuorum::close);
       throw new CliException(CliException.IO, "couldn't open the log: " + e.getMessage());
+    }
+    if (witnesses.isPresent()) {
+      List<String> wrong = witnesses.get().logProblems(log.keys().origin(),
+          log.keys().ring().signingOrder().stream().map(e -> e.key()).toList());
+      if (!wrong.isEmpty()) {
+        log.close();
+        witnesses.get().close();
+        throw new CliException(CliException.USAGE, "the witness policy "
+            + ServeSettings.WITNESS_POLICY.named() + " is not this log's:\n  - "
+            + String.join("\n  - ", wrong));
+      }
+      if (witnesses.get().failOpen()) {
+        LOG.warn("WITNESS FAIL-OPEN: checkpoints are published without the witness quorum when"
+            + " it is missing; clients enforcing the policy reject them (unsafe)");
+      }
     }
     List<String> keyProblems = new ArrayList<>(
         s.profile().keyProblems(log.keys().ring(), s.allowFileKeys()));
@@ -136,8 +155,15 @@ final class ServeCommand implements Callable<Integer> {
       throw new CliException(CliException.IO, "couldn't listen on " + httpConfig.host() + ":"
           + httpConfig.port() + ": " + e.getMessage());
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(server, log, guard)));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      shutdown(server, log, guard);
+      witnesses.ifPresent(WitnessQuorum::close);
+    }));
     banner(log, httpConfig.scheme(), httpConfig.host(), server.port());
+    witnesses.flatMap(WitnessQuorum::policy).ifPresent(p -> spec.commandLine().getOut().println(
+        "cairn: checkpoints need witness quorum " + p.quorum() + " of " + p.witnesses().size()
+            + " witness key(s), " + (witnesses.get().failOpen() ? "FAIL-OPEN (unsafe)"
+            : "fail-closed") + "; clients verify with GET /policy"));
     if (auth.enabled()) {
       spec.commandLine().getOut().println("cairn: writes need a bearer JWT with the role"
           + " submitter from " + auth.jwks().orElseThrow() + "; decisions go to "
@@ -149,6 +175,7 @@ final class ServeCommand implements Callable<Integer> {
     spec.commandLine().getOut().flush();
     stop.await();
     shutdown(server, log, guard);
+    witnesses.ifPresent(WitnessQuorum::close);
     return 0;
   }
 

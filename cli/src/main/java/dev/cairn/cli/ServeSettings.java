@@ -22,7 +22,12 @@ import dev.cairn.log.auth.Profile;
 import dev.cairn.log.http.HttpConfig;
 import dev.cairn.log.keys.HsmSettings;
 import dev.cairn.log.sequencing.SequencerConfig;
+import dev.cairn.log.witnessing.FileCosignedSizes;
+import dev.cairn.log.witnessing.WitnessQuorum;
+import dev.cairn.policy.Policy;
 import dev.cairn.tile.Bundles;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -133,6 +138,17 @@ final class ServeSettings {
   static final Setting<Duration> PROOF_WAIT = Setting.of("proof_wait", duration(),
       HTTP.proofWait().toSeconds() + "s", "How long /add with Accept: application/json waits"
           + " for its checkpoint before 503.");
+  static final Setting<Optional<Path>> WITNESS_POLICY = Setting.optional("witness_policy",
+      path(), "A tlog-policy file: each checkpoint is published only once its witnesses'"
+          + " cosignatures meet the quorum, and carries them. Each witness line needs its URL"
+          + " (submission prefix); log lines, if any, must be this log's.");
+  static final Setting<Duration> WITNESS_TIMEOUT = Setting.of("witness_timeout", duration(),
+      WitnessQuorum.DEFAULT_TIMEOUT.toSeconds() + "s", "How long one add-checkpoint request to"
+          + " a witness may take; at most 3 tries per witness and checkpoint.");
+  static final Setting<Boolean> WITNESS_FAIL_OPEN = Setting.of("witness_fail_open", bool(),
+      "false", "UNSAFE: publish checkpoints without the witness quorum, with the cosignatures"
+          + " that arrived (counted in cairn_witness_fail_open_publications_total, shown in"
+          + " /readyz); clients enforcing the policy reject them.");
 
   /** Every setting of {@code cairn serve}, in the order help and errors list them. */
   static final SettingSet ALL = new SettingSet(List.of(DATA, LISTEN, ORIGIN, SEQUENCING_INTERVAL,
@@ -141,7 +157,8 @@ final class ServeSettings {
       AUDIT_REFUSAL_BYTES_PER_SECOND, ALLOW_FILE_KEYS, RATE_LIMIT_ADDRESS, RATE_LIMIT_SUBJECT,
       PKCS11_LIBRARY, PKCS11_TOKEN, PKCS11_PIN_FILE, PKCS11_KEY, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
       MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_BATCH_BYTES,
-      MAX_BODY_BYTES_IN_FLIGHT, MAX_BATCH_ENTRIES, PROOF_WAIT));
+      MAX_BODY_BYTES_IN_FLIGHT, MAX_BATCH_ENTRIES, PROOF_WAIT, WITNESS_POLICY, WITNESS_TIMEOUT,
+      WITNESS_FAIL_OPEN));
 
   /** How often the TLS files are checked for a renewed certificate. */
   static final Duration TLS_RELOAD_INTERVAL = Duration.ofMinutes(1);
@@ -188,6 +205,37 @@ final class ServeSettings {
       return hsm().map(c::withHsm).orElse(c);
     } catch (IllegalArgumentException e) {
       throw values.invalid(CHECKPOINT_INTERVAL, e.getMessage());
+    }
+  }
+
+  /**
+   * The witness quorum of {@code witness_policy}, if set: a file that cannot be read or parsed
+   * (the parser names the line), or a witness without a usable URL (named), is refused, and so
+   * are the other witness settings without a policy.
+   */
+  Optional<WitnessQuorum> witnesses() {
+    Optional<Path> file = values.get(WITNESS_POLICY);
+    if (file.isEmpty()) {
+      for (Setting<?> s : List.of(WITNESS_FAIL_OPEN, WITNESS_TIMEOUT)) {
+        if (!(values.source(s) instanceof Source.Default)) {
+          throw values.invalid(s, "needs " + WITNESS_POLICY.named() + ", the witnesses' policy");
+        }
+      }
+      return Optional.empty();
+    }
+    Policy policy;
+    try {
+      policy = Policy.parse(Files.readAllBytes(file.get()));
+    } catch (IOException e) {
+      throw values.invalid(WITNESS_POLICY, "couldn't read it: " + e);
+    } catch (IllegalArgumentException e) {
+      throw values.invalid(WITNESS_POLICY, e.getMessage());
+    }
+    try {
+      return Optional.of(WitnessQuorum.create(policy, values.get(WITNESS_TIMEOUT),
+          values.get(WITNESS_FAIL_OPEN), new FileCosignedSizes(data())));
+    } catch (IllegalArgumentException e) {
+      throw values.invalid(WITNESS_POLICY, e.getMessage());
     }
   }
 

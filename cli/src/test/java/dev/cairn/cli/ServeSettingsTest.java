@@ -265,4 +265,49 @@ class ServeSettingsTest {
   private static ServeSettings flags(Map<String, String> flags) {
     return ServeSettings.resolve(Optional.empty(), Map.of(), flags);
   }
+
+  private static String cosignerKey(String name) {
+    return dev.cairn.note.SignerKey.generate(name, dev.cairn.note.SignatureType.COSIGNATURE_V1,
+        new java.security.SecureRandom()).verifierKey().encode();
+  }
+
+  @Test
+  void aWitnessPolicyIsRefusedAtStartNamingWhatIsWrong() throws IOException {
+    String a = cosignerKey("a.example");
+    String b = cosignerKey("b.example");
+    Path noUrl = dir.resolve("no-url.policy");
+    Files.writeString(noUrl, "witness A " + a + " http://127.0.0.1:9/a\nwitness B " + b
+        + "\ngroup G any A B\nquorum G\n");
+    assertThatThrownBy(() -> flags(Map.of("witness_policy", noUrl.toString())).witnesses())
+        .isInstanceOf(SettingsException.class)
+        .hasMessageContaining("invalid witness_policy")
+        .hasMessageContaining("witness B has no URL");
+    Path twoQuorums = dir.resolve("two.policy");
+    Files.writeString(twoQuorums, "witness A " + a + " http://127.0.0.1:9/a\nquorum A\n"
+        + "quorum none\n");
+    assertThatThrownBy(() -> flags(Map.of("witness_policy", twoQuorums.toString())).witnesses())
+        .hasMessageContaining("policy line 3: a policy has exactly one quorum line");
+    Path badUrl = dir.resolve("bad-url.policy");
+    Files.writeString(badUrl, "witness A " + a + " ftp://w.example/\nquorum A\n");
+    assertThatThrownBy(() -> flags(Map.of("witness_policy", badUrl.toString())).witnesses())
+        .hasMessageContaining("witness A has the URL \"ftp://w.example/\", not an http://");
+    assertThatThrownBy(() -> flags(Map.of("witness_policy", dir.resolve("missing").toString()))
+        .witnesses()).hasMessageContaining("couldn't read it");
+    assertThatThrownBy(() -> flags(Map.of("witness_fail_open", "true")).witnesses())
+        .hasMessageContaining("needs witness_policy (--witness-policy)");
+
+    // Two keys of one witness share a URL: one submission URL, two policy names.
+    Path good = dir.resolve("good.policy");
+    Files.writeString(good, "witness A " + a + " http://127.0.0.1:9/w\nwitness A-pq " + b
+        + " http://127.0.0.1:9/w\ngroup G all A A-pq\nquorum G\n");
+    ServeSettings s = flags(Map.of("witness_policy", good.toString(), "witness_timeout", "2s",
+        "data", dir.resolve("data").toString()));
+    try (var q = s.witnesses().orElseThrow()) {
+      assertThat(q.failOpen()).isFalse();
+      // The publisher waits for three tries of every witness, and a Retry-After, and more.
+      assertThat(q.endorseTimeout()).isGreaterThan(Duration.ofSeconds(7));
+      assertThat(q.policy()).hasValueSatisfying(p -> assertThat(p.quorum()).isEqualTo("G"));
+    }
+    assertThat(flags(Map.of()).witnesses()).isEmpty();
+  }
 }

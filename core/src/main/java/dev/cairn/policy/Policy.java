@@ -251,6 +251,10 @@ public final class Policy {
       case "any":
         return 1;
       default:
+        if (s.matches("0+")) {
+          throw error(lineNo, "threshold must be at least 1 (a group of k = 0 would be witnessed"
+              + " by no one)");
+        }
         if (!s.matches("[1-9][0-9]{0,3}")) {
           throw error(lineNo, "threshold must be all, any or a decimal k, got \"" + s + "\"");
         }

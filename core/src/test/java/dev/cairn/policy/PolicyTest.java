@@ -97,7 +97,7 @@ class PolicyTest {
         {"quorum none\nquorum none\n", "line 2: a policy has exactly one quorum line"},
         {"quorum A\n" + w, "line 1: quorum \"A\" is not defined"},
         {w + "group G 3 A B\nquorum G\n", "line 3: threshold 3 is more than the 2 members"},
-        {w + "group G 0 A B\nquorum G\n", "threshold must be"},
+        {w + "group G 0 A B\nquorum G\n", "line 3: threshold must be at least 1"},
         {w + "group G 01 A B\nquorum G\n", "threshold must be"},
         {w + "group G any\nquorum G\n", "expected: group"},
         {w + "group G any A C\nquorum G\n", "\"C\" is not defined"},
@@ -107,6 +107,12 @@ class PolicyTest {
         {"witness none " + W[0] + "\nquorum none\n", "reserved"},
         {w + "witness C " + W[0] + "\nquorum A\n", "public key already listed"},
         {"log " + LOG + "\nlog " + LOG + "\nquorum none\n", "line 2: public key already listed"},
+        {w + "witness C " + renamed(W[1], "c.example") + "\nquorum A\n",
+            "line 3: public key already listed as w1.example"},
+        {w + "group G any A B\nquorum G\nquorum A\n", "line 5: a policy has exactly one quorum"},
+        {w + "group G all\nquorum G\n", "line 3: expected: group"},
+        {w + "group G any B\ngroup G any A\nquorum G\n", "line 4: name \"G\" is already"},
+        {w + "quorum G\n", "line 3: quorum \"G\" is not defined"},
         {"log " + W[0] + "\nquorum none\n", "a log key must be"},
         {"witness A " + LOG + "\nquorum none\n", "a witness key must be"},
         {"log notakey\nquorum none\n", "line 1: verifier key"},
@@ -121,5 +127,46 @@ class PolicyTest {
         .hasMessageContaining("forbidden byte 0x0d");
     assertThatThrownBy(() -> Policy.parse(new byte[] {'q', (byte) 0xff, '\n'}))
         .hasMessageContaining("UTF-8");
+  }
+
+  /** The same public key under another key name (and so another key ID). */
+  private static String renamed(String vkey, String name) {
+    dev.cairn.note.VerifierKey k = dev.cairn.note.VerifierKey.parse(vkey);
+    return new dev.cairn.note.VerifierKey(name, k.type(), k.publicKey()).encode();
+  }
+
+  @Test
+  void acceptsTheSpecsRecommended32LogsWitnessesAndGroups() {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 32; i++) {
+      sb.append("log ").append(vkey("log" + i + ".example/log",
+          i % 2 == 0 ? SignatureType.ED25519 : SignatureType.MLDSA44_SUBTREE_V1)).append('\n');
+    }
+    for (int i = 0; i < 32; i++) {
+      sb.append("witness W").append(i).append(' ')
+          .append(vkey("w" + i + ".example", SignatureType.COSIGNATURE_V1))
+          .append(" https://w").append(i).append(".example/\n");
+    }
+    // 31 pairs of groups, then one over 31 of them: 32 groups.
+    for (int i = 0; i < 31; i++) {
+      sb.append("group G").append(i).append(" any W").append(i).append('\n');
+    }
+    sb.append("group TOP 16");
+    for (int i = 0; i < 31; i++) {
+      sb.append(" G").append(i);
+    }
+    sb.append(" W31\nquorum TOP\n");
+    Policy p = Policy.parse(sb.toString());
+    assertThat(p.logs()).hasSize(32);
+    assertThat(p.witnesses()).hasSize(32);
+    assertThat(p.groups()).hasSize(32);
+    Set<String> half = new java.util.HashSet<>();
+    for (int i = 0; i < 15; i++) {
+      half.add("W" + i);
+    }
+    assertThat(p.quorumMet(half)).isFalse();
+    half.add("W31");
+    assertThat(p.quorumMet(half)).isTrue();
+    assertThat(Policy.parse(p.format()).format()).isEqualTo(p.format());
   }
 }

@@ -40,6 +40,8 @@ public final class LogMetrics implements Sequencer.BatchObserver,
   /** Parts outside the log itself, by component (the audit log of the server serving it). */
   private final Map<String, ComponentHealth> moreParts = new ConcurrentHashMap<>();
   private final AtomicReference<AuditCounts> audit = new AtomicReference<>();
+  /** What {@link #register} registered. */
+  private final java.util.Set<Object> others = ConcurrentHashMap.newKeySet();
 
   /** What the audit log did not write one line per decision. */
   private record AuditCounts(LongSupplier repeated, LongSupplier dropped, LongSupplier lost) {}
@@ -242,6 +244,16 @@ public final class LogMetrics implements Sequencer.BatchObserver,
   public void request(String route, int code, long nanos) {
     requests.labelValues(route, Integer.toString(code)).inc();
     requestSeconds.labelValues(route).observe(nanos / 1e9);
+  }
+
+  /**
+   * Registers metrics another part keeps itself (a witness quorum's), built but not registered;
+   * one already registered here is left alone.
+   */
+  public void register(io.prometheus.metrics.model.registry.Collector collector) {
+    if (others.add(collector)) {
+      registry.register(collector);
+    }
   }
 
   /** The Prometheus text exposition. */

@@ -2,6 +2,7 @@ package dev.cairn.log;
 
 import dev.cairn.log.health.ComponentHealth;
 import dev.cairn.log.storage.TreeTiles;
+import dev.cairn.log.publishing.CheckpointEndorser;
 import dev.cairn.log.publishing.Publisher;
 import dev.cairn.log.sequencing.Sequencer;
 import dev.cairn.log.storage.CheckpointHistory;
@@ -42,11 +43,13 @@ public final class TransparencyLog implements AutoCloseable {
   private final LogMetrics metrics;
   private final Clock clock;
   private final TreeTiles tiles;
+  private final CheckpointEndorser endorser;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
   private TransparencyLog(DataDir dir, LogKeys keys, Lease lease, Sequencer sequencer,
-      Publisher publisher, LogMetrics metrics, Clock clock) {
+      Publisher publisher, LogMetrics metrics, Clock clock, CheckpointEndorser endorser) {
+    this.endorser = endorser;
     this.dir = dir;
     this.keys = keys;
     this.lease = lease;
@@ -78,6 +81,7 @@ public final class TransparencyLog implements AutoCloseable {
       }, runnable -> Thread.ofPlatform().name("cairn-keys").start(runnable));
       long t1 = System.nanoTime();
       LogMetrics metrics = new LogMetrics();
+      config.endorser().watch(metrics);
       lease = dir.coordinator().acquire(config.nodeId());
       sequencer = Sequencer.open(dir.objects(), lease, config.sequencing(), metrics);
       long t2 = System.nanoTime();
@@ -103,7 +107,7 @@ public final class TransparencyLog implements AutoCloseable {
       sequencer.start();
       publisher.start(config.checkpointInterval());
       return new TransparencyLog(dir, keys, lease, sequencer, publisher, metrics,
-          config.clock());
+          config.clock(), config.endorser());
     } catch (IOException | RuntimeException e) {
       if (loadingKeys != null) {
         // It writes into the data directory (a new log's keys, log.vkey): let it finish first.
@@ -168,6 +172,11 @@ public final class TransparencyLog implements AutoCloseable {
     return sequencer;
   }
 
+  /** What checkpoints go through before publication: the witness quorum, if any. */
+  public CheckpointEndorser endorser() {
+    return endorser;
+  }
+
   /** The publisher, for the latest checkpoint. */
   public Publisher publisher() {
     return publisher;
@@ -214,7 +223,12 @@ public final class TransparencyLog implements AutoCloseable {
       sequencer.close();
       publisher.close();
       if (sequencer.stoppedReason().isEmpty()) {
-        publisher.publish();
+        try {
+          publisher.publish();
+        } catch (dev.cairn.log.publishing.EndorsementException e) {
+          // Durable and acknowledged: published by the first endorsed checkpoint after a start.
+          LOG.warn("closing without publishing the last entries: {}", e.getMessage());
+        }
       }
     } finally {
       lease.close();

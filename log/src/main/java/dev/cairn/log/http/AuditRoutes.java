@@ -47,7 +47,11 @@ final class AuditRoutes {
   private final CheckpointHistory history;
   private final LogKeys keys;
 
-  AuditRoutes(LogProofs proofs, CheckpointHistory history, LogKeys keys) {
+  private final java.util.Optional<dev.cairn.policy.Policy> witnesses;
+
+  AuditRoutes(LogProofs proofs, CheckpointHistory history, LogKeys keys,
+      java.util.Optional<dev.cairn.policy.Policy> witnesses) {
+    this.witnesses = witnesses;
     this.proofs = proofs;
     this.history = history;
     this.keys = keys;
@@ -90,9 +94,11 @@ final class AuditRoutes {
 
   /**
    * {@code GET /checkpoints?after=<size>&limit=<n>&from=<time>&to=<time>}: published checkpoints
-   * oldest first, as JSON {@code {"checkpoints": [{"size", "time", "checkpoint", "signed_by"}],
-   * "next"}} — {@code signed_by} names the key of each signature, {@code name+keyid (TYPE)} for
-   * the log's own keys (so a key rotation shows in the history), and
+   * oldest first, as JSON {@code {"checkpoints": [{"size", "time", "checkpoint", "signed_by",
+   * "cosigned_by"}], "next"}} — {@code signed_by} names the key of each signature, {@code
+   * name+keyid (TYPE)} for the log's own keys (so a key rotation shows in the history), {@code
+   * cosigned_by} the witness policy's names of the witnesses whose cosignature the checkpoint
+   * carries (checked when it was published; empty without a witness policy), and
    * {@code next} is the {@code after} of the following page when this one is full, else null
    * (a full last page is followed by an empty one). Times are
    * RFC 3339 or seconds since the epoch; {@code from} is inclusive, {@code to} exclusive.
@@ -120,6 +126,7 @@ final class AuditRoutes {
       m.put("time", e.time().toString());
       m.put("checkpoint", new String(e.note(), StandardCharsets.UTF_8));
       m.put("signed_by", signers(e.note(), ring));
+      m.put("cosigned_by", cosigners(e.note()));
       items.add(m);
     }
     Map<String, Object> body = new LinkedHashMap<>();
@@ -143,6 +150,17 @@ final class AuditRoutes {
     }
     lastRing = now;
     return now;
+  }
+
+  /** The policy names of the witnesses whose key signed {@code note}. */
+  private List<String> cosigners(byte[] note) {
+    if (witnesses.isEmpty()) {
+      return List.of();
+    }
+    List<NoteSignature> sigs = SignedNote.parse(note).signatures();
+    return witnesses.get().witnesses().values().stream()
+        .filter(w -> sigs.stream().anyMatch(s -> s.isBy(w.key().name(), w.key().keyId())))
+        .map(dev.cairn.policy.Policy.Witness::name).toList();
   }
 
   private static List<String> signers(byte[] note, List<VerifierKey> ring) {

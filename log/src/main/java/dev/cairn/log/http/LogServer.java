@@ -94,7 +94,7 @@ public final class LogServer implements AutoCloseable {
         reads,
         new WriteRoutes(log.sequencer(), log.publisher(), proofs, log.metrics(), config,
             responses, virtual, bodies),
-        new AuditRoutes(proofs, log.history(), log.keys()),
+        new AuditRoutes(proofs, log.history(), log.keys(), log.endorser().policy()),
         new StatusRoutes(log, guard),
         new AdminRoutes(log.keys(), settings, guard, keyPolicy,
             () -> StatusRoutes.parts(log, guard), () -> log.publisher().latest().note()),

@@ -67,6 +67,7 @@ final class Router extends Handler.Abstract.NonBlocking {
         case "/checkpoints" -> onVirtualThread(x, "checkpoints", READ, audit::history);
         case "/healthz" -> inline(x, "healthz", READ, status::healthz);
         case "/readyz" -> inline(x, "readyz", READ, status::readyz);
+        case "/policy" -> inline(x, "policy", READ, status::policy);
         case "/metrics" -> inline(x, "metrics", READ, status::metrics);
         case "/" -> inline(x, "home", READ, status::home);
         case "/admin/keys" -> onVirtualThread(x, "admin-keys", READ, admin::keys);

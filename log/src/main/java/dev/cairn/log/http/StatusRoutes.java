@@ -2,11 +2,15 @@ package dev.cairn.log.http;
 
 import dev.cairn.log.TransparencyLog;
 import dev.cairn.log.health.ComponentHealth;
+import dev.cairn.log.publishing.CheckpointEndorser;
 import dev.cairn.log.publishing.Publisher;
+import dev.cairn.note.VerifierKey;
+import dev.cairn.policy.Policy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Health, readiness, metrics and the home page. */
 final class StatusRoutes {
@@ -44,13 +48,49 @@ final class StatusRoutes {
               + " docs/operations/recovery.md, \"When the log stops\"): " + f.summary()
           : f.component() + " failing since " + f.since() + ": " + f.summary()));
     }
+    CheckpointEndorser.Readiness witnesses = log.endorser().readiness();
+    if (!witnesses.ready()) {
+      faults.add(witnesses.detail().orElse("the endorser refuses checkpoints"));
+    }
     if (faults.isEmpty()) {
-      x.text(200, "no-store", "ready\n");
+      x.text(200, "no-store", "ready\n"
+          + witnesses.detail().map(d -> Exchange.oneLine(d, 2000) + "\n").orElse(""));
     } else {
       // One line, like every error, but not cut short: each reason is capped already.
       x.text(503, "no-store", Exchange.oneLine("not ready: " + String.join("; ", faults), 2000)
           + "\n");
     }
+  }
+
+  /**
+   * {@code GET /policy}: the tlog-policy a client of this log should verify with: a {@code log}
+   * line for each active key (with the log's URL if the witness policy gives one), then the
+   * witness policy's witnesses, groups and quorum, or {@code quorum none} without one.
+   */
+  void policy(Exchange x) {
+    x.send(200, "text/plain; charset=utf-8", "no-cache",
+        policyText(log.keys().ring().signingOrder().stream()
+            .map(e -> e.key()).toList(), log.endorser().policy())
+            .getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The text of {@link #policy}, checked by the policy parser. */
+  static String policyText(List<VerifierKey> activeKeys, Optional<Policy> witnesses) {
+    Optional<String> url = witnesses.flatMap(p -> p.logs().stream()
+        .flatMap(l -> l.url().stream()).findFirst());
+    StringBuilder sb = new StringBuilder();
+    for (VerifierKey k : activeKeys) {
+      sb.append("log ").append(k.encode()).append(url.map(u -> " " + u).orElse("")).append('\n');
+    }
+    if (witnesses.isEmpty()) {
+      sb.append("quorum none\n");
+    } else {
+      witnesses.get().format().lines().filter(l -> !l.startsWith("log "))
+          .forEach(l -> sb.append(l).append('\n'));
+    }
+    String text = sb.toString();
+    Policy.parse(text); // what is served must parse
+    return text;
   }
 
   void metrics(Exchange x) throws IOException {
@@ -82,6 +122,8 @@ final class StatusRoutes {
         <li><code>/proof/inclusion?index=I</code>, <code>/proof/consistency?old=M&amp;new=N</code>
           &mdash; proofs</li>
         <li><a href="/checkpoints">/checkpoints</a> &mdash; every published checkpoint</li>
+        <li><a href="/policy">/policy</a> &mdash; the tlog-policy to verify this log's
+          checkpoints with (its keys and witnesses)</li>
         <li><a href="/metrics">/metrics</a>, <a href="/healthz">/healthz</a>,
           <a href="/readyz">/readyz</a></li>
         </ul></body></html>

@@ -1,6 +1,8 @@
 package dev.cairn.log.publishing;
 
 import dev.cairn.checkpoint.Checkpoint;
+import dev.cairn.log.LogMetrics;
+import dev.cairn.policy.Policy;
 import dev.cairn.read.LogReader;
 import java.time.Instant;
 import java.util.Optional;
@@ -30,7 +32,7 @@ public interface CheckpointEndorser {
    * @param previous the latest published checkpoint, which this one extends, if any
    * @param tree the log's tiles, covering at least this checkpoint: consistency proofs from
    *     any earlier published size (for witnesses that are behind) come from it
-   * @param deadline when the publisher stops waiting
+   * @param deadline when the publisher stops waiting, on the log's clock
    */
   record Endorsement(Checkpoint checkpoint, byte[] signedNote, Optional<Checkpoint> previous,
       LogReader tree, Instant deadline) {
@@ -47,4 +49,29 @@ public interface CheckpointEndorser {
 
   /** Completes with the note to publish, or fails to refuse the checkpoint. */
   CompletableFuture<byte[]> endorse(Endorsement endorsement);
+
+  /**
+   * What readiness says of the endorser.
+   *
+   * @param ready false while the endorser refuses checkpoints (a witness quorum is missing)
+   * @param detail what an operator should know, ready or not (missing witnesses, an unsafe
+   *     mode), if anything
+   */
+  record Readiness(boolean ready, Optional<String> detail) {
+    /** Ready, nothing to say. */
+    public static final Readiness READY = new Readiness(true, Optional.empty());
+  }
+
+  /** Whether the endorser lets checkpoints through now; ready unless it says otherwise. */
+  default Readiness readiness() {
+    return Readiness.READY;
+  }
+
+  /** The witness policy this endorser collects cosignatures for, if any. */
+  default Optional<Policy> policy() {
+    return Optional.empty();
+  }
+
+  /** Registers the endorser's own metrics with a log's; called once per opened log. */
+  default void watch(LogMetrics metrics) {}
 }

@@ -127,7 +127,9 @@ public final class Publisher implements AutoCloseable {
    *       between the swap and that write), and partial tiles left over below it are deleted.
    *   <li>If the tree grew past it (entries acknowledged after the last publication), a new
    *       checkpoint is published now. {@link Sequencer#open} has written every acknowledged
-   *       entry's tiles by then, so it covers them all.
+   *       entry's tiles by then, so it covers them all. If the endorser refuses it (a witness
+   *       quorum is missing), the latest checkpoint is served and the ticks try again; a new log
+   *       with nothing published yet refuses to start instead.
    * </ol>
    *
    * @param signer signs a checkpoint's text with the log's active keys
@@ -169,7 +171,17 @@ public final class Publisher implements AutoCloseable {
         LOG.warn("couldn't delete partial tiles below the latest checkpoint: {}", e.toString());
       }
     }
-    p.publish();
+    try {
+      p.publish();
+    } catch (EndorsementException e) {
+      if (p.published == null) {
+        throw e; // a new log has nothing to serve until its first checkpoint is endorsed
+      }
+      // Fail-closed witnessing: the last endorsed checkpoint keeps being served, and what was
+      // sequenced since is published by the first later checkpoint that is endorsed.
+      LOG.warn("serving the checkpoint at size {} for now: {}", p.published.checkpoint().size(),
+          e.getMessage());
+    }
     return p;
   }
 
@@ -259,6 +271,13 @@ public final class Publisher implements AutoCloseable {
       endorsed = CompletableFuture.failedFuture(failure);
     }
     endorsed.orTimeout(endorseTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((n, refused) -> {
+          if (refused != null) {
+            throw new CompletionException(
+                new EndorsementException(signed.checkpoint().size(), unwrap(refused)));
+          }
+          return n;
+        })
         .thenApply(n -> {
           try {
             return Optional.of(finish(signed, n));

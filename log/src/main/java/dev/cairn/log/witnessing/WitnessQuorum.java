@@ -1,0 +1,324 @@
+package dev.cairn.log.witnessing;
+
+import dev.cairn.log.LogMetrics;
+import dev.cairn.log.publishing.CheckpointEndorser;
+import dev.cairn.note.NoteSignature;
+import dev.cairn.note.SignedNote;
+import dev.cairn.note.VerifierKey;
+import dev.cairn.policy.Policy;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Endorses each checkpoint with the cosignatures of a tlog-policy's witnesses: one
+ * add-checkpoint request per witness URL, all in parallel ({@link WitnessEndpoint}), and the
+ * checkpoint is published — its log signatures and every valid cosignature in one note — as soon
+ * as the cosigning witnesses meet the policy's quorum. Witnesses still answering go on in the
+ * background (their sizes are kept), but their cosignatures come too late for this checkpoint.
+ *
+ * <p>Fail-closed by default: without the quorum, the endorsement fails, nothing is published,
+ * the previous checkpoint keeps being served and the publisher tries again with a newer
+ * checkpoint at its next tick; entries stay acknowledged and durable, and pushback follows the
+ * backlog as usual. Fail-open (unsafe) publishes with whatever cosignatures arrived, and counts
+ * it: clients enforcing the policy then reject that checkpoint, and a log that forks its view
+ * for some clients is no longer stopped by the witnesses.
+ *
+ * <p>A round lasts at most {@link #roundTime()}: {@value WitnessEndpoint#MAX_TRIES} tries of
+ * the per-try timeout and a second for a witness's Retry-After; the publisher's deadline must be
+ * {@link #endorseTimeout()} (a little more), so that a round always ends before it.
+ */
+public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WitnessQuorum.class);
+  /** The default per-try timeout. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
+  private static final Duration RETRY_ALLOWANCE = Duration.ofSeconds(1);
+  private static final Duration MARGIN = Duration.ofMillis(500);
+
+  private final Policy policy;
+  private final Duration tryTimeout;
+  private final boolean failOpen;
+  private final List<WitnessEndpoint> endpoints;
+  private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
+      Thread.ofVirtual().name("cairn-witness-", 0).factory());
+  private final HttpClient http;
+  private final WitnessMetrics metrics;
+  /** The latest round that decided, null before the first. */
+  private volatile Decision decided;
+
+  /** What the latest round decided: the checkpoint's size, whether the quorum was met. */
+  private record Decision(long size, boolean quorumMet) {}
+
+  private WitnessQuorum(Policy policy, Duration tryTimeout, boolean failOpen,
+      CosignedSizes sizes) {
+    this.policy = policy;
+    this.tryTimeout = tryTimeout;
+    this.failOpen = failOpen;
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(tryTimeout).executor(threads)
+        .followRedirects(HttpClient.Redirect.NEVER).build();
+    this.metrics = new WitnessMetrics(this::endpoints, this::quorumMet);
+    Map<String, List<Policy.Witness>> byUrl = new LinkedHashMap<>();
+    for (Policy.Witness w : policy.witnesses().values()) {
+      byUrl.computeIfAbsent(w.url().orElseThrow(), u -> new ArrayList<>()).add(w);
+    }
+    List<WitnessEndpoint> list = new ArrayList<>();
+    byUrl.forEach((url, ws) -> list.add(
+        new WitnessEndpoint(url, ws, http, tryTimeout, sizes, metrics)));
+    this.endpoints = List.copyOf(list);
+  }
+
+  /**
+   * A quorum collecting cosignatures for {@code policy}.
+   *
+   * @param tryTimeout how long one add-checkpoint try may take
+   * @param failOpen publish without the quorum (unsafe)
+   * @param sizes where the size each witness last cosigned is kept
+   * @throws IllegalArgumentException naming the witness without a submission URL, or whose URL
+   *     is not an http(s) URL
+   */
+  public static WitnessQuorum create(Policy policy, Duration tryTimeout, boolean failOpen,
+      CosignedSizes sizes) {
+    if (tryTimeout.isNegative() || tryTimeout.isZero()) {
+      throw new IllegalArgumentException("the witness timeout must be positive, got "
+          + tryTimeout);
+    }
+    for (Policy.Witness w : policy.witnesses().values()) {
+      if (w.url().isEmpty()) {
+        throw new IllegalArgumentException("witness " + w.name() + " has no URL: the log needs"
+            + " each witness's submission prefix (witness <name> <vkey> <url>)");
+      }
+      String url = w.url().get();
+      URI uri;
+      try {
+        uri = URI.create(url);
+      } catch (IllegalArgumentException e) {
+        uri = null;
+      }
+      if (uri == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          || uri.getHost() == null || uri.getQuery() != null || uri.getFragment() != null) {
+        throw new IllegalArgumentException("witness " + w.name() + " has the URL \"" + url
+            + "\", not an http:// or https:// submission prefix");
+      }
+    }
+    return new WitnessQuorum(policy, tryTimeout, failOpen, sizes);
+  }
+
+  /**
+   * What is wrong with the policy's {@code log} lines for this log, if any: each must name
+   * {@code origin}, and one must be one of the log's {@code activeKeys}. No log line is fine.
+   */
+  public List<String> logProblems(String origin, List<VerifierKey> activeKeys) {
+    List<String> problems = new ArrayList<>();
+    for (Policy.Log l : policy.logs()) {
+      if (!l.key().name().equals(origin)) {
+        problems.add("the witness policy's log line " + l.key().encode() + " names \""
+            + l.key().name() + "\", but this log's origin is \"" + origin + "\"");
+      }
+    }
+    if (!policy.logs().isEmpty() && policy.logs().stream()
+        .noneMatch(l -> activeKeys.stream().anyMatch(k -> k.sameKeyAs(l.key())
+            && k.name().equals(l.key().name())))) {
+      problems.add("none of the witness policy's log lines is one of this log's active keys ("
+          + String.join(", ", activeKeys.stream().map(VerifierKey::encode).toList()) + ")");
+    }
+    return problems;
+  }
+
+  /** How long one round may take: every try of every witness, and a Retry-After. */
+  public Duration roundTime() {
+    return tryTimeout.multipliedBy(WitnessEndpoint.MAX_TRIES).plus(RETRY_ALLOWANCE);
+  }
+
+  /** The deadline the publisher must give an endorsement: a round and a margin. */
+  public Duration endorseTimeout() {
+    return roundTime().plus(MARGIN);
+  }
+
+  /** Whether checkpoints are published without the quorum. */
+  public boolean failOpen() {
+    return failOpen;
+  }
+
+  @Override
+  public Optional<Policy> policy() {
+    return Optional.of(policy);
+  }
+
+  @Override
+  public void watch(LogMetrics logMetrics) {
+    metrics.registerWith(logMetrics);
+  }
+
+  private List<WitnessEndpoint> endpoints() {
+    return endpoints;
+  }
+
+  private boolean quorumMet() {
+    Decision d = decided;
+    return d == null || d.quorumMet();
+  }
+
+  @Override
+  public CompletableFuture<byte[]> endorse(Endorsement e) {
+    SignedNote signed = SignedNote.parse(e.signedNote());
+    if (!policy.logs().isEmpty() && policy.logs().stream().noneMatch(l ->
+        l.key().name().equals(e.checkpoint().origin()) && signed.signatures().stream()
+            .anyMatch(s -> s.isBy(l.key().name(), l.key().keyId())))) {
+      return CompletableFuture.failedFuture(new IOException("no key of the witness policy's"
+          + " log lines signed this checkpoint: the policy is for another log or key"));
+    }
+    long deadline = System.nanoTime() + roundTime().toNanos();
+    Round round = new Round(e, signed);
+    if (endpoints.isEmpty()) {
+      round.decideIfDone();
+    }
+    for (WitnessEndpoint w : endpoints) {
+      w.submitAsync(e, deadline, threads).whenComplete((o, failure) -> {
+        if (failure != null) { // a bug or a broken install (a linkage error): never hang
+          LOG.error("witness {} at {}: the submission failed", w.label(), w.url(), failure);
+          o = new WitnessEndpoint.Outcome(List.of(), Set.of(), Optional.of(
+              new WitnessEndpoint.Failure(FailureKind.CONNECT, "the submission failed: "
+                  + failure)));
+        }
+        round.add(w, o);
+      });
+    }
+    return round.result;
+  }
+
+  /** One checkpoint's collection: decided at the quorum, or once every witness answered. */
+  private final class Round {
+    final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    final Endorsement endorsement;
+    final SignedNote signed;
+    /** Guarded by {@code this}. */
+    final List<NoteSignature> cosignatures = new ArrayList<>();
+    final Set<String> cosigned = new LinkedHashSet<>();
+    final Map<WitnessEndpoint, WitnessEndpoint.Outcome> answered = new LinkedHashMap<>();
+
+    Round(Endorsement endorsement, SignedNote signed) {
+      this.endorsement = endorsement;
+      this.signed = signed;
+    }
+
+    synchronized void add(WitnessEndpoint w, WitnessEndpoint.Outcome o) {
+      answered.put(w, o);
+      if (!result.isDone()) {
+        cosignatures.addAll(o.cosignatures());
+        cosigned.addAll(o.cosigned());
+      }
+      decideIfDone();
+    }
+
+    synchronized void decideIfDone() {
+      if (result.isDone()) {
+        return;
+      }
+      long size = endorsement.checkpoint().size();
+      boolean met = policy.quorumMet(cosigned);
+      if (!met && answered.size() < endpoints.size()) {
+        return;
+      }
+      boolean wasMet = quorumMet();
+      decided = new Decision(size, met);
+      if (met) {
+        if (!wasMet) {
+          LOG.info("witness quorum {} met again at size {}, cosigned by {}", policy.quorum(),
+              size, cosigned);
+        }
+        result.complete(note());
+        return;
+      }
+      String missing = missing();
+      if (failOpen) {
+        metrics.publishedFailOpen();
+        LOG.warn("publishing the checkpoint at size {} WITHOUT the witness quorum {}"
+            + " (--witness-fail-open, unsafe): cosigned by {}; missing {}", size,
+            policy.quorum(), cosigned.isEmpty() ? "none" : cosigned, missing);
+        result.complete(note());
+        return;
+      }
+      if (wasMet) {
+        LOG.warn("witness quorum {} not met at size {}: cosigned by {}; missing {}; holding"
+            + " publication back until it is", policy.quorum(), size,
+            cosigned.isEmpty() ? "none" : cosigned, missing);
+      }
+      result.completeExceptionally(new IOException("witness quorum " + policy.quorum()
+          + " not met: cosigned by " + (cosigned.isEmpty() ? "none" : cosigned) + "; missing "
+          + missing));
+    }
+
+    private byte[] note() {
+      return cosignatures.isEmpty() ? endorsement.signedNote()
+          : signed.withSignatures(cosignatures).encode();
+    }
+
+    private String missing() {
+      List<String> out = new ArrayList<>();
+      answered.forEach((w, o) -> o.failure().filter(f -> o.cosigned().isEmpty())
+          .ifPresent(f -> out.add(w.label() + " (" + f + ")")));
+      return out.isEmpty() ? "none" : String.join("; ", out);
+    }
+  }
+
+  /**
+   * Not ready while the latest round missed the quorum (fail-closed); ready with a word on the
+   * unsafe mode and on each witness whose latest submission failed otherwise.
+   */
+  @Override
+  public Readiness readiness() {
+    List<String> failing = new ArrayList<>();
+    for (WitnessEndpoint w : endpoints) {
+      w.last().flatMap(WitnessEndpoint.Outcome::failure).filter(f ->
+              w.last().get().cosigned().isEmpty())
+          .ifPresent(f -> failing.add(w.label() + " (" + f.kind().label() + ")"));
+    }
+    Decision d = decided;
+    String witnesses = failing.isEmpty() ? "" : "witnesses missing: "
+        + String.join(", ", failing);
+    if (d != null && !d.quorumMet() && !failOpen) {
+      return new Readiness(false, Optional.of("witness quorum " + policy.quorum() + " not met"
+          + " at size " + d.size() + "; nothing newer is published until it is"
+          + (witnesses.isEmpty() ? "" : "; " + witnesses)));
+    }
+    List<String> detail = new ArrayList<>();
+    if (failOpen) {
+      detail.add("witness fail-open (UNSAFE: checkpoints are published without the quorum)");
+      if (d != null && !d.quorumMet()) {
+        detail.add("quorum " + policy.quorum() + " not met at size " + d.size());
+      }
+    }
+    if (!witnesses.isEmpty()) {
+      detail.add(witnesses);
+    }
+    return new Readiness(true, detail.isEmpty() ? Optional.empty()
+        : Optional.of(String.join("; ", detail)));
+  }
+
+  /** Completes once every submission under way has ended (tests). */
+  CompletableFuture<Void> settled() {
+    return CompletableFuture.allOf(endpoints.stream().map(WitnessEndpoint::settled)
+        .toArray(CompletableFuture[]::new));
+  }
+
+  /** Stops the witness threads; submissions under way are abandoned. */
+  @Override
+  public void close() {
+    threads.shutdownNow();
+    http.close();
+  }
+}
