@@ -9,12 +9,14 @@ import dev.cairn.log.storage.ObjectStore;
 import dev.cairn.log.storage.ObjectStoreReader;
 import dev.cairn.log.storage.TreeHead;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +60,9 @@ public final class Sequencer implements AutoCloseable {
       new ComponentHealth("sequencer", "sequencing failed", LOG);
   private final Thread thread;
   private volatile TreeHead sequenced;
+  /** The published size, against which {@link #maxUnpublished} is counted. */
+  private volatile LongSupplier published = () -> Long.MIN_VALUE / 2;
+  private volatile long maxUnpublished = Long.MAX_VALUE;
 
   // Owned by the sequencing thread.
   private WorkingTree tree;
@@ -165,7 +170,26 @@ public final class Sequencer implements AutoCloseable {
     stoppedReason().ifPresent(reason -> {
       throw new StoppedException(reason);
     });
+    long unpublished = sequenced.size() - published.getAsLong();
+    if (unpublished > maxUnpublished) {
+      throw new PushbackException(unpublished + " acknowledged entries wait for a checkpoint"
+          + " (the most allowed is " + maxUnpublished + "); publication is held back, see"
+          + " /readyz", Duration.ofSeconds(5));
+    }
     return pool.add(entries);
+  }
+
+  /**
+   * Pushes writers back while more than {@code max} sequenced entries are not covered by the
+   * published checkpoint: when publication is held back (a witness quorum is missing), the
+   * backlog of acknowledged but unpublished entries stays bounded.
+   */
+  public void limitUnpublished(LongSupplier publishedSize, long max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("the unpublished limit must be at least 1, got " + max);
+    }
+    this.published = publishedSize;
+    this.maxUnpublished = max;
   }
 
   /** Why the log stopped taking writes (a fatal fault), if it did. */

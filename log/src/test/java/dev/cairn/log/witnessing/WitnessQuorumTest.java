@@ -217,10 +217,16 @@ class WitnessQuorumTest {
     assertThat(text(client.get("/readyz"))).isEqualTo("ready\n");
 
     w2.stop();
+    log.sequencer().limitUnpublished(() -> log.publisher().latest().checkpoint().size(), 19);
     List<Long> acknowledged = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       acknowledged.add(add("while w2 is down " + i));
     }
+    // 20 acknowledged entries wait for a checkpoint, more than the 19 allowed: pushback.
+    HttpResponse<byte[]> pushedBack = client.post("/add", "one too many".getBytes(UTF_8));
+    assertThat(pushedBack.statusCode()).isEqualTo(503);
+    assertThat(pushedBack.headers().firstValue("Retry-After")).isPresent();
+    assertThat(text(pushedBack)).contains("20 acknowledged entries wait for a checkpoint");
     assertThat(org.assertj.core.api.Assertions.catchThrowable(log.publisher()::publish))
         .isInstanceOf(dev.cairn.log.publishing.EndorsementException.class)
         .hasMessageContaining("not met").hasMessageContaining("w2.example (connect");
@@ -252,6 +258,7 @@ class WitnessQuorumTest {
     dev.cairn.log.testing.Poll.until("ready again", Duration.ofSeconds(10),
         () -> client.get("/readyz").statusCode() == 200);
     assertThat(metric(metrics(), "cairn_checkpoint_quorum_met")).isEqualTo(1);
+    assertThat(add("after w2 came back")).isEqualTo(21); // the pushback is over
   }
 
   @Test
@@ -272,7 +279,7 @@ class WitnessQuorumTest {
         .doesNotContain("w2.example");
     assertThat(org.assertj.core.api.Assertions.catchThrowable(
         () -> LogVerifier.of(policy).verifyCheckpoint(note)))
-        .hasMessageContaining("do not meet quorum");
+        .hasMessageContaining("no cosignature from w2.example");
     assertThat(metric(metrics(), "cairn_witness_fail_open_publications_total")).isEqualTo(1);
     assertThat(metric(metrics(), "cairn_checkpoint_quorum_met")).isEqualTo(0);
     HttpResponse<byte[]> ready = client.get("/readyz");
