@@ -143,6 +143,15 @@ final class ServerProcess implements AutoCloseable {
    *
    * @throws org.opentest4j.AssertionFailedError if it had already exited on its own
    */
+  /** Sends {@code signal} (e.g. STOP, CONT) to the process. */
+  void signal(String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+        .inheritIO().start();
+    if (kill.waitFor() != 0) {
+      fail("kill -" + signal + " " + process.pid() + " failed");
+    }
+  }
+
   void kill() throws InterruptedException {
     if (!process.isAlive()) {
       fail("cairn serve exited on its own with status " + process.exitValue()
