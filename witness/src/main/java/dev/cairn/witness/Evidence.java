@@ -34,6 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Evidence {
   /** The most records kept for one origin. */
   static final int MAX_PER_LOG = 64;
+  /** The most records one {@code GET /evidence} lists (the newest). */
+  static final int MAX_LISTED = 100;
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
@@ -57,6 +59,8 @@ final class Evidence {
   private final Path dir;
   private final Path tmp;
   private final Map<String, Integer> counts = new ConcurrentHashMap<>();
+  /** The JSON of every origin's newest records, or null once a record was kept since. */
+  private volatile byte[] cached;
 
   private Evidence(Path dir, Path tmp) {
     this.dir = dir;
@@ -68,12 +72,10 @@ final class Evidence {
     Files.createDirectories(dir);
     AtomicFiles.syncDirectory(dataDir);
     Evidence e = new Evidence(dir, dataDir.resolve("tmp"));
-    try (var origins = Files.list(dir)) {
-      for (Path o : (Iterable<Path>) origins::iterator) {
-        try (var files = Files.list(o)) {
-          e.counts.put(o.getFileName().toString(),
-              (int) files.filter(f -> f.toString().endsWith(".json")).count());
-        }
+    for (Path o : e.originDirectories()) {
+      try (var files = Files.list(o)) {
+        e.counts.put(o.getFileName().toString(),
+            (int) files.filter(f -> f.toString().endsWith(".json")).count());
       }
     }
     return e;
@@ -103,29 +105,46 @@ final class Evidence {
         new String(offered, StandardCharsets.UTF_8));
     AtomicFiles.write(file, JSON.writeValueAsBytes(r), tmp);
     counts.merge(originHex, 1, Integer::sum);
+    cached = null;
     return true;
   }
 
-  /** Every record, oldest first. */
-  List<Record> all() throws IOException {
-    List<Record> out = new ArrayList<>();
+  private List<Path> originDirectories() throws IOException {
     try (var origins = Files.list(dir)) {
-      for (Path o : (Iterable<Path>) origins::iterator) {
-        try (var files = Files.list(o)) {
-          for (Path f : (Iterable<Path>) files::iterator) {
-            if (f.toString().endsWith(".json")) {
-              out.add(JSON.readValue(f.toFile(), Record.class));
-            }
+      return origins.filter(Files::isDirectory).toList(); // anything else is not ours
+    }
+  }
+
+  /**
+   * The newest {@value #MAX_LISTED} records, oldest first, as a JSON list: of every origin, or
+   * of the one whose origin hashes to {@code originHex}. The whole list is cached until a record
+   * is kept, so that repeated anonymous reads cost no disk reads.
+   */
+  byte[] json(Optional<String> originHex) throws IOException {
+    byte[] c = cached;
+    if (originHex.isEmpty() && c != null) {
+      return c;
+    }
+    List<Record> out = new ArrayList<>();
+    for (Path o : originDirectories()) {
+      if (originHex.isPresent() && !o.getFileName().toString().equals(originHex.get())) {
+        continue;
+      }
+      try (var files = Files.list(o)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          if (f.toString().endsWith(".json")) {
+            out.add(JSON.readValue(f.toFile(), Record.class));
           }
         }
       }
     }
     out.sort(Comparator.comparing(Record::detected).thenComparing(Record::offered));
-    return out;
-  }
-
-  static byte[] encode(List<Record> records) throws IOException {
-    return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(records);
+    byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(
+        out.subList(Math.max(0, out.size() - MAX_LISTED), out.size()));
+    if (originHex.isEmpty()) {
+      cached = json;
+    }
+    return json;
   }
 
   private static String sha256Hex(byte[] b) {

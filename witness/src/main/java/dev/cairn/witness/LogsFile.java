@@ -95,16 +95,30 @@ public final class LogsFile implements Supplier<KnownLogs>, AutoCloseable {
     }
   }
 
-  /** Starts checking the file every {@code interval}. */
+  /**
+   * Starts checking the file every {@code interval}. A change is used once two checks in a row
+   * read the same content, so that a file caught half-written by an editor that truncates and
+   * rewrites it (fewer logs, all valid lines) is not used for a moment.
+   */
   public synchronized void start(Duration interval) {
     poller = Thread.ofVirtual().name("cairn-witness-logs-file").start(() -> {
+      byte[] previous = null;
       while (!Thread.currentThread().isInterrupted()) {
         try {
           Thread.sleep(interval);
         } catch (InterruptedException e) {
           return;
         }
-        reload();
+        byte[] now;
+        try {
+          now = sha256(Files.readAllBytes(file));
+        } catch (IOException e) {
+          now = null;
+        }
+        if (now == null || Arrays.equals(now, previous)) {
+          reload(); // reports an unreadable file; uses a settled one
+        }
+        previous = now;
       }
     });
   }

@@ -250,7 +250,7 @@ public final class Witness implements AutoCloseable {
         metrics.evidence(origin, kind);
         LOG.warn("possible fork of {}: {} (kept as evidence)", origin, reason);
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       LOG.error("couldn't keep evidence of a possible fork of {}: {}", origin, reason, e);
     }
     return refused(422, reason);
@@ -266,9 +266,12 @@ public final class Witness implements AutoCloseable {
     return state.latest(origin).map(c -> c.checkpoint().size()).orElse(0L);
   }
 
-  /** The evidence kept, as a JSON list. */
-  public byte[] evidenceJson() throws IOException {
-    return Evidence.encode(evidence.all());
+  /**
+   * The newest evidence kept, as a JSON list: of every log, or of the one whose origin hashes to
+   * {@code originHex}.
+   */
+  public byte[] evidenceJson(Optional<String> originHex) throws IOException {
+    return evidence.json(originHex);
   }
 
   /** Origins whose state could not be stored, refused until a restart. */

@@ -25,7 +25,8 @@ import org.eclipse.jetty.util.Callback;
  *   <li>{@code POST /add-checkpoint} — C2SP tlog-witness; see {@link Witness} for the checks;
  *   <li>{@code GET /<lowercase hex SHA-256(origin)>/checkpoint} — the latest cosigned
  *       checkpoint of that log, with the log's signatures and the witness's cosignatures;
- *   <li>{@code GET /evidence} — the fork evidence kept, a JSON list;
+ *   <li>{@code GET /evidence[?origin=<hex SHA-256(origin)>]} — the newest fork evidence kept (of
+ *       one log), a JSON list;
  *   <li>{@code /healthz}, {@code /readyz}, {@code /metrics}.
  * </ul>
  *
@@ -79,9 +80,15 @@ public final class WitnessServer implements AutoCloseable {
         case "/add-checkpoint" -> addCheckpoint(x);
         case "/evidence" -> {
           route(x, "evidence", READ);
+          String origin = x.param("origin");
+          if (origin != null && !origin.matches("[0-9a-f]{64}")) {
+            throw new HttpError(400, "origin must be the lowercase hex SHA-256 of a log's"
+                + " origin");
+          }
           blocking.execute(() -> {
             try {
-              x.send(200, "application/json", "no-store", witness.evidenceJson());
+              x.send(200, "application/json", "no-store",
+                  witness.evidenceJson(java.util.Optional.ofNullable(origin)));
             } catch (Throwable t) {
               x.fail(t);
             }
@@ -131,19 +138,28 @@ public final class WitnessServer implements AutoCloseable {
       x.response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
       throw new HttpError(503, "too many request bodies are being read; try again");
     }
+    // The reservation is held until the body is answered: bodies queued behind an origin's
+    // lock (an fsync each) still count, so memory stays bounded by the budget.
     x.readBody(AddCheckpoint.MAX_BODY).whenComplete((body, failure) -> {
-      bodies.release(reserve);
       if (failure != null) {
+        bodies.release(reserve);
         x.fail(failure);
         return;
       }
-      blocking.execute(() -> {
-        try {
-          answer(x, witness.add(body));
-        } catch (Throwable t) {
-          x.fail(t);
-        }
-      });
+      try {
+        blocking.execute(() -> {
+          try {
+            answer(x, witness.add(body));
+          } catch (Throwable t) {
+            x.fail(t);
+          } finally {
+            bodies.release(reserve);
+          }
+        });
+      } catch (RuntimeException rejected) {
+        bodies.release(reserve);
+        x.fail(rejected);
+      }
     });
   }
 

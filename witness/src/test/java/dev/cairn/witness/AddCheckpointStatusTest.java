@@ -212,6 +212,23 @@ class AddCheckpointStatusTest {
   }
 
   @Test
+  void evidenceIsListedForOneLogOnRequestAndAfterEachNewRecord() throws Exception {
+    assertThat(w.post(log.request(0, 5)).status()).isEqualTo(200);
+    expect(w.post(new AddCheckpoint(5, List.of(),
+        log.note(5, Hasher.threadLocal().leaf(new byte[] {1}))).encode()), 422, "size 5");
+    assertThat(evidence().split("same-size-other-root", -1)).hasSize(2); // cached now
+    expect(w.post(new AddCheckpoint(5, List.of(),
+        log.note(5, Hasher.threadLocal().leaf(new byte[] {2}))).encode()), 422, "size 5");
+    assertThat(evidence().split("same-size-other-root", -1)).as("a new record shows at once")
+        .hasSize(3);
+    String hex = CosignedState.fileName(log.origin);
+    assertThat(w.get("/evidence?origin=" + hex).body().split("same-size-other-root", -1))
+        .hasSize(3);
+    assertThat(w.get("/evidence?origin=" + "0".repeat(64)).body()).isEqualTo("[ ]");
+    expect(w.get("/evidence?origin=example.com"), 400, "lowercase hex SHA-256");
+  }
+
+  @Test
   void aProofBetweenEqualSizesMustBeEmpty() throws Exception {
     assertThat(w.post(log.request(0, 5)).status()).isEqualTo(200);
     expect(w.post(new AddCheckpoint(5, List.of(Hasher.emptyRoot()), log.note(5)).encode()),

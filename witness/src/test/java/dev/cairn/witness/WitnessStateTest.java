@@ -26,7 +26,10 @@ class WitnessStateTest {
       assertThat(vkeys.lines()).hasSize(2).allSatisfy(l -> assertThat(l)
           .startsWith("witness.example/w1+"));
     }
+    // Something an operator left among the evidence does not keep the witness from starting.
+    Files.writeString(tmp.resolve("data").resolve("evidence").resolve("notes.txt"), "mine\n");
     try (RunningWitness w = new RunningWitness(tmp.resolve("data"), logs)) {
+      assertThat(w.get("/evidence").body()).isEqualTo("[ ]");
       assertThat(Files.readString(tmp.resolve("data").resolve(WitnessKeys.VKEY_FILE)))
           .isEqualTo(vkeys);
       assertThat(w.witness.keys().verifierKeys().get(0).encode())

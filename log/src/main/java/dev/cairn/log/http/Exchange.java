@@ -112,7 +112,7 @@ public final class Exchange {
   }
 
   /** A query parameter, if present; an error if given more than once. */
-  String param(String name) {
+  public String param(String name) {
     if (query == null) {
       query = Request.extractQueryParameters(request);
     }
