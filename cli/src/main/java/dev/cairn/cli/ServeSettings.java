@@ -270,15 +270,7 @@ final class ServeSettings {
    * entries and bytes), and any body in the budget of bodies being read.
    */
   HttpConfig httpConfig() {
-    Optional<Path> cert = values.get(TLS_CERT);
-    Optional<Path> key = values.get(TLS_KEY);
-    if (cert.isPresent() != key.isPresent()) {
-      throw cert.isPresent()
-          ? values.invalid(TLS_CERT, "needs " + TLS_KEY.named()
-              + ", the certificate's private key file")
-          : values.invalid(TLS_KEY, "needs " + TLS_CERT.named()
-              + ", the certificate chain file");
-    }
+    Optional<HttpConfig.Tls> tls = tls(values);
     int poolLimit = values.get(POOL_LIMIT);
     int entries = values.get(MAX_BATCH_ENTRIES);
     if (values.source(MAX_BATCH_ENTRIES) instanceof Source.Default) {
@@ -306,11 +298,27 @@ final class ServeSettings {
           values.get(MAX_BODY_BYTES_IN_FLIGHT), values.get(MAX_HEADER_BYTES),
           values.get(MAX_CONNECTIONS), values.get(MAX_CONNECTIONS_PER_ADDRESS),
           values.get(IDLE_TIMEOUT), values.get(PROOF_WAIT), Optional.empty());
-      return cert.isEmpty() ? c
-          : c.withTls(new HttpConfig.Tls(cert.get(), key.get(), TLS_RELOAD_INTERVAL));
+      return tls.isEmpty() ? c : c.withTls(tls.get());
     } catch (IllegalArgumentException e) {
       throw new SettingsException("invalid HTTP limits: " + e.getMessage());
     }
+  }
+
+  /**
+   * HTTPS from {@link #TLS_CERT} and {@link #TLS_KEY} (which {@code values} must declare), if
+   * given: certificate and key come together.
+   */
+  static Optional<HttpConfig.Tls> tls(SettingValues values) {
+    Optional<Path> cert = values.get(TLS_CERT);
+    Optional<Path> key = values.get(TLS_KEY);
+    if (cert.isPresent() != key.isPresent()) {
+      throw cert.isPresent()
+          ? values.invalid(TLS_CERT, "needs " + TLS_KEY.named()
+              + ", the certificate's private key file")
+          : values.invalid(TLS_KEY, "needs " + TLS_CERT.named()
+              + ", the certificate chain file");
+    }
+    return cert.map(c -> new HttpConfig.Tls(c, key.get(), TLS_RELOAD_INTERVAL));
   }
 
   Profile profile() {

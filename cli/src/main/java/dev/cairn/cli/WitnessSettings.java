@@ -50,11 +50,8 @@ final class WitnessSettings {
           + " loopback).");
   static final Setting<Boolean> ALLOW_FILE_KEYS = Setting.of("allow_file_keys", bool(), "false",
       "In the prod profile, accept the cosigner key files in the data directory.");
-  static final Setting<Optional<Path>> TLS_CERT = Setting.optional("tls_cert", path(),
-      "Serve HTTPS with this PEM certificate chain (leaf first); renewed files are picked up"
-          + " within a minute.");
-  static final Setting<Optional<Path>> TLS_KEY = Setting.optional("tls_key", path(),
-      "The certificate's PEM private key (unencrypted; PKCS#8, SEC1 or PKCS#1).");
+  static final Setting<Optional<Path>> TLS_CERT = ServeSettings.TLS_CERT;
+  static final Setting<Optional<Path>> TLS_KEY = ServeSettings.TLS_KEY;
   static final Setting<Duration> IDLE_TIMEOUT = Setting.of("idle_timeout", duration(),
       HTTP.idleTimeout().toSeconds() + "s", "Close a connection silent this long.");
   static final Setting<Integer> MAX_CONNECTIONS = Setting.of("max_connections", wholeNumber(),
@@ -100,23 +97,14 @@ final class WitnessSettings {
 
   /** The address, limits and TLS: certificate and key come together. */
   HttpConfig httpConfig() {
-    Optional<Path> cert = values.get(TLS_CERT);
-    Optional<Path> key = values.get(TLS_KEY);
-    if (cert.isPresent() != key.isPresent()) {
-      throw cert.isPresent()
-          ? values.invalid(TLS_CERT, "needs " + TLS_KEY.named()
-              + ", the certificate's private key file")
-          : values.invalid(TLS_KEY, "needs " + TLS_CERT.named()
-              + ", the certificate chain file");
-    }
+    Optional<HttpConfig.Tls> tls = ServeSettings.tls(values);
     HostPort listen = values.get(LISTEN);
     try {
       HttpConfig c = new HttpConfig(listen.host(), listen.port(), HTTP.maxBatchEntries(),
           HTTP.maxBatchBytes(), HTTP.maxBodyBytesInFlight(), HTTP.maxHeaderBytes(),
           values.get(MAX_CONNECTIONS), values.get(MAX_CONNECTIONS_PER_ADDRESS),
           values.get(IDLE_TIMEOUT), HTTP.proofWait(), Optional.empty());
-      return cert.isEmpty() ? c : c.withTls(new HttpConfig.Tls(cert.get(), key.get(),
-          ServeSettings.TLS_RELOAD_INTERVAL));
+      return tls.isEmpty() ? c : c.withTls(tls.get());
     } catch (IllegalArgumentException e) {
       throw new SettingsException("invalid HTTP limits: " + e.getMessage());
     }

@@ -10,6 +10,7 @@ import dev.cairn.note.SignedNote;
 import dev.cairn.note.SignerKey;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.policy.Policy;
+import dev.cairn.testing.GrowingTree;
 import dev.cairn.verify.LogVerifier;
 import dev.cairn.verify.VerificationException;
 import dev.cairn.witnessing.AddCheckpoint;

@@ -11,6 +11,7 @@ import dev.cairn.note.SignerKey;
 import dev.cairn.note.VerifiedNote;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.note.VerifierSet;
+import dev.cairn.testing.GrowingTree;
 import dev.cairn.witnessing.AddCheckpoint;
 import java.io.IOException;
 import java.net.URI;

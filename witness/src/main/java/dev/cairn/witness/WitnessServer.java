@@ -183,12 +183,7 @@ public final class WitnessServer implements AutoCloseable {
   }
 
   private static void route(Exchange x, String name, Set<String> methods) {
-    x.route(name);
-    if (!methods.contains(x.method())) {
-      x.response.getHeaders().put(HttpHeader.ALLOW, String.join(", ", methods));
-      throw new HttpError(405, x.method() + " is not allowed on " + x.path() + "; use "
-          + String.join(" or ", methods));
-    }
+    x.route(name, methods);
   }
 
   private static String abbreviate(String s) {

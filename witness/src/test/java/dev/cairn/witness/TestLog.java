@@ -5,6 +5,7 @@ import dev.cairn.merkle.Hash;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignedNote;
 import dev.cairn.note.SignerKey;
+import dev.cairn.testing.GrowingTree;
 import dev.cairn.witnessing.AddCheckpoint;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -17,7 +18,7 @@ final class TestLog {
   final String origin;
   final SignerKey ed25519;
   final SignerKey mlDsa;
-  final MemoryTree tree = new MemoryTree();
+  final GrowingTree tree = new GrowingTree("entry ");
 
   TestLog(String origin) {
     this.origin = origin;

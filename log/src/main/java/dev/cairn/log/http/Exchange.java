@@ -7,6 +7,7 @@ import dev.cairn.log.StoppedException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -109,6 +110,19 @@ public final class Exchange {
 
   boolean isHead() {
     return "HEAD".equals(request.getMethod());
+  }
+
+  /**
+   * Names the route for metrics and logs, and refuses (405, with {@code Allow}) a method it does
+   * not take.
+   */
+  public void route(String name, Set<String> methods) {
+    route(name);
+    if (!methods.contains(method())) {
+      response.getHeaders().put(HttpHeader.ALLOW, String.join(", ", methods));
+      throw new HttpError(405, method() + " is not allowed on " + path() + "; use "
+          + String.join(" or ", methods));
+    }
   }
 
   /** A query parameter, if present; an error if given more than once. */

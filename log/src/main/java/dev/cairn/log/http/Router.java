@@ -4,7 +4,6 @@ import dev.cairn.log.auth.Role;
 import dev.cairn.log.LogMetrics;
 import java.util.Set;
 import java.util.concurrent.Executor;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -117,11 +116,6 @@ final class Router extends Handler.Abstract.NonBlocking {
   }
 
   private static void route(Exchange x, String name, Set<String> methods) {
-    x.route(name);
-    if (!methods.contains(x.method())) {
-      x.response.getHeaders().put(HttpHeader.ALLOW, String.join(", ", methods));
-      throw new HttpError(405, x.method() + " is not allowed on " + x.path() + "; use "
-          + String.join(" or ", methods));
-    }
+    x.route(name, methods);
   }
 }

@@ -1,4 +1,4 @@
-package dev.cairn.interop;
+package dev.cairn.testing;
 
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.HashReader;
@@ -11,14 +11,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An in-memory Merkle tree of the entries {@code <prefix><i>}, grown on demand, for tests that
- * play a log against witnesses: its roots and consistency proofs. Thread-safe.
+ * An in-memory Merkle tree of the entries {@code <prefix><i>}, grown on demand, keeping every
+ * complete subtree hash: roots and consistency proofs for tests that play a log against
+ * witnesses. Thread-safe.
  */
-class GrowingTree implements HashReader {
+public class GrowingTree implements HashReader {
   private final String prefix;
   private final List<List<Hash>> levels = new ArrayList<>();
 
-  GrowingTree(String prefix) {
+  /** A tree of the entries {@code <prefix>0}, {@code <prefix>1}, … */
+  public GrowingTree(String prefix) {
     this.prefix = prefix;
   }
 
@@ -26,16 +28,17 @@ class GrowingTree implements HashReader {
    * A tree whose first {@code shared} entries are {@code base}'s and the rest its own: a history
    * that diverges from {@code base} after {@code shared} entries.
    */
-  static GrowingTree divergingFrom(String basePrefix, long shared, String prefix) {
+  public static GrowingTree divergingFrom(String basePrefix, long shared, String prefix) {
     return new GrowingTree(prefix) {
       @Override
-      String entry(long i) {
+      protected String entry(long i) {
         return (i < shared ? basePrefix : prefix) + i;
       }
     };
   }
 
-  String entry(long i) {
+  /** Entry {@code i}. */
+  protected String entry(long i) {
     return prefix + i;
   }
 
@@ -44,7 +47,8 @@ class GrowingTree implements HashReader {
     return levels.get(level).get((int) index);
   }
 
-  private synchronized void growTo(long n) {
+  /** Appends entries until the tree has {@code n} leaves. */
+  public synchronized void growTo(long n) {
     Hasher hasher = Hasher.threadLocal();
     while ((levels.isEmpty() ? 0 : levels.get(0).size()) < n) {
       long i = levels.isEmpty() ? 0 : levels.get(0).size();
@@ -64,7 +68,7 @@ class GrowingTree implements HashReader {
   }
 
   /** The root at {@code size}. */
-  Hash root(long size) {
+  public Hash root(long size) {
     growTo(size);
     try {
       return size == 0 ? Hasher.emptyRoot() : Proofs.treeHash(this, size);
@@ -74,7 +78,7 @@ class GrowingTree implements HashReader {
   }
 
   /** The consistency proof from {@code old} to {@code size}; empty from 0 or backwards. */
-  List<Hash> consistency(long old, long size) {
+  public List<Hash> consistency(long old, long size) {
     growTo(size);
     try {
       return old == 0 || old > size ? List.of() : Proofs.consistency(this, old, size);
