@@ -481,6 +481,7 @@ class WitnessQuorumTest {
         .contains("w2.example (timeout)");
     assertThat(metric(metrics(), "cairn_checkpoint_quorum_met")).isEqualTo(0);
     assertThat(published()).isEqualTo(1);
+    w2.behave(TestWitness.Behaviour.UNAVAILABLE); // a quick refusal for the closing round
   }
 
   @Test
