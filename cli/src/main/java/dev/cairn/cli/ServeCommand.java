@@ -64,6 +64,7 @@ final class ServeCommand implements Callable<Integer> {
     problems = new ArrayList<>(problems);
     problems.addAll(s.profile().secretFileProblems(secrets));
     if (!problems.isEmpty()) {
+      witnesses.ifPresent(WitnessQuorum::close);
       throw new CliException(CliException.USAGE, "the prod profile refuses to start:\n  - "
           + String.join("\n  - ", problems));
     }
@@ -82,6 +83,7 @@ final class ServeCommand implements Callable<Integer> {
       try {
         prepared.join();
       } catch (java.util.concurrent.CompletionException e) {
+        witnesses.ifPresent(WitnessQuorum::close);
         throw new CliException(CliException.USAGE, "couldn't use the TLS certificate: "
             + (e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause().getMessage()
             : String.valueOf(e.getCause())));
@@ -125,6 +127,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (!keyProblems.isEmpty()) {
       log.close();
+      witnesses.ifPresent(WitnessQuorum::close);
       throw new CliException(CliException.USAGE, "the prod profile refuses to start:\n  - "
           + String.join("\n  - ", keyProblems));
     }
@@ -141,6 +144,7 @@ final class ServeCommand implements Callable<Integer> {
           : WriteGuard.open()).withRateLimits(perAddress, perSubject);
     } catch (IOException e) {
       log.close();
+      witnesses.ifPresent(WitnessQuorum::close);
       throw new CliException(CliException.IO, "couldn't open the audit log " + s.auditLog()
           + ": " + e.getMessage());
     }
@@ -152,6 +156,7 @@ final class ServeCommand implements Callable<Integer> {
     } catch (Exception e) {
       log.close();
       guard.close();
+      witnesses.ifPresent(WitnessQuorum::close);
       throw new CliException(CliException.IO, "couldn't listen on " + httpConfig.host() + ":"
           + httpConfig.port() + ": " + e.getMessage());
     }

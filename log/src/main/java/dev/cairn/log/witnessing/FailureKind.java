@@ -8,14 +8,20 @@ public enum FailureKind {
   CONNECT("connect", false),
   /**
    * 409: the witness last cosigned another size than the request's {@code old} (answered with
-   * a catch-up when its size is usable), or holds another checkpoint of the same size.
+   * a catch-up when its size is usable), or a 409 without a usable size.
    */
   CONFLICT("conflict", false),
   /** 409 with a size larger than this checkpoint: the witness cosigned what the log never did. */
   BEYOND_LOG("beyond_log", true),
   /** 429, and the Retry-After did not fit before the deadline or the tries ran out. */
   RATE_LIMITED("rate_limited", false),
-  /** Any other status: 400, 403, 404, 422, 5xx. */
+  /**
+   * 422, or 409 with the very size sent: the witness holds another checkpoint of that size or
+   * refuses the consistency proof, i.e. this checkpoint contradicts what it cosigned. A sign of a
+   * fork (or of a witness that lost its state), never of a witness merely behind.
+   */
+  REFUSED_CONSISTENCY("refused_consistency", true),
+  /** Any other status: 400, 403, 404, 5xx. */
   HTTP_STATUS("http_status", false),
   /** 200 with a body that is not signature lines. */
   BAD_RESPONSE("bad_response", true),

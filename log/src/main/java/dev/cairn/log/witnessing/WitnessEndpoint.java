@@ -40,14 +40,22 @@ import org.slf4j.LoggerFactory;
  *       the checkpoint's size is recorded.
  *   <li>409 with a {@code text/x.tlog.size} body: try again from that size. A size beyond this
  *       checkpoint, or the size just sent, ends the submission (the witness holds a checkpoint
- *       this log never published at that size).
+ *       this log never published at that size: the second is a sign of a fork, logged as such).
+ *       A size below the one the witness cosigned for this log before is logged too (it lost or
+ *       rolled back its state), and caught up from.
  *   <li>409 with an empty body (witnesses before the size body): try again once from the size of
  *       the latest published checkpoint, which the witness most likely cosigned.
- *   <li>429: wait for Retry-After (1 s if absent) if that fits before the deadline, then try
- *       again; otherwise give up.
- *   <li>5xx, timeouts, broken connections: try again. Other statuses (400, 403, 404, 422) and a
+ *   <li>422: the witness refuses the consistency proof, or holds another checkpoint of this
+ *       size: it contradicts what it cosigned before, a sign of a fork. Ends the submission.
+ *   <li>429: wait for Retry-After (1 s if absent) if that and a short try fit before the
+ *       deadline, then try again; otherwise give up.
+ *   <li>5xx, timeouts, broken connections: try again. Other statuses (400, 403, 404) and a
  *       200 without a valid cosignature end the submission.
  * </ul>
+ *
+ * <p>A try, headers and body, ends by the earlier of its start plus the per-try timeout and the
+ * round's deadline: the JDK's request timeout covers the headers only, so the body gets what is
+ * left of that same time.
  *
  * <p>Submissions to one URL run one after the other, so two checkpoints never race for one
  * witness's state.
@@ -59,6 +67,8 @@ final class WitnessEndpoint {
   /** The largest answer read; 16 cosignatures of ML-DSA-44 take about 55 KiB. */
   static final int MAX_ANSWER = 64 * 1024;
   private static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
+  /** The least time worth a try after waiting for a Retry-After. */
+  static final Duration MIN_TRY = Duration.ofMillis(100);
 
   /**
    * How one checkpoint's submission ended.
@@ -191,13 +201,13 @@ final class WitnessEndpoint {
   private Outcome submit(Endorsement e, long deadline) {
     long size = e.checkpoint().size();
     long old = startingSize(size);
+    long before = cosignedSize; // what it cosigned for this log, as far as the log knows
     byte[] note = e.signedNote();
     Failure lastFailure = null;
     boolean triedPublished = false;
     for (int attempt = 1; attempt <= MAX_TRIES; attempt++) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return failed(FailureKind.TIMEOUT, "no time left before the publisher's deadline"
+      if (deadline - System.nanoTime() <= 0) {
+        return failed(FailureKind.TIMEOUT, "no time left before the round's deadline"
             + (lastFailure == null ? "" : "; last try: " + lastFailure));
       }
       List<Hash> proof;
@@ -207,16 +217,23 @@ final class WitnessEndpoint {
         return failed(FailureKind.PROOF, "couldn't build the consistency proof from size " + old
             + " to " + size + ": " + x.getMessage());
       }
-      Duration timeout = Duration.ofNanos(Math.min(tryTimeout.toNanos(), left));
+      // Measured after the proof, which may have read tiles: headers and body end by then.
+      long started = System.nanoTime();
+      long end = started + Math.min(tryTimeout.toNanos(), deadline - started);
+      if (end - started <= 0) {
+        return failed(FailureKind.TIMEOUT, "no time left before the round's deadline"
+            + (lastFailure == null ? "" : "; last try: " + lastFailure));
+      }
+      Duration timeout = Duration.ofNanos(end - started);
       HttpRequest request = HttpRequest.newBuilder(addCheckpoint).timeout(timeout)
           .header("Content-Type", "text/plain; charset=utf-8")
           .POST(HttpRequest.BodyPublishers.ofByteArray(
               new AddCheckpoint(old, proof, note).encode()))
           .build();
-      long started = System.nanoTime();
       HttpResponse<byte[]> r;
       try {
-        r = http.send(request, info -> CappedBody.cutting(MAX_ANSWER, timeout));
+        r = http.send(request, info -> CappedBody.cutting(MAX_ANSWER,
+            Duration.ofNanos(Math.max(1, end - System.nanoTime()))));
       } catch (HttpTimeoutException x) {
         lastFailure = tried(FailureKind.TIMEOUT, "no answer within " + timeout.toMillis()
             + " ms (try " + attempt + ")");
@@ -225,8 +242,10 @@ final class WitnessEndpoint {
         lastFailure = tried(FailureKind.CONNECT, "couldn't connect: " + message(x));
         continue;
       } catch (IOException x) {
-        lastFailure = tried(x.getCause() instanceof java.util.concurrent.TimeoutException
-            ? FailureKind.TIMEOUT : FailureKind.CONNECT, "the exchange failed: " + message(x));
+        lastFailure = x.getCause() instanceof java.util.concurrent.TimeoutException
+            ? tried(FailureKind.TIMEOUT, "no whole answer within " + timeout.toMillis()
+                + " ms (try " + attempt + ")")
+            : tried(FailureKind.CONNECT, "the exchange failed: " + message(x));
         continue;
       } catch (InterruptedException x) {
         Thread.currentThread().interrupt();
@@ -248,8 +267,13 @@ final class WitnessEndpoint {
                   + " never published, or another log under this origin)");
             }
             if (s == old) {
-              return failed(FailureKind.CONFLICT, "answered 409 with the size sent, " + old
-                  + ": it holds another checkpoint of that size");
+              return failed(FailureKind.REFUSED_CONSISTENCY, "answered 409 with the size sent, "
+                  + old + ": it holds another checkpoint of that size");
+            }
+            if (s < before) {
+              LOG.error("witness {} at {} answered 409 with size {}, below the size {} it"
+                  + " cosigned for this log before: it lost or rolled back its state; catching"
+                  + " it up from {}", label, url, s, before, s);
             }
             lastFailure = tried(FailureKind.CONFLICT, "answered 409: it last cosigned size " + s
                 + ", not " + old);
@@ -273,7 +297,7 @@ final class WitnessEndpoint {
         case 429 -> {
           Duration wait = retryAfter(r).orElse(DEFAULT_RETRY_AFTER);
           if (attempt == MAX_TRIES
-              || System.nanoTime() + wait.toNanos() >= deadline) {
+              || System.nanoTime() + wait.toNanos() + MIN_TRY.toNanos() >= deadline) {
             return failed(FailureKind.RATE_LIMITED, "answered 429 with Retry-After "
                 + wait.toSeconds() + " s, beyond the deadline or the tries");
           }
@@ -284,6 +308,11 @@ final class WitnessEndpoint {
             Thread.currentThread().interrupt();
             return failed(FailureKind.RATE_LIMITED, "interrupted while waiting to retry");
           }
+        }
+        case 422 -> {
+          return failed(FailureKind.REFUSED_CONSISTENCY, "answered 422, refusing this"
+              + " checkpoint as inconsistent with what it cosigned (from size " + old + "): "
+              + excerpt(body));
         }
         default -> {
           Failure f = tried(FailureKind.HTTP_STATUS, "answered " + r.statusCode() + ": "

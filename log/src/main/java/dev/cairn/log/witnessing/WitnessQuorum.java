@@ -2,13 +2,16 @@ package dev.cairn.log.witnessing;
 
 import dev.cairn.log.LogMetrics;
 import dev.cairn.log.publishing.CheckpointEndorser;
+import dev.cairn.note.KeyNames;
 import dev.cairn.note.NoteSignature;
+import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignedNote;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.policy.Policy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,15 +42,29 @@ import org.slf4j.LoggerFactory;
  * for some clients is no longer stopped by the witnesses.
  *
  * <p>A round lasts at most {@link #roundTime()}: {@value WitnessEndpoint#MAX_TRIES} tries of
- * the per-try timeout and a second for a witness's Retry-After; the publisher's deadline must be
- * {@link #endorseTimeout()} (a little more), so that a round always ends before it.
+ * the per-try timeout and a second for a witness's Retry-After. Every try ends by the round's
+ * deadline, and the round is decided by itself a moment after it ({@link #DECISION_GRACE}) with
+ * what arrived, whatever a witness is still doing: so readiness and the metrics always say what
+ * the round decided, and fail-open publishes the cosignatures that came. The publisher's deadline
+ * must be {@link #endorseTimeout()}, later still, so that it never cuts a round short.
+ *
+ * <p>A policy whose cosignatures and the log's own signatures could not fit in one signed note
+ * ({@value SignedNote#MAX_SIGNATURES} signatures, {@value SignedNote#MAX_SIZE} bytes) is refused
+ * when the quorum is created.
  */
 public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WitnessQuorum.class);
   /** The default per-try timeout. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
   private static final Duration RETRY_ALLOWANCE = Duration.ofSeconds(1);
+  /** After the round's deadline, until the round decides with what arrived. */
+  static final Duration DECISION_GRACE = Duration.ofMillis(200);
+  /** After the round's deadline, until the publisher gives up: more than the grace. */
   private static final Duration MARGIN = Duration.ofMillis(500);
+  /** The log signatures a note must leave room for: Ed25519 and ML-DSA-44, twice in a rotation. */
+  static final int LOG_SIGNATURES = 4;
+  /** Room for a checkpoint's text: origin, size, root hash. */
+  private static final int CHECKPOINT_TEXT = 512;
 
   private final Policy policy;
   private final Duration tryTimeout;
@@ -59,8 +77,11 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
   /** The latest round that decided, null before the first. */
   private volatile Decision decided;
 
-  /** What the latest round decided: the checkpoint's size, whether the quorum was met. */
-  private record Decision(long size, boolean quorumMet) {}
+  /**
+   * What the latest round decided: the checkpoint's size, whether the quorum was met, and why
+   * nothing could be published despite it, if so.
+   */
+  private record Decision(long size, boolean quorumMet, Optional<String> unpublished) {}
 
   private WitnessQuorum(Policy policy, Duration tryTimeout, boolean failOpen,
       CosignedSizes sizes) {
@@ -88,7 +109,8 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
    * @param failOpen publish without the quorum (unsafe)
    * @param sizes where the size each witness last cosigned is kept
    * @throws IllegalArgumentException naming the witness without a submission URL, or whose URL
-   *     is not an http(s) URL
+   *     is not an http(s) URL; or saying how many signatures or bytes the cosigned note could
+   *     have, when that is more than a signed note may
    */
   public static WitnessQuorum create(Policy policy, Duration tryTimeout, boolean failOpen,
       CosignedSizes sizes) {
@@ -114,7 +136,49 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
             + "\", not an http:// or https:// submission prefix");
       }
     }
+    noteTooLarge(policy.witnesses().values().stream().map(Policy.Witness::key).toList(),
+        LOG_SIGNATURES, LOG_SIGNATURES * signatureLine(KeyNames.MAX_NAME_LENGTH,
+            SignatureType.MLDSA44_SUBTREE_V1)).ifPresent(problem -> {
+              throw new IllegalArgumentException(problem);
+            });
     return new WitnessQuorum(policy, tryTimeout, failOpen, sizes);
+  }
+
+  /**
+   * Why a note with the log's signatures ({@code logSignatures} lines of {@code logBytes} bytes
+   * at most) and a cosignature by each of {@code witnessKeys} could exceed what a signed note
+   * may have, if it could.
+   */
+  static Optional<String> noteTooLarge(List<VerifierKey> witnessKeys, int logSignatures,
+      long logBytes) {
+    int count = witnessKeys.size() + logSignatures;
+    if (count > SignedNote.MAX_SIGNATURES) {
+      return Optional.of("the witness policy has " + witnessKeys.size() + " witness keys: with "
+          + logSignatures + " signatures by the log a checkpoint could carry " + count
+          + " signatures, more than the " + SignedNote.MAX_SIGNATURES + " a signed note may");
+    }
+    long bytes = CHECKPOINT_TEXT + logBytes;
+    for (VerifierKey k : witnessKeys) {
+      bytes += signatureLine(k.name().getBytes(StandardCharsets.UTF_8).length, k.type());
+    }
+    if (bytes > SignedNote.MAX_SIZE) {
+      return Optional.of("the witness policy's " + witnessKeys.size() + " witness keys could"
+          + " make a cosigned checkpoint of " + bytes + " bytes (an ML-DSA-44 cosignature line"
+          + " takes about 3.3 KB), more than the " + SignedNote.MAX_SIZE + " a signed note may");
+    }
+    return Optional.empty();
+  }
+
+  /** The most bytes of a signature line: "— name base64(key ID, signature)\n". */
+  static int signatureLine(int nameBytes, SignatureType type) {
+    int signature = switch (type) {
+      case ED25519 -> 64;
+      case ECDSA_P256 -> 72; // DER, at most
+      case COSIGNATURE_V1 -> 8 + 64; // timestamp, Ed25519
+      case MLDSA44_SUBTREE_V1 -> 8 + 2420; // timestamp, ML-DSA-44
+    };
+    return "\u2014 ".getBytes(StandardCharsets.UTF_8).length + nameBytes + 1
+        + (4 + signature + 2) / 3 * 4 + 1;
   }
 
   /**
@@ -135,6 +199,10 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
       problems.add("none of the witness policy's log lines is one of this log's active keys ("
           + String.join(", ", activeKeys.stream().map(VerifierKey::encode).toList()) + ")");
     }
+    noteTooLarge(policy.witnesses().values().stream().map(Policy.Witness::key).toList(),
+        activeKeys.size(), activeKeys.stream().mapToLong(k -> signatureLine(
+            k.name().getBytes(StandardCharsets.UTF_8).length, k.type())).sum())
+        .ifPresent(problems::add);
     return problems;
   }
 
@@ -167,6 +235,7 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
     return endpoints;
   }
 
+  /** Whether the latest round met the quorum (and published with it); true before the first. */
   private boolean quorumMet() {
     Decision d = decided;
     return d == null || d.quorumMet();
@@ -184,8 +253,11 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
     long deadline = System.nanoTime() + roundTime().toNanos();
     Round round = new Round(e, signed);
     if (endpoints.isEmpty()) {
-      round.decideIfDone();
+      round.decide(false);
     }
+    // Decided at its own deadline, before the publisher's, even if a witness is still at it.
+    CompletableFuture.delayedExecutor(roundTime().plus(DECISION_GRACE).toNanos(),
+        TimeUnit.NANOSECONDS, threads).execute(() -> round.decide(true));
     for (WitnessEndpoint w : endpoints) {
       w.submitAsync(e, deadline, threads).whenComplete((o, failure) -> {
         if (failure != null) { // a bug or a broken install (a linkage error): never hang
@@ -200,7 +272,10 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
     return round.result;
   }
 
-  /** One checkpoint's collection: decided at the quorum, or once every witness answered. */
+  /**
+   * One checkpoint's collection: decided at the quorum, once every witness answered, or at the
+   * round's deadline.
+   */
   private final class Round {
     final CompletableFuture<byte[]> result = new CompletableFuture<>();
     final Endorsement endorsement;
@@ -209,57 +284,85 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
     final List<NoteSignature> cosignatures = new ArrayList<>();
     final Set<String> cosigned = new LinkedHashSet<>();
     final Map<WitnessEndpoint, WitnessEndpoint.Outcome> answered = new LinkedHashMap<>();
+    boolean over;
 
     Round(Endorsement endorsement, SignedNote signed) {
       this.endorsement = endorsement;
       this.signed = signed;
     }
 
-    synchronized void add(WitnessEndpoint w, WitnessEndpoint.Outcome o) {
-      answered.put(w, o);
-      if (!result.isDone()) {
-        cosignatures.addAll(o.cosignatures());
-        cosigned.addAll(o.cosigned());
+    void add(WitnessEndpoint w, WitnessEndpoint.Outcome o) {
+      Runnable complete;
+      synchronized (this) {
+        answered.put(w, o);
+        if (!over) {
+          cosignatures.addAll(o.cosignatures());
+          cosigned.addAll(o.cosigned());
+        }
+        complete = decision(false);
       }
-      decideIfDone();
+      complete.run();
     }
 
-    synchronized void decideIfDone() {
-      if (result.isDone()) {
-        return;
+    /** Decides if it is time ({@code atDeadline}: with what arrived). */
+    void decide(boolean atDeadline) {
+      Runnable complete;
+      synchronized (this) {
+        complete = decision(atDeadline);
+      }
+      complete.run();
+    }
+
+    /**
+     * Decides under the lock, and returns how to complete the result: run after releasing it,
+     * since the publisher's swap and fsync follow on the completing thread.
+     */
+    private Runnable decision(boolean atDeadline) {
+      if (over) {
+        return () -> {};
       }
       long size = endorsement.checkpoint().size();
       boolean met = policy.quorumMet(cosigned);
-      if (!met && answered.size() < endpoints.size()) {
-        return;
+      if (!met && !atDeadline && answered.size() < endpoints.size()) {
+        return () -> {};
       }
+      over = true;
       boolean wasMet = quorumMet();
-      decided = new Decision(size, met);
-      if (met) {
-        if (!wasMet) {
-          LOG.info("witness quorum {} met again at size {}, cosigned by {}", policy.quorum(),
-              size, cosigned);
-        }
-        result.complete(note());
-        return;
-      }
       String missing = missing();
-      if (failOpen) {
+      if (!met && !failOpen) {
+        decided = new Decision(size, false, Optional.empty());
+        if (wasMet) {
+          LOG.warn("witness quorum {} not met at size {}: cosigned by {}; missing {}; holding"
+              + " publication back until it is", policy.quorum(), size,
+              cosigned.isEmpty() ? "none" : cosigned, missing);
+        }
+        IOException refused = new IOException("witness quorum " + policy.quorum()
+            + " not met: cosigned by " + (cosigned.isEmpty() ? "none" : cosigned) + "; missing "
+            + missing);
+        return () -> result.completeExceptionally(refused);
+      }
+      byte[] note;
+      try {
+        note = note();
+      } catch (RuntimeException x) {
+        decided = new Decision(size, false, Optional.of(x.getMessage()));
+        LOG.error("couldn't add the cosignatures of {} to the checkpoint at size {}: {};"
+            + " publishing nothing", cosigned, size, x.toString());
+        IOException refused = new IOException("couldn't add the witnesses' cosignatures to the"
+            + " checkpoint: " + x.getMessage(), x);
+        return () -> result.completeExceptionally(refused);
+      }
+      decided = new Decision(size, met, Optional.empty());
+      if (met && !wasMet) {
+        LOG.info("witness quorum {} met again at size {}, cosigned by {}", policy.quorum(),
+            size, cosigned);
+      } else if (!met) {
         metrics.publishedFailOpen();
         LOG.warn("publishing the checkpoint at size {} WITHOUT the witness quorum {}"
             + " (--witness-fail-open, unsafe): cosigned by {}; missing {}", size,
             policy.quorum(), cosigned.isEmpty() ? "none" : cosigned, missing);
-        result.complete(note());
-        return;
       }
-      if (wasMet) {
-        LOG.warn("witness quorum {} not met at size {}: cosigned by {}; missing {}; holding"
-            + " publication back until it is", policy.quorum(), size,
-            cosigned.isEmpty() ? "none" : cosigned, missing);
-      }
-      result.completeExceptionally(new IOException("witness quorum " + policy.quorum()
-          + " not met: cosigned by " + (cosigned.isEmpty() ? "none" : cosigned) + "; missing "
-          + missing));
+      return () -> result.complete(note);
     }
 
     private byte[] note() {
@@ -271,6 +374,11 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
       List<String> out = new ArrayList<>();
       answered.forEach((w, o) -> o.failure().filter(f -> o.cosigned().isEmpty())
           .ifPresent(f -> out.add(w.label() + " (" + f + ")")));
+      for (WitnessEndpoint w : endpoints) {
+        if (!answered.containsKey(w)) {
+          out.add(w.label() + " (no answer by the round's deadline)");
+        }
+      }
       return out.isEmpty() ? "none" : String.join("; ", out);
     }
   }
@@ -283,13 +391,18 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
   public Readiness readiness() {
     List<String> failing = new ArrayList<>();
     for (WitnessEndpoint w : endpoints) {
-      w.last().flatMap(WitnessEndpoint.Outcome::failure).filter(f ->
-              w.last().get().cosigned().isEmpty())
+      Optional<WitnessEndpoint.Outcome> last = w.last();
+      last.filter(o -> o.cosigned().isEmpty()).flatMap(WitnessEndpoint.Outcome::failure)
           .ifPresent(f -> failing.add(w.label() + " (" + f.kind().label() + ")"));
     }
     Decision d = decided;
     String witnesses = failing.isEmpty() ? "" : "witnesses missing: "
         + String.join(", ", failing);
+    if (d != null && d.unpublished().isPresent()) {
+      return new Readiness(false, Optional.of("couldn't publish the checkpoint at size "
+          + d.size() + " with its cosignatures (" + d.unpublished().get() + "); nothing newer"
+          + " is published" + (witnesses.isEmpty() ? "" : "; " + witnesses)));
+    }
     if (d != null && !d.quorumMet() && !failOpen) {
       return new Readiness(false, Optional.of("witness quorum " + policy.quorum() + " not met"
           + " at size " + d.size() + "; nothing newer is published until it is"
@@ -315,10 +428,13 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
         .toArray(CompletableFuture[]::new));
   }
 
-  /** Stops the witness threads; submissions under way are abandoned. */
+  /**
+   * Stops the HTTP client, then the witness threads it completes on; submissions under way are
+   * abandoned.
+   */
   @Override
   public void close() {
+    http.shutdownNow();
     threads.shutdownNow();
-    http.close();
   }
 }

@@ -63,6 +63,16 @@ final class TestWitness implements AutoCloseable {
     LEGACY_CONFLICT,
     /** 429 with Retry-After: 1 to the first request, honest after. */
     RATE_LIMITED_ONCE,
+    /**
+     * 429 with Retry-After: 1 to the first request; then the headers of a 200 after
+     * {@link #headersAfter}, and a body of one byte every 50 ms that never ends (until
+     * released).
+     */
+    SLOW_BODY,
+    /** 422: it refuses the checkpoint as inconsistent with what it cosigned. */
+    REFUSE_CONSISTENCY,
+    /** 409 with the old size sent: it holds another checkpoint of that size. */
+    CONFLICT_AT_OLD_SIZE,
   }
 
   final String name;
@@ -80,6 +90,10 @@ final class TestWitness implements AutoCloseable {
   final List<Integer> proofLengths = java.util.Collections.synchronizedList(new ArrayList<>());
   private final AtomicLong conflicts = new AtomicLong(1);
   private volatile CountDownLatch hang = new CountDownLatch(1);
+  private final java.util.concurrent.atomic.AtomicBoolean limited =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  /** How long {@link Behaviour#SLOW_BODY} waits before its headers. */
+  volatile java.time.Duration headersAfter = java.time.Duration.ZERO;
 
   /** A witness named {@code name} cosigning with a key of each of {@code types}. */
   TestWitness(String name, List<VerifierKey> logKeys, SignatureType... types) throws Exception {
@@ -124,10 +138,11 @@ final class TestWitness implements AutoCloseable {
   }
 
   void behave(Behaviour b) {
-    if (behaviour == Behaviour.HANG) {
+    if (behaviour == Behaviour.HANG || behaviour == Behaviour.SLOW_BODY) {
       hang.countDown();
       hang = new CountDownLatch(1);
     }
+    limited.set(false);
     behaviour = b;
   }
 
@@ -135,6 +150,14 @@ final class TestWitness implements AutoCloseable {
   long size() {
     synchronized (state) {
       return size;
+    }
+  }
+
+  /** Loses its state, as a witness restored from an old backup: it cosigned nothing. */
+  void forget() {
+    synchronized (state) {
+      size = 0;
+      root = null;
     }
   }
 
@@ -183,6 +206,23 @@ final class TestWitness implements AutoCloseable {
       }
       case UNAVAILABLE -> {
         send(response, callback, 503, "text/plain", "down\n");
+        return;
+      }
+      case SLOW_BODY -> {
+        if (!limited.getAndSet(true)) {
+          response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+          send(response, callback, 429, "text/plain", "slow down\n");
+          return;
+        }
+        dribble(response, callback);
+        return;
+      }
+      case REFUSE_CONSISTENCY -> {
+        send(response, callback, 422, "text/plain", "the consistency proof does not verify\n");
+        return;
+      }
+      case CONFLICT_AT_OLD_SIZE -> {
+        send(response, callback, 409, AddCheckpoint.SIZE_MEDIA_TYPE, add.oldSize() + "\n");
         return;
       }
       case ENDLESS_CONFLICT -> {
@@ -254,6 +294,24 @@ final class TestWitness implements AutoCloseable {
       root = c.root();
     }
     send(response, callback, 200, "text/plain", lines(note.text(), signers()));
+  }
+
+  /** Headers after {@link #headersAfter}, then a byte every 50 ms until released or hung up. */
+  private void dribble(Response response, Callback callback) throws InterruptedException {
+    CountDownLatch released = hang;
+    released.await(headersAfter.toMillis(), TimeUnit.MILLISECONDS);
+    response.setStatus(200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
+    try (java.io.OutputStream out = Content.Sink.asOutputStream(response)) {
+      do {
+        out.write('-');
+        out.flush();
+      } while (!released.await(50, TimeUnit.MILLISECONDS));
+    } catch (java.io.IOException e) { // the log hung up
+      callback.failed(e);
+      return;
+    }
+    callback.succeeded();
   }
 
   private List<NoteSigner> signers() {

@@ -89,7 +89,12 @@ class WitnessQuorumTest {
   /** Opens and serves the log with a quorum for {@code policy}, publishing every interval. */
   void serve(Policy policy, Duration timeout, boolean failOpen, Duration interval)
       throws Exception {
-    quorum = WitnessQuorum.create(policy, timeout, failOpen, new FileCosignedSizes(dir));
+    serve(policy, timeout, failOpen, interval, new FileCosignedSizes(dir));
+  }
+
+  void serve(Policy policy, Duration timeout, boolean failOpen, Duration interval,
+      CosignedSizes sizes) throws Exception {
+    quorum = WitnessQuorum.create(policy, timeout, failOpen, sizes);
     open.add(quorum);
     log = TransparencyLog.open(config(interval).withEndorser(quorum, quorum.endorseTimeout()));
     open.add(log);
@@ -314,6 +319,10 @@ class WitnessQuorumTest {
         new Case(TestWitness.Behaviour.WRONG_KEY, "bad_cosignature", "does not verify"),
         new Case(TestWitness.Behaviour.OTHER_CHECKPOINT, "bad_cosignature", "does not verify"),
         new Case(TestWitness.Behaviour.HANG, "timeout", "no answer within"),
+        new Case(TestWitness.Behaviour.REFUSE_CONSISTENCY, "refused_consistency",
+            "answered 422"),
+        new Case(TestWitness.Behaviour.CONFLICT_AT_OLD_SIZE, "refused_consistency",
+            "answered 409 with the size sent"),
         new Case(TestWitness.Behaviour.UNAVAILABLE, "http_status", "answered 503"));
     for (Case c : cases) {
       // Honest in between, so that each misbehaviour begins a new failure (logged once).
@@ -341,7 +350,8 @@ class WitnessQuorumTest {
       assertThat(bad.requests.get() - before).as(c.toString()).isBetween(1, 3);
       assertThat(metric(metrics(), "cairn_witness_failures_total", "witness=\"bad.example\"",
           "kind=\"" + c.kind() + "\"")).as(c.toString()).isGreaterThan(failures);
-      if (c.kind().startsWith("bad") || c.kind().equals("beyond_log")) {
+      if (c.kind().startsWith("bad") || c.kind().equals("beyond_log")
+          || c.kind().equals("refused_consistency")) {
         assertThat(logged.messages()).as(c.toString()).anySatisfy(m -> assertThat(m)
             .contains("bad.example").contains(c.says()));
       }
@@ -419,5 +429,100 @@ class WitnessQuorumTest {
         "kind=\"rate_limited\"")).isEqualTo(1);
     assertThat(metric(metrics(), "cairn_witness_request_seconds_count",
         "witness=\"w1.example\"")).isEqualTo(2);
+  }
+
+  @Test
+  void aWitnessThatRolledBackItsStateIsLoggedAsAnErrorAndCaughtUp() throws Exception {
+    createLog();
+    TestWitness w1 = witness("w1.example", SignatureType.COSIGNATURE_V1);
+    Policy policy = Policy.parse(logLines() + w1.policyLines() + "quorum w1.example\n");
+    serve(policy, Duration.ofSeconds(1), false, Duration.ofHours(1));
+    add("a");
+    add("b");
+    log.publisher().publish();
+    assertThat(w1.size()).isEqualTo(2);
+
+    w1.forget(); // it answers 409 with size 0, below the 2 it cosigned for this log
+    add("c");
+    log.publisher().publish();
+    assertThat(published()).isEqualTo(3);
+    assertThat(w1.oldSizes).containsExactly(0L, 2L, 0L);
+    assertThat(logged.messages()).anySatisfy(m -> assertThat(m).contains("w1.example")
+        .contains("size 0, below the size 2 it cosigned").contains("rolled back"));
+  }
+
+  @Test
+  void aSlowBodyCannotStretchARoundPastItsDeadlineAndReadinessSaysNotMet() throws Exception {
+    createLog();
+    TestWitness w1 = witness("w1.example", SignatureType.COSIGNATURE_V1);
+    TestWitness w2 = witness("w2.example", SignatureType.COSIGNATURE_V1);
+    Policy policy = Policy.parse(logLines() + w1.policyLines() + w2.policyLines()
+        + "group both all w1.example w2.example\nquorum both\n");
+    serve(policy, Duration.ofSeconds(1), false, Duration.ofHours(1));
+    add("a");
+    log.publisher().publish();
+    assertThat(text(client.get("/readyz"))).isEqualTo("ready\n");
+
+    // 429 (wait a second), then headers just before each try's timeout and a body without end:
+    // with a second more for each body, the last try would end after the publisher's deadline.
+    w2.headersAfter = Duration.ofMillis(900);
+    w2.behave(TestWitness.Behaviour.SLOW_BODY);
+    add("b");
+    long started = System.nanoTime();
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(log.publisher()::publish))
+        .isInstanceOf(dev.cairn.log.publishing.EndorsementException.class)
+        .hasMessageContaining("witness quorum both not met").hasMessageContaining("w2.example");
+    quorum.settled().get();
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).as("every try ended in time")
+        .isLessThan(quorum.roundTime().plus(WitnessQuorum.DECISION_GRACE));
+    HttpResponse<byte[]> ready = client.get("/readyz");
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(text(ready)).contains("witness quorum both not met at size 2")
+        .contains("w2.example (timeout)");
+    assertThat(metric(metrics(), "cairn_checkpoint_quorum_met")).isEqualTo(0);
+    assertThat(published()).isEqualTo(1);
+    w2.behave(TestWitness.Behaviour.UNAVAILABLE); // a quick refusal for the closing round
+  }
+
+  @Test
+  void aRoundIsDecidedAtItsDeadlineAndFailOpenPublishesWhatArrived() throws Exception {
+    createLog();
+    TestWitness w1 = witness("w1.example", SignatureType.COSIGNATURE_V1);
+    TestWitness w2 = witness("w2.example", SignatureType.COSIGNATURE_V1);
+    Policy policy = Policy.parse(logLines() + w1.policyLines() + w2.policyLines()
+        + "group both all w1.example w2.example\nquorum both\n");
+    // Reading the size w2 last cosigned hangs (a stuck disk): its submission outlives the round.
+    java.util.concurrent.CountDownLatch stuck = new java.util.concurrent.CountDownLatch(1);
+    CosignedSizes files = new FileCosignedSizes(dir);
+    open.add(stuck::countDown);
+    serve(policy, Duration.ofMillis(300), true, Duration.ofHours(1), new CosignedSizes() {
+      @Override
+      public java.util.OptionalLong get(String url) throws java.io.IOException {
+        if (url.equals(w2.url())) {
+          try {
+            stuck.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return files.get(url);
+      }
+
+      @Override
+      public void put(String url, long size) throws java.io.IOException {
+        files.put(url, size);
+      }
+    });
+    add("a");
+    log.publisher().publish();
+
+    byte[] note = client.get("/checkpoint").body();
+    assertThat(published()).isEqualTo(1);
+    assertThat(dev.cairn.note.SignedNote.parse(note).signatures())
+        .extracting(dev.cairn.note.NoteSignature::name).contains("w1.example")
+        .doesNotContain("w2.example");
+    assertThat(metric(metrics(), "cairn_witness_fail_open_publications_total")).isEqualTo(1);
+    assertThat(metric(metrics(), "cairn_checkpoint_quorum_met")).isEqualTo(0);
+    assertThat(text(client.get("/readyz"))).contains("quorum both not met at size 1");
   }
 }

@@ -86,4 +86,54 @@ class WitnessUnitsTest {
     return WitnessQuorum.create(Policy.parse(policy), Duration.ofSeconds(1), false,
         CosignedSizes.inMemory());
   }
+
+  @Test
+  void aPolicyWhoseCosignedNoteCouldNotBeASignedNoteIsRefused() {
+    StringBuilder many = new StringBuilder();
+    for (int i = 0; i < 96; i++) {
+      many.append("witness w").append(i).append(' ').append(SignerKey.generate("w" + i
+          + ".example", SignatureType.COSIGNATURE_V1, RANDOM).verifierKey().encode())
+          .append(" http://127.0.0.1:9/w").append(i).append('\n');
+    }
+    try (WitnessQuorum q = WitnessQuorum.create(Policy.parse(many + "quorum w0\n"),
+        Duration.ofSeconds(1), false, CosignedSizes.inMemory())) {
+      assertThat(q.policy()).isPresent(); // 96 witnesses and 4 log signatures: 100 fit
+    }
+    many.append("witness w96 ").append(SignerKey.generate("w96.example",
+        SignatureType.COSIGNATURE_V1, RANDOM).verifierKey().encode())
+        .append(" http://127.0.0.1:9/w96\n");
+    assertThatThrownBy(() -> WitnessQuorum.create(Policy.parse(many + "quorum w0\n"),
+        Duration.ofSeconds(1), false, CosignedSizes.inMemory()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("97 witness keys").hasMessageContaining("101 signatures")
+        .hasMessageContaining("more than the 100");
+
+    // Bytes: ML-DSA-44 cosignatures of ~3.3 KB each (a policy file cannot hold this many keys,
+    // but a quorum must not count on that).
+    List<VerifierKey> pq = new java.util.ArrayList<>();
+    for (int i = 0; i < 80; i++) {
+      pq.add(SignerKey.generate("w" + i + ".example", SignatureType.MLDSA44_SUBTREE_V1, RANDOM)
+          .verifierKey());
+    }
+    assertThat(WitnessQuorum.noteTooLarge(pq.subList(0, 60), 2, 2 * 3500)).isEmpty();
+    assertThat(WitnessQuorum.noteTooLarge(pq, 2, 2 * 3500)).hasValueSatisfying(m -> assertThat(m)
+        .contains("80 witness keys").contains("more than the 262144"));
+    assertThat(WitnessQuorum.signatureLine(11, SignatureType.MLDSA44_SUBTREE_V1))
+        .isBetween(3200, 3400);
+    // The log's real keys count too.
+    SignerKey logKey = SignerKey.generate("example.com/log", SignatureType.ED25519, RANDOM);
+    List<VerifierKey> logKeys = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      logKeys.add(logKey.verifierKey());
+    }
+    String w = "witness W " + SignerKey.generate("w.example", SignatureType.COSIGNATURE_V1,
+        RANDOM).verifierKey().encode() + " http://127.0.0.1:9/\n";
+    try (WitnessQuorum q = WitnessQuorum.create(Policy.parse(many.toString().replaceFirst(
+        "witness w96 .*\n", "") + "quorum w0\n"),
+        Duration.ofSeconds(1), false, CosignedSizes.inMemory())) {
+      assertThat(q.logProblems("example.com/log", logKeys)).singleElement().asString()
+          .contains("96 witness keys").contains("101 signatures");
+    }
+    assertThat(quorum(w + "quorum W\n").logProblems("example.com/log", logKeys)).isEmpty();
+  }
 }
