@@ -87,6 +87,8 @@ public final class AuditLog implements AutoCloseable {
   private final Path path;
   private final Limits limits;
   private final Clock clock;
+  /** Guarded by {@code this}. */
+  private boolean closed;
   private final RotatingFile file;
   private final ComponentHealth health =
       new ComponentHealth("audit", "writing the audit log failed", LOG);
@@ -305,8 +307,13 @@ public final class AuditLog implements AutoCloseable {
     return s == null || s.length() <= MAX_FIELD ? s : s.substring(0, MAX_FIELD) + "...";
   }
 
+  /** Writes what is pending and closes the file; again does nothing. */
   @Override
   public synchronized void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
     roll(Long.MAX_VALUE);
     file.close();
   }

@@ -110,8 +110,15 @@ final class RotatingFile implements AutoCloseable {
     return file.resolveSibling(file.getFileName() + "." + n);
   }
 
-  /** Forces the lines written so far to disk. */
+  /**
+   * Forces the lines written so far to disk. The channel may have been closed under us — an
+   * interrupted thread (a request's, when the server stops) closes a file channel it was
+   * writing — so it is opened again first: forcing any descriptor of the file forces its data.
+   */
   void sync() throws IOException {
+    if (!channel.isOpen()) {
+      openCurrent();
+    }
     channel.force(false);
   }
 

@@ -44,6 +44,28 @@ class AuditLogTest {
   }
 
   @Test
+  void aFileClosedByAnInterruptedWriterIsOpenedAgainToSyncCloseAndAppend() throws Exception {
+    Path path = dir.resolve("rotating.log");
+    RotatingFile file = RotatingFile.open(path, 1 << 20, 2);
+    file.append("before\n".getBytes(StandardCharsets.UTF_8));
+    // A write on an interrupted thread closes the channel, as a stopping server's does.
+    Thread writer = new Thread(() -> {
+      Thread.currentThread().interrupt();
+      try {
+        file.append("interrupted\n".getBytes(StandardCharsets.UTF_8));
+      } catch (java.io.IOException expected) {
+        // ClosedByInterruptException
+      }
+    });
+    writer.start();
+    writer.join();
+    file.sync();
+    file.append("after\n".getBytes(StandardCharsets.UTF_8));
+    file.close();
+    assertThat(Files.readAllLines(path)).startsWith("before").endsWith("after");
+  }
+
+  @Test
   void theFileIsRotatedBySizeAndTheOldestBeyondTheLimitDeleted() throws Exception {
     Path file = dir.resolve("audit.jsonl");
     try (AuditLog audit = AuditLog.open(file, new AuditLog.Limits(4096, 2, 4096), clock)) {
