@@ -60,6 +60,10 @@ final class ServeSettings {
       (SequencerConfig.DEFAULT_POOL_BYTES >> 20) + "MiB", "Most bytes of entries waiting or"
           + " being sequenced, whatever their number; 503 with Retry-After beyond. At least"
           + " max_batch_bytes.");
+  static final Setting<Integer> MAX_UNPUBLISHED_ENTRIES = Setting.of("max_unpublished_entries",
+      wholeNumber(), Long.toString(LogConfig.DEFAULT_MAX_UNPUBLISHED), "Most acknowledged"
+          + " entries that may wait for a checkpoint (while a witness quorum is missing);"
+          + " 503 with Retry-After beyond.");
   static final Setting<Duration> CHECKPOINT_INTERVAL = Setting.of("checkpoint_interval",
       duration(), "1s", "Checkpoint publication interval.");
   static final Setting<Profile> PROFILE = Setting.of("profile", oneOf(Profile.class), "dev",
@@ -152,7 +156,7 @@ final class ServeSettings {
 
   /** Every setting of {@code cairn serve}, in the order help and errors list them. */
   static final SettingSet ALL = new SettingSet(List.of(DATA, LISTEN, ORIGIN, SEQUENCING_INTERVAL,
-      BATCH_SIZE, POOL_LIMIT, POOL_BYTES, CHECKPOINT_INTERVAL, PROFILE, AUTH_JWKS, AUTH_ISSUER,
+      BATCH_SIZE, POOL_LIMIT, POOL_BYTES, MAX_UNPUBLISHED_ENTRIES, CHECKPOINT_INTERVAL, PROFILE, AUTH_JWKS, AUTH_ISSUER,
       AUTH_AUDIENCE, AUTH_ROLES_CLAIM, AUDIT_LOG, AUDIT_LOG_MAX_BYTES, AUDIT_LOG_FILES,
       AUDIT_REFUSAL_BYTES_PER_SECOND, ALLOW_FILE_KEYS, RATE_LIMIT_ADDRESS, RATE_LIMIT_SUBJECT,
       PKCS11_LIBRARY, PKCS11_TOKEN, PKCS11_PIN_FILE, PKCS11_KEY, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
@@ -199,13 +203,19 @@ final class ServeSettings {
     } catch (IllegalArgumentException e) {
       throw new SettingsException("invalid sequencing settings: " + e.getMessage());
     }
+    LogConfig c;
     try {
-      LogConfig c = new LogConfig(data(), origin(), sequencing,
+      c = new LogConfig(data(), origin(), sequencing,
           values.get(CHECKPOINT_INTERVAL), Clock.systemUTC());
-      return hsm().map(c::withHsm).orElse(c);
+      c = hsm().map(c::withHsm).orElse(c);
     } catch (IllegalArgumentException e) {
       throw values.invalid(CHECKPOINT_INTERVAL, e.getMessage());
     }
+    int unpublished = values.get(MAX_UNPUBLISHED_ENTRIES);
+    if (unpublished < 1) {
+      throw values.invalid(MAX_UNPUBLISHED_ENTRIES, "must be at least 1");
+    }
+    return c.withMaxUnpublished(unpublished);
   }
 
   /**

@@ -37,6 +37,17 @@ class ServeSettingsTest {
     assertThat(s.origin()).isEmpty();
     assertThat(s.logConfig().sequencing().interval()).isEqualTo(Duration.ofMillis(10));
     assertThat(s.logConfig().checkpointInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(s.logConfig().maxUnpublished()).isEqualTo(1L << 20);
+  }
+
+  @Test
+  void theUnpublishedBacklogBoundIsASetting() {
+    assertThat(ServeSettings.resolve(Optional.empty(),
+        Map.of("CAIRN_MAX_UNPUBLISHED_ENTRIES", "5000"), Map.of()).logConfig().maxUnpublished())
+        .isEqualTo(5000);
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(), Map.of(),
+        Map.of("max_unpublished_entries", "0")).logConfig())
+        .hasMessageContaining("max_unpublished_entries").hasMessageContaining("at least 1");
   }
 
   @Test

@@ -20,12 +20,18 @@ import java.util.Optional;
  * @param nodeId this process's name as a lease holder, in messages and metrics
  * @param endorser what a signed checkpoint goes through before it is published (witnesses)
  * @param endorseTimeout how long publication waits for the endorser
+ * @param maxUnpublished the most acknowledged entries that may wait for a checkpoint before
+ *     writers are pushed back (503): while publication is held back — a witness quorum missing,
+ *     fail-closed — the log keeps acknowledging up to this many entries no client can yet
+ *     verify, then stops
  */
 public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig sequencing,
     Duration checkpointInterval, Clock clock, Optional<HsmSettings> hsm, String nodeId,
-    CheckpointEndorser endorser, Duration endorseTimeout) {
+    CheckpointEndorser endorser, Duration endorseTimeout, long maxUnpublished) {
   /** The default checkpoint interval. */
   public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
+  /** The default bound on acknowledged entries waiting for a checkpoint. */
+  public static final long DEFAULT_MAX_UNPUBLISHED = 1L << 20;
   /** The default time publication waits for the endorser. */
   public static final Duration DEFAULT_ENDORSE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -35,6 +41,10 @@ public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig s
         || checkpointInterval.compareTo(Duration.ofHours(1)) > 0) {
       throw new IllegalArgumentException(
           "checkpoint interval must be 10ms to 1h, got " + checkpointInterval);
+    }
+    if (maxUnpublished < 1) {
+      throw new IllegalArgumentException("the most unpublished entries must be at least 1, got "
+          + maxUnpublished);
     }
     if (endorseTimeout.isNegative() || endorseTimeout.isZero()) {
       throw new IllegalArgumentException("endorsement timeout must be positive, got "
@@ -46,7 +56,7 @@ public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig s
   public LogConfig(Path dataDir, Optional<String> origin, SequencerConfig sequencing,
       Duration checkpointInterval, Clock clock, Optional<HsmSettings> hsm) {
     this(dataDir, origin, sequencing, checkpointInterval, clock, hsm, "local",
-        CheckpointEndorser.NONE, DEFAULT_ENDORSE_TIMEOUT);
+        CheckpointEndorser.NONE, DEFAULT_ENDORSE_TIMEOUT, DEFAULT_MAX_UNPUBLISHED);
   }
 
   /** A configuration without a PKCS#11 token or an endorser. */
@@ -58,13 +68,19 @@ public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig s
   /** This configuration signing with keys on {@code hsm} too. */
   public LogConfig withHsm(HsmSettings hsm) {
     return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock,
-        Optional.of(hsm), nodeId, endorser, endorseTimeout);
+        Optional.of(hsm), nodeId, endorser, endorseTimeout, maxUnpublished);
   }
 
   /** This configuration with checkpoints going through {@code endorser} before publication. */
   public LogConfig withEndorser(CheckpointEndorser endorser, Duration timeout) {
     return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock, hsm, nodeId,
-        endorser, timeout);
+        endorser, timeout, maxUnpublished);
+  }
+
+  /** This configuration pushing writers back beyond {@code max} unpublished entries. */
+  public LogConfig withMaxUnpublished(long max) {
+    return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock, hsm, nodeId,
+        endorser, endorseTimeout, max);
   }
 
   /** The defaults for a data directory. */

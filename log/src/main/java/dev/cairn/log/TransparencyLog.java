@@ -33,12 +33,6 @@ import java.util.concurrent.CompletionException;
  * it returns, so a caller may serve as soon as it has the log.
  */
 public final class TransparencyLog implements AutoCloseable {
-  /**
-   * The most acknowledged entries that may wait for a checkpoint before writers are pushed back
-   * (503): while publication is held back — a witness quorum missing, fail-closed — the log
-   * keeps acknowledging up to this many entries no client can yet verify, then stops.
-   */
-  public static final long MAX_UNPUBLISHED = 1L << 20;
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(TransparencyLog.class);
   private final DataDir dir;
@@ -106,7 +100,7 @@ public final class TransparencyLog implements AutoCloseable {
           (System.nanoTime() - t0) / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
           (System.nanoTime() - t2) / 1_000_000);
       sequencer.limitUnpublished(() -> publisher.latest().checkpoint().size(),
-          MAX_UNPUBLISHED);
+          config.maxUnpublished());
       Sequencer s = sequencer;
       metrics.watch(s::poolDepth, s::poolBytes, s::backlogBytes, () -> s.sequenced().size(),
           () -> publisher.latest().checkpoint().size(), () -> publisher.latest().time(),

@@ -67,6 +67,14 @@ public interface CheckpointEndorser {
     return Readiness.READY;
   }
 
+  /**
+   * Whether the endorser reports its own refusals (in {@link #readiness()}, its metrics and
+   * its log lines); if not, the publisher records a refusal as a fault of publication.
+   */
+  default boolean reportsRefusals() {
+    return false;
+  }
+
   /** The witness policy this endorser collects cosignatures for, if any. */
   default Optional<Policy> policy() {
     return Optional.empty();

@@ -296,7 +296,10 @@ public final class Publisher implements AutoCloseable {
 
   private void fail(CompletableFuture<Optional<Published>> result, Throwable failure) {
     Throwable t = unwrap(failure);
-    if (!(t instanceof StoppedException)) { // a stopped part reports its own fault
+    // A stopped part reports its own fault; so does an endorser that says it reports its
+    // refusals (a witness quorum not met is no fault of publication's storage).
+    if (!(t instanceof StoppedException)
+        && !(t instanceof EndorsementException && endorser.reportsRefusals())) {
       health.failed("publishing a checkpoint", t);
     }
     result.completeExceptionally(t);

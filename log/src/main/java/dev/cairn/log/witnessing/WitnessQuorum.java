@@ -388,6 +388,11 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
    * unsafe mode and on each witness whose latest submission failed otherwise.
    */
   @Override
+  public boolean reportsRefusals() {
+    return true; // a missing quorum is on /readyz, in the metrics and logged, by witness
+  }
+
+  @Override
   public Readiness readiness() {
     List<String> failing = new ArrayList<>();
     for (WitnessEndpoint w : endpoints) {

@@ -245,6 +245,9 @@ class WitnessQuorumTest {
     assertThat(metric(metrics(), "cairn_checkpoint_quorum_met")).isEqualTo(0);
     assertThat(metric(metrics(), "cairn_witness_failures_total", "witness=\"w2.example\"",
         "kind=\"connect\"")).isGreaterThanOrEqualTo(3);
+    // A witness outage is not a storage fault of publication: only the quorum says so.
+    assertThat(log.publisher().fault()).isEmpty();
+    assertThat(text(ready)).doesNotContain("publisher");
     // The acknowledged entries are durable: sequenced, waiting for an endorsed checkpoint.
     assertThat(log.sequencer().sequenced().size()).isEqualTo(21);
 
