@@ -25,6 +25,7 @@ import dev.cairn.log.sequencing.SequencerConfig;
 import dev.cairn.log.witnessing.FileCosignedSizes;
 import dev.cairn.log.witnessing.WitnessQuorum;
 import dev.cairn.policy.Policy;
+import dev.cairn.read.TrustedCertificates;
 import dev.cairn.tile.Bundles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,6 +35,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * The settings of {@code cairn serve}, each declared once below, and the rules that relate them
@@ -149,6 +151,9 @@ final class ServeSettings {
   static final Setting<Duration> WITNESS_TIMEOUT = Setting.of("witness_timeout", duration(),
       WitnessQuorum.DEFAULT_TIMEOUT.toSeconds() + "s", "How long one add-checkpoint request to"
           + " a witness may take; at most 3 tries per witness and checkpoint.");
+  static final Setting<Optional<Path>> WITNESS_CA = Setting.optional("witness_ca", path(),
+      "PEM certificates of the authorities to trust for https:// witness URLs (a private CA),"
+          + " instead of the JDK's.");
   static final Setting<Boolean> WITNESS_FAIL_OPEN = Setting.of("witness_fail_open", bool(),
       "false", "UNSAFE: publish checkpoints without the witness quorum, with the cosignatures"
           + " that arrived (counted in cairn_witness_fail_open_publications_total, shown in"
@@ -162,7 +167,7 @@ final class ServeSettings {
       PKCS11_LIBRARY, PKCS11_TOKEN, PKCS11_PIN_FILE, PKCS11_KEY, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
       MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_BATCH_BYTES,
       MAX_BODY_BYTES_IN_FLIGHT, MAX_BATCH_ENTRIES, PROOF_WAIT, WITNESS_POLICY, WITNESS_TIMEOUT,
-      WITNESS_FAIL_OPEN));
+      WITNESS_CA, WITNESS_FAIL_OPEN));
 
   /** How often the TLS files are checked for a renewed certificate. */
   static final Duration TLS_RELOAD_INTERVAL = Duration.ofMinutes(1);
@@ -226,7 +231,7 @@ final class ServeSettings {
   Optional<WitnessQuorum> witnesses() {
     Optional<Path> file = values.get(WITNESS_POLICY);
     if (file.isEmpty()) {
-      for (Setting<?> s : List.of(WITNESS_FAIL_OPEN, WITNESS_TIMEOUT)) {
+      for (Setting<?> s : List.of(WITNESS_FAIL_OPEN, WITNESS_TIMEOUT, WITNESS_CA)) {
         if (!(values.source(s) instanceof Source.Default)) {
           throw values.invalid(s, "needs " + WITNESS_POLICY.named() + ", the witnesses' policy");
         }
@@ -241,9 +246,17 @@ final class ServeSettings {
     } catch (IllegalArgumentException e) {
       throw values.invalid(WITNESS_POLICY, e.getMessage());
     }
+    Optional<SSLContext> tls = Optional.empty();
+    if (values.get(WITNESS_CA).isPresent()) {
+      try {
+        tls = Optional.of(TrustedCertificates.sslContext(values.get(WITNESS_CA).get()));
+      } catch (IOException e) {
+        throw values.invalid(WITNESS_CA, e.getMessage());
+      }
+    }
     try {
       return Optional.of(WitnessQuorum.create(policy, values.get(WITNESS_TIMEOUT),
-          values.get(WITNESS_FAIL_OPEN), new FileCosignedSizes(data())));
+          values.get(WITNESS_FAIL_OPEN), new FileCosignedSizes(data()), tls));
     } catch (IllegalArgumentException e) {
       throw values.invalid(WITNESS_POLICY, e.getMessage());
     }

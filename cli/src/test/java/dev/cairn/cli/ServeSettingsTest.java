@@ -320,5 +320,12 @@ class ServeSettingsTest {
       assertThat(q.policy()).hasValueSatisfying(p -> assertThat(p.quorum()).isEqualTo("G"));
     }
     assertThat(flags(Map.of()).witnesses()).isEmpty();
+
+    // A private authority for https witnesses: only with a policy, and a file of certificates.
+    assertThatThrownBy(() -> flags(Map.of("witness_ca", good.toString())).witnesses())
+        .hasMessageContaining("needs witness_policy (--witness-policy)");
+    assertThatThrownBy(() -> flags(Map.of("witness_policy", good.toString(), "witness_ca",
+        good.toString(), "data", dir.resolve("data").toString())).witnesses())
+        .hasMessageContaining("witness_ca").hasMessageContaining("is not a file of PEM certificates");
   }
 }

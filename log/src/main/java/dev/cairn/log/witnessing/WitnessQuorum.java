@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,13 +85,15 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
   private record Decision(long size, boolean quorumMet, Optional<String> unpublished) {}
 
   private WitnessQuorum(Policy policy, Duration tryTimeout, boolean failOpen,
-      CosignedSizes sizes) {
+      CosignedSizes sizes, Optional<SSLContext> tls) {
     this.policy = policy;
     this.tryTimeout = tryTimeout;
     this.failOpen = failOpen;
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+    HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(tryTimeout).executor(threads)
-        .followRedirects(HttpClient.Redirect.NEVER).build();
+        .followRedirects(HttpClient.Redirect.NEVER);
+    tls.ifPresent(b::sslContext);
+    this.http = b.build();
     this.metrics = new WitnessMetrics(this::endpoints, this::quorumMet);
     Map<String, List<Policy.Witness>> byUrl = new LinkedHashMap<>();
     for (Policy.Witness w : policy.witnesses().values()) {
@@ -114,6 +117,16 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
    */
   public static WitnessQuorum create(Policy policy, Duration tryTimeout, boolean failOpen,
       CosignedSizes sizes) {
+    return create(policy, tryTimeout, failOpen, sizes, Optional.empty());
+  }
+
+  /**
+   * A quorum as {@link #create(Policy, Duration, boolean, CosignedSizes)} makes, whose https
+   * witnesses are checked against {@code tls} (the authorities of a private CA) instead of the
+   * JDK's trusted authorities.
+   */
+  public static WitnessQuorum create(Policy policy, Duration tryTimeout, boolean failOpen,
+      CosignedSizes sizes, Optional<SSLContext> tls) {
     if (tryTimeout.isNegative() || tryTimeout.isZero()) {
       throw new IllegalArgumentException("the witness timeout must be positive, got "
           + tryTimeout);
@@ -141,7 +154,7 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
             SignatureType.MLDSA44_SUBTREE_V1)).ifPresent(problem -> {
               throw new IllegalArgumentException(problem);
             });
-    return new WitnessQuorum(policy, tryTimeout, failOpen, sizes);
+    return new WitnessQuorum(policy, tryTimeout, failOpen, sizes, tls);
   }
 
   /**

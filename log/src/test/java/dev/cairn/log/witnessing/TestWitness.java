@@ -12,6 +12,7 @@ import dev.cairn.note.SignedNote;
 import dev.cairn.note.SignerKey;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.note.VerifierSet;
+import dev.cairn.log.testing.TestCertificates;
 import dev.cairn.witnessing.AddCheckpoint;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -80,6 +81,8 @@ final class TestWitness implements AutoCloseable {
   private final VerifierSet logKeys;
   private final Server server;
   private final ServerConnector connector;
+  private final String scheme;
+  private static final char[] PASSWORD = "test".toCharArray();
   private volatile Behaviour behaviour = Behaviour.HONEST;
   private final Object state = new Object();
   /** Guarded by {@code state}. */
@@ -97,13 +100,35 @@ final class TestWitness implements AutoCloseable {
 
   /** A witness named {@code name} cosigning with a key of each of {@code types}. */
   TestWitness(String name, List<VerifierKey> logKeys, SignatureType... types) throws Exception {
+    this(name, logKeys, null, types);
+  }
+
+  /**
+   * A witness named {@code name} cosigning with a key of each of {@code types}, serving HTTPS
+   * with {@code tls} (plain HTTP if null).
+   */
+  TestWitness(String name, List<VerifierKey> logKeys, TestCertificates.Issued tls,
+      SignatureType... types) throws Exception {
     this.name = name;
     for (SignatureType t : types) {
       keys.add(SignerKey.generate(name, t, RANDOM));
     }
     this.logKeys = VerifierSet.ofKeys(logKeys);
     server = new Server();
-    connector = new ServerConnector(server);
+    if (tls == null) {
+      connector = new ServerConnector(server);
+    } else {
+      java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      store.setKeyEntry("witness", tls.key(), PASSWORD,
+          new java.security.cert.Certificate[] {tls.certificate()});
+      org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl =
+          new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+      ssl.setKeyStore(store);
+      ssl.setKeyStorePassword(new String(PASSWORD));
+      connector = new ServerConnector(server, ssl);
+    }
+    scheme = tls == null ? "http" : "https";
     connector.setHost("127.0.0.1");
     server.addConnector(connector);
     server.setHandler(new Handler.Abstract() {
@@ -120,7 +145,7 @@ final class TestWitness implements AutoCloseable {
 
   /** Its submission prefix. */
   String url() {
-    return "http://127.0.0.1:" + connector.getPort() + "/w";
+    return scheme + "://127.0.0.1:" + connector.getPort() + "/w";
   }
 
   /** Its policy lines, one per key: {@code witness <name>[-<i>] <vkey> <url>}. */

@@ -3,6 +3,7 @@ package dev.cairn.log.witnessing;
 import static dev.cairn.log.testing.LogClient.text;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +14,7 @@ import dev.cairn.log.http.LogServer;
 import dev.cairn.log.sequencing.SequencerConfig;
 import dev.cairn.log.storage.ObjectStore;
 import dev.cairn.log.testing.LogClient;
+import dev.cairn.log.testing.TestCertificates;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.policy.Policy;
@@ -107,6 +109,40 @@ class WitnessQuorumTest {
     HttpResponse<byte[]> r = client.post("/add", entry.getBytes(UTF_8));
     assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
     return Long.parseLong(text(r).strip());
+  }
+
+  @Test
+  void anHttpsWitnessOfAPrivateAuthorityCountsOnlyWhenTheAuthorityIsTrusted(
+      @TempDir Path other) throws Exception {
+    createLog();
+    TestCertificates ca = new TestCertificates();
+    TestWitness w1 = new TestWitness("w1.example", logKeys, ca.issue(),
+        SignatureType.COSIGNATURE_V1);
+    open.add(w1);
+    assertThat(w1.url()).startsWith("https://");
+    Policy policy = Policy.parse(logLines() + w1.policyLines() + "quorum w1.example\n");
+    Path caFile = other.resolve("ca.pem");
+    java.nio.file.Files.writeString(caFile, TestCertificates.pem(ca.ca()));
+
+    // Not trusted (the JDK's authorities): no cosignature, nothing published.
+    try (WitnessQuorum untrusted = WitnessQuorum.create(policy, Duration.ofMillis(500), false,
+        new FileCosignedSizes(dir));
+        TransparencyLog l = TransparencyLog.open(config(Duration.ofHours(1))
+            .withEndorser(untrusted, untrusted.endorseTimeout()))) {
+      l.sequencer().add("entry".getBytes(UTF_8)).get();
+      assertThatThrownBy(l.publisher()::publish).hasMessageContaining("w1.example");
+      assertThat(l.publisher().latest().checkpoint().size()).isZero();
+    }
+    // Trusted with --witness-ca: cosigned and published.
+    try (WitnessQuorum trusted = WitnessQuorum.create(policy, Duration.ofMillis(500), false,
+        new FileCosignedSizes(dir), Optional.of(
+            dev.cairn.read.TrustedCertificates.sslContext(caFile)));
+        TransparencyLog l = TransparencyLog.open(config(Duration.ofHours(1))
+            .withEndorser(trusted, trusted.endorseTimeout()))) {
+      assertThat(l.publisher().latest().checkpoint().size()).isEqualTo(1);
+      assertThat(LogVerifier.of(policy).verifyCheckpoint(l.publisher().latest().note())
+          .witnesses()).containsExactly("w1.example");
+    }
   }
 
   @Test
