@@ -114,7 +114,7 @@ final class WitnessCommand implements Runnable {
       }
       WitnessServer server;
       try {
-        server = WitnessServer.start(witness, metrics, http);
+        server = WitnessServer.start(witness, metrics, http, s.rateLimitPerAddress());
       } catch (Exception e) {
         witness.close();
         throw new CliException(CliException.IO, "couldn't listen on " + http.host() + ":"

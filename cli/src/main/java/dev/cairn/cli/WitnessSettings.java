@@ -45,6 +45,10 @@ final class WitnessSettings {
   static final Setting<Integer> RATE_LIMIT_LOG = Setting.of("rate_limit_log", wholeNumber(),
       "10", "add-checkpoint requests a second per log (counted once its signature verified),"
           + " bursts of twice that; 429 with Retry-After beyond; 0 for no limit.");
+  static final Setting<Integer> RATE_LIMIT_ADDRESS = Setting.of("rate_limit_address",
+      wholeNumber(), "50", "add-checkpoint requests a second from one client address (counted"
+          + " before anything is checked), bursts of twice that; 429 with Retry-After beyond;"
+          + " 0 for no limit. Raise it for a client that submits many logs.");
   static final Setting<Profile> PROFILE = Setting.of("profile", oneOf(Profile.class), "dev",
       "dev, or prod (refuses file keys without allow_file_keys, and plain HTTP off"
           + " loopback).");
@@ -62,7 +66,7 @@ final class WitnessSettings {
           + " one client address; 0 for no limit.");
 
   static final SettingSet ALL = new SettingSet(List.of(DATA, LISTEN, NAME, LOGS,
-      RATE_LIMIT_LOG, PROFILE, ALLOW_FILE_KEYS, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
+      RATE_LIMIT_LOG, RATE_LIMIT_ADDRESS, PROFILE, ALLOW_FILE_KEYS, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
       MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS));
 
   private final SettingValues values;
@@ -85,6 +89,10 @@ final class WitnessSettings {
 
   int rateLimitPerLog() {
     return values.get(RATE_LIMIT_LOG);
+  }
+
+  int rateLimitPerAddress() {
+    return values.get(RATE_LIMIT_ADDRESS);
   }
 
   Profile profile() {

@@ -76,7 +76,8 @@ class WitnessCrashTest {
     for (int round = 0; round <= KILLS; round++) {
       Path output = outputs.resolve("round-" + round + ".log");
       try (ServerProcess w = ServerProcess.startWitness(data, output, List.of(
-          "--logs", logs.toString(), "--rate-limit-log", "0"))) {
+          "--logs", logs.toString(), "--rate-limit-log", "0",
+          "--rate-limit-address", "0"))) {
         long served = servedSize(http, w.base(), tree, problems);
         long mostAnswered = answered.stream().mapToLong(Answered::size).max().orElse(0);
         String context = "round " + round + ", seed " + seed + "\n" + w.excerpt();

@@ -5,8 +5,10 @@ import dev.cairn.log.http.Exchange;
 import dev.cairn.log.http.HttpConfig;
 import dev.cairn.log.http.HttpError;
 import dev.cairn.log.http.LogServer;
+import dev.cairn.log.http.RateLimit;
 import dev.cairn.witnessing.AddCheckpoint;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,15 +48,30 @@ public final class WitnessServer implements AutoCloseable {
   private final BodyBudget bodies = new BodyBudget(BODY_BUDGET);
   private LogServer server;
 
-  private WitnessServer(Witness witness, WitnessMetrics metrics) {
+  private final Optional<RateLimit> perAddress;
+
+  private WitnessServer(Witness witness, WitnessMetrics metrics, Optional<RateLimit> perAddress) {
     this.witness = witness;
     this.metrics = metrics;
+    this.perAddress = perAddress;
   }
 
   /** Serves {@code witness} as {@code config} says (its address, limits and TLS). */
   public static WitnessServer start(Witness witness, WitnessMetrics metrics, HttpConfig config)
       throws Exception {
-    WitnessServer s = new WitnessServer(witness, metrics);
+    return start(witness, metrics, config, 0);
+  }
+
+  /**
+   * Serves {@code witness} as {@code config} says, taking at most {@code perAddressPerSecond}
+   * add-checkpoint requests a second from one client address (bursts of twice that; 0 for no
+   * limit): checked before the body is read, so that requests nobody signed — which the
+   * per-log limit does not count — cannot make the witness verify signatures without end.
+   */
+  public static WitnessServer start(Witness witness, WitnessMetrics metrics, HttpConfig config,
+      double perAddressPerSecond) throws Exception {
+    WitnessServer s = new WitnessServer(witness, metrics, perAddressPerSecond > 0
+        ? Optional.of(RateLimit.perSecond(perAddressPerSecond)) : Optional.empty());
     s.server = LogServer.start(s.new Routes(), config);
     return s;
   }
@@ -131,6 +148,15 @@ public final class WitnessServer implements AutoCloseable {
 
   private void addCheckpoint(Exchange x) {
     route(x, "add-checkpoint", Set.of("POST"));
+    if (perAddress.isPresent()) {
+      String address = Request.getRemoteAddr(x.request);
+      long wait = perAddress.get().take(address);
+      if (wait > 0) {
+        answer(x, new Outcome.Slow(java.time.Duration.ofNanos(wait)), "client address "
+            + address);
+        return;
+      }
+    }
     long declared = x.request.getLength();
     long reserve = declared >= 0 && declared <= AddCheckpoint.MAX_BODY ? declared
         : AddCheckpoint.MAX_BODY;
@@ -149,7 +175,7 @@ public final class WitnessServer implements AutoCloseable {
       try {
         blocking.execute(() -> {
           try {
-            answer(x, witness.add(body));
+            answer(x, witness.add(body), "this log");
           } catch (Throwable t) {
             x.fail(t);
           } finally {
@@ -163,7 +189,7 @@ public final class WitnessServer implements AutoCloseable {
     });
   }
 
-  private static void answer(Exchange x, Outcome outcome) {
+  private static void answer(Exchange x, Outcome outcome, String limited) {
     switch (outcome) {
       case Outcome.Cosigned c -> x.send(200, "text/plain; charset=utf-8", "no-store", c.body());
       case Outcome.StaleOldSize s -> x.send(409, AddCheckpoint.SIZE_MEDIA_TYPE, "no-store",
@@ -171,7 +197,7 @@ public final class WitnessServer implements AutoCloseable {
       case Outcome.Slow s -> {
         long seconds = Math.max(1, (s.retryAfter().toMillis() + 999) / 1000);
         x.response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(seconds));
-        x.error(429, "too many requests for this log; retry after " + seconds + " s");
+        x.error(429, "too many requests for " + limited + "; retry after " + seconds + " s");
       }
       case Outcome.Refused r -> {
         if (r.status() == 503) {

@@ -276,6 +276,26 @@ class AddCheckpointStatusTest {
     }
   }
 
+  @Test
+  void eachClientAddressHasARateLimitThatForgeriesUseUp(@TempDir Path other) throws Exception {
+    Path logs = other.resolve("logs");
+    Files.writeString(logs, log.logLines());
+    try (RunningWitness slow = new RunningWitness(other.resolve("data"), logs, 0, 1,
+        Clock.systemUTC())) {
+      // Requests nobody signed count too: they cost a signature check each.
+      byte[] forged = dev.cairn.note.SignedNote.sign(new Checkpoint(log.origin, 1,
+          log.tree.root(1)).format(), List.of(dev.cairn.note.SignerKey.generate(log.origin,
+              dev.cairn.note.SignatureType.ED25519, new java.security.SecureRandom()).signer()))
+          .encode();
+      expect(slow.post(new AddCheckpoint(0, List.of(), forged).encode()), 403, "no signature");
+      assertThat(slow.post(log.request(0, 1)).status()).isEqualTo(200);
+      RunningWitness.Answer third = slow.post(log.request(1, 2));
+      expect(third, 429, "too many requests for client address 127.0.0.1");
+      assertThat(third.raw().headers().firstValue("Retry-After")).hasValue("1");
+      assertThat(slow.witness.size(log.origin)).isEqualTo(1);
+    }
+  }
+
   private String evidence() throws Exception {
     RunningWitness.Answer e = w.get("/evidence");
     assertThat(e.status()).isEqualTo(200);

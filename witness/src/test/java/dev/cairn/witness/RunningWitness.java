@@ -28,6 +28,11 @@ final class RunningWitness implements AutoCloseable {
 
   RunningWitness(Path data, Path logsFile, double perLogPerSecond, Clock clock)
       throws Exception {
+    this(data, logsFile, perLogPerSecond, 0, clock);
+  }
+
+  RunningWitness(Path data, Path logsFile, double perLogPerSecond, double perAddressPerSecond,
+      Clock clock) throws Exception {
     this.data = data;
     this.logsFile = logsFile;
     Files.createDirectories(data);
@@ -37,7 +42,8 @@ final class RunningWitness implements AutoCloseable {
         new SecureRandom());
     this.logs = LogsFile.open(logsFile);
     this.witness = Witness.open(lock, data, keys, logs, clock, perLogPerSecond, metrics);
-    this.server = WitnessServer.start(witness, metrics, HttpConfig.defaults("127.0.0.1", 0));
+    this.server = WitnessServer.start(witness, metrics, HttpConfig.defaults("127.0.0.1", 0),
+        perAddressPerSecond);
   }
 
   RunningWitness(Path data, Path logsFile) throws Exception {
