@@ -264,11 +264,19 @@ final class ServeSettings {
 
   /** The PKCS#11 token, if one is configured: library, token and PIN file come together. */
   Optional<HsmSettings> hsm() {
+    return hsm(values, PKCS11_KEY);
+  }
+
+  /**
+   * The PKCS#11 token in {@code values}, if one is configured: library, token and PIN file come
+   * together, and {@code key} (the role's {@code pkcs11_key}) needs them.
+   */
+  static Optional<HsmSettings> hsm(SettingValues values, Setting<Optional<String>> key) {
     Optional<Path> library = values.get(PKCS11_LIBRARY);
     Optional<String> token = values.get(PKCS11_TOKEN);
     Optional<Path> pin = values.get(PKCS11_PIN_FILE);
     if (library.isEmpty()) {
-      for (Setting<? extends Optional<?>> s : List.of(PKCS11_TOKEN, PKCS11_PIN_FILE, PKCS11_KEY)) {
+      for (Setting<? extends Optional<?>> s : List.of(PKCS11_TOKEN, PKCS11_PIN_FILE, key)) {
         if (values.get(s).isPresent()) {
           throw values.invalid(s, "needs " + PKCS11_LIBRARY.named() + ", the token's PKCS#11"
               + " module, e.g. /usr/lib/softhsm/libsofthsm2.so");
@@ -284,8 +292,7 @@ final class ServeSettings {
       throw values.invalid(PKCS11_LIBRARY, "needs " + PKCS11_PIN_FILE.named()
           + ", a file holding the token's user PIN");
     }
-    return Optional.of(new HsmSettings(library.get(), token.get(), pin.get(),
-        values.get(PKCS11_KEY)));
+    return Optional.of(new HsmSettings(library.get(), token.get(), pin.get(), values.get(key)));
   }
 
   /**
