@@ -119,7 +119,7 @@ final class WitnessSettings {
    * and key label come together; the label is {@link HsmSettings#newLogKey}.
    */
   Optional<HsmSettings> hsm() {
-    Optional<HsmSettings> hsm = ServeSettings.hsm(values, PKCS11_KEY);
+    Optional<HsmSettings> hsm = ServeSettings.hsm(values, PKCS11_LIBRARY, PKCS11_KEY);
     if (hsm.isPresent() && hsm.get().newLogKey().isEmpty()) {
       throw values.invalid(PKCS11_LIBRARY, "needs " + PKCS11_KEY.named()
           + ", the label of the Ed25519 cosigner key on the token");
