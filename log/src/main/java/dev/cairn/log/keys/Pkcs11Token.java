@@ -27,6 +27,7 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -66,6 +67,9 @@ public final class Pkcs11Token {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Pkcs11Token.class);
   private static final Map<Path, PKCS11Module> MODULES = new HashMap<>();
   private static final Map<String, Pkcs11Token> OPEN = new HashMap<>();
+
+  /** The name a key is probed under when the caller names it later ({@link #ed25519}). */
+  private static final String PROBE_NAME = "cairn-pkcs11-probe";
 
   /** DER of the Ed25519 OID 1.3.101.112, and the PrintableString "edwards25519" some use. */
   private static final byte[] ED25519_OID = HexFormat.of().parseHex("06032b6570");
@@ -269,15 +273,12 @@ public final class Pkcs11Token {
     }
     HeldEd25519Key held = new HeldEd25519Key(k.toString(), k.key.publicKey(), k::sign);
     try {
-      held.cosigner(PROBE_NAME, java.time.Clock.systemUTC()).sign(probe(PROBE_NAME));
+      held.cosigner(PROBE_NAME, Clock.systemUTC()).sign(probe(PROBE_NAME));
     } catch (IllegalStateException e) {
       throw new IOException(e.getMessage(), e);
     }
     return held;
   }
-
-  /** The name the keys are probed under when the caller names them later. */
-  private static final String PROBE_NAME = "cairn-pkcs11-probe";
 
   /** A checkpoint of the empty tree of {@code origin}, signed to prove a key signs. */
   private static byte[] probe(String origin) {
