@@ -264,28 +264,37 @@ final class ServeSettings {
 
   /** The PKCS#11 token, if one is configured: library, token and PIN file come together. */
   Optional<HsmSettings> hsm() {
-    Optional<Path> library = values.get(PKCS11_LIBRARY);
+    return hsm(values, PKCS11_LIBRARY, PKCS11_KEY);
+  }
+
+  /**
+   * The PKCS#11 token in {@code values}, if one is configured: library, token and PIN file come
+   * together, and {@code key} (the role's {@code pkcs11_key}) needs them. {@code library} and
+   * {@code key} are the role's declarations (their help differs between roles).
+   */
+  static Optional<HsmSettings> hsm(SettingValues values, Setting<Optional<Path>> library,
+      Setting<Optional<String>> key) {
+    Optional<Path> module = values.get(library);
     Optional<String> token = values.get(PKCS11_TOKEN);
     Optional<Path> pin = values.get(PKCS11_PIN_FILE);
-    if (library.isEmpty()) {
-      for (Setting<? extends Optional<?>> s : List.of(PKCS11_TOKEN, PKCS11_PIN_FILE, PKCS11_KEY)) {
+    if (module.isEmpty()) {
+      for (Setting<? extends Optional<?>> s : List.of(PKCS11_TOKEN, PKCS11_PIN_FILE, key)) {
         if (values.get(s).isPresent()) {
-          throw values.invalid(s, "needs " + PKCS11_LIBRARY.named() + ", the token's PKCS#11"
+          throw values.invalid(s, "needs " + library.named() + ", the token's PKCS#11"
               + " module, e.g. /usr/lib/softhsm/libsofthsm2.so");
         }
       }
       return Optional.empty();
     }
     if (token.isEmpty()) {
-      throw values.invalid(PKCS11_LIBRARY, "needs " + PKCS11_TOKEN.named()
+      throw values.invalid(library, "needs " + PKCS11_TOKEN.named()
           + ", the label of the token");
     }
     if (pin.isEmpty()) {
-      throw values.invalid(PKCS11_LIBRARY, "needs " + PKCS11_PIN_FILE.named()
+      throw values.invalid(library, "needs " + PKCS11_PIN_FILE.named()
           + ", a file holding the token's user PIN");
     }
-    return Optional.of(new HsmSettings(library.get(), token.get(), pin.get(),
-        values.get(PKCS11_KEY)));
+    return Optional.of(new HsmSettings(module.get(), token.get(), pin.get(), values.get(key)));
   }
 
   /**

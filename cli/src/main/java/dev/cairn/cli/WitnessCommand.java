@@ -1,7 +1,10 @@
 package dev.cairn.cli;
 
 import dev.cairn.log.http.HttpConfig;
+import dev.cairn.log.keys.HsmSettings;
+import dev.cairn.log.keys.Pkcs11Token;
 import dev.cairn.log.storage.embedded.DataDirLock;
+import dev.cairn.note.HeldEd25519Key;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.witness.KnownLogs;
 import dev.cairn.witness.LogsFile;
@@ -17,6 +20,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +46,8 @@ final class WitnessCommand implements Runnable {
   @Command(name = "serve", modelTransformer = Serve.Options.class, description = {
       "Serve POST /add-checkpoint (C2SP tlog-witness), answering with an Ed25519"
           + " cosignature/v1 and an ML-DSA-44 subtree/v1 cosignature; the keys are created in"
-          + " the data directory on first start.",
+          + " the data directory on first start, or the Ed25519 key is on a PKCS#11 token"
+          + " (--pkcs11-library, --pkcs11-token, --pkcs11-pin-file, --pkcs11-key).",
       "Settings come from defaults < --config FILE < CAIRN_* environment variables < flags."})
   static final class Serve implements Callable<Integer> {
     private static final org.slf4j.Logger LOG =
@@ -68,10 +73,13 @@ final class WitnessCommand implements Runnable {
       WitnessSettings s = new WitnessSettings(WitnessSettings.ALL.resolve(spec,
           System.getenv()));
       HttpConfig http = s.httpConfig();
+      Optional<HsmSettings> hsm = s.hsm();
       List<String> problems = new ArrayList<>(s.profile().witnessProblems(http.host(),
-          http.tls().isPresent(), s.allowFileKeys()));
-      http.tls().ifPresent(t -> problems.addAll(s.profile().secretFileProblems(
-          Map.of(WitnessSettings.TLS_KEY.key(), t.key()))));
+          http.tls().isPresent(), hsm.isPresent(), s.allowFileKeys()));
+      Map<String, Path> secrets = new HashMap<>();
+      hsm.ifPresent(h -> secrets.put(WitnessSettings.PKCS11_PIN_FILE.key(), h.pinFile()));
+      http.tls().ifPresent(t -> secrets.put(WitnessSettings.TLS_KEY.key(), t.key()));
+      problems.addAll(s.profile().secretFileProblems(secrets));
       if (!problems.isEmpty()) {
         throw new CliException(CliException.USAGE, "the prod profile refuses to start:\n  - "
             + String.join("\n  - ", problems));
@@ -89,6 +97,17 @@ final class WitnessCommand implements Runnable {
         }
         logs = logsFile.get();
       }
+      Optional<HeldEd25519Key> held = Optional.empty();
+      if (hsm.isPresent()) {
+        // The label is the witness's pkcs11_key (HsmSettings calls it the new log's key).
+        String label = hsm.get().newLogKey().orElseThrow();
+        try {
+          held = Optional.of(Pkcs11Token.open(hsm.get()).ed25519(label));
+        } catch (IOException e) {
+          throw new CliException(CliException.IO, "couldn't use the PKCS#11 cosigner key \""
+              + label + "\": " + e.getMessage());
+        }
+      }
       Path data = s.data();
       DataDirLock lock;
       WitnessKeys keys;
@@ -102,7 +121,7 @@ final class WitnessCommand implements Runnable {
       Witness witness;
       WitnessMetrics metrics = new WitnessMetrics();
       try {
-        keys = WitnessKeys.openOrCreate(data, s.name(), new SecureRandom());
+        keys = WitnessKeys.openOrCreate(data, s.name(), held, new SecureRandom());
         witness = Witness.open(lock, data, keys, logs, Clock.systemUTC(), s.rateLimitPerLog(),
             metrics);
       } catch (IllegalArgumentException e) {
@@ -137,6 +156,7 @@ final class WitnessCommand implements Runnable {
       out.println("cairn: witness " + keys.name() + " serving at " + http.scheme() + "://"
           + host + ":" + port + " from " + s.data()
           + (keys.created() ? " (new: keys created)" : ""));
+      keys.heldBy().ifPresent(h -> out.println("cairn: the Ed25519 cosigner key is " + h));
       out.println("cairn: verifier keys (also in " + s.data().resolve(WitnessKeys.VKEY_FILE)
           + "):");
       for (VerifierKey k : keys.verifierKeys()) {

@@ -15,6 +15,7 @@ import dev.cairn.cli.settings.SettingValues;
 import dev.cairn.cli.settings.SettingsException;
 import dev.cairn.log.auth.Profile;
 import dev.cairn.log.http.HttpConfig;
+import dev.cairn.log.keys.HsmSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -53,7 +54,16 @@ final class WitnessSettings {
       "dev, or prod (refuses file keys without allow_file_keys, and plain HTTP off"
           + " loopback).");
   static final Setting<Boolean> ALLOW_FILE_KEYS = Setting.of("allow_file_keys", bool(), "false",
-      "In the prod profile, accept the cosigner key files in the data directory.");
+      "In the prod profile, accept an Ed25519 cosigner key file in the data directory.");
+  static final Setting<Optional<Path>> PKCS11_LIBRARY = ServeSettings.PKCS11_LIBRARY.help(
+      "The PKCS#11 module of the token holding the Ed25519 cosigner key (e.g."
+          + " /usr/lib/softhsm/libsofthsm2.so).");
+  static final Setting<Optional<String>> PKCS11_TOKEN = ServeSettings.PKCS11_TOKEN;
+  static final Setting<Optional<Path>> PKCS11_PIN_FILE = ServeSettings.PKCS11_PIN_FILE;
+  static final Setting<Optional<String>> PKCS11_KEY = ServeSettings.PKCS11_KEY.help(
+      "The label of the Ed25519 key on the token that signs cosignature/v1 instead of a key"
+          + " file (the ML-DSA-44 key stays a file); needed with pkcs11_library. A data"
+          + " directory keeps the kind of key it was created with.");
   static final Setting<Optional<Path>> TLS_CERT = ServeSettings.TLS_CERT;
   static final Setting<Optional<Path>> TLS_KEY = ServeSettings.TLS_KEY;
   static final Setting<Duration> IDLE_TIMEOUT = Setting.of("idle_timeout", duration(),
@@ -66,7 +76,8 @@ final class WitnessSettings {
           + " one client address; 0 for no limit.");
 
   static final SettingSet ALL = new SettingSet(List.of(DATA, LISTEN, NAME, LOGS,
-      RATE_LIMIT_LOG, RATE_LIMIT_ADDRESS, PROFILE, ALLOW_FILE_KEYS, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
+      RATE_LIMIT_LOG, RATE_LIMIT_ADDRESS, PROFILE, ALLOW_FILE_KEYS, PKCS11_LIBRARY, PKCS11_TOKEN,
+      PKCS11_PIN_FILE, PKCS11_KEY, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
       MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS));
 
   private final SettingValues values;
@@ -101,6 +112,19 @@ final class WitnessSettings {
 
   boolean allowFileKeys() {
     return values.get(ALLOW_FILE_KEYS);
+  }
+
+  /**
+   * The token holding the Ed25519 cosigner key, if one is configured: library, token, PIN file
+   * and key label come together; the label is {@link HsmSettings#newLogKey}.
+   */
+  Optional<HsmSettings> hsm() {
+    Optional<HsmSettings> hsm = ServeSettings.hsm(values, PKCS11_LIBRARY, PKCS11_KEY);
+    if (hsm.isPresent() && hsm.get().newLogKey().isEmpty()) {
+      throw values.invalid(PKCS11_LIBRARY, "needs " + PKCS11_KEY.named()
+          + ", the label of the Ed25519 cosigner key on the token");
+    }
+    return hsm;
   }
 
   /** The address, limits and TLS: certificate and key come together. */

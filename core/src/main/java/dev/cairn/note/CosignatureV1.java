@@ -3,6 +3,7 @@ package dev.cairn.note;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.function.UnaryOperator;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
@@ -26,11 +27,19 @@ final class CosignatureV1 {
     return m;
   }
 
-  record Signer(String name, int keyId, byte[] seed, byte[] publicKey, Clock clock)
+  /**
+   * Signs with {@code ed25519}, a raw Ed25519 signing function of the key {@code publicKey}: a
+   * seed in memory, or a key held elsewhere ({@link HeldEd25519Key}).
+   */
+  record Signer(String name, int keyId, UnaryOperator<byte[]> ed25519, Clock clock)
       implements NoteSigner {
     Signer(SignerKey key, Clock clock) {
-      this(key.name(), key.keyId(), key.seed(),
-          KeyPairs.publicKey(SignatureType.COSIGNATURE_V1, key.seed()), clock);
+      this(key.name(), key.keyId(), seedSigning(key.seed()), clock);
+    }
+
+    private static UnaryOperator<byte[]> seedSigning(byte[] seed) {
+      byte[] publicKey = KeyPairs.publicKey(SignatureType.COSIGNATURE_V1, seed);
+      return message -> Ed25519Note.Signer.sign(seed, publicKey, message);
     }
 
     @Override
@@ -41,7 +50,11 @@ final class CosignatureV1 {
     @Override
     public byte[] sign(byte[] text) {
       long timestamp = clock.instant().getEpochSecond();
-      byte[] sig = Ed25519Note.Signer.sign(seed, publicKey, message(timestamp, text));
+      byte[] sig = ed25519.apply(message(timestamp, text));
+      if (sig.length != Ed25519.SIGNATURE_SIZE) {
+        throw new IllegalStateException("an Ed25519 signature is " + Ed25519.SIGNATURE_SIZE
+            + " bytes, got " + sig.length);
+      }
       return ByteBuffer.allocate(SIGNATURE_SIZE).putLong(timestamp).put(sig).array();
     }
 

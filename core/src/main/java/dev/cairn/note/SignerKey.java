@@ -17,7 +17,8 @@ public final class SignerKey {
   /** The seed size for every supported type. */
   public static final int SEED_SIZE = 32;
 
-  private static final String PREFIX = "PRIVATE+KEY+";
+  /** What an encoded signer key starts with. */
+  public static final String PREFIX = "PRIVATE+KEY+";
 
   private final String name;
   private final SignatureType type;

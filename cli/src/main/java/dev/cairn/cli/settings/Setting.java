@@ -53,6 +53,11 @@ public final class Setting<T> {
     return new Setting<>(key, type, defaultText, help, label);
   }
 
+  /** This setting, with {@code help} for its help (a command where it means something else). */
+  public Setting<T> help(String help) {
+    return new Setting<>(key, type, defaultText, help, label);
+  }
+
   /** The key in a YAML file and in messages, e.g. {@code pool_limit}. */
   public String key() {
     return key;

@@ -84,19 +84,25 @@ public enum Profile {
 
   /**
    * What the {@code prod} profile refuses in a witness's configuration (empty when it may
-   * start; always empty for {@code dev}): its cosigner keys are files in the data directory
-   * (there is no HSM for them yet), so they need {@code fileKeysAllowed}; and it must not serve
-   * plain HTTP on a non-loopback address, where anyone on the path could change its answers.
+   * start; always empty for {@code dev}): an Ed25519 cosigner key that is a file in the data
+   * directory, without {@code fileKeysAllowed} (a key on a PKCS#11 token is accepted; the
+   * ML-DSA-44 key is a file key in any profile, since no token signs ML-DSA-44, as {@link
+   * #keyProblems} accepts for a log); and plain HTTP on a non-loopback address, where anyone on
+   * the path could change its answers.
+   *
+   * @param heldCosigner whether the Ed25519 cosigner key is on a PKCS#11 token
    */
-  public List<String> witnessProblems(String listenHost, boolean tls, boolean fileKeysAllowed) {
+  public List<String> witnessProblems(String listenHost, boolean tls, boolean heldCosigner,
+      boolean fileKeysAllowed) {
     List<String> out = new ArrayList<>();
     if (this == DEV) {
       return out;
     }
-    if (!fileKeysAllowed) {
-      out.add("the witness's cosigner keys are (or, for a new witness, would be) key files in"
-          + " the data directory, and no HSM holds them yet: set --allow-file-keys"
-          + " (allow_file_keys: true) to accept them explicitly");
+    if (!heldCosigner && !fileKeysAllowed) {
+      out.add("the witness's Ed25519 cosigner key is (or, for a new witness, would be) a key"
+          + " file in the data directory: hold it on a PKCS#11 token (--pkcs11-library,"
+          + " --pkcs11-token, --pkcs11-pin-file, --pkcs11-key) or set --allow-file-keys"
+          + " (allow_file_keys: true) to accept it explicitly");
     }
     if (!tls && !isLoopback(listenHost)) {
       out.add("listening on " + listenHost + " without TLS, so its answers cross the network"

@@ -10,6 +10,7 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKK_EC_EDWARDS;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_ECDSA;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_EDDSA;
 
+import dev.cairn.note.HeldEd25519Key;
 import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.VerifierKey;
@@ -26,6 +27,7 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -65,6 +67,9 @@ public final class Pkcs11Token {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Pkcs11Token.class);
   private static final Map<Path, PKCS11Module> MODULES = new HashMap<>();
   private static final Map<String, Pkcs11Token> OPEN = new HashMap<>();
+
+  /** The name a key is probed under when the caller names it later ({@link #ed25519}). */
+  private static final String PROBE_NAME = "cairn-pkcs11-probe";
 
   /** DER of the Ed25519 OID 1.3.101.112, and the PrintableString "edwards25519" some use. */
   private static final byte[] ED25519_OID = HexFormat.of().parseHex("06032b6570");
@@ -250,13 +255,43 @@ public final class Pkcs11Token {
     return open(origin, label).key();
   }
 
+  /**
+   * The Ed25519 key labelled {@code label} as a raw signing function, for signatures other than
+   * plain note signatures (a witness's {@code cosignature/v1}): signing finds the key again by
+   * its label if the token lost its handle, as {@link #signer}'s do. One {@code cosignature/v1}
+   * signature of a test checkpoint is made and verified first, to prove that the private key
+   * matches the public key object beside it.
+   *
+   * @throws IOException if the label is missing or ambiguous, the key is not Ed25519 or cannot
+   *     sign, or does not sign verifiably
+   */
+  public HeldEd25519Key ed25519(String label) throws IOException {
+    TokenKey k = key(PROBE_NAME, label);
+    if (k.type() != SignatureType.ED25519) {
+      throw new IOException("the key \"" + label + "\" on " + this + " is "
+          + KeyRing.describe(k.key) + ": an Ed25519 key is needed here");
+    }
+    HeldEd25519Key held = new HeldEd25519Key(k.toString(), k.key.publicKey(), k::sign);
+    try {
+      held.cosigner(PROBE_NAME, Clock.systemUTC()).sign(probe(PROBE_NAME));
+    } catch (IllegalStateException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    return held;
+  }
+
+  /** A checkpoint of the empty tree of {@code origin}, signed to prove a key signs. */
+  private static byte[] probe(String origin) {
+    return (origin + "\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
   private VerifyingSigner open(String origin, String label) throws IOException {
     TokenKey k = key(origin, label);
     VerifyingSigner s = new VerifyingSigner(k.key, k);
     // The public key object says which key the label has; prove the private key matches it.
     try {
-      s.sign((origin + "\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n")
-          .getBytes(StandardCharsets.UTF_8));
+      s.sign(probe(origin));
     } catch (IllegalStateException e) {
       throw new IOException(e.getMessage(), e);
     }

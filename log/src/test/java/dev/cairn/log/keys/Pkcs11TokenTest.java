@@ -8,6 +8,7 @@ import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.log.LogConfig;
 import dev.cairn.log.TransparencyLog;
 import dev.cairn.merkle.Hasher;
+import dev.cairn.note.HeldEd25519Key;
 import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignedNote;
@@ -72,6 +73,35 @@ class Pkcs11TokenTest {
     // The verifier key round-trips through its text form, as witnesses receive it.
     assertThat(LogVerifier.ofLogKeys(List.of(VerifierKey.parse(vk.encode())))
         .verifyCheckpoint(note).checkpoint().origin()).isEqualTo(ORIGIN);
+  }
+
+  @Test
+  void anEd25519KeyOnTheTokenSignsCosignaturesThatVerify() throws Exception {
+    String label = label("cosigner");
+    hsm.generateEd25519(label);
+    Pkcs11Token token = Pkcs11Token.open(hsm.settings(dir, Optional.empty()));
+    HeldEd25519Key held = token.ed25519(label);
+    assertThat(held.publicKey()).isEqualTo(token.verifierKey(ORIGIN, label).publicKey());
+    assertThat(held.description()).contains("\"" + label + "\"", SoftHsm.TOKEN);
+    VerifierKey vk = held.cosignatureKey("witness.example/hsm");
+    assertThat(vk.type()).isEqualTo(SignatureType.COSIGNATURE_V1);
+    NoteSigner cosigner = held.cosigner("witness.example/hsm", Clock.systemUTC());
+    byte[] note = SignedNote.sign(checkpoint(), List.of(cosigner)).encode();
+    assertThat(SignedNote.parse(note).open(VerifierSet.ofKeys(List.of(
+        VerifierKey.parse(vk.encode())))).verified()).singleElement()
+        .satisfies(v -> assertThat(v.timestamp()).isPresent());
+
+    // After the token logged the process out, the wrapper logs in again and signing goes on.
+    hsm.logOutThisProcess();
+    assertThat(SignedNote.parse(SignedNote.sign(checkpoint(), List.of(cosigner)).encode())
+        .open(VerifierSet.ofKeys(List.of(vk))).verified()).hasSize(1);
+
+    String ec = label("ec-cosigner");
+    hsm.generateP256(ec);
+    assertThatThrownBy(() -> token.ed25519(ec)).isInstanceOf(IOException.class)
+        .hasMessageContaining("an Ed25519 key is needed here");
+    assertThatThrownBy(() -> token.ed25519("no-such-label")).isInstanceOf(IOException.class)
+        .hasMessageContaining("has no private key labelled \"no-such-label\"");
   }
 
   @Test
