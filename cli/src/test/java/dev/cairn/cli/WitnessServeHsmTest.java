@@ -14,8 +14,6 @@ import dev.cairn.note.VerifiedNote;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.note.VerifierSet;
 import dev.cairn.witnessing.AddCheckpoint;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,13 +22,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import picocli.CommandLine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -201,36 +196,12 @@ class WitnessServeHsmTest {
     assertThat(data).doesNotExist();
   }
 
-  /** What runs while the witness serves on {@code port}. */
-  private interface WhileServing {
-    void run(int port) throws Exception;
-  }
-
   /** Serves with {@code args} on a loopback port, runs {@code body}, stops, returns output. */
-  private String serve(List<String> args, WhileServing body) throws Exception {
-    WitnessCommand.Serve serve = new WitnessCommand.Serve();
-    StringWriter out = new StringWriter();
-    CommandLine cl = new CommandLine(serve);
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(out, true));
+  private static String serve(List<String> args, ServingWitness.WhileServing body)
+      throws Exception {
     List<String> all = new ArrayList<>(args);
     all.addAll(List.of("--listen", "127.0.0.1:0"));
-    CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> cl.execute(
-        all.toArray(String[]::new)));
-    try {
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (!out.toString().contains("serving at")) {
-        assertThat(running).as(out.toString()).isNotDone();
-        assertThat(System.nanoTime()).as("started within 30 s").isLessThan(deadline);
-        Thread.onSpinWait();
-      }
-      body.run(Integer.parseInt(out.toString().replaceAll(
-          "(?s).*serving at http://127\\.0\\.0\\.1:(\\d+).*", "$1")));
-    } finally {
-      serve.stop.countDown();
-    }
-    assertThat(running.get()).as(out.toString()).isZero();
-    return out.toString();
+    return ServingWitness.run(all, body);
   }
 
   /** The log's checkpoint of {@code size} (a made-up root: the witness checks only growth). */

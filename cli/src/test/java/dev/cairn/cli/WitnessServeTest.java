@@ -13,14 +13,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code cairn witness serve}: first start, resume, the stored name, and the prod profile. */
 class WitnessServeTest {
@@ -83,35 +80,20 @@ class WitnessServeTest {
     Path cert = dir.resolve("cert.pem");
     Path key = dir.resolve("key.pem");
     ca.write(ca.issue(), cert, key);
-    WitnessCommand.Serve serve = new WitnessCommand.Serve();
-    StringWriter out = new StringWriter();
-    CommandLine cl = new CommandLine(serve);
-    cl.setOut(new PrintWriter(out, true));
     int port;
     try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> cl.execute(
-        "--profile", "prod", "--allow-file-keys", "--data", dir.resolve("t").toString(),
-        "--listen", "0.0.0.0:" + port, "--tls-cert", cert.toString(), "--tls-key",
-        key.toString()));
     HttpClient https = HttpClient.newBuilder().sslContext(ca.clientContext()).build();
-    try {
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (!out.toString().contains("serving at")) {
-        assertThat(running).as(out.toString()).isNotDone();
-        assertThat(System.nanoTime()).as("started within 30 s").isLessThan(deadline);
-        Thread.onSpinWait();
-      }
-      assertThat(out.toString()).contains("serving at https://0.0.0.0:" + port);
-      HttpResponse<String> h = https.send(HttpRequest.newBuilder(URI.create(
-          "https://127.0.0.1:" + port + "/healthz")).build(), HttpResponse.BodyHandlers
-          .ofString());
-      assertThat(h.statusCode()).isEqualTo(200);
-    } finally {
-      serve.stop.countDown();
-    }
-    assertThat(running.get()).isZero();
+    String out = ServingWitness.run(List.of("--profile", "prod", "--allow-file-keys", "--data",
+        dir.resolve("t").toString(), "--listen", "0.0.0.0:" + port, "--tls-cert",
+        cert.toString(), "--tls-key", key.toString()), served -> {
+          HttpResponse<String> h = https.send(HttpRequest.newBuilder(URI.create(
+              "https://127.0.0.1:" + served + "/healthz")).build(),
+              HttpResponse.BodyHandlers.ofString());
+          assertThat(h.statusCode()).isEqualTo(200);
+        });
+    assertThat(out).contains("serving at https://0.0.0.0:" + port);
   }
 
   @Test
@@ -141,32 +123,13 @@ class WitnessServeTest {
 
   /** Runs the command until /healthz answers, stops it, and returns what it printed. */
   private String runUntilHealthy(String... args) throws Exception {
-    WitnessCommand.Serve serve = new WitnessCommand.Serve();
-    StringWriter out = new StringWriter();
-    CommandLine cl = new CommandLine(serve);
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(out, true));
     List<String> all = new java.util.ArrayList<>(List.of(args));
     all.addAll(List.of("--listen", "127.0.0.1:0"));
-    CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> cl.execute(
-        all.toArray(String[]::new)));
-    try {
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (!out.toString().contains("serving at")) {
-        assertThat(running).as(out.toString()).isNotDone();
-        assertThat(System.nanoTime()).as("started within 30 s").isLessThan(deadline);
-        Thread.onSpinWait();
-      }
-      String port = out.toString().replaceAll("(?s).*serving at http://127\\.0\\.0\\.1:(\\d+).*",
-          "$1");
+    return ServingWitness.run(all, port -> {
       HttpResponse<String> h = http.send(HttpRequest.newBuilder(URI.create(
           "http://127.0.0.1:" + port + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(h.statusCode()).isEqualTo(200);
-    } finally {
-      serve.stop.countDown();
-    }
-    assertThat(running.get()).as(out.toString()).isZero();
-    return out.toString();
+    });
   }
 
   record Result(int code, String out, String err) {}
