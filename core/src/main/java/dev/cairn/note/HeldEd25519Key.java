@@ -45,40 +45,8 @@ public record HeldEd25519Key(String description, byte[] publicKey,
    */
   public NoteSigner cosigner(String name, Clock clock) {
     VerifierKey key = cosignatureKey(name);
-    NoteSigner device = new CosignatureV1.Signer(name, key.keyId(), ed25519, clock);
-    NoteVerifier check = key.verifier();
-    return new NoteSigner() {
-      @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public int keyId() {
-        return key.keyId();
-      }
-
-      @Override
-      public SignatureType type() {
-        return SignatureType.COSIGNATURE_V1;
-      }
-
-      /** @throws IllegalStateException if the device fails or its signature does not verify */
-      @Override
-      public byte[] sign(byte[] text) {
-        byte[] sig = device.sign(text);
-        if (!check.verify(text, sig)) {
-          throw new IllegalStateException(description + " returned a signature that does not"
-              + " verify with " + key.encode());
-        }
-        return sig;
-      }
-
-      @Override
-      public String toString() {
-        return "HeldEd25519Key.cosigner[" + key.encode() + ", " + description + "]";
-      }
-    };
+    return new VerifyingSigner(key, new CosignatureV1.Signer(name, key.keyId(), ed25519, clock),
+        description);
   }
 
   @Override

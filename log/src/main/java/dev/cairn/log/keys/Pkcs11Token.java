@@ -14,6 +14,7 @@ import dev.cairn.note.HeldEd25519Key;
 import dev.cairn.note.NoteSigner;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.VerifierKey;
+import dev.cairn.note.VerifyingSigner;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
