@@ -21,7 +21,7 @@ public final class EcdsaNote {
   static final int SPKI_SIZE = 91;
 
   /** The longest DER signature of P-256 (two 33-byte INTEGERs in a SEQUENCE). */
-  private static final int MAX_SIGNATURE_SIZE = 72;
+  static final int MAX_SIGNATURE_SIZE = 72;
 
   private EcdsaNote() {}
 

@@ -184,14 +184,8 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
 
   /** The most bytes of a signature line: "— name base64(key ID, signature)\n". */
   static int signatureLine(int nameBytes, SignatureType type) {
-    int signature = switch (type) {
-      case ED25519 -> 64;
-      case ECDSA_P256 -> 72; // DER, at most
-      case COSIGNATURE_V1 -> 8 + 64; // timestamp, Ed25519
-      case MLDSA44_SUBTREE_V1 -> 8 + 2420; // timestamp, ML-DSA-44
-    };
     return "\u2014 ".getBytes(StandardCharsets.UTF_8).length + nameBytes + 1
-        + (4 + signature + 2) / 3 * 4 + 1;
+        + (4 + type.maxSignatureSize() + 2) / 3 * 4 + 1;
   }
 
   /**
@@ -396,15 +390,15 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
     }
   }
 
-  /**
-   * Not ready while the latest round missed the quorum (fail-closed); ready with a word on the
-   * unsafe mode and on each witness whose latest submission failed otherwise.
-   */
   @Override
   public boolean reportsRefusals() {
     return true; // a missing quorum is on /readyz, in the metrics and logged, by witness
   }
 
+  /**
+   * Not ready while the latest round missed the quorum (fail-closed); ready with a word on the
+   * unsafe mode and on each witness whose latest submission failed otherwise.
+   */
   @Override
   public Readiness readiness() {
     List<String> failing = new ArrayList<>();
