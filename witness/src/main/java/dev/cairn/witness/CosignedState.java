@@ -39,6 +39,8 @@ final class CosignedState {
   private final Path dir;
   private final Path tmp;
   private final Map<String, Cosigned> byOrigin = new ConcurrentHashMap<>();
+  /** The same records by {@link #fileName} of their origin, for the monitoring path. */
+  private final Map<String, Cosigned> byHash = new ConcurrentHashMap<>();
 
   private CosignedState(Path dir, Path tmp) {
     this.dir = dir;
@@ -65,7 +67,7 @@ final class CosignedState {
           throw new IOException(f + " holds a checkpoint of " + c.checkpoint().origin()
               + ", whose file is " + fileName(c.checkpoint().origin()));
         }
-        s.byOrigin.put(c.checkpoint().origin(), c);
+        s.remember(c);
       }
     }
     return s;
@@ -97,8 +99,7 @@ final class CosignedState {
 
   /** The record whose origin hashes to {@code hex}, if any. */
   Optional<Cosigned> byHash(String hex) {
-    return byOrigin.values().stream()
-        .filter(c -> fileName(c.checkpoint().origin()).equals(hex)).findFirst();
+    return Optional.ofNullable(byHash.get(hex));
   }
 
   /** Every record, by origin. */
@@ -112,6 +113,11 @@ final class CosignedState {
    */
   void put(Checkpoint checkpoint, byte[] note) throws IOException {
     AtomicFiles.write(dir.resolve(fileName(checkpoint.origin())), note, tmp);
-    byOrigin.put(checkpoint.origin(), new Cosigned(checkpoint, note.clone()));
+    remember(new Cosigned(checkpoint, note.clone()));
+  }
+
+  private void remember(Cosigned c) {
+    byOrigin.put(c.checkpoint().origin(), c);
+    byHash.put(fileName(c.checkpoint().origin()), c);
   }
 }

@@ -1,6 +1,7 @@
 package dev.cairn.witness;
 
 import dev.cairn.checkpoint.Checkpoint;
+import dev.cairn.log.http.Exchange;
 import dev.cairn.log.http.RateLimit;
 import dev.cairn.log.storage.embedded.DataDirLock;
 import dev.cairn.merkle.Hasher;
@@ -283,9 +284,8 @@ public final class Witness implements AutoCloseable {
     return new Outcome.Refused(status, reason);
   }
 
-  private static String abbreviate(String s) {
-    String t = s.length() > 80 ? s.substring(0, 80) + "..." : s;
-    return t.replaceAll("[^\\x20-\\x7e]", "?");
+  private static String abbreviate(String origin) {
+    return Exchange.abbreviate(origin, 80);
   }
 
   /** Releases the data directory; again does nothing. */

@@ -7,7 +7,6 @@ import dev.cairn.log.http.HttpError;
 import dev.cairn.log.http.LogServer;
 import dev.cairn.log.http.RateLimit;
 import dev.cairn.witnessing.AddCheckpoint;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -96,7 +95,7 @@ public final class WitnessServer implements AutoCloseable {
       switch (path) {
         case "/add-checkpoint" -> addCheckpoint(x);
         case "/evidence" -> {
-          route(x, "evidence", READ);
+          x.route("evidence", READ);
           String origin = x.param("origin");
           if (origin != null && !origin.matches("[0-9a-f]{64}")) {
             throw new HttpError(400, "origin must be the lowercase hex SHA-256 of a log's"
@@ -112,11 +111,11 @@ public final class WitnessServer implements AutoCloseable {
           });
         }
         case "/healthz" -> {
-          route(x, "healthz", READ);
+          x.route("healthz", READ);
           x.text(200, "no-store", "ok\n");
         }
         case "/readyz" -> {
-          route(x, "readyz", READ);
+          x.route("readyz", READ);
           if (witness.failedOrigins().isEmpty()) {
             x.text(200, "no-store", "ready\n");
           } else {
@@ -125,16 +124,16 @@ public final class WitnessServer implements AutoCloseable {
           }
         }
         case "/metrics" -> {
-          route(x, "metrics", READ);
+          x.route("metrics", READ);
           x.send(200, metrics.contentType(), "no-store", metrics.scrape());
         }
         default -> {
           var m = CHECKPOINT_PATH.matcher(path);
           if (!m.matches()) {
-            throw new HttpError(404, "no such resource: " + abbreviate(path)
+            throw new HttpError(404, "no such resource: " + Exchange.abbreviate(path, 80)
                 + " (checkpoints are at /<lowercase hex SHA-256 of the origin>/checkpoint)");
           }
-          route(x, "checkpoint", READ);
+          x.route("checkpoint", READ);
           byte[] note = witness.latest(m.group(1)).orElseThrow(() -> new HttpError(404,
               "this witness has cosigned no checkpoint of a log whose origin hashes to "
                   + m.group(1)));
@@ -147,7 +146,7 @@ public final class WitnessServer implements AutoCloseable {
   }
 
   private void addCheckpoint(Exchange x) {
-    route(x, "add-checkpoint", Set.of("POST"));
+    x.route("add-checkpoint", Set.of("POST"));
     if (perAddress.isPresent()) {
       String address = Request.getRemoteAddr(x.request);
       long wait = perAddress.get().take(address);
@@ -206,16 +205,6 @@ public final class WitnessServer implements AutoCloseable {
         x.error(r.status(), r.reason());
       }
     }
-  }
-
-  private static void route(Exchange x, String name, Set<String> methods) {
-    x.route(name, methods);
-  }
-
-  private static String abbreviate(String s) {
-    String t = s.length() > 80 ? s.substring(0, 80) + "..." : s;
-    return new String(t.getBytes(StandardCharsets.UTF_8), StandardCharsets.US_ASCII)
-        .replaceAll("[^\\x20-\\x7e]", "?");
   }
 
   /** Stops serving; the witness stays open. */

@@ -269,7 +269,15 @@ public final class Exchange {
   }
 
   static String abbreviate(String s) {
-    String t = s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    return abbreviate(s, 40);
+  }
+
+  /**
+   * {@code s} for a one-line message: cut after {@code max} characters, anything but printable
+   * ASCII replaced by {@code ?}.
+   */
+  public static String abbreviate(String s, int max) {
+    String t = s.length() > max ? s.substring(0, max) + "..." : s;
     return t.replaceAll("[^\\x20-\\x7e]", "?");
   }
 }

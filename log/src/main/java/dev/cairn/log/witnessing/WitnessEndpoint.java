@@ -95,7 +95,6 @@ final class WitnessEndpoint {
 
   private final String url;
   private final URI addCheckpoint;
-  private final List<Policy.Witness> witnesses;
   private final Cosignatures cosignatures;
   private final String label;
   private final HttpClient http;
@@ -112,7 +111,6 @@ final class WitnessEndpoint {
     this.url = url;
     this.addCheckpoint = URI.create((url.endsWith("/") ? url.substring(0, url.length() - 1)
         : url) + "/add-checkpoint");
-    this.witnesses = List.copyOf(witnesses);
     this.cosignatures = new Cosignatures(witnesses);
     this.label = String.join(",", witnesses.stream().map(Policy.Witness::name).toList());
     this.http = http;
@@ -124,11 +122,6 @@ final class WitnessEndpoint {
   /** The policy names of the witnesses at this URL, comma-separated: the metrics label. */
   String label() {
     return label;
-  }
-
-  /** The policy names of the witnesses at this URL. */
-  List<String> names() {
-    return witnesses.stream().map(Policy.Witness::name).toList();
   }
 
   String url() {
