@@ -61,7 +61,7 @@ public final class Sequencer implements AutoCloseable {
   private final Thread thread;
   private volatile TreeHead sequenced;
   /** The published size, against which {@link #maxUnpublished} is counted. */
-  private volatile LongSupplier published = () -> Long.MIN_VALUE / 2;
+  private volatile LongSupplier published = () -> 0;
   private volatile long maxUnpublished = Long.MAX_VALUE;
 
   // Owned by the sequencing thread.
