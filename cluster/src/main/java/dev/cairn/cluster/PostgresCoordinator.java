@@ -1,0 +1,760 @@
+package dev.cairn.cluster;
+
+import dev.cairn.checkpoint.Checkpoint;
+import dev.cairn.log.storage.CheckpointHistory;
+import dev.cairn.log.storage.Coordinator;
+import dev.cairn.log.storage.Lease;
+import dev.cairn.log.storage.ObjectStoreReader;
+import dev.cairn.log.storage.SequencedBatch;
+import dev.cairn.log.storage.StorageException;
+import dev.cairn.log.storage.StorageException.Kind;
+import dev.cairn.log.storage.StoredCheckpoint;
+import dev.cairn.log.storage.TreeHead;
+import dev.cairn.log.storage.Version;
+import dev.cairn.merkle.Hash;
+import dev.cairn.merkle.Hasher;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link Coordinator} of a log whose nodes share one PostgreSQL database. The database is
+ * the commit point: a batch's indices and deduplication become final in one transaction
+ * committed with {@code synchronous_commit=on}, and that commit is what a node acknowledges.
+ * Every node commits ({@link #commit}); the lease holder builds the tree over what was committed
+ * ({@link Lease#assign} adopts it), integrates and publishes.
+ *
+ * <p>Serialisation: every commit takes the one {@code sequencing} row {@code FOR UPDATE}, so
+ * commits from all nodes form one order and indices are contiguous; indices never come from a
+ * PostgreSQL sequence ({@code nextval} is not transactional: a rolled-back batch would leave a
+ * gap).
+ *
+ * <p>Fencing: the lease row is taken and renewed on the database's clock ({@code now()}), never
+ * the nodes'. Every change a holder makes reads the lease row {@code FOR SHARE} in its own
+ * transaction and fails with {@code FENCED} unless the epoch is still its own and unexpired; a
+ * node taking the lease must update that row, so it waits for such a transaction to end, and
+ * none can commit after the lease passed.
+ */
+public final class PostgresCoordinator implements Coordinator {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresCoordinator.class);
+
+  private final Database db;
+  private final ObjectStoreReader tiles;
+  private final String node;
+  private final Duration ttl;
+  private final History history = new History();
+  private final java.util.Set<PgLease> leases = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A coordinator over {@code db}, checking checkpoints against the tiles in {@code tiles}.
+   *
+   * @param node this node's name, recorded with its commits and checkpoints
+   * @param ttl how long a lease lives unless renewed
+   */
+  public PostgresCoordinator(Database db, ObjectStoreReader tiles, String node, Duration ttl) {
+    this.db = db;
+    this.tiles = tiles;
+    this.node = node;
+    this.ttl = ttl;
+  }
+
+  /** How long a lease lives unless renewed. */
+  public Duration leaseTtl() {
+    return ttl;
+  }
+
+  @Override
+  public PgLease acquire(String holder) throws IOException {
+    try (Connection c = db.connection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement s = c.prepareStatement("UPDATE lease SET holder = ?,"
+          + " epoch = epoch + 1, expires_at = now() + make_interval(secs => ?)"
+          + " WHERE id = 1 AND expires_at < now() RETURNING epoch")) {
+        s.setString(1, holder);
+        s.setDouble(2, ttl.toMillis() / 1000.0);
+        try (ResultSet r = s.executeQuery()) {
+          if (r.next()) {
+            long epoch = r.getLong(1);
+            c.commit();
+            LOG.info("{} took the lease, epoch {}", holder, epoch);
+            PgLease lease = new PgLease(holder, epoch, System.nanoTime());
+            leases.add(lease);
+            return lease;
+          }
+        }
+      }
+      try (PreparedStatement s = c.prepareStatement("SELECT holder, epoch,"
+          + " extract(epoch FROM expires_at - now()) FROM lease WHERE id = 1");
+          ResultSet r = s.executeQuery()) {
+        r.next();
+        String other = r.getString(1);
+        long epoch = r.getLong(2);
+        double left = r.getDouble(3);
+        c.rollback();
+        throw new StorageException(Kind.FENCED, "the lease is held by " + other + " (epoch "
+            + epoch + ") for another " + String.format(java.util.Locale.ROOT, "%.1f", left)
+            + " s");
+      }
+    } catch (SQLException e) {
+      throw Database.failure("couldn't take the lease", e);
+    }
+  }
+
+  /** Who holds the lease now, if anyone does. */
+  public Optional<String> holder() throws IOException {
+    try (Connection c = db.connection();
+        PreparedStatement s = c.prepareStatement(
+            "SELECT holder FROM lease WHERE id = 1 AND expires_at > now()");
+        ResultSet r = s.executeQuery()) {
+      return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
+    } catch (SQLException e) {
+      throw Database.failure("couldn't read the lease", e);
+    }
+  }
+
+  /**
+   * Commits a batch without the lease, as every node of a cluster does: entries already
+   * sequenced get their index, the others the next indices, durably and together with their
+   * deduplication. The lease holder builds them into the tree at its next {@link Lease#assign}.
+   * The returned head is the tree head the lease holder last recorded, which may not cover the
+   * batch yet.
+   */
+  public Lease.Assignment commit(List<Lease.Submission> batch) throws IOException {
+    return transaction("committing a batch of " + batch.size() + " entries",
+        c -> sequence(c, batch, null, null));
+  }
+
+  @Override
+  public Optional<StoredCheckpoint> latest() throws IOException {
+    return query("reading the latest checkpoint", c -> latestRow(c, false).map(Latest::stored));
+  }
+
+  @Override
+  public CheckpointHistory history() {
+    return history;
+  }
+
+  @Override
+  public Map<Hash, Long> lookup(Collection<Hash> leafHashes) throws IOException {
+    if (leafHashes.isEmpty()) {
+      return Map.of();
+    }
+    return query("looking up " + leafHashes.size() + " leaf hashes",
+        c -> lookup(c, new ArrayList<>(leafHashes)));
+  }
+
+  @Override
+  public TreeHead integrated() throws IOException {
+    return query("reading the integrated tree", c -> integratedRow(c, false));
+  }
+
+  /** The tree head the lease holder last built over the committed batches. */
+  public TreeHead sequenced() throws IOException {
+    return query("reading the sequenced tree", PostgresCoordinator::sequencedHead);
+  }
+
+  /** The first index no committed batch has. */
+  public long committed() throws IOException {
+    return query("reading the committed size", c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT next_index FROM sequencing WHERE id = 1"); ResultSet r = s.executeQuery()) {
+        r.next();
+        return r.getLong(1);
+      }
+    });
+  }
+
+  /** Ends the leases it gave; the database is the caller's to close. */
+  @Override
+  public void close() {
+    for (PgLease l : leases) {
+      l.close();
+    }
+  }
+
+  /** The lease of one holder, renewed by {@link #renew}. */
+  public final class PgLease implements Lease {
+    private final String holder;
+    private final long epoch;
+    /** When the last renewal that succeeded started, on this process's clock. */
+    private volatile long renewedNanos;
+    private volatile boolean closed;
+
+    private PgLease(String holder, long epoch, long renewedNanos) {
+      this.holder = holder;
+      this.epoch = epoch;
+      this.renewedNanos = renewedNanos;
+    }
+
+    @Override
+    public long epoch() {
+      return epoch;
+    }
+
+    @Override
+    public String holder() {
+      return holder;
+    }
+
+    /**
+     * Whether this process may still believe it holds the lease: not closed, and renewed less
+     * than a TTL ago by its own clock (the database ends it a TTL after that renewal began).
+     * Every change checks the lease in the database regardless.
+     */
+    public boolean live() {
+      return !closed && System.nanoTime() - renewedNanos < ttl.toNanos();
+    }
+
+    /**
+     * Extends the lease by a TTL from now, on the database's clock.
+     *
+     * @throws StorageException of kind {@code FENCED} if it ended
+     */
+    public void renew() throws IOException {
+      long started = System.nanoTime();
+      transaction("renewing the lease", c -> {
+        try (PreparedStatement s = c.prepareStatement("UPDATE lease SET expires_at = now()"
+            + " + make_interval(secs => ?) WHERE id = 1 AND epoch = ? AND expires_at > now()")) {
+          s.setDouble(1, ttl.toMillis() / 1000.0);
+          s.setLong(2, epoch);
+          if (s.executeUpdate() != 1 || closed) {
+            throw fenced();
+          }
+        }
+        return null;
+      });
+      renewedNanos = started;
+    }
+
+    private StorageException fenced() {
+      return new StorageException(Kind.FENCED, holder + "'s lease (epoch " + epoch
+          + ") ended: another node may be integrating");
+    }
+
+    /** Fails with {@code FENCED} unless this lease is live, holding it until the commit. */
+    private void check(Connection c) throws SQLException, StorageException {
+      if (closed) {
+        throw fenced();
+      }
+      try (PreparedStatement s = c.prepareStatement("SELECT epoch = ? AND expires_at > now()"
+          + " FROM lease WHERE id = 1 FOR SHARE")) {
+        s.setLong(1, epoch);
+        try (ResultSet r = s.executeQuery()) {
+          if (!r.next() || !r.getBoolean(1)) {
+            throw fenced();
+          }
+        }
+      }
+    }
+
+    @Override
+    public Assignment assign(List<Submission> batch, Extension extension) throws IOException {
+      return transaction("sequencing a batch of " + batch.size() + " entries",
+          c -> sequence(c, batch, this, extension));
+    }
+
+    @Override
+    public TreeHead sequenced() throws IOException {
+      return PostgresCoordinator.this.sequenced();
+    }
+
+    @Override
+    public void replay(long size, Batches batches) throws IOException {
+      List<SequencedBatch> found = query("replaying batches after size " + size, c -> {
+        List<SequencedBatch> out = new ArrayList<>();
+        TreeHead head = sequencedHead(c);
+        try (PreparedStatement s = c.prepareStatement("SELECT start, count, entries, head_root"
+            + " FROM batches WHERE start + count > ? AND start < ? ORDER BY start")) {
+          s.setLong(1, size);
+          s.setLong(2, head.size());
+          try (ResultSet r = s.executeQuery()) {
+            // Batches the holder adopted together end with one head: hand them over as one.
+            long groupStart = -1;
+            List<byte[]> entries = new ArrayList<>();
+            while (r.next()) {
+              if (groupStart < 0) {
+                groupStart = r.getLong(1);
+              }
+              entries.addAll(unpack(r.getBytes(3), r.getInt(2)));
+              byte[] root = r.getBytes(4);
+              if (root != null) {
+                out.add(new SequencedBatch(groupStart, entries,
+                    new TreeHead(groupStart + entries.size(), Hash.of(root))));
+                groupStart = -1;
+                entries = new ArrayList<>();
+              }
+            }
+            if (groupStart >= 0) {
+              throw new StorageException(Kind.CORRUPT, "the committed batches from "
+                  + groupStart + " below the sequenced size " + head.size() + " have no head");
+            }
+          }
+        }
+        return out;
+      });
+      for (SequencedBatch b : found) {
+        batches.batch(b);
+      }
+    }
+
+    @Override
+    public TreeHead integrated() throws IOException {
+      return PostgresCoordinator.this.integrated();
+    }
+
+    @Override
+    public TreeHead integrate(long fromSize, Integration integration) throws IOException {
+      TreeHead from = query("reading the integrated tree", c -> {
+        check(c);
+        return integratedRow(c, false);
+      });
+      if (from.size() != fromSize) {
+        throw new StorageException(Kind.CONFLICT, "integrating from size " + fromSize
+            + ", but the object store holds the tree up to size " + from.size());
+      }
+      // The crash-safe order: the objects are durable before the head that claims them is.
+      TreeHead head = integration.write(from);
+      return transaction("recording the integrated tree at size " + head.size(), c -> {
+        check(c);
+        TreeHead sequenced = sequencedHead(c);
+        if (head.size() > sequenced.size()) {
+          throw new StorageException(Kind.CONFLICT, "cannot integrate up to size "
+              + head.size() + ": only " + sequenced.size() + " entries are sequenced");
+        }
+        try (PreparedStatement s = c.prepareStatement("UPDATE tree_state SET size = ?,"
+            + " root = ?, epoch = ? WHERE id = 1 AND size = ? AND root = ?")) {
+          s.setLong(1, head.size());
+          s.setBytes(2, head.root().toByteArray());
+          s.setLong(3, epoch);
+          s.setLong(4, from.size());
+          s.setBytes(5, from.root().toByteArray());
+          if (s.executeUpdate() != 1) {
+            throw new StorageException(Kind.CONFLICT, "the integrated tree moved from size "
+                + from.size() + " during integration: another node is integrating");
+          }
+        }
+        // What the object store holds no longer needs its batch.
+        try (PreparedStatement s = c.prepareStatement(
+            "DELETE FROM batches WHERE start + count <= ?")) {
+          s.setLong(1, head.size());
+          s.executeUpdate();
+        }
+        return head;
+      });
+    }
+
+    @Override
+    public Optional<StoredCheckpoint> latest() throws IOException {
+      return PostgresCoordinator.this.latest();
+    }
+
+    @Override
+    public Version swap(Optional<Version> expected, Checkpoint checkpoint, byte[] note,
+        Instant time) throws IOException {
+      // Read outside the transaction: tiles are immutable, and this may fetch several.
+      TreeHead integrated = query("reading the integrated tree", c -> {
+        check(c);
+        return integratedRow(c, false);
+      });
+      if (checkpoint.size() > integrated.size()) {
+        throw notBacked(checkpoint, integrated);
+      }
+      Hash root = checkpoint.size() == integrated.size() ? integrated.root()
+          : tiles.treeHash(checkpoint.size());
+      if (!root.equals(checkpoint.root())) {
+        throw notBacked(checkpoint, integrated);
+      }
+      return transaction("publishing the checkpoint at size " + checkpoint.size(), c -> {
+        check(c);
+        Optional<Latest> current = latestRow(c, true);
+        if (!current.map(l -> l.stored().version()).equals(expected)) {
+          throw new StorageException(Kind.CONFLICT, "the latest checkpoint is not the one"
+              + " this publisher last saw: another node published meanwhile");
+        }
+        long version = 1;
+        if (current.isPresent()) {
+          StoredCheckpoint now = current.get().stored();
+          long size = current.get().size();
+          if (checkpoint.size() <= size) {
+            if (Arrays.equals(now.note(), note)) {
+              return now.version();
+            }
+            throw new StorageException(Kind.CONFLICT, "a checkpoint of size "
+                + checkpoint.size() + " cannot follow the latest, of size " + size);
+          }
+          if (time.isBefore(now.time())) {
+            throw new StorageException(Kind.CONFLICT, "a checkpoint published at " + time
+                + " cannot follow one published at " + now.time());
+          }
+          version = Long.parseLong(now.version().token()) + 1;
+        }
+        long ns = nanos(time);
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO latest_checkpoint"
+            + " VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version,"
+            + " size = excluded.size, note = excluded.note,"
+            + " published_ns = excluded.published_ns")) {
+          s.setLong(1, version);
+          s.setLong(2, checkpoint.size());
+          s.setBytes(3, note);
+          s.setLong(4, ns);
+          s.executeUpdate();
+        }
+        try (PreparedStatement s = c.prepareStatement(
+            "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?)")) {
+          s.setLong(1, checkpoint.size());
+          s.setLong(2, ns);
+          s.setBytes(3, note);
+          s.setString(4, node);
+          s.setLong(5, epoch);
+          s.executeUpdate();
+        }
+        return new Version(Long.toString(version));
+      });
+    }
+
+    @Override
+    public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      leases.remove(this);
+      try {
+        transaction("releasing the lease", c -> {
+          try (PreparedStatement s = c.prepareStatement("UPDATE lease SET expires_at = now()"
+              + " - interval '1 microsecond' WHERE id = 1 AND epoch = ?")) {
+            s.setLong(1, epoch);
+            s.executeUpdate();
+          }
+          return null;
+        });
+      } catch (IOException e) {
+        LOG.warn("couldn't release the lease (it expires by itself): {}", e.getMessage());
+      }
+    }
+  }
+
+  private static StorageException notBacked(Checkpoint checkpoint, TreeHead integrated) {
+    return new StorageException(Kind.CONFLICT, "the checkpoint of size " + checkpoint.size()
+        + " and root " + checkpoint.root() + " is not backed by the object store, which holds"
+        + " the tree up to size " + integrated.size() + " (root " + integrated.root() + ")");
+  }
+
+  /**
+   * One commit, in the caller's transaction: under the {@code sequencing} row lock, the
+   * holder (when {@code lease} is given) first adopts every batch other nodes committed since
+   * its last head, then the batch's new entries get the next indices; deduplication rows, the
+   * batch and the new counters are written together. With {@code lease}, the head the extension
+   * returns is recorded on the last batch of the tree.
+   */
+  private Lease.Assignment sequence(Connection c, List<Lease.Submission> batch, PgLease lease,
+      Lease.Extension extension) throws SQLException, IOException {
+    if (lease != null) {
+      lease.check(c);
+    }
+    long next;
+    TreeHead head;
+    try (PreparedStatement s = c.prepareStatement("SELECT next_index, head_size, head_root"
+        + " FROM sequencing WHERE id = 1 FOR UPDATE"); ResultSet r = s.executeQuery()) {
+      r.next();
+      next = r.getLong(1);
+      head = new TreeHead(r.getLong(2), Hash.of(r.getBytes(3)));
+    }
+    int n = batch.size();
+    long[] indices = new long[n];
+    boolean[] duplicates = new boolean[n];
+    List<Hash> hashes = new ArrayList<>(n);
+    for (Lease.Submission s : batch) {
+      hashes.add(s.leafHash());
+    }
+    Map<Hash, Long> known = n == 0 ? new HashMap<>() : new HashMap<>(lookup(c, hashes));
+    List<byte[]> fresh = new ArrayList<>();
+    List<Hash> freshHashes = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Lease.Submission s = batch.get(i);
+      Long index = known.get(s.leafHash());
+      if (index != null) {
+        indices[i] = index;
+        duplicates[i] = true;
+      } else {
+        indices[i] = next + fresh.size();
+        known.put(s.leafHash(), indices[i]);
+        fresh.add(s.entry());
+        freshHashes.add(s.leafHash());
+      }
+    }
+    long end = next + fresh.size();
+    if (!fresh.isEmpty()) {
+      try (PreparedStatement s = c.prepareStatement(
+          "INSERT INTO dedup SELECT * FROM unnest(?::bytea[], ?::bigint[])")) {
+        byte[][] h = new byte[fresh.size()][];
+        Long[] idx = new Long[fresh.size()];
+        for (int i = 0; i < h.length; i++) {
+          h[i] = freshHashes.get(i).toByteArray();
+          idx[i] = next + i;
+        }
+        Array ha = c.createArrayOf("bytea", h);
+        Array ia = c.createArrayOf("bigint", idx);
+        s.setArray(1, ha);
+        s.setArray(2, ia);
+        s.executeUpdate();
+      }
+    }
+    TreeHead newHead = head;
+    if (lease != null && end > head.size()) {
+      // Adopt what other nodes committed since the holder's head, then this batch.
+      List<byte[]> entries = new ArrayList<>();
+      List<Hash> leafHashes = new ArrayList<>();
+      if (next > head.size()) {
+        try (PreparedStatement s = c.prepareStatement("SELECT start, count, entries FROM"
+            + " batches WHERE start >= ? ORDER BY start")) {
+          s.setLong(1, head.size());
+          try (ResultSet r = s.executeQuery()) {
+            Hasher hasher = Hasher.threadLocal();
+            while (r.next()) {
+              if (r.getLong(1) != head.size() + entries.size()) {
+                throw new StorageException(Kind.CORRUPT, "the committed batches jump from size "
+                    + (head.size() + entries.size()) + " to " + r.getLong(1));
+              }
+              for (byte[] e : unpack(r.getBytes(3), r.getInt(2))) {
+                entries.add(e);
+                leafHashes.add(hasher.leaf(e));
+              }
+            }
+          }
+        }
+        if (head.size() + entries.size() != next) {
+          throw new StorageException(Kind.CORRUPT, "the committed batches end at size "
+              + (head.size() + entries.size()) + ", but " + next + " indices are committed");
+        }
+      }
+      entries.addAll(fresh);
+      leafHashes.addAll(freshHashes);
+      newHead = extension.extend(head.size(), entries, leafHashes);
+      if (newHead.size() != end) {
+        throw new IllegalStateException("the tree grew to " + newHead.size() + ", not " + end);
+      }
+    }
+    boolean headOnThis = lease != null && !fresh.isEmpty();
+    if (!fresh.isEmpty()) {
+      try (PreparedStatement s = c.prepareStatement(
+          "INSERT INTO batches (start, count, entries, head_root, node) VALUES (?, ?, ?, ?, ?)")) {
+        s.setLong(1, next);
+        s.setInt(2, fresh.size());
+        s.setBytes(3, pack(fresh));
+        s.setBytes(4, headOnThis ? newHead.root().toByteArray() : null);
+        s.setString(5, node);
+        s.executeUpdate();
+      }
+    } else if (lease != null && end > head.size()) {
+      try (PreparedStatement s = c.prepareStatement("UPDATE batches SET head_root = ? WHERE"
+          + " start = (SELECT max(start) FROM batches)")) {
+        s.setBytes(1, newHead.root().toByteArray());
+        s.executeUpdate();
+      }
+    }
+    if (end != next || !newHead.equals(head)) {
+      try (PreparedStatement s = c.prepareStatement("UPDATE sequencing SET next_index = ?,"
+          + " head_size = ?, head_root = ? WHERE id = 1")) {
+        s.setLong(1, end);
+        s.setLong(2, newHead.size());
+        s.setBytes(3, newHead.root().toByteArray());
+        s.executeUpdate();
+      }
+    }
+    return new Lease.Assignment(indices, duplicates, newHead);
+  }
+
+  private static Map<Hash, Long> lookup(Connection c, List<Hash> hashes) throws SQLException {
+    byte[][] h = new byte[hashes.size()][];
+    for (int i = 0; i < h.length; i++) {
+      h[i] = hashes.get(i).toByteArray();
+    }
+    Map<Hash, Long> found = new HashMap<>();
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT leaf_hash, idx FROM dedup WHERE leaf_hash = ANY(?)")) {
+      s.setArray(1, c.createArrayOf("bytea", h));
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          found.put(Hash.of(r.getBytes(1)), r.getLong(2));
+        }
+      }
+    }
+    return found;
+  }
+
+  private static TreeHead sequencedHead(Connection c) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT head_size, head_root FROM sequencing WHERE id = 1");
+        ResultSet r = s.executeQuery()) {
+      r.next();
+      return new TreeHead(r.getLong(1), Hash.of(r.getBytes(2)));
+    }
+  }
+
+  private static TreeHead integratedRow(Connection c, boolean lock) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT size, root FROM tree_state WHERE"
+        + " id = 1" + (lock ? " FOR UPDATE" : "")); ResultSet r = s.executeQuery()) {
+      r.next();
+      return new TreeHead(r.getLong(1), Hash.of(r.getBytes(2)));
+    }
+  }
+
+  /** The latest checkpoint's row: the stored checkpoint and its size. */
+  private record Latest(StoredCheckpoint stored, long size) {}
+
+  private static Optional<Latest> latestRow(Connection c, boolean lock) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT version, note, published_ns, size"
+        + " FROM latest_checkpoint WHERE id = 1" + (lock ? " FOR UPDATE" : ""));
+        ResultSet r = s.executeQuery()) {
+      if (!r.next()) {
+        return Optional.empty();
+      }
+      return Optional.of(new Latest(new StoredCheckpoint(r.getBytes(2), instant(r.getLong(3)),
+          new Version(Long.toString(r.getLong(1)))), r.getLong(4)));
+    }
+  }
+
+  static long nanos(Instant t) {
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+  }
+
+  static Instant instant(long nanos) {
+    return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L),
+        Math.floorMod(nanos, 1_000_000_000L));
+  }
+
+  /** Entries as one value: each as a 4-byte big-endian length and its bytes. */
+  static byte[] pack(List<byte[]> entries) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] e : entries) {
+      out.writeBytes(ByteBuffer.allocate(4).putInt(e.length).array());
+      out.writeBytes(e);
+    }
+    return out.toByteArray();
+  }
+
+  static List<byte[]> unpack(byte[] packed, int count) throws StorageException {
+    ByteBuffer b = ByteBuffer.wrap(packed);
+    List<byte[]> out = new ArrayList<>(count);
+    try {
+      for (int i = 0; i < count; i++) {
+        byte[] e = new byte[b.getInt()];
+        b.get(e);
+        out.add(e);
+      }
+    } catch (RuntimeException e) {
+      throw new StorageException(Kind.CORRUPT, "a committed batch is truncated", e);
+    }
+    if (b.hasRemaining()) {
+      throw new StorageException(Kind.CORRUPT, "a committed batch holds more than " + count
+          + " entries");
+    }
+    return out;
+  }
+
+  /** Work in one connection. */
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException, IOException;
+  }
+
+  private <T> T query(String what, Work<T> work) throws IOException {
+    try (Connection c = db.connection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw Database.failure("couldn't finish " + what, e);
+    }
+  }
+
+  /**
+   * Runs {@code work} in one transaction and commits it. A failure rolls back; a failure of the
+   * commit itself leaves it unknown whether it landed (the callers read back what is durable).
+   */
+  private <T> T transaction(String what, Work<T> work) throws IOException {
+    try (Connection c = db.connection()) {
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | IOException | RuntimeException e) {
+        try {
+          c.rollback();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw Database.failure("couldn't finish " + what, e);
+    }
+  }
+
+  /** The history, from the {@code checkpoints} table. */
+  private final class History implements CheckpointHistory {
+    @Override
+    public Optional<Entry> last() throws IOException {
+      List<Entry> e = select("ORDER BY size DESC LIMIT 1", s -> {});
+      return e.isEmpty() ? Optional.empty() : Optional.of(e.getFirst());
+    }
+
+    @Override
+    public Optional<Entry> bySize(long size) throws IOException {
+      List<Entry> e = select("WHERE size = ?", s -> s.setLong(1, size));
+      return e.isEmpty() ? Optional.empty() : Optional.of(e.getFirst());
+    }
+
+    @Override
+    public List<Entry> list(long after, int limit, Instant from, Instant to) throws IOException {
+      return select("WHERE size > ? AND published_ns >= ? AND published_ns < ?"
+          + " ORDER BY size LIMIT ?", s -> {
+            s.setLong(1, after);
+            s.setLong(2, from.equals(Instant.MIN) || from.isBefore(MIN) ? Long.MIN_VALUE
+                : nanos(from));
+            s.setLong(3, to.isAfter(MAX) ? Long.MAX_VALUE : nanos(to));
+            s.setInt(4, limit);
+          });
+    }
+
+    private static final Instant MIN = instant(Long.MIN_VALUE);
+    private static final Instant MAX = instant(Long.MAX_VALUE);
+
+    @FunctionalInterface
+    private interface Params {
+      void set(PreparedStatement s) throws SQLException;
+    }
+
+    private List<Entry> select(String where, Params params) throws IOException {
+      return query("reading the checkpoint history", c -> {
+        try (PreparedStatement s = c.prepareStatement(
+            "SELECT size, published_ns, note FROM checkpoints " + where)) {
+          params.set(s);
+          List<Entry> out = new ArrayList<>();
+          try (ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+              out.add(new Entry(r.getLong(1), instant(r.getLong(2)), r.getBytes(3)));
+            }
+          }
+          return out;
+        }
+      });
+    }
+  }
+}
