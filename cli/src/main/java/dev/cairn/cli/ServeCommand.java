@@ -4,6 +4,11 @@ import dev.cairn.log.auth.AuthSettings;
 import dev.cairn.log.auth.Profile;
 import dev.cairn.log.http.LogServer;
 import dev.cairn.log.http.WriteGuard;
+import dev.cairn.cluster.ClusterNode;
+import dev.cairn.cluster.Database;
+import dev.cairn.cluster.S3ObjectStore;
+import dev.cairn.log.LogConfig;
+import dev.cairn.log.ServedLog;
 import dev.cairn.log.TransparencyLog;
 import dev.cairn.log.keys.HsmSettings;
 import dev.cairn.log.witnessing.WitnessQuorum;
@@ -89,9 +94,9 @@ final class ServeCommand implements Callable<Integer> {
             : String.valueOf(e.getCause())));
       }
     }
-    TransparencyLog log;
+    ServedLog log;
     try {
-      log = TransparencyLog.open(logConfig);
+      log = open(s, logConfig);
     } catch (IOException e) {
       witnesses.ifPresent(WitnessQuorum::close);
       throw new CliException(CliException.IO, "couldn't open the log: " + e.getMessage());
@@ -184,12 +189,40 @@ final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void banner(TransparencyLog log, String scheme, String host, int port) {
+  /**
+   * The log on the embedded storage of its data directory, or a node of a cluster on
+   * PostgreSQL and an S3-compatible bucket.
+   */
+  private static ServedLog open(ServeSettings s, LogConfig config) throws IOException {
+    Optional<Map.Entry<String, String>> cluster = s.cluster();
+    if (cluster.isEmpty()) {
+      return TransparencyLog.open(config);
+    }
+    Database db = Database.open(cluster.get().getKey(), Database.passwordFrom(System.getenv()),
+        config.nodeId(), Database.Timeouts.DEFAULT);
+    S3ObjectStore objects;
+    try {
+      objects = S3ObjectStore.open(cluster.get().getValue());
+    } catch (RuntimeException e) {
+      db.close();
+      throw new CliException(CliException.USAGE, ServeSettings.OBJECTS.named() + ": "
+          + e.getMessage());
+    }
+    try {
+      return ClusterNode.start(config, db, objects, s.leaseTtl());
+    } catch (IOException | RuntimeException e) {
+      objects.close();
+      db.close();
+      throw e;
+    }
+  }
+
+  private void banner(ServedLog log, String scheme, String host, int port) {
     PrintWriter out = spec.commandLine().getOut();
     String base = scheme + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     out.println("cairn: serving " + log.keys().origin() + " at " + base + " from "
         + log.dataDir());
-    out.println("cairn: " + log.publisher().latest().checkpoint().size()
+    out.println("cairn: " + log.checkpoints().latest().checkpoint().size()
         + " entries in the latest checkpoint");
     out.println("cairn: verifier keys (also in " + log.dataDir().resolve("log.vkey") + "):");
     for (String k : log.keys().verifierKeys()) {
@@ -200,7 +233,7 @@ final class ServeCommand implements Callable<Integer> {
     out.flush();
   }
 
-  private static synchronized void shutdown(LogServer server, TransparencyLog log,
+  private static synchronized void shutdown(LogServer server, ServedLog log,
       WriteGuard guard) {
     try {
       server.close();

@@ -159,6 +159,22 @@ final class ServeSettings {
           + " that arrived (counted in cairn_witness_fail_open_publications_total, shown in"
           + " /readyz); clients enforcing the policy reject them.");
 
+  static final Setting<Optional<String>> POSTGRES = Setting.optional("postgres", text(),
+      "Run as one node of a cluster: coordination in this PostgreSQL database"
+          + " (postgresql://HOST:PORT/DB?user=NAME; the password from PGPASSWORD or"
+          + " CAIRN_POSTGRES_PASSWORD_FILE). Needs objects; data then holds only the keys.")
+      .label("URL");
+  static final Setting<Optional<String>> OBJECTS = Setting.optional("objects", text(),
+      "With postgres: tiles, bundles and the checkpoint in this S3-compatible bucket"
+          + " (s3://BUCKET/PREFIX?endpoint=URL&region=R&path_style=true; credentials from"
+          + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).").label("URL");
+  static final Setting<Optional<String>> NODE_ID = Setting.optional("node_id", text(),
+      "This node's name in a cluster (metrics, logs, the checkpoint history); default"
+          + " HOST:PORT of listen.").label("NAME");
+  static final Setting<Duration> LEASE_TTL = Setting.of("lease_ttl", duration(), "5s",
+      "In a cluster: how long the integrating node's lease lives unless renewed; another node"
+          + " takes over within it after a crash.");
+
   /** Every setting of {@code cairn serve}, in the order help and errors list them. */
   static final SettingSet ALL = new SettingSet(List.of(DATA, LISTEN, ORIGIN, SEQUENCING_INTERVAL,
       BATCH_SIZE, POOL_LIMIT, POOL_BYTES, MAX_UNPUBLISHED_ENTRIES, CHECKPOINT_INTERVAL, PROFILE, AUTH_JWKS, AUTH_ISSUER,
@@ -167,7 +183,7 @@ final class ServeSettings {
       PKCS11_LIBRARY, PKCS11_TOKEN, PKCS11_PIN_FILE, PKCS11_KEY, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
       MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_BATCH_BYTES,
       MAX_BODY_BYTES_IN_FLIGHT, MAX_BATCH_ENTRIES, PROOF_WAIT, WITNESS_POLICY, WITNESS_TIMEOUT,
-      WITNESS_CA, WITNESS_FAIL_OPEN));
+      WITNESS_CA, WITNESS_FAIL_OPEN, POSTGRES, OBJECTS, NODE_ID, LEASE_TTL));
 
   /** How often the TLS files are checked for a renewed certificate. */
   static final Duration TLS_RELOAD_INTERVAL = Duration.ofMinutes(1);
@@ -182,6 +198,24 @@ final class ServeSettings {
   static ServeSettings resolve(Optional<Path> file, Map<String, String> env,
       Map<String, String> flags) {
     return new ServeSettings(ALL.resolve(file, env, flags));
+  }
+
+  /** The cluster's storage, if this node is one of a cluster's: (postgres URL, objects URL). */
+  Optional<Map.Entry<String, String>> cluster() {
+    Optional<String> pg = values.get(POSTGRES);
+    Optional<String> objects = values.get(OBJECTS);
+    if (pg.isPresent() != objects.isPresent()) {
+      throw values.invalid(pg.isPresent() ? POSTGRES : OBJECTS, "a cluster needs both "
+          + POSTGRES.named() + " and " + OBJECTS.named());
+    }
+    if (values.get(LEASE_TTL).compareTo(Duration.ofSeconds(1)) < 0) {
+      throw values.invalid(LEASE_TTL, "must be at least 1s");
+    }
+    return pg.map(p -> Map.entry(p, objects.get()));
+  }
+
+  Duration leaseTtl() {
+    return values.get(LEASE_TTL);
   }
 
   Path data() {
@@ -220,7 +254,8 @@ final class ServeSettings {
     if (unpublished < 1) {
       throw values.invalid(MAX_UNPUBLISHED_ENTRIES, "must be at least 1");
     }
-    return c.withMaxUnpublished(unpublished);
+    return c.withMaxUnpublished(unpublished)
+        .withNodeId(values.get(NODE_ID).orElse(host() + ":" + port()));
   }
 
   /**

@@ -83,6 +83,12 @@ public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig s
         endorser, endorseTimeout, max);
   }
 
+  /** This configuration naming this process {@code nodeId} (in a cluster: unique per node). */
+  public LogConfig withNodeId(String nodeId) {
+    return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock, hsm, nodeId,
+        endorser, endorseTimeout, maxUnpublished);
+  }
+
   /** The defaults for a data directory. */
   public static LogConfig defaults(Path dataDir) {
     return new LogConfig(dataDir, Optional.empty(), SequencerConfig.DEFAULT,

@@ -7,6 +7,7 @@ import dev.cairn.merkle.Proofs;
 import dev.cairn.merkle.SubtreeCache;
 import dev.cairn.note.SignedNote;
 import dev.cairn.proof.TlogProof;
+import dev.cairn.log.publishing.Checkpoints;
 import dev.cairn.log.publishing.Publisher;
 import dev.cairn.log.storage.CheckpointHistory;
 import dev.cairn.log.storage.Coordinator;
@@ -22,7 +23,7 @@ import java.util.OptionalLong;
  */
 public final class LogProofs {
   private final LogReader tiles;
-  private final Publisher publisher;
+  private final Checkpoints publisher;
   private final Coordinator coordinator;
   /** Upper subtree hashes, shared by every proof (~6 MiB of heap at most). */
   private final SubtreeCache subtrees = new SubtreeCache(16);
@@ -31,15 +32,15 @@ public final class LogProofs {
    * Proofs over the tiles {@code tiles} reads, for the checkpoints {@code publisher} published
    * and {@code coordinator} keeps.
    */
-  public LogProofs(LogReader tiles, Publisher publisher, Coordinator coordinator) {
+  public LogProofs(LogReader tiles, Checkpoints publisher, Coordinator coordinator) {
     this.tiles = tiles;
     this.publisher = publisher;
     this.coordinator = coordinator;
   }
 
   /** Proofs over {@code log}. */
-  public static LogProofs of(TransparencyLog log) {
-    return new LogProofs(log.tiles(), log.publisher(), log.coordinator());
+  public static LogProofs of(ServedLog log) {
+    return new LogProofs(log.tiles(), log.checkpoints(), log.coordinator());
   }
 
   /**

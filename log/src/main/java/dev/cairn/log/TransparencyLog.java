@@ -32,7 +32,7 @@ import java.util.concurrent.CompletionException;
  * <p>{@link #open} recovers and publishes a checkpoint over everything durably sequenced before
  * it returns, so a caller may serve as soon as it has the log.
  */
-public final class TransparencyLog implements AutoCloseable {
+public final class TransparencyLog implements ServedLog, AutoCloseable {
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(TransparencyLog.class);
   private final DataDir dir;
@@ -142,11 +142,13 @@ public final class TransparencyLog implements AutoCloseable {
   }
 
   /** The data directory. */
+  @Override
   public Path dataDir() {
     return dir.path();
   }
 
   /** The origin and keys. */
+  @Override
   public LogKeys keys() {
     return keys;
   }
@@ -160,11 +162,13 @@ public final class TransparencyLog implements AutoCloseable {
    * The tiles and bundles of the published tree, read as a tlog-tiles log: any width within
    * the latest checkpoint.
    */
+  @Override
   public TreeTiles tiles() {
     return tiles;
   }
 
   /** The coordination: the latest checkpoint, the history, lookups by leaf hash. */
+  @Override
   public Coordinator coordinator() {
     return dir.coordinator();
   }
@@ -175,8 +179,19 @@ public final class TransparencyLog implements AutoCloseable {
   }
 
   /** What checkpoints go through before publication: the witness quorum, if any. */
+  @Override
   public CheckpointEndorser endorser() {
     return endorser;
+  }
+
+  @Override
+  public dev.cairn.log.sequencing.Submissions submissions() {
+    return sequencer;
+  }
+
+  @Override
+  public dev.cairn.log.publishing.Checkpoints checkpoints() {
+    return publisher;
   }
 
   /** The publisher, for the latest checkpoint. */
@@ -185,6 +200,7 @@ public final class TransparencyLog implements AutoCloseable {
   }
 
   /** Every published checkpoint. */
+  @Override
   public CheckpointHistory history() {
     return dir.coordinator().history();
   }
@@ -193,6 +209,7 @@ public final class TransparencyLog implements AutoCloseable {
    * The health of each part that writes — sequencer, integrator, publisher — for readiness and
    * metrics.
    */
+  @Override
   public List<ComponentHealth> health() {
     return health(sequencer, publisher);
   }
@@ -204,6 +221,7 @@ public final class TransparencyLog implements AutoCloseable {
   }
 
   /** The metrics. */
+  @Override
   public LogMetrics metrics() {
     return metrics;
   }

@@ -1,7 +1,7 @@
 package dev.cairn.log.http;
 
 import dev.cairn.log.LogProofs;
-import dev.cairn.log.TransparencyLog;
+import dev.cairn.log.ServedLog;
 import dev.cairn.log.keys.KeyRing;
 import java.io.IOException;
 import java.time.Clock;
@@ -44,7 +44,7 @@ public final class LogServer implements AutoCloseable {
   }
 
   /** Starts serving {@code log} as {@code config} says. */
-  public static LogServer start(TransparencyLog log, HttpConfig config) throws Exception {
+  public static LogServer start(ServedLog log, HttpConfig config) throws Exception {
     return prepare(config).serve(log, config);
   }
 
@@ -59,18 +59,18 @@ public final class LogServer implements AutoCloseable {
   }
 
   /** Starts serving {@code log} on a server from {@link #prepare}, without authentication. */
-  public LogServer serve(TransparencyLog log, HttpConfig config) throws Exception {
+  public LogServer serve(ServedLog log, HttpConfig config) throws Exception {
     return serve(log, config, WriteGuard.open());
   }
 
   /** Starts serving {@code log}, writes checked by {@code guard}. */
-  public static LogServer start(TransparencyLog log, HttpConfig config, WriteGuard guard)
+  public static LogServer start(ServedLog log, HttpConfig config, WriteGuard guard)
       throws Exception {
     return prepare(config).serve(log, config, guard);
   }
 
   /** Starts serving {@code log} on a server from {@link #prepare}; {@code guard} checks writes. */
-  public LogServer serve(TransparencyLog log, HttpConfig config, WriteGuard guard)
+  public LogServer serve(ServedLog log, HttpConfig config, WriteGuard guard)
       throws Exception {
     return serve(log, config, guard, Map.of("listen", config.host() + ":" + config.port(),
         "data", log.dataDir().toString()), ring -> List.of());
@@ -82,22 +82,22 @@ public final class LogServer implements AutoCloseable {
    * {@code keyPolicy} says what it refuses in a key ring (empty when allowed), and a rotation
    * leading to a refused ring is answered 409.
    */
-  public LogServer serve(TransparencyLog log, HttpConfig config, WriteGuard guard,
+  public LogServer serve(ServedLog log, HttpConfig config, WriteGuard guard,
       Map<String, String> settings, Function<KeyRing, List<String>> keyPolicy)
       throws Exception {
     LogProofs proofs = LogProofs.of(log);
     Executor responses = server.getThreadPool();
-    ReadRoutes reads = new ReadRoutes(log.publisher(), log.tiles(), ReadRoutes.CACHE_BYTES);
+    ReadRoutes reads = new ReadRoutes(log.checkpoints(), log.tiles(), ReadRoutes.CACHE_BYTES);
     log.metrics().watchTileCache(reads::cachedBytes);
     BodyBudget bodies = new BodyBudget(config.maxBodyBytesInFlight());
     server.setHandler(new Router(
         reads,
-        new WriteRoutes(log.sequencer(), log.publisher(), proofs, log.metrics(), config,
+        new WriteRoutes(log.submissions(), log.checkpoints(), proofs, log.metrics(), config,
             responses, virtual, bodies),
         new AuditRoutes(proofs, log.history(), log.keys(), log.endorser().policy()),
         new StatusRoutes(log, guard),
         new AdminRoutes(log.keys(), settings, guard, keyPolicy,
-            () -> StatusRoutes.parts(log, guard), () -> log.publisher().latest().note()),
+            () -> StatusRoutes.parts(log, guard), () -> log.checkpoints().latest().note()),
         log.metrics(), virtual, guard));
     guard.audit().ifPresent(a -> {
       log.metrics().watchPart(a.health());

@@ -1,5 +1,6 @@
 package dev.cairn.log.http;
 
+import dev.cairn.log.publishing.Checkpoints;
 import dev.cairn.log.publishing.Publisher;
 import dev.cairn.read.LogReader;
 import dev.cairn.tile.EntryBundle;
@@ -21,11 +22,11 @@ final class ReadRoutes {
   /** Memory for served tiles and bundles: 8,192 full tiles, or 4 bundles of 64 KiB entries. */
   static final long CACHE_BYTES = 64L << 20;
 
-  private final Publisher publisher;
+  private final Checkpoints publisher;
   private final LogReader tiles;
   private final TileCache cache;
 
-  ReadRoutes(Publisher publisher, LogReader tiles, long cacheBytes) {
+  ReadRoutes(Checkpoints publisher, LogReader tiles, long cacheBytes) {
     this.publisher = publisher;
     this.tiles = tiles;
     this.cache = new TileCache(cacheBytes);

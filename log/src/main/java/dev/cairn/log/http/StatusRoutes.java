@@ -1,6 +1,6 @@
 package dev.cairn.log.http;
 
-import dev.cairn.log.TransparencyLog;
+import dev.cairn.log.ServedLog;
 import dev.cairn.log.health.ComponentHealth;
 import dev.cairn.log.publishing.CheckpointEndorser;
 import dev.cairn.log.publishing.Publisher;
@@ -14,16 +14,16 @@ import java.util.Optional;
 
 /** Health, readiness, metrics and the home page. */
 final class StatusRoutes {
-  private final TransparencyLog log;
+  private final ServedLog log;
   private final WriteGuard guard;
 
-  StatusRoutes(TransparencyLog log, WriteGuard guard) {
+  StatusRoutes(ServedLog log, WriteGuard guard) {
     this.log = log;
     this.guard = guard;
   }
 
   /** Each part that writes: the log's own, and the audit log when there is one. */
-  static List<ComponentHealth> parts(TransparencyLog log, WriteGuard guard) {
+  static List<ComponentHealth> parts(ServedLog log, WriteGuard guard) {
     List<ComponentHealth> parts = new ArrayList<>(log.health());
     guard.audit().ifPresent(a -> parts.add(a.health()));
     return parts;
@@ -98,7 +98,7 @@ final class StatusRoutes {
   }
 
   void home(Exchange x) {
-    Publisher.Published p = log.publisher().latest();
+    Publisher.Published p = log.checkpoints().latest();
     String origin = escape(log.keys().origin());
     StringBuilder keys = new StringBuilder();
     for (String k : log.keys().verifierKeys()) {

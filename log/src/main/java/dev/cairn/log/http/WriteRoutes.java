@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.log.LogMetrics;
 import dev.cairn.log.LogProofs;
 import dev.cairn.log.PushbackException;
+import dev.cairn.log.publishing.Checkpoints;
 import dev.cairn.log.publishing.Publisher;
 import dev.cairn.log.sequencing.Sequencer;
+import dev.cairn.log.sequencing.Submissions;
 import dev.cairn.tile.Bundles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,8 +31,8 @@ import java.util.concurrent.TimeUnit;
 final class WriteRoutes {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Sequencer sequencer;
-  private final Publisher publisher;
+  private final Submissions sequencer;
+  private final Checkpoints publisher;
   private final LogProofs proofs;
   private final LogMetrics metrics;
   private final HttpConfig config;
@@ -38,7 +40,7 @@ final class WriteRoutes {
   private final Executor blocking;
   private final BodyBudget bodies;
 
-  WriteRoutes(Sequencer sequencer, Publisher publisher, LogProofs proofs, LogMetrics metrics,
+  WriteRoutes(Submissions sequencer, Checkpoints publisher, LogProofs proofs, LogMetrics metrics,
       HttpConfig config, Executor responses, Executor blocking, BodyBudget bodies) {
     this.sequencer = sequencer;
     this.publisher = publisher;

@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * publishes the latest again before anything is served. A swap that throws may have taken
  * effect: the next publication asks the lease first and adopts it if it did.
  */
-public final class Publisher implements AutoCloseable {
+public final class Publisher implements Checkpoints, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
   /** How far below the latest checkpoint {@link #open} looks for partial tiles left over. */
   private static final long SWEEP_AT_OPEN = 64L * 256;
@@ -458,6 +458,7 @@ public final class Publisher implements AutoCloseable {
   }
 
   /** The latest published checkpoint; present once {@link #open} returned. */
+  @Override
   public Published latest() {
     return published;
   }
@@ -476,6 +477,7 @@ public final class Publisher implements AutoCloseable {
    * Completes with the first published checkpoint of at least {@code size} entries. A caller
    * that gives up may cancel the future (or let it time out); it is dropped at the next tick.
    */
+  @Override
   public CompletableFuture<Published> awaitSize(long size) {
     return waiters.await(size, () -> published);
   }

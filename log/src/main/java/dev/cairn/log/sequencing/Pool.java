@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -121,19 +122,20 @@ final class Pool {
 
   /**
    * Waits for the next batch: until entries arrive, then until {@code notBeforeNanos} (the
-   * interval since the last batch began) unless a full batch is waiting. While {@code failing}
-   * and idle, returns an empty batch every {@link #retryAfter()}, so the caller can probe
-   * storage without waiting for a writer. Returns null once closed and empty.
+   * interval since the last batch began) unless a full batch is waiting. With a {@code probe}
+   * period, returns an empty batch after that long idle, so the caller can probe storage (or
+   * adopt what other nodes committed) without waiting for a writer. Returns null once closed
+   * and empty.
    */
-  List<Pending> take(long notBeforeNanos, boolean failing) throws InterruptedException {
+  List<Pending> take(long notBeforeNanos, Optional<Duration> probe) throws InterruptedException {
     lock.lock();
     try {
-      boolean probe = false;
-      while (waiting.isEmpty() && !closed && !probe) {
-        if (!failing) {
+      boolean idle = false;
+      while (waiting.isEmpty() && !closed && !idle) {
+        if (probe.isEmpty()) {
           arrived.await();
         } else {
-          probe = !arrived.await(retryAfter().toMillis(), TimeUnit.MILLISECONDS)
+          idle = !arrived.await(probe.get().toNanos(), TimeUnit.NANOSECONDS)
               && waiting.isEmpty();
         }
       }

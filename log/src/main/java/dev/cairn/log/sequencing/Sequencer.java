@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * not yet hold ({@link Recovery}). One platform thread sequences; submitters never block on it:
  * they get a future, completed on that thread.
  */
-public final class Sequencer implements AutoCloseable {
+public final class Sequencer implements Submissions, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Sequencer.class);
   /**
    * Bytes of objects not yet in the object store beyond which sequencing waits for them to be
@@ -63,6 +63,8 @@ public final class Sequencer implements AutoCloseable {
   /** The published size, against which {@link #maxUnpublished} is counted. */
   private volatile LongSupplier published = () -> 0;
   private volatile long maxUnpublished = Long.MAX_VALUE;
+  /** How often an idle sequencer commits an empty batch, adopting other nodes' commits. */
+  private volatile Optional<Duration> adoptEvery = Optional.empty();
 
   // Owned by the sequencing thread.
   private WorkingTree tree;
@@ -156,6 +158,7 @@ public final class Sequencer implements AutoCloseable {
    * @throws PushbackException if the pool is full
    * @throws dev.cairn.log.BadInputException if the entry is empty or longer than 65,535 bytes
    */
+  @Override
   public CompletableFuture<Added> add(byte[] entry) {
     return addAll(List.of(entry)).get(0);
   }
@@ -166,6 +169,7 @@ public final class Sequencer implements AutoCloseable {
    * @throws PushbackException if the pool cannot take them all
    * @throws dev.cairn.log.BadInputException if an entry is empty or longer than 65,535 bytes
    */
+  @Override
   public List<CompletableFuture<Added>> addAll(List<byte[]> entries) {
     stoppedReason().ifPresent(reason -> {
       throw new StoppedException(reason);
@@ -192,6 +196,15 @@ public final class Sequencer implements AutoCloseable {
     this.maxUnpublished = max;
   }
 
+  /**
+   * Where other processes commit batches too (a cluster's nodes, through {@link
+   * dev.cairn.log.storage.Coordinator#commit}): while idle, commits an empty batch every {@code
+   * period}, which builds what they committed into the tree and hands its tiles to integration.
+   */
+  public void adoptCommitsEvery(Duration period) {
+    this.adoptEvery = Optional.of(period);
+  }
+
   /** Why the log stopped taking writes (a fatal fault), if it did. */
   public Optional<String> stoppedReason() {
     for (ComponentHealth h : health()) {
@@ -207,7 +220,9 @@ public final class Sequencer implements AutoCloseable {
     while (true) {
       List<Pool.Pending> batch;
       try {
-        batch = pool.take(nextBatch, health.fault().isPresent() && !health.stopped());
+        Optional<Duration> probe = health.fault().isPresent() && !health.stopped()
+            ? Optional.of(pool.retryAfter()) : adoptEvery;
+        batch = pool.take(nextBatch, probe);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;

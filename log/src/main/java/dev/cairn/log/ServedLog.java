@@ -1,0 +1,53 @@
+package dev.cairn.log;
+
+import dev.cairn.log.health.ComponentHealth;
+import dev.cairn.log.publishing.CheckpointEndorser;
+import dev.cairn.log.publishing.Checkpoints;
+import dev.cairn.log.sequencing.Submissions;
+import dev.cairn.log.storage.CheckpointHistory;
+import dev.cairn.log.storage.Coordinator;
+import dev.cairn.log.storage.TreeTiles;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What the HTTP API serves: a log's submissions, checkpoints, tiles and coordination. A {@link
+ * TransparencyLog} on one data directory, or one node of a cluster.
+ */
+public interface ServedLog extends AutoCloseable {
+  /** The origin and keys. */
+  LogKeys keys();
+
+  /** Where submissions go. */
+  Submissions submissions();
+
+  /** The published checkpoints. */
+  Checkpoints checkpoints();
+
+  /** The tiles and bundles of the published tree, at any width within the latest checkpoint. */
+  TreeTiles tiles();
+
+  /** The coordination: the latest checkpoint, the history, lookups by leaf hash. */
+  Coordinator coordinator();
+
+  /** Every published checkpoint. */
+  default CheckpointHistory history() {
+    return coordinator().history();
+  }
+
+  /** What checkpoints go through before publication: the witness quorum, if any. */
+  CheckpointEndorser endorser();
+
+  /** The health of each part that writes, for readiness and metrics. */
+  List<ComponentHealth> health();
+
+  /** The metrics. */
+  LogMetrics metrics();
+
+  /** The local directory of the log's keys and files. */
+  Path dataDir();
+
+  /** Stops taking writes, publishes what was acknowledged if it can, and releases storage. */
+  @Override
+  void close() throws java.io.IOException;
+}
