@@ -29,6 +29,7 @@ public final class TestS3 implements AutoCloseable {
   private final BlobStore blobs;
   private final URI endpoint;
   private final List<S3ObjectStore> opened = new ArrayList<>();
+  private final List<S3Proxy> readers = new ArrayList<>();
 
   private TestS3(S3Proxy proxy, BlobStore blobs) {
     this.proxy = proxy;
@@ -38,6 +39,7 @@ public final class TestS3 implements AutoCloseable {
 
   /** Starts the service with its objects under {@code dir} (a test's temporary directory). */
   public static TestS3 start(Path dir) throws Exception {
+    java.nio.file.Files.createDirectories(dir);
     BlobStore blobs = new FilesystemNio2BlobStore(dir.toAbsolutePath().toString());
     blobs.createContainer(BUCKET);
     S3Proxy proxy = S3Proxy.builder()
@@ -53,6 +55,33 @@ public final class TestS3 implements AutoCloseable {
   /** The service's base URL, {@code http://127.0.0.1:<port>}. */
   public URI endpoint() {
     return endpoint;
+  }
+
+  /** The access key id the service accepts (AWS_ACCESS_KEY_ID of a node). */
+  public String accessKeyId() {
+    return IDENTITY;
+  }
+
+  /** The secret the service accepts (AWS_SECRET_ACCESS_KEY of a node). */
+  public String secretAccessKey() {
+    return CREDENTIAL;
+  }
+
+  /**
+   * Serves the same bucket without authentication on another port, as a public bucket or a CDN
+   * in front of it would, and returns the bucket's base URL there (ending in a slash): what
+   * any tlog-tiles client reads directly. Stopped with the service.
+   */
+  public synchronized URI startPublicReader() throws Exception {
+    S3Proxy open = S3Proxy.builder()
+        .blobStore(blobs)
+        .endpoint(URI.create("http://127.0.0.1:0"))
+        .awsAuthentication(AuthenticationType.NONE, "", "")
+        .stopTimeout(0)
+        .build();
+    open.start();
+    readers.add(open);
+    return URI.create("http://127.0.0.1:" + open.getPort() + "/" + BUCKET + "/");
   }
 
   /** The credentials the service accepts. */
@@ -78,6 +107,9 @@ public final class TestS3 implements AutoCloseable {
   public synchronized void close() {
     opened.forEach(S3ObjectStore::close);
     try {
+      for (S3Proxy r : readers) {
+        r.stop();
+      }
       proxy.stop();
     } catch (Exception e) {
       if (e instanceof InterruptedException) {

@@ -72,12 +72,27 @@ final class ServerProcess implements AutoCloseable {
   private static final List<String> SERVE = List.of("serve");
   private static final List<String> WITNESS_SERVE = List.of("witness", "serve");
 
+  /**
+   * Starts {@code cairn serve} as {@link #start(Path, Path, List)} does, with {@code env} added
+   * to its environment (a cluster node's object-store credentials).
+   */
+  static ServerProcess start(Path dataDir, Path output, List<String> options,
+      java.util.Map<String, String> env) throws IOException, InterruptedException {
+    return start(SERVE, dataDir, output, options, java.util.Optional.empty(), env);
+  }
+
   private static ServerProcess start(List<String> subcommand, Path dataDir, Path output,
       List<String> options, java.util.Optional<javax.net.ssl.SSLContext> tls)
       throws IOException, InterruptedException {
+    return start(subcommand, dataDir, output, options, tls, java.util.Map.of());
+  }
+
+  private static ServerProcess start(List<String> subcommand, Path dataDir, Path output,
+      List<String> options, java.util.Optional<javax.net.ssl.SSLContext> tls,
+      java.util.Map<String, String> env) throws IOException, InterruptedException {
     // The free port may be taken before the server binds it; only then is a retry warranted.
     for (int attempt = 1; ; attempt++) {
-      ServerProcess server = launch(subcommand, dataDir, output, options, tls);
+      ServerProcess server = launch(subcommand, dataDir, output, options, tls, env);
       try {
         server.awaitHealthy();
         return server;
@@ -95,12 +110,13 @@ final class ServerProcess implements AutoCloseable {
    */
   static ServerProcess launch(Path dataDir, Path output, List<String> options)
       throws IOException {
-    return launch(SERVE, dataDir, output, options, java.util.Optional.empty());
+    return launch(SERVE, dataDir, output, options, java.util.Optional.empty(),
+        java.util.Map.of());
   }
 
   private static ServerProcess launch(List<String> subcommand, Path dataDir, Path output,
-      List<String> options, java.util.Optional<javax.net.ssl.SSLContext> tls)
-      throws IOException {
+      List<String> options, java.util.Optional<javax.net.ssl.SSLContext> tls,
+      java.util.Map<String, String> env) throws IOException {
     int port = freePort();
     List<String> command = command(subcommand.toArray(String[]::new));
     command.addAll(List.of("--data", dataDir.toString(), "--listen", "127.0.0.1:" + port));
@@ -111,6 +127,7 @@ final class ServerProcess implements AutoCloseable {
         .redirectOutput(output.toFile());
     // Settings come from the flags alone, not from whatever CAIRN_* the test runs under.
     pb.environment().keySet().removeIf(k -> k.startsWith("CAIRN_"));
+    pb.environment().putAll(env);
     return new ServerProcess(pb.start(), URI.create((tls.isPresent() ? "https" : "http")
         + "://127.0.0.1:" + port + "/"), output, tls);
   }
