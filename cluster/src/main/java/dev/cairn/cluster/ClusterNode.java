@@ -193,8 +193,9 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
       sequencer = Sequencer.open(objects, lease, config.sequencing(),
           metrics == null ? (n, f, t, ok) -> { } : metrics);
       sequencer.adoptCommitsEvery(ADOPT_EVERY);
-      Publisher publisher = Publisher.open(keys.origin(), keys::sign, sequencer, lease, objects,
-          config.endorser(), config.endorseTimeout(), config.clock());
+      Publisher publisher = Publisher.open(keys.origin(), keys::sign, sequencer, lease,
+          new ForwardOnlyCheckpoint(objects), config.endorser(), config.endorseTimeout(),
+          config.clock());
       sequencer.start();
       publisher.start(config.checkpointInterval());
       LOG.info("{} integrates and publishes {} (epoch {})", config.nodeId(), keys.origin(),

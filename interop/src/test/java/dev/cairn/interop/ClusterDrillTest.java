@@ -103,10 +103,13 @@ class ClusterDrillTest {
       restartPostgres();
       settleAndCheck(checks, "after the last drill");
 
+      URI bucket = s3.startPublicReader();
       for (int i = 0; i < NODES; i++) {
         goAudit(nodes[i].base().toString(), true, tmp.resolve("previous-" + i));
+        cairnVerify(nodes[i].base().toString());
       }
-      goAudit(s3.startPublicReader().toString(), false, tmp.resolve("previous-bucket"));
+      goAudit(bucket.toString(), false, tmp.resolve("previous-bucket"));
+      cairnVerify(bucket.toString());
     } catch (AssertionError | Exception e) {
       StringBuilder m = new StringBuilder(String.valueOf(e.getMessage())).append("\n");
       for (ServerProcess n : nodes) {
@@ -447,6 +450,15 @@ class ClusterDrillTest {
         "previous " + n + " consistent ok\n");
     System.out.println("ClusterDrillTest: Go auditor on " + url + ": "
         + r.stdout().lines().toList());
+  }
+
+  /** {@code cairn verify --url --full}: every entry replayed, every tile compared. */
+  private void cairnVerify(String url) {
+    CairnCli.Result r = CairnCli.run("verify", "--url", url, "--vkey",
+        keys.resolve("log.vkey").toString(), "--full");
+    assertThat(r.code()).as(r::describe).isZero();
+    System.out.println("ClusterDrillTest: cairn verify --url " + url + ": "
+        + r.out().lines().reduce((a, b) -> b).orElse(""));
   }
 
   private static void deleteRecursively(Path dir) throws IOException {
