@@ -1,5 +1,5 @@
 -- POST /add-batch with N unique 64-byte entries per request (uint16 length prefixes).
--- Arguments: N (default 1000).
+-- Arguments: N (default 1000), then the entry size in bytes (default 64, at most 65535).
 dofile("report.lua")
 
 local thread_ids = 0
@@ -10,11 +10,15 @@ end
 
 local n = 0
 local per = 1000
+local size = 64
 local run = tostring(os.time()) .. "-" .. tostring(math.random(1, 1e9))
 
 function init(args)
   if args[1] then
     per = tonumber(args[1])
+  end
+  if args[2] then
+    size = tonumber(args[2])
   end
 end
 
@@ -22,8 +26,8 @@ request = function()
   local parts = {}
   for i = 1, per do
     n = n + 1
-    local e = string.format("%-64s", run .. "-b" .. tid .. "-" .. n)
-    parts[#parts + 1] = string.char(0, #e) .. e
+    local e = string.format("%-" .. size .. "s", run .. "-b" .. tid .. "-" .. n)
+    parts[#parts + 1] = string.char(math.floor(#e / 256), #e % 256) .. e
   end
   return wrk.format("POST", "/add-batch", nil, table.concat(parts))
 end

@@ -1,5 +1,6 @@
 -- POST /add with a unique 64-byte entry per request. Arguments: "json" to ask for the
--- inclusion proof (Accept: application/json); "bearer=<JWT>" to send it as the credentials.
+-- inclusion proof (Accept: application/json); "bearer=<JWT>" to send it as the credentials;
+-- "size=<bytes>" for entries of that size instead of 64.
 dofile("report.lua")
 
 local thread_ids = 0
@@ -10,12 +11,15 @@ end
 
 local n = 0
 local headers = {}
+local size = 64
 local run = tostring(os.time()) .. "-" .. tostring(math.random(1, 1e9))
 
 function init(args)
   for _, a in ipairs(args) do
     if a == "json" then
       headers["Accept"] = "application/json"
+    elseif a:sub(1, 5) == "size=" then
+      size = tonumber(a:sub(6))
     elseif a:sub(1, 7) == "bearer=" then
       headers["Authorization"] = "Bearer " .. a:sub(8)
     end
@@ -24,6 +28,6 @@ end
 
 request = function()
   n = n + 1
-  local body = string.format("%-64s", run .. "-" .. tid .. "-" .. n)
+  local body = string.format("%-" .. size .. "s", run .. "-" .. tid .. "-" .. n)
   return wrk.format("POST", "/add", headers, body)
 end
