@@ -113,7 +113,15 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
         () -> node.checkpoints.latest().checkpoint().size(),
         () -> node.checkpoints.latest().time(),
         () -> node.health().stream().allMatch(h -> h.fault().isEmpty()), config.clock());
-    node.metrics.watchHealth(node.health());
+    // The holder's parts come and go with the lease: metrics watch the parts every node has.
+    node.metrics.watchHealth(List.of(node.committer.health(), node.checkpoints.health(),
+        node.leadership));
+    node.metrics.register(io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+        .name("cairn_cluster_lease_held")
+        .help("1 while this node holds the lease: it integrates and publishes the log")
+        .labelNames("node")
+        .callback(cb -> cb.call(node.leading() ? 1 : 0, config.nodeId()))
+        .build());
     node.committer.start();
     node.leader.start();
     return node;
