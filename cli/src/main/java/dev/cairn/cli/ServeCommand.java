@@ -5,8 +5,7 @@ import dev.cairn.log.auth.Profile;
 import dev.cairn.log.http.LogServer;
 import dev.cairn.log.http.WriteGuard;
 import dev.cairn.cluster.ClusterNode;
-import dev.cairn.cluster.Database;
-import dev.cairn.cluster.S3ObjectStore;
+import dev.cairn.cluster.ClusterStorage;
 import dev.cairn.log.LogConfig;
 import dev.cairn.log.ServedLog;
 import dev.cairn.log.TransparencyLog;
@@ -198,21 +197,13 @@ final class ServeCommand implements Callable<Integer> {
     if (cluster.isEmpty()) {
       return TransparencyLog.open(config);
     }
-    Database db = Database.open(cluster.get().getKey(), Database.passwordFrom(System.getenv()),
-        config.nodeId(), Database.Timeouts.DEFAULT);
-    S3ObjectStore objects;
+    ClusterStorage storage = ClusterOptions.open(cluster.get().getKey(),
+        ServeSettings.POSTGRES.named(), cluster.get().getValue(), ServeSettings.OBJECTS.named(),
+        System.getenv(), config.nodeId());
     try {
-      objects = S3ObjectStore.open(cluster.get().getValue());
-    } catch (RuntimeException e) {
-      db.close();
-      throw new CliException(CliException.USAGE, ServeSettings.OBJECTS.named() + ": "
-          + e.getMessage());
-    }
-    try {
-      return ClusterNode.start(config, db, objects, s.leaseTtl());
+      return ClusterNode.start(config, storage.database(), storage.objects(), s.leaseTtl());
     } catch (IOException | RuntimeException e) {
-      objects.close();
-      db.close();
+      storage.close();
       throw e;
     }
   }

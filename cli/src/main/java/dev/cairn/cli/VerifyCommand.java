@@ -1,6 +1,7 @@
 package dev.cairn.cli;
 
 import dev.cairn.checkpoint.Checkpoint;
+import dev.cairn.cluster.ClusterStorage;
 import dev.cairn.log.backup.BackupManifest;
 import dev.cairn.log.backup.BackupSource;
 import dev.cairn.log.replay.DataDirSource;
@@ -38,8 +39,8 @@ import picocli.CommandLine.Option;
     "Audit a log over HTTP (--url): verify its checkpoint's signatures, recompute the root from"
         + " its tiles, with --full replay every entry against its leaf hash and every tile, and"
         + " with --state check consistency with the checkpoint saved by the previous run.",
-    "Or replay a data directory or a backup offline (--data, also while the log serves from"
-        + " it): recompute every leaf hash, tile and bundle, every checkpoint's root in the"
+    "Or replay a data directory or a backup offline (--data), or a cluster's database and"
+        + " bucket (--postgres and --objects), also while the log serves from it: recompute every leaf hash, tile and bundle, every checkpoint's root in the"
         + " history and check their signatures, and report the first divergence.",
     "Exits 0 if everything verifies, 3 if a checkpoint the log signed lacks the --policy"
         + " witness quorum, 1 with the reason otherwise."})
@@ -60,8 +61,11 @@ final class VerifyCommand implements Callable<Integer> {
   String url;
 
   @Option(names = "--data", paramLabel = "DIR",
-      description = "A data directory or a backup to replay offline.")
+      description = "A data directory or a backup to replay offline; with --postgres and"
+          + " --objects, a node's data directory, for the log's keys.")
   Path data;
+
+  @CommandLine.Mixin ClusterOptions cluster;
 
   @Option(names = "--vkey", description = "A verifier key, or a file of them (one per line,"
       + " e.g. log.vkey). With --url, it or --policy is required; with --data the keys stored"
@@ -100,14 +104,18 @@ final class VerifyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     out = spec.commandLine().getOut();
+    if (cluster.given()) {
+      if (url != null) {
+        throw new CliException(CliException.USAGE, "give either --url or --postgres and"
+            + " --objects");
+      }
+      return verifyData();
+    }
     if ((url == null) == (data == null)) {
-      throw new CliException(CliException.USAGE, "give either --url or --data");
+      throw new CliException(CliException.USAGE, "give either --url or --data (or --postgres"
+          + " and --objects)");
     }
     if (data != null) {
-      if (policyFile != null) {
-        throw new CliException(CliException.USAGE, "--policy goes with --url: a data"
-            + " directory holds no cosignatures");
-      }
       return verifyData();
     }
     if ((vkey == null) == (policyFile == null)) {
@@ -178,23 +186,45 @@ final class VerifyCommand implements Callable<Integer> {
     }
   }
 
-  /** Replays a data directory or backup; the report goes to stdout, progress to stderr. */
+  /**
+   * Replays a data directory, a backup or a cluster's storage; the report goes to stdout,
+   * progress to stderr.
+   */
   private int verifyData() throws IOException {
-    if (!Files.isDirectory(data)) {
-      throw new CliException(CliException.USAGE, "--data " + data + " is not a directory");
+    if (policyFile != null) {
+      throw new CliException(CliException.USAGE, "--policy goes with --url: stored data"
+          + " holds no cosignatures");
     }
     if (full || state != null) {
       throw new CliException(CliException.USAGE, "--full and --state go with --url; --data"
           + " always replays everything");
     }
+    if (cluster.given() && data == null && vkey == null) {
+      throw new CliException(CliException.USAGE, "a cluster's storage holds no keys: give"
+          + " --vkey, or --data with a node's data directory");
+    }
+    if (data != null && !Files.isDirectory(data)) {
+      throw new CliException(CliException.USAGE, "--data " + data + " is not a directory");
+    }
+    ClusterStorage storage = cluster.given() ? cluster.open("verify") : null;
     LogSource source;
     try {
-      source = Files.exists(data.resolve(BackupManifest.NAME)) ? BackupSource.open(data)
+      source = storage != null ? storage.source(data == null ? Path.of(".") : data)
+          : Files.exists(data.resolve(BackupManifest.NAME)) ? BackupSource.open(data)
           : DataDirSource.open(data);
     } catch (IOException e) {
+      if (storage != null) {
+        storage.close();
+      }
       throw new CliException(CliException.IO, e.getMessage());
     }
-    try (source) {
+    try (storage; source) {
+      return replay(source);
+    }
+  }
+
+  private int replay(LogSource source) throws IOException {
+    try {
       List<VerifierKey> keys;
       if (vkey != null) {
         keys = keys();

@@ -240,6 +240,48 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   /**
+   * The paths of up to {@code limit} objects under this store's prefix, in key order: what a
+   * restore names when it refuses a bucket that is not empty.
+   */
+  public List<String> list(int limit) throws IOException {
+    String dir = location.key("");
+    try {
+      return s3.listObjectsV2(b -> b.bucket(location.bucket()).prefix(dir).maxKeys(limit))
+          .contents().stream().map(o -> o.key().substring(dir.length())).toList();
+    } catch (SdkException e) {
+      throw failure("list", "", e);
+    }
+  }
+
+  /**
+   * Deletes every object under this store's prefix, a page of keys at a time. This is outside
+   * the {@link ObjectStore} contract, under which only partial tiles are ever deleted: it is for
+   * a forced restore, with every node of the log stopped.
+   */
+  public void deleteAll() throws IOException {
+    String dir = location.key("");
+    try {
+      for (var page : s3.listObjectsV2Paginator(b -> b.bucket(location.bucket()).prefix(dir))) {
+        List<ObjectIdentifier> doomed = page.contents().stream()
+            .map(o -> ObjectIdentifier.builder().key(o.key()).build()).toList();
+        if (doomed.isEmpty()) {
+          continue;
+        }
+        DeleteObjectsResponse deleted = s3.deleteObjects(b -> b.bucket(location.bucket())
+            .delete(d -> d.objects(doomed).quiet(true)));
+        if (!deleted.errors().isEmpty()) {
+          var e = deleted.errors().getFirst();
+          throw new StorageException(Kind.OTHER, "couldn't delete " + deleted.errors().size()
+              + " objects under " + location + ", first s3://" + location.bucket() + "/"
+              + e.key() + ": " + e.code() + " " + e.message());
+        }
+      }
+    } catch (SdkException e) {
+      throw failure("delete the objects under", "", e);
+    }
+  }
+
+  /**
    * Puts the checkpoint unconditionally, to be revalidated on every read. It never moves back
    * because the caller publishes only a checkpoint the coordinator's compare-and-swap accepted,
    * and only while holding the lease. (A holder that lost its lease mid-put could still land an

@@ -7,6 +7,7 @@ import dev.cairn.merkle.ProofVerifier;
 import dev.cairn.merkle.Proofs;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.log.replay.DataDirSource;
+import dev.cairn.log.replay.LogSource;
 import dev.cairn.log.replay.Progress;
 import dev.cairn.log.storage.CheckpointHistory;
 import dev.cairn.read.MalformedObjectException;
@@ -38,7 +39,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Backs a data directory up into a backup directory, also while the log serves from it.
+ * Backs a log up into a backup directory, also while the log serves: from its data directory, or
+ * through its storage seams (a cluster's database and bucket, {@link
+ * dev.cairn.log.replay.StorageSource}).
  *
  * <p>The backup captures the history's latest checkpoint, of size N, and copies exactly what N
  * needs: every full tile and bundle below N, and the partial ones cut to their width at N —
@@ -88,6 +91,20 @@ public final class Backup {
    *     of another log or not consistent with this one, or copying fails
    */
   public static Result run(Path dataDir, Path out, Progress progress) throws IOException {
+    try (DataDirSource source = DataDirSource.open(dataDir)) {
+      return run(source, dataDir, out, progress);
+    }
+  }
+
+  /**
+   * Backs up the log {@code source} reads (a data directory, or a log's storage seams) into
+   * {@code out} (created if missing), with the keys in {@code keys}: {@code log.vkey} and
+   * {@code keys/}.
+   *
+   * @throws IOException as {@link #run(Path, Path, Progress)} does
+   */
+  public static Result run(LogSource source, Path keys, Path out, Progress progress)
+      throws IOException {
     // A backup holds the signing keys: only its owner may enter it.
     if (out.getParent() != null) {
       Files.createDirectories(out.getParent());
@@ -98,34 +115,38 @@ public final class Backup {
       Files.setPosixFilePermissions(out,
           java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     }
-    try (DataDirLock lock = DataDirLock.acquire(out);
-        DataDirSource source = DataDirSource.open(dataDir)) {
+    try (DataDirLock lock = DataDirLock.acquire(out)) {
       Optional<BackupManifest> previous = BackupManifest.read(out);
-      return new Backup(out, previous).copy(source, progress);
+      return new Backup(out, previous).copy(source, keys, progress);
     }
   }
 
-  private Result copy(DataDirSource source, Progress progress) throws IOException {
+  /** The log, in messages: a data directory by its path, as ever; anything else described. */
+  private static String where(LogSource source) {
+    return source instanceof DataDirSource d ? d.dir().toString() : source.describe();
+  }
+
+  private Result copy(LogSource source, Path keys, Progress progress) throws IOException {
     CheckpointHistory.Entry last = source.history().last().orElseThrow(() -> new IOException(
-        "the log in " + source.dir() + " has not published a checkpoint yet: nothing to back up"));
+        "the log in " + where(source) + " has not published a checkpoint yet: nothing to back up"));
     Checkpoint checkpoint = verify(source, last.note());
     long size = checkpoint.size();
     TileHashReader reader = new TileHashReader(size, source.reader());
     Hash root = Proofs.treeHash(reader, size);
     if (!root.equals(checkpoint.root())) {
-      throw new IOException("the tiles of " + source.dir() + " give root " + root + " at size "
+      throw new IOException("the tiles of " + where(source) + " give root " + root + " at size "
           + size + ", but its checkpoint says " + checkpoint.root()
           + ": run `cairn verify --data` on it");
     }
     long previousSize = checkPrevious(checkpoint, reader);
     AtomicFiles.prepareTmpDir(tmp);
 
-    for (String f : keyFiles(source.dir())) {
-      byte[] data = Files.readAllBytes(source.dir().resolve(f));
+    for (String f : keyFiles(keys)) {
+      byte[] data = Files.readAllBytes(keys.resolve(f));
       BackupManifest.FileInfo before = previous.map(m -> m.files().get(f)).orElse(null);
       if (before != null && !before.sha256().equals(BackupManifest.sha256(data))) {
         // Rewriting it in place would break the older backup if this one is interrupted.
-        throw new IOException(f + " of " + source.dir() + " differs from the one in the backup"
+        throw new IOException(f + " of " + keys + " differs from the one in the backup"
             + " in " + out + " (were keys rotated since?): back up into a new directory");
       }
       put(f, data);
@@ -181,19 +202,19 @@ public final class Backup {
     return new Result(manifest, previousSize, written, bytesWritten, kept);
   }
 
-  private Checkpoint verify(DataDirSource source, byte[] note) throws IOException {
+  private Checkpoint verify(LogSource source, byte[] note) throws IOException {
     List<VerifierKey> keys = new ArrayList<>();
     for (String k : source.verifierKeys()) {
       try {
         keys.add(VerifierKey.parse(k));
       } catch (IllegalArgumentException e) {
-        throw new IOException("log.vkey of " + source.dir() + " is unreadable: " + e.getMessage());
+        throw new IOException("log.vkey of " + where(source) + " is unreadable: " + e.getMessage());
       }
     }
     try {
       return LogVerifier.ofLogKeys(keys).verifyCheckpoint(note).checkpoint();
     } catch (VerificationException e) {
-      throw new IOException("the latest checkpoint in the history of " + source.dir()
+      throw new IOException("the latest checkpoint in the history of " + where(source)
           + " does not verify: " + e.getMessage());
     }
   }
@@ -238,7 +259,7 @@ public final class Backup {
     return old.size();
   }
 
-  private void copyObject(DataDirSource source, TilePath tile) throws IOException {
+  private void copyObject(LogSource source, TilePath tile) throws IOException {
     String file = "tiles/" + tile.path();
     if (tile.width() == TilePath.FULL_WIDTH && keep(file)) {
       return;
@@ -253,7 +274,7 @@ public final class Backup {
     put(file, data);
   }
 
-  private void copyHistory(DataDirSource source, long after, long size) throws IOException {
+  private void copyHistory(LogSource source, long after, long size) throws IOException {
     long from = after;
     while (true) {
       List<CheckpointHistory.Entry> page = source.history().list(from,

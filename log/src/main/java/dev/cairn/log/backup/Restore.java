@@ -4,6 +4,7 @@ import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Hasher;
 import dev.cairn.log.replay.Progress;
 import dev.cairn.log.storage.CheckpointHistory;
+import dev.cairn.log.storage.ObjectStore;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.storage.embedded.AtomicFiles;
 import dev.cairn.log.storage.embedded.CheckpointPartials;
@@ -120,7 +121,8 @@ public final class Restore {
     }
   }
 
-  private static long restoreObjects(Path backup, LocalObjectStore objects, BackupManifest m,
+  /** Writes the backup's tiles and bundles into {@code objects}; returns how many. */
+  static long restoreObjects(Path backup, ObjectStore objects, BackupManifest m,
       Progress progress) throws IOException {
     List<String> tiles = m.files().keySet().stream().filter(f -> f.startsWith("tiles/"))
         .toList();

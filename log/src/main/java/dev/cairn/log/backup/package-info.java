@@ -1,5 +1,7 @@
 /**
- * Backups of a log's data directory and restores from them. A backup is a directory:
+ * Backups of a log — from its data directory, or through its storage seams — and restores from
+ * them, into a data directory ({@link dev.cairn.log.backup.Restore}) or through the seams
+ * ({@link dev.cairn.log.backup.StorageRestore}). A backup is a directory:
  *
  * <pre>
  *   manifest                 what the backup holds (written last: a backup without one is not
