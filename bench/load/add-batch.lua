@@ -26,7 +26,8 @@ request = function()
   local parts = {}
   for i = 1, per do
     n = n + 1
-    local e = string.format("%-" .. size .. "s", run .. "-b" .. tid .. "-" .. n)
+    local label = run .. "-b" .. tid .. "-" .. n
+    local e = label .. string.rep(" ", size - #label)
     parts[#parts + 1] = string.char(math.floor(#e / 256), #e % 256) .. e
   end
   return wrk.format("POST", "/add-batch", nil, table.concat(parts))

@@ -28,6 +28,7 @@ end
 
 request = function()
   n = n + 1
-  local body = string.format("%-" .. size .. "s", run .. "-" .. tid .. "-" .. n)
+  local label = run .. "-" .. tid .. "-" .. n
+  local body = label .. string.rep(" ", size - #label)
   return wrk.format("POST", "/add", headers, body)
 end

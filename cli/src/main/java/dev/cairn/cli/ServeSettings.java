@@ -160,14 +160,14 @@ final class ServeSettings {
           + " /readyz); clients enforcing the policy reject them.");
 
   static final Setting<Optional<String>> POSTGRES = Setting.optional("postgres", text(),
-      "Run as one node of a cluster: coordination in this PostgreSQL database"
-          + " (postgresql://HOST:PORT/DB?user=NAME; the password from PGPASSWORD or"
-          + " CAIRN_POSTGRES_PASSWORD_FILE). Needs objects; data then holds only the keys.")
+      "Run as one node of a cluster: coordination in this PostgreSQL database, a"
+          + " postgresql:// URL with host, port, database and user (the password from PGPASSWORD"
+          + " or CAIRN_POSTGRES_PASSWORD_FILE). Needs objects; data then holds only the keys.")
       .label("URL");
   static final Setting<Optional<String>> OBJECTS = Setting.optional("objects", text(),
-      "With postgres: tiles, bundles and the checkpoint in this S3-compatible bucket"
-          + " (s3://BUCKET/PREFIX?endpoint=URL&region=R&path_style=true; credentials from"
-          + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).").label("URL");
+      "With postgres: tiles, bundles and the checkpoint in this S3-compatible bucket, an"
+          + " s3:// URL with bucket, prefix and the parameters endpoint, region and path_style"
+          + " (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).").label("URL");
   static final Setting<Optional<String>> NODE_ID = Setting.optional("node_id", text(),
       "This node's name in a cluster (metrics, logs, the checkpoint history); default"
           + " HOST:PORT of listen.").label("NAME");
