@@ -1,5 +1,6 @@
 -- POST /add-batch with N unique 64-byte entries per request (uint16 length prefixes).
--- Arguments: N (default 1000), then the entry size in bytes (default 64, at most 65535).
+-- Arguments: N (default 1000), then the entry size in bytes (default 64, at most 65535), then
+-- a tag keeping several wrk processes' entries apart.
 dofile("report.lua")
 
 local thread_ids = 0
@@ -19,6 +20,9 @@ function init(args)
   end
   if args[2] then
     size = tonumber(args[2])
+  end
+  if args[3] then
+    run = run .. "-" .. args[3]
   end
 end
 

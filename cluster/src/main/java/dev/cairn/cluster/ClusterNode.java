@@ -40,8 +40,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClusterNode implements ServedLog, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
-  /** How often the lease holder adopts other nodes' commits while its own pool is idle. */
-  private static final Duration ADOPT_EVERY = Duration.ofMillis(20);
+  /**
+   * How often the lease holder adopts the nodes' commits into the tree (and so writes tiles).
+   * Acknowledgements do not wait for it; checkpoints (every second by default) do, a little.
+   */
+  private static final Duration ADOPT_EVERY = Duration.ofMillis(100);
   /** How often every node reads the latest checkpoint. */
   private static final Duration FOLLOW_EVERY = Duration.ofMillis(50);
 
@@ -225,10 +228,16 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
   private void lead() {
     long period = coordinator.leaseTtl().toMillis() / 4;
     while (!closing) {
+      long sleep = period;
       try {
         Term t = term;
         if (t == null) {
           term = tryLead(config, coordinator, objects, keys, metrics);
+          if (term == null) {
+            // Try again just after the holder's lease would end, unless it renews it first.
+            long left = coordinator.leaseLeft().toMillis();
+            sleep = Math.clamp(left + 10, 10, period);
+          }
         } else {
           boolean stopped = t.sequencer().stoppedReason().isPresent();
           try {
@@ -252,7 +261,7 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
         leadership.failed("holding or taking the lease", e);
       }
       try {
-        TimeUnit.MILLISECONDS.sleep(period);
+        TimeUnit.MILLISECONDS.sleep(sleep);
       } catch (InterruptedException e) {
         return;
       }

@@ -167,8 +167,11 @@ public final class ClusterStorage implements AutoCloseable {
         s.execute("TRUNCATE batches, dedup, checkpoints, latest_checkpoint");
       }
       byte[] empty = Hasher.emptyRoot().toByteArray();
-      try (PreparedStatement s = c.prepareStatement("UPDATE sequencing SET next_index = 0,"
-          + " head_size = 0, head_root = ?")) {
+      try (PreparedStatement s = c.prepareStatement("UPDATE sequencing SET next_index = 0")) {
+        s.executeUpdate();
+      }
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE sequenced_head SET size = 0, root = ?")) {
         s.setBytes(1, empty);
         s.executeUpdate();
       }

@@ -116,6 +116,19 @@ public final class PostgresCoordinator implements Coordinator {
     }
   }
 
+  /** How long the lease has left, by the database's clock (zero or less: it is free). */
+  public Duration leaseLeft() throws IOException {
+    try (Connection c = db.connection();
+        PreparedStatement s = c.prepareStatement(
+            "SELECT extract(epoch FROM expires_at - now()) FROM lease WHERE id = 1");
+        ResultSet r = s.executeQuery()) {
+      r.next();
+      return Duration.ofNanos((long) (r.getDouble(1) * 1e9));
+    } catch (SQLException e) {
+      throw Database.failure("couldn't read the lease", e);
+    }
+  }
+
   /** Who holds the lease now, if anyone does. */
   public Optional<String> holder() throws IOException {
     try (Connection c = db.connection();
@@ -136,8 +149,117 @@ public final class PostgresCoordinator implements Coordinator {
    * batch yet.
    */
   public Lease.Assignment commit(List<Lease.Submission> batch) throws IOException {
-    return transaction("committing a batch of " + batch.size() + " entries",
-        c -> sequence(c, batch, null, null));
+    String what = "committing a batch of " + batch.size() + " entries";
+    try {
+      return query(what, c -> commitOnce(c, batch));
+    } catch (StorageException e) {
+      if (!(e.getCause() instanceof SQLException q) || !"23505".equals(q.getSQLState())) {
+        throw e;
+      }
+      // Another node committed one of these entries between the lookup and the commit: look
+      // again under the lock, where nobody can.
+      return transaction(what, c -> {
+        try (PreparedStatement s = c.prepareStatement(
+            "SELECT next_index FROM sequencing WHERE id = 1 FOR UPDATE")) {
+          s.executeQuery().close();
+        }
+        return commitOnce(c, batch);
+      });
+    }
+  }
+
+  /**
+   * The commit every node makes, without a lease, as one statement in its own transaction (so
+   * the {@code sequencing} row is locked only while it runs and its WAL record is flushed):
+   * the next index read under {@code FOR UPDATE}, the deduplication rows and the batch inserted
+   * from it, the index moved on. The leaf hashes were looked up just before; one that another
+   * node committed since makes the insert fail on the key (SQLSTATE 23505), and the caller
+   * looks again.
+   */
+  private static final String COMMIT = "WITH s AS (SELECT next_index FROM sequencing"
+      + " WHERE id = 1 FOR UPDATE),"
+      + " d AS (INSERT INTO dedup SELECT t.h, s.next_index + t.ord - 1"
+      + " FROM s, unnest(?::bytea[]) WITH ORDINALITY AS t(h, ord)),"
+      + " b AS (INSERT INTO batches (start, count, entries, node)"
+      + " SELECT s.next_index, ?, ?, ? FROM s),"
+      + " u AS (UPDATE sequencing SET next_index = next_index + ? WHERE id = 1)"
+      + " SELECT next_index FROM s";
+
+  private Lease.Assignment commitOnce(Connection c, List<Lease.Submission> batch)
+      throws SQLException, IOException {
+    Fresh f = fresh(c, batch);
+    if (!f.entries().isEmpty()) {
+      long start;
+      try (PreparedStatement s = c.prepareStatement(COMMIT)) {
+        byte[][] h = new byte[f.hashes().size()][];
+        for (int i = 0; i < h.length; i++) {
+          h[i] = f.hashes().get(i).toByteArray();
+        }
+        s.setArray(1, c.createArrayOf("bytea", h));
+        s.setInt(2, h.length);
+        s.setBytes(3, pack(f.entries()));
+        s.setString(4, node);
+        s.setInt(5, h.length);
+        try (ResultSet r = s.executeQuery()) {
+          r.next();
+          start = r.getLong(1);
+        }
+      }
+      f.placeAt(start);
+    } else if (batch.isEmpty()) {
+      try (PreparedStatement s = c.prepareStatement("SELECT 1"); ResultSet r = s.executeQuery()) {
+        r.next(); // a probe: the database answers
+      }
+    }
+    return new Lease.Assignment(f.indices(), f.duplicates(), sequencedHead(c));
+  }
+
+  /**
+   * A batch split into what is sequenced already (its index known) and what is new (an index
+   * relative to the first new one until {@link #placeAt}); a repeat within the batch counts as
+   * a duplicate of its first occurrence.
+   */
+  private record Fresh(long[] indices, boolean[] duplicates, List<byte[]> entries,
+      List<Hash> hashes, boolean[] relative) {
+    void placeAt(long start) {
+      for (int i = 0; i < indices.length; i++) {
+        if (relative[i]) {
+          indices[i] += start;
+        }
+      }
+    }
+  }
+
+  private static Fresh fresh(Connection c, List<Lease.Submission> batch) throws SQLException {
+    int n = batch.size();
+    List<Hash> all = new ArrayList<>(n);
+    for (Lease.Submission s : batch) {
+      all.add(s.leafHash());
+    }
+    Map<Hash, Long> known = n == 0 ? Map.of() : lookup(c, all);
+    Map<Hash, Integer> inBatch = new HashMap<>();
+    Fresh f = new Fresh(new long[n], new boolean[n], new ArrayList<>(), new ArrayList<>(),
+        new boolean[n]);
+    for (int i = 0; i < n; i++) {
+      Lease.Submission s = batch.get(i);
+      Long index = known.get(s.leafHash());
+      Integer earlier = inBatch.get(s.leafHash());
+      if (index != null) {
+        f.indices()[i] = index;
+        f.duplicates()[i] = true;
+      } else if (earlier != null) {
+        f.indices()[i] = earlier;
+        f.duplicates()[i] = true;
+        f.relative()[i] = true;
+      } else {
+        f.indices()[i] = f.entries().size();
+        f.relative()[i] = true;
+        inBatch.put(s.leafHash(), f.entries().size());
+        f.entries().add(s.entry());
+        f.hashes().add(s.leafHash());
+      }
+    }
+    return f;
   }
 
   @Override
@@ -265,6 +387,9 @@ public final class PostgresCoordinator implements Coordinator {
 
     @Override
     public Assignment assign(List<Submission> batch, Extension extension) throws IOException {
+      if (batch.isEmpty()) {
+        return adopt(this, extension);
+      }
       return transaction("sequencing a batch of " + batch.size() + " entries",
           c -> sequence(c, batch, this, extension));
     }
@@ -457,74 +582,30 @@ public final class PostgresCoordinator implements Coordinator {
   }
 
   /**
-   * One commit, in the caller's transaction: under the {@code sequencing} row lock, the
-   * holder (when {@code lease} is given) first adopts every batch other nodes committed since
-   * its last head, then the batch's new entries get the next indices; deduplication rows, the
-   * batch and the new counters are written together. With {@code lease}, the head the extension
-   * returns is recorded on the last batch of the tree.
+   * The holder's adoption, for an empty batch: the batches committed since its head are read
+   * (committed batches below {@code next_index} never change, so no lock is needed), its tree
+   * grows by them outside any transaction, and then the new head is recorded — a compare-and-
+   * swap on the old one, in a transaction that checks the lease. Commits go on meanwhile.
    */
-  private Lease.Assignment sequence(Connection c, List<Lease.Submission> batch, PgLease lease,
-      Lease.Extension extension) throws SQLException, IOException {
-    if (lease != null) {
+  private Lease.Assignment adopt(PgLease lease, Lease.Extension extension) throws IOException {
+    record Pending(TreeHead head, List<byte[]> entries, List<Hash> hashes, long lastStart) {}
+    Pending p = query("reading the committed batches", c -> {
       lease.check(c);
-    }
-    long next;
-    TreeHead head;
-    try (PreparedStatement s = c.prepareStatement("SELECT next_index, head_size, head_root"
-        + " FROM sequencing WHERE id = 1 FOR UPDATE"); ResultSet r = s.executeQuery()) {
-      r.next();
-      next = r.getLong(1);
-      head = new TreeHead(r.getLong(2), Hash.of(r.getBytes(3)));
-    }
-    int n = batch.size();
-    long[] indices = new long[n];
-    boolean[] duplicates = new boolean[n];
-    List<Hash> hashes = new ArrayList<>(n);
-    for (Lease.Submission s : batch) {
-      hashes.add(s.leafHash());
-    }
-    Map<Hash, Long> known = n == 0 ? new HashMap<>() : new HashMap<>(lookup(c, hashes));
-    List<byte[]> fresh = new ArrayList<>();
-    List<Hash> freshHashes = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      Lease.Submission s = batch.get(i);
-      Long index = known.get(s.leafHash());
-      if (index != null) {
-        indices[i] = index;
-        duplicates[i] = true;
-      } else {
-        indices[i] = next + fresh.size();
-        known.put(s.leafHash(), indices[i]);
-        fresh.add(s.entry());
-        freshHashes.add(s.leafHash());
-      }
-    }
-    long end = next + fresh.size();
-    if (!fresh.isEmpty()) {
+      TreeHead head = sequencedHead(c);
+      long next;
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO dedup SELECT * FROM unnest(?::bytea[], ?::bigint[])")) {
-        byte[][] h = new byte[fresh.size()][];
-        Long[] idx = new Long[fresh.size()];
-        for (int i = 0; i < h.length; i++) {
-          h[i] = freshHashes.get(i).toByteArray();
-          idx[i] = next + i;
-        }
-        Array ha = c.createArrayOf("bytea", h);
-        Array ia = c.createArrayOf("bigint", idx);
-        s.setArray(1, ha);
-        s.setArray(2, ia);
-        s.executeUpdate();
+          "SELECT next_index FROM sequencing WHERE id = 1"); ResultSet r = s.executeQuery()) {
+        r.next();
+        next = r.getLong(1);
       }
-    }
-    TreeHead newHead = head;
-    if (lease != null && end > head.size()) {
-      // Adopt what other nodes committed since the holder's head, then this batch.
       List<byte[]> entries = new ArrayList<>();
-      List<Hash> leafHashes = new ArrayList<>();
+      List<Hash> hashes = new ArrayList<>();
+      long lastStart = -1;
       if (next > head.size()) {
         try (PreparedStatement s = c.prepareStatement("SELECT start, count, entries FROM"
-            + " batches WHERE start >= ? ORDER BY start")) {
+            + " batches WHERE start >= ? AND start < ? ORDER BY start")) {
           s.setLong(1, head.size());
+          s.setLong(2, next);
           try (ResultSet r = s.executeQuery()) {
             Hasher hasher = Hasher.threadLocal();
             while (r.next()) {
@@ -532,9 +613,10 @@ public final class PostgresCoordinator implements Coordinator {
                 throw new StorageException(Kind.CORRUPT, "the committed batches jump from size "
                     + (head.size() + entries.size()) + " to " + r.getLong(1));
               }
+              lastStart = r.getLong(1);
               for (byte[] e : unpack(r.getBytes(3), r.getInt(2))) {
                 entries.add(e);
-                leafHashes.add(hasher.leaf(e));
+                hashes.add(hasher.leaf(e));
               }
             }
           }
@@ -544,41 +626,134 @@ public final class PostgresCoordinator implements Coordinator {
               + (head.size() + entries.size()) + ", but " + next + " indices are committed");
         }
       }
-      entries.addAll(fresh);
-      leafHashes.addAll(freshHashes);
-      newHead = extension.extend(head.size(), entries, leafHashes);
-      if (newHead.size() != end) {
-        throw new IllegalStateException("the tree grew to " + newHead.size() + ", not " + end);
+      return new Pending(head, entries, hashes, lastStart);
+    });
+    if (p.entries().isEmpty()) {
+      return new Lease.Assignment(new long[0], new boolean[0], p.head());
+    }
+    TreeHead grown = extension.extend(p.head().size(), p.entries(), p.hashes());
+    if (grown.size() != p.head().size() + p.entries().size()) {
+      throw new IllegalStateException("the tree grew to " + grown.size() + ", not "
+          + (p.head().size() + p.entries().size()));
+    }
+    return transaction("recording the sequenced tree at size " + grown.size(), c -> {
+      lease.check(c);
+      moveHead(c, p.head(), grown, p.lastStart());
+      return new Lease.Assignment(new long[0], new boolean[0], grown);
+    });
+  }
+
+  /** Records {@code to} as the sequenced head if it is still {@code from}, on its last batch. */
+  private static void moveHead(Connection c, TreeHead from, TreeHead to, long lastStart)
+      throws SQLException, StorageException {
+    try (PreparedStatement s = c.prepareStatement("UPDATE sequenced_head SET size = ?,"
+        + " root = ? WHERE id = 1 AND size = ? AND root = ?")) {
+      s.setLong(1, to.size());
+      s.setBytes(2, to.root().toByteArray());
+      s.setLong(3, from.size());
+      s.setBytes(4, from.root().toByteArray());
+      if (s.executeUpdate() != 1) {
+        throw new StorageException(Kind.CONFLICT, "the sequenced tree moved from size "
+            + from.size() + ": another node is building it");
       }
     }
-    boolean headOnThis = lease != null && !fresh.isEmpty();
-    if (!fresh.isEmpty()) {
+    try (PreparedStatement s = c.prepareStatement(
+        "UPDATE batches SET head_root = ? WHERE start = ?")) {
+      s.setBytes(1, to.root().toByteArray());
+      s.setLong(2, lastStart);
+      s.executeUpdate();
+    }
+  }
+
+  /**
+   * The holder's own batch, in the caller's transaction, as the embedded backend commits one:
+   * under the {@code sequencing} row lock it adopts every batch other nodes committed since its
+   * head, gives the batch's new entries the next indices, and writes the deduplication rows, the
+   * batch, the index and the head the extension returns together.
+   */
+  private Lease.Assignment sequence(Connection c, List<Lease.Submission> batch, PgLease lease,
+      Lease.Extension extension) throws SQLException, IOException {
+    lease.check(c);
+    long next;
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT next_index FROM sequencing WHERE id = 1 FOR UPDATE");
+        ResultSet r = s.executeQuery()) {
+      r.next();
+      next = r.getLong(1);
+    }
+    TreeHead head = sequencedHead(c);
+    Fresh f = fresh(c, batch);
+    f.placeAt(next);
+    long end = next + f.entries().size();
+    if (!f.entries().isEmpty()) {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO batches (start, count, entries, head_root, node) VALUES (?, ?, ?, ?, ?)")) {
+          "INSERT INTO dedup SELECT * FROM unnest(?::bytea[], ?::bigint[])")) {
+        byte[][] h = new byte[f.hashes().size()][];
+        Long[] idx = new Long[h.length];
+        for (int i = 0; i < h.length; i++) {
+          h[i] = f.hashes().get(i).toByteArray();
+          idx[i] = next + i;
+        }
+        s.setArray(1, c.createArrayOf("bytea", h));
+        s.setArray(2, c.createArrayOf("bigint", idx));
+        s.executeUpdate();
+      }
+    }
+    if (end == head.size()) {
+      return new Lease.Assignment(f.indices(), f.duplicates(), head);
+    }
+    // Adopt what other nodes committed since the holder's head, then this batch.
+    List<byte[]> entries = new ArrayList<>();
+    List<Hash> leafHashes = new ArrayList<>();
+    long lastStart = next;
+    if (next > head.size()) {
+      try (PreparedStatement s = c.prepareStatement("SELECT start, count, entries FROM"
+          + " batches WHERE start >= ? ORDER BY start")) {
+        s.setLong(1, head.size());
+        try (ResultSet r = s.executeQuery()) {
+          Hasher hasher = Hasher.threadLocal();
+          while (r.next()) {
+            if (r.getLong(1) != head.size() + entries.size()) {
+              throw new StorageException(Kind.CORRUPT, "the committed batches jump from size "
+                  + (head.size() + entries.size()) + " to " + r.getLong(1));
+            }
+            lastStart = r.getLong(1);
+            for (byte[] e : unpack(r.getBytes(3), r.getInt(2))) {
+              entries.add(e);
+              leafHashes.add(hasher.leaf(e));
+            }
+          }
+        }
+      }
+      if (head.size() + entries.size() != next) {
+        throw new StorageException(Kind.CORRUPT, "the committed batches end at size "
+            + (head.size() + entries.size()) + ", but " + next + " indices are committed");
+      }
+    }
+    entries.addAll(f.entries());
+    leafHashes.addAll(f.hashes());
+    TreeHead grown = extension.extend(head.size(), entries, leafHashes);
+    if (grown.size() != end) {
+      throw new IllegalStateException("the tree grew to " + grown.size() + ", not " + end);
+    }
+    if (!f.entries().isEmpty()) {
+      lastStart = next;
+      try (PreparedStatement s = c.prepareStatement(
+          "INSERT INTO batches (start, count, entries, node) VALUES (?, ?, ?, ?)")) {
         s.setLong(1, next);
-        s.setInt(2, fresh.size());
-        s.setBytes(3, pack(fresh));
-        s.setBytes(4, headOnThis ? newHead.root().toByteArray() : null);
-        s.setString(5, node);
+        s.setInt(2, f.entries().size());
+        s.setBytes(3, pack(f.entries()));
+        s.setString(4, node);
         s.executeUpdate();
       }
-    } else if (lease != null && end > head.size()) {
-      try (PreparedStatement s = c.prepareStatement("UPDATE batches SET head_root = ? WHERE"
-          + " start = (SELECT max(start) FROM batches)")) {
-        s.setBytes(1, newHead.root().toByteArray());
-        s.executeUpdate();
-      }
-    }
-    if (end != next || !newHead.equals(head)) {
-      try (PreparedStatement s = c.prepareStatement("UPDATE sequencing SET next_index = ?,"
-          + " head_size = ?, head_root = ? WHERE id = 1")) {
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE sequencing SET next_index = ? WHERE id = 1")) {
         s.setLong(1, end);
-        s.setLong(2, newHead.size());
-        s.setBytes(3, newHead.root().toByteArray());
         s.executeUpdate();
       }
     }
-    return new Lease.Assignment(indices, duplicates, newHead);
+    moveHead(c, head, grown, lastStart);
+    return new Lease.Assignment(f.indices(), f.duplicates(), grown);
   }
 
   private static Map<Hash, Long> lookup(Connection c, List<Hash> hashes) throws SQLException {
@@ -601,7 +776,7 @@ public final class PostgresCoordinator implements Coordinator {
 
   private static TreeHead sequencedHead(Connection c) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(
-        "SELECT head_size, head_root FROM sequencing WHERE id = 1");
+        "SELECT size, root FROM sequenced_head WHERE id = 1");
         ResultSet r = s.executeQuery()) {
       r.next();
       return new TreeHead(r.getLong(1), Hash.of(r.getBytes(2)));

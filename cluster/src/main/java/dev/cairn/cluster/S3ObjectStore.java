@@ -100,6 +100,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     S3ClientBuilder builder = S3Client.builder()
         .region(Region.of(location.region()))
         .forcePathStyle(location.pathStyle())
+        // Integrity rests on the log's own hashes (every tile and bundle is checked against
+        // the tree when read); an extra CRC of every upload costs CPU and proves nothing more.
+        .requestChecksumCalculation(
+            software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(
+            software.amazon.awssdk.core.checksums.ResponseChecksumValidation.WHEN_REQUIRED)
         .httpClientBuilder(UrlConnectionHttpClient.builder()
             .connectionTimeout(CONNECT_TIMEOUT)
             .socketTimeout(READ_TIMEOUT))

@@ -200,6 +200,14 @@ class ClusterNodeTest {
     add(a, "two");
     Publisher.Published two = await(a, 2);
     S3ObjectStore bucket = s3.open(prefix);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    // The object follows the database's row: wait for it to show the newer checkpoint.
+    while (Checkpoint.parse(SignedNote.parse(bucket.get(ObjectStore.CHECKPOINT).orElseThrow())
+        .text()).size() < two.checkpoint().size()) {
+      assertThat(System.nanoTime()).as("the bucket's checkpoint within 30 s")
+          .isLessThan(deadline);
+      Thread.sleep(10);
+    }
     ObjectStore forward = new ForwardOnlyCheckpoint(bucket);
     forward.publishCheckpoint(one.note()); // a late write by a node that lost the lease
     byte[] now = bucket.get(ObjectStore.CHECKPOINT).orElseThrow();

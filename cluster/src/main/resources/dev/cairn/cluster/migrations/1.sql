@@ -11,16 +11,22 @@ CREATE TABLE lease (
 );
 INSERT INTO lease VALUES (1, '', 0, '-infinity');
 
--- The commit point. next_index: the first index no committed batch has (never a sequence:
--- nextval is not transactional). head_size/head_root: the tree the lease holder built over the
--- committed batches (every batch below head_size).
+-- The commit point: next_index is the first index no committed batch has (never a sequence:
+-- nextval is not transactional). Every commit takes this row FOR UPDATE, for one statement.
 CREATE TABLE sequencing (
   id         int PRIMARY KEY CHECK (id = 1),
-  next_index bigint NOT NULL,
-  head_size  bigint NOT NULL,
-  head_root  bytea NOT NULL
+  next_index bigint NOT NULL
 );
-INSERT INTO sequencing VALUES (1, 0, 0,
+INSERT INTO sequencing VALUES (1, 0);
+
+-- The tree the lease holder built over the committed batches (every batch below size). Apart
+-- from the commit row, so that building the tree never holds up a commit.
+CREATE TABLE sequenced_head (
+  id   int PRIMARY KEY CHECK (id = 1),
+  size bigint NOT NULL,
+  root bytea NOT NULL
+);
+INSERT INTO sequenced_head VALUES (1, 0,
   decode('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex'));
 
 -- Committed batches not yet integrated (deleted once the object store holds them). entries:
@@ -34,6 +40,8 @@ CREATE TABLE batches (
   node         text NOT NULL,
   committed_at timestamptz NOT NULL DEFAULT now()
 );
+-- Entries are mostly hashes and signatures: compressing them costs CPU and saves nothing.
+ALTER TABLE batches ALTER COLUMN entries SET STORAGE EXTERNAL;
 
 -- Deduplication: every sequenced leaf hash and its index, committed with its batch.
 CREATE TABLE dedup (
