@@ -44,7 +44,7 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
    * How often the lease holder adopts the nodes' commits into the tree (and so writes tiles).
    * Acknowledgements do not wait for it; checkpoints (every second by default) do, a little.
    */
-  private static final Duration ADOPT_EVERY = Duration.ofMillis(100);
+  private static final Duration ADOPT_EVERY = Duration.ofMillis(250);
   /** How often every node reads the latest checkpoint. */
   private static final Duration FOLLOW_EVERY = Duration.ofMillis(50);
 

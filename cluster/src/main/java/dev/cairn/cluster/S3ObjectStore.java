@@ -12,6 +12,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -51,6 +53,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * within each call, with connect and read timeouts, so no call hangs on a dead endpoint.
  */
 public final class S3ObjectStore implements ObjectStore, AutoCloseable {
+  private final Map<String, Long> firstTile = new ConcurrentHashMap<>();
+  private final Map<String, Set<Integer>> partials = new ConcurrentHashMap<>();
   private static final String IMMUTABLE = "public, max-age=31536000, immutable";
   private static final String SHORT_LIVED = "public, max-age=5";
   private static final String NO_CACHE = "no-cache";
@@ -100,6 +104,9 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     S3ClientBuilder builder = S3Client.builder()
         .region(Region.of(location.region()))
         .forcePathStyle(location.pathStyle())
+        // Over plain HTTP the SDK otherwise signs each upload chunk by chunk (aws-chunked),
+        // measured as the largest cost of the integrating node's puts.
+        .serviceConfiguration(c -> c.chunkedEncodingEnabled(false))
         // Integrity rests on the log's own hashes (every tile and bundle is checked against
         // the tree when read); an extra CRC of every upload costs CPU and proves nothing more.
         .requestChecksumCalculation(
@@ -126,7 +133,9 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
    */
   @Override
   public void create(String path, byte[] data) throws IOException {
-    boolean partial = tilePath(path).isPartial();
+    TilePath tile = tilePath(path);
+    boolean partial = tile.isPartial();
+    written(tile);
     try {
       s3.putObject(b -> b.bucket(location.bucket()).key(location.key(path))
               .ifNoneMatch("*")
@@ -222,11 +231,24 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     String dir = location.key(full.path() + ".p/");
     try {
       List<ObjectIdentifier> doomed = new ArrayList<>();
-      for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(location.bucket()).prefix(dir))
-          .contents()) {
-        String width = o.key().substring(dir.length());
-        if (WIDTH.matcher(width).matches() && widths.test(Integer.parseInt(width))) {
-          doomed.add(ObjectIdentifier.builder().key(o.key()).build());
+      Long first = firstTile.get(series(full));
+      if (first != null && full.index() > first) {
+        // Begun after this store's first write at its level: every partial of it is one this
+        // store wrote (a log has one writer), so no listing is needed.
+        Set<Integer> mine = partials.getOrDefault(full.path(), Set.of());
+        for (int w : mine) {
+          if (widths.test(w)) {
+            doomed.add(ObjectIdentifier.builder().key(dir + w).build());
+          }
+        }
+        doomed.forEach(o -> mine.remove(Integer.parseInt(o.key().substring(dir.length()))));
+      } else {
+        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(location.bucket())
+            .prefix(dir)).contents()) {
+          String width = o.key().substring(dir.length());
+          if (WIDTH.matcher(width).matches() && widths.test(Integer.parseInt(width))) {
+            doomed.add(ObjectIdentifier.builder().key(o.key()).build());
+          }
         }
       }
       if (doomed.isEmpty()) {
@@ -315,6 +337,25 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   /** The tile or bundle at {@code path}; anything else is refused. */
+  /**
+   * Records a write: per level (or the bundles), the first tile this store wrote anything of,
+   * and the partial widths it wrote of each tile. With one writer per log, the tiles after that
+   * first one have no partials but these, which lets {@link #deletePartials} skip listing —
+   * two requests fewer per tile as it fills. (A holder that lost its lease and writes late
+   * could leave a partial behind: garbage, never wrong.)
+   */
+  private void written(TilePath tile) {
+    firstTile.merge(series(tile), tile.index(), Math::min);
+    if (tile.isPartial()) {
+      partials.computeIfAbsent(tile.withWidth(TilePath.FULL_WIDTH).path(),
+          k -> ConcurrentHashMap.newKeySet()).add(tile.width());
+    }
+  }
+
+  private static String series(TilePath tile) {
+    return tile instanceof dev.cairn.tile.HashTile h ? "level " + h.level() : "entries";
+  }
+
   private static TilePath tilePath(String path) {
     try {
       return TilePath.parse(path); // strict: only the canonical form of a tile path parses

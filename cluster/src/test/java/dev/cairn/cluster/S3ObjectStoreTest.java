@@ -68,6 +68,27 @@ class S3ObjectStoreTest extends ObjectStoreContract {
   }
 
   @Test
+  void partialsOfTilesBegunByThisStoreAreDeletedWithoutListingAndThoseBeforeByListing()
+      throws Exception {
+    S3ObjectStore before = s3.open(prefix);
+    before.create("tile/0/000.p/9", new byte[9 * 32]); // an earlier writer's
+    S3ObjectStore store = s3.open(prefix);
+    store.create("tile/0/000.p/12", new byte[12 * 32]);
+    store.create("tile/0/001.p/3", new byte[3 * 32]);
+    store.create("tile/0/001.p/7", new byte[7 * 32]);
+    store.deletePartials(dev.cairn.tile.TilePath.parse("tile/0/001"), w -> w < 7);
+    store.deletePartials(dev.cairn.tile.TilePath.parse("tile/0/000"), w -> true);
+    S3ObjectStore reader = s3.open(prefix);
+    assertThat(reader.get("tile/0/001.p/3")).isEmpty();
+    assertThat(reader.get("tile/0/001.p/7")).as("a width not accepted stays").isPresent();
+    assertThat(reader.get("tile/0/000.p/9")).as("listed: the earlier writer's goes too")
+        .isEmpty();
+    assertThat(reader.get("tile/0/000.p/12")).isEmpty();
+    store.deletePartials(dev.cairn.tile.TilePath.parse("tile/0/001"), w -> true);
+    assertThat(reader.get("tile/0/001.p/7")).isEmpty();
+  }
+
+  @Test
   void parsesAUrlWithEveryPart() {
     S3Location l = S3Location.parse(
         "s3://my.bucket-1/logs/a_b/c.d?endpoint=http://127.0.0.1:9000&region=eu-west-1"
