@@ -45,6 +45,12 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
    * Acknowledgements do not wait for it; checkpoints (every second by default) do, a little.
    */
   private static final Duration ADOPT_EVERY = Duration.ofMillis(250);
+  /**
+   * The most committed entries not yet published before writers are pushed back (unless
+   * max_unpublished_entries is lower): what a new holder must integrate after a takeover
+   * before it publishes, so it bounds the failover time too (about 3 s of integration here).
+   */
+  private static final long MAX_BEHIND = 65_536;
   /** How often every node reads the latest checkpoint. */
   private static final Duration FOLLOW_EVERY = Duration.ofMillis(50);
 
@@ -109,7 +115,8 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
         leaseTtl.multipliedBy(3));
     ClusterNode node = new ClusterNode(config, db, objects, coordinator, keys, followed);
     node.term = first;
-    node.committer.limitBacklog(() -> node.backlog(), config.maxUnpublished());
+    node.committer.limitBacklog(() -> node.backlog(),
+        Math.min(config.maxUnpublished(), MAX_BEHIND));
     node.metrics.watch(node.committer::poolDepth, node.committer::poolBytes,
         () -> Optional.ofNullable(node.term).map(t -> t.sequencer().backlogBytes()).orElse(0L),
         () -> node.checkpoints.latest().checkpoint().size(),
