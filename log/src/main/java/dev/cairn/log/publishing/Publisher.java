@@ -165,12 +165,8 @@ public final class Publisher implements Checkpoints, AutoCloseable {
       if (object.isEmpty() || !Arrays.equals(object.get(), p.published.note())) {
         objects.publishCheckpoint(p.published.note());
       }
-      try {
-        PartialTiles.collectFull(objects, Math.max(0, c.size() - SWEEP_AT_OPEN), c.size());
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("couldn't delete partial tiles below the latest checkpoint: {}", e.toString());
-      }
     }
+    long stored = p.published == null ? -1 : p.published.checkpoint().size();
     try {
       p.publish();
     } catch (EndorsementException e) {
@@ -181,6 +177,14 @@ public final class Publisher implements Checkpoints, AutoCloseable {
       // sequenced since is published by the first later checkpoint that is endorsed.
       LOG.warn("serving the checkpoint at size {} for now: {}", p.published.checkpoint().size(),
           e.getMessage());
+    }
+    // Leftover partials are swept after the first publication, which a takeover waits for.
+    if (stored > 0) {
+      try {
+        PartialTiles.collectFull(objects, Math.max(0, stored - SWEEP_AT_OPEN), stored);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("couldn't delete partial tiles below the latest checkpoint: {}", e.toString());
+      }
     }
     return p;
   }
