@@ -598,35 +598,8 @@ public final class PostgresCoordinator implements Coordinator {
         r.next();
         next = r.getLong(1);
       }
-      List<byte[]> entries = new ArrayList<>();
-      List<Hash> hashes = new ArrayList<>();
-      long lastStart = -1;
-      if (next > head.size()) {
-        try (PreparedStatement s = c.prepareStatement("SELECT start, count, entries FROM"
-            + " batches WHERE start >= ? AND start < ? ORDER BY start")) {
-          s.setLong(1, head.size());
-          s.setLong(2, next);
-          try (ResultSet r = s.executeQuery()) {
-            Hasher hasher = Hasher.threadLocal();
-            while (r.next()) {
-              if (r.getLong(1) != head.size() + entries.size()) {
-                throw new StorageException(Kind.CORRUPT, "the committed batches jump from size "
-                    + (head.size() + entries.size()) + " to " + r.getLong(1));
-              }
-              lastStart = r.getLong(1);
-              for (byte[] e : unpack(r.getBytes(3), r.getInt(2))) {
-                entries.add(e);
-                hashes.add(hasher.leaf(e));
-              }
-            }
-          }
-        }
-        if (head.size() + entries.size() != next) {
-          throw new StorageException(Kind.CORRUPT, "the committed batches end at size "
-              + (head.size() + entries.size()) + ", but " + next + " indices are committed");
-        }
-      }
-      return new Pending(head, entries, hashes, lastStart);
+      Committed since = committedSince(c, head.size(), next);
+      return new Pending(head, since.entries(), since.hashes(), since.lastStart());
     });
     if (p.entries().isEmpty()) {
       return new Lease.Assignment(new long[0], new boolean[0], p.head());
@@ -641,6 +614,47 @@ public final class PostgresCoordinator implements Coordinator {
       moveHead(c, p.head(), grown, p.lastStart());
       return new Lease.Assignment(new long[0], new boolean[0], grown);
     });
+  }
+
+  /** Committed entries from one size to another, their leaf hashes, and the last batch's start. */
+  private record Committed(List<byte[]> entries, List<Hash> hashes, long lastStart) {}
+
+  /**
+   * The entries of the batches committed from {@code from} (a batch boundary) up to {@code
+   * next}, checked to be contiguous.
+   */
+  private static Committed committedSince(Connection c, long from, long next)
+      throws SQLException, StorageException {
+    List<byte[]> entries = new ArrayList<>();
+    List<Hash> hashes = new ArrayList<>();
+    long lastStart = -1;
+    if (next == from) {
+      return new Committed(entries, hashes, lastStart);
+    }
+    try (PreparedStatement s = c.prepareStatement("SELECT start, count, entries FROM batches"
+        + " WHERE start >= ? AND start < ? ORDER BY start")) {
+      s.setLong(1, from);
+      s.setLong(2, next);
+      try (ResultSet r = s.executeQuery()) {
+        Hasher hasher = Hasher.threadLocal();
+        while (r.next()) {
+          if (r.getLong(1) != from + entries.size()) {
+            throw new StorageException(Kind.CORRUPT, "the committed batches jump from size "
+                + (from + entries.size()) + " to " + r.getLong(1));
+          }
+          lastStart = r.getLong(1);
+          for (byte[] e : unpack(r.getBytes(3), r.getInt(2))) {
+            entries.add(e);
+            hashes.add(hasher.leaf(e));
+          }
+        }
+      }
+    }
+    if (from + entries.size() != next) {
+      throw new StorageException(Kind.CORRUPT, "the committed batches end at size "
+          + (from + entries.size()) + ", but " + next + " indices are committed");
+    }
+    return new Committed(entries, hashes, lastStart);
   }
 
   /** Records {@code to} as the sequenced head if it is still {@code from}, on its last batch. */
@@ -703,33 +717,10 @@ public final class PostgresCoordinator implements Coordinator {
       return new Lease.Assignment(f.indices(), f.duplicates(), head);
     }
     // Adopt what other nodes committed since the holder's head, then this batch.
-    List<byte[]> entries = new ArrayList<>();
-    List<Hash> leafHashes = new ArrayList<>();
-    long lastStart = next;
-    if (next > head.size()) {
-      try (PreparedStatement s = c.prepareStatement("SELECT start, count, entries FROM"
-          + " batches WHERE start >= ? ORDER BY start")) {
-        s.setLong(1, head.size());
-        try (ResultSet r = s.executeQuery()) {
-          Hasher hasher = Hasher.threadLocal();
-          while (r.next()) {
-            if (r.getLong(1) != head.size() + entries.size()) {
-              throw new StorageException(Kind.CORRUPT, "the committed batches jump from size "
-                  + (head.size() + entries.size()) + " to " + r.getLong(1));
-            }
-            lastStart = r.getLong(1);
-            for (byte[] e : unpack(r.getBytes(3), r.getInt(2))) {
-              entries.add(e);
-              leafHashes.add(hasher.leaf(e));
-            }
-          }
-        }
-      }
-      if (head.size() + entries.size() != next) {
-        throw new StorageException(Kind.CORRUPT, "the committed batches end at size "
-            + (head.size() + entries.size()) + ", but " + next + " indices are committed");
-      }
-    }
+    Committed adopted = committedSince(c, head.size(), next);
+    List<byte[]> entries = new ArrayList<>(adopted.entries());
+    List<Hash> leafHashes = new ArrayList<>(adopted.hashes());
+    long lastStart = adopted.lastStart();
     entries.addAll(f.entries());
     leafHashes.addAll(f.hashes());
     TreeHead grown = extension.extend(head.size(), entries, leafHashes);

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A TCP proxy on loopback that a drill controls, between a node and PostgreSQL or the object
  * store: it passes bytes through, or blackholes (connections hang, as behind a partition), or
- * drops the answer to the next {@code COMMIT} (the commit lands, its reply never arrives), or
+ * drops the answer to the next request that contains a marker (a commit lands, its reply never
+ * arrives), or
  * injects object-store faults (a share of new connections answered 503, the rest delayed and
  * cut short, so that the client keeps opening new ones).
  */
@@ -29,8 +30,8 @@ final class TcpProxy implements AutoCloseable {
   private final ServerSocket server;
   private final InetSocketAddress target;
   private final AtomicReference<Mode> mode = new AtomicReference<>(Mode.PASS);
-  private final AtomicBoolean dropNextCommitReply = new AtomicBoolean();
-  private final AtomicInteger commitRepliesDropped = new AtomicInteger();
+  private final AtomicReference<String> dropReplyTo = new AtomicReference<>();
+  private final AtomicInteger repliesDropped = new AtomicInteger();
   private final AtomicInteger faultsInjected = new AtomicInteger();
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private final Random random = new Random(42);
@@ -54,13 +55,16 @@ final class TcpProxy implements AutoCloseable {
     }
   }
 
-  /** The next {@code COMMIT} any client sends lands, but its reply is dropped. */
-  void dropNextCommitReply() {
-    dropNextCommitReply.set(true);
+  /**
+   * The next request any client sends that contains {@code marker} (say, the text of the
+   * statement that commits) reaches the server, but the server's reply is dropped.
+   */
+  void dropNextReplyTo(String marker) {
+    dropReplyTo.set(marker);
   }
 
-  int commitRepliesDropped() {
-    return commitRepliesDropped.get();
+  int repliesDropped() {
+    return repliesDropped.get();
   }
 
   int faultsInjected() {
@@ -150,8 +154,8 @@ final class TcpProxy implements AutoCloseable {
   }
 
   /**
-   * Copies {@code from} to {@code to}. Client to server, it watches for a {@code COMMIT} while
-   * one is to be dropped; server to client, it discards everything once that happened, and
+   * Copies {@code from} to {@code to}. Client to server, it watches for the marker while a
+   * reply is to be dropped; server to client, it discards everything once that happened, and
    * cuts the connection a moment later.
    */
   private void pump(Socket from, Socket to, AtomicBoolean dropReplies, boolean clientToServer) {
@@ -159,11 +163,12 @@ final class TcpProxy implements AutoCloseable {
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
       int n;
       while ((n = in.read(buffer)) > 0) {
-        if (clientToServer && dropNextCommitReply.get()
-            && new String(buffer, 0, n, StandardCharsets.ISO_8859_1).contains("COMMIT")
-            && dropNextCommitReply.compareAndSet(true, false)) {
+        String marker = dropReplyTo.get();
+        if (clientToServer && marker != null
+            && new String(buffer, 0, n, StandardCharsets.ISO_8859_1).contains(marker)
+            && dropReplyTo.compareAndSet(marker, null)) {
           dropReplies.set(true);
-          commitRepliesDropped.incrementAndGet();
+          repliesDropped.incrementAndGet();
           out.write(buffer, 0, n);
           out.flush();
           Thread.sleep(300); // the server commits and answers; the answer goes nowhere
