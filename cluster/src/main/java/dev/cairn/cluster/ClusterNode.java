@@ -206,6 +206,9 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
       }
       throw e;
     }
+    if (objects instanceof S3ObjectStore s3) {
+      s3.forgetWrites(); // another holder may have written partials since this one's last term
+    }
     Sequencer sequencer = null;
     try {
       sequencer = Sequencer.open(objects, lease, config.sequencing(),
@@ -245,27 +248,20 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
             long left = coordinator.leaseLeft().toMillis();
             sleep = Math.clamp(left + 10, 10, period);
           }
-        } else {
-          boolean stopped = t.sequencer().stoppedReason().isPresent();
-          try {
-            if (!stopped) {
-              t.lease().renew();
-            }
-          } catch (StorageException e) {
-            if (e.kind() != StorageException.Kind.FENCED && t.lease().live()) {
-              throw e; // the database may come back before the lease ends
-            }
-            stopped = true;
-          }
-          if (stopped || !t.lease().live()) {
-            LOG.warn("{} stepping down: {}", config.nodeId(), t.sequencer().stoppedReason()
-                .orElse("the lease ended"));
-            stepDown(t, false);
-          }
+        } else if (!t.lease().live() || t.sequencer().stoppedReason().isPresent()
+            || t.publisher().health().stopped()) {
+          // The lease renews itself (PgLease.keepAlive); a holder whose lease ended, or whose
+          // part stopped on a fault, steps down and tries for the lease again.
+          LOG.warn("{} stepping down: {}", config.nodeId(), t.sequencer().stoppedReason()
+              .or(() -> t.publisher().fault()).orElse("the lease ended"));
+          stepDown(t, false);
         }
         leadership.recovered();
       } catch (IOException | RuntimeException e) {
-        leadership.failed("holding or taking the lease", e);
+        // Never fatal here: a lease lost while taking over, or a conflict found then, is
+        // retried by taking the lease again; the parts' own faults are theirs to report.
+        leadership.failed("holding or taking the lease",
+            new IOException(e.toString().replace("StorageException", "storage failure")));
       }
       try {
         TimeUnit.MILLISECONDS.sleep(sleep);

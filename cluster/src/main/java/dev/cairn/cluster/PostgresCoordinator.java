@@ -95,6 +95,7 @@ public final class PostgresCoordinator implements Coordinator {
             LOG.info("{} took the lease, epoch {}", holder, epoch);
             PgLease lease = new PgLease(holder, epoch, System.nanoTime());
             leases.add(lease);
+            lease.keepAlive();
             return lease;
           }
         }
@@ -171,19 +172,18 @@ public final class PostgresCoordinator implements Coordinator {
   /**
    * The commit every node makes, without a lease, as one statement in its own transaction (so
    * the {@code sequencing} row is locked only while it runs and its WAL record is flushed):
-   * the next index read under {@code FOR UPDATE}, the deduplication rows and the batch inserted
-   * from it, the index moved on. The leaf hashes were looked up just before; one that another
+   * the index moved on by the batch's size, and the deduplication rows and the batch inserted
+   * from the start the update returns — one row version gives every value. The leaf hashes were looked up just before; one that another
    * node committed since makes the insert fail on the key (SQLSTATE 23505), and the caller
    * looks again.
    */
-  private static final String COMMIT = "WITH s AS (SELECT next_index FROM sequencing"
-      + " WHERE id = 1 FOR UPDATE),"
-      + " d AS (INSERT INTO dedup SELECT t.h, s.next_index + t.ord - 1"
-      + " FROM s, unnest(?::bytea[]) WITH ORDINALITY AS t(h, ord)),"
+  private static final String COMMIT = "WITH u AS (UPDATE sequencing"
+      + " SET next_index = next_index + ? WHERE id = 1 RETURNING next_index - ? AS start),"
+      + " d AS (INSERT INTO dedup SELECT t.h, u.start + t.ord - 1"
+      + " FROM u, unnest(?::bytea[]) WITH ORDINALITY AS t(h, ord)),"
       + " b AS (INSERT INTO batches (start, count, entries, node)"
-      + " SELECT s.next_index, ?, ?, ? FROM s),"
-      + " u AS (UPDATE sequencing SET next_index = next_index + ? WHERE id = 1)"
-      + " SELECT next_index FROM s";
+      + " SELECT u.start, ?, ?, ? FROM u)"
+      + " SELECT start FROM u";
 
   private Lease.Assignment commitOnce(Connection c, List<Lease.Submission> batch)
       throws SQLException, IOException {
@@ -195,11 +195,12 @@ public final class PostgresCoordinator implements Coordinator {
         for (int i = 0; i < h.length; i++) {
           h[i] = f.hashes().get(i).toByteArray();
         }
-        s.setArray(1, c.createArrayOf("bytea", h));
+        s.setInt(1, h.length);
         s.setInt(2, h.length);
-        s.setBytes(3, pack(f.entries()));
-        s.setString(4, node);
-        s.setInt(5, h.length);
+        s.setArray(3, c.createArrayOf("bytea", h));
+        s.setInt(4, h.length);
+        s.setBytes(5, pack(f.entries()));
+        s.setString(6, node);
         try (ResultSet r = s.executeQuery()) {
           r.next();
           start = r.getLong(1);
@@ -317,6 +318,8 @@ public final class PostgresCoordinator implements Coordinator {
     /** When the last renewal that succeeded started, on this process's clock. */
     private volatile long renewedNanos;
     private volatile boolean closed;
+    /** A renewal found the lease ended. */
+    private volatile boolean lost;
 
     private PgLease(String holder, long epoch, long renewedNanos) {
       this.holder = holder;
@@ -340,7 +343,36 @@ public final class PostgresCoordinator implements Coordinator {
      * Every change checks the lease in the database regardless.
      */
     public boolean live() {
-      return !closed && System.nanoTime() - renewedNanos < ttl.toNanos();
+      return !closed && !lost && System.nanoTime() - renewedNanos < ttl.toNanos();
+    }
+
+    /**
+     * Renews the lease every quarter TTL on a thread of its own until it is closed or found to
+     * have ended ({@link #live} then says so), so that nothing the holder does — opening,
+     * integrating a backlog, waiting for witnesses — can outlast it unrenewed.
+     */
+    void keepAlive() {
+      Thread.ofVirtual().name("cairn-lease-renewal").start(() -> {
+        long period = Math.max(1, ttl.toMillis() / 4);
+        while (!closed && !lost) {
+          try {
+            Thread.sleep(period);
+            renew();
+          } catch (InterruptedException e) {
+            return;
+          } catch (StorageException e) {
+            if (e.kind() == Kind.FENCED) {
+              lost = true;
+              LOG.warn("{}", e.getMessage());
+              return;
+            }
+            LOG.warn("couldn't renew the lease (it lasts until {} s after the last renewal): {}",
+                ttl.toSeconds(), e.getMessage());
+          } catch (IOException | RuntimeException e) {
+            LOG.warn("couldn't renew the lease: {}", e.toString());
+          }
+        }
+      });
     }
 
     /**
@@ -675,7 +707,10 @@ public final class PostgresCoordinator implements Coordinator {
         "UPDATE batches SET head_root = ? WHERE start = ?")) {
       s.setBytes(1, to.root().toByteArray());
       s.setLong(2, lastStart);
-      s.executeUpdate();
+      if (s.executeUpdate() != 1) {
+        throw new StorageException(Kind.CORRUPT, "the committed batch at " + lastStart
+            + ", the last of the tree at size " + to.size() + ", is missing");
+      }
     }
   }
 

@@ -235,13 +235,11 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       if (first != null && full.index() > first) {
         // Begun after this store's first write at its level: every partial of it is one this
         // store wrote (a log has one writer), so no listing is needed.
-        Set<Integer> mine = partials.getOrDefault(full.path(), Set.of());
-        for (int w : mine) {
+        for (int w : partials.getOrDefault(full.path(), Set.of())) {
           if (widths.test(w)) {
             doomed.add(ObjectIdentifier.builder().key(dir + w).build());
           }
         }
-        doomed.forEach(o -> mine.remove(Integer.parseInt(o.key().substring(dir.length()))));
       } else {
         for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(location.bucket())
             .prefix(dir)).contents()) {
@@ -262,6 +260,10 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             + " partials of " + location.where(full.path()) + ", first s3://"
             + location.bucket() + "/" + e.key() + ": " + e.code() + " " + e.message());
       }
+      partials.computeIfPresent(full.path(), (k, mine) -> {
+        doomed.forEach(o -> mine.remove(Integer.parseInt(o.key().substring(dir.length()))));
+        return mine.isEmpty() ? null : mine;
+      });
     } catch (SdkException e) {
       throw failure("delete partials of", full.path(), e);
     }
@@ -350,6 +352,15 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       partials.computeIfAbsent(tile.withWidth(TilePath.FULL_WIDTH).path(),
           k -> ConcurrentHashMap.newKeySet()).add(tile.width());
     }
+  }
+
+  /**
+   * Forgets what this store wrote: a new lease holder calls it, as another holder may have
+   * written partials since (they are then found by listing).
+   */
+  public void forgetWrites() {
+    firstTile.clear();
+    partials.clear();
   }
 
   private static String series(TilePath tile) {

@@ -136,6 +136,67 @@ class ClusterNodeTest {
   }
 
   @Test
+  void aHolderKeepsItsLeaseThroughATakeoverLongerThanTheLease() throws Exception {
+    newLog();
+    node("first", 1 << 20).close(); // the log, its keys and first checkpoint
+    open.removeLast();
+    // A holder whose witnesses never answer integrates an entry but publishes nothing.
+    ClusterNode stuck = node("stuck", config("stuck",
+        e -> new java.util.concurrent.CompletableFuture<>(), Duration.ofMillis(500)));
+    add(stuck, "integrated, not published");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (treeStateSize() < 1) {
+      assertThat(System.nanoTime()).as("integrated within 30 s").isLessThan(deadline);
+      Thread.sleep(10);
+    }
+    stuck.close();
+    open.remove(stuck);
+    // The next holder's first publication, part of taking over, waits 3 s for its witnesses:
+    // longer than its lease of 2 s, which must be renewed meanwhile.
+    dev.cairn.log.publishing.CheckpointEndorser slow = e -> java.util.concurrent.CompletableFuture
+        .supplyAsync(e::signedNote, java.util.concurrent.CompletableFuture.delayedExecutor(
+            3, TimeUnit.SECONDS));
+    ClusterNode node = node("slow", config("slow", slow, Duration.ofSeconds(10)));
+    assertThat(await(node, 1).checkpoint().size()).isEqualTo(1);
+    long epoch = leaseEpoch();
+    assertThat(node.leading()).isTrue();
+    add(node, "after");
+    assertThat(await(node, 2).checkpoint().size()).isEqualTo(2);
+    assertThat(leaseEpoch()).as("the same lease throughout").isEqualTo(epoch);
+    assertThat(node.health()).allSatisfy(h -> assertThat(h.fault()).isEmpty());
+  }
+
+  private LogConfig config(String name, dev.cairn.log.publishing.CheckpointEndorser endorser,
+      Duration timeout) {
+    return new LogConfig(keys, Optional.of("cairn.example/cluster-test"),
+        new SequencerConfig(Duration.ofMillis(5), 4096, 65_536), Duration.ofMillis(100),
+        Clock.systemUTC()).withNodeId(name).withEndorser(endorser, timeout);
+  }
+
+  private ClusterNode node(String name, LogConfig config) throws Exception {
+    ClusterNode node = ClusterNode.start(config, database(),
+        S3ObjectStore.open(s3.url(prefix), s3.credentials()), Duration.ofSeconds(2));
+    open.add(node);
+    return node;
+  }
+
+  private long treeStateSize() throws Exception {
+    try (Database db = database(); Connection c = db.connection(); Statement s =
+        c.createStatement(); ResultSet r = s.executeQuery("SELECT size FROM tree_state")) {
+      r.next();
+      return r.getLong(1);
+    }
+  }
+
+  private long leaseEpoch() throws Exception {
+    try (Database db = database(); Connection c = db.connection(); Statement s =
+        c.createStatement(); ResultSet r = s.executeQuery("SELECT epoch FROM lease")) {
+      r.next();
+      return r.getLong(1);
+    }
+  }
+
+  @Test
   void withNoNodeIntegratingWritersArePushedBackOnceTheBacklogPassesItsBound()
       throws Exception {
     newLog();
