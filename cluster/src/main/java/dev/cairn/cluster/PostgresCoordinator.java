@@ -357,6 +357,9 @@ public final class PostgresCoordinator implements Coordinator {
         while (!closed && !lost) {
           try {
             Thread.sleep(period);
+            if (closed) {
+              return;
+            }
             renew();
           } catch (InterruptedException e) {
             return;

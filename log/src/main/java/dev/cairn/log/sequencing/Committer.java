@@ -38,14 +38,12 @@ public final class Committer implements Submissions, AutoCloseable {
   private final Sequencer.BatchObserver observer;
   private final ComponentHealth health = new ComponentHealth("sequencer", "committing failed", LOG);
   private final Thread thread;
-  private final SequencerConfig config;
   private volatile long maxBacklog = Long.MAX_VALUE;
   private volatile java.util.function.LongSupplier backlog = () -> 0;
 
   /** A committer batching as {@code config} says; start it with {@link #start}. */
   public Committer(Commit commit, SequencerConfig config, Sequencer.BatchObserver observer) {
     this.commit = commit;
-    this.config = config;
     this.pool = new Pool(config);
     this.observer = observer;
     this.thread = Thread.ofPlatform().name("cairn-committer").daemon().unstarted(this::run);
@@ -92,23 +90,8 @@ public final class Committer implements Submissions, AutoCloseable {
   }
 
   private void run() {
-    long next = System.nanoTime();
-    while (true) {
-      List<Pool.Pending> batch;
-      try {
-        Optional<Duration> probe = health.fault().isPresent()
-            ? Optional.of(pool.retryAfter()) : Optional.empty();
-        batch = pool.take(next, probe);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      if (batch == null) {
-        return;
-      }
-      next = System.nanoTime() + config.interval().toNanos();
-      commit(batch);
-    }
+    pool.drain(() -> health.fault().isPresent() ? Optional.of(pool.retryAfter())
+        : Optional.empty(), this::commit);
   }
 
   /** Commits one batch; only then acknowledges its indices. */

@@ -157,6 +157,30 @@ final class Pool {
     }
   }
 
+  /**
+   * Hands batches to {@code handle}, on the calling thread, until the pool is closed and empty:
+   * a batch at most every interval (at once when full), and an empty one after {@code probe}
+   * idle when it gives a period (see {@link #take}).
+   */
+  void drain(java.util.function.Supplier<Optional<Duration>> probe,
+      java.util.function.Consumer<List<Pending>> handle) {
+    long next = System.nanoTime();
+    while (true) {
+      List<Pending> batch;
+      try {
+        batch = take(next, probe.get());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      if (batch == null) {
+        return;
+      }
+      next = System.nanoTime() + config.interval().toNanos();
+      handle.accept(batch);
+    }
+  }
+
   /** The batch is done: its entries may be pooled afresh. */
   void done(List<Pending> batch) {
     lock.lock();

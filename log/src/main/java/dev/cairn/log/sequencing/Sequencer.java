@@ -51,7 +51,6 @@ public final class Sequencer implements Submissions, AutoCloseable {
   }
 
   private final Lease lease;
-  private final SequencerConfig config;
   private final ObjectStoreReader stored;
   private final Pool pool;
   private final BatchObserver observer;
@@ -72,7 +71,6 @@ public final class Sequencer implements Submissions, AutoCloseable {
   private Sequencer(ObjectStore objects, Lease lease, SequencerConfig config,
       BatchObserver observer, Recovery.Recovered recovered) {
     this.lease = lease;
-    this.config = config;
     this.stored = new ObjectStoreReader(objects, "the object store");
     this.pool = new Pool(config);
     this.observer = observer;
@@ -216,23 +214,8 @@ public final class Sequencer implements Submissions, AutoCloseable {
   }
 
   private void run() {
-    long nextBatch = System.nanoTime();
-    while (true) {
-      List<Pool.Pending> batch;
-      try {
-        Optional<Duration> probe = health.fault().isPresent() && !health.stopped()
-            ? Optional.of(pool.retryAfter()) : adoptEvery;
-        batch = pool.take(nextBatch, probe);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      if (batch == null) {
-        return;
-      }
-      nextBatch = System.nanoTime() + config.interval().toNanos();
-      sequence(batch);
-    }
+    pool.drain(() -> health.fault().isPresent() && !health.stopped()
+        ? Optional.of(pool.retryAfter()) : adoptEvery, this::sequence);
   }
 
   /**
