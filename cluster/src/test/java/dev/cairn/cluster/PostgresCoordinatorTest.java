@@ -147,6 +147,31 @@ class PostgresCoordinatorTest {
   }
 
   @Test
+  void anIntegrationWhoseReplyWasLostIsDoneWhenTheHolderTriesItAgain() throws Exception {
+    try (Database db = Database.open(freshDatabase(), Optional.empty(), "a",
+        Database.Timeouts.DEFAULT)) {
+      MemoryObjectStore objects = new MemoryObjectStore();
+      PostgresCoordinator a = new PostgresCoordinator(db,
+          new ObjectStoreReader(objects, "objects"), "a", Duration.ofSeconds(30));
+      TestTree tree = new TestTree();
+      Lease lease = a.acquire("a");
+      lease.assign(submissions("x", "y"), (start, entries, hashes) -> tree.append(entries));
+      var objectsOfX = tree.takeObjects();
+      dev.cairn.log.storage.TreeHead head = lease.integrate(0, from -> {
+        objects.createAll(objectsOfX);
+        return tree.head();
+      });
+      // The holder never heard back and tries the same integration from where it thought it
+      // was: it is the one that landed.
+      assertThat(lease.integrate(0, from -> head)).isEqualTo(head);
+      // Another head from there is not.
+      assertThatThrownBy(() -> lease.integrate(0, from -> new dev.cairn.log.storage.TreeHead(1,
+          head.root()))).isInstanceOfSatisfying(StorageException.class,
+              e -> assertThat(e.kind()).isEqualTo(StorageException.Kind.CONFLICT));
+    }
+  }
+
+  @Test
   void aNodeRefusesASchemaNewerThanItKnowsNamingBothVersions() throws Exception {
     String url = freshDatabase();
     try (Database db = Database.open(url, Optional.empty(), "a", Database.Timeouts.DEFAULT)) {
