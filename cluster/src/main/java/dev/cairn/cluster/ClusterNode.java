@@ -59,7 +59,7 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
   private final ObjectStore objects;
   private final PostgresCoordinator coordinator;
   private final LogKeys keys;
-  private final LogMetrics metrics = new LogMetrics();
+  private final LogMetrics metrics;
   private final Committer committer;
   private final SharedCheckpoints checkpoints;
   private final TreeTiles tiles;
@@ -73,11 +73,27 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
 
   /** A term as lease holder: the lease, the sequencer and the publisher over it. */
   private record Term(PostgresCoordinator.PgLease lease, Sequencer sequencer,
-      Publisher publisher) {}
+      Publisher publisher) {
+    /** Stops the parts, publishing what is integrated first if asked, and gives the lease up. */
+    void end(boolean publish) {
+      publisher.close();
+      sequencer.close();
+      if (publish && sequencer.stoppedReason().isEmpty()) {
+        try {
+          publisher.publish();
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("couldn't publish before stepping down: {}", e.getMessage());
+        }
+      }
+      lease.close();
+    }
+  }
 
   private ClusterNode(LogConfig config, Database db, ObjectStore objects,
-      PostgresCoordinator coordinator, LogKeys keys, SharedCheckpoints checkpoints) {
+      PostgresCoordinator coordinator, LogKeys keys, SharedCheckpoints checkpoints,
+      LogMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
     this.db = db;
     this.objects = objects;
     this.coordinator = coordinator;
@@ -106,21 +122,29 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
     PostgresCoordinator coordinator = new PostgresCoordinator(db,
         new ObjectStoreReader(objects, "the bucket"), config.nodeId(), leaseTtl);
     checkBucket(objects, coordinator);
+    LogMetrics metrics = new LogMetrics();
     // The first node of a new log publishes before anyone can follow: try for the lease first.
     Term first = null;
-    if (coordinator.latest().isEmpty()) {
-      first = tryLead(config, coordinator, objects, keys, null);
+    SharedCheckpoints followed;
+    try {
+      if (coordinator.latest().isEmpty()) {
+        first = tryLead(config, coordinator, objects, keys, metrics);
+      }
+      followed = SharedCheckpoints.follow(coordinator, FOLLOW_EVERY, leaseTtl.multipliedBy(3));
+    } catch (IOException | RuntimeException e) {
+      if (first != null) {
+        first.end(false);
+      }
+      throw e;
     }
-    SharedCheckpoints followed = SharedCheckpoints.follow(coordinator, FOLLOW_EVERY,
-        leaseTtl.multipliedBy(3));
-    ClusterNode node = new ClusterNode(config, db, objects, coordinator, keys, followed);
+    ClusterNode node = new ClusterNode(config, db, objects, coordinator, keys, followed,
+        metrics);
     node.term = first;
     node.committer.limitBacklog(() -> node.backlog(),
         Math.min(config.maxUnpublished(), MAX_BEHIND));
     node.metrics.watch(node.committer::poolDepth, node.committer::poolBytes,
         () -> Optional.ofNullable(node.term).map(t -> t.sequencer().backlogBytes()).orElse(0L),
-        () -> node.checkpoints.latest().checkpoint().size(),
-        () -> node.checkpoints.latest().checkpoint().size(),
+        node::committedSize, () -> node.checkpoints.latest().checkpoint().size(),
         () -> node.checkpoints.latest().time(),
         () -> node.health().stream().allMatch(h -> h.fault().isEmpty()), config.clock());
     // The holder's parts come and go with the lease: metrics watch the parts every node has.
@@ -179,16 +203,21 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
    * #FOLLOW_EVERY}: beyond {@code maxUnpublished} of them, writers are pushed back.
    */
   private long backlog() {
+    return committedSize() - checkpoints.latest().checkpoint().size();
+  }
+
+  /** The entries committed, read from the database at most every {@link #FOLLOW_EVERY}. */
+  private long committedSize() {
     long now = System.nanoTime();
     if (now - committedRead > FOLLOW_EVERY.toNanos()) {
       committedRead = now;
       try {
         committed = coordinator.committed();
       } catch (IOException e) {
-        // The commit itself fails and pushes back.
+        // The commit itself fails and pushes back; readiness says why.
       }
     }
-    return committed - checkpoints.latest().checkpoint().size();
+    return committed;
   }
 
   /**
@@ -211,8 +240,7 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
     }
     Sequencer sequencer = null;
     try {
-      sequencer = Sequencer.open(objects, lease, config.sequencing(),
-          metrics == null ? (n, f, t, ok) -> { } : metrics);
+      sequencer = Sequencer.open(objects, lease, config.sequencing(), metrics);
       sequencer.adoptCommitsEvery(ADOPT_EVERY);
       Publisher publisher = Publisher.open(keys.origin(), keys::sign, sequencer, lease,
           new ForwardOnlyCheckpoint(objects), config.endorser(), config.endorseTimeout(),
@@ -273,16 +301,7 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
 
   private void stepDown(Term t, boolean publish) {
     term = null;
-    t.publisher().close();
-    t.sequencer().close();
-    if (publish && t.sequencer().stoppedReason().isEmpty()) {
-      try {
-        t.publisher().publish();
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("couldn't publish before stepping down: {}", e.getMessage());
-      }
-    }
-    t.lease().close();
+    t.end(publish);
   }
 
   /** Whether this node holds the lease now. */

@@ -130,18 +130,6 @@ public final class PostgresCoordinator implements Coordinator {
     }
   }
 
-  /** Who holds the lease now, if anyone does. */
-  public Optional<String> holder() throws IOException {
-    try (Connection c = db.connection();
-        PreparedStatement s = c.prepareStatement(
-            "SELECT holder FROM lease WHERE id = 1 AND expires_at > now()");
-        ResultSet r = s.executeQuery()) {
-      return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
-    } catch (SQLException e) {
-      throw Database.failure("couldn't read the lease", e);
-    }
-  }
-
   /**
    * Commits a batch without the lease, as every node of a cluster does: entries already
    * sequenced get their index, the others the next indices, durably and together with their

@@ -15,7 +15,9 @@ import java.util.Optional;
  *
  * <p>Everything that changes the log goes through a {@link Lease}, and at most one lease is live
  * at a time: that is what makes one process the sequencer, and what stops a process that lost
- * its lease (a pause, a partition) from changing anything afterwards. The reads here need no
+ * its lease (a pause, a partition) from changing anything afterwards. (A backend shared by
+ * several processes may also let each commit batches without the lease, for the holder's next
+ * {@link Lease#assign} of an empty batch to adopt: see {@code dev.cairn.cluster}.) The reads here need no
  * lease and MAY be called by anyone, at any time, from any thread.
  */
 public interface Coordinator extends AutoCloseable {

@@ -63,8 +63,10 @@ public interface Lease extends AutoCloseable {
    * head from {@code extension} — becomes durable together. From the moment it returns, every
    * index it gives is final and survives any crash; an entry is never given two indices.
    *
-   * <p>An empty batch commits nothing; it fails if the last commit failed and committing still
-   * does not work (a probe, so that a failing log notices it healed without a writer).
+   * <p>An empty batch commits nothing of its own; it fails if the last commit failed and
+   * committing still does not work (a probe, so that a failing log notices it healed without a
+   * writer). Where other processes commit too, it builds what they committed into the tree
+   * through {@code extension}.
    *
    * @throws StorageException of kind {@code CORRUPT} if the stored state contradicts itself
    */
