@@ -126,6 +126,26 @@ class ServeSettingsTest {
   }
 
   @Test
+  void aClusterNeedsBothItsStoresAndALeaseOfASecondOrMore() {
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(), Map.of(),
+        Map.of("postgres", "postgresql://db.example/cairn")).cluster())
+        .hasMessageContaining("invalid postgres").hasMessageContaining("needs both");
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(),
+        Map.of("CAIRN_OBJECTS", "s3://bucket"), Map.of()).cluster())
+        .hasMessageContaining("invalid objects").hasMessageContaining("needs both");
+    Map<String, String> both = Map.of("postgres", "postgresql://db.example/cairn",
+        "objects", "s3://bucket");
+    assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(), Map.of(),
+        Map.of("postgres", "postgresql://db.example/cairn", "objects", "s3://bucket",
+            "lease_ttl", "500ms")).cluster())
+        .hasMessageContaining("invalid lease_ttl \"500ms\"").hasMessageContaining("at least 1s");
+    ServeSettings ok = ServeSettings.resolve(Optional.empty(), Map.of(), both);
+    assertThat(ok.cluster()).contains(Map.entry("postgresql://db.example/cairn", "s3://bucket"));
+    assertThat(ok.logConfig().nodeId()).as("default: HOST:PORT").isEqualTo("127.0.0.1:8080");
+    assertThat(ServeSettings.resolve(Optional.empty(), Map.of(), Map.of()).cluster()).isEmpty();
+  }
+
+  @Test
   void ipv6ListenAddresses() {
     ServeSettings s = ServeSettings.resolve(Optional.empty(), Map.of(),
         Map.of("listen", "[::1]:8443"));
