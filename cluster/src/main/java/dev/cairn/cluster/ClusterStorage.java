@@ -99,7 +99,7 @@ public final class ClusterStorage implements AutoCloseable {
   public List<String> contents() throws IOException {
     List<String> found = new ArrayList<>();
     try (Connection c = db.connection(); Statement s = c.createStatement()) {
-      try (ResultSet r = s.executeQuery("SELECT holder FROM lease WHERE expires_at > now()")) {
+      try (ResultSet r = s.executeQuery("SELECT holder FROM lease WHERE expires_at > clock_timestamp()")) {
         if (r.next()) {
           found.add(r.getString(1).equals(RESTORE_HOLDER) ? "an unfinished restore (it holds"
               + " the lease)" : "a live lease, held by " + r.getString(1));
@@ -157,13 +157,13 @@ public final class ClusterStorage implements AutoCloseable {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
         try (ResultSet r = s.executeQuery("SELECT holder FROM lease WHERE id = 1"
-            + " AND expires_at > now() FOR UPDATE")) {
+            + " AND expires_at > clock_timestamp() FOR UPDATE")) {
           if (r.next() && !r.getString(1).equals(RESTORE_HOLDER)) {
             throw new StorageException(StorageException.Kind.FENCED, r.getString(1)
                 + " holds the lease: stop every node of the cluster before restoring into it");
           }
         }
-        s.execute("UPDATE lease SET expires_at = now() - interval '1 microsecond'");
+        s.execute("UPDATE lease SET expires_at = clock_timestamp() - interval '1 microsecond'");
         s.execute("TRUNCATE batches, dedup, checkpoints, latest_checkpoint");
       }
       byte[] empty = Hasher.emptyRoot().toByteArray();

@@ -42,9 +42,13 @@ public final class Database implements AutoCloseable {
 
   /** Timeouts, for tests and operators. */
   public record Timeouts(Duration connect, Duration statement, Duration idleInTransaction) {
-    /** Connect within 2 s, statements within 5 s, no transaction idle for more than 10 s. */
+    /**
+     * Connect within 2 s, statements within 5 s, no transaction idle for more than 2 s: the
+     * log's transactions run their statements back to back, and one left open by a paused
+     * process holds the lease row, which the node taking over must update.
+     */
     public static final Timeouts DEFAULT =
-        new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10));
+        new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(2));
   }
 
   /**

@@ -45,8 +45,10 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL sequence ({@code nextval} is not transactional: a rolled-back batch would leave a
  * gap).
  *
- * <p>Fencing: the lease row is taken and renewed on the database's clock ({@code now()}), never
- * the nodes'. Every change a holder makes reads the lease row {@code FOR SHARE} in its own
+ * <p>Fencing: the lease row is taken and renewed on the database's clock, never the nodes' —
+ * {@code clock_timestamp()}, not {@code now()}: a transaction's {@code now()} is when it began,
+ * so a node whose update waited for the row would grant itself a lease already partly spent
+ * (measured in a drill: expired on arrival, and taken by the next node 40 ms later). Every change a holder makes reads the lease row {@code FOR SHARE} in its own
  * transaction and fails with {@code FENCED} unless the epoch is still its own and unexpired; a
  * node taking the lease must update that row, so it waits for such a transaction to end, and
  * none can commit after the lease passed.
@@ -84,8 +86,8 @@ public final class PostgresCoordinator implements Coordinator {
     try (Connection c = db.connection()) {
       c.setAutoCommit(false);
       try (PreparedStatement s = c.prepareStatement("UPDATE lease SET holder = ?,"
-          + " epoch = epoch + 1, expires_at = now() + make_interval(secs => ?)"
-          + " WHERE id = 1 AND expires_at < now() RETURNING epoch")) {
+          + " epoch = epoch + 1, expires_at = clock_timestamp() + make_interval(secs => ?)"
+          + " WHERE id = 1 AND expires_at < clock_timestamp() RETURNING epoch")) {
         s.setString(1, holder);
         s.setDouble(2, ttl.toMillis() / 1000.0);
         try (ResultSet r = s.executeQuery()) {
@@ -101,7 +103,7 @@ public final class PostgresCoordinator implements Coordinator {
         }
       }
       try (PreparedStatement s = c.prepareStatement("SELECT holder, epoch,"
-          + " extract(epoch FROM expires_at - now()) FROM lease WHERE id = 1");
+          + " extract(epoch FROM expires_at - clock_timestamp()) FROM lease WHERE id = 1");
           ResultSet r = s.executeQuery()) {
         r.next();
         String other = r.getString(1);
@@ -121,7 +123,7 @@ public final class PostgresCoordinator implements Coordinator {
   public Duration leaseLeft() throws IOException {
     try (Connection c = db.connection();
         PreparedStatement s = c.prepareStatement(
-            "SELECT extract(epoch FROM expires_at - now()) FROM lease WHERE id = 1");
+            "SELECT extract(epoch FROM expires_at - clock_timestamp()) FROM lease WHERE id = 1");
         ResultSet r = s.executeQuery()) {
       r.next();
       return Duration.ofNanos((long) (r.getDouble(1) * 1e9));
@@ -374,8 +376,8 @@ public final class PostgresCoordinator implements Coordinator {
     public void renew() throws IOException {
       long started = System.nanoTime();
       transaction("renewing the lease", c -> {
-        try (PreparedStatement s = c.prepareStatement("UPDATE lease SET expires_at = now()"
-            + " + make_interval(secs => ?) WHERE id = 1 AND epoch = ? AND expires_at > now()")) {
+        try (PreparedStatement s = c.prepareStatement("UPDATE lease SET expires_at = clock_timestamp()"
+            + " + make_interval(secs => ?) WHERE id = 1 AND epoch = ? AND expires_at > clock_timestamp()")) {
           s.setDouble(1, ttl.toMillis() / 1000.0);
           s.setLong(2, epoch);
           if (s.executeUpdate() != 1 || closed) {
@@ -397,7 +399,7 @@ public final class PostgresCoordinator implements Coordinator {
       if (closed) {
         throw fenced();
       }
-      try (PreparedStatement s = c.prepareStatement("SELECT epoch = ? AND expires_at > now()"
+      try (PreparedStatement s = c.prepareStatement("SELECT epoch = ? AND expires_at > clock_timestamp()"
           + " FROM lease WHERE id = 1 FOR SHARE")) {
         s.setLong(1, epoch);
         try (ResultSet r = s.executeQuery()) {
@@ -597,7 +599,7 @@ public final class PostgresCoordinator implements Coordinator {
       leases.remove(this);
       try {
         transaction("releasing the lease", c -> {
-          try (PreparedStatement s = c.prepareStatement("UPDATE lease SET expires_at = now()"
+          try (PreparedStatement s = c.prepareStatement("UPDATE lease SET expires_at = clock_timestamp()"
               + " - interval '1 microsecond' WHERE id = 1 AND epoch = ?")) {
             s.setLong(1, epoch);
             s.executeUpdate();

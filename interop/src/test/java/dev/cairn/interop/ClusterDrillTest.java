@@ -267,8 +267,9 @@ class ClusterDrillTest {
   private void objectStoreFaults() throws Exception {
     objectsProxy.mode(TcpProxy.Mode.HTTP_FAULTS);
     write();
+    // A fifth of new connections fail: however few the holder opened meanwhile, some must have.
+    await("object-store faults injected", () -> objectsProxy.faultsInjected() >= 3);
     objectsProxy.mode(TcpProxy.Mode.PASS);
-    assertThat(objectsProxy.faultsInjected()).isPositive();
     long acknowledged = ledger.lastAcknowledged();
     await("a checkpoint covering index " + acknowledged + " after the faults",
         () -> size(client(0).checkpoint()) > acknowledged);
