@@ -69,14 +69,23 @@ public final class AuditLog implements AutoCloseable {
    * @param allowed whether the request may go on
    * @param status the HTTP status of a refusal (0 when allowed)
    * @param subject the caller's {@code sub}, if authenticated
-   * @param role the role the route needs
-   * @param route the method and path
+   * @param role the name of the role the route needs ({@link Role#claimName()} for the log's)
+   * @param route the method and path: the action
    * @param reason why it was refused, or "ok"
    * @param address the client's address
    * @param requestId the request's ID, also in the answer's {@code X-Request-Id}
+   * @param target what the action is on, when the route does not say it (a log a monitor run
+   *     audits), or null
    */
-  public record Decision(Instant time, boolean allowed, int status, String subject, Role role,
-      String route, String reason, String address, String requestId) {}
+  public record Decision(Instant time, boolean allowed, int status, String subject, String role,
+      String route, String reason, String address, String requestId, String target) {
+    /** A decision about a route that names its target itself. */
+    public Decision(Instant time, boolean allowed, int status, String subject, Role role,
+        String route, String reason, String address, String requestId) {
+      this(time, allowed, status, subject, role.claimName(), route, reason, address, requestId,
+          null);
+    }
+  }
 
   /** Refusals like a first one written in full, within its second. */
   private static final class Repeats {
@@ -286,9 +295,12 @@ public final class AuditLog implements AutoCloseable {
     }
     // Subjects, routes and reasons carry text from the request: cut, so that a flood of junk
     // cannot make the audit log grow faster than the requests it records.
-    o.put("subject", cut(d.subject())).put("role", d.role().claimName())
+    o.put("subject", cut(d.subject())).put("role", d.role())
         .put("route", cut(d.route())).put("reason", cut(d.reason())).put("address", d.address())
         .put("request_id", d.requestId());
+    if (d.target() != null) {
+      o.put("target", cut(d.target()));
+    }
     if (extra != null) {
       extra.accept(o);
     }

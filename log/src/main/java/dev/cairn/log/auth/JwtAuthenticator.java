@@ -247,13 +247,17 @@ public final class JwtAuthenticator {
           + "\" claim is not an array of role names");
     }
     Set<Role> roles = EnumSet.noneOf(Role.class);
+    Set<String> roleNames = new java.util.HashSet<>();
     if (names != null) {
       for (String n : names) {
-        Role.ofClaim(n).ifPresent(roles::add);
+        if (n != null) {
+          Role.ofClaim(n).ifPresent(roles::add);
+          roleNames.add(n);
+        }
       }
     }
     String subject = claims.getSubject() == null ? "(no subject)" : claims.getSubject();
-    return new Principal(subject, roles, key.getKeyID());
+    return new Principal(subject, roles, roleNames, key.getKeyID());
   }
 
   private static String quote(String s) {
