@@ -21,10 +21,11 @@ public record Alert(String event, Finding finding, String runId) {
   }
 
   /**
-   * The alert's ID, the same for the same event of the same finding whatever the run: a
-   * receiver deduplicates by it ({@code X-Cairn-Alert-Id}, {@code Message-ID}).
+   * The alert's ID, the same for the same event of the same occurrence of a finding whatever
+   * the run (a finding that resolves and opens again is a new occurrence: its first-seen time
+   * differs): a receiver deduplicates by it ({@code X-Cairn-Alert-Id}, {@code Message-ID}).
    */
   public String id() {
-    return finding.fingerprint() + "-" + event;
+    return finding.fingerprint() + "-" + finding.firstSeen().getEpochSecond() + "-" + event;
   }
 }
