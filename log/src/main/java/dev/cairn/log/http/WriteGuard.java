@@ -9,6 +9,7 @@ import dev.cairn.log.auth.Role;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.function.Predicate;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
@@ -36,6 +37,17 @@ public final class WriteGuard implements AutoCloseable {
     this.syncer = syncer;
     this.byAddress = byAddress;
     this.bySubject = bySubject;
+  }
+
+  /**
+   * No authentication, but every decision recorded in {@code auditFile} (as {@code anonymous}):
+   * for services whose routes anyone may use in development, yet whose actions must be traced.
+   */
+  public static WriteGuard auditOnly(Path auditFile, Clock clock) throws IOException {
+    AuditLog audit = AuditLog.open(auditFile, AuditLog.Limits.DEFAULTS, clock);
+    Thread syncer = Thread.ofVirtual().name("cairn-audit-sync").start(() -> syncEverySecond(
+        audit));
+    return new WriteGuard(null, audit, clock, syncer, null, null);
   }
 
   /** No authentication: every caller may write (development only). */
@@ -90,20 +102,35 @@ public final class WriteGuard implements AutoCloseable {
    * @return who asked, or null with authentication off
    */
   Principal check(Exchange x, Role role) {
-    String address = Request.getRemoteAddr(x.request);
     if (authenticator == null) {
       if (role == Role.ADMIN) {
         throw new HttpError(403, "admin actions need authentication: start the log with"
             + " --auth-jwks, --auth-issuer and --auth-audience");
       }
       if (byAddress != null) {
-        long wait = byAddress.take(address);
+        long wait = byAddress.take(Request.getRemoteAddr(x.request));
         if (wait > 0) {
-          throw tooMany(x, wait, "address " + address);
+          throw tooMany(x, wait, "address " + Request.getRemoteAddr(x.request));
         }
       }
       return null;
     }
+    return authorize(x, role.claimName(), who -> who.roles().contains(role), null);
+  }
+
+  /**
+   * Lets the request go on if its credentials satisfy {@code allowed} (which says whether the
+   * caller has the route's role, named {@code role} in the audit log); otherwise throws the
+   * {@link HttpError} to answer (401 with {@code WWW-Authenticate}, 403, 429 or 503). The
+   * decision, allowed or not, is recorded in the audit log first, naming {@code target} if not
+   * null. With authentication off ({@link #auditOnly}) every caller is allowed, as {@code
+   * anonymous}, and recorded.
+   *
+   * @return who asked, or null with authentication off
+   */
+  public Principal authorize(Exchange x, String role, Predicate<Principal> allowed,
+      String target) {
+    String address = Request.getRemoteAddr(x.request);
     String requestId = x.id();
     String route = x.method() + " " + x.path();
     Principal who = null;
@@ -112,11 +139,11 @@ public final class WriteGuard implements AutoCloseable {
       long wait = byAddress == null ? 0 : byAddress.take(address);
       if (wait > 0) {
         refusal = tooMany(x, wait, "address " + address);
-      } else {
+      } else if (authenticator != null) {
         who = authenticator.authenticate(x.request.getHeaders().get(HttpHeader.AUTHORIZATION));
-        if (!who.roles().contains(role)) {
+        if (!allowed.test(who)) {
           refusal = new HttpError(403, "subject \"" + who.subject() + "\" lacks the role "
-              + role.claimName());
+              + role);
         } else if (bySubject != null && (wait = bySubject.take(who.subject())) > 0) {
           refusal = tooMany(x, wait, "subject \"" + who.subject() + "\"");
         }
@@ -135,17 +162,21 @@ public final class WriteGuard implements AutoCloseable {
       refusal = new HttpError(503, "credentials cannot be checked; try again later (the"
           + " server's log has the error of request " + requestId + ")");
     }
-    try {
-      audit.record(new AuditLog.Decision(clock.instant(), refusal == null,
-          refusal == null ? 0 : refusal.status(), who == null ? null : who.subject(), role,
-          route, refusal == null ? "ok" : refusal.getMessage(), address, requestId));
-    } catch (IOException e) {
-      // The audit log's health logs the fault once and readiness shows it. A refusal stands
-      // without its line; nothing is allowed without one.
-      if (refusal == null) {
-        x.response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
-        throw new HttpError(503, "the request cannot be recorded in the audit log; try again"
-            + " later");
+    if (audit != null) {
+      try {
+        String subject = who != null ? who.subject()
+            : authenticator == null ? "anonymous" : null;
+        audit.record(new AuditLog.Decision(clock.instant(), refusal == null,
+            refusal == null ? 0 : refusal.status(), subject, role, route,
+            refusal == null ? "ok" : refusal.getMessage(), address, requestId, target));
+      } catch (IOException e) {
+        // The audit log's health logs the fault once and readiness shows it. A refusal stands
+        // without its line; nothing is allowed without one.
+        if (refusal == null) {
+          x.response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+          throw new HttpError(503, "the request cannot be recorded in the audit log; try again"
+              + " later");
+        }
       }
     }
     if (refusal != null) {
@@ -162,9 +193,20 @@ public final class WriteGuard implements AutoCloseable {
    *     decides the answer)
    */
   void recordAction(Exchange x, Principal who, Role role, String what) throws IOException {
-    String requestId = x.id();
-    audit.record(new AuditLog.Decision(clock.instant(), true, 0, who.subject(), role,
-        x.method() + " " + x.path(), what, Request.getRemoteAddr(x.request), requestId));
+    recordAction(x, who, role.claimName(), what, null);
+  }
+
+  /**
+   * Records, durably, what an allowed action is about to do or did, with the request's ID
+   * ({@code who} null with authentication off: {@code anonymous}).
+   *
+   * @throws IOException if it cannot be recorded
+   */
+  public void recordAction(Exchange x, Principal who, String role, String what, String target)
+      throws IOException {
+    audit.record(new AuditLog.Decision(clock.instant(), true, 0,
+        who == null ? "anonymous" : who.subject(), role, x.method() + " " + x.path(), what,
+        Request.getRemoteAddr(x.request), x.id(), target));
     audit.sync();
   }
 
