@@ -30,6 +30,12 @@ public record MonitorConfig(List<LogTarget> logs, Schedule schedule, Path stateD
     Retention retention, List<ChannelConfig> channels, Delivery delivery, Auth auth,
     Severity failOn, String listen, Optional<URI> otlpEndpoint, String hash, String redacted) {
 
+  /** Copies the lists. */
+  public MonitorConfig {
+    logs = List.copyOf(logs);
+    channels = List.copyOf(channels);
+  }
+
   /**
    * One log to audit.
    *
@@ -48,7 +54,14 @@ public record MonitorConfig(List<LogTarget> logs, Schedule schedule, Path stateD
    */
   public record LogTarget(String name, URI url, Policy policy, Duration maxCheckpointAge,
       java.util.Map<String, URI> witnesses, int requiredCosignatures, List<WatchRule> watch,
-      Duration maxCosignatureAge) {}
+      Duration maxCosignatureAge) {
+
+    /** Copies the witnesses (keeping their order) and the rules. */
+    public LogTarget {
+      witnesses = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(witnesses));
+      watch = List.copyOf(watch);
+    }
+  }
 
   /**
    * A rule matched against every new entry.
@@ -83,7 +96,27 @@ public record MonitorConfig(List<LogTarget> logs, Schedule schedule, Path stateD
    * @param minSeverity findings below this are not sent on this channel
    */
   public record ChannelConfig(String name, String type, Optional<URI> url,
-      Optional<byte[]> hmacSecret, Optional<Smtp> smtp, Severity minSeverity) {}
+      Optional<byte[]> hmacSecret, Optional<Smtp> smtp, Severity minSeverity) {
+
+    /** Copies the secret. */
+    public ChannelConfig {
+      hmacSecret = hmacSecret.map(byte[]::clone);
+    }
+
+    /** A copy of the HMAC key: the array is not shared. */
+    @Override
+    public Optional<byte[]> hmacSecret() {
+      return hmacSecret.map(byte[]::clone);
+    }
+
+    /** Names the channel without its secrets (a Slack URL is one). */
+    @Override
+    public String toString() {
+      return "ChannelConfig[name=" + name + ", type=" + type + ", minSeverity=" + minSeverity
+          + (type.equals("slack") ? "" : url.map(u -> ", url=" + u).orElse(""))
+          + smtp.map(s -> ", smtp=" + s).orElse("") + "]";
+    }
+  }
 
   /**
    * An SMTP server and the message's addresses.
@@ -98,7 +131,21 @@ public record MonitorConfig(List<LogTarget> logs, Schedule schedule, Path stateD
    * @param trustFile PEM certificates to trust for STARTTLS beyond the system's, if any
    */
   public record Smtp(String host, int port, boolean startTls, Optional<String> username,
-      Optional<String> password, String from, List<String> to, Optional<Path> trustFile) {}
+      Optional<String> password, String from, List<String> to, Optional<Path> trustFile) {
+
+    /** Copies the recipients. */
+    public Smtp {
+      to = List.copyOf(to);
+    }
+
+    /** The settings without the password. */
+    @Override
+    public String toString() {
+      return "Smtp[host=" + host + ", port=" + port + ", startTls=" + startTls + ", username="
+          + username.orElse("") + ", password=" + (password.isPresent() ? "<redacted>" : "")
+          + ", from=" + from + ", to=" + to + "]";
+    }
+  }
 
   /**
    * How alerts are retried.
