@@ -3,23 +3,17 @@ package dev.cairn.monitor.testing;
 import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.merkle.Hash;
 import dev.cairn.note.NoteSignature;
-import dev.cairn.note.SignatureType;
-import dev.cairn.note.SignedNote;
-import dev.cairn.note.SignerKey;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.tile.HashTile;
 import dev.cairn.tile.TileLayout;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -76,8 +70,7 @@ public final class RogueLog implements AutoCloseable {
   private static final HexFormat HEX = HexFormat.of();
 
   private final String origin;
-  private final SignerKey logKey;
-  private final Map<String, SignerKey> witnesses;
+  private final RogueKeys keys;
   private final Clock clock;
   private final LongFunction<byte[]> entrySource;
   private final String originHash;
@@ -99,17 +92,11 @@ public final class RogueLog implements AutoCloseable {
 
   private RogueLog(Builder b) throws IOException {
     this.origin = b.origin;
-    this.logKey = SignerKey.fromSeed(origin, SignatureType.ED25519,
-        seed("log " + origin, b.seed));
-    this.witnesses = new LinkedHashMap<>();
-    for (String w : b.witnesses) {
-      witnesses.put(w, SignerKey.fromSeed(w, SignatureType.COSIGNATURE_V1, seed("witness " + w,
-          b.seed)));
-    }
+    this.keys = new RogueKeys(origin, b.seed, b.witnesses);
     this.clock = b.clock;
     this.entrySource = b.entries;
-    this.originHash = HEX.formatHex(sha256(origin.getBytes(StandardCharsets.UTF_8)));
-    cosigners.addAll(witnesses.keySet());
+    this.originHash = HEX.formatHex(RogueKeys.sha256(origin.getBytes(StandardCharsets.UTF_8)));
+    cosigners.addAll(keys.witnessNames());
     sizes.add(0L);
     this.http = new RogueHttp(b.port);
     try {
@@ -194,29 +181,14 @@ public final class RogueLog implements AutoCloseable {
     }
   }
 
-  /** The log's Ed25519 key for {@code origin} with {@code seed}. */
+  /** The log's Ed25519 key for {@code origin} with {@code seed} (see {@link RogueKeys}). */
   public static VerifierKey logKey(String origin, long seed) {
-    return SignerKey.fromSeed(origin, SignatureType.ED25519, seed("log " + origin, seed))
-        .verifierKey();
+    return RogueKeys.logSigner(origin, seed).verifierKey();
   }
 
-  /** Witness {@code name}'s cosignature/v1 key with {@code seed}. */
+  /** Witness {@code name}'s cosignature/v1 key with {@code seed} (see {@link RogueKeys}). */
   public static VerifierKey witnessKey(String name, long seed) {
-    return SignerKey.fromSeed(name, SignatureType.COSIGNATURE_V1, seed("witness " + name, seed))
-        .verifierKey();
-  }
-
-  /** The 32-byte key seed: SHA-256 of {@code "cairn rogue-log <purpose> <seed>"}. */
-  private static byte[] seed(String purpose, long seed) {
-    return sha256(("cairn rogue-log " + purpose + " " + seed).getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static byte[] sha256(byte[] data) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("unreachable: every JDK has SHA-256", e);
-    }
+    return RogueKeys.witnessSigner(name, seed).verifierKey();
   }
 
   // ---- Phases -------------------------------------------------------------------------------
@@ -322,8 +294,8 @@ public final class RogueLog implements AutoCloseable {
     }
     Checkpoint cp = new Checkpoint(origin, other.size(), RogueTree.root(other, other.size()));
     byte[] text = cp.format().getBytes(StandardCharsets.UTF_8);
-    witnessOverrides.put(witness, note(cp.format(), List.of(logSignature(text),
-        cosignature(witness, text))));
+    witnessOverrides.put(witness, RogueKeys.note(cp.format(), List.of(keys.logSignature(text),
+        keys.cosignature(witness, text, cosignatureClock()))));
     publish();
     return cp;
   }
@@ -378,7 +350,7 @@ public final class RogueLog implements AutoCloseable {
     bundleLies.clear();
     tileFlips.clear();
     witnessOverrides.clear();
-    cosigners.addAll(witnesses.keySet());
+    cosigners.addAll(keys.witnessNames());
     badSignature = false;
     cosignatureOffset = Duration.ZERO;
     return publish();
@@ -430,7 +402,7 @@ public final class RogueLog implements AutoCloseable {
 
   /** The log's verifier key. */
   public VerifierKey verifierKey() {
-    return logKey.verifierKey();
+    return keys.logKey();
   }
 
   /** The log's verifier key, encoded (a {@code vkey}). */
@@ -440,13 +412,12 @@ public final class RogueLog implements AutoCloseable {
 
   /** The witnesses' names, in the builder's order. */
   public List<String> witnessNames() {
-    return List.copyOf(witnesses.keySet());
+    return keys.witnessNames();
   }
 
   /** Witness {@code name}'s cosignature/v1 verifier key. */
   public VerifierKey witnessVerifierKey(String name) {
-    requireWitness(name);
-    return witnesses.get(name).verifierKey();
+    return keys.witnessKey(name);
   }
 
   /** Witness {@code name}'s verifier key, encoded. */
@@ -461,7 +432,7 @@ public final class RogueLog implements AutoCloseable {
   public String policy(String quorum) {
     StringBuilder sb = new StringBuilder("log ").append(vkey()).append(' ').append(url())
         .append('\n');
-    for (String w : witnesses.keySet()) {
+    for (String w : keys.witnessNames()) {
       sb.append("witness ").append(w).append(' ').append(witnessVkey(w)).append('\n');
     }
     return sb.append("quorum ").append(quorum).append('\n').toString();
@@ -566,17 +537,17 @@ public final class RogueLog implements AutoCloseable {
     Checkpoint cp = new Checkpoint(origin, sizes.last(), built.root());
     String text = cp.format();
     byte[] textBytes = text.getBytes(StandardCharsets.UTF_8);
-    NoteSignature logSig = logSignature(textBytes);
+    NoteSignature logSig = keys.logSignature(textBytes);
     List<NoteSignature> sigs = new ArrayList<>();
-    sigs.add(badSignature ? flipped(logSig) : logSig);
+    sigs.add(badSignature ? RogueKeys.flipped(logSig) : logSig);
     for (String w : cosigners) {
-      NoteSignature cosig = cosignature(w, textBytes);
+      NoteSignature cosig = keys.cosignature(w, textBytes, cosignatureClock());
       sigs.add(cosig);
-      witnessHeld.put(w, note(text, List.of(logSig, cosig)));
+      witnessHeld.put(w, RogueKeys.note(text, List.of(logSig, cosig)));
     }
-    served = note(text, sigs);
+    served = RogueKeys.note(text, sigs);
     objects.put("checkpoint", served);
-    for (String w : witnesses.keySet()) {
+    for (String w : keys.witnessNames()) {
       byte[] held = witnessOverrides.getOrDefault(w, witnessHeld.get(w));
       if (held != null) {
         objects.put("witness/" + w + "/" + originHash + "/checkpoint", held);
@@ -587,29 +558,8 @@ public final class RogueLog implements AutoCloseable {
     return status;
   }
 
-  private NoteSignature logSignature(byte[] text) {
-    return new NoteSignature(logKey.name(), logKey.keyId(), logKey.signer().sign(text));
-  }
-
-  private NoteSignature cosignature(String witness, byte[] text) {
-    SignerKey k = witnesses.get(witness);
-    return new NoteSignature(k.name(), k.keyId(),
-        k.signer(Clock.offset(clock, cosignatureOffset)).sign(text));
-  }
-
-  private static NoteSignature flipped(NoteSignature s) {
-    byte[] sig = s.signature();
-    sig[0] ^= 1;
-    return new NoteSignature(s.name(), s.keyId(), sig);
-  }
-
-  /** The encoded note; parsed back, so a fixture bug shows here and not in a test's verdict. */
-  private static byte[] note(String text, List<NoteSignature> sigs) {
-    StringBuilder sb = new StringBuilder(text).append('\n');
-    sigs.forEach(s -> sb.append(s.line()).append('\n'));
-    byte[] note = sb.toString().getBytes(StandardCharsets.UTF_8);
-    SignedNote.parse(note);
-    return note;
+  private Clock cosignatureClock() {
+    return Clock.offset(clock, cosignatureOffset);
   }
 
   /** A different entry in place of entry {@code i}, unique to each rewrite. */
@@ -625,17 +575,14 @@ public final class RogueLog implements AutoCloseable {
   }
 
   private void requireWitness(String name) {
-    if (!witnesses.containsKey(name)) {
-      throw new IllegalArgumentException("no witness named \"" + name + "\"; the log holds "
-          + witnesses.keySet());
-    }
+    keys.witnessKey(name);
   }
 
   private String firstWitness() {
-    if (witnesses.isEmpty()) {
+    if (keys.witnessNames().isEmpty()) {
       throw new IllegalStateException("the log holds no witness keys");
     }
-    return witnesses.keySet().iterator().next();
+    return keys.witnessNames().get(0);
   }
 
   private static String loopback() {

@@ -31,6 +31,7 @@ public final class RogueLogProcess implements AutoCloseable {
   private final Writer stdin;
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
   private final JsonNode ready;
+  private volatile IOException readFailure;
 
   private RogueLogProcess(List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
@@ -104,7 +105,8 @@ public final class RogueLogProcess implements AutoCloseable {
       throw new IOException("no " + what + " from the rogue log within " + TIMEOUT);
     }
     if (line.equals(EOF)) {
-      throw new IOException("the rogue log closed its stdout before " + what);
+      throw new IOException("the rogue log's stdout ended before " + what
+          + (readFailure == null ? "" : ": " + readFailure.getMessage()), readFailure);
     }
     return JSON.readTree(line);
   }
@@ -116,7 +118,7 @@ public final class RogueLogProcess implements AutoCloseable {
         lines.add(line);
       }
     } catch (IOException e) {
-      // The process went away; the reader below sees the end.
+      readFailure = e;
     } finally {
       lines.add(EOF);
     }
