@@ -1,0 +1,7 @@
+/**
+ * Test fixtures for the monitor: {@link dev.cairn.monitor.testing.RogueLog}, a tlog-tiles log
+ * with witness endpoints on loopback that misbehaves on command, and {@link
+ * dev.cairn.monitor.testing.RogueLogProcess}, the same log as a child process for end-to-end
+ * tests.
+ */
+package dev.cairn.monitor.testing;
