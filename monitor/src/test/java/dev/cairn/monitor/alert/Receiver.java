@@ -125,7 +125,4 @@ final class Receiver implements AutoCloseable {
     ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
   }
 
-  static Duration seconds(long s) {
-    return Duration.ofSeconds(s);
-  }
 }
