@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       VersionCommand.class,
       ServeCommand.class,
       WitnessCommand.class,
+      MonitorCommand.class,
       VerifyCommand.class,
       BackupCommand.class,
       RestoreCommand.class,
