@@ -59,11 +59,13 @@ final class JsonPost {
       throw new InterruptedIOException("POST " + shown + " interrupted");
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
-      String what = c instanceof java.net.http.HttpTimeoutException
-          ? "no answer within " + timeout.toMillis() + " ms"
-          : c.getClass().getSimpleName() + (c.getMessage() == null ? ""
-              : ": " + scrub(c.getMessage(), url, shown));
-      throw new IOException("POST " + shown + " failed: " + what);
+      if (c instanceof java.net.http.HttpTimeoutException) {
+        // The client's own timeout, which races the one above: one message for both.
+        throw new IOException("POST " + shown + ": no answer within " + timeout.toMillis()
+            + " ms");
+      }
+      throw new IOException("POST " + shown + " failed: " + c.getClass().getSimpleName()
+          + (c.getMessage() == null ? "" : ": " + scrub(c.getMessage(), url, shown)));
     }
     if (r.statusCode() / 100 != 2) {
       throw new IOException("POST " + shown + " answered " + r.statusCode() + reason(r.body()));

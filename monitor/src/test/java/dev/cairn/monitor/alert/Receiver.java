@@ -73,13 +73,19 @@ final class Receiver implements AutoCloseable {
 
   /** Waits until {@code condition} holds, failing after 20 s (a deadline, not a timing). */
   void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    await(condition, Duration.ofSeconds(20));
+  }
+
+  /** Waits until {@code condition} holds, failing after {@code limit}. */
+  void await(BooleanSupplier condition, Duration limit) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
     lock.lock();
     try {
       while (!condition.getAsBoolean()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new AssertionError("condition not met within 20 s; requests: " + requests.size());
+          throw new AssertionError("condition not met within " + limit + "; requests: "
+              + requests.size());
         }
         arrived.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
       }
@@ -124,5 +130,4 @@ final class Receiver implements AutoCloseable {
     server.stop(0);
     ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
   }
-
 }
