@@ -39,23 +39,52 @@ public final class HttpLogReader implements LogReader {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
   /** How many bundles a replay reads ahead by default. */
   public static final int DEFAULT_PARALLELISM = 16;
-  /** How much of an error answer is read for its reason line. */
-  private static final int REASON_BYTES = 4096;
   private static final int REASON_CHARS = 200;
 
   private final String base;
-  private final Duration timeout;
   private final int parallelism;
-  private final ExecutorService executor;
-  private final HttpClient client;
+  private final Transport transport;
 
-  private HttpLogReader(Builder b, HttpClient.Builder client) {
+  /**
+   * How a reader GETs one URL: the JDK's {@link HttpClient} by default; a service reading many
+   * logs may bring a client that costs less a request ({@link Builder#transport}).
+   */
+  public interface Transport extends AutoCloseable {
+    /**
+     * The body of a 200 answer to a GET of {@code uri}, of at most {@code cap} bytes, within the
+     * transport's timeout; redirects followed.
+     *
+     * @throws NoSuchFileException on 404, its reason {@code "answered 404"} and {@link
+     *     #reasonLine} of the body
+     * @throws MalformedObjectException naming the URL, if the body is longer than {@code cap}
+     * @throws IOException naming the URL, on any other status ({@code "GET <uri> answered
+     *     <status>" + reasonLine}) or failure
+     */
+    byte[] get(URI uri, int cap) throws IOException;
+
+    /** Releases connections and threads. */
+    @Override
+    void close();
+
+    /** {@code ": <the first line of body>"}, printable and at most 200 characters, or nothing. */
+    static String reasonLine(byte[] body) {
+      String line = new String(body, StandardCharsets.UTF_8).strip().lines().findFirst()
+          .orElse("");
+      StringBuilder sb = new StringBuilder();
+      line.codePoints().limit(REASON_CHARS)
+          .forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+      return sb.isEmpty() ? "" : ": " + sb;
+    }
+
+    /** The most bytes of an error answer read for its reason line. */
+    int REASON_BYTES = 4096;
+  }
+
+  private HttpLogReader(Builder b, Transport transport) {
     String p = b.prefix.toString();
     this.base = p.endsWith("/") ? p : p + "/";
-    this.timeout = b.timeout;
     this.parallelism = b.parallelism;
-    this.executor = Executors.newVirtualThreadPerTaskExecutor();
-    this.client = client.executor(executor).followRedirects(HttpClient.Redirect.NORMAL).build();
+    this.transport = transport;
   }
 
   /** A reader of the log at {@code prefix} with the defaults. */
@@ -79,6 +108,7 @@ public final class HttpLogReader implements LogReader {
     private Optional<Path> caFile = Optional.empty();
     private Duration timeout = DEFAULT_TIMEOUT;
     private int parallelism = DEFAULT_PARALLELISM;
+    private Transport transport;
 
     private Builder(URI prefix) {
       String scheme = prefix.getScheme();
@@ -119,12 +149,22 @@ public final class HttpLogReader implements LogReader {
     }
 
     /**
+     * GET with {@code transport} instead of the JDK's client (then {@link #trusting} and {@link
+     * #timeout} are the transport's business); the reader closes it.
+     */
+    public Builder transport(Transport transport) {
+      this.transport = transport;
+      return this;
+    }
+
+    /**
      * The reader.
      *
      * @throws IOException if the CA file cannot be read (see {@link TrustedCertificates})
      */
     public HttpLogReader build() throws IOException {
-      return new HttpLogReader(this, TrustedCertificates.httpClient(caFile, timeout));
+      return new HttpLogReader(this, transport != null ? transport
+          : new JdkTransport(TrustedCertificates.httpClient(caFile, timeout), timeout));
     }
   }
 
@@ -172,71 +212,76 @@ public final class HttpLogReader implements LogReader {
     }
   }
 
-  /**
-   * GETs {@code path} below the prefix: the body of a 200 answer of at most {@code cap} bytes.
-   *
-   * @throws NoSuchFileException on 404
-   * @throws MalformedObjectException if the body is longer than {@code cap}
-   * @throws IOException naming the URL, on any other status or failure
-   */
+  /** GETs {@code path} below the prefix (see {@link Transport#get}). */
   private byte[] get(String path, int cap) throws IOException {
-    URI uri = URI.create(base + path);
-    HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
-    HttpResponse<byte[]> resp;
-    // send(), not sendAsync(): the latter completes its answer on the common fork-join pool,
-    // which an application (or a test) may have busy with something else.
-    try {
-      resp = client.send(req, info -> info.statusCode() == 200
-          ? CappedBody.refusing(uri, cap, info.headers().firstValueAsLong("Content-Length")
-              .orElse(-1), timeout, "the " + cap + " of the largest valid one")
-          : CappedBody.cutting(REASON_BYTES, timeout));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted fetching " + uri);
-    } catch (IOException e) {
-      Throwable cause = e;
-      while (cause.getCause() != null && !(cause instanceof MalformedObjectException)) {
-        cause = cause.getCause();
-      }
-      if (cause instanceof MalformedObjectException m) {
-        throw new MalformedObjectException(m.getMessage());
-      }
-      if (cause instanceof TimeoutException) {
-        throw new HttpTimeoutException("GET " + uri + ": the answer took longer than "
-            + timeout.toMillis() + " ms");
-      }
-      if (e instanceof HttpTimeoutException) {
-        throw new HttpTimeoutException("GET " + uri + ": no answer within "
-            + timeout.toMillis() + " ms");
-      }
-      throw new IOException("GET " + uri + " failed: " + (e.getMessage() == null
-          ? e.getClass().getSimpleName() : e.getMessage()), e);
-    }
-    int status = resp.statusCode();
-    if (status == 200) {
-      return resp.body();
-    }
-    String reason = reasonLine(resp.body());
-    if (status == 404) {
-      throw new NoSuchFileException(uri.toString(), null, "answered 404" + reason);
-    }
-    throw new IOException("GET " + uri + " answered " + status + reason);
+    return transport.get(URI.create(base + path), cap);
   }
 
-  /** {@code ": <the first line of body>"}, printable and short, or nothing. */
-  private static String reasonLine(byte[] body) {
-    String line = new String(body, StandardCharsets.UTF_8).strip().lines().findFirst()
-        .orElse("");
-    StringBuilder sb = new StringBuilder();
-    line.codePoints().limit(REASON_CHARS)
-        .forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-    return sb.isEmpty() ? "" : ": " + sb;
-  }
+  /** The JDK's {@link HttpClient}, on virtual threads. */
+  private static final class JdkTransport implements Transport {
+    private final Duration timeout;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final HttpClient client;
 
+    JdkTransport(HttpClient.Builder client, Duration timeout) {
+      this.timeout = timeout;
+      this.client = client.executor(executor).followRedirects(HttpClient.Redirect.NORMAL)
+          .build();
+    }
+
+    @Override
+    public byte[] get(URI uri, int cap) throws IOException {
+      HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
+      HttpResponse<byte[]> resp;
+      // send(), not sendAsync(): the latter completes its answer on the common fork-join pool,
+      // which an application (or a test) may have busy with something else.
+      try {
+        resp = client.send(req, info -> info.statusCode() == 200
+            ? CappedBody.refusing(uri, cap, info.headers().firstValueAsLong("Content-Length")
+                .orElse(-1), timeout, "the " + cap + " of the largest valid one")
+            : CappedBody.cutting(REASON_BYTES, timeout));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted fetching " + uri);
+      } catch (IOException e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && !(cause instanceof MalformedObjectException)) {
+          cause = cause.getCause();
+        }
+        if (cause instanceof MalformedObjectException m) {
+          throw new MalformedObjectException(m.getMessage());
+        }
+        if (cause instanceof TimeoutException) {
+          throw new HttpTimeoutException("GET " + uri + ": the answer took longer than "
+              + timeout.toMillis() + " ms");
+        }
+        if (e instanceof HttpTimeoutException) {
+          throw new HttpTimeoutException("GET " + uri + ": no answer within "
+              + timeout.toMillis() + " ms");
+        }
+        throw new IOException("GET " + uri + " failed: " + (e.getMessage() == null
+            ? e.getClass().getSimpleName() : e.getMessage()), e);
+      }
+      int status = resp.statusCode();
+      if (status == 200) {
+        return resp.body();
+      }
+      String reason = Transport.reasonLine(resp.body());
+      if (status == 404) {
+        throw new NoSuchFileException(uri.toString(), null, "answered 404" + reason);
+      }
+      throw new IOException("GET " + uri + " answered " + status + reason);
+    }
+
+    @Override
+    public void close() {
+      client.close();
+      executor.close();
+    }
+  }
 
   @Override
   public void close() {
-    client.close();
-    executor.close();
+    transport.close();
   }
 }

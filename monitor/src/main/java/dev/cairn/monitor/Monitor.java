@@ -3,6 +3,7 @@ package dev.cairn.monitor;
 import dev.cairn.monitor.alert.Alert;
 import dev.cairn.monitor.check.LogAudit;
 import dev.cairn.monitor.check.LogState;
+import dev.cairn.monitor.check.JettyTransport;
 import dev.cairn.monitor.check.Retrying;
 import dev.cairn.monitor.check.StateStore;
 import dev.cairn.monitor.config.MonitorConfig;
@@ -163,10 +164,21 @@ public final class Monitor implements AutoCloseable {
     return m;
   }
 
-  /** The readers of HTTP logs: {@link HttpLogReader} with retries. */
+  /** The readers of HTTP logs: {@link HttpLogReader} with retries, on the JDK's client. */
   public static Readers httpReaders(Retrying.Policy retries) {
     return (target, listener) -> new Retrying(HttpLogReader.builder(target.url()).build(),
         retries, listener);
+  }
+
+  /**
+   * The readers of HTTP logs: {@link HttpLogReader} with retries, every log's requests on one
+   * shared Jetty client ({@link JettyTransport}), which its owner stops.
+   */
+  public static Readers httpReaders(Retrying.Policy retries,
+      org.eclipse.jetty.client.HttpClient client) {
+    return (target, listener) -> new Retrying(HttpLogReader.builder(target.url())
+        .transport(JettyTransport.on(client, HttpLogReader.DEFAULT_TIMEOUT)).build(), retries,
+        listener);
   }
 
   /** A new run ID: the UTC time and 6 random hex digits, e.g. {@code 20261205T170000Z-a1b2c3}. */

@@ -7,6 +7,7 @@ import dev.cairn.log.storage.embedded.DataDirLock;
 import dev.cairn.monitor.alert.AlertOutbox;
 import dev.cairn.monitor.alert.Channels;
 import dev.cairn.monitor.alert.DeliveryListener;
+import dev.cairn.monitor.check.JettyTransport;
 import dev.cairn.monitor.check.Retrying;
 import dev.cairn.monitor.config.MonitorConfig;
 import dev.cairn.monitor.http.MonitorServer;
@@ -52,13 +53,14 @@ public final class MonitorRuntime implements MonitorServer.Service, AutoCloseabl
   private final Tracing tracing;
   private final MonitorMetrics metrics;
   private final HttpClient http;
+  private final org.eclipse.jetty.client.HttpClient reads;
   private final Monitor monitor;
   private final AtomicReference<String> lastFailure = new AtomicReference<>();
   private volatile Scheduler scheduler;
 
   private MonitorRuntime(MonitorConfig config, Clock clock, DataDirLock lock, ReportStore reports,
       FileLedger ledger, AlertOutbox outbox, Tracing tracing, MonitorMetrics metrics,
-      HttpClient http, Monitor monitor) {
+      HttpClient http, org.eclipse.jetty.client.HttpClient reads, Monitor monitor) {
     this.config = config;
     this.clock = clock;
     this.lock = lock;
@@ -68,6 +70,7 @@ public final class MonitorRuntime implements MonitorServer.Service, AutoCloseabl
     this.tracing = tracing;
     this.metrics = metrics;
     this.http = http;
+    this.reads = reads;
     this.monitor = monitor;
   }
 
@@ -104,6 +107,8 @@ public final class MonitorRuntime implements MonitorServer.Service, AutoCloseabl
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
           .followRedirects(HttpClient.Redirect.NEVER).build();
       opened.add(http);
+      org.eclipse.jetty.client.HttpClient reads = JettyTransport.startClient();
+      opened.add(reads::stop);
       Optional<Report> newest = reports.list(1).reports().stream().findFirst();
       newest.filter(r -> !r.configHash().equals(config.hash())).ifPresent(r -> LOG.warn(
           "the configuration changed since run {}: its SHA-256 was {}, now {}", r.runId(),
@@ -120,10 +125,10 @@ public final class MonitorRuntime implements MonitorServer.Service, AutoCloseabl
           reports.write(report);
         }
       }, ledger, outbox::enqueue, metrics, tracing.tracer(),
-          Monitor.httpReaders(Retrying.Policy.DEFAULT),
+          Monitor.httpReaders(Retrying.Policy.DEFAULT, reads),
           Monitor.httpWitnesses(http, Duration.ofSeconds(30)), newest);
       return new MonitorRuntime(config, clock, lock, reports, ledger, outbox, tracing, metrics,
-          http, monitor);
+          http, reads, monitor);
     } catch (IOException | RuntimeException e) {
       for (AutoCloseable c : opened.reversed()) {
         try {
@@ -271,6 +276,7 @@ public final class MonitorRuntime implements MonitorServer.Service, AutoCloseabl
     outbox.close();
     tracing.close();
     http.close();
+    reads.stop();
     lock.close();
   }
 }

@@ -8,13 +8,13 @@ import java.nio.file.Path;
  * Golden files under {@code src/test/resources/reports/}. Run the tests with {@code
  * -Dcairn.golden.write=true} to write them from the implementation again, then review the diff.
  */
-final class Golden {
+public final class Golden {
   static final Path DIR = Path.of("src/test/resources/reports");
 
   private Golden() {}
 
   /** The golden file {@code name}, written first from {@code actual} when asked to. */
-  static byte[] of(String name, byte[] actual) throws IOException {
+  public static byte[] of(String name, byte[] actual) throws IOException {
     Path file = DIR.resolve(name);
     if (Boolean.getBoolean("cairn.golden.write")) {
       Files.write(file, actual);
