@@ -110,6 +110,18 @@ class LogAuditTest {
   }
 
   @Test
+  void aCheckpointNoWitnessCosignedMissesTheQuorumAndEveryWitness() {
+    audits.log.cosigners();
+    LogAudit.Outcome o = audits.run(target().quorum("w1").endpoints().build(), Optional.empty());
+    assertThat(rules(o)).containsExactlyInAnyOrder("checkpoint.quorum", "witness.stale",
+        "witness.stale");
+    assertThat(o.findings()).filteredOn(f -> f.rule() == Rule.WITNESS_STALE)
+        .extracting(Finding::observed)
+        .containsExactlyInAnyOrder("no cosignature from w1", "no cosignature from w2");
+    assertBlocked(o);
+  }
+
+  @Test
   void requiringMoreCosignaturesThanThereAreIsAQuorumFinding() {
     LogTarget t = target().quorumOf(1).endpoints().required(3).build();
     LogAudit.Outcome o = audits.run(t, Optional.empty());
