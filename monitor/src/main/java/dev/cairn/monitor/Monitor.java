@@ -342,8 +342,8 @@ public final class Monitor implements AutoCloseable {
 
   /**
    * The report of a run: findings open before keep their first-seen time; findings open before
-   * and not found again are resolved if their log was checked this run (or is no longer
-   * configured).
+   * and not found again are resolved if their log was checked this run, none of its reads
+   * having failed (or if it is no longer configured).
    */
   private Report report(String runId, Instant started, List<LogResult> results,
       List<Finding> found) throws IOException {
@@ -354,8 +354,13 @@ public final class Monitor implements AutoCloseable {
       Finding before = open.get(f.fingerprint());
       unique.putIfAbsent(f.fingerprint(), before == null ? f : f.firstSeenAt(before.firstSeen()));
     }
+    // A log that could not be read, from its checkpoint on or partway through the audit, was
+    // not checked: its findings stay open.
+    Set<String> unreachable = found.stream().filter(f -> f.fingerprint().equals(
+        Finding.fingerprint(Rule.COLLECTOR_UNREACHABLE, f.log(), "log"))).map(Finding::log)
+        .collect(Collectors.toSet());
     Set<String> checked = results.stream().filter(r -> !r.status().equals("unreachable"))
-        .map(LogResult::name).collect(Collectors.toSet());
+        .map(LogResult::name).filter(n -> !unreachable.contains(n)).collect(Collectors.toSet());
     Set<String> configured = config.logs().stream().map(LogTarget::name)
         .collect(Collectors.toSet());
     List<String> resolved = new ArrayList<>();

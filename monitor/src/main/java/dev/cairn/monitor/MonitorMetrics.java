@@ -10,6 +10,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -62,6 +63,15 @@ public final class MonitorMetrics implements Exchange.Recorder {
   private final Counter requests = Counter.builder().name("cairn_monitor_requests_total")
       .help("API requests by route and status code").labelNames("route", "code")
       .register(registry);
+  private final AtomicReference<Supplier<Map<String, Map<String, Long>>>> open =
+      new AtomicReference<>(Map::of);
+
+  {
+    GaugeWithCallback.builder().name("cairn_monitor_open_findings")
+        .help("Findings open now, by rule and severity").labelNames("rule", "severity")
+        .callback(cb -> open.get().get().forEach((rule, bySeverity) -> bySeverity.forEach(
+            (severity, n) -> cb.call(n, rule, severity)))).register(registry);
+  }
 
   @Override
   public void request(String route, int code, long nanos) {
@@ -121,12 +131,13 @@ public final class MonitorMetrics implements Exchange.Recorder {
     configInfo.labelValues(hash).set(1);
   }
 
-  /** Registers a gauge of open findings by rule and severity, read when scraped. */
+  /**
+   * Reads the gauge of open findings by rule and severity from {@code open} when scraped, in
+   * place of the monitor watched before (a monitor opened again, for a new configuration, keeps
+   * its metrics).
+   */
   public void watchOpen(Supplier<Map<String, Map<String, Long>>> open) {
-    GaugeWithCallback.builder().name("cairn_monitor_open_findings")
-        .help("Findings open now, by rule and severity").labelNames("rule", "severity")
-        .callback(cb -> open.get().forEach((rule, bySeverity) -> bySeverity.forEach(
-            (severity, n) -> cb.call(n, rule, severity)))).register(registry);
+    this.open.set(open);
   }
 
   /** The Prometheus text format. */

@@ -47,9 +47,17 @@ public final class Retrying implements LogReader {
 
     /** The wait before try {@code n + 1} after {@code n} failed tries (n >= 1): full jitter. */
     public Duration backoff(int n) {
-      long cap = baseDelay.toNanos() << Math.min(n - 1, 30);
-      cap = cap < 0 ? maxDelay.toNanos() : Math.min(cap, maxDelay.toNanos());
-      return Duration.ofNanos(cap <= 0 ? 0 : ThreadLocalRandom.current().nextLong(cap + 1));
+      long base = baseDelay.toNanos();
+      long max = maxDelay.toNanos();
+      int doublings = Math.min(n - 1, 63);
+      // base × 2^(n-1) overflows (to any value, 0 included) exactly when it exceeds max here.
+      long cap = base > max >> doublings ? max : base << doublings;
+      if (cap <= 0) {
+        return Duration.ZERO;
+      }
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      return Duration.ofNanos(cap == Long.MAX_VALUE ? random.nextLong(cap) : random.nextLong(cap
+          + 1));
     }
   }
 
