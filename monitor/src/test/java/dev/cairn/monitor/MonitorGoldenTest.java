@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Fixed inputs give byte-identical reports: a log built from a seed, a fixed clock and fixed
  * run IDs, audited twice from scratch into two state directories; the second run's report (a
- * split view and watch matches) equals the golden file byte for byte. The log is a real server
+ * witness that stopped cosigning, and watch matches) equals the golden file byte for byte. The log is a real server
  * on loopback; only its address, which changes from run to run, is hidden behind the configured
  * URLs.
  */
@@ -95,11 +95,11 @@ class MonitorGoldenTest {
           real, Optional.empty())) {
         Report healthy = m.run("golden-1", List.of());
         assertThat(healthy.findings()).isEmpty();
+        log.cosigners("w1");
         log.grow(10);
-        log.splitView("w2");
         Report r = m.run("golden-2", List.of());
         assertThat(r.findings()).extracting(f -> f.rule().id())
-            .contains("log.split_view", "entry.watch_match");
+            .contains("witness.stale", "entry.watch_match");
         assertThat(alerts).hasSize(r.findings().size());
         return ReportJson.write(r);
       }
