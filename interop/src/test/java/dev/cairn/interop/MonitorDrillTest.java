@@ -158,6 +158,19 @@ class MonitorDrillTest {
     assertThat(evidence(f, "note")).containsExactly(m.servedThen());
     assertThat(evidence(f, "http")).containsExactly("GET " + m.rogue().url()
         + "checkpoint answered 200");
+
+    // Rerunning the old run ID after the finding resolved changes nothing: it neither opens the
+    // finding again nor tells anyone, and the next run has nothing to resolve.
+    channels.clear();
+    Run old = run(m.config(), "bad-sig-found");
+    assertThat(old.exit()).as(old.output()).isEqualTo(1);
+    assertThat(old.json()).isEqualTo(m.found().json());
+    assertThat(channels.told()).as("alerts from rerunning an old run").isEmpty();
+    Run next = run(m.config(), "bad-sig-next");
+    assertThat(next.exit()).as(next.output()).isZero();
+    assertThat(next.report().findings()).isEmpty();
+    assertThat(next.report().resolved()).as("resolved again").isEmpty();
+    assertThat(channels.told()).as("alerts from the run after").isEmpty();
   }
 
   @Test
