@@ -48,9 +48,10 @@ final class AlertChannels implements AutoCloseable {
    * @param log the log's configured name
    * @param fingerprint the finding's fingerprint
    * @param runId the run that told it ({@code null} in an e-mail, whose subject has none)
+   * @param inReplyTo an e-mail's {@code In-Reply-To} ({@code null} elsewhere or without one)
    */
   record Told(String channel, String id, String event, String rule, String log,
-      String fingerprint, String runId) {
+      String fingerprint, String runId, String inReplyTo) {
     /** The identity by which the drills count an alert on every channel. */
     String key() {
       return fingerprint + "-" + event;
@@ -122,7 +123,7 @@ final class AlertChannels implements AutoCloseable {
       }
       all.add(new Told("hook", b.get("id").asText(), b.get("event").asText(),
           b.get("rule").asText(), b.get("log").asText(), b.get("fingerprint").asText(),
-          b.get("run_id").asText()));
+          b.get("run_id").asText(), null));
     }
     for (AlertReceiver.Delivery d : slack.deliveries()) {
       String text = d.json().path("text").asText();
@@ -132,7 +133,7 @@ final class AlertChannels implements AutoCloseable {
       }
       String event = m.group(1).contains("Resolved") ? "resolved" : "opened";
       all.add(new Told("slack", m.group(6) + "-" + event, event, m.group(2), m.group(3),
-          m.group(6), m.group(5)));
+          m.group(6), m.group(5), null));
     }
     for (MimeMessage msg : mail.getReceivedMessages()) {
       Matcher m = SUBJECT.matcher(msg.getSubject());
@@ -143,7 +144,7 @@ final class AlertChannels implements AutoCloseable {
             + msg.getMessageID());
       }
       all.add(new Told("mail", ids[0], m.group(3), m.group(1), m.group(2),
-          ids[0].substring(0, 32), null));
+          ids[0].substring(0, 32), null, msg.getHeader("In-Reply-To", null)));
     }
     return all;
   }

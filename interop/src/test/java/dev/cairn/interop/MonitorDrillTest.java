@@ -256,7 +256,8 @@ class MonitorDrillTest {
       assertThat(f.get("log").asText()).isEqualTo(name);
       assertThat(f.get("evidence")).isNotEmpty();
     });
-    assertOnePerChannel(channels.told(), found, "opened");
+    List<AlertChannels.Told> opened = channels.told();
+    assertOnePerChannel(opened, found, "opened");
 
     byte[] before = found.json();
     channels.clear();
@@ -285,6 +286,11 @@ class MonitorDrillTest {
           assertThat(t.runId()).isEqualTo(name + "-repaired"));
       assertOnePerChannel(resolved, found.fingerprints(), found.rulesByFingerprint(),
           "resolved", Optional.empty());
+      // Each resolved e-mail answers its opening's (mail clients thread them).
+      assertThat(byChannel(resolved, "mail")).allSatisfy(r ->
+          assertThat(r.inReplyTo()).isEqualTo(byChannel(opened, "mail").stream()
+              .filter(o -> o.fingerprint().equals(r.fingerprint()))
+              .map(o -> "<" + o.id() + "@drill.example>").findFirst().orElseThrow()));
     }
     return new Misbehaviour(config, rogue, found, served, held, accepted);
   }
