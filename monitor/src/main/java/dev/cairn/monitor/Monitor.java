@@ -157,7 +157,7 @@ public final class Monitor implements AutoCloseable {
     Optional<Report> open = ledger.read();
     if (unfinished.isPresent() && !open.map(Report::runId)
         .equals(unfinished.map(Report::runId))) {
-      m.apply(unfinished.get());
+      m.complete(unfinished.get());
     } else {
       open.ifPresent(m::count);
     }
@@ -207,7 +207,7 @@ public final class Monitor implements AutoCloseable {
   public Report run(String runId, List<Finding> extra) throws IOException {
     Optional<Report> done = reports.read(runId);
     if (done.isPresent()) {
-      apply(done.get());
+      complete(done.get());
       return done.get();
     }
     Span span = tracer.spanBuilder("monitor.run").setAttribute(RUN_ID, runId).startSpan();
@@ -372,6 +372,24 @@ public final class Monitor implements AutoCloseable {
     }
     return new Report(runId, started, clock.instant(), config.hash(), results,
         List.copyOf(unique.values()), resolved);
+  }
+
+  /**
+   * Completes what a crash may have left undone of {@code report}, a report already written:
+   * {@link #apply}s it unless the ledger reflects a run that finished after it. Reports are
+   * written and applied in one step, in the order they finish, so only the last one written can
+   * be unapplied; applying an older one again would open what later runs resolved, and tell it
+   * again.
+   */
+  private void complete(Report report) throws IOException {
+    synchronized (applying) {
+      Optional<Report> before = ledger.read();
+      if (before.isPresent() && before.get().finished().isAfter(report.finished())) {
+        count(before.get());
+        return;
+      }
+      apply(report);
+    }
   }
 
   /**

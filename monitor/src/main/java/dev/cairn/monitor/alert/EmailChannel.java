@@ -130,7 +130,8 @@ public final class EmailChannel implements Channel {
     m.setSentDate(Date.from(clock.instant()));
     m.setHeader(WebhookSignature.ALERT_ID_HEADER, alert.id());
     if (alert.event().equals("resolved")) {
-      String opened = messageId(alert.finding().fingerprint() + "-opened");
+      // The opening's own ID: the same finding, first seen at the same time.
+      String opened = messageId(new Alert("opened", alert.finding(), alert.runId()).id());
       m.setHeader("In-Reply-To", opened);
       m.setHeader("References", opened);
     }
