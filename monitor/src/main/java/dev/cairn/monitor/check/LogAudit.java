@@ -140,7 +140,8 @@ public final class LogAudit {
       signed = LogVerifier.ofLogKeys(target.policy().logs().stream().map(Policy.Log::key)
           .toList()).verifyCheckpoint(raw);
     } catch (VerificationException e) {
-      add(Rule.CHECKPOINT_SIGNATURE, note,
+      // One problem while it lasts, whatever checkpoints the log signs meanwhile.
+      add(Rule.CHECKPOINT_SIGNATURE, "log signature",
           "The checkpoint log " + target.name() + " served fails its signature check: "
               + e.getMessage() + ".",
           e.getMessage(), "a checkpoint signed by " + keyNames(),
@@ -265,15 +266,16 @@ public final class LogAudit {
     } catch (VerificationException e) {
       Rule rule = e.reason() == VerificationException.Reason.QUORUM_NOT_MET
           ? Rule.CHECKPOINT_QUORUM : Rule.CHECKPOINT_SIGNATURE;
-      add(rule, note, "Log " + target.name() + "'s checkpoint of size " + cp.size()
+      add(rule, rule == Rule.CHECKPOINT_QUORUM ? "policy quorum" : "witness signature",
+          "Log " + target.name() + "'s checkpoint of size " + cp.size()
               + " fails the witness policy: " + e.getMessage() + ".", e.getMessage(),
           "the quorum " + target.policy().quorum() + " of the policy",
           List.of(Evidence.note("checkpoint served by the log", note)));
       return;
     }
     if (cosigned.size() < target.requiredCosignatures()) {
-      add(Rule.CHECKPOINT_QUORUM, note, "Log " + target.name() + "'s checkpoint of size "
-              + cp.size() + " has " + cosigned.size() + " witness cosignatures; this monitor"
+      add(Rule.CHECKPOINT_QUORUM, "required cosignatures", "Log " + target.name()
+              + "'s checkpoint of size " + cp.size() + " has " + cosigned.size() + " witness cosignatures; this monitor"
               + " requires " + target.requiredCosignatures() + ".",
           cosigned.size() + " cosignatures (" + String.join(", ", cosigned.keySet()) + ")",
           target.requiredCosignatures() + " cosignatures by policy witnesses",

@@ -92,6 +92,11 @@ class LogAuditTest {
     assertThat(o.result().entriesReplayed()).isZero();
     assertThat(audits.run(witnessed(), Optional.empty()).findings().get(0).fingerprint())
         .as("the same problem next run").isEqualTo(f.fingerprint());
+    audits.log.grow(5);
+    LogAudit.Outcome later = audits.run(witnessed(), Optional.empty());
+    assertThat(later.findings().get(0).fingerprint())
+        .as("still the same problem on the log's next badly signed checkpoint")
+        .isEqualTo(f.fingerprint());
   }
 
   @Test
