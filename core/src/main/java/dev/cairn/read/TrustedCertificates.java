@@ -39,12 +39,12 @@ public final class TrustedCertificates {
   }
 
   /**
-   * A TLS context trusting the certificates in {@code pemFile} and nothing else.
+   * A key store of the certificates in {@code pemFile}, as trusted entries.
    *
    * @throws IOException naming the file, if it cannot be read, is not PEM, or holds no
    *     certificate
    */
-  public static SSLContext sslContext(Path pemFile) throws IOException {
+  public static KeyStore keyStore(Path pemFile) throws IOException {
     Collection<? extends Certificate> certs;
     try (InputStream in = Files.newInputStream(pemFile)) {
       certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
@@ -63,6 +63,21 @@ public final class TrustedCertificates {
       for (Certificate c : certs) {
         trust.setCertificateEntry("ca" + i++, c);
       }
+      return trust;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("this JDK cannot hold certificates: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A TLS context trusting the certificates in {@code pemFile} and nothing else.
+   *
+   * @throws IOException naming the file, if it cannot be read, is not PEM, or holds no
+   *     certificate
+   */
+  public static SSLContext sslContext(Path pemFile) throws IOException {
+    KeyStore trust = keyStore(pemFile);
+    try {
       TrustManagerFactory tmf = TrustManagerFactory.getInstance(
           TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(trust);

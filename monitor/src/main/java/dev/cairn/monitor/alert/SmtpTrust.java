@@ -1,18 +1,12 @@
 package dev.cairn.monitor.alert;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.Collection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocketFactory;
@@ -34,29 +28,13 @@ final class SmtpTrust {
    * @throws IOException naming the file, if it cannot be read or holds no PEM certificate
    */
   static SSLSocketFactory socketFactory(Path pemFile) throws IOException {
-    Collection<? extends Certificate> certs;
-    try (InputStream in = Files.newInputStream(pemFile)) {
-      certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
-    } catch (NoSuchFileException e) {
-      throw new IOException(pemFile + " does not exist", e);
-    } catch (GeneralSecurityException e) {
-      throw new IOException(pemFile + " is not a file of PEM certificates: " + e.getMessage(), e);
-    }
-    if (certs.isEmpty()) {
-      throw new IOException(pemFile + " holds no PEM certificate");
-    }
+    KeyStore store = dev.cairn.read.TrustedCertificates.keyStore(pemFile);
     try {
-      KeyStore store = KeyStore.getInstance("PKCS12");
-      store.load(null, null);
-      int i = 0;
-      for (Certificate c : certs) {
-        store.setCertificateEntry("ca" + i++, c);
-      }
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(null, new TrustManager[] {new Either(trustManager(store), trustManager(null))},
           null);
       return ctx.getSocketFactory();
-    } catch (GeneralSecurityException | IOException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException("this JDK cannot build a TLS context: " + e.getMessage(), e);
     }
   }
