@@ -194,6 +194,10 @@ final class JwksSource {
     } catch (TimeoutException e) {
       throw new IOException("no complete answer within " + deadline.toMillis() + " ms");
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof TimeoutException) {
+        // The body's own deadline (the same one) fired first.
+        throw new IOException("no complete answer within " + deadline.toMillis() + " ms");
+      }
       throw e.getCause() instanceof IOException io ? new IOException(io.getMessage(), io)
           : new IOException(String.valueOf(e.getCause()), e.getCause());
     } finally {
