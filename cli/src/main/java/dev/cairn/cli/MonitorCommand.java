@@ -79,6 +79,8 @@ final class MonitorCommand implements Runnable {
       } catch (IOException e) {
         throw new CliException(CliException.IO, "couldn't open the monitor's state in "
             + config.stateDir() + ": " + e.getMessage());
+      } catch (IllegalArgumentException e) {
+        throw new CliException(CliException.USAGE, e.getMessage());
       }
     }
   }

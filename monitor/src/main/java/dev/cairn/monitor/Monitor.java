@@ -43,6 +43,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.MDC;
 
@@ -58,8 +60,11 @@ import org.slf4j.MDC;
  * completed by running the same run ID again, or by {@link #open} for the newest report: no
  * alert is lost or sent twice, and a log whose state was not written is replayed again.
  *
- * <p>Audits of one log never overlap: a run that finds one under way for a log joins it (single
- * flight). A log that was unreachable {@link #BREAKER_FAILURES} runs in a row is not read again
+ * <p>Runs never overlap: one waits for the run under way, so runs apply in the order they looked
+ * at the logs. Each log's audit is bounded ({@link #AUDIT_DEADLINE}, then interrupted) and
+ * isolated: one that fails or overruns makes that log unreachable in the report, never the
+ * run fail. An audit of one log never overlaps another of it: a run that finds one still under
+ * way (past an earlier run's deadline) joins it. A log that was unreachable {@link #BREAKER_FAILURES} runs in a row is not read again
  * until {@link #BREAKER_COOLDOWN} has passed (its circuit breaker is open; the run reports it
  * unreachable without a request), then once (half-open).
  */
@@ -69,6 +74,10 @@ public final class Monitor implements AutoCloseable {
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
   static final int BREAKER_FAILURES = 3;
   static final Duration BREAKER_COOLDOWN = Duration.ofMinutes(5);
+  /** How a witness's monitoring endpoint is read again after a failure (full jitter). */
+  static final Retrying.Policy WITNESS_RETRIES = Retrying.Policy.DEFAULT;
+  /** The longest one run waits for a log's audit (a 100 M-entry catch-up takes ~4 min). */
+  static final Duration AUDIT_DEADLINE = Duration.ofMinutes(30);
   private static final AttributeKey<String> RUN_ID = AttributeKey.stringKey("cairn.run_id");
   private static final AttributeKey<String> LOG_NAME = AttributeKey.stringKey("cairn.log");
 
@@ -120,6 +129,11 @@ public final class Monitor implements AutoCloseable {
       new ConcurrentHashMap<>();
   private final Map<String, Breaker> breakers = new ConcurrentHashMap<>();
   private final Object applying = new Object();
+  /** Held by the run under way: runs never overlap, so they apply in the order they looked. */
+  private final java.util.concurrent.locks.ReentrantLock running =
+      new java.util.concurrent.locks.ReentrantLock();
+  private final Map<String, Thread> auditThreads = new ConcurrentHashMap<>();
+  private volatile boolean closed;
   private volatile Map<String, Map<String, Long>> openCounts = Map.of();
 
   /** A log's circuit breaker: consecutive unreachable runs, and until when it is open. */
@@ -205,6 +219,24 @@ public final class Monitor implements AutoCloseable {
    * @param extra findings about the monitor itself to report in this run (missed runs)
    */
   public Report run(String runId, List<Finding> extra) throws IOException {
+    try {
+      running.lockInterruptibly();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted waiting for the run under way");
+    }
+    try {
+      if (closed) {
+        throw new java.io.InterruptedIOException("the monitor is stopping: run " + runId
+            + " did not start");
+      }
+      return runAlone(runId, extra);
+    } finally {
+      running.unlock();
+    }
+  }
+
+  private Report runAlone(String runId, List<Finding> extra) throws IOException {
     Optional<Report> done = reports.read(runId);
     if (done.isPresent()) {
       complete(done.get());
@@ -223,15 +255,23 @@ public final class Monitor implements AutoCloseable {
       List<LogResult> results = new ArrayList<>();
       List<Finding> found = new ArrayList<>(extra);
       Map<String, LogState> accepted = new LinkedHashMap<>();
-      for (Map.Entry<String, CompletableFuture<LogAudit.Outcome>> a : audits.entrySet()) {
-        LogAudit.Outcome o = join(a.getValue());
+      Map<String, Set<Rule>> evaluated = new HashMap<>();
+      long deadline = System.nanoTime() + AUDIT_DEADLINE.toNanos();
+      for (LogTarget t : config.logs()) {
+        LogAudit.Outcome o = join(t, audits.get(t.name()), deadline, started);
         results.add(o.result());
         found.addAll(o.findings());
-        o.accepted().ifPresent(s -> accepted.put(a.getKey(), s));
+        evaluated.put(t.name(), o.evaluated());
+        o.accepted().ifPresent(s -> accepted.put(t.name(), s));
+      }
+      if (closed) {
+        // Audits interrupted by the stop would read as unreachable logs: record nothing.
+        throw new java.io.InterruptedIOException("the monitor is stopping: run " + runId
+            + " is not recorded");
       }
       Report report;
       synchronized (applying) {
-        report = report(runId, started, results, found);
+        report = report(runId, started, results, found, evaluated);
         reports.write(report);
         apply(report);
       }
@@ -269,6 +309,7 @@ public final class Monitor implements AutoCloseable {
       return running;
     }
     threads.execute(() -> {
+      auditThreads.put(t.name(), Thread.currentThread());
       MDC.put("run_id", runId);
       Span span = tracer.spanBuilder("monitor.log").setParent(parent)
           .setAllAttributes(Attributes.of(RUN_ID, runId, LOG_NAME, t.name())).startSpan();
@@ -283,6 +324,7 @@ public final class Monitor implements AutoCloseable {
         mine.completeExceptionally(e);
       } finally {
         span.end();
+        auditThreads.remove(t.name(), Thread.currentThread());
         inFlight.remove(t.name(), mine);
         MDC.remove("run_id");
       }
@@ -310,14 +352,26 @@ public final class Monitor implements AutoCloseable {
     try (LogReader reader = readers.open(t, (kind, nanos, ok) ->
         metrics.read(t.name(), kind, nanos, ok))) {
       o = LogAudit.run(t, reader, (prefix, origin) -> {
-        long s = System.nanoTime();
-        boolean ok = false;
-        try {
-          Optional<byte[]> held = witnesses.latest(prefix, origin);
-          ok = true;
-          return held;
-        } finally {
-          metrics.read(t.name(), "witness", System.nanoTime() - s, ok);
+        for (int n = 1; ; n++) {
+          long s = System.nanoTime();
+          try {
+            Optional<byte[]> held = witnesses.latest(prefix, origin);
+            metrics.read(t.name(), "witness", System.nanoTime() - s, true);
+            return held;
+          } catch (java.io.InterruptedIOException e) {
+            throw e;
+          } catch (IOException e) {
+            metrics.read(t.name(), "witness", System.nanoTime() - s, false);
+            if (n >= WITNESS_RETRIES.attempts()) {
+              throw e;
+            }
+          }
+          try {
+            Thread.sleep(WITNESS_RETRIES.backoff(n));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted reading a witness");
+          }
         }
       }, previous, now, runId);
     }
@@ -346,7 +400,7 @@ public final class Monitor implements AutoCloseable {
    * having failed (or if it is no longer configured).
    */
   private Report report(String runId, Instant started, List<LogResult> results,
-      List<Finding> found) throws IOException {
+      List<Finding> found, Map<String, Set<Rule>> evaluated) throws IOException {
     Map<String, Finding> open = new HashMap<>();
     ledger.read().ifPresent(l -> l.findings().forEach(f -> open.put(f.fingerprint(), f)));
     Map<String, Finding> unique = new LinkedHashMap<>();
@@ -354,19 +408,15 @@ public final class Monitor implements AutoCloseable {
       Finding before = open.get(f.fingerprint());
       unique.putIfAbsent(f.fingerprint(), before == null ? f : f.firstSeenAt(before.firstSeen()));
     }
-    // A log that could not be read, from its checkpoint on or partway through the audit, was
-    // not checked: its findings stay open.
-    Set<String> unreachable = found.stream().filter(f -> f.fingerprint().equals(
-        Finding.fingerprint(Rule.COLLECTOR_UNREACHABLE, f.log(), "log"))).map(Finding::log)
-        .collect(Collectors.toSet());
-    Set<String> checked = results.stream().filter(r -> !r.status().equals("unreachable"))
-        .map(LogResult::name).filter(n -> !unreachable.contains(n)).collect(Collectors.toSet());
+    // An open finding resolves only if this run looked for it and did not find it: its log's
+    // audit concluded its rule (a log that stopped at a bad signature, or could not be read
+    // partway, has not shown that its fork is gone), or its log is no longer configured.
     Set<String> configured = config.logs().stream().map(LogTarget::name)
         .collect(Collectors.toSet());
     List<String> resolved = new ArrayList<>();
     for (Finding f : open.values()) {
-      if (!unique.containsKey(f.fingerprint())
-          && (checked.contains(f.log()) || !configured.contains(f.log()))) {
+      boolean lookedFor = evaluated.getOrDefault(f.log(), Set.of()).contains(f.rule());
+      if (!unique.containsKey(f.fingerprint()) && (lookedFor || !configured.contains(f.log()))) {
         resolved.add(f.fingerprint());
       }
     }
@@ -448,22 +498,41 @@ public final class Monitor implements AutoCloseable {
     return rule == Rule.ENTRY_WATCH_MATCH || rule == Rule.MONITOR_MISSED_RUN;
   }
 
-  private static LogAudit.Outcome join(CompletableFuture<LogAudit.Outcome> f)
-      throws IOException {
+  /**
+   * The outcome of {@code t}'s audit, waiting until {@code deadline} ({@link System#nanoTime()}):
+   * an audit that failed, or did not finish in time (it is interrupted), is {@code t}
+   * unreachable this run — one log's trouble never costs the others their report.
+   */
+  private LogAudit.Outcome join(LogTarget t, CompletableFuture<LogAudit.Outcome> f,
+      long deadline, Instant now) throws IOException {
+    String why;
     try {
-      return f.get();
+      return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted while auditing");
+    } catch (TimeoutException e) {
+      Thread thread = auditThreads.get(t.name());
+      if (thread != null) {
+        thread.interrupt();
+      }
+      why = "its audit did not finish within " + AUDIT_DEADLINE.toMinutes() + " min";
+      LOG.error("log {}: {}; it is reported unreachable this run", t.name(), why);
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
+      if (closed) {
+        throw new java.io.InterruptedIOException("the monitor is stopping");
       }
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IOException(e.getCause());
+      Throwable cause = e.getCause();
+      why = "its audit failed: " + cause;
+      LOG.error("log {}: the audit failed; it is reported unreachable this run", t.name(),
+          cause);
     }
+    Finding finding = Finding.of(Rule.COLLECTOR_UNREACHABLE, t.name(), "log",
+        "The log " + t.name() + " was not checked: " + why + ".", why,
+        "an audit of " + t.url() + " that ends", List.of(Evidence.text("audit", why)), now);
+    return new LogAudit.Outcome(new LogResult(t.name(), t.url().toString(), "unreachable",
+        Optional.empty(), Optional.empty(), Optional.empty(), 0, false), List.of(finding),
+        Optional.empty());
   }
 
   /** A witness reader over HTTP: {@code <prefix><hex SHA-256(origin)>/checkpoint}. */
@@ -504,6 +573,21 @@ public final class Monitor implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     threads.shutdownNow();
+  }
+
+  /**
+   * Waits up to {@code timeout} for the run under way, if any, to end (after {@link #close} it
+   * ends without recording anything).
+   *
+   * @return whether no run is under way
+   */
+  public boolean awaitIdle(Duration timeout) throws InterruptedException {
+    if (running.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+      running.unlock();
+      return true;
+    }
+    return false;
   }
 }

@@ -268,11 +268,15 @@ public final class MonitorRuntime implements MonitorServer.Service, AutoCloseabl
 
   @Override
   public void close() throws Exception {
+    // Stop the audits first: a scheduled run under way then ends at once, recording nothing.
+    monitor.close();
     Scheduler s = scheduler;
     if (s != null) {
       s.close();
     }
-    monitor.close();
+    if (!monitor.awaitIdle(Duration.ofMinutes(1))) {
+      LOG.warn("a run is still ending after a minute; closing anyway");
+    }
     outbox.close();
     tracing.close();
     http.close();

@@ -237,7 +237,7 @@ class MonitorTest {
   }
 
   @Test
-  void twoRunsAtOnceShareOneAuditOfALog() throws Exception {
+  void twoRunsAtOnceRunOneAfterTheOther() throws Exception {
     AtomicInteger opened = new AtomicInteger();
     CountDownLatch gate = new CountDownLatch(1);
     env.readers = Hooks.gated(env.readers, opened, gate);
@@ -248,16 +248,84 @@ class MonitorTest {
     Thread.ofVirtual().start(() -> complete(a, "a"));
     Poll.until("run a to open its reader", Duration.ofSeconds(10), () -> opened.get() == 1);
     Thread runB = Thread.ofVirtual().start(() -> complete(b, "b"));
-    Poll.until("run b to wait for an audit", Duration.ofSeconds(10),
-        () -> Arrays.stream(runB.getStackTrace()).anyMatch(e -> e.getMethodName().equals("join")
-            && e.getClassName().equals(Monitor.class.getName())));
+    Poll.until("run b to wait for run a", Duration.ofSeconds(10),
+        () -> Arrays.stream(runB.getStackTrace()).anyMatch(e -> e.getMethodName()
+            .equals("lockInterruptibly")));
+    assertThat(opened).as("b has not started its audit").hasValue(1);
     gate.countDown();
     Report ra = a.get(10, TimeUnit.SECONDS);
     Report rb = b.get(10, TimeUnit.SECONDS);
-    assertThat(opened).as("one audit").hasValue(1);
-    assertThat(log.requests("checkpoint")).isEqualTo(1);
+    assertThat(opened).as("each run audits the log itself, after the other").hasValue(2);
+    assertThat(log.requests("checkpoint")).isEqualTo(2);
     assertThat(ra.logs()).singleElement().extracting(r -> r.size().orElseThrow()).isEqualTo(20L);
-    assertThat(rb.logs()).isEqualTo(ra.logs());
+    assertThat(rb.logs()).singleElement().satisfies(r -> {
+      assertThat(r.previousSize()).as("b started from what a accepted").contains(20L);
+      assertThat(r.entriesReplayed()).isZero();
+    });
+    assertThat(rb.started()).isAfterOrEqualTo(ra.finished());
+  }
+
+  @Test
+  void aLogThatStopsAtABadSignatureDoesNotResolveItsFork() throws IOException {
+    run("r1");
+    log.fork(5);
+    Report forked = run("r2");
+    Finding fork = forked.findings().getFirst();
+    assertThat(fork.rule().id()).isEqualTo("log.consistency");
+    log.badSignature();
+    Report bad = run("r3");
+    assertThat(rules(bad)).containsExactly("checkpoint.signature");
+    assertThat(bad.resolved()).as("the fork was not looked for").isEmpty();
+    assertThat(monitor.openFindings()).extracting(Finding::fingerprint)
+        .contains(fork.fingerprint());
+    assertThat(env.alerts.events()).doesNotContain("resolved log.consistency");
+  }
+
+  @Test
+  void anAuditThatFailsCostsOnlyItsLogAndTheRunGoesOn() throws IOException {
+    RogueLog other = RogueLog.builder().clock(env.clock).origin("other.example/log").size(7)
+        .start();
+    try {
+      LogTarget broken = Targets.of("broken", other).build();
+      Monitor.Readers inner = env.readers;
+      env.readers = (t, listener) -> {
+        if (t.name().equals("broken")) {
+          throw new IllegalStateException("a bug in reading " + t.name());
+        }
+        return inner.open(t, listener);
+      };
+      monitor.close();
+      monitor = env.open(List.of(target, broken));
+      Report r = run("r1");
+      assertThat(r.logs()).extracting(l -> l.name() + " " + l.status())
+          .containsExactly("rogue ok", "broken unreachable");
+      assertThat(r.findings()).singleElement().satisfies(f -> {
+        assertThat(f.rule().id()).isEqualTo("collector.unreachable");
+        assertThat(f.log()).isEqualTo("broken");
+        assertThat(f.summary()).contains("its audit failed", "a bug in reading broken");
+      });
+    } finally {
+      other.close();
+    }
+  }
+
+  @Test
+  void closingDuringARunRecordsNothing() throws Exception {
+    AtomicInteger opened = new AtomicInteger();
+    CountDownLatch gate = new CountDownLatch(1);
+    env.readers = Hooks.gated(env.readers, opened, gate);
+    monitor.close();
+    monitor = env.open(List.of(target));
+    CompletableFuture<Report> a = new CompletableFuture<>();
+    Thread.ofVirtual().start(() -> complete(a, "stopped"));
+    Poll.until("the run to open its reader", Duration.ofSeconds(10), () -> opened.get() == 1);
+    monitor.close();
+    gate.countDown();
+    assertThat(monitor.awaitIdle(Duration.ofSeconds(10))).isTrue();
+    assertThat(a).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+        .havingCause().isInstanceOf(java.io.InterruptedIOException.class);
+    assertThat(env.store.read("stopped")).isEmpty();
+    assertThat(env.alerts.calls).isEmpty();
   }
 
   private void complete(CompletableFuture<Report> f, String runId) {

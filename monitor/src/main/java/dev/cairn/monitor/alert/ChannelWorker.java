@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  * itself.
  */
 final class ChannelWorker {
+  /** Half-open trials of one alert before it is given up: a day of one-minute cooldowns. */
+  static final int MAX_TRIALS = 1440;
   private static final Logger LOG = LoggerFactory.getLogger(ChannelWorker.class);
 
   private final Route route;
@@ -162,10 +164,17 @@ final class ChannelWorker {
     }
   }
 
-  /** Tries {@code q} until it is delivered or given up; records which, durably. */
+  /**
+   * Tries {@code q} until it is delivered or given up; records which, durably. Only attempts
+   * made with the breaker closed count towards giving up: the half-open breaker's trials probe a
+   * channel that is down, and an outage longer than the attempts' backoff must not lose alerts.
+   * An alert the channel refuses for good (its trials fail while other alerts would pass) is
+   * given up after {@link #MAX_TRIALS} trials, so it cannot hold the channel forever.
+   */
   private void deliver(Queued q) throws InterruptedException, IOException {
     String id = q.alert().id();
-    for (int attempt = 1; ; attempt++) {
+    int trials = 0;
+    for (int attempt = 1; ; ) {
       for (Duration wait = breaker.untilAttempt(); wait.isPositive();
           wait = breaker.untilAttempt()) {
         sleeper.sleep(wait);
@@ -173,6 +182,7 @@ final class ChannelWorker {
       if (closed) {
         throw new InterruptedException();
       }
+      boolean trial = breaker.state() != CircuitBreaker.State.CLOSED;
       try {
         route.channel().deliver(q.alert());
       } catch (IOException | RuntimeException e) {
@@ -181,7 +191,10 @@ final class ChannelWorker {
         }
         breaker.failure();
         String error = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
-        if (attempt >= attempts) {
+        if (trial) {
+          trials++;
+        }
+        if (!trial && attempt >= attempts || trials >= MAX_TRIALS) {
           journal.failed(q, attempt, error);
           LOG.warn("channel {}: gave up alert {} after {} attempts: {}", name, id, attempt,
               error);
@@ -194,6 +207,9 @@ final class ChannelWorker {
         tell(() -> listener.attempted(name, "failed"));
         if (breaker.state() == CircuitBreaker.State.CLOSED) {
           sleeper.sleep(backoff.delay(attempt - 1, random));
+        }
+        if (!trial) {
+          attempt++;
         }
         continue;
       }

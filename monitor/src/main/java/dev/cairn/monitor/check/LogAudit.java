@@ -29,6 +29,7 @@ import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -78,8 +79,22 @@ public final class LogAudit {
    * @param result what the log showed
    * @param findings what is wrong, in the order found
    * @param accepted the state to keep if the checkpoint is accepted
+   * @param evaluated the rules whose checks ran to a conclusion: an open finding of another rule
+   *     was not looked for, so this run cannot resolve it (a log that stopped at a bad signature
+   *     has not shown that its fork is gone)
    */
-  public record Outcome(LogResult result, List<Finding> findings, Optional<LogState> accepted) {}
+  public record Outcome(LogResult result, List<Finding> findings, Optional<LogState> accepted,
+      Set<Rule> evaluated) {
+    /** Copies the rules. */
+    public Outcome {
+      evaluated = evaluated.isEmpty() ? Set.of() : Set.copyOf(evaluated);
+    }
+
+    /** An outcome that concluded nothing. */
+    public Outcome(LogResult result, List<Finding> findings, Optional<LogState> accepted) {
+      this(result, findings, accepted, Set.of());
+    }
+  }
 
   private final LogTarget target;
   private final LogReader reader;
@@ -88,6 +103,9 @@ public final class LogAudit {
   private final Instant now;
   private final String runId;
   private final List<Finding> findings = new ArrayList<>();
+  private final Set<Rule> evaluated = EnumSet.noneOf(Rule.class);
+  /** The log served a checkpoint smaller than the accepted one: never accepted. */
+  private boolean rolledBack;
   private final String checkpointUrl;
   private long replayed;
 
@@ -134,6 +152,7 @@ public final class LogAudit {
           e);
       return new Outcome(result("unreachable", null), findings, Optional.empty());
     }
+    evaluated.add(Rule.COLLECTOR_UNREACHABLE);
     String note = new String(raw, StandardCharsets.UTF_8);
     VerifiedCheckpoint signed;
     try {
@@ -147,20 +166,29 @@ public final class LogAudit {
           e.getMessage(), "a checkpoint signed by " + keyNames(),
           List.of(Evidence.note("checkpoint served by the log", note),
               Evidence.http("where", "GET " + checkpointUrl + " answered 200")));
-      return new Outcome(result("findings", null), findings, Optional.empty());
+      evaluated.add(Rule.CHECKPOINT_SIGNATURE);
+      return new Outcome(result("findings", null), findings, Optional.empty(), evaluated);
     }
+    evaluated.add(Rule.CHECKPOINT_SIGNATURE);
     Checkpoint cp = signed.checkpoint();
     Map<String, Long> cosigned = cosignatures(raw, cp, note);
+    evaluated.addAll(List.of(Rule.CHECKPOINT_COSIGNATURE_TIME, Rule.WITNESS_STALE));
     quorum(raw, cp, note, cosigned);
+    evaluated.add(Rule.CHECKPOINT_QUORUM);
     freshness(cp, note, cosigned);
+    evaluated.add(Rule.LOG_FRESHNESS);
     boolean consistent = consistency(cp, note);
     if (consistent) {
       replay(cp, note);
     }
+    boolean allWitnesses = true;
     for (Map.Entry<String, URI> w : target.witnesses().entrySet()) {
-      splitView(w.getKey(), w.getValue(), cp, note);
+      allWitnesses &= splitView(w.getKey(), w.getValue(), cp, note);
     }
-    boolean accept = findings.stream().noneMatch(LogAudit::blocks);
+    if (allWitnesses) {
+      evaluated.add(Rule.LOG_SPLIT_VIEW);
+    }
+    boolean accept = !rolledBack && findings.stream().noneMatch(LogAudit::blocks);
     if (!accept) {
       // The next run replays these entries again from the same accepted size: their matches
       // are told by the run that accepts them, so each is told once.
@@ -177,7 +205,7 @@ public final class LogAudit {
         ? "findings" : "ok";
     return new Outcome(new LogResult(target.name(), target.url().toString(), status,
         Optional.of(cp.size()), Optional.of(cp.root().toBase64()), previousSize, replayed,
-        accept), findings, state);
+        accept), findings, state, evaluated);
   }
 
   private LogResult result(String status, Checkpoint cp) {
@@ -309,6 +337,7 @@ public final class LogAudit {
   /** Whether the new checkpoint extends the accepted one; reports it if not. */
   private boolean consistency(Checkpoint cp, String note) {
     if (previous.isEmpty()) {
+      evaluated.add(Rule.LOG_CONSISTENCY);
       return true;
     }
     LogState p = previous.get();
@@ -316,12 +345,24 @@ public final class LogAudit {
     List<Evidence> both = List.of(Evidence.note("checkpoint accepted by run " + p.runId(),
         p.note()), Evidence.note("checkpoint served now", note));
     if (cp.size() < p.size()) {
+      evaluated.add(Rule.LOG_CONSISTENCY);
+      rolledBack = true;
+      if (isPrefix(cp, p)) {
+        // An older checkpoint of the same history: a stale cache or mirror, not a fork.
+        add(Rule.LOG_FRESHNESS, "older:" + p.size(), "Log " + target.name()
+                + " served an older checkpoint (size " + cp.size() + ") than the one accepted"
+                + " before (size " + p.size() + "); it is a prefix of the same history.",
+            "a checkpoint of size " + cp.size(), "a checkpoint of size " + p.size() + " or more",
+            both);
+        return false;
+      }
       add(Rule.LOG_CONSISTENCY, subject, "Log " + target.name() + " rolled back from size "
               + p.size() + " to " + cp.size() + ".", "a checkpoint of size " + cp.size(),
           "a checkpoint of size " + p.size() + " or more extending the accepted one", both);
       return false;
     }
     if (cp.size() == p.size()) {
+      evaluated.add(Rule.LOG_CONSISTENCY);
       if (cp.root().toBase64().equals(p.root())) {
         return true;
       }
@@ -334,6 +375,7 @@ public final class LogAudit {
     try {
       proof = reader.consistencyProof(p.size(), cp.size());
     } catch (NoSuchFileException | MalformedObjectException e) {
+      evaluated.add(Rule.LOG_REPLAY);
       replayFinding(cp, note, "the tiles for a consistency proof from size " + p.size()
           + " cannot be read: " + e.getMessage());
       return false;
@@ -342,6 +384,7 @@ public final class LogAudit {
           e);
       return false;
     }
+    evaluated.add(Rule.LOG_CONSISTENCY);
     try {
       ProofVerifier.verifyConsistency(p.size(), cp.size(), proof, Hash.fromBase64(p.root()),
           cp.root());
@@ -360,9 +403,25 @@ public final class LogAudit {
     return true;
   }
 
+  /** Whether {@code older} is a prefix of the accepted tree, by a proof from the log's tiles. */
+  private boolean isPrefix(Checkpoint older, LogState accepted) {
+    if (older.size() == 0) {
+      return older.root().equals(dev.cairn.merkle.Hasher.emptyRoot());
+    }
+    try {
+      ProofVerifier.verifyConsistency(older.size(), accepted.size(),
+          reader.consistencyProof(older.size(), accepted.size()), older.root(),
+          Hash.fromBase64(accepted.root()));
+      return true;
+    } catch (IOException | ProofException e) {
+      return false;
+    }
+  }
+
   private void replay(Checkpoint cp, String note) {
     long from = previous.map(LogState::size).orElse(0L);
     if (from == cp.size() && previous.isPresent()) {
+      evaluated.add(Rule.LOG_REPLAY);
       return; // nothing new, and the same root was checked above
     }
     Map<Long, Hash> roots = new HashMap<>();
@@ -373,7 +432,9 @@ public final class LogAudit {
       Replay.of(reader).checking(Replay.Checkpoints.of(roots)).observing(watcher).run(from,
           cp.size());
       replayed = cp.size() - from;
+      evaluated.add(Rule.LOG_REPLAY);
     } catch (Divergence d) {
+      evaluated.add(Rule.LOG_REPLAY);
       replayFinding(cp, note, d.getMessage());
     } catch (IOException e) {
       unreachable("log", "the log " + target.name() + "'s entries could not be read: "
@@ -393,18 +454,23 @@ public final class LogAudit {
             Evidence.text("first difference found by the replay", what)));
   }
 
-  private void splitView(String name, URI prefix, Checkpoint cp, String note) {
+  /**
+   * Compares what witness {@code name} holds for the log with the log's checkpoint; false if
+   * that could not be decided this run (the witness unreadable, or the tiles of its larger tree
+   * not published yet).
+   */
+  private boolean splitView(String name, URI prefix, Checkpoint cp, String note) {
     byte[] raw;
     try {
       Optional<byte[]> held = witnesses.latest(prefix, cp.origin());
       if (held.isEmpty()) {
-        return;
+        return true;
       }
       raw = held.get();
     } catch (IOException e) {
       unreachable("witness:" + name, "witness " + name + "'s monitoring endpoint could not be"
           + " read for log " + target.name() + ": " + e.getMessage(), e);
-      return;
+      return false;
     }
     String theirs = new String(raw, StandardCharsets.UTF_8);
     Checkpoint w;
@@ -412,12 +478,15 @@ public final class LogAudit {
       w = LogVerifier.ofLogKeys(target.policy().logs().stream().map(Policy.Log::key).toList())
           .verifyCheckpoint(raw).checkpoint();
     } catch (VerificationException e) {
-      return; // not signed by the log: proves nothing about it
+      return true; // not signed by the log: proves nothing about it
     }
     if (!w.origin().equals(cp.origin())) {
-      return;
+      return true;
     }
-    String subject = "witness:" + name + ":" + w.size() + ":" + w.root().toBase64();
+    // One problem while it lasts: the witness, and the accepted checkpoint the views part from
+    // (a split view is never accepted), whatever the witness holds next.
+    String subject = "witness:" + name + ":" + previous.map(p -> p.size() + ":" + p.root())
+        .orElse("none");
     List<Evidence> both = List.of(Evidence.note("checkpoint served by the log", note),
         Evidence.note("checkpoint held by witness " + name, theirs));
     if (w.size() == cp.size()) {
@@ -428,7 +497,7 @@ public final class LogAudit {
             "witness " + name + " holds root " + w.root().toBase64(),
             "root " + cp.root().toBase64() + ", as the log served", both);
       }
-      return;
+      return true;
     }
     long small = Math.min(w.size(), cp.size());
     long large = Math.max(w.size(), cp.size());
@@ -438,7 +507,7 @@ public final class LogAudit {
     try {
       proof = reader.consistencyProof(small, large);
     } catch (IOException e) {
-      return; // the log has not published the tiles of the witness's larger tree yet
+      return false; // the log has not published the tiles of the witness's larger tree yet
     }
     try {
       ProofVerifier.verifyConsistency(small, large, proof, smallRoot, largeRoot);
@@ -452,6 +521,7 @@ public final class LogAudit {
           "no consistency between size " + small + " and " + large + ": " + e.getMessage(),
           "one history: the smaller checkpoint a prefix of the larger", evidence);
     }
+    return true;
   }
 
   private void unreachable(String subject, String summary, IOException e) {

@@ -53,8 +53,16 @@ final class Channels {
       }
     }).orElse(Severity.INFO);
     ChannelConfig c = switch (type) {
-      case "webhook" -> new ChannelConfig(name, type, Optional.of(LogTargets.url(m, "url", false)),
-          Secrets.bytes(m, "hmac_secret"), Optional.empty(), min);
+      case "webhook" -> {
+        Optional<byte[]> secret = Secrets.bytes(m, "hmac_secret");
+        if (secret.isEmpty()) {
+          // Receivers must be able to tell the monitor's alerts from anyone else's POSTs.
+          throw m.error("hmac_secret", "missing: a webhook channel signs its alerts; give"
+              + " hmac_secret_file or hmac_secret_env");
+        }
+        yield new ChannelConfig(name, type, Optional.of(LogTargets.url(m, "url", false)),
+            secret, Optional.empty(), min);
+      }
       case "slack" -> {
         String url = Secrets.text(m, "url").orElseThrow(() -> m.error("url",
             "missing: a slack channel needs url_file or url_env (the URL is a secret)"));

@@ -42,7 +42,9 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class MonitorServer implements AutoCloseable {
   private static final Set<String> READ = Set.of("GET", "HEAD");
-  private static final Pattern REPORT = Pattern.compile("/reports/([A-Za-z0-9._-]{1,64}?)"
+  /** A run ID as reports name them: not starting with a dot. */
+  private static final String RUN_ID = "(?!\\.)[A-Za-z0-9._-]{1,64}";
+  private static final Pattern REPORT = Pattern.compile("/reports/(" + RUN_ID + "?)"
       + "(\\.html|\\.json)?");
   /** The page's policy: no scripts, no requests, inline styles only. */
   static final String HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'";
@@ -169,8 +171,9 @@ public final class MonitorServer implements AutoCloseable {
         x.route("reports", READ);
         String after = x.param("after");
         int limit = limit(x.param("limit"));
-        if (after != null && !after.matches("[A-Za-z0-9._-]{1,64}")) {
-          throw new HttpError(400, "after must be a run ID (1 to 64 of A-Z a-z 0-9 . _ -)");
+        if (after != null && !after.matches(RUN_ID)) {
+          throw new HttpError(400, "after must be a run ID (1 to 64 of A-Z a-z 0-9 . _ -, not"
+              + " starting with a dot)");
         }
         guarded(x, Role.VIEWER, null, () -> x.send(200, "application/json", "no-store",
             service.reports(Optional.ofNullable(after), limit)));

@@ -134,7 +134,8 @@ class AlertOutboxTest {
     try {
       AlertOutbox o = open(List.of(route("hung", hung, Duration.ofMinutes(5)),
           route("failing", failing, MINUTE), route("healthy", healthy, MINUTE)),
-          TestAlerts.delivery(3, 2, Duration.ofMillis(1), MINUTE));
+          // The breaker stays closed, so each alert is given up after its 3 attempts.
+          TestAlerts.delivery(3, 100, Duration.ofMillis(1), MINUTE));
       List<Alert> alerts = List.of(TestAlerts.alert("1", "opened"),
           TestAlerts.alert("2", "opened"));
       o.enqueue(alerts);
@@ -222,6 +223,33 @@ class AlertOutboxTest {
     assertThat(all.requests()).hasSize(2);
     assertThat(critical.requests()).extracting(q -> q.header("X-Cairn-Alert-Id"))
         .containsExactly(bad.id());
+  }
+
+  @Test
+  void anOutageLongerThanTheAttemptsLosesNoAlert() throws Exception {
+    // Down for 6 requests; 3 attempts; the breaker opens after 2 failures. Only the attempts
+    // with the breaker closed count: the half-open trials probe an outage, they are not tries.
+    Receiver r = receiver((n, q) -> n <= 6 ? 500 : 200);
+    TestAlerts.MutableClock clock = new TestAlerts.MutableClock();
+    GateSleeper sleeper = new GateSleeper(clock);
+    RecordingListener listener = new RecordingListener();
+    Delivery delivery = new Delivery(3, Duration.ofSeconds(1), Duration.ofSeconds(8), 2, MINUTE,
+        MINUTE);
+    AlertOutbox o = AlertOutbox.builder(dir, List.of(route("hook", r, MINUTE)), delivery)
+        .clock(clock).sleeper(sleeper).listener(listener)
+        .random(RandomGenerator.of("L64X128MixRandom")).open();
+    toClose.add(o);
+    o.enqueue(List.of(TestAlerts.alert("1", "opened")));
+    // One backoff after the first failure, then a cooldown after each of five failures.
+    for (int i = 0; i < 6; i++) {
+      sleeper.next();
+      sleeper.release();
+    }
+    assertThat(o.drain(DRAIN)).isTrue();
+    assertThat(r.requests()).hasSize(7);
+    assertThat(listener.attempts).doesNotContain("hook:given_up").last()
+        .isEqualTo("hook:delivered");
+    assertThat(status(o, "hook").delivered()).isEqualTo(1);
   }
 
   @Test

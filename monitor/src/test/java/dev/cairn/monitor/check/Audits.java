@@ -43,6 +43,36 @@ final class Audits implements AutoCloseable {
         previous, clock.instant(), "run-" + ++runs);
   }
 
+  /**
+   * An audit of {@code target} now where the log serves {@code checkpoint} (an older one, as a
+   * stale cache would) in front of its current tiles.
+   */
+  LogAudit.Outcome runServing(byte[] checkpoint, LogTarget target, Optional<LogState> previous) {
+    dev.cairn.read.LogReader stale = new dev.cairn.read.LogReader() {
+      @Override
+      public String describe() {
+        return reader.describe();
+      }
+
+      @Override
+      public byte[] checkpoint() {
+        return checkpoint.clone();
+      }
+
+      @Override
+      public byte[] readTile(dev.cairn.tile.HashTile tile) throws java.io.IOException {
+        return reader.readTile(tile);
+      }
+
+      @Override
+      public byte[] readBundle(dev.cairn.tile.EntryBundle bundle) throws java.io.IOException {
+        return reader.readBundle(bundle);
+      }
+    };
+    return LogAudit.run(target, stale, Monitor.httpWitnesses(http, Duration.ofSeconds(10)),
+        previous, clock.instant(), "run-" + ++runs);
+  }
+
   /** A first audit, which must pass and be accepted. */
   LogState accepted(LogTarget target) {
     LogAudit.Outcome o = run(target, Optional.empty());

@@ -107,6 +107,32 @@ class LogAuditHistoryTest {
   }
 
   @Test
+  void anOlderCheckpointOfTheSameHistoryIsStaleNotARollback() {
+    byte[] older = audits.log.checkpoint();
+    audits.log.grow(10);
+    LogState accepted = audits.accepted(target);
+    LogAudit.Outcome o = audits.runServing(older, target, Optional.of(accepted));
+    assertThat(rules(o)).containsExactly("log.freshness");
+    Finding f = audits.one(o, Rule.LOG_FRESHNESS, "rogue");
+    assertThat(f.summary()).contains("older checkpoint (size 30)", "(size 40)");
+    assertThat(o.accepted()).as("never accepted: the state does not move back").isEmpty();
+    assertThat(o.result().accepted()).isFalse();
+  }
+
+  @Test
+  void anOlderCheckpointNotProvedAPrefixOfTheAcceptedOneIsARollback() {
+    byte[] older = audits.log.checkpoint();
+    audits.log.grow(10);
+    LogState accepted = audits.accepted(target);
+    audits.log.fork(0); // the log's tiles of size 40 now lead elsewhere: no proof holds
+    LogAudit.Outcome o = audits.runServing(older, target, Optional.of(accepted));
+    assertThat(rules(o)).containsExactly("log.consistency");
+    assertThat(audits.one(o, Rule.LOG_CONSISTENCY, "rogue").summary())
+        .contains("rolled back from size 40 to 30");
+    assertBlocked(o);
+  }
+
+  @Test
   void aWitnessHoldingAnotherTreeOfTheSameSizeIsASplitView() {
     Checkpoint held = audits.log.splitView("w2");
     LogAudit.Outcome o = audits.run(target, Optional.empty());
@@ -137,6 +163,12 @@ class LogAuditHistoryTest {
     assertThat(evidence(f, "proof")).singleElement().asString().isNotBlank();
     assertBlocked(o);
     assertThat(o.result().entriesReplayed()).as("the log's own history replayed").isEqualTo(10);
+
+    audits.log.splitView("w2", 20);
+    audits.log.grow(20);
+    assertThat(audits.run(target, Optional.of(accepted)).findings())
+        .as("the witness moving on along its branch is the same split view")
+        .extracting(Finding::fingerprint).containsExactly(f.fingerprint());
   }
 
   @Test

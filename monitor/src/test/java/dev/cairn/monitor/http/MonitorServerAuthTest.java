@@ -216,6 +216,11 @@ class MonitorServerAuthTest {
     assertThat(r.statusCode()).isEqualTo(400);
     r = call("GET", "/reports/..%2Fsecret", viewer);
     assertThat(r.statusCode()).isIn(400, 404);
+    r = call("GET", "/reports/.hidden", viewer);
+    assertThat(r.statusCode()).as("a run ID never starts with a dot").isEqualTo(404);
+    r = call("GET", "/reports?after=.x", viewer);
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("not starting with a dot");
     r = call("GET", "/reports/no-such-run", viewer);
     assertThat(r.statusCode()).isEqualTo(404);
     assertThat(r.body()).contains("no report of run no-such-run");
