@@ -116,11 +116,18 @@ class ClusterNodeTest {
     for (ClusterNode n : List.of(b, c)) {
       assertThat(await(n, 30).checkpoint().size()).isGreaterThanOrEqualTo(30);
     }
-    // The bucket is the static log: its checkpoint and tiles are what the nodes serve.
+    // The bucket is the static log: its checkpoint and tiles are what the nodes serve. Its
+    // checkpoint object is written just after the swap in PostgreSQL that the nodes follow.
     S3ObjectStore bucket = s3.open(prefix);
-    byte[] object = bucket.get(ObjectStore.CHECKPOINT).orElseThrow();
-    Checkpoint inBucket = Checkpoint.parse(SignedNote.parse(object).text());
-    assertThat(inBucket.size()).isGreaterThanOrEqualTo(30);
+    dev.cairn.log.testing.Poll.until("the bucket's checkpoint to reach size 30",
+        Duration.ofSeconds(30), () -> {
+          try {
+            byte[] object = bucket.get(ObjectStore.CHECKPOINT).orElseThrow();
+            return Checkpoint.parse(SignedNote.parse(object).text()).size() >= 30;
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
     assertThat(new ObjectStoreReader(bucket, "bucket").treeHash(30))
         .isEqualTo(b.tiles().treeHash(30));
     assertThat(onA.checkpoint().origin()).isEqualTo("cairn.example/cluster-test");
