@@ -63,7 +63,7 @@ final class Watcher implements Replay.BundleObserver {
         continue;
       }
       String hash = null;
-      String text = null;
+      CharSequence text = null;
       for (WatchRule rule : target.watch()) {
         boolean hit;
         if (rule.substring().isPresent()) {
@@ -71,7 +71,7 @@ final class Watcher implements Replay.BundleObserver {
               .getBytes(StandardCharsets.UTF_8));
         } else if (rule.regex().isPresent()) {
           if (text == null) {
-            text = new String(entries, start, len, StandardCharsets.UTF_8);
+            text = new Interruptible(new String(entries, start, len, StandardCharsets.UTF_8));
           }
           hit = rule.regex().get().matcher(text).find();
         } else {
@@ -139,5 +139,43 @@ final class Watcher implements Replay.BundleObserver {
       return true;
     }
     return false;
+  }
+
+  /**
+   * The text a regular expression reads, which ends the match when the audit's thread is
+   * interrupted (its deadline passed): a pattern that backtracks without end on a hostile entry
+   * would otherwise keep a core busy after the run gave up on the log.
+   */
+  static final class Interruptible implements CharSequence {
+    private final CharSequence text;
+    private int reads;
+
+    Interruptible(CharSequence text) {
+      this.text = text;
+    }
+
+    @Override
+    public char charAt(int index) {
+      if ((++reads & 0xffff) == 0 && Thread.currentThread().isInterrupted()) {
+        throw new IllegalStateException("a watch rule's regular expression was interrupted:"
+            + " the audit ran out of time");
+      }
+      return text.charAt(index);
+    }
+
+    @Override
+    public int length() {
+      return text.length();
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+      return new Interruptible(text.subSequence(start, end));
+    }
+
+    @Override
+    public String toString() {
+      return text.toString();
+    }
   }
 }
