@@ -9,6 +9,7 @@ import dev.cairn.monitor.alert.Channels;
 import dev.cairn.monitor.alert.DeliveryListener;
 import dev.cairn.monitor.check.JettyTransport;
 import dev.cairn.monitor.check.Retrying;
+import dev.cairn.monitor.check.StateStore;
 import dev.cairn.monitor.config.MonitorConfig;
 import dev.cairn.monitor.http.MonitorServer;
 import dev.cairn.monitor.report.Finding;
@@ -55,12 +56,14 @@ public final class MonitorRuntime implements MonitorServer.Service, AutoCloseabl
   private final HttpClient http;
   private final org.eclipse.jetty.client.HttpClient reads;
   private final Monitor monitor;
+  private final StateStore states;
   private final AtomicReference<String> lastFailure = new AtomicReference<>();
   private volatile Scheduler scheduler;
 
   private MonitorRuntime(MonitorConfig config, Clock clock, DataDirLock lock, ReportStore reports,
       FileLedger ledger, AlertOutbox outbox, Tracing tracing, MonitorMetrics metrics,
-      HttpClient http, org.eclipse.jetty.client.HttpClient reads, Monitor monitor) {
+      HttpClient http, org.eclipse.jetty.client.HttpClient reads, Monitor monitor,
+      StateStore states) {
     this.config = config;
     this.clock = clock;
     this.lock = lock;
@@ -72,6 +75,7 @@ public final class MonitorRuntime implements MonitorServer.Service, AutoCloseabl
     this.http = http;
     this.reads = reads;
     this.monitor = monitor;
+    this.states = states;
   }
 
   /** Opens the state directory of {@code config} and everything the monitor runs on. */
@@ -100,7 +104,12 @@ public final class MonitorRuntime implements MonitorServer.Service, AutoCloseabl
             public void queued(String channel, int pending) {
               metrics.pending(channel, pending);
             }
-          }).clock(clock).open();
+          })
+          // Delivery records are kept as long as reports (at least a day): a rerun of any run
+          // still on record finds its alerts told.
+          .retention(java.util.Collections.max(List.of(config.retention().maxAge(),
+              Duration.ofDays(1))))
+          .clock(clock).open();
       opened.add(outbox);
       Tracing tracing = Tracing.open(config.otlpEndpoint());
       opened.add(tracing);
@@ -128,7 +137,7 @@ public final class MonitorRuntime implements MonitorServer.Service, AutoCloseabl
           Monitor.httpReaders(Retrying.Policy.DEFAULT, reads),
           Monitor.httpWitnesses(http, Duration.ofSeconds(30)), newest);
       return new MonitorRuntime(config, clock, lock, reports, ledger, outbox, tracing, metrics,
-          http, reads, monitor);
+          http, reads, monitor, StateStore.open(config.stateDir()));
     } catch (IOException | RuntimeException e) {
       for (AutoCloseable c : opened.reversed()) {
         try {
@@ -168,6 +177,12 @@ public final class MonitorRuntime implements MonitorServer.Service, AutoCloseabl
           clock.instant());
       if (removed > 0) {
         LOG.info("retention removed {} reports", removed);
+      }
+      List<String> forgotten = states.prune(config.logs().stream()
+          .map(MonitorConfig.LogTarget::name).collect(java.util.stream.Collectors.toSet()),
+          clock.instant().minus(config.retention().maxAge()));
+      if (!forgotten.isEmpty()) {
+        LOG.info("retention removed the state of logs no longer configured: {}", forgotten);
       }
       return r;
     } catch (IOException | RuntimeException e) {

@@ -65,6 +65,44 @@ public final class StateStore {
         tmp);
   }
 
+  /**
+   * Deletes the state of logs not in {@code configured} that was accepted before {@code before}
+   * (a log removed from the configuration for longer than the retention): a log configured
+   * again later is replayed from its first entry.
+   *
+   * @return the names of the logs whose state was deleted
+   */
+  public java.util.List<String> prune(java.util.Set<String> configured, Instant before)
+      throws IOException {
+    java.util.List<String> removed = new java.util.ArrayList<>();
+    try (var files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        String name = f.getFileName().toString();
+        if (!name.endsWith(".json")) {
+          continue;
+        }
+        String log = name.substring(0, name.length() - ".json".length());
+        if (configured.contains(log) || !NAME.matcher(log).matches()) {
+          continue;
+        }
+        Optional<LogState> s;
+        try {
+          s = read(log);
+        } catch (IOException unreadable) {
+          continue; // not ours to judge: left for an operator, as read() says
+        }
+        if (s.isPresent() && s.get().acceptedAt().isBefore(before)) {
+          Files.delete(f);
+          removed.add(log);
+        }
+      }
+    }
+    if (!removed.isEmpty()) {
+      AtomicFiles.syncDirectory(dir);
+    }
+    return removed;
+  }
+
   private Path file(String log) {
     if (!NAME.matcher(log).matches()) {
       throw new IllegalArgumentException("a log's name must be 1 to 64 of A-Z a-z 0-9 . _ -,"
