@@ -13,6 +13,7 @@ import dev.cairn.monitor.report.Finding;
 import dev.cairn.monitor.report.LogResult;
 import dev.cairn.monitor.report.Report;
 import dev.cairn.monitor.report.Rule;
+import dev.cairn.read.DirectoryLogReader;
 import dev.cairn.read.HttpLogReader;
 import dev.cairn.read.LogReader;
 import io.opentelemetry.api.common.AttributeKey;
@@ -24,6 +25,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -178,10 +180,19 @@ public final class Monitor implements AutoCloseable {
     return m;
   }
 
-  /** The readers of HTTP logs: {@link HttpLogReader} with retries, on the JDK's client. */
+  /**
+   * The readers of logs: {@link HttpLogReader} with retries, on the JDK's client; a {@code
+   * file:} URL is a local directory ({@link DirectoryLogReader}).
+   */
   public static Readers httpReaders(Retrying.Policy retries) {
-    return (target, listener) -> new Retrying(HttpLogReader.builder(target.url()).build(),
-        retries, listener);
+    return (target, listener) -> new Retrying(isDirectory(target)
+        ? DirectoryLogReader.open(Path.of(target.url()))
+        : HttpLogReader.builder(target.url()).build(), retries, listener);
+  }
+
+  /** Whether {@code target} is read from a local directory ({@code file:} URL). */
+  private static boolean isDirectory(LogTarget target) {
+    return "file".equals(target.url().getScheme());
   }
 
   /**
@@ -190,9 +201,11 @@ public final class Monitor implements AutoCloseable {
    */
   public static Readers httpReaders(Retrying.Policy retries,
       org.eclipse.jetty.client.HttpClient client) {
-    return (target, listener) -> new Retrying(HttpLogReader.builder(target.url())
-        .transport(JettyTransport.on(client, HttpLogReader.DEFAULT_TIMEOUT)).build(), retries,
-        listener);
+    return (target, listener) -> new Retrying(isDirectory(target)
+        ? DirectoryLogReader.open(Path.of(target.url()))
+        : HttpLogReader.builder(target.url())
+            .transport(JettyTransport.on(client, HttpLogReader.DEFAULT_TIMEOUT)).build(),
+        retries, listener);
   }
 
   /** A new run ID: the UTC time and 6 random hex digits, e.g. {@code 20261205T170000Z-a1b2c3}. */

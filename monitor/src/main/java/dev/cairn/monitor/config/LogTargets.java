@@ -64,6 +64,26 @@ final class LogTargets {
   }
 
   /** The URL at {@code key}; a prefix gets a trailing {@code /}. */
+  /**
+   * A log read from a local directory ({@code file:///path/}: a mirror, a backup, a log's
+   * {@code tiles/}): an absolute path, no host, no query; made to end with {@code /}.
+   */
+  private static URI directory(Mapping m, String text) {
+    URI u;
+    try {
+      u = new URI(text);
+    } catch (java.net.URISyntaxException e) {
+      throw m.error("url", "\"" + text + "\" is not a URL: " + e.getReason());
+    }
+    if (u.getRawAuthority() != null && !u.getRawAuthority().isEmpty()
+        || u.getRawQuery() != null || u.getRawFragment() != null || u.getPath() == null
+        || !u.getPath().startsWith("/")) {
+      throw m.error("url", "\"" + text + "\" is not a directory: use file:///absolute/path/");
+    }
+    String path = u.getRawPath().endsWith("/") ? u.getRawPath() : u.getRawPath() + "/";
+    return URI.create("file://" + path);
+  }
+
   static URI url(Mapping m, String key, boolean prefix) {
     return url(m, key, m.text(key), prefix);
   }
@@ -75,7 +95,8 @@ final class LogTargets {
 
   private static LogTarget log(Mapping m) {
     String name = name(m, "name");
-    URI url = url(m, "url", true);
+    String text = m.text("url");
+    URI url = text.startsWith("file:") ? directory(m, text) : url(m, "url", text, true);
     Policy policy = policy(m);
     Duration maxCheckpointAge = m.duration("max_checkpoint_age", MIN_AGE);
     Duration maxCosignatureAge = m.duration("max_cosignature_age", maxCheckpointAge, MIN_AGE);
