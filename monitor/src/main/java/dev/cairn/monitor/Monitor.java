@@ -364,29 +364,9 @@ public final class Monitor implements AutoCloseable {
     LogAudit.Outcome o;
     try (LogReader reader = readers.open(t, (kind, nanos, ok) ->
         metrics.read(t.name(), kind, nanos, ok))) {
-      o = LogAudit.run(t, reader, (prefix, origin) -> {
-        for (int n = 1; ; n++) {
-          long s = System.nanoTime();
-          try {
-            Optional<byte[]> held = witnesses.latest(prefix, origin);
-            metrics.read(t.name(), "witness", System.nanoTime() - s, true);
-            return held;
-          } catch (java.io.InterruptedIOException e) {
-            throw e;
-          } catch (IOException e) {
-            metrics.read(t.name(), "witness", System.nanoTime() - s, false);
-            if (n >= WITNESS_RETRIES.attempts()) {
-              throw e;
-            }
-          }
-          try {
-            Thread.sleep(WITNESS_RETRIES.backoff(n));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted reading a witness");
-          }
-        }
-      }, previous, now, runId);
+      o = LogAudit.run(t, reader, (prefix, origin) -> Retrying.call(WITNESS_RETRIES, "witness",
+          (kind, nanos, ok) -> metrics.read(t.name(), kind, nanos, ok),
+          () -> witnesses.latest(prefix, origin)), previous, now, runId);
     }
     metrics.replayed(t.name(), o.result().entriesReplayed());
     synchronized (b) {
@@ -552,14 +532,7 @@ public final class Monitor implements AutoCloseable {
   public static LogAudit.WitnessReader httpWitnesses(java.net.http.HttpClient client,
       Duration timeout) {
     return (prefix, origin) -> {
-      String hex;
-      try {
-        hex = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-            .digest(origin.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-      } catch (java.security.NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
-      URI uri = prefix.resolve(hex + "/checkpoint");
+      URI uri = prefix.resolve(dev.cairn.witnessing.MonitoringPath.of(origin));
       java.net.http.HttpResponse<byte[]> resp;
       try {
         resp = client.send(java.net.http.HttpRequest.newBuilder(uri).timeout(timeout).GET()

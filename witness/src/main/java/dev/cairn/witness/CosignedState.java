@@ -5,12 +5,8 @@ import dev.cairn.log.storage.embedded.AtomicFiles;
 import dev.cairn.note.NoteException;
 import dev.cairn.note.SignedNote;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -84,12 +80,7 @@ final class CosignedState {
 
   /** The lowercase hex SHA-256 of the origin: its file name and its path in the API. */
   static String fileName(String origin) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(origin.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return dev.cairn.witnessing.MonitoringPath.originHash(origin);
   }
 
   /** The latest record of {@code origin}, if it was ever cosigned. */

@@ -1,5 +1,6 @@
 package dev.cairn.monitor.alert;
 
+import dev.cairn.monitor.Backoff;
 import dev.cairn.log.storage.embedded.AtomicFiles;
 import dev.cairn.monitor.config.MonitorConfig.Delivery;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.cairn.monitor.alert;
 
+import dev.cairn.monitor.Backoff;
 import dev.cairn.monitor.alert.OutboxJournal.Queued;
 import java.io.IOException;
 import java.time.Clock;

@@ -1,5 +1,6 @@
 package dev.cairn.monitor.check;
 
+import dev.cairn.monitor.Backoff;
 import dev.cairn.read.LogReader;
 import dev.cairn.read.MalformedObjectException;
 import dev.cairn.tile.EntryBundle;
@@ -47,23 +48,15 @@ public final class Retrying implements LogReader {
 
     /** The wait before try {@code n + 1} after {@code n} failed tries (n >= 1): full jitter. */
     public Duration backoff(int n) {
-      long base = baseDelay.toNanos();
-      long max = maxDelay.toNanos();
-      int doublings = Math.min(n - 1, 63);
-      // base × 2^(n-1) overflows (to any value, 0 included) exactly when it exceeds max here.
-      long cap = base > max >> doublings ? max : base << doublings;
-      if (cap <= 0) {
-        return Duration.ZERO;
-      }
-      ThreadLocalRandom random = ThreadLocalRandom.current();
-      return Duration.ofNanos(cap == Long.MAX_VALUE ? random.nextLong(cap) : random.nextLong(cap
-          + 1));
+      return new Backoff(baseDelay, maxDelay).delay(n - 1, ThreadLocalRandom.current());
     }
   }
 
+  /** One read that may be tried again. */
   @FunctionalInterface
-  private interface Read {
-    byte[] get() throws IOException;
+  public interface Read<T> {
+    /** Reads. */
+    T get() throws IOException;
   }
 
   private final LogReader inner;
@@ -84,17 +77,17 @@ public final class Retrying implements LogReader {
 
   @Override
   public byte[] checkpoint() throws IOException {
-    return retry("checkpoint", inner::checkpoint);
+    return call(policy, "checkpoint", listener, inner::checkpoint);
   }
 
   @Override
   public byte[] readTile(HashTile tile) throws IOException {
-    return retry("tile", () -> inner.readTile(tile));
+    return call(policy, "tile", listener, () -> inner.readTile(tile));
   }
 
   @Override
   public byte[] readBundle(EntryBundle bundle) throws IOException {
-    return retry("bundle", () -> inner.readBundle(bundle));
+    return call(policy, "bundle", listener, () -> inner.readBundle(bundle));
   }
 
   @Override
@@ -107,11 +100,17 @@ public final class Retrying implements LogReader {
     inner.close();
   }
 
-  private byte[] retry(String what, Read read) throws IOException {
+  /**
+   * Makes {@code read} ({@code what}, for the listener and messages) as {@code policy} says:
+   * tried again after a failure that may pass, not after a missing or misshapen object or an
+   * interruption.
+   */
+  public static <T> T call(Policy policy, String what, Listener listener, Read<T> read)
+      throws IOException {
     for (int n = 1; ; n++) {
       long start = System.nanoTime();
       try {
-        byte[] data = read.get();
+        T data = read.get();
         listener.read(what, System.nanoTime() - start, true);
         return data;
       } catch (NoSuchFileException | MalformedObjectException answer) {

@@ -1,5 +1,6 @@
 package dev.cairn.monitor.alert;
 
+import dev.cairn.monitor.Backoff;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
