@@ -85,6 +85,14 @@ public final class Exchange {
   }
 
   /**
+   * Puts the request's ID in this thread's MDC (see {@link LogContext}) until closed: wrap the
+   * work done for the request on each thread it runs on.
+   */
+  public LogContext logContext() {
+    return LogContext.of(id);
+  }
+
+  /**
    * Reads the request body, failing with 413 beyond {@code max} bytes (at once if its declared
    * length is larger), and with {@link Bodies#read}'s failures.
    */
@@ -261,7 +269,9 @@ public final class Exchange {
       case NotFoundException e -> error(404, e.getMessage());
       case StoppedException e -> error(500, e.getMessage());
       default -> {
-        LOG.error("{} {} failed (request {})", method(), path(), id, t);
+        try (LogContext c = logContext()) {
+          LOG.error("{} {} failed (request {})", method(), path(), id, t);
+        }
         error(500, "internal error (request " + id + "): " + t.getClass().getSimpleName());
       }
     }
