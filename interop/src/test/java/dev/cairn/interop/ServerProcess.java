@@ -264,10 +264,23 @@ final class ServerProcess implements AutoCloseable {
   }
 
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+    while (true) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        if (HANDED_OUT.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      }
     }
   }
+
+  /**
+   * Every port {@link #freePort} gave in this JVM. The kernel may give a port it just gave again
+   * once its socket is closed: two servers started at once (a test's witnesses) would then get
+   * one port, the second fail to bind it and exit, and its {@code /healthz} poll be answered by
+   * the first — a dead server that looks healthy, and two policy witnesses behind one URL.
+   */
+  private static final java.util.Set<Integer> HANDED_OUT =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * The class path of the tests, which holds the CLI and its dependencies. Surefire may run the
