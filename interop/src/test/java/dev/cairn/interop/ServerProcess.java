@@ -145,6 +145,21 @@ final class ServerProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /**
+   * Waits up to {@code bound} for the server to exit and returns its status, or empty if it
+   * still runs then.
+   */
+  java.util.OptionalInt exitWithin(Duration bound) throws InterruptedException {
+    return process.waitFor(bound.toNanos(), TimeUnit.NANOSECONDS)
+        ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
+  }
+
+  /** Whether the server has printed a line containing {@code text} so far. */
+  boolean printed(String text) throws IOException {
+    return Files.exists(output)
+        && Files.readString(output, StandardCharsets.UTF_8).contains(text);
+  }
+
   /** A client of this server (over https with the context it was started with). */
   LogClient client(java.util.Optional<String> authorization) {
     return new LogClient(base, tls, authorization);
