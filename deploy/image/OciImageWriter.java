@@ -224,7 +224,8 @@ public final class OciImageWriter {
       GZIPOutputStream gzip = new GZIPOutputStream(compressed, 1 << 16);
       tar = new Digesting(new BufferedOutputStream(gzip, 1 << 16));
       TarWriter writer = new TarWriter(tar, epoch);
-      for (Path p : entries(dir)) {
+      for (Map.Entry<String, Path> entry : entries(dir).entrySet()) {
+        Path p = entry.getValue();
         String name = dir.relativize(p).toString();
         String owner = owners.getOrDefault(name, "0:0");
         int colon = owner.indexOf(':');
@@ -256,13 +257,17 @@ public final class OciImageWriter {
         "sha256:" + HexFormat.of().formatHex(tar.digest.digest()));
   }
 
-  /** Every path under dir (not dir itself), sorted by name: a parent comes before its children. */
-  static List<Path> entries(Path dir) throws IOException {
+  /**
+   * Every path under dir (not dir itself) by its name in the tar (a directory's ends with "/"),
+   * sorted: a directory's name is a prefix of its children's, so it comes before them.
+   */
+  static TreeMap<String, Path> entries(Path dir) throws IOException {
+    TreeMap<String, Path> entries = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(dir)) {
-      return walk.filter(p -> !p.equals(dir))
-          .sorted((a, b) -> dir.relativize(a).toString().compareTo(dir.relativize(b).toString()))
-          .toList();
+      walk.filter(p -> !p.equals(dir)).forEach(p -> entries.put(dir.relativize(p)
+          + (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "/" : ""), p));
     }
+    return entries;
   }
 
   static MessageDigest sha256() {
