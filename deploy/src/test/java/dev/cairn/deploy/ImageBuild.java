@@ -39,11 +39,13 @@ final class ImageBuild {
   private static ImageBuild first;
 
   final Path layout;
-  final long seconds;
+  final Path archive;
+  final String digest;
 
-  private ImageBuild(Path layout, long seconds) {
+  private ImageBuild(Path layout, Path archive, String digest) {
     this.layout = layout;
-    this.seconds = seconds;
+    this.archive = archive;
+    this.digest = digest;
   }
 
   /** The image every test shares, built on first use; skips the test when there is no CLI. */
@@ -65,22 +67,24 @@ final class ImageBuild {
         "the CLI is not packaged in " + cli + ": run the module's tests with `mvn verify -pl deploy"
             + " -am` (or ./run-tests), which packages it first");
     Path output = BUILD.resolve(name);
+    Path archive = BUILD.resolve(name + ".tar");
     Path tmp = BUILD.resolve(name + "-tmp");
     deleteTree(output);
+    Files.deleteIfExists(archive);
     deleteTree(tmp);
     Files.createDirectories(tmp);
     Path log = BUILD.resolve(name + ".log");
     ProcessBuilder pb = new ProcessBuilder(REPOSITORY.resolve("scripts").resolve("image").toString(),
-        "--no-build", "--output", output.toString())
+        "--no-build", "--output", output.toString(), "--archive", archive.toString())
         .directory(workingDirectory.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+        .redirectError(log.toFile());
     // The JDK running the tests builds the runtime (jlink), as ./cairn would find it.
     pb.environment().put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
     pb.environment().put("TMPDIR", tmp.toString());
     pb.environment().remove("SOURCE_DATE_EPOCH");
     long start = System.nanoTime();
     Process process = pb.start();
+    String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!process.waitFor(BUILD_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
       process.destroyForcibly();
       throw new AssertionError("scripts/image did not finish in " + BUILD_TIMEOUT_MINUTES
@@ -93,7 +97,9 @@ final class ImageBuild {
     }
     System.out.printf("scripts/image built %s in %d s: %s%n", output, seconds,
         Files.readString(log).strip());
-    return new ImageBuild(output, seconds);
+    assertThat(stdout).as("scripts/image prints the image's digest, and only that")
+        .matches("sha256:[0-9a-f]{64}\n");
+    return new ImageBuild(output, archive, stdout.strip());
   }
 
   JsonNode index() throws IOException {

@@ -1,6 +1,7 @@
 package dev.cairn.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.deploy.ImageBuild.Entry;
@@ -39,6 +40,8 @@ class ImageLayoutTest {
     assertThat(index.get("manifests")).hasSize(1);
     JsonNode entry = index.get("manifests").get(0);
     assertDescribes(image, entry, "application/vnd.oci.image.manifest.v1+json");
+    assertThat(entry.get("digest").asText()).as("the digest the script printed")
+        .isEqualTo(image.digest);
     assertThat(entry.at("/platform/os").asText()).isEqualTo("linux");
     assertThat(entry.at("/platform/architecture").asText()).isIn("amd64", "arm64");
     String version = image.config().at("/config/Labels/org.opencontainers.image.version").asText();
@@ -186,6 +189,43 @@ class ImageLayoutTest {
     }
     assertThat(fileNames(second.layout)).isEqualTo(fileNames(first.layout))
         .containsExactly("blobs", "index.json", "oci-layout");
+    assertThat(ImageBuild.sha256(second.archive)).as("the oci-archive")
+        .isEqualTo(ImageBuild.sha256(first.archive));
+  }
+
+  @Test
+  void theArchiveHoldsTheLayout() throws Exception {
+    ImageBuild image = ImageBuild.shared();
+    Path unpacked = Files.createTempDirectory(ImageBuild.BUILD, "archive");
+    try {
+      ImageBuild.run(List.of("tar", "-xf", image.archive.toString(), "-C", unpacked.toString()));
+      assertThat(fileNames(unpacked)).containsExactly("blobs", "index.json", "oci-layout");
+      for (String name : List.of("index.json", "oci-layout")) {
+        assertThat(unpacked.resolve(name)).hasSameBinaryContentAs(image.layout.resolve(name));
+      }
+      assertThat(fileNames(unpacked.resolve("blobs/sha256")))
+          .isEqualTo(fileNames(image.layout.resolve("blobs/sha256")));
+      for (String blob : fileNames(unpacked.resolve("blobs/sha256"))) {
+        assertThat(ImageBuild.sha256(unpacked.resolve("blobs/sha256").resolve(blob)))
+            .isEqualTo("sha256:" + blob);
+      }
+    } finally {
+      ImageBuild.deleteTree(unpacked);
+    }
+  }
+
+  @Test
+  void systemLibrariesAreRecordedWithTheirDebianPackages() throws Exception {
+    ImageBuild image = ImageBuild.shared();
+    assumeTrue(Files.isDirectory(Path.of("/var/lib/dpkg")), "built on a system without dpkg");
+    List<String> names = ImageBuild.entries(image.layers().get(0)).stream().map(Entry::name)
+        .toList();
+    assertThat(names).contains("var/lib/dpkg/status.d/libc6", "usr/share/doc/libc6/copyright",
+        "var/lib/dpkg/status.d/libstdc++6", "var/lib/dpkg/status.d/libgcc-s1");
+    String libc = ImageBuild.run(List.of("tar", "-xzOf", image.layers().get(0).toString(),
+        "var/lib/dpkg/status.d/libc6"));
+    String installed = ImageBuild.run(List.of("dpkg-query", "-W", "-f=${Version}", "libc6"));
+    assertThat(libc).startsWith("Package: libc6\n").contains("Version: " + installed + "\n");
   }
 
   private static void assertDescribes(ImageBuild image, JsonNode descriptor, String mediaType)
