@@ -114,7 +114,8 @@ public final class OciImageWriter {
         .put("os", "linux")
         .put("config", imageConfig(options))
         .put("rootfs", Json.object().put("type", "layers")
-            .put("diff_ids", Json.array(layers.stream().map(l -> Json.string(l.diffId())).toList())))
+            .put("diff_ids",
+                Json.array(layers.stream().map(l -> Json.string(l.diffId())).toList())))
         .put("history", Json.array(layers.stream().map(l -> Json.object()
             .put("created", created).put("created_by", "scripts/image").put("comment", l.comment()))
             .toList()));
@@ -124,7 +125,8 @@ public final class OciImageWriter {
         .put("schemaVersion", 2)
         .put("mediaType", MANIFEST_TYPE)
         .put("config", descriptor(CONFIG_TYPE, configBlob))
-        .put("layers", Json.array(layers.stream().map(l -> descriptor(LAYER_TYPE, l.blob())).toList()));
+        .put("layers",
+            Json.array(layers.stream().map(l -> descriptor(LAYER_TYPE, l.blob())).toList()));
     Map<String, String> labels = pairs(options.get("label"));
     if (!labels.isEmpty()) {
       manifest.put("annotations", Json.strings(labels));
@@ -203,7 +205,8 @@ public final class OciImageWriter {
   }
 
   static Json descriptor(String mediaType, Blob blob) {
-    return Json.object().put("mediaType", mediaType).put("digest", blob.digest()).put("size", blob.size());
+    return Json.object().put("mediaType", mediaType).put("digest", blob.digest())
+        .put("size", blob.size());
   }
 
   static Blob writeBlob(Path blobs, byte[] content) throws IOException {
