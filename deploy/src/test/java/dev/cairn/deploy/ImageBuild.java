@@ -63,7 +63,8 @@ final class ImageBuild {
   static ImageBuild build(String name, Path workingDirectory) throws IOException,
       InterruptedException {
     Path cli = REPOSITORY.resolve("cli").resolve("target");
-    assumeTrue(Files.isRegularFile(cli.resolve("cairn.jar")) && Files.isDirectory(cli.resolve("lib")),
+    assumeTrue(Files.isRegularFile(cli.resolve("cairn.jar"))
+        && Files.isDirectory(cli.resolve("lib")),
         "the CLI is not packaged in " + cli + ": run the module's tests with `mvn verify -pl deploy"
             + " -am` (or ./run-tests), which packages it first");
     Path output = BUILD.resolve(name);
@@ -74,7 +75,8 @@ final class ImageBuild {
     deleteTree(tmp);
     Files.createDirectories(tmp);
     Path log = BUILD.resolve(name + ".log");
-    ProcessBuilder pb = new ProcessBuilder(REPOSITORY.resolve("scripts").resolve("image").toString(),
+    ProcessBuilder pb = new ProcessBuilder(
+        REPOSITORY.resolve("scripts").resolve("image").toString(),
         "--no-build", "--output", output.toString(), "--archive", archive.toString())
         .directory(workingDirectory.toFile())
         .redirectError(log.toFile());
@@ -162,8 +164,10 @@ final class ImageBuild {
           continue;
         }
         String prefix = text(h, 345, 155);
-        String name = pax.getOrDefault("path", (prefix.isEmpty() ? "" : prefix + "/") + text(h, 0, 100));
-        entries.add(new Entry(name, type, (int) octal(h, 100, 8), octal(h, 108, 8), octal(h, 116, 8),
+        String name = pax.getOrDefault("path",
+            (prefix.isEmpty() ? "" : prefix + "/") + text(h, 0, 100));
+        entries.add(new Entry(name, type, (int) octal(h, 100, 8), octal(h, 108, 8),
+            octal(h, 116, 8),
             size, octal(h, 136, 12), text(h, 265, 32), text(h, 297, 32),
             pax.getOrDefault("linkpath", text(h, 157, 100))));
         pax = Map.of();

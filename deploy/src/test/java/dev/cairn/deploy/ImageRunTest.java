@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -129,7 +132,8 @@ class ImageRunTest {
 
       // The JVM is the namespace's PID 1, the leaf of unshare -> bash -> unshare -> java.
       ProcessHandle java = jvm(p);
-      List<String> status = Files.readAllLines(Path.of("/proc", Long.toString(java.pid()), "status"));
+      List<String> status =
+          Files.readAllLines(Path.of("/proc", Long.toString(java.pid()), "status"));
       assertThat(status).as("/proc/%d/status", java.pid())
           .contains("Uid:\t65532\t65532\t65532\t65532", "Gid:\t65532\t65532\t65532\t65532",
               "CapEff:\t0000000000000000")
@@ -153,6 +157,86 @@ class ImageRunTest {
       p.destroyForcibly(); // unshare --kill-child takes the namespace down with it
       p.waitFor(STOP_DEADLINE.toSeconds(), TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * The same through the tools of the OCI ecosystem, where they are installed (Debian packages
+   * umoci and runc): umoci turns the image into a runtime bundle (rootfs and config.json from the
+   * image's config), and runc runs it with a read-only root, a tmpfs at /tmp and the data volume.
+   */
+  @Test
+  void serveRunsInRuncFromTheBundleUmociMakes() throws Exception {
+    assumeTrue(onPath("umoci") && onPath("runc"), "umoci and runc are not installed");
+    Path dir = scratch("runc");
+    Path bundle = dir.resolve("bundle");
+    ImageBuild image = ImageBuild.shared();
+    String tag = image.index().at("/manifests/0/annotations/org.opencontainers.image.ref.name")
+        .asText();
+    ImageBuild.run(List.of("umoci", "unpack", "--image", image.layout + ":" + tag,
+        bundle.toString()));
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    ObjectNode spec = (ObjectNode) ImageBuild.JSON.readTree(bundle.resolve("config.json").toFile());
+    ObjectNode process = (ObjectNode) spec.get("process");
+    assertThat(process.at("/user/uid").asInt()).as("umoci reads the image's User").isEqualTo(65532);
+    assertThat(process.get("cwd").asText()).isEqualTo("/data");
+    ArrayNode args = process.putArray("args");
+    config.get("Entrypoint").forEach(args::add);
+    args.add("serve").add("--listen").add("127.0.0.1:" + port);
+    process.put("terminal", false);
+    ((ObjectNode) spec.get("root")).put("readonly", true);
+    // The host's network, to reach it on loopback; the other namespaces as umoci set them.
+    ArrayNode namespaces = (ArrayNode) spec.at("/linux/namespaces");
+    for (int i = namespaces.size() - 1; i >= 0; i--) {
+      if (namespaces.get(i).get("type").asText().equals("network")) {
+        namespaces.remove(i);
+      }
+    }
+    ArrayNode mounts = (ArrayNode) spec.get("mounts");
+    for (int i = mounts.size() - 1; i >= 0; i--) {
+      if (List.of("/data", "/tmp").contains(mounts.get(i).get("destination").asText())) {
+        mounts.remove(i);
+      }
+    }
+    mounts.addObject().put("destination", "/tmp").put("type", "tmpfs").put("source", "tmpfs")
+        .putArray("options").add("nosuid").add("nodev").add("mode=1777");
+    mounts.addObject().put("destination", "/data").put("type", "bind")
+        .put("source", dir.resolve("data").toString())
+        .putArray("options").add("rbind").add("rw");
+    ImageBuild.JSON.writeValue(bundle.resolve("config.json").toFile(), spec);
+
+    String id = "cairn-image-test-" + ProcessHandle.current().pid();
+    String state = dir.resolve("runc-state").toString();
+    Path output = dir.resolve("serve.out");
+    Process p = new ProcessBuilder(
+            "runc", "--root", state, "run", "--bundle", bundle.toString(), id)
+        .redirectErrorStream(true).redirectOutput(output.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    try {
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+      URI base = URI.create("http://127.0.0.1:" + port);
+      waitHealthy(http, base, p, output);
+      HttpResponse<String> add = http.send(HttpRequest.newBuilder(base.resolve("/add"))
+          .POST(HttpRequest.BodyPublishers.ofString("hello from runc")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(add.statusCode()).as("POST /add: %s", add.body()).isEqualTo(200);
+      assertThat(Files.getAttribute(dir.resolve("data").resolve("cairn-data"), "unix:uid"))
+          .isEqualTo(65532);
+      ImageBuild.run(List.of("runc", "--root", state, "kill", id, "TERM"));
+      assertThat(p.waitFor(STOP_DEADLINE.toSeconds(), TimeUnit.SECONDS))
+          .as("cairn serve stopped on SIGTERM: %s", tail(output)).isTrue();
+    } finally {
+      new ProcessBuilder("runc", "--root", state, "delete", "--force", id)
+          .redirectErrorStream(true).start().waitFor(STOP_DEADLINE.toSeconds(), TimeUnit.SECONDS);
+      p.destroyForcibly();
+    }
+  }
+
+  private static boolean onPath(String tool) {
+    return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+        .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, tool)));
   }
 
   /** A fresh directory with a writable tmp/ (mode 1777) and a data/ volume owned by 65532. */
