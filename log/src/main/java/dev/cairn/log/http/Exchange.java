@@ -257,7 +257,7 @@ public final class Exchange {
       case PushbackException e -> {
         long seconds = Math.max(1, (e.retryAfter().toMillis() + 999) / 1000);
         response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(seconds));
-        pushedBack = true;
+        pushedBack = !e.isFault();
         error(503, e.getMessage());
       }
       case TimeoutException e -> {

@@ -118,7 +118,7 @@ public final class Committer implements Submissions, AutoCloseable {
       StorageFault f = health.failed(batch.isEmpty() ? "probing the database after a failure"
           : "committing a batch of " + batch.size() + " entries", e);
       RuntimeException failure = f.fatal() ? new StoppedException(f.reason())
-          : new PushbackException("the log could not store the entry: " + f.reason(),
+          : PushbackException.fault("the log could not store the entry: " + f.reason(),
               pool.retryAfter());
       for (Pool.Pending p : batch) {
         p.result().completeExceptionally(failure);

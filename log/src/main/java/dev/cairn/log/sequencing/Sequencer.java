@@ -282,14 +282,14 @@ public final class Sequencer implements Submissions, AutoCloseable {
         failure = s;
       } else if (e instanceof TilesFailing) {
         LOG.debug("refused a batch of {} entries: {}", batch.size(), e.getMessage());
-        failure = new PushbackException("the log could not store the entry: "
+        failure = PushbackException.fault("the log could not store the entry: "
             + e.getMessage(), pool.retryAfter());
       } else {
         StorageFault f = health.failed(batch.isEmpty() ? "probing storage after a failure"
             : "sequencing a batch of " + batch.size() + " entries at size " + sequenced.size(),
             e);
         failure = f.fatal() ? new StoppedException(f.reason())
-            : new PushbackException("the log could not store the entry: " + f.reason(),
+            : PushbackException.fault("the log could not store the entry: " + f.reason(),
                 pool.retryAfter());
       }
       for (Pool.Pending p : batch) {

@@ -419,6 +419,16 @@ class DiskFaultTest {
         .forEach(l -> System.out.println("  " + l));
     assertThat(metrics.get()).containsPattern("cairn_faults_total\\{component=\"" + component + "\",kind=\""
             + kind.label() + "\"} [1-9]");
+    // The fault's 503s are errors (the availability SLI counts them), not pushback.
+    assertThat(sum(metrics.get(), "cairn_http_requests_total{code=\"503\""))
+        .as("503s beyond those counted as pushback")
+        .isGreaterThan(sum(metrics.get(), "cairn_http_pushback_total{"));
+  }
+
+  /** The sum of the samples whose name and labels start with {@code prefix}. */
+  private static double sum(String metrics, String prefix) {
+    return metrics.lines().filter(l -> l.startsWith(prefix))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
   }
 
   /** The checkpoint, a tile and a bundle under it, and a proof are all still served. */
