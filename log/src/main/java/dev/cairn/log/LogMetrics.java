@@ -68,8 +68,10 @@ public final class LogMetrics implements Sequencer.BatchObserver,
   /** What the audit log did not write one line per decision. */
   private record AuditCounts(LongSupplier repeated, LongSupplier dropped, LongSupplier lost) {}
   private final Histogram addSeconds = Histogram.builder().name("cairn_add_seconds")
-      .help("Time from receiving a submission to answering it, by what the client waited for")
-      .labelNames("wait").classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
+      .help("Time from receiving a submission to answering it, by route (add, add-batch) and"
+          + " what the client waited for")
+      .labelNames("route", "wait").classicOnly().classicUpperBounds(LATENCY_BUCKETS)
+      .register(registry);
   private final Histogram sequencingSeconds = Histogram.builder()
       .name("cairn_sequencing_seconds")
       .help("Time to sequence one batch: dedup, tiles and bundles durable, tree state committed")
@@ -337,9 +339,12 @@ public final class LogMetrics implements Sequencer.BatchObserver,
     }
   }
 
-  /** Records an answered submission that waited for {@code wait} ("sequenced" or "proof"). */
-  public void added(String wait, long nanos) {
-    addSeconds.labelValues(wait).observe(nanos / 1e9);
+  /**
+   * Records an answered submission on {@code route} ("add" or "add-batch") that waited for
+   * {@code wait} ("sequenced" or "proof").
+   */
+  public void added(String route, String wait, long nanos) {
+    addSeconds.labelValues(route, wait).observe(nanos / 1e9);
   }
 
   /** Records an HTTP request. */

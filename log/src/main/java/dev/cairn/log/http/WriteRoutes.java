@@ -67,7 +67,7 @@ final class WriteRoutes {
             x.fail(failure);
           } else {
             x.text(200, "no-store", a.index() + "\n");
-            metrics.added("sequenced", System.nanoTime() - started);
+            metrics.added("add", "sequenced", System.nanoTime() - started);
           }
         }, responses);
         return;
@@ -80,7 +80,7 @@ final class WriteRoutes {
               x.fail(failure);
             } else {
               x.send(200, "application/json", "no-store", body);
-              metrics.added("proof", System.nanoTime() - started);
+              metrics.added("add", "proof", System.nanoTime() - started);
             }
           });
     }).exceptionally(failure -> {
@@ -139,7 +139,7 @@ final class WriteRoutes {
               }
               x.text(200, "no-store", sb.toString());
             }
-            metrics.added("sequenced", System.nanoTime() - started);
+            metrics.added("add-batch", "sequenced", System.nanoTime() - started);
           }, responses);
     }).exceptionally(failure -> {
       x.fail(failure);
