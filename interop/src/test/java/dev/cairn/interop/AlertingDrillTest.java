@@ -576,39 +576,29 @@ class AlertingDrillTest {
         () -> ledger.lastAcknowledged() > ackedAtFault + 10);
     timeline.mark("writes still acknowledged (index " + ledger.lastAcknowledged() + ")");
 
-    // Both alerts, marked as each arrives, and when Prometheus first saw the cause (for: 30s).
-    AtomicReference<JsonNode> cause = new AtomicReference<>();
-    AtomicReference<JsonNode> page = new AtomicReference<>();
-    AtomicReference<Instant> detectedAt = new AtomicReference<>();
+    // Both alerts at the receiver; then when Prometheus saw them, from its API and the payloads.
+    AtomicReference<Received> cause = new AtomicReference<>();
+    AtomicReference<Received> page = new AtomicReference<>();
     poll(() -> QUORUM_LOST + " and " + FRESHNESS_BURN + " (page) firing at the receiver"
         + " (received: " + receivedSummary() + ")", ALERT_DEADLINE, () -> {
-          if (cause.get() == null) {
-            received(QUORUM_LOST, "firing", a -> true).ifPresent(a -> {
-              cause.set(a);
-              timeline.mark(QUORUM_LOST + " (" + a.path("labels").path("severity").asText()
-                  + ") firing at the receiver");
-            });
-          }
-          if (page.get() == null) {
-            received(FRESHNESS_BURN, "firing", a -> a.path("labels").path("severity")
-                .asText().equals("page")).ifPresent(a -> {
-                  page.set(a);
-                  detectedAt.set(timeline.mark(FRESHNESS_BURN
-                      + " (page) firing at the receiver"));
-                });
-          }
+          cause.compareAndSet(null, received(QUORUM_LOST, "firing", a -> true).orElse(null));
+          page.compareAndSet(null, received(FRESHNESS_BURN, "firing", a -> a.path("labels")
+              .path("severity").asText().equals("page")).orElse(null));
           return cause.get() != null && page.get() != null;
         });
-    Instant detected = detectedAt.get();
     for (JsonNode a : firingAt(QUORUM_LOST)) {
       timeline.mark(QUORUM_LOST + " pending in Prometheus (quorum_met 0 scraped)",
           Instant.parse(a.path("activeAt").asText()));
     }
     timeline.mark(QUORUM_LOST + " firing in Prometheus (after for: 30s)", Instant.parse(
-        cause.get().path("startsAt").asText()));
+        cause.get().alert().path("startsAt").asText()));
+    timeline.mark(QUORUM_LOST + " (" + cause.get().alert().path("labels").path("severity")
+        .asText() + ") firing at the receiver", cause.get().at());
     timeline.mark(FRESHNESS_BURN + " (page) firing in Prometheus", Instant.parse(page.get()
-        .path("startsAt").asText()));
-    for (JsonNode alert : List.of(cause.get(), page.get())) {
+        .alert().path("startsAt").asText()));
+    Instant detected = timeline.mark(FRESHNESS_BURN + " (page) firing at the receiver",
+        page.get().at());
+    for (JsonNode alert : List.of(cause.get().alert(), page.get().alert())) {
       assertThat(alert.path("labels").path("job").asText()).as("job of " + alert)
           .isEqualTo("cairn");
       assertThat(alert.path("labels").path("severity").asText()).as("severity of " + alert)
@@ -646,16 +636,16 @@ class AlertingDrillTest {
         + published.checkpoint().size() + " covers all " + ledger.acknowledged().size()
         + " acknowledged entries, cosigned by " + published.witnesses());
     new RecoveryChecks(ledger, logKeysFile, new Random(18)).check(client);
-    awaitAlert(QUORUM_LOST, "resolved", RECOVERY_DEADLINE);
-    timeline.mark(QUORUM_LOST + " resolved at the receiver");
+    timeline.mark(QUORUM_LOST + " resolved at the receiver",
+        awaitAlert(QUORUM_LOST, "resolved", RECOVERY_DEADLINE).at());
     poll("/readyz ready again", RECOVERY_DEADLINE,
         () -> get(log.base(), "readyz").statusCode() == 200);
     timeline.mark("/readyz 200");
 
     if (GAME_DAY) {
-      awaitAlert(FRESHNESS_BURN, "resolved", PAGE_RESOLVE_DEADLINE,
-          a -> a.path("labels").path("severity").asText().equals("page"));
-      timeline.mark(FRESHNESS_BURN + " (page) resolved at the receiver");
+      timeline.mark(FRESHNESS_BURN + " (page) resolved at the receiver",
+          awaitAlert(FRESHNESS_BURN, "resolved", PAGE_RESOLVE_DEADLINE,
+              a -> a.path("labels").path("severity").asText().equals("page")).at());
     }
     timeline.mark("time to detect (fault to page at the receiver): "
         + seconds(Duration.between(fault, detected)));
@@ -663,8 +653,8 @@ class AlertingDrillTest {
         + seconds(Duration.between(fault, recovered)) + ", of which mitigation to recovery "
         + seconds(Duration.between(mitigation, recovered)));
     timeline.write(LOGS.resolve("alerting-timeline.txt"), fault);
-    Files.write(LOGS.resolve("alerting-receiver.jsonl"), receiver.deliveries().stream()
-        .map(d -> new String(d.body(), UTF_8).replace("\n", "")).toList());
+    Files.write(LOGS.resolve("alerting-receiver.txt"), receivedAlerts().stream()
+        .map(Received::line).toList());
   }
 
   /** Writes one entry every 20 ms; after a 503, waits 200 ms. */
@@ -734,6 +724,11 @@ class AlertingDrillTest {
     HttpResponse<String> r = get(log.base(), "readyz");
     assertThat(r.statusCode()).as("/readyz while the quorum is lost: " + r.body())
         .isEqualTo(503);
+    try {
+      Files.writeString(LOGS.resolve("alerting-readyz.txt"), r.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     Set<Integer> named = new TreeSet<>();
     Matcher m = Pattern.compile("\\bw(\\d)-(?:ed|pq)\\b").matcher(r.body());
     while (m.find()) {
@@ -745,8 +740,10 @@ class AlertingDrillTest {
   /** The witnesses (by number) whose failures grew over the last minute, by Prometheus. */
   private Set<Integer> failingWitnessesFromMetrics() throws Exception {
     Set<Integer> failing = new TreeSet<>();
-    for (JsonNode s : prometheus.query("sum by (witness) (increase("
-        + "cairn_witness_failures_total{job=\"cairn\"}[1m])) > 0")) {
+    JsonNode result = prometheus.query("sum by (witness) (increase("
+        + "cairn_witness_failures_total{job=\"cairn\"}[1m])) > 0");
+    Files.writeString(LOGS.resolve("alerting-witness-failures.json"), result.toPrettyString());
+    for (JsonNode s : result) {
       Matcher m = Pattern.compile("^w(\\d)-")
           .matcher(s.path("metric").path("witness").asText());
       if (m.find()) {
@@ -791,46 +788,58 @@ class AlertingDrillTest {
    * Waits until the receiver got {@code name} with {@code status} ("firing" or "resolved") in
    * an Alertmanager webhook payload, and returns that alert.
    */
-  private JsonNode awaitAlert(String name, String status, Duration deadline) {
+  private Received awaitAlert(String name, String status, Duration deadline) {
     return awaitAlert(name, status, deadline, a -> true);
   }
 
-  private JsonNode awaitAlert(String name, String status, Duration deadline,
+  private Received awaitAlert(String name, String status, Duration deadline,
       java.util.function.Predicate<JsonNode> which) {
-    AtomicReference<JsonNode> found = new AtomicReference<>();
+    AtomicReference<Received> found = new AtomicReference<>();
     poll(() -> name + " " + status + " at the receiver (received: " + receivedSummary() + ")",
         deadline, () -> {
-      found.set(received(name, status, which).orElse(null));
-      return found.get() != null;
-    });
+          found.set(received(name, status, which).orElse(null));
+          return found.get() != null;
+        });
     return found.get();
   }
 
   /** The first alert {@code name} with {@code status} the receiver got that {@code which}. */
-  private Optional<JsonNode> received(String name, String status,
+  private Optional<Received> received(String name, String status,
       java.util.function.Predicate<JsonNode> which) {
-    for (JsonNode alert : receivedAlerts()) {
+    for (Received r : receivedAlerts()) {
+      JsonNode alert = r.alert();
       if (alert.path("labels").path("alertname").asText().equals(name)
           && alert.path("status").asText().equals(status) && which.test(alert)) {
-        return Optional.of(alert);
+        return Optional.of(r);
       }
     }
     return Optional.empty();
   }
 
+  /** An alert in a webhook payload, and when the payload arrived. */
+  private record Received(Instant at, JsonNode alert) {
+    String line() {
+      JsonNode labels = alert.path("labels");
+      return at + "  " + alert.path("status").asText() + "  " + labels.path("alertname")
+          .asText() + "  severity=" + labels.path("severity").asText() + " job="
+          + labels.path("job").asText() + "  " + alert.path("annotations").path("runbook_url")
+          .asText() + "  " + alert.path("annotations").path("summary").asText();
+    }
+  }
+
   /** Every alert in every webhook payload received, in order. */
-  private List<JsonNode> receivedAlerts() {
-    List<JsonNode> alerts = new ArrayList<>();
+  private List<Received> receivedAlerts() {
+    List<Received> alerts = new ArrayList<>();
     for (AlertReceiver.Delivery d : receiver.deliveries()) {
-      d.json().path("alerts").forEach(alerts::add);
+      d.json().path("alerts").forEach(a -> alerts.add(new Received(d.received(), a)));
     }
     return alerts;
   }
 
   private String receivedSummary() {
-    return String.join(", ", receivedAlerts().stream().map(a -> a.path("labels")
-        .path("alertname").asText() + "/" + a.path("labels").path("severity").asText() + "="
-        + a.path("status").asText()).toList());
+    return String.join(", ", receivedAlerts().stream().map(Received::alert).map(a -> a
+        .path("labels").path("alertname").asText() + "/" + a.path("labels").path("severity")
+        .asText() + "=" + a.path("status").asText()).toList());
   }
 
   /** The alerts named {@code name} Prometheus has firing now. */
