@@ -16,6 +16,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -50,6 +52,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ServeSettings s = new ServeSettings(ServeSettings.ALL.resolve(spec, System.getenv()));
+    Duration shutdownTimeout = s.shutdownTimeout();
     Optional<WitnessQuorum> witnesses = s.witnesses();
     var logConfig = witnesses.map(q -> s.logConfig().withEndorser(q, q.endorseTimeout()))
         .orElseGet(s::logConfig);
@@ -164,10 +167,11 @@ final class ServeCommand implements Callable<Integer> {
       throw new CliException(CliException.IO, "couldn't listen on " + httpConfig.host() + ":"
           + httpConfig.port() + ": " + e.getMessage());
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      shutdown(server, log, guard);
-      witnesses.ifPresent(WitnessQuorum::close);
-    }));
+    Stopping stopping = new Stopping(server, log, guard, witnesses,
+        spec.commandLine().getOut());
+    // On an exit other than by SIGTERM or SIGINT (handled below), close what is open.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopping.run(LogServer.DEFAULT_DRAIN),
+        "cairn-shutdown-hook"));
     banner(log, httpConfig.scheme(), httpConfig.host(), server.port());
     witnesses.flatMap(WitnessQuorum::policy).ifPresent(p -> spec.commandLine().getOut().println(
         "cairn: checkpoints need witness quorum " + p.quorum() + " of " + p.witnesses().size()
@@ -182,10 +186,60 @@ final class ServeCommand implements Callable<Integer> {
           + " profile without --auth-jwks)", httpConfig.host(), server.port());
     }
     spec.commandLine().getOut().flush();
-    stop.await();
-    shutdown(server, log, guard);
-    witnesses.ifPresent(WitnessQuorum::close);
-    return 0;
+    Map<String, Object> previous = onStopSignals(stop);
+    try {
+      stop.await();
+    } finally {
+      restoreSignals(previous);
+    }
+    return stop(stopping, shutdownTimeout);
+  }
+
+  /**
+   * Stops within {@code timeout}: 0 once the server, the log (its final checkpoint published)
+   * and the rest are closed, 1 if closing failed or took longer (the process then exits with
+   * the closing unfinished; every acknowledged entry is durable, and published at the next
+   * start).
+   */
+  private int stop(Stopping stopping, Duration timeout) throws InterruptedException {
+    PrintWriter err = spec.commandLine().getErr();
+    spec.commandLine().getOut().println("cairn: stopping (within " + timeout.toMillis()
+        + " ms): no new connections, requests in flight finish");
+    spec.commandLine().getOut().flush();
+    Thread closing = Thread.ofPlatform().name("cairn-stop")
+        .start(() -> stopping.run(timeout.dividedBy(2)));
+    if (!closing.join(timeout)) {
+      err.println("cairn: stopping took longer than " + ServeSettings.SHUTDOWN_TIMEOUT.named()
+          + ", " + timeout.toMillis() + " ms: exiting before the log is closed (acknowledged"
+          + " entries are durable and published at the next start)");
+      err.flush();
+      return 1;
+    }
+    return stopping.clean() ? 0 : 1;
+  }
+
+  /**
+   * Makes SIGTERM (how supervisors and Kubernetes stop a process) and SIGINT (Ctrl-C) release
+   * {@code stop}, so that the server stops in order and the process exits 0 rather than the
+   * JVM's 143 or 130; returns the handlers they had, for {@link #restoreSignals}.
+   */
+  private static Map<String, Object> onStopSignals(CountDownLatch stop) {
+    Map<String, Object> previous = new HashMap<>();
+    for (String name : List.of("TERM", "INT")) {
+      try {
+        previous.put(name, sun.misc.Signal.handle(new sun.misc.Signal(name),
+            signal -> stop.countDown()));
+      } catch (IllegalArgumentException e) {
+        // Reserved here (the JVM runs with -Xrs, or no such signal): the shutdown hook stops.
+      }
+    }
+    return previous;
+  }
+
+  /** Gives the signals back the handlers they had before {@link #onStopSignals}. */
+  private static void restoreSignals(Map<String, Object> previous) {
+    previous.forEach((name, handler) -> sun.misc.Signal.handle(new sun.misc.Signal(name),
+        (sun.misc.SignalHandler) handler));
   }
 
   /**
@@ -224,22 +278,72 @@ final class ServeCommand implements Callable<Integer> {
     out.flush();
   }
 
-  private static synchronized void shutdown(LogServer server, ServedLog log,
-      WriteGuard guard) {
-    try {
-      server.close();
-    } catch (Exception e) {
-      System.err.println("cairn: stopping the server: " + e);
+  /**
+   * Stops, once, in order: the server (no new connections; requests in flight finish for up
+   * to the drain time), the write guard, the log (which sequences what is pooled, integrates it
+   * and publishes a final checkpoint) and the witness clients.
+   */
+  private static final class Stopping {
+    private final LogServer server;
+    private final ServedLog log;
+    private final WriteGuard guard;
+    private final Optional<WitnessQuorum> witnesses;
+    private final PrintWriter out;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile boolean clean = true;
+
+    Stopping(LogServer server, ServedLog log, WriteGuard guard,
+        Optional<WitnessQuorum> witnesses, PrintWriter out) {
+      this.server = server;
+      this.log = log;
+      this.guard = guard;
+      this.witnesses = witnesses;
+      this.out = out;
     }
-    try {
-      guard.close();
-    } catch (IOException e) {
-      System.err.println("cairn: closing the audit log: " + e);
+
+    /** Stops everything, letting requests in flight finish for up to {@code drain}. */
+    void run(Duration drain) {
+      if (!started.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        server.close(drain);
+      } catch (Exception e) {
+        fail("stopping the server: " + e);
+      }
+      say("cairn: no longer serving; sequencing what is pooled and publishing a final"
+          + " checkpoint");
+      try {
+        guard.close();
+      } catch (IOException e) {
+        fail("closing the audit log: " + e);
+      }
+      try {
+        log.close();
+      } catch (IOException | RuntimeException e) {
+        fail("closing the log: " + e);
+      }
+      witnesses.ifPresent(WitnessQuorum::close);
+      if (clean) {
+        say("cairn: stopped");
+      }
     }
-    try {
-      log.close();
-    } catch (IOException | RuntimeException e) {
-      System.err.println("cairn: closing the log: " + e);
+
+    /** Whether everything closed without an error. */
+    boolean clean() {
+      return clean;
+    }
+
+    private void say(String line) {
+      synchronized (out) {
+        out.println(line);
+        out.flush();
+      }
+    }
+
+    private void fail(String what) {
+      clean = false;
+      System.err.println("cairn: " + what);
     }
   }
 }

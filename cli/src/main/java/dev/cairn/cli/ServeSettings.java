@@ -144,6 +144,12 @@ final class ServeSettings {
   static final Setting<Duration> PROOF_WAIT = Setting.of("proof_wait", duration(),
       HTTP.proofWait().toSeconds() + "s", "How long /add with Accept: application/json waits"
           + " for its checkpoint before 503.");
+  static final Setting<Duration> SHUTDOWN_TIMEOUT = Setting.of("shutdown_timeout", duration(),
+      "25s", "On SIGTERM or SIGINT: how long stopping may take. The server stops accepting,"
+          + " lets requests in flight finish (up to half of it), sequences what is pooled and"
+          + " publishes a final checkpoint, and exits 0; past it, exits 1 (acknowledged entries"
+          + " are durable and published at the next start). Keep it below the supervisor's"
+          + " grace period (Kubernetes: terminationGracePeriodSeconds).");
   static final Setting<Optional<Path>> WITNESS_POLICY = Setting.optional("witness_policy",
       path(), "A tlog-policy file: each checkpoint is published only once its witnesses'"
           + " cosignatures meet the quorum, and carries them. Each witness line needs its URL"
@@ -182,8 +188,8 @@ final class ServeSettings {
       AUDIT_REFUSAL_BYTES_PER_SECOND, ALLOW_FILE_KEYS, RATE_LIMIT_ADDRESS, RATE_LIMIT_SUBJECT,
       PKCS11_LIBRARY, PKCS11_TOKEN, PKCS11_PIN_FILE, PKCS11_KEY, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
       MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_BATCH_BYTES,
-      MAX_BODY_BYTES_IN_FLIGHT, MAX_BATCH_ENTRIES, PROOF_WAIT, WITNESS_POLICY, WITNESS_TIMEOUT,
-      WITNESS_CA, WITNESS_FAIL_OPEN, POSTGRES, OBJECTS, NODE_ID, LEASE_TTL));
+      MAX_BODY_BYTES_IN_FLIGHT, MAX_BATCH_ENTRIES, PROOF_WAIT, SHUTDOWN_TIMEOUT, WITNESS_POLICY,
+      WITNESS_TIMEOUT, WITNESS_CA, WITNESS_FAIL_OPEN, POSTGRES, OBJECTS, NODE_ID, LEASE_TTL));
 
   /** How often the TLS files are checked for a renewed certificate. */
   static final Duration TLS_RELOAD_INTERVAL = Duration.ofMinutes(1);
@@ -212,6 +218,15 @@ final class ServeSettings {
       throw values.invalid(LEASE_TTL, "must be at least 1s");
     }
     return pg.map(p -> Map.entry(p, objects.get()));
+  }
+
+  /** How long stopping on a signal may take; at least a second. */
+  Duration shutdownTimeout() {
+    Duration d = values.get(SHUTDOWN_TIMEOUT);
+    if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw values.invalid(SHUTDOWN_TIMEOUT, "must be at least 1s");
+    }
+    return d;
   }
 
   Duration leaseTtl() {

@@ -145,6 +145,21 @@ final class ServerProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /**
+   * Waits up to {@code bound} for the server to exit and returns its status, or empty if it
+   * still runs then.
+   */
+  java.util.OptionalInt exitWithin(Duration bound) throws InterruptedException {
+    return process.waitFor(bound.toNanos(), TimeUnit.NANOSECONDS)
+        ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
+  }
+
+  /** Whether the server has printed a line containing {@code text} so far. */
+  boolean printed(String text) throws IOException {
+    return Files.exists(output)
+        && Files.readString(output, StandardCharsets.UTF_8).contains(text);
+  }
+
   /** A client of this server (over https with the context it was started with). */
   LogClient client(java.util.Optional<String> authorization) {
     return new LogClient(base, tls, authorization);
@@ -264,10 +279,23 @@ final class ServerProcess implements AutoCloseable {
   }
 
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+    while (true) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        if (HANDED_OUT.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      }
     }
   }
+
+  /**
+   * Every port {@link #freePort} gave in this JVM. The kernel may give a port it just gave again
+   * once its socket is closed: two servers started at once (a test's witnesses) would then get
+   * one port, the second fail to bind it and exit, and its {@code /healthz} poll be answered by
+   * the first — a dead server that looks healthy, and two policy witnesses behind one URL.
+   */
+  private static final java.util.Set<Integer> HANDED_OUT =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * The class path of the tests, which holds the CLI and its dependencies. Surefire may run the

@@ -55,8 +55,11 @@ class WitnessOutageDrillTest {
   @AfterEach
   void stop() throws Exception {
     for (ServerProcess p : processes) {
-      p.signal("CONT"); // a stopped process cannot die of SIGKILL until it runs again
-      p.close();
+      try {
+        p.signal("CONT"); // a stopped process cannot die of SIGKILL until it runs again
+      } finally {
+        p.close(); // every one, even after a process that had already exited
+      }
     }
   }
 
@@ -94,6 +97,8 @@ class WitnessOutageDrillTest {
       witnesses.add(s.join());
     }
     processes.addAll(witnesses);
+    assertThat(witnesses.stream().map(ServerProcess::base).distinct()).as("the witnesses' URLs")
+        .hasSize(4);
 
     StringBuilder p = new StringBuilder(logLines);
     for (int i = 1; i <= 4; i++) {

@@ -135,14 +135,68 @@ public enum Profile {
 
   /**
    * What the {@code prod} profile refuses in the files holding secrets (the PKCS#11 PIN, the
-   * TLS key): any that group or others may read or write. {@code files} maps each setting's
+   * TLS key): any that group or others may read or write — but for one only the process's own
+   * group may read (see {@link #secretFileProblems(Map, long)}). {@code files} maps each setting's
    * key to its file; a file that is missing is reported where it is read, and a file system
    * without POSIX permissions is not checked.
    */
   public List<String> secretFileProblems(Map<String, Path> files) {
-    return openFiles(files, EnumSet.of(PosixFilePermission.GROUP_READ,
-        PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_READ,
-        PosixFilePermission.OTHERS_WRITE), "it holds a secret; chmod 600 it");
+    return secretFileProblems(files, processGroup());
+  }
+
+  /**
+   * {@link #secretFileProblems(Map)} for a process whose effective group is {@code group} (-1 if
+   * unknown). A file its group may read is still accepted when that group is the process's own
+   * (not root's, 0) and the file is owned by root or by the process's user: a Kubernetes Secret
+   * mounted under the pod's {@code fsGroup} ({@code root:<fsGroup>}, mode 0440), readable by the
+   * pod's user and nobody else.
+   */
+  List<String> secretFileProblems(Map<String, Path> files, long group) {
+    Map<String, Path> checked = new TreeMap<>(files);
+    Map<String, Path> ownGroup = new TreeMap<>();
+    for (var e : files.entrySet()) {
+      if (readableByOwnGroupOnly(e.getValue(), group)) {
+        checked.remove(e.getKey());
+        ownGroup.put(e.getKey(), e.getValue());
+      }
+    }
+    List<String> out = new ArrayList<>(openFiles(checked, EnumSet.of(
+        PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+        PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE),
+        "it holds a secret; chmod 600 it"));
+    out.addAll(openFiles(ownGroup, EnumSet.of(PosixFilePermission.GROUP_WRITE,
+        PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE),
+        "it holds a secret; chmod 600 it"));
+    return out;
+  }
+
+  private static boolean readableByOwnGroupOnly(Path file, long group) {
+    if (group <= 0) {
+      return false;
+    }
+    try {
+      Object fileGroup = Files.getAttribute(file, "unix:gid");
+      Object owner = Files.getAttribute(file, "unix:uid");
+      Object self = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+      return fileGroup instanceof Integer g && g == group && owner instanceof Integer o
+          && (o == 0 || o.equals(self));
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** The process's effective group ID, from {@code /proc/self/status}; -1 if unknown. */
+  private static long processGroup() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Gid:")) {
+          return Long.parseLong(line.substring(4).strip().split("\\s+")[1]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.cairn.log.ServedLog;
 import dev.cairn.log.keys.KeyRing;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +20,7 @@ import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
@@ -28,6 +30,9 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
  * certificates are picked up from the files, see {@link CertificateReloader}).
  */
 public final class LogServer implements AutoCloseable {
+  /** How long {@link #close()} lets requests in flight finish. */
+  public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(5);
+
   private final Server server;
   private final ServerConnector connector;
   private final VirtualThreadPool virtual;
@@ -90,7 +95,7 @@ public final class LogServer implements AutoCloseable {
     ReadRoutes reads = new ReadRoutes(log.checkpoints(), log.tiles(), ReadRoutes.CACHE_BYTES);
     log.metrics().watchTileCache(reads::cachedBytes);
     BodyBudget bodies = new BodyBudget(config.maxBodyBytesInFlight());
-    server.setHandler(new Router(
+    server.setHandler(new GracefulHandler(new Router(
         reads,
         new WriteRoutes(log.submissions(), log.checkpoints(), proofs, log.metrics(), config,
             responses, virtual, bodies),
@@ -98,7 +103,7 @@ public final class LogServer implements AutoCloseable {
         new StatusRoutes(log, guard),
         new AdminRoutes(log.keys(), settings, guard, keyPolicy,
             () -> StatusRoutes.parts(log, guard), () -> log.checkpoints().latest().note()),
-        log.metrics(), virtual, guard));
+        log.metrics(), virtual, guard)));
     guard.audit().ifPresent(a -> {
       log.metrics().watchPart(a.health());
       log.metrics().watchAudit(a::repeated, a::dropped, a::lost);
@@ -122,7 +127,7 @@ public final class LogServer implements AutoCloseable {
    */
   public static LogServer start(Handler handler, HttpConfig config) throws Exception {
     LogServer s = create(config);
-    s.server.setHandler(handler);
+    s.server.setHandler(new GracefulHandler(handler));
     s.start();
     return s;
   }
@@ -162,7 +167,7 @@ public final class LogServer implements AutoCloseable {
       perAddress = Optional.of(new AddressConnectionLimit(config.maxConnectionsPerAddress()));
       connector.addBean(perAddress.get());
     }
-    server.setStopTimeout(5_000);
+    server.setStopTimeout(DEFAULT_DRAIN.toMillis());
     return new LogServer(server, connector, virtual, tls, perAddress);
   }
 
@@ -176,10 +181,20 @@ public final class LogServer implements AutoCloseable {
     return connector.getLocalPort();
   }
 
-  /** Stops accepting and finishes the requests in flight. */
+  /** Stops accepting and finishes the requests in flight: see {@link #close(Duration)}. */
   @Override
   public void close() throws Exception {
+    close(DEFAULT_DRAIN);
+  }
+
+  /**
+   * Stops accepting connections, answers new requests on open connections 503, lets the requests in flight finish for up to {@code drain}, then closes
+   * every connection: a request still running then gets no answer (a write among them was not
+   * acknowledged, whether or not it is sequenced).
+   */
+  public void close(Duration drain) throws Exception {
     tls.ifPresent(CertificateReloader::close);
+    server.setStopTimeout(Math.max(1, drain.toMillis()));
     server.stop();
   }
 }
