@@ -565,7 +565,8 @@ class AlertingDrillTest {
     assertThat(received(FRESHNESS_BURN, "firing", a -> true)).as("received before the fault")
         .isEmpty();
     timeline.mark("healthy: " + ledger.acknowledged().size() + " entries acknowledged and "
-        + "published with the quorum");
+        + "published with the quorum; freshness objective " + value(prometheus.query(
+            "cairn_checkpoint_freshness_objective_seconds{job=\"cairn\"}")) + " s");
 
     // The fault: two of three witnesses paused, one short of the quorum of two.
     Instant fault = timeline.mark("fault injected: SIGSTOP to witnesses w2 and w3");
