@@ -72,6 +72,11 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>The dashboard check runs every panel query of {@code deploy/grafana/cairn.json} against the
  * same Prometheus.
+ *
+ * <p>Needs Debian's {@code prometheus} (with {@code promtool}) and {@code
+ * prometheus-alertmanager} ({@code .ci/run} installs them). {@code
+ * -Dcairn.interop.rulesDirectory=DIR} loads the rule files of DIR instead of {@code
+ * deploy/prometheus/}, to try rules before they land.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

@@ -78,8 +78,15 @@ final class MonitoringServer implements AutoCloseable {
     for (int attempt = 1; ; attempt++) {
       int port = ServerProcess.freePort();
       Files.createDirectories(output.getParent());
-      Process p = new ProcessBuilder(new ArrayList<>(command.at(port)))
-          .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+      List<String> line = command.at(port);
+      Process p;
+      try {
+        p = new ProcessBuilder(new ArrayList<>(line)).redirectErrorStream(true)
+            .redirectOutput(output.toFile()).start();
+      } catch (IOException e) {
+        throw new AssertionError("couldn't run " + line.getFirst() + " (Debian: apt-get install"
+            + " prometheus prometheus-alertmanager)", e);
+      }
       MonitoringServer server = new MonitoringServer(name, p,
           URI.create("http://127.0.0.1:" + port + "/"), output);
       if (server.awaitReady()) {
