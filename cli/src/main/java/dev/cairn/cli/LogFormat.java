@@ -8,20 +8,32 @@ import ch.qos.logback.core.ConsoleAppender;
 import org.slf4j.LoggerFactory;
 
 /**
- * Switches the process's log lines on stderr to JSON (logback's {@link JsonEncoder}: one object
- * a line with the time, level, logger, message, the exception and the MDC — a monitor run's
- * {@code run_id}), for log collectors.
+ * How the process writes its log lines on stderr: {@link #TEXT} (the default) or {@link #JSON}
+ * (logback's {@link JsonEncoder}: one object a line with the time ({@code timestamp}, epoch
+ * milliseconds), {@code level}, {@code loggerName}, {@code message} (the template) and {@code
+ * formattedMessage} (the line), the exception ({@code throwable}) and the MDC under {@code mdc} — a server's {@code request_id} and {@code trace_id} while it handles a
+ * request, a monitor run's {@code run_id}), for log collectors.
  */
-final class LogFormat {
-  private LogFormat() {}
+enum LogFormat {
+  /** The pattern of logback.xml, for people. */
+  TEXT,
+  /** One JSON object a line, for log collectors. */
+  JSON;
 
   /** Applies {@code format}: {@code text} (the default, unchanged) or {@code json}. */
   static void apply(String format) {
     switch (format) {
-      case "text" -> { }
-      case "json" -> json();
+      case "text" -> TEXT.apply();
+      case "json" -> JSON.apply();
       default -> throw new CliException(CliException.USAGE, "--log-format must be text or json,"
           + " not \"" + format + "\"");
+    }
+  }
+
+  /** Switches the process's log lines to this format. */
+  void apply() {
+    if (this == JSON) {
+      json();
     }
   }
 
@@ -33,6 +45,7 @@ final class LogFormat {
     root.detachAndStopAllAppenders();
     JsonEncoder encoder = new JsonEncoder();
     encoder.setContext(context);
+    encoder.setWithFormattedMessage(true); // the line as text prints it, besides its template
     encoder.start();
     ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
     stderr.setContext(context);

@@ -65,12 +65,25 @@ public final class Main implements Runnable {
 
   /** The version from the build. */
   static String version() {
+    return buildProperty("version");
+  }
+
+  /**
+   * The commit the build was made from, as {@code -Dcairn.commit} gave it to Maven ({@code
+   * ./cairn} passes {@code git rev-parse HEAD}); {@code unknown} when it was not given.
+   */
+  static String commit() {
+    return buildProperty("commit");
+  }
+
+  private static String buildProperty(String key) {
     try (InputStream in = Main.class.getResourceAsStream("/cairn-version.properties")) {
       Properties p = new Properties();
       if (in != null) {
         p.load(in);
       }
-      return p.getProperty("version", "unknown");
+      String v = p.getProperty(key, "unknown");
+      return v.isBlank() || v.startsWith("${") ? "unknown" : v;
     } catch (IOException e) {
       return "unknown";
     }

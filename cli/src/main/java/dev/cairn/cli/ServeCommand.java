@@ -52,6 +52,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ServeSettings s = new ServeSettings(ServeSettings.ALL.resolve(spec, System.getenv()));
+    s.logFormat().apply();
     Duration shutdownTimeout = s.shutdownTimeout();
     Optional<WitnessQuorum> witnesses = s.witnesses();
     var logConfig = witnesses.map(q -> s.logConfig().withEndorser(q, q.endorseTimeout()))
@@ -103,6 +104,11 @@ final class ServeCommand implements Callable<Integer> {
       witnesses.ifPresent(WitnessQuorum::close);
       throw new CliException(CliException.IO, "couldn't open the log: " + e.getMessage());
     }
+    String configHash = s.configHash();
+    log.metrics().configInfo(configHash);
+    log.metrics().buildInfo(Main.version(), Main.commit());
+    LOG.info("cairn {} (commit {}) serving with configuration {}", Main.version(), Main.commit(),
+        configHash);
     if (witnesses.isPresent()) {
       List<String> wrong = witnesses.get().logProblems(log.keys().origin(),
           log.keys().ring().signingOrder().stream().map(e -> e.key()).toList());

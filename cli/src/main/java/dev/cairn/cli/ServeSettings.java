@@ -177,6 +177,9 @@ final class ServeSettings {
   static final Setting<Optional<String>> NODE_ID = Setting.optional("node_id", text(),
       "This node's name in a cluster (metrics, logs, the checkpoint history); default"
           + " HOST:PORT of listen.").label("NAME");
+  static final Setting<LogFormat> LOG_FORMAT = Setting.of("log_format", oneOf(LogFormat.class),
+      "text", "text, or json: one JSON object a line on stderr, with the request_id (and"
+          + " trace_id) of the request being handled.");
   static final Setting<Duration> LEASE_TTL = Setting.of("lease_ttl", duration(), "5s",
       "In a cluster: how long the integrating node's lease lives unless renewed; another node"
           + " takes over within it after a crash.");
@@ -189,7 +192,8 @@ final class ServeSettings {
       PKCS11_LIBRARY, PKCS11_TOKEN, PKCS11_PIN_FILE, PKCS11_KEY, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
       MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_BATCH_BYTES,
       MAX_BODY_BYTES_IN_FLIGHT, MAX_BATCH_ENTRIES, PROOF_WAIT, SHUTDOWN_TIMEOUT, WITNESS_POLICY,
-      WITNESS_TIMEOUT, WITNESS_CA, WITNESS_FAIL_OPEN, POSTGRES, OBJECTS, NODE_ID, LEASE_TTL));
+      WITNESS_TIMEOUT, WITNESS_CA, WITNESS_FAIL_OPEN, POSTGRES, OBJECTS, NODE_ID, LEASE_TTL,
+      LOG_FORMAT));
 
   /** How often the TLS files are checked for a renewed certificate. */
   static final Duration TLS_RELOAD_INTERVAL = Duration.ofMinutes(1);
@@ -456,6 +460,18 @@ final class ServeSettings {
 
   int rateLimitPerSubject() {
     return values.get(RATE_LIMIT_SUBJECT);
+  }
+
+  LogFormat logFormat() {
+    return values.get(LOG_FORMAT);
+  }
+
+  /**
+   * The SHA-256 of the effective settings, secrets excluded (see {@link SettingValues#sha256}),
+   * for {@code cairn_config_info} and the start's log line.
+   */
+  String configHash() {
+    return values.sha256();
   }
 
   /** Each setting with where it came from, for {@code GET /admin/config}. */

@@ -72,6 +72,7 @@ final class WitnessCommand implements Runnable {
     public Integer call() throws Exception {
       WitnessSettings s = new WitnessSettings(WitnessSettings.ALL.resolve(spec,
           System.getenv()));
+      s.logFormat().apply();
       HttpConfig http = s.httpConfig();
       Optional<HsmSettings> hsm = s.hsm();
       List<String> problems = new ArrayList<>(s.profile().witnessProblems(http.host(),
@@ -143,6 +144,8 @@ final class WitnessCommand implements Runnable {
       Optional<LogsFile> watched = logsFile;
       Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(server, witness,
           watched)));
+      LOG.info("cairn {} (commit {}) witnessing with configuration {}", Main.version(),
+          Main.commit(), s.configHash());
       banner(keys, s, http, server.port(), logs.get());
       stop.await();
       shutdown(server, witness, logsFile);

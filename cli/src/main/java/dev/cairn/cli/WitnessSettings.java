@@ -74,11 +74,12 @@ final class WitnessSettings {
       "max_connections_per_address", wholeNumber(),
       Integer.toString(HTTP.maxConnectionsPerAddress()), "Most connections open at once from"
           + " one client address; 0 for no limit.");
+  static final Setting<LogFormat> LOG_FORMAT = ServeSettings.LOG_FORMAT;
 
   static final SettingSet ALL = new SettingSet(List.of(DATA, LISTEN, NAME, LOGS,
       RATE_LIMIT_LOG, RATE_LIMIT_ADDRESS, PROFILE, ALLOW_FILE_KEYS, PKCS11_LIBRARY, PKCS11_TOKEN,
       PKCS11_PIN_FILE, PKCS11_KEY, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
-      MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS));
+      MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, LOG_FORMAT));
 
   private final SettingValues values;
 
@@ -104,6 +105,15 @@ final class WitnessSettings {
 
   int rateLimitPerAddress() {
     return values.get(RATE_LIMIT_ADDRESS);
+  }
+
+  /** The SHA-256 of the effective settings, secrets excluded, logged at start. */
+  String configHash() {
+    return values.sha256();
+  }
+
+  LogFormat logFormat() {
+    return values.get(LOG_FORMAT);
   }
 
   Profile profile() {

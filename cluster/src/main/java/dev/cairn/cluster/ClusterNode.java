@@ -147,6 +147,7 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
         node::committedSize, () -> node.checkpoints.latest().checkpoint().size(),
         () -> node.checkpoints.latest().time(),
         () -> node.health().stream().allMatch(h -> h.fault().isEmpty()), config.clock());
+    node.metrics.watchFreshnessObjective(config.freshnessObjective());
     // The holder's parts come and go with the lease: metrics watch the parts every node has.
     node.metrics.watchHealth(List.of(node.committer.health(), node.checkpoints.health(),
         node.leadership));
@@ -242,7 +243,8 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
     try {
       sequencer = Sequencer.open(objects, lease, config.sequencing(), metrics);
       sequencer.adoptCommitsEvery(ADOPT_EVERY);
-      Publisher publisher = Publisher.open(keys.origin(), keys::sign, sequencer, lease,
+      Publisher publisher = Publisher.open(keys.origin(),
+          metrics.countingFailures(keys::sign), sequencer, lease,
           new ForwardOnlyCheckpoint(objects), config.endorser(), config.endorseTimeout(),
           config.clock());
       sequencer.start();

@@ -52,6 +52,15 @@ public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig s
     }
   }
 
+  /**
+   * The checkpoint lag this log promises not to exceed: twice the checkpoint interval (an
+   * entry sequenced just after a publication waits for the next one, which may itself wait a
+   * tick) and the endorser's round time (a witness round; zero without witnesses).
+   */
+  public Duration freshnessObjective() {
+    return checkpointInterval.multipliedBy(2).plus(endorser.roundTime());
+  }
+
   /** A configuration publishing without an endorser, possibly with a PKCS#11 token. */
   public LogConfig(Path dataDir, Optional<String> origin, SequencerConfig sequencing,
       Duration checkpointInterval, Clock clock, Optional<HsmSettings> hsm) {

@@ -4,19 +4,28 @@ import dev.cairn.log.health.ComponentHealth;
 import dev.cairn.log.sequencing.Sequencer;
 import dev.cairn.log.health.StorageFault;
 import dev.cairn.log.storage.StorageException;
+import dev.cairn.note.SignedNote;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -30,7 +39,20 @@ public final class LogMetrics implements Sequencer.BatchObserver,
       0.001, 0.0025, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5, 10};
   private static final double[] BATCH_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536};
 
+  /**
+   * The JVM's and the process's metrics ({@code jvm_*}, {@code process_*}): one set per
+   * process, shared by every log it opens (their collectors listen to the garbage collector,
+   * so registering them per log would add listeners without end).
+   */
+  private static final PrometheusRegistry JVM = new PrometheusRegistry();
+
+  static {
+    JvmMetrics.builder().register(JVM);
+  }
+
   private final PrometheusRegistry registry = new PrometheusRegistry();
+  /** Set by {@link #watch}: the freshness SLI. */
+  private volatile CheckpointLag lag;
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
   private final AtomicReference<Supplier<java.time.Instant>> certificateNotAfter =
       new AtomicReference<>();
@@ -64,6 +86,24 @@ public final class LogMetrics implements Sequencer.BatchObserver,
   private final Histogram requestSeconds = Histogram.builder()
       .name("cairn_http_request_seconds").help("HTTP request latency by route")
       .labelNames("route").classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
+  private final Counter pushback = Counter.builder().name("cairn_http_pushback_total")
+      .help("Requests answered 503 with Retry-After because the log pushed back (pool full,"
+          + " request bodies over budget, waiting timed out), by route; also counted in"
+          + " cairn_http_requests_total")
+      .labelNames("route").register(registry);
+  private final Counter signingFailures = Counter.builder().name("cairn_signing_failures_total")
+      .help("Checkpoint signings that threw (a key file or the HSM failed); nothing is"
+          + " published until one succeeds").register(registry);
+  private final Gauge configInfo = Gauge.builder().name("cairn_config_info")
+      .help("The SHA-256 of the effective settings of cairn serve, secrets excluded (1 for the"
+          + " hash in use); logged at start").labelNames("hash").register(registry);
+  private final Gauge buildInfo = Gauge.builder().name("cairn_build_info")
+      .help("The Cairn version and the commit it was built from (1)")
+      .labelNames("version", "commit").register(registry);
+
+  {
+    registry.register((MultiCollector) JVM::scrape);
+  }
 
   /** Registers the gauges that read the log's state when scraped. */
   public void watch(Supplier<Integer> poolDepth, Supplier<Long> poolBytes,
@@ -92,9 +132,68 @@ public final class LogMetrics implements Sequencer.BatchObserver,
         .callback(cb -> cb.call(
             (clock.millis() - publishedAt.get().toEpochMilli()) / 1000.0))
         .register(registry);
+    CheckpointLag tracker = new CheckpointLag(sequencedSize::get, publishedSize::get, clock);
+    lag = tracker;
+    GaugeWithCallback.builder().name("cairn_checkpoint_lag_seconds")
+        .help("Seconds the oldest entry sequenced but not in the latest published checkpoint"
+            + " has waited; 0 while that checkpoint covers every sequenced entry. Freshness"
+            + " SLI: good while at most cairn_checkpoint_freshness_objective_seconds")
+        .callback(cb -> cb.call(tracker.seconds())).register(registry);
     GaugeWithCallback.builder().name("cairn_up")
         .help("1 if sequencing and publishing work, 0 while either is failing")
         .callback(cb -> cb.call(healthy.get() ? 1 : 0)).register(registry);
+  }
+
+  /**
+   * Registers {@code cairn_checkpoint_freshness_objective_seconds}: the lag this log promises
+   * not to exceed (twice the checkpoint interval and a witness round).
+   */
+  public void watchFreshnessObjective(Duration objective) {
+    GaugeWithCallback.builder().name("cairn_checkpoint_freshness_objective_seconds")
+        .help("The checkpoint lag this log promises not to exceed: 2 x checkpoint_interval +"
+            + " the witness round time (0 without a witness policy)")
+        .callback(cb -> cb.call(objective.toMillis() / 1000.0)).register(registry);
+  }
+
+  /**
+   * Registers {@code cairn_data_free_bytes}: the bytes the file store of {@code dataDir} has
+   * left for this process (a full volume stops sequencing).
+   */
+  public void watchDataDir(Path dataDir) throws IOException {
+    FileStore store = Files.getFileStore(dataDir);
+    GaugeWithCallback.builder().name("cairn_data_free_bytes")
+        .help("Bytes usable on the file store of the data directory")
+        .callback(cb -> {
+          try {
+            cb.call(store.getUsableSpace());
+          } catch (IOException e) {
+            // Not exported this scrape: an absent series, not a false number.
+          }
+        }).register(registry);
+  }
+
+  /** {@code signer}, with the signings that throw counted in cairn_signing_failures_total. */
+  public Function<String, SignedNote> countingFailures(Function<String, SignedNote> signer) {
+    return text -> {
+      try {
+        return signer.apply(text);
+      } catch (RuntimeException e) {
+        signingFailures.inc();
+        throw e;
+      }
+    };
+  }
+
+  /** Sets {@code cairn_config_info}: {@code hash} is the configuration in use. */
+  public void configInfo(String hash) {
+    configInfo.clear();
+    configInfo.labelValues(hash).set(1);
+  }
+
+  /** Sets {@code cairn_build_info}. */
+  public void buildInfo(String version, String commit) {
+    buildInfo.clear();
+    buildInfo.labelValues(version, commit).set(1);
   }
 
   /**
@@ -226,6 +325,10 @@ public final class LogMetrics implements Sequencer.BatchObserver,
   public void batch(int submitted, int fresh, long nanos, boolean ok) {
     sequencingSeconds.observe(nanos / 1e9);
     batchEntries.observe(submitted);
+    CheckpointLag l = lag;
+    if (ok && l != null) {
+      l.observe();
+    }
     if (ok) {
       entries.labelValues("new").inc(fresh);
       entries.labelValues("duplicate").inc(submitted - fresh);
@@ -244,6 +347,11 @@ public final class LogMetrics implements Sequencer.BatchObserver,
   public void request(String route, int code, long nanos) {
     requests.labelValues(route, Integer.toString(code)).inc();
     requestSeconds.labelValues(route).observe(nanos / 1e9);
+  }
+
+  @Override
+  public void pushback(String route) {
+    pushback.labelValues(route).inc();
   }
 
   /**

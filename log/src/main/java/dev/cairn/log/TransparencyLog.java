@@ -93,7 +93,8 @@ public final class TransparencyLog implements ServedLog, AutoCloseable {
             : new IOException(e.getCause());
       }
       checkStoredCheckpoint(dir.coordinator(), keys);
-      Publisher publisher = Publisher.open(keys.origin(), keys::sign, sequencer, lease,
+      Publisher publisher = Publisher.open(keys.origin(),
+          metrics.countingFailures(keys::sign), sequencer, lease,
           dir.objects(), config.endorser(), config.endorseTimeout(), config.clock());
       LOG.info("opened {} at size {} in {} ms (storage {} ms, recovery {} ms, then keys and"
           + " publication {} ms)", keys.origin(), sequencer.sequenced().size(),
@@ -106,6 +107,8 @@ public final class TransparencyLog implements ServedLog, AutoCloseable {
           () -> publisher.latest().checkpoint().size(), () -> publisher.latest().time(),
           () -> s.fault().isEmpty() && publisher.fault().isEmpty(), config.clock());
       metrics.watchHealth(health(sequencer, publisher));
+      metrics.watchFreshnessObjective(config.freshnessObjective());
+      metrics.watchDataDir(path);
       sequencer.start();
       publisher.start(config.checkpointInterval());
       return new TransparencyLog(dir, keys, lease, sequencer, publisher, metrics,

@@ -2,6 +2,7 @@ package dev.cairn.witness;
 
 import dev.cairn.log.http.BodyBudget;
 import dev.cairn.log.http.Exchange;
+import dev.cairn.log.http.LogContext;
 import dev.cairn.log.http.HttpConfig;
 import dev.cairn.log.http.HttpError;
 import dev.cairn.log.http.LogServer;
@@ -84,7 +85,10 @@ public final class WitnessServer implements AutoCloseable {
   private final class Routes extends Handler.Abstract.NonBlocking {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-      serve(new Exchange(request, response, callback, metrics));
+      Exchange x = new Exchange(request, response, callback, metrics);
+      try (LogContext c = x.logContext()) {
+        serve(x);
+      }
       return true;
     }
   }
@@ -102,7 +106,7 @@ public final class WitnessServer implements AutoCloseable {
                 + " origin");
           }
           blocking.execute(() -> {
-            try {
+            try (LogContext c = x.logContext()) {
               x.send(200, "application/json", "no-store",
                   witness.evidenceJson(java.util.Optional.ofNullable(origin)));
             } catch (Throwable t) {
@@ -173,7 +177,7 @@ public final class WitnessServer implements AutoCloseable {
       }
       try {
         blocking.execute(() -> {
-          try {
+          try (LogContext c = x.logContext()) {
             answer(x, witness.add(body), "this log");
           } catch (Throwable t) {
             x.fail(t);

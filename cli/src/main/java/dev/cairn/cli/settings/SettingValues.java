@@ -1,5 +1,9 @@
 package dev.cairn.cli.settings;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -51,6 +55,26 @@ public final class SettingValues {
     Map<String, String> out = new TreeMap<>();
     values.forEach((k, v) -> out.put(k, v.text() + " (" + v.source() + ")"));
     return out;
+  }
+
+  /**
+   * The SHA-256 (64 lowercase hex digits) of every setting's key and text, whatever their
+   * source: the same settings give the same hash whether they come from a flag, the
+   * environment or the file, and any change of one changes it (configuration drift shows in
+   * {@code cairn_config_info}). No secret is in it, since no setting holds one (see {@link
+   * #describe()}): passwords and keys are in files or environment variables that settings at
+   * most name, and their contents are not hashed.
+   */
+  public String sha256() {
+    StringBuilder lines = new StringBuilder();
+    new TreeMap<>(values).forEach((k, v) -> lines.append(k).append('=')
+        .append(v.text().replace("\\", "\\\\").replace("\n", "\\n")).append('\n'));
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(lines.toString().getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
   }
 
   private Value value(Setting<?> setting) {

@@ -46,6 +46,8 @@ public final class Exchange {
   private String route = "other";
   private final String id;
   private volatile Body body = Body.UNREAD;
+  /** The answer is pushback (counted apart: not an error of the server's). */
+  private volatile boolean pushedBack;
   private Fields query;
 
   /**
@@ -59,6 +61,12 @@ public final class Exchange {
   public interface Recorder {
     /** Records one answered request. */
     void request(String route, int code, long nanos);
+
+    /**
+     * Records a request answered 503 with {@code Retry-After} because the server pushed back
+     * (a full pool, the body budget, a wait that timed out), besides {@link #request}.
+     */
+    default void pushback(String route) {}
   }
 
   /** An exchange whose answer {@code metrics} records. */
@@ -74,6 +82,14 @@ public final class Exchange {
   /** The request's ID, as the answer's {@code X-Request-Id} says. */
   public String id() {
     return id;
+  }
+
+  /**
+   * Puts the request's ID in this thread's MDC (see {@link LogContext}) until closed: wrap the
+   * work done for the request on each thread it runs on.
+   */
+  public LogContext logContext() {
+    return LogContext.of(id);
   }
 
   /**
@@ -214,6 +230,9 @@ public final class Exchange {
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.remaining());
     response.write(true, isHead() ? ByteBuffer.allocate(0) : body, written);
     metrics.request(route, code, System.nanoTime() - started);
+    if (pushedBack && code == 503) {
+      metrics.pushback(route);
+    }
   }
 
   public void text(int code, String cacheControl, String text) {
@@ -238,17 +257,21 @@ public final class Exchange {
       case PushbackException e -> {
         long seconds = Math.max(1, (e.retryAfter().toMillis() + 999) / 1000);
         response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(seconds));
+        pushedBack = true;
         error(503, e.getMessage());
       }
       case TimeoutException e -> {
         response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        pushedBack = true;
         error(503, "timed out waiting for the log; try again");
       }
       case BadInputException e -> error(400, e.getMessage());
       case NotFoundException e -> error(404, e.getMessage());
       case StoppedException e -> error(500, e.getMessage());
       default -> {
-        LOG.error("{} {} failed (request {})", method(), path(), id, t);
+        try (LogContext c = logContext()) {
+          LOG.error("{} {} failed (request {})", method(), path(), id, t);
+        }
         error(500, "internal error (request " + id + "): " + t.getClass().getSimpleName());
       }
     }

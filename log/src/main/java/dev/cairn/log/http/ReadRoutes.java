@@ -62,7 +62,7 @@ final class ReadRoutes {
         available - tile.index() * TilePath.FULL_WIDTH);
     TilePath widest = width == tile.width() ? tile : tile.withWidth(width);
     blocking.execute(() -> {
-      try {
+      try (LogContext c = x.logContext()) {
         byte[] data = widest instanceof HashTile h ? tiles.readTile(h)
             : tiles.readBundle((EntryBundle) widest);
         cache.put(widest, data);

@@ -49,12 +49,19 @@ final class Router extends Handler.Abstract.NonBlocking {
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     Exchange x = new Exchange(request, response, callback, metrics);
+    try (LogContext c = x.logContext()) {
+      dispatch(x);
+    }
+    return true;
+  }
+
+  private void dispatch(Exchange x) {
     try {
       String path = x.path();
       if (path.startsWith("/tile/")) {
         route(x, path.startsWith("/tile/entries/") ? "bundle" : "tile", READ);
         reads.tile(x, path.substring(1), blocking);
-        return true;
+        return;
       }
       switch (path) {
         case "/checkpoint" -> inline(x, "checkpoint", READ, reads::checkpoint);
@@ -79,7 +86,6 @@ final class Router extends Handler.Abstract.NonBlocking {
     } catch (Throwable t) {
       x.fail(t);
     }
-    return true;
   }
 
   /**
@@ -107,7 +113,7 @@ final class Router extends Handler.Abstract.NonBlocking {
   private void onVirtualThread(Exchange x, String name, Set<String> methods, Route r) {
     route(x, name, methods);
     blocking.execute(() -> {
-      try {
+      try (LogContext c = x.logContext()) {
         r.serve(x);
       } catch (Throwable t) {
         x.fail(t);

@@ -75,6 +75,14 @@ public interface CheckpointEndorser {
     return false;
   }
 
+  /**
+   * The longest an endorsement may take when the endorser works as it should (a witness
+   * round): part of the freshness a log promises. Zero unless the endorser says otherwise.
+   */
+  default java.time.Duration roundTime() {
+    return java.time.Duration.ZERO;
+  }
+
   /** The witness policy this endorser collects cosignatures for, if any. */
   default Optional<Policy> policy() {
     return Optional.empty();

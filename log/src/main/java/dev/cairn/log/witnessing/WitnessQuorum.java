@@ -214,6 +214,7 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
   }
 
   /** How long one round may take: every try of every witness, and a Retry-After. */
+  @Override
   public Duration roundTime() {
     return tryTimeout.multipliedBy(WitnessEndpoint.MAX_TRIES).plus(RETRY_ALLOWANCE);
   }
