@@ -36,8 +36,9 @@ final class AlertReceiver implements AutoCloseable {
    * @param alertId its {@code X-Cairn-Alert-Id}, if it had one
    * @param signed whether its signature verified (false without a key)
    * @param body its body
+   * @param received when it arrived
    */
-  record Delivery(Optional<String> alertId, boolean signed, byte[] body) {
+  record Delivery(Optional<String> alertId, boolean signed, byte[] body, Instant received) {
     JsonNode json() {
       try {
         return JSON.readTree(body);
@@ -105,6 +106,7 @@ final class AlertReceiver implements AutoCloseable {
   private void handle(HttpExchange x) throws IOException {
     try (x) {
       byte[] body;
+      Instant received = Instant.now();
       try (InputStream in = x.getRequestBody()) {
         body = in.readAllBytes();
       }
@@ -116,7 +118,7 @@ final class AlertReceiver implements AutoCloseable {
           body, Instant.now(), Duration.ofMinutes(5));
       int status = !x.getRequestMethod().equals("POST") || !x.getRequestURI().getPath()
           .equals(path) ? 404 : secret.isPresent() && !signed ? 401 : 200;
-      deliveries.add(new Delivery(id, signed, body));
+      deliveries.add(new Delivery(id, signed, body, received));
       Hold h = hold.getAndSet(null);
       if (h != null) {
         active = h;
