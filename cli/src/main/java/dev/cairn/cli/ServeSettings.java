@@ -188,8 +188,8 @@ final class ServeSettings {
 
   static final Setting<Optional<String>> OTEL_ENDPOINT = Setting.optional("otel_endpoint",
       text(), "Send OpenTelemetry spans (requests, sequencing, integration, signing, witnessing,"
-          + " publication) over OTLP/HTTP to this collector, e.g. http://127.0.0.1:4318 (spans go"
-          + " to URL/v1/traces); OTEL_EXPORTER_OTLP_ENDPOINT when not set. No tracing without"
+          + " publication) over OTLP/HTTP to the collector at this base URL (spans go to"
+          + " URL/v1/traces); OTEL_EXPORTER_OTLP_ENDPOINT when not set. No tracing without"
           + " either.").label("URL");
 
   /** Every setting of {@code cairn serve}, in the order help and errors list them. */
