@@ -10,9 +10,11 @@ import dev.cairn.log.LogConfig;
 import dev.cairn.log.ServedLog;
 import dev.cairn.log.TransparencyLog;
 import dev.cairn.log.keys.HsmSettings;
+import dev.cairn.log.tracing.Tracing;
 import dev.cairn.log.witnessing.WitnessQuorum;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -54,9 +56,13 @@ final class ServeCommand implements Callable<Integer> {
     ServeSettings s = new ServeSettings(ServeSettings.ALL.resolve(spec, System.getenv()));
     s.logFormat().apply();
     Duration shutdownTimeout = s.shutdownTimeout();
+    Optional<URI> otel = s.otelEndpoint(System.getenv());
     Optional<WitnessQuorum> witnesses = s.witnesses();
+    // Spans go out from here on; the last ones are sent after the log closed, at shutdown.
+    Tracing tracing = Tracing.open("cairn-log", otel);
     var logConfig = witnesses.map(q -> s.logConfig().withEndorser(q, q.endorseTimeout()))
-        .orElseGet(s::logConfig);
+        .orElseGet(s::logConfig).withTracing(tracing);
+    otel.ifPresent(u -> LOG.info("tracing: spans go to {}/v1/traces", u));
     var httpConfig = s.httpConfig();
     AuthSettings auth = s.auth();
     // With a token configured, which keys are file keys is known once the ring is read (below),
@@ -173,7 +179,7 @@ final class ServeCommand implements Callable<Integer> {
       throw new CliException(CliException.IO, "couldn't listen on " + httpConfig.host() + ":"
           + httpConfig.port() + ": " + e.getMessage());
     }
-    Stopping stopping = new Stopping(server, log, guard, witnesses,
+    Stopping stopping = new Stopping(server, log, guard, witnesses, tracing,
         spec.commandLine().getOut());
     // On an exit other than by SIGTERM or SIGINT (handled below), close what is open.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopping.run(LogServer.DEFAULT_DRAIN),
@@ -287,23 +293,26 @@ final class ServeCommand implements Callable<Integer> {
   /**
    * Stops, once, in order: the server (no new connections; requests in flight finish for up
    * to the drain time), the write guard, the log (which sequences what is pooled, integrates it
-   * and publishes a final checkpoint) and the witness clients.
+   * and publishes a final checkpoint), the witness clients, and the tracing (sending the last
+   * spans).
    */
   private static final class Stopping {
     private final LogServer server;
     private final ServedLog log;
     private final WriteGuard guard;
     private final Optional<WitnessQuorum> witnesses;
+    private final Tracing tracing;
     private final PrintWriter out;
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean clean = true;
 
     Stopping(LogServer server, ServedLog log, WriteGuard guard,
-        Optional<WitnessQuorum> witnesses, PrintWriter out) {
+        Optional<WitnessQuorum> witnesses, Tracing tracing, PrintWriter out) {
       this.server = server;
       this.log = log;
       this.guard = guard;
       this.witnesses = witnesses;
+      this.tracing = tracing;
       this.out = out;
     }
 
@@ -330,6 +339,7 @@ final class ServeCommand implements Callable<Integer> {
         fail("closing the log: " + e);
       }
       witnesses.ifPresent(WitnessQuorum::close);
+      tracing.close();
       if (clean) {
         say("cairn: stopped");
       }

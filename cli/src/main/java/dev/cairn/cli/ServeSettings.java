@@ -28,6 +28,8 @@ import dev.cairn.policy.Policy;
 import dev.cairn.read.TrustedCertificates;
 import dev.cairn.tile.Bundles;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -184,6 +186,12 @@ final class ServeSettings {
       "In a cluster: how long the integrating node's lease lives unless renewed; another node"
           + " takes over within it after a crash.");
 
+  static final Setting<Optional<String>> OTEL_ENDPOINT = Setting.optional("otel_endpoint",
+      text(), "Send OpenTelemetry spans (requests, sequencing, integration, signing, witnessing,"
+          + " publication) over OTLP/HTTP to the collector at this base URL (spans go to"
+          + " URL/v1/traces); OTEL_EXPORTER_OTLP_ENDPOINT when not set. No tracing without"
+          + " either.").label("URL");
+
   /** Every setting of {@code cairn serve}, in the order help and errors list them. */
   static final SettingSet ALL = new SettingSet(List.of(DATA, LISTEN, ORIGIN, SEQUENCING_INTERVAL,
       BATCH_SIZE, POOL_LIMIT, POOL_BYTES, MAX_UNPUBLISHED_ENTRIES, CHECKPOINT_INTERVAL, PROFILE, AUTH_JWKS, AUTH_ISSUER,
@@ -193,7 +201,7 @@ final class ServeSettings {
       MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_BATCH_BYTES,
       MAX_BODY_BYTES_IN_FLIGHT, MAX_BATCH_ENTRIES, PROOF_WAIT, SHUTDOWN_TIMEOUT, WITNESS_POLICY,
       WITNESS_TIMEOUT, WITNESS_CA, WITNESS_FAIL_OPEN, POSTGRES, OBJECTS, NODE_ID, LEASE_TTL,
-      LOG_FORMAT));
+      LOG_FORMAT, OTEL_ENDPOINT));
 
   /** How often the TLS files are checked for a renewed certificate. */
   static final Duration TLS_RELOAD_INTERVAL = Duration.ofMinutes(1);
@@ -473,6 +481,37 @@ final class ServeSettings {
   String configHash() {
     return values.sha256();
   }
+
+  /**
+   * Where spans go, if anywhere: {@code otel_endpoint}, else OpenTelemetry's own {@code
+   * OTEL_EXPORTER_OTLP_ENDPOINT} from {@code env}; an http(s) URL with a host.
+   */
+  Optional<URI> otelEndpoint(Map<String, String> env) {
+    Optional<String> set = values.get(OTEL_ENDPOINT);
+    String given = set.orElse(env.getOrDefault(OTLP_ENDPOINT_VARIABLE, "").strip());
+    if (given.isEmpty()) {
+      return Optional.empty();
+    }
+    URI uri;
+    try {
+      uri = new URI(given);
+    } catch (URISyntaxException e) {
+      uri = null;
+    }
+    if (uri == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+        || uri.getHost() == null || uri.getQuery() != null || uri.getFragment() != null) {
+      String why = "must be the collector's http:// or https:// URL, e.g."
+          + " http://127.0.0.1:4318";
+      if (set.isPresent()) {
+        throw values.invalid(OTEL_ENDPOINT, why);
+      }
+      throw new SettingsException(OTLP_ENDPOINT_VARIABLE + " \"" + given + "\" " + why);
+    }
+    return Optional.of(uri);
+  }
+
+  /** OpenTelemetry's environment variable for the collector, used when otel_endpoint is not. */
+  static final String OTLP_ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
   /** Each setting with where it came from, for {@code GET /admin/config}. */
   Map<String, String> describe() {

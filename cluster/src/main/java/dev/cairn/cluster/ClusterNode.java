@@ -19,6 +19,7 @@ import dev.cairn.log.storage.ObjectStoreReader;
 import dev.cairn.log.storage.StorageException;
 import dev.cairn.log.storage.StoredCheckpoint;
 import dev.cairn.log.storage.TreeTiles;
+import dev.cairn.log.tracing.Tracing;
 import dev.cairn.note.SignedNote;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -123,6 +124,7 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
         new ObjectStoreReader(objects, "the bucket"), config.nodeId(), leaseTtl);
     checkBucket(objects, coordinator);
     LogMetrics metrics = new LogMetrics();
+    config.endorser().trace(config.tracing());
     // The first node of a new log publishes before anyone can follow: try for the lease first.
     Term first = null;
     SharedCheckpoints followed;
@@ -243,10 +245,12 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
     try {
       sequencer = Sequencer.open(objects, lease, config.sequencing(), metrics);
       sequencer.adoptCommitsEvery(ADOPT_EVERY);
+      sequencer.trace(config.tracing());
       Publisher publisher = Publisher.open(keys.origin(),
           metrics.countingFailures(keys::sign), sequencer, lease,
           new ForwardOnlyCheckpoint(objects), config.endorser(), config.endorseTimeout(),
           config.clock());
+      publisher.trace(config.tracing());
       sequencer.start();
       publisher.start(config.checkpointInterval());
       LOG.info("{} integrates and publishes {} (epoch {})", config.nodeId(), keys.origin(),
@@ -357,6 +361,11 @@ public final class ClusterNode implements ServedLog, AutoCloseable {
       parts.add(t.publisher().health());
     }
     return parts;
+  }
+
+  @Override
+  public Tracing tracing() {
+    return config.tracing();
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.cairn.log;
 import dev.cairn.log.keys.HsmSettings;
 import dev.cairn.log.publishing.CheckpointEndorser;
 import dev.cairn.log.sequencing.SequencerConfig;
+import dev.cairn.log.tracing.Tracing;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,10 +25,12 @@ import java.util.Optional;
  *     writers are pushed back (503): while publication is held back — a witness quorum missing,
  *     fail-closed — the log keeps acknowledging up to this many entries no client can yet
  *     verify, then stops
+ * @param tracing where the spans of requests, sequencing, integration and publication go
  */
 public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig sequencing,
     Duration checkpointInterval, Clock clock, Optional<HsmSettings> hsm, String nodeId,
-    CheckpointEndorser endorser, Duration endorseTimeout, long maxUnpublished) {
+    CheckpointEndorser endorser, Duration endorseTimeout, long maxUnpublished,
+    Tracing tracing) {
   /** The default checkpoint interval. */
   public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
   /** The default bound on acknowledged entries waiting for a checkpoint. */
@@ -65,7 +68,8 @@ public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig s
   public LogConfig(Path dataDir, Optional<String> origin, SequencerConfig sequencing,
       Duration checkpointInterval, Clock clock, Optional<HsmSettings> hsm) {
     this(dataDir, origin, sequencing, checkpointInterval, clock, hsm, "local",
-        CheckpointEndorser.NONE, DEFAULT_ENDORSE_TIMEOUT, DEFAULT_MAX_UNPUBLISHED);
+        CheckpointEndorser.NONE, DEFAULT_ENDORSE_TIMEOUT, DEFAULT_MAX_UNPUBLISHED,
+        Tracing.off());
   }
 
   /** A configuration without a PKCS#11 token or an endorser. */
@@ -77,25 +81,31 @@ public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig s
   /** This configuration signing with keys on {@code hsm} too. */
   public LogConfig withHsm(HsmSettings hsm) {
     return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock,
-        Optional.of(hsm), nodeId, endorser, endorseTimeout, maxUnpublished);
+        Optional.of(hsm), nodeId, endorser, endorseTimeout, maxUnpublished, tracing);
   }
 
   /** This configuration with checkpoints going through {@code endorser} before publication. */
   public LogConfig withEndorser(CheckpointEndorser endorser, Duration timeout) {
     return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock, hsm, nodeId,
-        endorser, timeout, maxUnpublished);
+        endorser, timeout, maxUnpublished, tracing);
   }
 
   /** This configuration pushing writers back beyond {@code max} unpublished entries. */
   public LogConfig withMaxUnpublished(long max) {
     return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock, hsm, nodeId,
-        endorser, endorseTimeout, max);
+        endorser, endorseTimeout, max, tracing);
   }
 
   /** This configuration naming this process {@code nodeId} (in a cluster: unique per node). */
   public LogConfig withNodeId(String nodeId) {
     return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock, hsm, nodeId,
-        endorser, endorseTimeout, maxUnpublished);
+        endorser, endorseTimeout, maxUnpublished, tracing);
+  }
+
+  /** This configuration sending its spans to {@code tracing}. */
+  public LogConfig withTracing(Tracing tracing) {
+    return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock, hsm, nodeId,
+        endorser, endorseTimeout, maxUnpublished, tracing);
   }
 
   /** The defaults for a data directory. */

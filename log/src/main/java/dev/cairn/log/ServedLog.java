@@ -7,6 +7,7 @@ import dev.cairn.log.sequencing.Submissions;
 import dev.cairn.log.storage.CheckpointHistory;
 import dev.cairn.log.storage.Coordinator;
 import dev.cairn.log.storage.TreeTiles;
+import dev.cairn.log.tracing.Tracing;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -43,6 +44,11 @@ public interface ServedLog extends AutoCloseable {
 
   /** The metrics. */
   LogMetrics metrics();
+
+  /** Where the spans of requests go; nowhere unless the log is traced. */
+  default Tracing tracing() {
+    return Tracing.off();
+  }
 
   /** The local directory of the log's keys and files. */
   Path dataDir();

@@ -11,6 +11,7 @@ import dev.cairn.log.storage.Lease;
 import dev.cairn.log.storage.ObjectStore;
 import dev.cairn.log.storage.ObjectStoreReader;
 import dev.cairn.log.storage.embedded.DataDir;
+import dev.cairn.log.tracing.Tracing;
 import dev.cairn.verify.LogVerifier;
 import dev.cairn.verify.VerificationException;
 import java.io.IOException;
@@ -44,12 +45,15 @@ public final class TransparencyLog implements ServedLog, AutoCloseable {
   private final Clock clock;
   private final TreeTiles tiles;
   private final CheckpointEndorser endorser;
+  private final Tracing tracing;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
   private TransparencyLog(DataDir dir, LogKeys keys, Lease lease, Sequencer sequencer,
-      Publisher publisher, LogMetrics metrics, Clock clock, CheckpointEndorser endorser) {
+      Publisher publisher, LogMetrics metrics, Clock clock, CheckpointEndorser endorser,
+      Tracing tracing) {
     this.endorser = endorser;
+    this.tracing = tracing;
     this.dir = dir;
     this.keys = keys;
     this.lease = lease;
@@ -82,8 +86,10 @@ public final class TransparencyLog implements ServedLog, AutoCloseable {
       long t1 = System.nanoTime();
       LogMetrics metrics = new LogMetrics();
       config.endorser().watch(metrics);
+      config.endorser().trace(config.tracing());
       lease = dir.coordinator().acquire(config.nodeId());
       sequencer = Sequencer.open(dir.objects(), lease, config.sequencing(), metrics);
+      sequencer.trace(config.tracing());
       long t2 = System.nanoTime();
       LogKeys keys;
       try {
@@ -96,6 +102,7 @@ public final class TransparencyLog implements ServedLog, AutoCloseable {
       Publisher publisher = Publisher.open(keys.origin(),
           metrics.countingFailures(keys::sign), sequencer, lease,
           dir.objects(), config.endorser(), config.endorseTimeout(), config.clock());
+      publisher.trace(config.tracing());
       LOG.info("opened {} at size {} in {} ms (storage {} ms, recovery {} ms, then keys and"
           + " publication {} ms)", keys.origin(), sequencer.sequenced().size(),
           (System.nanoTime() - t0) / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
@@ -112,7 +119,7 @@ public final class TransparencyLog implements ServedLog, AutoCloseable {
       sequencer.start();
       publisher.start(config.checkpointInterval());
       return new TransparencyLog(dir, keys, lease, sequencer, publisher, metrics,
-          config.clock(), config.endorser());
+          config.clock(), config.endorser(), config.tracing());
     } catch (IOException | RuntimeException e) {
       if (loadingKeys != null) {
         // It writes into the data directory (a new log's keys, log.vkey): let it finish first.
@@ -227,6 +234,11 @@ public final class TransparencyLog implements ServedLog, AutoCloseable {
   @Override
   public LogMetrics metrics() {
     return metrics;
+  }
+
+  @Override
+  public Tracing tracing() {
+    return tracing;
   }
 
   /** The clock. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.log.storage.embedded.DataDirLock;
+import dev.cairn.log.tracing.Tracing;
 import dev.cairn.monitor.alert.AlertOutbox;
 import dev.cairn.monitor.alert.Channels;
 import dev.cairn.monitor.alert.DeliveryListener;
@@ -111,7 +112,7 @@ public final class MonitorRuntime implements MonitorServer.Service, AutoCloseabl
               Duration.ofDays(1))))
           .clock(clock).open();
       opened.add(outbox);
-      Tracing tracing = Tracing.open(config.otlpEndpoint());
+      Tracing tracing = Tracing.open("cairn-monitor", config.otlpEndpoint());
       opened.add(tracing);
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
           .followRedirects(HttpClient.Redirect.NEVER).build();

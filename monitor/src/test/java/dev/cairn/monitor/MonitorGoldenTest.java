@@ -2,6 +2,7 @@ package dev.cairn.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.log.tracing.Tracing;
 import dev.cairn.monitor.alert.Alert;
 import dev.cairn.monitor.check.Retrying;
 import dev.cairn.monitor.config.MonitorConfig;
@@ -89,7 +90,7 @@ class MonitorGoldenTest {
           reports.write(report);
         }
       }, new FileLedger(state), alerts::addAll, new MonitorMetrics(),
-          Tracing.open(Optional.empty()).tracer(),
+          Tracing.open("cairn-monitor", Optional.empty()).tracer(),
           (t, listener) -> new Retrying(HttpLogReader.builder(log.url()).build(),
               Retrying.Policy.DEFAULT, listener),
           real, Optional.empty())) {

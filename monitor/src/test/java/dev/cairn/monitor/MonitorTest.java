@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.log.testing.Poll;
+import dev.cairn.log.tracing.Tracing;
 import dev.cairn.monitor.alert.Alert;
 import dev.cairn.monitor.config.MonitorConfig.LogTarget;
 import dev.cairn.monitor.report.Finding;
@@ -389,7 +390,7 @@ class MonitorTest {
   void aRunIsTracedWithItsLogsUnderIt() throws IOException {
     InMemorySpanExporter spans = InMemorySpanExporter.create();
     List<SpanData> done;
-    try (Tracing tracing = Tracing.to(spans)) {
+    try (Tracing tracing = Tracing.to("cairn-monitor", spans)) {
       env.tracer = tracing.tracer();
       monitor.close();
       monitor = env.open(List.of(target));

@@ -1,6 +1,7 @@
 package dev.cairn.monitor;
 
 import dev.cairn.log.testing.TestClock;
+import dev.cairn.log.tracing.Tracing;
 import dev.cairn.monitor.alert.Alert;
 import dev.cairn.monitor.check.Retrying;
 import dev.cairn.monitor.config.MonitorConfig;
@@ -38,7 +39,7 @@ final class Monitors implements AutoCloseable {
   final AtomicInteger failLedgerWrites = new AtomicInteger();
   Monitor.Readers readers = Monitor.httpReaders(new Retrying.Policy(2, Duration.ofMillis(1),
       Duration.ofMillis(2)));
-  Tracer tracer = Tracing.open(Optional.empty()).tracer();
+  Tracer tracer = Tracing.open("cairn-monitor", Optional.empty()).tracer();
 
   Monitors(Path dir) throws IOException {
     this.dir = dir;

@@ -4,9 +4,13 @@ import dev.cairn.log.BadInputException;
 import dev.cairn.log.NotFoundException;
 import dev.cairn.log.PushbackException;
 import dev.cairn.log.StoppedException;
+import dev.cairn.log.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -49,6 +53,9 @@ public final class Exchange {
   /** The answer is pushback (counted apart: not an error of the server's). */
   private volatile boolean pushedBack;
   private Fields query;
+  private final Tracing tracing;
+  /** The request's server span; invalid (and no work) when untraced. */
+  private final Span span;
 
   /**
    * How far the request body was read: not (all) yet; to its end, so the connection may serve
@@ -71,12 +78,40 @@ public final class Exchange {
 
   /** An exchange whose answer {@code metrics} records. */
   public Exchange(Request request, Response response, Callback callback, Recorder metrics) {
+    this(request, response, callback, metrics, Tracing.off());
+  }
+
+  /**
+   * An exchange whose answer {@code metrics} records, in a server span of {@code tracing}'s
+   * (continuing the caller's {@code traceparent}) if it is enabled.
+   */
+  public Exchange(Request request, Response response, Callback callback, Recorder metrics,
+      Tracing tracing) {
     this.request = request;
     this.response = response;
     this.callback = callback;
     this.metrics = metrics;
     // Always the log's own: the audit log records it, so a client may not choose it.
     this.id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    this.tracing = tracing;
+    this.span = tracing.enabled() ? RequestSpans.start(tracing, request, id) : Span.getInvalid();
+  }
+
+  /** The request's server span: invalid, recording nothing, when the server is not traced. */
+  public Span span() {
+    return span;
+  }
+
+  /** The request's trace ID, if it is traced. */
+  public Optional<String> traceId() {
+    return span.isRecording() ? Optional.of(span.getSpanContext().getTraceId())
+        : Optional.empty();
+  }
+
+  /** A span under the request's, ended by the caller; invalid when the request is untraced. */
+  Span childSpan(String name) {
+    return span.isRecording() ? tracing.tracer().spanBuilder(name)
+        .setParent(Context.root().with(span)).startSpan() : Span.getInvalid();
   }
 
   /** The request's ID, as the answer's {@code X-Request-Id} says. */
@@ -85,11 +120,11 @@ public final class Exchange {
   }
 
   /**
-   * Puts the request's ID in this thread's MDC (see {@link LogContext}) until closed: wrap the
-   * work done for the request on each thread it runs on.
+   * Puts the request's ID, and its trace ID when traced, in this thread's MDC (see {@link
+   * LogContext}) until closed: wrap the work done for the request on each thread it runs on.
    */
   public LogContext logContext() {
-    return LogContext.of(id);
+    return LogContext.of(id, traceId());
   }
 
   /**
@@ -111,9 +146,12 @@ public final class Exchange {
     });
   }
 
-  /** Names the route, for the metrics. */
+  /** Names the route, for the metrics and the request's span. */
   public void route(String name) {
     route = name;
+    if (span.isRecording()) {
+      RequestSpans.route(span, method(), name, path());
+    }
   }
 
   public String path() {
@@ -220,6 +258,9 @@ public final class Exchange {
       boolean close, Callback written) {
     response.setStatus(code);
     response.getHeaders().put(REQUEST_ID, id);
+    if (span.isRecording()) {
+      response.getHeaders().put(RequestSpans.TRACE_RESPONSE, RequestSpans.traceResponse(span));
+    }
     if (close) {
       response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
@@ -232,6 +273,9 @@ public final class Exchange {
     metrics.request(route, code, System.nanoTime() - started);
     if (pushedBack && code == 503) {
       metrics.pushback(route);
+    }
+    if (span.isRecording()) {
+      RequestSpans.end(span, code);
     }
   }
 
@@ -269,6 +313,7 @@ public final class Exchange {
       case NotFoundException e -> error(404, e.getMessage());
       case StoppedException e -> error(500, e.getMessage());
       default -> {
+        span.recordException(t);
         try (LogContext c = logContext()) {
           LOG.error("{} {} failed (request {})", method(), path(), id, t);
         }
@@ -277,8 +322,13 @@ public final class Exchange {
     }
   }
 
+  /**
+   * Answers {@code code} with {@code reason}; a traced 5xx answer names its trace ID too, by
+   * which an operator finds what the request did.
+   */
   public void error(int code, String reason) {
-    text(code, "no-store", oneLine(reason) + "\n");
+    String trace = code >= 500 ? traceId().map(tid -> " (trace " + tid + ")").orElse("") : "";
+    text(code, "no-store", oneLine(reason) + trace + "\n");
   }
 
   static String oneLine(String s) {

@@ -103,7 +103,7 @@ public final class LogServer implements AutoCloseable {
         new StatusRoutes(log, guard),
         new AdminRoutes(log.keys(), settings, guard, keyPolicy,
             () -> StatusRoutes.parts(log, guard), () -> log.checkpoints().latest().note()),
-        log.metrics(), virtual, guard)));
+        log.metrics(), virtual, guard, log.tracing())));
     guard.audit().ifPresent(a -> {
       log.metrics().watchPart(a.health());
       log.metrics().watchAudit(a::repeated, a::dropped, a::lost);

@@ -2,6 +2,7 @@ package dev.cairn.log.http;
 
 import dev.cairn.log.auth.Role;
 import dev.cairn.log.LogMetrics;
+import dev.cairn.log.tracing.Tracing;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.server.Handler;
@@ -33,10 +34,13 @@ final class Router extends Handler.Abstract.NonBlocking {
   private final Executor blocking;
   private final AdminRoutes admin;
   private final WriteGuard guard;
+  private final Tracing tracing;
 
   Router(ReadRoutes reads, WriteRoutes writes, AuditRoutes audit, StatusRoutes status,
-      AdminRoutes admin, LogMetrics metrics, Executor blocking, WriteGuard guard) {
+      AdminRoutes admin, LogMetrics metrics, Executor blocking, WriteGuard guard,
+      Tracing tracing) {
     this.guard = guard;
+    this.tracing = tracing;
     this.admin = admin;
     this.reads = reads;
     this.writes = writes;
@@ -48,7 +52,7 @@ final class Router extends Handler.Abstract.NonBlocking {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    Exchange x = new Exchange(request, response, callback, metrics);
+    Exchange x = new Exchange(request, response, callback, metrics, tracing);
     try (LogContext c = x.logContext()) {
       dispatch(x);
     }

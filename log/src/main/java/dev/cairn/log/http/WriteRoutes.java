@@ -9,6 +9,9 @@ import dev.cairn.log.publishing.Publisher;
 import dev.cairn.log.sequencing.Sequencer;
 import dev.cairn.log.sequencing.Submissions;
 import dev.cairn.tile.Bundles;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +22,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * {@code POST /add} and {@code POST /add-batch}. The answer comes once the entry is durably
@@ -60,7 +65,8 @@ final class WriteRoutes {
             + Bundles.MAX_ENTRY_SIZE + " bytes");
       }
       // The sequencer completes every future it hands out, with an index or with pushback.
-      CompletableFuture<Sequencer.Added> added = sequencer.add(entry);
+      CompletableFuture<Sequencer.Added> added = !x.span().isRecording() ? sequencer.add(entry)
+          : traced(x, "await sequencing", () -> sequencer.add(entry), f -> f);
       if (!x.accepts("application/json")) {
         added.whenCompleteAsync((a, failure) -> {
           if (failure != null) {
@@ -72,8 +78,9 @@ final class WriteRoutes {
         }, responses);
         return;
       }
-      added.thenCompose(a -> publisher.awaitSize(a.index() + 1)
-              .orTimeout(config.proofWait().toMillis(), TimeUnit.MILLISECONDS)
+      added.thenCompose(a -> traced(x, "await checkpoint", () -> publisher
+              .awaitSize(a.index() + 1)
+              .orTimeout(config.proofWait().toMillis(), TimeUnit.MILLISECONDS), f -> f)
               .thenApplyAsync(p -> proofAnswer(a, p), blocking))
           .whenComplete((body, failure) -> {
             if (failure != null) {
@@ -114,7 +121,10 @@ final class WriteRoutes {
       if (entries.isEmpty()) {
         throw HttpError.badRequest("empty batch");
       }
-      List<CompletableFuture<Sequencer.Added>> futures = sequencer.addAll(entries);
+      List<CompletableFuture<Sequencer.Added>> futures = !x.span().isRecording()
+          ? sequencer.addAll(entries) : traced(x, "await sequencing",
+              () -> sequencer.addAll(entries),
+              fs -> CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)));
       CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
           .whenCompleteAsync((ignored, failure) -> {
             if (failure != null) {
@@ -145,6 +155,35 @@ final class WriteRoutes {
       x.fail(failure);
       return null;
     });
+  }
+
+  /**
+   * Starts {@code work}, for a traced request with the request's span current (so that the
+   * batch that sequences its entries links to it), and then shows how long the request waits,
+   * until {@code done} of what it started completes, in a span {@code name} under the request's.
+   * The hot paths check first, so that an untraced request does not even build the lambdas.
+   */
+  private static <T> T traced(Exchange x, String name, Supplier<T> work,
+      Function<T, CompletableFuture<?>> done) {
+    if (!x.span().isRecording()) {
+      return work.get();
+    }
+    Span waiting = x.childSpan(name);
+    T result;
+    try (Scope scope = x.span().makeCurrent()) {
+      result = work.get();
+    } catch (RuntimeException e) {
+      waiting.setStatus(StatusCode.ERROR, e.toString());
+      waiting.end();
+      throw e;
+    }
+    done.apply(result).whenComplete((r, failure) -> {
+      if (failure != null) {
+        waiting.setStatus(StatusCode.ERROR, failure.toString());
+      }
+      waiting.end();
+    });
+    return result;
   }
 
   /**

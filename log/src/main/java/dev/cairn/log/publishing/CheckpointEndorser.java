@@ -2,6 +2,7 @@ package dev.cairn.log.publishing;
 
 import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.log.LogMetrics;
+import dev.cairn.log.tracing.Tracing;
 import dev.cairn.policy.Policy;
 import dev.cairn.read.LogReader;
 import java.time.Instant;
@@ -90,4 +91,10 @@ public interface CheckpointEndorser {
 
   /** Registers the endorser's own metrics with a log's; called once per opened log. */
   default void watch(LogMetrics metrics) {}
+
+  /**
+   * Sends the endorser's spans to {@code tracing}: {@link #endorse} is called with the
+   * publication's {@code witness} span current, the parent of any span it makes.
+   */
+  default void trace(Tracing tracing) {}
 }

@@ -12,9 +12,14 @@ import dev.cairn.log.storage.StorageException;
 import dev.cairn.log.storage.StoredCheckpoint;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.storage.Version;
+import dev.cairn.log.tracing.Tracing;
 import dev.cairn.merkle.Hash;
 import dev.cairn.note.NoteSignature;
 import dev.cairn.note.SignedNote;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -95,6 +100,7 @@ public final class Publisher implements Checkpoints, AutoCloseable {
   private final ComponentHealth health =
       new ComponentHealth("publisher", "publishing failed", LOG);
   private final Waiters waiters = new Waiters();
+  private volatile Tracing tracing = Tracing.off();
 
   private Publisher(String origin, Function<String, SignedNote> signer, Sequencer sequencer,
       Lease lease, ObjectStore objects, CheckpointEndorser endorser, Duration endorseTimeout,
@@ -198,6 +204,16 @@ public final class Publisher implements Checkpoints, AutoCloseable {
     }
   }
 
+  /**
+   * Traces each publication that may grow the checkpoint: a span {@code publish}, linked to
+   * the spans of the batches it publishes (see {@link Sequencer#batchSpans}), with children
+   * {@code integrate} (if the publisher integrates what was sequenced), {@code sign} and, with an
+   * endorser, {@code witness} (the endorser's own spans under it).
+   */
+  public void trace(Tracing tracing) {
+    this.tracing = tracing;
+  }
+
   /** Publishes every {@code interval} from now on. */
   public void start(Duration interval) {
     timer.scheduleAtFixedRate(this::tick, interval.toMillis(), interval.toMillis(),
@@ -243,6 +259,7 @@ public final class Publisher implements Checkpoints, AutoCloseable {
    */
   public CompletableFuture<Optional<Published>> publishAsync() {
     Signed signed;
+    Span span;
     CompletableFuture<Optional<Published>> result = new CompletableFuture<>();
     state.lock();
     try {
@@ -255,7 +272,8 @@ public final class Publisher implements Checkpoints, AutoCloseable {
         return inFlight;
       }
       inFlight = result;
-      try {
+      span = publicationSpan(result);
+      try (Scope scope = Tracing.current(span)) {
         signed = sign();
       } catch (IOException | RuntimeException e) {
         fail(result, e);
@@ -269,13 +287,21 @@ public final class Publisher implements Checkpoints, AutoCloseable {
       return result;
     }
     CompletableFuture<byte[]> endorsed;
-    try {
+    Span witnessing = span.isRecording() && endorser != CheckpointEndorser.NONE
+        ? tracing.tracer().spanBuilder("witness").setParent(Context.root().with(span))
+            .setAttribute("cairn.checkpoint.size", signed.checkpoint().size()).startSpan()
+        : Span.getInvalid();
+    try (Scope scope = Tracing.current(witnessing)) { // the endorser's spans go under it
       endorsed = endorser.endorse(signed.endorsement());
     } catch (RuntimeException failure) {
       endorsed = CompletableFuture.failedFuture(failure);
     }
     endorsed.orTimeout(endorseTimeout.toMillis(), TimeUnit.MILLISECONDS)
         .handle((n, refused) -> {
+          if (refused != null) {
+            witnessing.setStatus(StatusCode.ERROR, unwrap(refused).toString());
+          }
+          witnessing.end();
           if (refused != null) {
             throw new CompletionException(
                 new EndorsementException(signed.checkpoint().size(), unwrap(refused)));
@@ -296,6 +322,28 @@ public final class Publisher implements Checkpoints, AutoCloseable {
           }
         });
     return result;
+  }
+
+  /**
+   * The span of a publication, ended when {@code result} completes: a root, and only if the
+   * log is traced and its tree grew past the published checkpoint (else nothing is published,
+   * and a span every tick would say nothing).
+   */
+  private Span publicationSpan(CompletableFuture<Optional<Published>> result) {
+    Published last = published;
+    if (!tracing.enabled()
+        || last != null && sequencer.sequenced().size() <= last.checkpoint().size()) {
+      return Span.getInvalid();
+    }
+    Span span = tracing.tracer().spanBuilder("publish").setNoParent().startSpan();
+    result.whenComplete((p, failure) -> {
+      if (failure != null) {
+        span.setStatus(StatusCode.ERROR, unwrap(failure).toString());
+      }
+      span.setAttribute("cairn.published", p != null && p.isPresent());
+      span.end();
+    });
+    return span;
   }
 
   private void fail(CompletableFuture<Optional<Published>> result, Throwable failure) {
@@ -347,7 +395,24 @@ public final class Publisher implements Checkpoints, AutoCloseable {
       return null;
     }
     Checkpoint c = new Checkpoint(origin, head.size(), head.root());
-    byte[] note = signer.apply(c.format()).encode();
+    Span publication = Span.current();
+    Span signing = Span.getInvalid();
+    if (publication.isRecording()) {
+      publication.setAttribute("cairn.checkpoint.size", c.size());
+      sequencer.batchSpans(last == null ? 0 : last.checkpoint().size(), c.size())
+          .forEach(publication::addLink);
+      signing = tracing.tracer().spanBuilder("sign")
+          .setAttribute("cairn.checkpoint.size", c.size()).startSpan();
+    }
+    byte[] note;
+    try {
+      note = signer.apply(c.format()).encode();
+    } catch (RuntimeException e) {
+      signing.setStatus(StatusCode.ERROR, e.toString());
+      throw e;
+    } finally {
+      signing.end();
+    }
     Instant time = clock.instant();
     if (last != null && time.isBefore(last.time())) {
       time = last.time(); // publication times never go backwards, so history is time-ordered

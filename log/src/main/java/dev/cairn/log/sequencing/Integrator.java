@@ -5,7 +5,14 @@ import dev.cairn.log.health.StorageFault;
 import dev.cairn.log.storage.Lease;
 import dev.cairn.log.storage.ObjectStore;
 import dev.cairn.log.storage.TreeHead;
+import dev.cairn.log.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.StatusCode;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +44,9 @@ final class Integrator implements AutoCloseable {
    */
   private Writes pending = new Writes();
   private TreeHead pendingHead;
+  /** The spans of the batches whose objects are pending, at most {@link Sequencer#MAX_LINKS}. */
+  private List<SpanContext> pendingSpans = new ArrayList<>();
+  private volatile Tracing tracing = Tracing.off();
   /** Held while objects are written, so two integrations never overlap. */
   private final ReentrantLock writing = new ReentrantLock();
   private boolean closed;
@@ -51,6 +61,11 @@ final class Integrator implements AutoCloseable {
     this.lease = lease;
     this.integrated = integrated;
     this.thread = Thread.ofPlatform().name("cairn-integrator").daemon().unstarted(this::run);
+  }
+
+  /** Traces each integration: a span {@code integrate}, linked to the batches it writes. */
+  void trace(Tracing tracing) {
+    this.tracing = tracing;
   }
 
   void start() {
@@ -82,10 +97,18 @@ final class Integrator implements AutoCloseable {
 
   /** Queues a committed batch's objects, which bring the object store to {@code head}. */
   void handOff(Map<String, byte[]> writes, TreeHead head) {
+    handOff(writes, head, SpanContext.getInvalid());
+  }
+
+  /** Queues a committed batch's objects, as its span {@code batch} (if valid) sequenced them. */
+  void handOff(Map<String, byte[]> writes, TreeHead head, SpanContext batch) {
     lock.lock();
     try {
       pending.addAll(writes);
       pendingHead = head;
+      if (batch.isValid() && pendingSpans.size() < Sequencer.MAX_LINKS) {
+        pendingSpans.add(batch);
+      }
       changed.signal();
     } finally {
       lock.unlock();
@@ -137,6 +160,7 @@ final class Integrator implements AutoCloseable {
     try {
       Writes batch;
       TreeHead head;
+      List<SpanContext> batchSpans;
       lock.lock();
       try {
         if (pendingHead == null) {
@@ -144,11 +168,16 @@ final class Integrator implements AutoCloseable {
         }
         batch = pending;
         head = pendingHead;
+        batchSpans = pendingSpans.isEmpty() ? List.of() : pendingSpans;
         pending = new Writes();
         pendingHead = null;
+        if (!batchSpans.isEmpty()) {
+          pendingSpans = new ArrayList<>();
+        }
       } finally {
         lock.unlock();
       }
+      Span span = tracing.enabled() ? span(batch, head, batchSpans) : Span.getInvalid();
       try {
         // The crash-safe order: objects durable, then the head that claims them.
         integrated = lease.integrate(integrated.size(), from -> {
@@ -156,7 +185,10 @@ final class Integrator implements AutoCloseable {
           return head;
         });
         health.recovered();
+        span.end();
       } catch (IOException | RuntimeException e) {
+        span.setStatus(StatusCode.ERROR, e.toString());
+        span.end();
         health.failed("integrating up to size " + head.size(), e);
         lock.lock();
         try {
@@ -167,6 +199,11 @@ final class Integrator implements AutoCloseable {
           if (pendingHead == null) {
             pendingHead = head;
           }
+          if (!batchSpans.isEmpty()) {
+            batchSpans.addAll(pendingSpans);
+            pendingSpans = batchSpans.size() <= Sequencer.MAX_LINKS ? batchSpans
+                : new ArrayList<>(batchSpans.subList(0, Sequencer.MAX_LINKS));
+          }
         } finally {
           lock.unlock();
         }
@@ -176,6 +213,19 @@ final class Integrator implements AutoCloseable {
     } finally {
       writing.unlock();
     }
+  }
+
+  /**
+   * The span of writing {@code batch}: a child of the current span (the publication's, when
+   * the publisher integrates), linked to the batches whose objects it writes.
+   */
+  private Span span(Writes batch, TreeHead head, List<SpanContext> batchSpans) {
+    SpanBuilder b = tracing.tracer().spanBuilder("integrate")
+        .setAttribute("cairn.objects", batch.size())
+        .setAttribute("cairn.objects.bytes", batch.bytes())
+        .setAttribute("cairn.tree.size", head.size());
+    batchSpans.forEach(b::addLink);
+    return b.startSpan();
   }
 
   /** Integration held off; closing it lets integration go on. */

@@ -5,6 +5,8 @@ import dev.cairn.log.PushbackException;
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Hasher;
 import dev.cairn.tile.Bundles;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -24,8 +26,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * taking a second place. Submitters never block; the sequencing thread takes batches.
  */
 final class Pool {
-  /** A submission and the future its submitter holds. */
-  record Pending(byte[] entry, Hash leafHash, CompletableFuture<Sequencer.Added> result) {}
+  /**
+   * A submission, the future its submitter holds, and the span of the request that submitted
+   * it (invalid when untraced), which the span of its batch links to.
+   */
+  record Pending(byte[] entry, Hash leafHash, CompletableFuture<Sequencer.Added> result,
+      SpanContext submitter) {}
 
   private final SequencerConfig config;
   private final ReentrantLock lock = new ReentrantLock();
@@ -71,13 +77,15 @@ final class Pool {
     List<Pending> fresh = new ArrayList<>(entries.size());
     long size = 0;
     Hasher hasher = Hasher.threadLocal();
+    // The submitter's span, if it made one current: one thread-local read, nothing allocated.
+    SpanContext submitter = Span.current().getSpanContext();
     for (int i = 0; i < entries.size(); i++) {
       byte[] e = entries.get(i);
       if (e.length == 0 || e.length > Bundles.MAX_ENTRY_SIZE) {
         throw new BadInputException("entry " + i + " is " + e.length
             + " bytes; entries must be 1 to " + Bundles.MAX_ENTRY_SIZE + " bytes");
       }
-      fresh.add(new Pending(e, hasher.leaf(e), new CompletableFuture<>()));
+      fresh.add(new Pending(e, hasher.leaf(e), new CompletableFuture<>(), submitter));
       size += e.length;
     }
     List<CompletableFuture<Sequencer.Added>> results = new ArrayList<>(fresh.size());

@@ -8,10 +8,19 @@ import dev.cairn.log.storage.Lease;
 import dev.cairn.log.storage.ObjectStore;
 import dev.cairn.log.storage.ObjectStoreReader;
 import dev.cairn.log.storage.TreeHead;
+import dev.cairn.log.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +48,12 @@ public final class Sequencer implements Submissions, AutoCloseable {
    * entries holds 16 MiB, so a bound in objects bounds nothing.
    */
   private static final long MAX_BACKLOG_BYTES = 128L << 20;
+  /**
+   * The most links a batch's span has to the spans of the requests it sequenced (and the most
+   * batch spans a publication remembers): a span's links are kept in memory until it ends and
+   * sent with it, so a batch of 4,096 entries from as many requests links to the first ones.
+   */
+  public static final int MAX_LINKS = 128;
 
   /** Where a submission ended up. */
   public record Added(long index, boolean duplicate) {}
@@ -64,6 +79,12 @@ public final class Sequencer implements Submissions, AutoCloseable {
   private volatile long maxUnpublished = Long.MAX_VALUE;
   /** How often an idle sequencer commits an empty batch, adopting other nodes' commits. */
   private volatile Optional<Duration> adoptEvery = Optional.empty();
+  private volatile Tracing tracing = Tracing.off();
+  /** Guarded by itself: the spans of the latest batches, for the publications that cover them. */
+  private final ArrayDeque<TracedBatch> traced = new ArrayDeque<>();
+
+  /** A batch's span, and the tree size the batch brought the log to. */
+  private record TracedBatch(long size, SpanContext span) {}
 
   // Owned by the sequencing thread.
   private WorkingTree tree;
@@ -203,6 +224,33 @@ public final class Sequencer implements Submissions, AutoCloseable {
     this.adoptEvery = Optional.of(period);
   }
 
+  /**
+   * Traces each batch (a span {@code sequence} linked to the spans of the requests whose entries
+   * it sequenced, at most {@link #MAX_LINKS}) and each integration ({@code integrate}, linked
+   * to the batches whose tiles it wrote).
+   */
+  public void trace(Tracing tracing) {
+    this.tracing = tracing;
+    integrator.trace(tracing);
+  }
+
+  /**
+   * The spans of the latest batches (at most {@link #MAX_LINKS}) that grew the tree past {@code
+   * after}, up to {@code size}: what a checkpoint of {@code size} publishes since one of {@code
+   * after}.
+   */
+  public List<SpanContext> batchSpans(long after, long size) {
+    List<SpanContext> spans = new ArrayList<>();
+    synchronized (traced) {
+      for (TracedBatch b : traced) {
+        if (b.size() > after && b.size() <= size) {
+          spans.add(b.span());
+        }
+      }
+    }
+    return spans;
+  }
+
   /** Why the log stopped taking writes (a fatal fault), if it did. */
   public Optional<String> stoppedReason() {
     for (ComponentHealth h : health()) {
@@ -239,6 +287,8 @@ public final class Sequencer implements Submissions, AutoCloseable {
     long started = System.nanoTime();
     int fresh = 0;
     boolean ok = false;
+    Span span = batch.isEmpty() || !tracing.enabled() ? Span.getInvalid() : batchSpan(batch);
+    Scope scope = Tracing.current(span);
     try {
       Optional<String> stopped = stoppedReason();
       if (stopped.isPresent()) {
@@ -266,7 +316,7 @@ public final class Sequencer implements Submissions, AutoCloseable {
       });
       sequenced = a.head();
       if (!writes.isEmpty()) {
-        integrator.handOff(writes.getFirst(), a.head());
+        integrator.handOff(writes.getFirst(), a.head(), span.getSpanContext());
       }
       for (int i = 0; i < batch.size(); i++) {
         if (!a.duplicates()[i]) {
@@ -296,7 +346,17 @@ public final class Sequencer implements Submissions, AutoCloseable {
         p.result().completeExceptionally(failure);
       }
       tree = null; // rebuilt from what is durable before the next batch
+      span.setStatus(StatusCode.ERROR, failure.getMessage());
     } finally {
+      scope.close();
+      if (span.isRecording()) {
+        span.setAttribute("cairn.batch.fresh", fresh);
+        span.setAttribute("cairn.tree.size", sequenced.size());
+        span.end();
+        if (ok) {
+          remember(new TracedBatch(sequenced.size(), span.getSpanContext()));
+        }
+      }
       pool.done(batch);
       try {
         if (!batch.isEmpty()) {
@@ -305,6 +365,32 @@ public final class Sequencer implements Submissions, AutoCloseable {
       } catch (RuntimeException e) {
         LOG.warn("batch observer failed: {}", e.toString());
       }
+    }
+  }
+
+  /**
+   * A batch's span, a root: linked to the spans of the requests whose entries it sequences (an
+   * /add-batch's entries share one), at most {@link #MAX_LINKS} of them.
+   */
+  private Span batchSpan(List<Pool.Pending> batch) {
+    SpanBuilder b = tracing.tracer().spanBuilder("sequence").setNoParent()
+        .setAttribute("cairn.batch.entries", batch.size());
+    Set<SpanContext> requests = new HashSet<>();
+    for (Pool.Pending p : batch) {
+      SpanContext c = p.submitter();
+      if (c.isValid() && requests.add(c) && requests.size() <= MAX_LINKS) {
+        b.addLink(c);
+      }
+    }
+    return b.setAttribute("cairn.batch.requests", requests.size()).startSpan();
+  }
+
+  private void remember(TracedBatch b) {
+    synchronized (traced) {
+      if (traced.size() == MAX_LINKS) {
+        traced.removeFirst();
+      }
+      traced.addLast(b);
     }
   }
 

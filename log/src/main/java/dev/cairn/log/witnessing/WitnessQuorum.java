@@ -2,12 +2,17 @@ package dev.cairn.log.witnessing;
 
 import dev.cairn.log.LogMetrics;
 import dev.cairn.log.publishing.CheckpointEndorser;
+import dev.cairn.log.tracing.Tracing;
 import dev.cairn.note.KeyNames;
 import dev.cairn.note.NoteSignature;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignedNote;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.policy.Policy;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -77,6 +82,7 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
   private final WitnessMetrics metrics;
   /** The latest round that decided, null before the first. */
   private volatile Decision decided;
+  private volatile Tracing tracing = Tracing.off();
 
   /**
    * What the latest round decided: the checkpoint's size, whether the quorum was met, and why
@@ -239,6 +245,12 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
     metrics.registerWith(logMetrics);
   }
 
+  /** Traces each submission to a witness: a span under the publication's {@code witness}. */
+  @Override
+  public void trace(Tracing tracing) {
+    this.tracing = tracing;
+  }
+
   private List<WitnessEndpoint> endpoints() {
     return endpoints;
   }
@@ -266,13 +278,24 @@ public final class WitnessQuorum implements CheckpointEndorser, AutoCloseable {
     // Decided at its own deadline, before the publisher's, even if a witness is still at it.
     CompletableFuture.delayedExecutor(roundTime().plus(DECISION_GRACE).toNanos(),
         TimeUnit.NANOSECONDS, threads).execute(() -> round.decide(true));
+    Context parent = Context.current();
     for (WitnessEndpoint w : endpoints) {
+      Span span = tracing.enabled() ? tracing.tracer().spanBuilder("witness " + w.label())
+          .setParent(parent).setSpanKind(SpanKind.CLIENT)
+          .setAttribute("cairn.witness", w.label()).setAttribute("url.full", w.url())
+          .setAttribute("cairn.checkpoint.size", e.checkpoint().size()).startSpan()
+          : Span.getInvalid();
       w.submitAsync(e, deadline, threads).whenComplete((o, failure) -> {
         if (failure != null) { // a bug or a broken install (a linkage error): never hang
           LOG.error("witness {} at {}: the submission failed", w.label(), w.url(), failure);
           o = new WitnessEndpoint.Outcome(List.of(), Set.of(), Optional.of(
               new WitnessEndpoint.Failure(FailureKind.CONNECT, "the submission failed: "
                   + failure)));
+        }
+        if (span.isRecording()) {
+          span.setAttribute("cairn.witness.cosigned", !o.cosigned().isEmpty());
+          o.failure().ifPresent(f -> span.setStatus(StatusCode.ERROR, f.toString()));
+          span.end();
         }
         round.add(w, o);
       });

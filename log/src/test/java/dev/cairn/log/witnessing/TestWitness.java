@@ -38,7 +38,7 @@ import org.eclipse.jetty.util.Callback;
  * its state atomically), cosigning with one or more keys (Ed25519 cosignature, ML-DSA-44); and
  * switchable to a misbehaviour.
  */
-final class TestWitness implements AutoCloseable {
+public final class TestWitness implements AutoCloseable {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** How it answers. */
@@ -99,7 +99,8 @@ final class TestWitness implements AutoCloseable {
   volatile java.time.Duration headersAfter = java.time.Duration.ZERO;
 
   /** A witness named {@code name} cosigning with a key of each of {@code types}. */
-  TestWitness(String name, List<VerifierKey> logKeys, SignatureType... types) throws Exception {
+  public TestWitness(String name, List<VerifierKey> logKeys, SignatureType... types)
+      throws Exception {
     this(name, logKeys, null, types);
   }
 
@@ -149,7 +150,7 @@ final class TestWitness implements AutoCloseable {
   }
 
   /** Its policy lines, one per key: {@code witness <name>[-<i>] <vkey> <url>}. */
-  String policyLines() {
+  public String policyLines() {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < keys.size(); i++) {
       sb.append("witness ").append(policyName(i)).append(' ')

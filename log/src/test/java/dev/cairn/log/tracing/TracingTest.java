@@ -1,4 +1,4 @@
-package dev.cairn.monitor;
+package dev.cairn.log.tracing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,7 +31,7 @@ class TracingTest {
       x.close();
     });
     collector.start();
-    try (Tracing tracing = Tracing.open(Optional.of(URI.create("http://127.0.0.1:"
+    try (Tracing tracing = Tracing.open("cairn-monitor", Optional.of(URI.create("http://127.0.0.1:"
         + collector.getAddress().getPort())))) {
       Span span = tracing.tracer().spanBuilder("monitor.run")
           .setAttribute("cairn.run_id", "run-42").startSpan();
@@ -51,7 +51,8 @@ class TracingTest {
 
   @Test
   void withoutAnEndpointNothingIsRecorded() {
-    try (Tracing tracing = Tracing.open(Optional.empty())) {
+    assertThat(Tracing.open("cairn-log", Optional.empty()).enabled()).isFalse();
+    try (Tracing tracing = Tracing.open("cairn-log", Optional.empty())) {
       Span span = tracing.tracer().spanBuilder("monitor.run").startSpan();
       assertThat(span.isRecording()).isFalse();
       span.end();
