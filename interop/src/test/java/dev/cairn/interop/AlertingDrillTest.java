@@ -32,7 +32,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -142,22 +141,8 @@ class AlertingDrillTest {
     Files.writeString(logKeysFile, String.join("\n", logKeys.stream()
         .map(VerifierKey::encode).toList()) + "\n");
 
-    List<CompletableFuture<ServerProcess>> starting = new ArrayList<>();
-    for (int i = 1; i <= WITNESSES; i++) {
-      String name = "w" + i + ".example";
-      Path dir = tmp.resolve("w" + i);
-      Path output = LOGS.resolve("alerting-" + name + ".log");
-      starting.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          return ServerProcess.startWitness(dir, output, List.of("--logs",
-              logsFile.toString(), "--name", name, "--rate-limit-log", "0"));
-        } catch (IOException | InterruptedException e) {
-          throw new IllegalStateException(e);
-        }
-      }));
-    }
-    for (CompletableFuture<ServerProcess> s : starting) {
-      ServerProcess w = s.join();
+    for (ServerProcess w : WitnessProcesses.start(tmp, logsFile, WITNESSES, LOGS,
+        "alerting-")) {
       witnesses.add(w);
       closing.add(() -> {
         w.signal("CONT"); // a stopped process cannot die of SIGKILL until it runs again
@@ -165,17 +150,8 @@ class AlertingDrillTest {
       });
     }
 
-    StringBuilder p = new StringBuilder(logLines);
-    for (int i = 1; i <= WITNESSES; i++) {
-      List<String> vkeys = Files.readAllLines(tmp.resolve("w" + i).resolve("witness.vkey"));
-      String url = witnesses.get(i - 1).base().toString().replaceAll("/$", "");
-      p.append("witness w").append(i).append("-ed ").append(vkeys.get(0)).append(' ')
-          .append(url).append('\n');
-      p.append("witness w").append(i).append("-pq ").append(vkeys.get(1)).append(' ')
-          .append(url).append('\n');
-      p.append("group w").append(i).append(" all w").append(i).append("-ed w").append(i)
-          .append("-pq\n");
-    }
+    StringBuilder p = new StringBuilder(logLines)
+        .append(WitnessProcesses.policyLines(tmp, witnesses));
     p.append("group two 2 w1 w2 w3\nquorum two\n");
     Path policyFile = tmp.resolve("policy");
     Files.writeString(policyFile, p);

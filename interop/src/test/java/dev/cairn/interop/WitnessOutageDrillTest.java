@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -78,39 +77,14 @@ class WitnessOutageDrillTest {
     logKeys.forEach(k -> logLines.append("log ").append(k.encode()).append('\n'));
     Files.writeString(logsFile, logLines);
 
-    List<CompletableFuture<ServerProcess>> starting = new ArrayList<>();
-    for (int i = 1; i <= 4; i++) {
-      String name = "w" + i + ".example";
-      Path dir = tmp.resolve("w" + i);
-      Path output = BUILD.resolve("drill-logs").resolve("outage-" + name + ".log");
-      starting.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          return ServerProcess.startWitness(dir, output, List.of("--logs", logsFile.toString(),
-              "--name", name, "--rate-limit-log", "0"));
-        } catch (IOException | InterruptedException e) {
-          throw new IllegalStateException(e);
-        }
-      }));
-    }
-    List<ServerProcess> witnesses = new ArrayList<>();
-    for (CompletableFuture<ServerProcess> s : starting) {
-      witnesses.add(s.join());
-    }
+    List<ServerProcess> witnesses = WitnessProcesses.start(tmp, logsFile, 4,
+        BUILD.resolve("drill-logs"), "outage-");
     processes.addAll(witnesses);
     assertThat(witnesses.stream().map(ServerProcess::base).distinct()).as("the witnesses' URLs")
         .hasSize(4);
 
-    StringBuilder p = new StringBuilder(logLines);
-    for (int i = 1; i <= 4; i++) {
-      List<String> vkeys = Files.readAllLines(tmp.resolve("w" + i).resolve("witness.vkey"));
-      String url = witnesses.get(i - 1).base().toString().replaceAll("/$", "");
-      p.append("witness w").append(i).append("-ed ").append(vkeys.get(0)).append(' ')
-          .append(url).append('\n');
-      p.append("witness w").append(i).append("-pq ").append(vkeys.get(1)).append(' ')
-          .append(url).append('\n');
-      p.append("group w").append(i).append(" all w").append(i).append("-ed w").append(i)
-          .append("-pq\n");
-    }
+    StringBuilder p = new StringBuilder(logLines)
+        .append(WitnessProcesses.policyLines(tmp, witnesses));
     p.append("group three 3 w1 w2 w3 w4\nquorum three\n");
     Path policyFile = tmp.resolve("policy");
     Files.writeString(policyFile, p);
