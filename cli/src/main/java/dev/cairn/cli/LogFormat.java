@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
  * How the process writes its log lines on stderr: {@link #TEXT} (the default) or {@link #JSON}
  * (logback's {@link JsonEncoder}: one object a line with the time ({@code timestamp}, epoch
  * milliseconds), {@code level}, {@code loggerName}, {@code message} (the template) and {@code
- * formattedMessage} (the line), the exception ({@code throwable}) and the MDC under {@code mdc} — a server's {@code request_id} and {@code trace_id} while it handles a
- * request, a monitor run's {@code run_id}), for log collectors.
+ * formattedMessage} (the line), the exception ({@code throwable}) and the MDC under {@code
+ * mdc} — a server's {@code request_id} and {@code trace_id} while it handles a request, a
+ * monitor run's {@code run_id}), for log collectors.
  */
 enum LogFormat {
   /** The pattern of logback.xml, for people. */

@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code cairn serve} (or {@code cairn witness serve}) in a JVM of its own, started from the test class path with {@code
- * dev.cairn.cli.Main}, so that it can be killed with SIGKILL like a crashed server. Its standard
- * output and error go to one file, for failure messages.
+ * {@code cairn serve} (or {@code cairn witness serve}) in a JVM of its own, started from the
+ * test class path with {@code dev.cairn.cli.Main}, so that it can be killed with SIGKILL like a
+ * crashed server. Its standard output and error go to one file, for failure messages.
  */
 final class ServerProcess implements AutoCloseable {
   /** How long a start may take before the test gives up; JVM start-up on a busy machine. */

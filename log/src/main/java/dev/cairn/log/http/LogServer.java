@@ -188,9 +188,10 @@ public final class LogServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting connections, answers new requests on open connections 503, lets the requests in flight finish for up to {@code drain}, then closes
-   * every connection: a request still running then gets no answer (a write among them was not
-   * acknowledged, whether or not it is sequenced).
+   * Stops accepting connections, answers new requests on open connections 503, lets the
+   * requests in flight finish for up to {@code drain}, then closes every connection: a request
+   * still running then gets no answer (a write among them was not acknowledged, whether or not
+   * it is sequenced).
    */
   public void close(Duration drain) throws Exception {
     tls.ifPresent(CertificateReloader::close);
