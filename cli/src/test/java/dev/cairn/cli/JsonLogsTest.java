@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.tile.EntryBundle;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,9 +14,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -42,7 +40,7 @@ class JsonLogsTest {
   void serveLogsJsonLinesWithTheRequestIdOfAFailedRequest() throws Exception {
     Path data = dir.resolve("data");
     Path stderr = dir.resolve("stderr");
-    int port = freePort();
+    int port = LocalServers.freePort();
     String base = "http://127.0.0.1:" + port;
     Process p = start(stderr, "serve", "--data", data.toString(), "--listen",
         "127.0.0.1:" + port, "--origin", "example.com/json-logs", "--checkpoint-interval",
@@ -99,7 +97,7 @@ class JsonLogsTest {
   @Test
   void witnessServeLogsJsonLines() throws Exception {
     Path stderr = dir.resolve("witness-stderr");
-    int port = freePort();
+    int port = LocalServers.freePort();
     Process p = start(stderr, "witness", "serve", "--data", dir.resolve("w").toString(),
         "--listen", "127.0.0.1:" + port, "--log-format", "json");
     try {
@@ -180,26 +178,18 @@ class JsonLogsTest {
     }
   }
 
-  private void awaitHealthy(Process p, String base, Path stderr) throws IOException {
-    Instant deadline = Instant.now().plusSeconds(60);
-    while (Instant.now().isBefore(deadline)) {
-      if (!p.isAlive()) {
-        throw new AssertionError("exited " + p.exitValue() + ":\n" + Files.readString(stderr));
+  /** Waits for {@code base/healthz}, failing at once with its output if {@code p} exits. */
+  private static void awaitHealthy(Process p, String base, Path stderr) {
+    LocalServers.awaitHealthy(base, () -> {
+      if (p.isAlive()) {
+        return Optional.empty();
       }
       try {
-        if (send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build())
-            .statusCode() == 200) {
-          return;
-        }
+        return Optional.of("exited " + p.exitValue() + ":\n" + Files.readString(stderr));
       } catch (IOException e) {
-        // not up yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
+        return Optional.of("exited " + p.exitValue() + " (" + e + ")");
       }
-      LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
-    }
-    throw new AssertionError("not healthy in 60 s:\n" + Files.readString(stderr));
+    });
   }
 
   private static void poll(String what, BooleanSupplier condition) {
@@ -209,12 +199,6 @@ class JsonLogsTest {
         throw new AssertionError("timed out waiting for " + what);
       }
       LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }

@@ -31,13 +31,13 @@ class ServeAndVerifyTest {
     java.io.StringWriter banner = new java.io.StringWriter();
     CommandLine cl = new CommandLine(serve);
     cl.setOut(new java.io.PrintWriter(banner, true));
-    int port = freePort();
+    int port = LocalServers.freePort();
     String base = "http://127.0.0.1:" + port;
     CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> cl.execute(
         "--data", data.toString(), "--listen", "127.0.0.1:" + port,
         "--origin", "example.com/test", "--checkpoint-interval", "50ms"));
     try {
-      awaitHealthy(base);
+      LocalServers.awaitHealthy(base);
       assertThat(banner.toString()).contains("serving example.com/test at " + base)
           .contains("curl --data-binary");
       for (int i = 0; i < 300; i++) {
@@ -78,13 +78,13 @@ class ServeAndVerifyTest {
     ServeCommand serve2 = new ServeCommand();
     CommandLine cl2 = new CommandLine(serve2);
     cl2.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
-    int port2 = freePort();
+    int port2 = LocalServers.freePort();
     String base2 = "http://127.0.0.1:" + port2;
     CompletableFuture<Integer> running2 = CompletableFuture.supplyAsync(() -> cl2.execute(
         "--data", forked.toString(), "--listen", "127.0.0.1:" + port2,
         "--checkpoint-interval", "50ms"));
     try {
-      awaitHealthy(base2);
+      LocalServers.awaitHealthy(base2);
       for (int i = 0; i < 400; i++) {
         post(base2 + "/add", "forked entry " + i);
       }
@@ -107,22 +107,6 @@ class ServeAndVerifyTest {
     return r.body();
   }
 
-  private void awaitHealthy(String base) throws InterruptedException {
-    Instant deadline = Instant.now().plusSeconds(60);
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        if (http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not up yet
-      }
-      Thread.onSpinWait();
-    }
-    throw new AssertionError("server at " + base + " did not come up");
-  }
-
   private void awaitCheckpointSize(String base, long size) throws Exception {
     Instant deadline = Instant.now().plusSeconds(30);
     while (Instant.now().isBefore(deadline)) {
@@ -133,12 +117,6 @@ class ServeAndVerifyTest {
       }
     }
     throw new AssertionError("no checkpoint of size " + size + " at " + base);
-  }
-
-  private static int freePort() throws IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
 }

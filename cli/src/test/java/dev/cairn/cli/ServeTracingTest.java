@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.cairn.cli.settings.SettingsException;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +71,7 @@ class ServeTracingTest {
       ServeCommand serve = new ServeCommand();
       CommandLine cl = new CommandLine(serve);
       cl.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
-      int port = freePort();
+      int port = LocalServers.freePort();
       String base = "http://127.0.0.1:" + port;
       CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> cl.execute(
           "--data", dir.resolve("data").toString(), "--listen", "127.0.0.1:" + port,
@@ -82,7 +80,7 @@ class ServeTracingTest {
       byte[] traceId = new byte[16];
       ThreadLocalRandom.current().nextBytes(traceId);
       try {
-        awaitHealthy(base);
+        LocalServers.awaitHealthy(base);
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/add"))
             .header("traceparent", "00-" + HexFormat.of().formatHex(traceId)
                 + "-00f067aa0ba902b7-01")
@@ -102,28 +100,6 @@ class ServeTracingTest {
           new String(traceId, StandardCharsets.ISO_8859_1));
     } finally {
       collector.stop(0);
-    }
-  }
-
-  private void awaitHealthy(String base) throws InterruptedException {
-    Instant deadline = Instant.now().plusSeconds(60);
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        if (http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not up yet
-      }
-      Thread.onSpinWait();
-    }
-    throw new AssertionError("server at " + base + " did not come up");
-  }
-
-  private static int freePort() throws IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

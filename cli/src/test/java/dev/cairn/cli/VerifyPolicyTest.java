@@ -73,12 +73,12 @@ class VerifyPolicyTest {
     serve = new ServeCommand();
     CommandLine cl = new CommandLine(serve);
     cl.setOut(new PrintWriter(new StringWriter(), true));
-    int port = freePort();
+    int port = LocalServers.freePort();
     upstream = "http://127.0.0.1:" + port;
     running = CompletableFuture.supplyAsync(() -> cl.execute(
         "--data", shared.resolve("data").toString(), "--listen", "127.0.0.1:" + port,
         "--origin", ORIGIN, "--checkpoint-interval", "50ms"));
-    awaitHealthy();
+    LocalServers.awaitHealthy(upstream);
     for (int i = 0; i < 20; i++) {
       post("/add", "entry " + i);
     }
@@ -305,25 +305,6 @@ class VerifyPolicyTest {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
   }
 
-  private static void awaitHealthy() {
-    Instant deadline = Instant.now().plusSeconds(60);
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        if (HTTP.send(HttpRequest.newBuilder(URI.create(upstream + "/healthz")).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-      Thread.onSpinWait();
-    }
-    throw new AssertionError("the log at " + upstream + " did not come up");
-  }
-
   private static void awaitCheckpointSize(long size) throws Exception {
     Instant deadline = Instant.now().plusSeconds(30);
     while (Instant.now().isBefore(deadline)) {
@@ -335,11 +316,5 @@ class VerifyPolicyTest {
       }
     }
     throw new AssertionError("no checkpoint of size " + size + " at " + upstream);
-  }
-
-  private static int freePort() throws IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }
