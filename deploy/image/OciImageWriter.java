@@ -21,6 +21,11 @@
  *
  * copies JAR to OUT without the entries whose names end with one of the suffixes (the JNI
  * libraries for other systems that a jar carries), the other entries and their order unchanged.
+ *
+ *   java OciImageWriter.java tar-gz DIR OUT EPOCH
+ *
+ * writes DIR's contents as a gzipped tar to OUT the way a layer is written (scripts/release makes
+ * the distribution's cairn-VERSION.tar.gz with it) and prints its SHA-256.
  */
 
 import java.io.BufferedOutputStream;
@@ -72,6 +77,15 @@ public final class OciImageWriter {
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("drop-entries")) {
       dropEntries(Path.of(args[1]), Path.of(args[2]), List.of(args).subList(3, args.length));
+      return;
+    }
+    if (args.length == 4 && args[0].equals("tar-gz")) {
+      Digesting compressed;
+      try (OutputStream file = Files.newOutputStream(Path.of(args[2]))) {
+        compressed = writeTarGz(Path.of(args[1]), file, Long.parseLong(args[3]), Map.of(),
+            Map.of())[0];
+      }
+      System.out.println(HexFormat.of().formatHex(compressed.digest.digest()));
       return;
     }
     Map<String, List<String>> options = parse(args);
@@ -219,45 +233,56 @@ public final class OciImageWriter {
   static Layer writeLayer(Path blobs, String comment, Path dir, long epoch,
       Map<String, String> owners, Map<String, String> modes) throws IOException {
     Path tmp = Files.createTempFile(blobs.getParent(), "layer", ".tmp");
-    Digesting compressed;
-    Digesting tar;
+    Digesting[] written;
     try (OutputStream file = Files.newOutputStream(tmp)) {
-      compressed = new Digesting(new BufferedOutputStream(file, 1 << 16));
-      // GZIPOutputStream writes no file name and a zero time: the bytes depend on the content only.
-      GZIPOutputStream gzip = new GZIPOutputStream(compressed, 1 << 16);
-      tar = new Digesting(new BufferedOutputStream(gzip, 1 << 16));
-      TarWriter writer = new TarWriter(tar, epoch);
-      for (Map.Entry<String, Path> entry : entries(dir).entrySet()) {
-        Path p = entry.getValue();
-        String name = dir.relativize(p).toString();
-        String owner = owners.getOrDefault(name, "0:0");
-        int colon = owner.indexOf(':');
-        long uid = Long.parseLong(owner.substring(0, colon));
-        long gid = Long.parseLong(owner.substring(colon + 1));
-        String mode = modes.get(name);
-        if (Files.isSymbolicLink(p)) {
-          writer.symlink(name, Files.readSymbolicLink(p).toString(), uid, gid);
-        } else if (Files.isDirectory(p)) {
-          writer.directory(name, mode != null ? Integer.parseInt(mode, 8) : 0755, uid, gid);
-        } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-          boolean executable = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)
-              .contains(PosixFilePermission.OWNER_EXECUTE);
-          int m = mode != null ? Integer.parseInt(mode, 8) : executable ? 0755 : 0644;
-          writer.file(name, p, m, uid, gid);
-        } else {
-          throw new IOException("neither a file, a directory nor a symbolic link: " + p);
-        }
-      }
-      writer.finish();
-      tar.flush();
-      gzip.finish();
-      compressed.flush();
+      written = writeTarGz(dir, file, epoch, owners, modes);
     }
+    Digesting compressed = written[0];
+    Digesting tar = written[1];
     String hex = HexFormat.of().formatHex(compressed.digest.digest());
     Files.move(tmp, blobs.resolve(hex), StandardCopyOption.REPLACE_EXISTING);
     Files.setPosixFilePermissions(blobs.resolve(hex), PosixFilePermissions.fromString("rw-r--r--"));
     return new Layer(comment, new Blob("sha256:" + hex, compressed.count),
         "sha256:" + HexFormat.of().formatHex(tar.digest.digest()));
+  }
+
+  /**
+   * Tars and gzips dir's contents (not dir itself) to file: returns what counted and hashed the
+   * gzipped bytes and the tar's.
+   */
+  static Digesting[] writeTarGz(Path dir, OutputStream file, long epoch,
+      Map<String, String> owners, Map<String, String> modes) throws IOException {
+    Digesting compressed = new Digesting(new BufferedOutputStream(file, 1 << 16));
+    // GZIPOutputStream writes no file name and a zero time: the bytes depend on the content only.
+    GZIPOutputStream gzip = new GZIPOutputStream(compressed, 1 << 16);
+    Digesting tar = new Digesting(new BufferedOutputStream(gzip, 1 << 16));
+    TarWriter writer = new TarWriter(tar, epoch);
+    for (Map.Entry<String, Path> entry : entries(dir).entrySet()) {
+      Path p = entry.getValue();
+      String name = dir.relativize(p).toString();
+      String owner = owners.getOrDefault(name, "0:0");
+      int colon = owner.indexOf(':');
+      long uid = Long.parseLong(owner.substring(0, colon));
+      long gid = Long.parseLong(owner.substring(colon + 1));
+      String mode = modes.get(name);
+      if (Files.isSymbolicLink(p)) {
+        writer.symlink(name, Files.readSymbolicLink(p).toString(), uid, gid);
+      } else if (Files.isDirectory(p)) {
+        writer.directory(name, mode != null ? Integer.parseInt(mode, 8) : 0755, uid, gid);
+      } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+        boolean executable = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)
+            .contains(PosixFilePermission.OWNER_EXECUTE);
+        int m = mode != null ? Integer.parseInt(mode, 8) : executable ? 0755 : 0644;
+        writer.file(name, p, m, uid, gid);
+      } else {
+        throw new IOException("neither a file, a directory nor a symbolic link: " + p);
+      }
+    }
+    writer.finish();
+    tar.flush();
+    gzip.finish();
+    compressed.flush();
+    return new Digesting[] {compressed, tar};
   }
 
   /**
