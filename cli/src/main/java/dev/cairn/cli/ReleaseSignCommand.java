@@ -61,6 +61,12 @@ final class ReleaseSignCommand implements Callable<Integer> {
       + " release key's name, e.g. example.com/cairn-release (a key file names its key).")
   String keyName;
 
+  // This --version is the release's: it takes the place of the standard --version (and with
+  // it of the standard options), so --help is declared again here.
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message"
+      + " and exit.")
+  boolean help;
+
   @Option(names = "--version", required = true, paramLabel = "V",
       description = "The release's version, e.g. 1.2.3.")
   String version;

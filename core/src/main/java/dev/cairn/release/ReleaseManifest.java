@@ -179,6 +179,9 @@ public record ReleaseManifest(String version, String commit, List<Artifact> arti
   }
 
   private static String checkPolicyLine(String line) {
+    if (line.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new IllegalArgumentException("a policy line holds no control characters");
+    }
     if (line.isEmpty() || line.startsWith("#") || line.startsWith(" ") || line.endsWith(" ")) {
       throw new IllegalArgumentException("a policy line is one tlog-policy line (log, witness,"
           + " group or quorum), without blank, comment, leading or trailing space");

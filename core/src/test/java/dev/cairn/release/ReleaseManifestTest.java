@@ -79,6 +79,9 @@ class ReleaseManifestTest {
         .hasMessageContaining("version must be");
     assertThatThrownBy(() -> new ReleaseManifest("1", COMMIT, List.of(a), "a",
         List.of("quorum none"))).hasMessageContaining("the policy names no log");
+    assertThatThrownBy(() -> new ReleaseManifest("1", COMMIT, List.of(a), "a",
+        List.of("log " + LOG_KEY + "\nquorum none")))
+        .hasMessage("a policy line holds no control characters");
     assertThatThrownBy(() -> new Artifact("..", 1, SHA_A)).hasMessageContaining("not \".\"");
     assertThatThrownBy(() -> new Artifact("a/b", 1, SHA_A))
         .hasMessageContaining("artifact name \"a/b\"");
