@@ -90,7 +90,7 @@ final class KeyCommand implements Runnable {
     return resp.body();
   }
 
-  private static boolean isLoopback(String host) {
+  static boolean isLoopback(String host) {
     if (host == null) {
       return false;
     }

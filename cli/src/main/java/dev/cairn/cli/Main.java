@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       RestoreCommand.class,
       HelloCommand.class,
       KeygenCommand.class,
+      ReleaseCommand.class,
       KeyCommand.class,
       VkeyCommand.class,
       CommandLine.HelpCommand.class

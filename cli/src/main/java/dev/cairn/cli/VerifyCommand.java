@@ -257,7 +257,7 @@ final class VerifyCommand implements Callable<Integer> {
   }
 
   /** The tlog-policy in {@code file}, which must name at least one log key. */
-  private static Policy policy(Path file) {
+  static Policy policy(Path file) {
     Policy p;
     try {
       if (Files.size(file) > Policy.MAX_SIZE) {

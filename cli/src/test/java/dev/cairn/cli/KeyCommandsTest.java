@@ -33,12 +33,17 @@ class KeyCommandsTest {
   @Test
   void everyCommandTakesHelpAsTheReadmeSays() {
     for (String command : List.of("serve", "verify", "backup", "restore", "keygen", "key",
-        "vkey")) {
+        "vkey", "release")) {
       Result r = cairn(command, "--help");
       assertThat(r.code()).as(command + ": " + r.err()).isZero();
       assertThat(r.out()).as(command).startsWith("Usage: cairn " + command);
     }
     assertThat(cairn("serve", "--help").out()).contains("--pool-limit", "--checkpoint-interval");
+    for (String sub : List.of("keygen", "sign", "log", "verify")) {
+      Result r = cairn("release", sub, "--help");
+      assertThat(r.code()).as(sub + ": " + r.err()).isZero();
+      assertThat(r.out()).as(sub).startsWith("Usage: cairn release " + sub);
+    }
   }
 
   @Test

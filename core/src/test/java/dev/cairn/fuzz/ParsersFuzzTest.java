@@ -13,6 +13,7 @@ import dev.cairn.note.VerifierKey;
 import dev.cairn.note.VerifierSet;
 import dev.cairn.policy.Policy;
 import dev.cairn.proof.TlogProof;
+import dev.cairn.release.ReleaseManifest;
 import dev.cairn.tile.Bundles;
 import dev.cairn.tile.TilePath;
 import dev.cairn.verify.LogVerifier;
@@ -128,5 +129,18 @@ class ParsersFuzzTest {
     } catch (VerificationException expected) {
       // rejected
     }
+  }
+
+  @FuzzTest(maxDuration = "2m")
+  void releaseManifest(byte[] data) {
+    String s = new String(data, StandardCharsets.UTF_8);
+    ReleaseManifest m;
+    try {
+      m = ReleaseManifest.parse(s);
+    } catch (IllegalArgumentException expected) {
+      return;
+    }
+    assertThat(m.format()).isEqualTo(s);
+    assertThat(ReleaseManifest.parse(m.format())).isEqualTo(m);
   }
 }
