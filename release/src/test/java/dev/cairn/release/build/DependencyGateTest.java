@@ -1,4 +1,4 @@
-package dev.cairn.release;
+package dev.cairn.release.build;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.cairn.release;
+package dev.cairn.release.build;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,6 +30,15 @@ import org.junit.jupiter.api.Test;
  */
 class SbomTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void isNoOlderThanTheJarItDescribes() throws IOException {
+    assertThat(Files.getLastModifiedTime(Repository.sbom()))
+        .as("cli/target/cairn-sbom.json is older than cairn.jar: the CycloneDX plugin skips its"
+            + " goal in an offline build (mvn -o); build the cli module online")
+        .isGreaterThanOrEqualTo(
+            Files.getLastModifiedTime(Repository.cliTarget().resolve("cairn.jar")));
+  }
 
   @Test
   void isValidCycloneDx16ByItsSchema() throws IOException {
