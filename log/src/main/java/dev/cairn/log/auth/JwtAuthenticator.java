@@ -202,12 +202,18 @@ public final class JwtAuthenticator {
         throw new AuthException(401, "key \"" + kid + "\" is not an Ed25519 key, as " + alg
             + " needs");
       }
+      byte[] x = okp.getDecodedX();
+      if (x.length != Ed25519PublicKeyParameters.KEY_SIZE) {
+        // Bouncy Castle would throw IndexOutOfBoundsException on a short key (found by fuzzing).
+        throw new AuthException(401, "key \"" + kid + "\" is not an Ed25519 key: its x has "
+            + x.length + " bytes, not " + Ed25519PublicKeyParameters.KEY_SIZE);
+      }
       byte[] signature = jwt.getSignature().decode();
       if (signature.length != Ed25519PublicKeyParameters.KEY_SIZE * 2) {
         return false;
       }
       Ed25519Signer v = new Ed25519Signer();
-      v.init(false, new Ed25519PublicKeyParameters(okp.getDecodedX(), 0));
+      v.init(false, new Ed25519PublicKeyParameters(x, 0));
       byte[] input = jwt.getSigningInput();
       v.update(input, 0, input.length);
       return v.verifySignature(signature);

@@ -13,7 +13,6 @@ import dev.cairn.log.storage.CheckpointHistory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,8 +27,6 @@ final class AuditRoutes {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1000;
-  private static final Instant FIRST = Instant.parse("0000-01-01T00:00:00Z");
-  private static final Instant LAST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
   /** Memory for full pages of the history, which never change: ~9 pages of 1,000. */
   static final long PAGE_CACHE_BYTES = 32L << 20;
@@ -109,8 +106,8 @@ final class AuditRoutes {
     if (limit < 1 || limit > MAX_LIMIT) {
       throw HttpError.badRequest("limit must be 1 to " + MAX_LIMIT);
     }
-    Instant from = time(x, "from", Instant.EPOCH);
-    Instant to = time(x, "to", Instant.MAX);
+    Instant from = x.query().time("from", Instant.EPOCH);
+    Instant to = x.query().time("to", Instant.MAX);
     List<VerifierKey> ring = keys.verifierKeyList();
     Page query = new Page(after, limit, from, to, sharedRing(ring));
     byte[] cached = pages.get(query);
@@ -170,23 +167,5 @@ final class AuditRoutes {
           .map(KeyRing::describe).orElse(s.name() + "+" + KeyNames.hex(s.keyId())));
     }
     return out;
-  }
-
-  private static Instant time(Exchange x, String name, Instant absent) {
-    String v = x.param(name);
-    if (v == null) {
-      return absent;
-    }
-    Instant t;
-    try {
-      t = v.matches("[0-9]{1,11}") ? Instant.ofEpochSecond(Long.parseLong(v)) : Instant.parse(v);
-    } catch (DateTimeParseException e) {
-      t = null;
-    }
-    if (t == null || t.isBefore(FIRST) || t.isAfter(LAST)) {
-      throw HttpError.badRequest(name + " must be an RFC 3339 time in years 0000-9999"
-          + " (2026-11-22T10:00:00Z) or epoch seconds, got \"" + Exchange.abbreviate(v) + "\"");
-    }
-    return t;
   }
 }

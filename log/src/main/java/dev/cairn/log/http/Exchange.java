@@ -22,7 +22,6 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Fields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +51,7 @@ public final class Exchange {
   private volatile Body body = Body.UNREAD;
   /** The answer is pushback (counted apart: not an error of the server's). */
   private volatile boolean pushedBack;
-  private Fields query;
+  private QueryParams query;
   private final Tracing tracing;
   /** The request's server span; invalid (and no work) when untraced. */
   private final Span span;
@@ -181,34 +180,20 @@ public final class Exchange {
 
   /** A query parameter, if present; an error if given more than once. */
   public String param(String name) {
-    if (query == null) {
-      query = Request.extractQueryParameters(request);
-    }
-    Fields.Field f = query.get(name);
-    if (f == null) {
-      return null;
-    }
-    if (f.getValues().size() != 1) {
-      throw HttpError.badRequest("query parameter " + name + " is given more than once");
-    }
-    return f.getValue();
+    return query().get(name);
   }
 
   /** A query parameter as a canonical non-negative decimal, or {@code absent} if missing. */
   long longParam(String name, long absent) {
-    String v = param(name);
-    if (v == null) {
-      return absent;
+    return query().decimal(name, absent);
+  }
+
+  /** The query parameters, read once; a 400 if the query is not percent-encoded UTF-8. */
+  QueryParams query() {
+    if (query == null) {
+      query = QueryParams.parse(request.getHttpURI().getQuery());
     }
-    if (!v.matches("0|[1-9][0-9]{0,18}")) {
-      throw HttpError.badRequest(name + " must be a non-negative decimal, got \""
-          + abbreviate(v) + "\"");
-    }
-    try {
-      return Long.parseLong(v);
-    } catch (NumberFormatException e) {
-      throw HttpError.badRequest(name + " is too large");
-    }
+    return query;
   }
 
   boolean accepts(String mediaType) {

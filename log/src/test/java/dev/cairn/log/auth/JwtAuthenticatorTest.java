@@ -7,8 +7,10 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import dev.cairn.log.testing.TestClock;
 import java.time.Duration;
@@ -137,6 +139,16 @@ class JwtAuthenticatorTest {
         "key \"rsa-1\" is not a P-256 key");
     assertRefused("Bearer " + issuer.ed25519(new JWSHeader.Builder(JWSAlgorithm.EdDSA)
         .keyID("ec-1").build(), claims().build()), 401, "key \"ec-1\" is not an Ed25519 key");
+  }
+
+  /** Found by fuzzing ({@code JwtFuzzTest#jwks}): this was an IndexOutOfBoundsException. */
+  @Test
+  void anEd25519KeyOfTheWrongLengthInTheJwksIsARefusalNotACrash() throws Exception {
+    byte[] x = issuer.ed25519.getX().decode();
+    issuer.publish(List.of(new OctetKeyPair.Builder(Curve.Ed25519,
+        Base64URL.encode(java.util.Arrays.copyOf(x, 31))).keyID("ed-1").build()));
+    assertRefused("Bearer " + issuer.ed25519(claims().build()), 401,
+        "key \"ed-1\" is not an Ed25519 key: its x has 31 bytes, not 32");
   }
 
   @Test

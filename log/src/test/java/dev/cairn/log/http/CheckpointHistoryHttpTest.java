@@ -18,6 +18,7 @@ import dev.cairn.tile.Bundles;
 import dev.cairn.verify.LogVerifier;
 import dev.cairn.verify.VerifiedCheckpoint;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -183,6 +184,22 @@ class CheckpointHistoryHttpTest {
     for (String q : List.of("limit=0", "limit=1001", "from=soon", "to=2030-01-01T24:61:00Z",
         "from=2030-01-01", "after=x")) {
       assertError(client.get("/checkpoints?" + q), 400);
+    }
+  }
+
+  /** Found by fuzzing ({@code QueryParamsFuzzTest}, "%A0"): these were 500s. */
+  @Test
+  void aQueryThatIsNotPercentEncodedUtf8IsABadRequestNotAServerError() throws IOException {
+    // Sent raw: java.net.URI refuses to build such a request.
+    for (String q : List.of("after=%zz", "after=%", "to=%A0", "from=%C3%28", "limit=%E2%82")) {
+      try (Socket s = new Socket("127.0.0.1", server.port())) {
+        s.setSoTimeout(20_000);
+        s.getOutputStream().write(("GET /checkpoints?" + q
+            + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(UTF_8));
+        String answer = new String(s.getInputStream().readAllBytes(), UTF_8);
+        assertThat(answer).as(q).startsWith("HTTP/1.1 400 ")
+            .contains("the query is not percent-encoded UTF-8");
+      }
     }
   }
 
