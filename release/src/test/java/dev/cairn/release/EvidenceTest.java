@@ -425,7 +425,7 @@ class EvidenceTest {
 
   @Test
   void everyEvidenceOfTheCatalogueExistsInItsModule() throws IOException {
-    Path repo = realRepository();
+    Path repo = Repository.root();
     List<String> missing = new ArrayList<>();
     for (Control c : catalogue(repo)) {
       for (Ref ref : c.evidence()) {
@@ -442,7 +442,7 @@ class EvidenceTest {
 
   @Test
   void everyThreatTheCatalogueCitesIsInTheThreatModel() throws IOException {
-    Path repo = realRepository();
+    Path repo = Repository.root();
     Set<String> threats = Evidence.parseThreatModel(
         Files.readString(repo.resolve(Evidence.THREAT_MODEL)), Evidence.THREAT_MODEL).stream()
         .map(Evidence.Threat::id).collect(Collectors.toSet());
@@ -453,7 +453,7 @@ class EvidenceTest {
 
   @Test
   void everyFuzzTestInTheRepositoryIsEvidenceOfTheFuzzControl() throws IOException {
-    Path repo = realRepository();
+    Path repo = Repository.root();
     List<Control> corpus = catalogue(repo).stream().filter(Control::corpus).toList();
     assertThat(corpus).hasSize(1);
     Set<String> cited = corpus.get(0).evidence().stream()
@@ -497,12 +497,6 @@ class EvidenceTest {
       assertThat(in).as("test resource reports/%s", name).isNotNull();
       return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     }
-  }
-
-  private static Path realRepository() {
-    String dir = System.getProperty("cairn.repository.directory");
-    assertThat(dir).as("the system property cairn.repository.directory").isNotNull();
-    return Path.of(dir).toAbsolutePath().normalize();
   }
 
   private static List<Control> catalogue(Path repo) throws IOException {
