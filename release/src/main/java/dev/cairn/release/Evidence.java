@@ -650,9 +650,11 @@ public final class Evidence {
     for (Control c : catalogue) {
       List<EvidenceResult> results = c.evidence().stream()
           .map(ref -> result(root, ref, reports)).toList();
-      Status status = results.stream().map(EvidenceResult::status)
-          .reduce(Status.PASSED, Status::worst);
-      controls.add(new ControlResult(c, status, results, c.corpus() ? fuzz : List.of()));
+      List<FuzzClass> corpus = c.corpus() ? fuzz : List.of();
+      // A fuzz target none of whose inputs replayed did not run, whatever its class's report.
+      Status status = results.stream().map(EvidenceResult::status).reduce(
+          unreplayed(corpus).isEmpty() ? Status.PASSED : Status.NOT_RUN, Status::worst);
+      controls.add(new ControlResult(c, status, results, corpus));
     }
     List<Risk> risks = threats.stream().filter(Threat::open)
         .map(t -> new Risk(t, catalogue.stream().filter(c -> c.threats().contains(t.id()))
@@ -667,6 +669,12 @@ public final class Evidence {
         + ")";
     return new Readiness(commit(root), clock.instant().truncatedTo(ChronoUnit.SECONDS), since,
         reports.jdks(), jdk, totals, List.copyOf(controls), risks, threats.size());
+  }
+
+  /** "module:Class target" for each fuzz target that did not run in this run. */
+  static List<String> unreplayed(List<FuzzClass> corpus) {
+    return corpus.stream().flatMap(f -> f.targets().stream().filter(t -> t.runs() == 0)
+        .map(t -> f.module() + ":" + f.className() + " " + t.name())).toList();
   }
 
   private static int count(List<TestCase> cases, Outcome outcome) {
@@ -822,6 +830,11 @@ public final class Evidence {
           md.append("| ").append(shown).append(" | `").append(target.name()).append("` | ")
               .append(target.inputs()).append(" | ").append(target.runs()).append(" |\n");
         }
+      }
+      List<String> unreplayed = unreplayed(c.corpus());
+      if (!unreplayed.isEmpty()) {
+        md.append("\nNot run in this run, so the control is not either: ").append(unreplayed
+            .stream().map(t -> "`" + t + "`").collect(Collectors.joining(", "))).append(".\n");
       }
     }
   }

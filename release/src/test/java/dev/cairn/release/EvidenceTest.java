@@ -378,9 +378,20 @@ class EvidenceTest {
       assertThat(f.targets()).containsExactly(new FuzzTarget("alpha", 2, 3),
           new FuzzTarget("beta", 0, 1), new FuzzTarget("gamma", 1, 0));
     });
+    // gamma's inputs are for no target that ran: the corpus did not all replay.
+    assertThat(r.controls().get(0).evidence().get(0).status()).isEqualTo(Status.PASSED);
+    assertThat(r.controls().get(0).status()).isEqualTo(Status.NOT_RUN);
+    assertThat(Evidence.markdown(r)).contains("| `alpha` | 2 | 3 |")
+        .contains("Not run in this run, so the control is not either:"
+            + " `demo:dev.cairn.demo.ThingsFuzzTest gamma`.");
+
     write(inputs + "beta/new-finding", "4");
-    assertThat(build().controls().get(0).corpus().get(0).targets())
-        .contains(new FuzzTarget("beta", 1, 1));
+    Files.delete(root.resolve(inputs + "gamma/crash-0a1b"));
+    Files.delete(root.resolve(inputs + "gamma"));
+    Readiness after = build();
+    assertThat(after.controls().get(0).corpus().get(0).targets()).containsExactly(
+        new FuzzTarget("alpha", 2, 3), new FuzzTarget("beta", 1, 1));
+    assertThat(after.controls().get(0).status()).isEqualTo(Status.PASSED);
   }
 
   @Test
