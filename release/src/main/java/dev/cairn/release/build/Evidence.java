@@ -1,4 +1,4 @@
-package dev.cairn.release;
+package dev.cairn.release.build;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

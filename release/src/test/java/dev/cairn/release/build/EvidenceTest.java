@@ -1,20 +1,20 @@
-package dev.cairn.release;
+package dev.cairn.release.build;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cairn.release.Evidence.BadInputException;
-import dev.cairn.release.Evidence.Control;
-import dev.cairn.release.Evidence.ControlResult;
-import dev.cairn.release.Evidence.EvidenceResult;
-import dev.cairn.release.Evidence.FuzzClass;
-import dev.cairn.release.Evidence.FuzzTarget;
-import dev.cairn.release.Evidence.Readiness;
-import dev.cairn.release.Evidence.Ref;
-import dev.cairn.release.Evidence.Risk;
-import dev.cairn.release.Evidence.Status;
+import dev.cairn.release.build.Evidence.BadInputException;
+import dev.cairn.release.build.Evidence.Control;
+import dev.cairn.release.build.Evidence.ControlResult;
+import dev.cairn.release.build.Evidence.EvidenceResult;
+import dev.cairn.release.build.Evidence.FuzzClass;
+import dev.cairn.release.build.Evidence.FuzzTarget;
+import dev.cairn.release.build.Evidence.Readiness;
+import dev.cairn.release.build.Evidence.Ref;
+import dev.cairn.release.build.Evidence.Risk;
+import dev.cairn.release.build.Evidence.Status;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
