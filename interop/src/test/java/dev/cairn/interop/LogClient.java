@@ -117,6 +117,11 @@ final class LogClient implements AutoCloseable {
     return okBytes("GET /checkpoint", send(get("checkpoint")));
   }
 
+  /** {@code GET /policy}: the tlog-policy the log tells its clients to verify with. */
+  byte[] policy() throws IOException, InterruptedException {
+    return okBytes("GET /policy", send(get("policy")));
+  }
+
   /** {@code GET /healthz} answered 200. */
   boolean healthy() throws IOException, InterruptedException {
     return send(get("healthz")).statusCode() == 200;
