@@ -9,7 +9,6 @@ import dev.cairn.release.Artifact;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -89,26 +88,7 @@ final class ReleaseCommand implements Runnable {
    * line; blank lines and {@code #} comments are ignored).
    */
   static VerifierKey releaseKey(String key) {
-    List<String> lines;
-    boolean literal = key.contains("+") && !Files.exists(Path.of(key));
-    try {
-      lines = literal ? List.of(key) : Files.readAllLines(Path.of(key));
-    } catch (IOException | InvalidPathException e) {
-      throw new CliException(CliException.USAGE, "--key is neither a verifier key nor a"
-          + " readable file: " + key);
-    }
-    List<VerifierKey> keys = new ArrayList<>();
-    for (String l : lines) {
-      if (l.isBlank() || l.startsWith("#")) {
-        continue;
-      }
-      try {
-        keys.add(VerifierKey.parse(l.strip()));
-      } catch (IllegalArgumentException e) {
-        throw new CliException(CliException.USAGE, "--key " + (literal ? "" : key + " ")
-            + "is not a verifier key: " + e.getMessage());
-      }
-    }
+    List<VerifierKey> keys = VerifyCommand.verifierKeys("--key", key);
     if (keys.size() != 1) {
       throw new CliException(CliException.USAGE, "--key " + key + " holds " + keys.size()
           + " verifier keys; give the one release key");

@@ -295,16 +295,23 @@ final class VerifyCommand implements Callable<Integer> {
   }
 
   private List<VerifierKey> keys() {
+    return verifierKeys("--vkey", vkey);
+  }
+
+  /**
+   * The verifier keys an option's value gives: a key itself, or a file of keys (one a line;
+   * blank lines and {@code #} comments are ignored).
+   */
+  static List<VerifierKey> verifierKeys(String option, String value) {
     List<String> lines;
-    Path file = Path.of(vkey);
     try {
-      lines = vkey.contains("+") && !Files.exists(file) ? List.of(vkey)
-          : Files.readAllLines(file);
+      lines = value.contains("+") && !Files.exists(Path.of(value)) ? List.of(value)
+          : Files.readAllLines(Path.of(value));
     } catch (IOException | java.nio.file.InvalidPathException e) {
-      throw new CliException(CliException.USAGE, "--vkey is neither a verifier key nor a"
-          + " readable file: " + vkey);
+      throw new CliException(CliException.USAGE, option + " is neither a verifier key nor a"
+          + " readable file: " + value);
     }
-    return parseKeys(lines, vkey);
+    return parseKeys(lines, value);
   }
 
   private static List<VerifierKey> parseKeys(List<String> lines, String from) {
