@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 
@@ -33,6 +34,12 @@ public final class JwtAuthenticator {
   private static final Set<JWSAlgorithm> ALLOWED =
       Set.of(JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519, JWSAlgorithm.ES256, JWSAlgorithm.RS256);
   private static final String BEARER = "bearer ";
+  /**
+   * A JWS in compact form: three base64url parts (the last empty for an unsecured JWT, refused
+   * later by name). Nimbus would trim control characters around a token and accept it.
+   */
+  private static final Pattern COMPACT = Pattern.compile(
+      "[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
 
   private static final int CACHE_LIMIT = 10_000;
 
@@ -82,6 +89,10 @@ public final class JwtAuthenticator {
     String token = authorization.substring(BEARER.length()).strip();
     if (token.length() > settings.maxTokenBytes()) {
       throw unauthorized("the token is longer than " + settings.maxTokenBytes() + " bytes");
+    }
+    if (!COMPACT.matcher(token).matches()) {
+      throw unauthorized("the token is not a signed JWT: after \"Bearer \" come three base64url"
+          + " parts separated by dots");
     }
     Verified hit = verified.get(token);
     if (hit != null) {

@@ -143,6 +143,17 @@ class JwtAuthenticatorTest {
 
   /** Found by fuzzing ({@code JwtFuzzTest#jwks}): this was an IndexOutOfBoundsException. */
   @Test
+  void aGoodTokenWithControlCharactersAroundOrInsideItIsRefused() throws Exception {
+    String token = issuer.ed25519(claims().build());
+    assertThat(auth.authenticate("Bearer " + token).subject()).isEqualTo("alice");
+    for (String bad : List.of("\0\0" + token, token + "\0", token.replace(".", ".\u0001"),
+        "\u0085" + token)) {
+      assertRefused("Bearer " + bad, 401,
+          "the token is not a signed JWT: after \"Bearer \" come three base64url parts");
+    }
+  }
+
+  @Test
   void anEd25519KeyOfTheWrongLengthInTheJwksIsARefusalNotACrash() throws Exception {
     byte[] x = issuer.ed25519.getX().decode();
     issuer.publish(List.of(new OctetKeyPair.Builder(Curve.Ed25519,
