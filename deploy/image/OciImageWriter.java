@@ -80,11 +80,16 @@ public final class OciImageWriter {
       return;
     }
     if (args.length == 4 && args[0].equals("tar-gz")) {
+      // Written beside OUT and renamed: a failure never leaves a partial OUT.
+      Path out = Path.of(args[2]).toAbsolutePath();
+      Path tmp = Files.createTempFile(out.getParent(), out.getFileName().toString(), ".tmp");
       Digesting compressed;
-      try (OutputStream file = Files.newOutputStream(Path.of(args[2]))) {
+      try (OutputStream file = Files.newOutputStream(tmp)) {
         compressed = writeTarGz(Path.of(args[1]), file, Long.parseLong(args[3]), Map.of(),
             Map.of())[0];
       }
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
       System.out.println(HexFormat.of().formatHex(compressed.digest.digest()));
       return;
     }

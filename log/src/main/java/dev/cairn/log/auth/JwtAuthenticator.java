@@ -86,7 +86,8 @@ public final class JwtAuthenticator {
         || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       throw unauthorized("the Authorization header is not a bearer token");
     }
-    String token = authorization.substring(BEARER.length()).strip();
+    // Spaces and tabs around the token only (strip() would also take control characters).
+    String token = authorization.substring(BEARER.length()).replaceAll("^[ \t]+|[ \t]+$", "");
     if (token.length() > settings.maxTokenBytes()) {
       throw unauthorized("the token is longer than " + settings.maxTokenBytes() + " bytes");
     }

@@ -141,18 +141,20 @@ class JwtAuthenticatorTest {
         .keyID("ec-1").build(), claims().build()), 401, "key \"ec-1\" is not an Ed25519 key");
   }
 
-  /** Found by fuzzing ({@code JwtFuzzTest#jwks}): this was an IndexOutOfBoundsException. */
+  /** Found by fuzzing ({@code JwtFuzzTest#token}): Nimbus trims control characters. */
   @Test
   void aGoodTokenWithControlCharactersAroundOrInsideItIsRefused() throws Exception {
     String token = issuer.ed25519(claims().build());
     assertThat(auth.authenticate("Bearer " + token).subject()).isEqualTo("alice");
+    assertThat(auth.authenticate("Bearer \t " + token + " ").subject()).isEqualTo("alice");
     for (String bad : List.of("\0\0" + token, token + "\0", token.replace(".", ".\u0001"),
-        "\u0085" + token)) {
+        "\u0085" + token, "\u001f" + token, token + "\r\n")) {
       assertRefused("Bearer " + bad, 401,
           "the token is not a signed JWT: after \"Bearer \" come three base64url parts");
     }
   }
 
+  /** Found by fuzzing ({@code JwtFuzzTest#jwks}): this was an IndexOutOfBoundsException. */
   @Test
   void anEd25519KeyOfTheWrongLengthInTheJwksIsARefusalNotACrash() throws Exception {
     byte[] x = issuer.ed25519.getX().decode();

@@ -18,8 +18,9 @@ import org.apache.maven.artifact.versioning.VersionRange;
 /**
  * The dependency policy over the distribution's CycloneDX SBOM (the pins, ranges and SNAPSHOTs
  * of the poms are the Maven Enforcer's, in the root pom). A component of the distribution must
- * have a SHA-256, a licence on the allow-list ({@code policy/licences.txt}; one of a dual
- * licence is enough), not be banned ({@code policy/banned.txt}), not be a version with a known
+ * have a SHA-256, all its declared licences on the allow-list ({@code policy/licences.txt}; one
+ * is enough for a component {@code policy/dual-licensed.txt} names as offered under a choice),
+ * not be banned ({@code policy/banned.txt}), not be a version with a known
  * vulnerability ({@code policy/known-vulnerable.txt}), and not be a SNAPSHOT unless it is
  * Cairn's own.
  */
@@ -35,31 +36,27 @@ public final class DependencyGate {
   private record Vulnerable(VersionRange range, String advisory, String what) {}
 
   private final Set<String> licences;
+  private final Map<String, String> dual;
   private final Map<String, String> banned;
   private final Map<String, List<Vulnerable>> vulnerable;
 
-  private DependencyGate(Set<String> licences, Map<String, String> banned,
-      Map<String, List<Vulnerable>> vulnerable) {
+  private DependencyGate(Set<String> licences, Map<String, String> dual,
+      Map<String, String> banned, Map<String, List<Vulnerable>> vulnerable) {
     this.licences = licences;
+    this.dual = dual;
     this.banned = banned;
     this.vulnerable = vulnerable;
   }
 
   /**
-   * Reads the three policy files of a directory.
+   * Reads the four policy files of a directory.
    *
    * @throws IllegalArgumentException naming the file and line that is not in its format
    */
   public static DependencyGate load(Path policy) throws IOException {
     Set<String> licences = new TreeSet<>(lines(policy.resolve("licences.txt")).values());
-    Map<String, String> banned = new TreeMap<>();
-    for (Map.Entry<Integer, String> e : lines(policy.resolve("banned.txt")).entrySet()) {
-      String[] f = e.getValue().split("\\s+", 2);
-      if (f.length < 2 || !f[0].matches("[\\w.-]+:([\\w.-]+|\\*)")) {
-        throw bad(policy.resolve("banned.txt"), e.getKey(), "expected group:artifact and why");
-      }
-      banned.put(f[0], f[1]);
-    }
+    Map<String, String> dual = artifacts(policy.resolve("dual-licensed.txt"));
+    Map<String, String> banned = artifacts(policy.resolve("banned.txt"));
     Map<String, List<Vulnerable>> vulnerable = new TreeMap<>();
     Path file = policy.resolve("known-vulnerable.txt");
     for (Map.Entry<Integer, String> e : lines(file).entrySet()) {
@@ -81,7 +78,24 @@ public final class DependencyGate {
       vulnerable.computeIfAbsent(f[0], k -> new ArrayList<>())
           .add(new Vulnerable(range, f[2], f[3]));
     }
-    return new DependencyGate(licences, banned, vulnerable);
+    return new DependencyGate(licences, dual, banned, vulnerable);
+  }
+
+  /** A file of {@code group:artifact} (artifact may be {@code *}) and why, a line each. */
+  private static Map<String, String> artifacts(Path file) throws IOException {
+    Map<String, String> artifacts = new TreeMap<>();
+    for (Map.Entry<Integer, String> e : lines(file).entrySet()) {
+      String[] f = e.getValue().split("\\s+", 2);
+      if (f.length < 2 || !f[0].matches("[\\w.-]+:([\\w.-]+|\\*)")) {
+        throw bad(file, e.getKey(), "expected group:artifact and why");
+      }
+      artifacts.put(f[0], f[1]);
+    }
+    return artifacts;
+  }
+
+  private static String lookup(Map<String, String> artifacts, String group, String name) {
+    return artifacts.getOrDefault(group + ":" + name, artifacts.get(group + ":*"));
   }
 
   /** What the SBOM's components break, in their order; empty when the distribution passes. */
@@ -112,13 +126,17 @@ public final class DependencyGate {
             : l.path("expression").asText();
         declared.add(text);
       }
+      List<String> off = declared.stream().filter(l -> !licences.contains(l)).toList();
       if (declared.isEmpty()) {
         violations.add(new Violation(id, "licence", "declares no licence"));
-      } else if (declared.stream().noneMatch(licences::contains)) {
+      } else if (off.size() == declared.size()) {
         violations.add(new Violation(id, "licence",
             "none of " + declared + " is on the allow-list (policy/licences.txt)"));
+      } else if (!off.isEmpty() && lookup(dual, group, name) == null) {
+        violations.add(new Violation(id, "licence", off + " of " + declared + " is not on the"
+            + " allow-list, and policy/dual-licensed.txt does not say the licences are a choice"));
       }
-      String why = banned.getOrDefault(group + ":" + name, banned.get(group + ":*"));
+      String why = lookup(banned, group, name);
       if (why != null) {
         violations.add(new Violation(id, "banned", why));
       }

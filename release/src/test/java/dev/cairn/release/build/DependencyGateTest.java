@@ -37,9 +37,15 @@ class DependencyGateTest {
   }
 
   @Test
-  void oneListedLicenceOfADualLicenceIsEnough() throws IOException {
-    assertThat(check(component("org.example", "dual", "1.0", SHA, "LGPL-2.1-only", "EPL-2.0")))
-        .isEmpty();
+  void everyDeclaredLicenceMustBeListedUnlessTheComponentIsDualLicensed() throws IOException {
+    assertThat(check(component("org.example", "both", "1.0", SHA, "Apache-2.0", "GPL-3.0-only")))
+        .containsExactly(new DependencyGate.Violation("org.example:both:1.0", "licence",
+            "[GPL-3.0-only] of [Apache-2.0, GPL-3.0-only] is not on the allow-list, and"
+                + " policy/dual-licensed.txt does not say the licences are a choice"));
+    assertThat(check(component("ch.qos.logback", "logback-core", "1.6.6", SHA, "EPL-2.0",
+        "LGPL-2.1-only"))).isEmpty();
+    assertThat(check(component("org.rocksdb", "rocksdbjni", "11.8.1", SHA, "Apache-2.0",
+        "GNU General Public License, version 2"))).isEmpty();
   }
 
   @Test
@@ -66,8 +72,9 @@ class DependencyGateTest {
         });
     assertThat(check(component("org.yaml", "snakeyaml", "2.0", SHA, "Apache-2.0"))).isEmpty();
     assertThat(check(component("com.nimbusds", "nimbus-jose-jwt", "9.37.1", SHA, "Apache-2.0")))
-        .extracting(DependencyGate.Violation::rule).containsExactly("known-vulnerable");
-    assertThat(check(component("com.nimbusds", "nimbus-jose-jwt", "9.37.2", SHA, "Apache-2.0")))
+        .extracting(v -> v.detail().substring(0, 14))
+        .containsExactly("CVE-2023-52428", "CVE-2025-53864");
+    assertThat(check(component("com.nimbusds", "nimbus-jose-jwt", "10.0.2", SHA, "Apache-2.0")))
         .isEmpty();
   }
 
@@ -83,6 +90,8 @@ class DependencyGateTest {
   void policyFilesOutOfFormatAreRefusedNamingTheLine(@TempDir Path dir) throws IOException {
     Files.copy(Repository.policy().resolve("licences.txt"), dir.resolve("licences.txt"));
     Files.copy(Repository.policy().resolve("banned.txt"), dir.resolve("banned.txt"));
+    Files.copy(Repository.policy().resolve("dual-licensed.txt"),
+        dir.resolve("dual-licensed.txt"));
     Files.writeString(dir.resolve("known-vulnerable.txt"),
         "# comment\norg.yaml:snakeyaml 1.33 CVE-2022-1471 a bare version, not a range\n");
     assertThatThrownBy(() -> DependencyGate.load(dir))
