@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.log.LogConfig;
 import dev.cairn.log.TransparencyLog;
-import dev.cairn.note.SignedNote;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.policy.Policy;
 import dev.cairn.verify.LogVerifier;
@@ -353,7 +351,7 @@ class AlertingDrillTest {
       }
       long covered = last;
       poll("a checkpoint covering the entries", RECOVERY_DEADLINE,
-          () -> size(client.checkpoint()) > covered);
+          () -> LiveLog.size(client.checkpoint()) > covered);
       get(log.base(), "proof/inclusion?index=0");
       get(log.base(), "proof/consistency?old=1&new=" + (covered + 1));
       if (get(log.base(), "metrics").body().lines()
@@ -594,7 +592,8 @@ class AlertingDrillTest {
         + " acknowledged entries waited for a checkpoint").isNotNull();
     timeline.mark("writes pushed back (503: more than " + MAX_UNPUBLISHED
         + " acknowledged entries wait for a checkpoint)", writer.firstPushback.get());
-    assertThat(size(client.checkpoint())).as("the checkpoint served while the quorum is lost")
+    assertThat(LiveLog.size(client.checkpoint()))
+        .as("the checkpoint served while the quorum is lost")
         .isLessThanOrEqualTo(ledger.lastAcknowledged());
 
     // Mitigation, as the runbook says: name the failing witnesses from /readyz and the
@@ -698,7 +697,7 @@ class AlertingDrillTest {
     poll("a checkpoint covering index " + index, RECOVERY_DEADLINE, () -> {
       note.set(client.checkpoint());
       ledger.served(note.get());
-      return size(note.get()) > index;
+      return LiveLog.size(note.get()) > index;
     });
     return verifier.verifyCheckpoint(note.get());
   }
@@ -841,10 +840,6 @@ class AlertingDrillTest {
   /** The value of a one-sample instant-query result, NaN if it has none. */
   private static double value(JsonNode result) {
     return result.size() == 1 ? result.get(0).path("value").get(1).asDouble() : Double.NaN;
-  }
-
-  private static long size(byte[] note) {
-    return Checkpoint.parse(SignedNote.parse(note).text()).size();
   }
 
   private HttpResponse<String> get(URI base, String path) {

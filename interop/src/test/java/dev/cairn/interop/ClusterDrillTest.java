@@ -4,11 +4,9 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.cluster.TestS3;
 import dev.cairn.cluster.testing.TestPostgres;
 import dev.cairn.merkle.Hasher;
-import dev.cairn.note.SignedNote;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -272,7 +270,7 @@ class ClusterDrillTest {
     objectsProxy.mode(TcpProxy.Mode.PASS);
     long acknowledged = ledger.lastAcknowledged();
     await("a checkpoint covering index " + acknowledged + " after the faults",
-        () -> size(client(0).checkpoint()) > acknowledged);
+        () -> LiveLog.size(client(0).checkpoint()) > acknowledged);
   }
 
   /**
@@ -342,7 +340,7 @@ class ClusterDrillTest {
     for (int i = 0; i < NODES; i++) {
       int n = i;
       await("node" + (i + 1) + " serving a checkpoint covering index " + last + " " + when,
-          () -> size(client(n).checkpoint()) > last);
+          () -> LiveLog.size(client(n).checkpoint()) > last);
       checks.check(client(i));
     }
     List<List<LogClient.HistoryEntry>> histories = new ArrayList<>();
@@ -432,10 +430,6 @@ class ClusterDrillTest {
       }
       Thread.sleep(50);
     }
-  }
-
-  private static long size(byte[] note) {
-    return Checkpoint.parse(SignedNote.parse(note).text()).size();
   }
 
   /** The Go auditor: the tree from the tiles, every served and listed checkpoint consistent. */

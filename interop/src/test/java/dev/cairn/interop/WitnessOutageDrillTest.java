@@ -3,10 +3,8 @@ package dev.cairn.interop;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cairn.checkpoint.Checkpoint;
 import dev.cairn.log.LogConfig;
 import dev.cairn.log.TransparencyLog;
-import dev.cairn.note.SignedNote;
 import dev.cairn.note.VerifierKey;
 import dev.cairn.policy.Policy;
 import dev.cairn.verify.LogVerifier;
@@ -112,7 +110,7 @@ class WitnessOutageDrillTest {
     // Two stopped: acknowledged, but held back.
     witnesses.get(2).signal("STOP");
     byte[] held = log.checkpoint();
-    long heldSize = size(held);
+    long heldSize = LiveLog.size(held);
     last = addEntries(log, "w3 and w4 stopped", 5);
     poll("/readyz to name both stopped witnesses", () -> {
       HttpResponse<String> r = get(logProcess.base(), "readyz");
@@ -149,16 +147,12 @@ class WitnessOutageDrillTest {
       long index) throws Exception {
     poll("a checkpoint covering index " + index, () -> {
       try {
-        return size(log.checkpoint()) > index;
+        return LiveLog.size(log.checkpoint()) > index;
       } catch (IOException | InterruptedException e) {
         return false;
       }
     });
     return verifier.verifyCheckpoint(log.checkpoint());
-  }
-
-  private static long size(byte[] note) {
-    return Checkpoint.parse(SignedNote.parse(note).text()).size();
   }
 
   private HttpResponse<String> get(URI base, String path) {
