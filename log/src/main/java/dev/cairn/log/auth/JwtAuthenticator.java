@@ -87,7 +87,15 @@ public final class JwtAuthenticator {
       throw unauthorized("the Authorization header is not a bearer token");
     }
     // Spaces and tabs around the token only (strip() would also take control characters).
-    String token = authorization.substring(BEARER.length()).replaceAll("^[ \t]+|[ \t]+$", "");
+    int from = BEARER.length();
+    int to = authorization.length();
+    while (from < to && isSpaceOrTab(authorization.charAt(from))) {
+      from++;
+    }
+    while (to > from && isSpaceOrTab(authorization.charAt(to - 1))) {
+      to--;
+    }
+    String token = authorization.substring(from, to);
     if (token.length() > settings.maxTokenBytes()) {
       throw unauthorized("the token is longer than " + settings.maxTokenBytes() + " bytes");
     }
@@ -284,5 +292,9 @@ public final class JwtAuthenticator {
 
   private static AuthException unauthorized(String reason) {
     return new AuthException(401, reason);
+  }
+
+  private static boolean isSpaceOrTab(char c) {
+    return c == ' ' || c == '\t';
   }
 }
