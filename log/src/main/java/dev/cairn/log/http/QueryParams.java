@@ -2,6 +2,7 @@ package dev.cairn.log.http;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.UrlEncoded;
 
@@ -14,6 +15,8 @@ import org.eclipse.jetty.util.UrlEncoded;
 final class QueryParams {
   private static final Instant FIRST = Instant.parse("0000-01-01T00:00:00Z");
   private static final Instant LAST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+  private static final Pattern DECIMAL = Pattern.compile("0|[1-9][0-9]{0,18}");
+  private static final Pattern EPOCH_SECONDS = Pattern.compile("[0-9]{1,11}");
 
   private final Fields fields;
 
@@ -58,7 +61,7 @@ final class QueryParams {
     if (v == null) {
       return absent;
     }
-    if (!v.matches("0|[1-9][0-9]{0,18}")) {
+    if (!DECIMAL.matcher(v).matches()) {
       throw HttpError.badRequest(name + " must be a non-negative decimal, got \""
           + Exchange.abbreviate(v) + "\"");
     }
@@ -77,7 +80,8 @@ final class QueryParams {
     }
     Instant t;
     try {
-      t = v.matches("[0-9]{1,11}") ? Instant.ofEpochSecond(Long.parseLong(v)) : Instant.parse(v);
+      t = EPOCH_SECONDS.matcher(v).matches() ? Instant.ofEpochSecond(Long.parseLong(v))
+          : Instant.parse(v);
     } catch (DateTimeParseException e) {
       t = null;
     }
