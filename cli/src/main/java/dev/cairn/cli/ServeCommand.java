@@ -170,7 +170,7 @@ final class ServeCommand implements Callable<Integer> {
     LogServer server;
     try {
       // A rotation over the admin routes may not leave the ring prod would refuse to start on.
-      server = prepared.join().serve(log, httpConfig, guard, s.describe(),
+      server = prepared.join().withUi(s.ui()).serve(log, httpConfig, guard, s.describe(),
           ring -> s.profile().keyProblems(ring, s.allowFileKeys()));
     } catch (Exception e) {
       log.close();

@@ -99,6 +99,9 @@ final class ServeSettings {
           + " 1024).");
   static final Setting<Boolean> ALLOW_FILE_KEYS = Setting.of("allow_file_keys", bool(), "false",
       "In the prod profile, accept the key files in the data directory.");
+  static final Setting<Boolean> UI = Setting.of("ui", bool(), "true",
+      "Serve the explorer at /ui/: look up entries and checkpoints and verify them in the"
+          + " browser (read-only, public like the other reads).");
   static final Setting<Integer> RATE_LIMIT_ADDRESS = Setting.of("rate_limit_address",
       wholeNumber(), "0", "Writes per second from one client address, bursts of twice that;"
           + " 0 for no limit.");
@@ -202,7 +205,7 @@ final class ServeSettings {
       MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_BATCH_BYTES,
       MAX_BODY_BYTES_IN_FLIGHT, MAX_BATCH_ENTRIES, PROOF_WAIT, SHUTDOWN_TIMEOUT, WITNESS_POLICY,
       WITNESS_TIMEOUT, WITNESS_CA, WITNESS_FAIL_OPEN, POSTGRES, OBJECTS, NODE_ID, LEASE_TTL,
-      LOG_FORMAT, OTEL_ENDPOINT));
+      LOG_FORMAT, OTEL_ENDPOINT, UI));
 
   /** How often the TLS files are checked for a renewed certificate. */
   static final Duration TLS_RELOAD_INTERVAL = Duration.ofMinutes(1);
@@ -457,6 +460,10 @@ final class ServeSettings {
     } catch (IllegalArgumentException e) {
       throw new SettingsException("invalid audit log settings: " + e.getMessage());
     }
+  }
+
+  boolean ui() {
+    return values.get(UI);
   }
 
   boolean allowFileKeys() {

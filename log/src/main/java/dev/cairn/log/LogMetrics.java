@@ -96,6 +96,10 @@ public final class LogMetrics implements Sequencer.BatchObserver,
   private final Counter signingFailures = Counter.builder().name("cairn_signing_failures_total")
       .help("Checkpoint signings that threw (a key file or the HSM failed); nothing is"
           + " published until one succeeds").register(registry);
+  private final Counter cspReports = Counter.builder().name("cairn_ui_csp_reports_total")
+      .help("Reports of something the explorer's Content-Security-Policy blocked (POST"
+          + " /ui/csp-report): a page that injected or loaded what it must not, or an attack")
+      .register(registry);
   private final Gauge configInfo = Gauge.builder().name("cairn_config_info")
       .help("The SHA-256 of the effective settings of cairn serve, secrets excluded (1 for the"
           + " hash in use); logged at start").labelNames("hash").register(registry);
@@ -105,6 +109,11 @@ public final class LogMetrics implements Sequencer.BatchObserver,
 
   {
     registry.register((MultiCollector) JVM::scrape);
+  }
+
+  /** Counts a report of something the explorer's Content-Security-Policy blocked. */
+  public void cspReport() {
+    cspReports.inc();
   }
 
   /** Registers the gauges that read the log's state when scraped. */

@@ -38,6 +38,7 @@ public final class LogServer implements AutoCloseable {
   private final VirtualThreadPool virtual;
   private final Optional<CertificateReloader> tls;
   private final Optional<AddressConnectionLimit> perAddress;
+  private boolean ui = true;
 
   private LogServer(Server server, ServerConnector connector, VirtualThreadPool virtual,
       Optional<CertificateReloader> tls, Optional<AddressConnectionLimit> perAddress) {
@@ -46,6 +47,16 @@ public final class LogServer implements AutoCloseable {
     this.virtual = virtual;
     this.tls = tls;
     this.perAddress = perAddress;
+  }
+
+  /**
+   * Whether to serve the explorer at {@code /ui/} (on by default); set before serving.
+   *
+   * @return this server
+   */
+  public LogServer withUi(boolean on) {
+    this.ui = on;
+    return this;
   }
 
   /** Starts serving {@code log} as {@code config} says. */
@@ -100,10 +111,11 @@ public final class LogServer implements AutoCloseable {
         new WriteRoutes(log.submissions(), log.checkpoints(), proofs, log.metrics(), config,
             responses, virtual, bodies),
         new AuditRoutes(proofs, log.history(), log.keys(), log.endorser().policy()),
-        new StatusRoutes(log, guard),
+        new StatusRoutes(log, guard, ui),
         new AdminRoutes(log.keys(), settings, guard, keyPolicy,
             () -> StatusRoutes.parts(log, guard), () -> log.checkpoints().latest().note()),
-        log.metrics(), virtual, guard, log.tracing())));
+        log.metrics(), virtual, guard, log.tracing(),
+        ui ? java.util.Optional.of(UiRoutes.load(log.metrics())) : java.util.Optional.empty())));
     guard.audit().ifPresent(a -> {
       log.metrics().watchPart(a.health());
       log.metrics().watchAudit(a::repeated, a::dropped, a::lost);

@@ -35,10 +35,12 @@ final class Router extends Handler.Abstract.NonBlocking {
   private final AdminRoutes admin;
   private final WriteGuard guard;
   private final Tracing tracing;
+  private final java.util.Optional<UiRoutes> ui;
 
   Router(ReadRoutes reads, WriteRoutes writes, AuditRoutes audit, StatusRoutes status,
       AdminRoutes admin, LogMetrics metrics, Executor blocking, WriteGuard guard,
-      Tracing tracing) {
+      Tracing tracing, java.util.Optional<UiRoutes> ui) {
+    this.ui = ui;
     this.guard = guard;
     this.tracing = tracing;
     this.admin = admin;
@@ -67,6 +69,10 @@ final class Router extends Handler.Abstract.NonBlocking {
         reads.tile(x, path.substring(1), blocking);
         return;
       }
+      if (path.equals("/ui") || path.startsWith("/ui/")) {
+        explorer(x, path);
+        return;
+      }
       switch (path) {
         case "/checkpoint" -> inline(x, "checkpoint", READ, reads::checkpoint);
         case "/add" -> write(x, "add", writes::add);
@@ -89,6 +95,21 @@ final class Router extends Handler.Abstract.NonBlocking {
       }
     } catch (Throwable t) {
       x.fail(t);
+    }
+  }
+
+  /** The explorer's files and its CSP reports, all answers hardened; 404 when it is off. */
+  private void explorer(Exchange x, String path) throws Exception {
+    if (ui.isEmpty()) {
+      x.route("ui");
+      throw HttpError.notFound("the explorer is turned off on this log (--ui=false)");
+    }
+    UiRoutes.harden(x);
+    if (path.equals(UiRoutes.REPORT_PATH)) {
+      route(x, "ui-csp-report", WRITE);
+      ui.get().report(x);
+    } else {
+      inline(x, "ui", READ, ui.get()::asset);
     }
   }
 

@@ -16,8 +16,10 @@ import java.util.Optional;
 final class StatusRoutes {
   private final ServedLog log;
   private final WriteGuard guard;
+  private final boolean ui;
 
-  StatusRoutes(ServedLog log, WriteGuard guard) {
+  StatusRoutes(ServedLog log, WriteGuard guard, boolean ui) {
+    this.ui = ui;
     this.log = log;
     this.guard = guard;
   }
@@ -114,7 +116,7 @@ final class StatusRoutes {
         published %s.</p>
         <h2>Verifier keys</h2><ul>
         %s</ul>
-        <h2>API</h2><ul>
+        %s<h2>API</h2><ul>
         <li><a href="/checkpoint">/checkpoint</a> &mdash; the latest signed checkpoint</li>
         <li><code>/tile/&lt;L&gt;/&lt;N&gt;[.p/&lt;W&gt;]</code>,
           <code>/tile/entries/&lt;N&gt;[.p/&lt;W&gt;]</code> &mdash; C2SP tlog-tiles</li>
@@ -127,7 +129,9 @@ final class StatusRoutes {
         <li><a href="/metrics">/metrics</a>, <a href="/healthz">/healthz</a>,
           <a href="/readyz">/readyz</a></li>
         </ul></body></html>
-        """.formatted(origin, origin, p.checkpoint().size(), p.time(), keys);
+        """.formatted(origin, origin, p.checkpoint().size(), p.time(), keys, ui
+            ? "<p><a href=\"/ui/\">Explore and verify the log in your browser</a></p>\n"
+            : "");
     x.send(200, "text/html; charset=utf-8", "no-cache", html.getBytes(StandardCharsets.UTF_8));
   }
 

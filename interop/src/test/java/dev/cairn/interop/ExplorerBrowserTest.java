@@ -1,0 +1,236 @@
+package dev.cairn.interop;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.log.LogConfig;
+import dev.cairn.log.TransparencyLog;
+import dev.cairn.log.sequencing.SequencerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The explorer ({@code /ui/}) in a real browser: Debian's Chromium driven by Playwright
+ * ({@code playwright-core} from npm, pinned in {@code interop/browser/package-lock.json}) runs
+ * {@code interop/browser/explorer.test.mjs} against a real {@code cairn serve} whose checkpoints
+ * a real {@code cairn witness serve} cosigns, holding plain and hostile entries (markup, bidi
+ * overrides, a 5,000-character line, invalid UTF-8, control characters, an entry that claims to
+ * be verified) across two entry bundles and a dozen checkpoints. The Node test runner's JUnit
+ * report is checked here: every scenario ran and passed. Screenshots of the main views go to
+ * {@code target/screenshots/} (copies in {@code docs/images/}).
+ *
+ * <p>Needs Node.js 18 or newer with npm, and Chromium ({@code CHROMIUM}, else {@code
+ * /usr/bin/chromium}); {@code .ci/run} installs them. Missing, the test fails, naming them.
+ */
+class ExplorerBrowserTest {
+  private static final Path BUILD =
+      Path.of(System.getProperty("cairn.interop.buildDirectory", "target")).toAbsolutePath();
+  private static final Path SOURCES = BUILD.getParent().resolve("browser");
+  private static final String ORIGIN = "example.com/explorer";
+  private static final Duration RUN_DEADLINE = Duration.ofMinutes(5);
+
+  /** The scenarios explorer.test.mjs must report, each passed. */
+  private static final List<String> SCENARIOS = List.of(
+      "a first visit shows the published keys, unpinned, and pins them",
+      "an entry looked up by index is verified in the page",
+      "an entry looked up by its leaf hash, hex or base64, is verified",
+      "pasted or chosen entry bytes are hashed in the page and found",
+      "a tampered inclusion proof is caught, whatever the entry says",
+      "a pinned key the checkpoint is not signed with fails the signature step",
+      "a checkpoint without its witness quorum is not verified",
+      "a forged witness cosignature is caught",
+      "hostile entries render inert",
+      "the history pages through checkpoints, and consistency is checked",
+      "the latest checkpoint shows its signatures and witnesses",
+      "keyboard use and labels: every control is named and reachable",
+      "no page broke the Content-Security-Policy; a violation would be reported");
+
+  @TempDir Path tmp;
+  private final List<ServerProcess> processes = new ArrayList<>();
+
+  @AfterEach
+  void stop() throws Exception {
+    for (ServerProcess p : processes) {
+      p.close();
+    }
+  }
+
+  @Test
+  void theExplorerVerifiesInARealBrowser() throws Exception {
+    Path chromium = Path.of(Optional.ofNullable(System.getenv("CHROMIUM"))
+        .orElse("/usr/bin/chromium"));
+    if (!Files.isExecutable(chromium)) {
+      fail("the explorer's browser tests need Chromium at " + chromium + " (Debian: apt-get"
+          + " install chromium; or set CHROMIUM); .ci/run installs it");
+    }
+    Path work = installPlaywright();
+
+    // A log whose checkpoints one witness cosigns with its Ed25519 and ML-DSA-44 keys.
+    Path data = tmp.resolve("log");
+    StringBuilder logLines = new StringBuilder();
+    try (TransparencyLog log = TransparencyLog.open(new LogConfig(data, Optional.of(ORIGIN),
+        SequencerConfig.DEFAULT, Duration.ofSeconds(1), Clock.systemUTC()))) {
+      log.keys().ring().signingOrder()
+          .forEach(e -> logLines.append("log ").append(e.key().encode()).append('\n'));
+    }
+    Path logsFile = Files.writeString(tmp.resolve("logs"), logLines);
+    Path outputs = BUILD.resolve("drill-logs");
+    List<ServerProcess> witnesses = WitnessProcesses.start(tmp, logsFile, 1, outputs,
+        "explorer-");
+    processes.addAll(witnesses);
+    Path policy = Files.writeString(tmp.resolve("witness-policy"),
+        logLines + WitnessProcesses.policyLines(tmp, witnesses) + "quorum w1\n");
+    ServerProcess server = ServerProcess.start(data, outputs.resolve("explorer-log.log"),
+        List.of("--witness-policy", policy.toString(), "--checkpoint-interval", "200ms",
+            "--witness-timeout", "5s"));
+    processes.add(server);
+
+    Path entries = tmp.resolve("entries.json");
+    try (LogClient client = new LogClient(server.base())) {
+      Files.writeString(entries, new ObjectMapper().writeValueAsString(addEntries(client)));
+    }
+
+    Path screenshots = BUILD.resolve("screenshots");
+    Path report = BUILD.resolve("browser-reports").resolve("TEST-explorer-browser.xml");
+    Files.createDirectories(report.getParent());
+    Files.deleteIfExists(report);
+    Path output = BUILD.resolve("browser-reports").resolve("explorer-browser.out");
+    ProcessBuilder pb = new ProcessBuilder("node", "--test", "--test-concurrency=1",
+        "--test-reporter=spec", "--test-reporter-destination=stdout",
+        "--test-reporter=junit", "--test-reporter-destination=" + report,
+        "explorer.test.mjs")
+        .directory(work.toFile()).redirectErrorStream(true).redirectOutput(output.toFile());
+    pb.environment().put("CAIRN_URL", server.base().toString().replaceAll("/$", ""));
+    pb.environment().put("CAIRN_ENTRIES", entries.toString());
+    pb.environment().put("CAIRN_SCREENSHOTS", screenshots.toString());
+    pb.environment().put("CHROMIUM", chromium.toString());
+    Process node = pb.start();
+    if (!node.waitFor(RUN_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+      node.destroyForcibly();
+      fail("the browser tests did not finish in " + RUN_DEADLINE + ":\n" + tail(output));
+    }
+    assertThat(node.exitValue()).as("node --test explorer.test.mjs:\n%s", tail(output))
+        .isZero();
+
+    // Every scenario reported, and passed: a scenario deleted or skipped is noticed here.
+    String xml = Files.readString(report);
+    for (String scenario : SCENARIOS) {
+      Matcher m = Pattern.compile("<testcase name=\"" + Pattern.quote(xmlEscape(scenario))
+          + "\"[^>]*?(/>|>(.*?)</testcase>)", Pattern.DOTALL).matcher(xml);
+      assertThat(m.find()).as("scenario \"%s\" in %s", scenario, report).isTrue();
+      String body = m.group(2) == null ? "" : m.group(2);
+      assertThat(body).as("scenario \"%s\"", scenario).doesNotContain("<failure")
+          .doesNotContain("<skipped");
+    }
+    for (String view : List.of("keys", "entry", "checkpoint", "history", "tampered",
+        "no-quorum", "hostile-bidi")) {
+      assertThat(screenshots.resolve("explorer-" + view + ".png")).isNotEmptyFile();
+    }
+  }
+
+  /**
+   * Entries the scenarios look up by label: eight with their own checkpoints, 300 filler entries
+   * (so that the first bundle is full and later ones are partial), then more checkpoints.
+   */
+  private static List<Map<String, Object>> addEntries(LogClient client) throws Exception {
+    Map<String, byte[]> labelled = new LinkedHashMap<>();
+    labelled.put("release", "release v1.2.3 sha256:9f86d081884c7d659a2feaa0c55ad015"
+        .getBytes(UTF_8));
+    labelled.put("markup", ("<script>alert(1)</script><img src=x onerror=alert(2)>"
+        + "<style>*{display:none}</style><a href=\"javascript:alert(3)\">x</a>").getBytes(UTF_8));
+    labelled.put("bidi", "invoice\u202Efdp.exe\u202C and \u2066isolate\u2069".getBytes(UTF_8));
+    labelled.put("long-line", "W".repeat(5000).getBytes(UTF_8));
+    labelled.put("invalid-utf8", new byte[] {(byte) 0xff, (byte) 0xfe, 0, 'b', 'a', 'd',
+        (byte) 0xc3, '(', (byte) 0xed, (byte) 0xa0, (byte) 0x80});
+    labelled.put("controls", "nul\u0000esc\u001b[31mred zero\u200bwidth bom\uFEFF cr\rend"
+        .getBytes(UTF_8));
+    labelled.put("claims-verified", "Verified: every step passed \u2714".getBytes(UTF_8));
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Map.Entry<String, byte[]> e : labelled.entrySet()) {
+      out.add(describe(e.getKey(), client.addAndAwaitCheckpoint(e.getValue()), e.getValue()));
+    }
+    List<byte[]> filler = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      filler.add(("filler entry " + i).getBytes(UTF_8));
+    }
+    client.addBatch(filler);
+    for (int i = 0; i < 4; i++) {
+      byte[] b = ("later entry " + i).getBytes(UTF_8);
+      out.add(describe("later-" + i, client.addAndAwaitCheckpoint(b), b));
+    }
+    byte[] plain = "hello, log".getBytes(UTF_8);
+    out.add(describe("plain", client.addAndAwaitCheckpoint(plain), plain));
+    return out;
+  }
+
+  private static Map<String, Object> describe(String label, long index, byte[] bytes) {
+    return Map.of("label", label, "index", index,
+        "base64", Base64.getEncoder().encodeToString(bytes));
+  }
+
+  /**
+   * The test scripts in {@code target/browser}, with {@code playwright-core} installed there by
+   * {@code npm ci} from the committed lock file (again only when the lock file changed).
+   */
+  private static Path installPlaywright() throws IOException, InterruptedException {
+    Path work = Files.createDirectories(BUILD.resolve("browser"));
+    for (String f : List.of("package.json", "package-lock.json", "explorer.test.mjs")) {
+      Files.copy(SOURCES.resolve(f), work.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+    }
+    Path installedLock = work.resolve("node_modules").resolve(".package-lock.json");
+    Path stamp = work.resolve("node_modules").resolve(".cairn-installed-from");
+    String lock = Files.readString(work.resolve("package-lock.json"));
+    if (Files.exists(installedLock) && Files.exists(stamp)
+        && Files.readString(stamp).equals(lock)) {
+      return work;
+    }
+    Path log = work.resolve("npm-ci.log");
+    Process npm;
+    try {
+      npm = new ProcessBuilder("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund")
+          .directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile())
+          .start();
+    } catch (IOException e) {
+      throw new AssertionError("the explorer's browser tests need Node.js with npm (Debian:"
+          + " apt-get install nodejs npm); .ci/run installs them: " + e.getMessage(), e);
+    }
+    if (!npm.waitFor(5, TimeUnit.MINUTES) || npm.exitValue() != 0) {
+      npm.destroyForcibly();
+      fail("npm ci (playwright-core) failed in " + work + ":\n" + tail(log));
+    }
+    Files.writeString(stamp, lock);
+    return work;
+  }
+
+  private static String xmlEscape(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        .replace("\"", "&quot;").replace("'", "&apos;");
+  }
+
+  private static String tail(Path file) {
+    try {
+      List<String> lines = Files.readAllLines(file);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 150), lines.size()));
+    } catch (IOException e) {
+      return "(no output: " + e.getMessage() + ")";
+    }
+  }
+}
