@@ -40,6 +40,7 @@ class ServeAndVerifyTest {
       LocalServers.awaitHealthy(base);
       assertThat(banner.toString()).contains("serving example.com/test at " + base)
           .contains("curl --data-binary");
+      assertThat(status(base + "/ui/")).as("the explorer is on by default").isEqualTo(200);
       for (int i = 0; i < 300; i++) {
         assertThat(post(base + "/add", "entry " + i)).isEqualTo(i + "\n");
       }
@@ -82,9 +83,10 @@ class ServeAndVerifyTest {
     String base2 = "http://127.0.0.1:" + port2;
     CompletableFuture<Integer> running2 = CompletableFuture.supplyAsync(() -> cl2.execute(
         "--data", forked.toString(), "--listen", "127.0.0.1:" + port2,
-        "--checkpoint-interval", "50ms"));
+        "--checkpoint-interval", "50ms", "--ui=false"));
     try {
       LocalServers.awaitHealthy(base2);
+      assertThat(status(base2 + "/ui/")).as("--ui=false").isEqualTo(404);
       for (int i = 0; i < 400; i++) {
         post(base2 + "/add", "forked entry " + i);
       }
@@ -97,6 +99,11 @@ class ServeAndVerifyTest {
       serve2.stop.countDown();
     }
     assertThat(running2.get()).isZero();
+  }
+
+  private int status(String url) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
   private String post(String url, String body) throws IOException, InterruptedException {

@@ -8,10 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.log.LogConfig;
 import dev.cairn.log.TransparencyLog;
 import dev.cairn.log.sequencing.SequencerConfig;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,9 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,22 +25,19 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The explorer ({@code /ui/}) in a real browser: Debian's Chromium driven by Playwright
  * ({@code playwright-core} from npm, pinned in {@code interop/browser/package-lock.json}) runs
- * {@code interop/browser/explorer.test.mjs} against a real {@code cairn serve} whose checkpoints
+ * {@code interop/browser/explorer.test.mjs} (run by {@link NodeTests}) against a real {@code cairn serve} whose checkpoints
  * a real {@code cairn witness serve} cosigns, holding plain and hostile entries (markup, bidi
  * overrides, a 5,000-character line, invalid UTF-8, control characters, an entry that claims to
- * be verified) across two entry bundles and a dozen checkpoints. The Node test runner's JUnit
- * report is checked here: every scenario ran and passed. Screenshots of the main views go to
+ * be verified) across two entry bundles and a dozen checkpoints. Every scenario must run and
+ * pass. Screenshots of the main views go to
  * {@code target/screenshots/} (copies in {@code docs/images/}).
  *
  * <p>Needs Node.js 18 or newer with npm, and Chromium ({@code CHROMIUM}, else {@code
  * /usr/bin/chromium}); {@code .ci/run} installs them. Missing, the test fails, naming them.
  */
 class ExplorerBrowserTest {
-  private static final Path BUILD =
-      Path.of(System.getProperty("cairn.interop.buildDirectory", "target")).toAbsolutePath();
-  private static final Path SOURCES = BUILD.getParent().resolve("browser");
+  private static final Path BUILD = NodeTests.BUILD;
   private static final String ORIGIN = "example.com/explorer";
-  private static final Duration RUN_DEADLINE = Duration.ofMinutes(5);
 
   /** The scenarios explorer.test.mjs must report, each passed. */
   private static final List<String> SCENARIOS = List.of(
@@ -81,7 +73,6 @@ class ExplorerBrowserTest {
       fail("the explorer's browser tests need Chromium at " + chromium + " (Debian: apt-get"
           + " install chromium; or set CHROMIUM); .ci/run installs it");
     }
-    Path work = installPlaywright();
 
     // A log whose checkpoints one witness cosigns with its Ed25519 and ML-DSA-44 keys.
     Path data = tmp.resolve("log");
@@ -109,37 +100,11 @@ class ExplorerBrowserTest {
     }
 
     Path screenshots = BUILD.resolve("screenshots");
-    Path report = BUILD.resolve("browser-reports").resolve("TEST-explorer-browser.xml");
-    Files.createDirectories(report.getParent());
-    Files.deleteIfExists(report);
-    Path output = BUILD.resolve("browser-reports").resolve("explorer-browser.out");
-    ProcessBuilder pb = new ProcessBuilder("node", "--test", "--test-concurrency=1",
-        "--test-reporter=spec", "--test-reporter-destination=stdout",
-        "--test-reporter=junit", "--test-reporter-destination=" + report,
-        "explorer.test.mjs")
-        .directory(work.toFile()).redirectErrorStream(true).redirectOutput(output.toFile());
-    pb.environment().put("CAIRN_URL", server.base().toString().replaceAll("/$", ""));
-    pb.environment().put("CAIRN_ENTRIES", entries.toString());
-    pb.environment().put("CAIRN_SCREENSHOTS", screenshots.toString());
-    pb.environment().put("CHROMIUM", chromium.toString());
-    Process node = pb.start();
-    if (!node.waitFor(RUN_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
-      node.destroyForcibly();
-      fail("the browser tests did not finish in " + RUN_DEADLINE + ":\n" + tail(output));
-    }
-    assertThat(node.exitValue()).as("node --test explorer.test.mjs:\n%s", tail(output))
-        .isZero();
-
-    // Every scenario reported, and passed: a scenario deleted or skipped is noticed here.
-    String xml = Files.readString(report);
-    for (String scenario : SCENARIOS) {
-      Matcher m = Pattern.compile("<testcase name=\"" + Pattern.quote(xmlEscape(scenario))
-          + "\"[^>]*?(/>|>(.*?)</testcase>)", Pattern.DOTALL).matcher(xml);
-      assertThat(m.find()).as("scenario \"%s\" in %s", scenario, report).isTrue();
-      String body = m.group(2) == null ? "" : m.group(2);
-      assertThat(body).as("scenario \"%s\"", scenario).doesNotContain("<failure")
-          .doesNotContain("<skipped");
-    }
+    NodeTests.run("explorer.test.mjs", true, Map.of(
+        "CAIRN_URL", server.base().toString().replaceAll("/$", ""),
+        "CAIRN_ENTRIES", entries.toString(),
+        "CAIRN_SCREENSHOTS", screenshots.toString(),
+        "CHROMIUM", chromium.toString()), SCENARIOS);
     for (String view : List.of("keys", "entry", "checkpoint", "history", "tampered",
         "no-quorum", "hostile-bidi")) {
       assertThat(screenshots.resolve("explorer-" + view + ".png")).isNotEmptyFile();
@@ -184,53 +149,5 @@ class ExplorerBrowserTest {
   private static Map<String, Object> describe(String label, long index, byte[] bytes) {
     return Map.of("label", label, "index", index,
         "base64", Base64.getEncoder().encodeToString(bytes));
-  }
-
-  /**
-   * The test scripts in {@code target/browser}, with {@code playwright-core} installed there by
-   * {@code npm ci} from the committed lock file (again only when the lock file changed).
-   */
-  private static Path installPlaywright() throws IOException, InterruptedException {
-    Path work = Files.createDirectories(BUILD.resolve("browser"));
-    for (String f : List.of("package.json", "package-lock.json", "explorer.test.mjs")) {
-      Files.copy(SOURCES.resolve(f), work.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-    }
-    Path installedLock = work.resolve("node_modules").resolve(".package-lock.json");
-    Path stamp = work.resolve("node_modules").resolve(".cairn-installed-from");
-    String lock = Files.readString(work.resolve("package-lock.json"));
-    if (Files.exists(installedLock) && Files.exists(stamp)
-        && Files.readString(stamp).equals(lock)) {
-      return work;
-    }
-    Path log = work.resolve("npm-ci.log");
-    Process npm;
-    try {
-      npm = new ProcessBuilder("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund")
-          .directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile())
-          .start();
-    } catch (IOException e) {
-      throw new AssertionError("the explorer's browser tests need Node.js with npm (Debian:"
-          + " apt-get install nodejs npm); .ci/run installs them: " + e.getMessage(), e);
-    }
-    if (!npm.waitFor(5, TimeUnit.MINUTES) || npm.exitValue() != 0) {
-      npm.destroyForcibly();
-      fail("npm ci (playwright-core) failed in " + work + ":\n" + tail(log));
-    }
-    Files.writeString(stamp, lock);
-    return work;
-  }
-
-  private static String xmlEscape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        .replace("\"", "&quot;").replace("'", "&apos;");
-  }
-
-  private static String tail(Path file) {
-    try {
-      List<String> lines = Files.readAllLines(file);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 150), lines.size()));
-    } catch (IOException e) {
-      return "(no output: " + e.getMessage() + ")";
-    }
   }
 }

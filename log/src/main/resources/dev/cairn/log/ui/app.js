@@ -360,9 +360,12 @@ async function showHistory() {
   const list = Array.isArray(page.checkpoints) ? page.checkpoints : [];
   body.replaceChildren(...list.map(c => {
     const size = String(c.size);
-    const check = el('button', { type: 'button', 'data-size': size },
-      'Check ' + size + ' against the latest');
-    check.addEventListener('click', () => checkConsistencyWithLatest(size));
+    let check = 'the empty tree';
+    if (size !== '0') {
+      check = el('button', { type: 'button', 'data-size': size },
+        'Check ' + size + ' against the latest');
+      check.addEventListener('click', () => checkConsistencyWithLatest(size));
+    }
     return el('tr', {}, el('td', {}, size), el('td', {}, String(c.time)),
       el('td', {}, [].concat(c.signed_by ?? []).map(String).join(', ')),
       el('td', {}, [].concat(c.cosigned_by ?? []).map(String).join(', ') || '—'),

@@ -325,8 +325,15 @@ export function parseBundle(bytes) {
 
 // ---- Merkle proofs -------------------------------------------------------------------------
 
+function hashes32(hashes) {
+  if (hashes.some(x => x.length !== 32)) {
+    throw new Error('a hash of the tree has 32 bytes');
+  }
+}
+
 /** RFC 9162 2.1.3.2: throws naming why {@code proof} does not lead from the leaf to root. */
 export async function verifyInclusion(index, size, leaf, proof, root) {
+  hashes32([leaf, root, ...proof]);
   if (index >= size) {
     throw new Error('index ' + index + ' is not below the tree size ' + size);
   }
@@ -363,18 +370,16 @@ export async function verifyConsistency(first, second, proof, firstRoot, secondR
   if (first > second) {
     throw new Error('the old size ' + first + ' is larger than the new size ' + second);
   }
+  if (first === 0n) {
+    throw new Error('no proof joins the empty tree to another: every tree extends it');
+  }
   if (first === second) {
     if (proof.length !== 0 || !equal(firstRoot, secondRoot)) {
       throw new Error('two checkpoints of one size must have one root and an empty proof');
     }
     return;
   }
-  if (first === 0n) {
-    if (proof.length !== 0) {
-      throw new Error('a proof from the empty tree must be empty');
-    }
-    return;
-  }
+  hashes32([firstRoot, secondRoot, ...proof]);
   if (proof.length === 0) {
     throw new Error('the consistency proof is empty');
   }
@@ -458,6 +463,25 @@ function by(sig, key) {
 }
 
 /**
+ * Whether {@code note} carries a valid signature by the Ed25519 or ECDSA log key {@code key}:
+ * 'valid', 'invalid' (a signature line by the key that does not verify) or 'absent'.
+ */
+export async function signedBy(note, key) {
+  const lines = note.sigs.filter(s => by(s, key));
+  if (lines.length === 0) {
+    return 'absent';
+  }
+  for (const s of lines) {
+    const ok = key.type === 0x01 ? await ed25519(key.pub, s.sig, note.bodyBytes)
+      : key.type === 0x02 ? await ecdsa(key.pub, s.sig, note.bodyBytes) : false;
+    if (!ok) {
+      return 'invalid';
+    }
+  }
+  return 'valid';
+}
+
+/**
  * The checkpoint's signatures checked against {@code policy}'s log keys and witnesses: the
  * steps "checkpoint signature", "post-quantum signatures" and "witness quorum", each
  * {@code {step, status: 'pass'|'fail'|'skip', detail}}.
@@ -471,10 +495,9 @@ export async function checkCheckpoint(noteBytes, policy) {
   const verified = [];
   const bad = [];
   for (const key of classical) {
-    for (const s of note.sigs.filter(s => by(s, key))) {
-      const ok = key.type === 0x01 ? await ed25519(key.pub, s.sig, note.bodyBytes)
-        : await ecdsa(key.pub, s.sig, note.bodyBytes);
-      (ok ? verified : bad).push(key.typeName + ' ' + hex(key.keyId));
+    const result = await signedBy(note, key);
+    if (result !== 'absent') {
+      (result === 'valid' ? verified : bad).push(key.typeName + ' ' + hex(key.keyId));
     }
   }
   if (logKeys.length === 0) {
