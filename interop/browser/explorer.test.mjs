@@ -90,8 +90,8 @@ async function pinPublished(page) {
   await page.locator('#keys-status', { hasText: 'Pinned:' }).waitFor({ timeout: WAIT });
 }
 
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, 'explorer-' + name + '.png'), fullPage: true });
+async function shot(page, name, fullPage = true) {
+  await page.screenshot({ path: join(SHOTS, 'explorer-' + name + '.png'), fullPage });
 }
 
 function assertVerifiedEntry(v, s) {
@@ -124,7 +124,7 @@ test('a first visit shows the published keys, unpinned, and pins them', async ()
   assert.equal(v.state, 'failed');
   assert.match(v.text, /checkpoint signature failed — no keys are pinned/);
   await visit(page, '#keys');
-  await shot(page, 'keys');
+  await shot(page, 'keys', false);
   await page.getByRole('button', { name: 'Pin the published policy' }).click();
   await status.filter({ hasText: 'Pinned:' }).waitFor({ timeout: WAIT });
   assert.match(await page.locator('#pinned-policy').textContent(), /^log /);
@@ -142,6 +142,12 @@ test('an entry looked up by index is verified in the page', async () => {
   assert.ok(facts.includes(await sha256Hex(e.bytes)), facts);
   assert.match(facts, /Cosigned byw1-ed at \d{4}-/);
   await shot(page, 'entry');
+  await page.getByRole('button', { name: 'Hex' }).click();
+  assert.equal(await page.locator('#entry-bytes').textContent(), '000000  '
+    + [...e.bytes].map(b => b.toString(16).padStart(2, '0')).join(' ').padEnd(47) + '  '
+    + e.bytes.toString('latin1'));
+  assert.equal(await page.getByRole('button', { name: 'Hex' }).getAttribute('aria-pressed'),
+    'true');
   await page.context().close();
 });
 
@@ -170,6 +176,19 @@ test('pasted or chosen entry bytes are hashed in the page and found', async () =
   const e = entry('release');
   await visit(page, '#search');
   await page.getByLabel('Entry text (paste it, or drop a file here)').fill(e.bytes.toString());
+  await page.getByRole('button', { name: 'Look up these bytes' }).click();
+  await page.locator('#entry-title', { hasText: 'Entry ' + e.index }).waitFor();
+  assertVerifiedEntry(await verdict(page, 'entry-verdict'), await steps(page, 'entry-steps'));
+  // Dropped on the text box as a file.
+  await visit(page, '#search');
+  const dropped = await page.evaluateHandle(b64 => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(b64), c => c.charCodeAt(0))], 'entry.txt'));
+    return dt;
+  }, e.base64);
+  await page.dispatchEvent('#bytes-input', 'drop', { dataTransfer: dropped });
+  await page.waitForFunction(n => document.getElementById('bytes-input').placeholder
+    .includes('(' + n + ' bytes)'), e.bytes.length);
   await page.getByRole('button', { name: 'Look up these bytes' }).click();
   await page.locator('#entry-title', { hasText: 'Entry ' + e.index }).waitFor();
   assertVerifiedEntry(await verdict(page, 'entry-verdict'), await steps(page, 'entry-steps'));

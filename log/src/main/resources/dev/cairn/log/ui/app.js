@@ -440,8 +440,10 @@ async function showKeys() {
     const keys = [...state.published.logs.map(l => ['log', l.key]),
       ...[...state.published.witnesses.values()].map(w => ['witness ' + w.name, w.key])];
     $('published-keys').replaceChildren(...keys.map(([role, k]) => el('li', {},
-      role + ': ' + k.name + ', key ID ', el('code', {}, v.hex(k.keyId)), ', ' + k.typeName
-        + ', ', el('code', { class: 'vkey' }, k.text))));
+      role + ': ' + k.name + ', key ID ', el('code', {}, v.hex(k.keyId)), ', ' + k.typeName,
+      k.text.length <= 120 ? el('code', { class: 'vkey' }, k.text)
+        : el('details', {}, el('summary', {}, 'the whole key (' + k.text.length
+          + ' characters)'), el('code', { class: 'vkey' }, k.text)))));
   }
   $('pinned-policy').textContent = state.pinned ? state.pinned.text
     : state.pinnedError ?? '(nothing pinned)';
