@@ -96,13 +96,16 @@ async function shot(page, name, fullPage = true) {
 
 function assertVerifiedEntry(v, s) {
   assert.equal(v.state, 'verified', v.text);
-  assert.match(v.text, /^Verified: every step checked here passed \(not checked here: post-quantum/);
+  assert.equal(v.text, 'Verified: every step checked here passed; not checked in the browser:'
+    + ' post-quantum signatures.');
   for (const step of ['entry', 'leaf hash', 'inclusion proof', 'checkpoint signature',
     'witness quorum']) {
     assert.equal(s[step]?.status, 'pass', step + ': ' + JSON.stringify(s[step]));
   }
   assert.equal(s['post-quantum signatures'].status, 'skip');
-  assert.match(s['witness quorum'].text, /w1-ed \(Ed25519, verified\)/);
+  assert.ok(s['witness quorum'].text.includes('quorum w1 met: cosigned by w1-ed (Ed25519,'
+    + ' verified), w1-pq (ML-DSA-44 beside its verified Ed25519 cosignature)'),
+  s['witness quorum'].text);
 }
 
 async function sha256Hex(bytes) {
@@ -122,7 +125,10 @@ test('a first visit shows the published keys, unpinned, and pins them', async ()
   await visit(page, '#entry/' + entry('plain').index);
   const v = await verdict(page, 'entry-verdict');
   assert.equal(v.state, 'failed');
-  assert.match(v.text, /checkpoint signature failed — no keys are pinned/);
+  assert.equal(v.text, 'Not verified: the checkpoint signature step failed.');
+  const s = await steps(page, 'entry-steps');
+  assert.match(s['checkpoint signature'].text, /no keys are pinned/);
+  assert.equal(s['inclusion proof'].status, 'pass');
   await visit(page, '#keys');
   await shot(page, 'keys', false);
   await page.getByRole('button', { name: 'Pin the published policy' }).click();
@@ -209,7 +215,9 @@ test('pasted or chosen entry bytes are hashed in the page and found', async () =
   await page.getByRole('button', { name: 'Look up these bytes' }).click();
   const v = await verdict(page, 'entry-verdict');
   assert.equal(v.state, 'failed');
-  assert.match(v.text, /inclusion proof failed — the log answered 404: no entry with leaf hash/);
+  assert.equal(v.text, 'Not verified: the inclusion proof step failed.');
+  assert.match((await steps(page, 'entry-steps'))['inclusion proof'].text,
+    /the log answered 404: no entry with leaf hash/);
   assert.deepEqual(uploads, [], 'the page sent something other than GET requests');
   await page.context().close();
 });
@@ -230,9 +238,10 @@ test('a tampered inclusion proof is caught, whatever the entry says', async () =
   await visit(page, '#entry/' + e.index);
   const v = await verdict(page, 'entry-verdict');
   assert.equal(v.state, 'failed');
-  assert.match(v.text, /^Not verified: inclusion proof failed — the root computed from the proof/);
+  assert.equal(v.text, 'Not verified: the inclusion proof step failed.');
   const s = await steps(page, 'entry-steps');
   assert.equal(s['inclusion proof'].status, 'fail');
+  assert.match(s['inclusion proof'].text, /the root computed from the proof .* differs/);
   assert.equal(s['checkpoint signature'].status, 'pass');
   assert.equal(await page.locator('#entry-bytes').textContent(), e.bytes.toString('utf8'));
   assert.equal(await page.getByRole('status').filter({ visible: true }).count(), 1);
@@ -253,8 +262,10 @@ test('a pinned key the checkpoint is not signed with fails the signature step', 
   await visit(page, '#entry/' + entry('plain').index);
   const v = await verdict(page, 'entry-verdict');
   assert.equal(v.state, 'failed');
-  assert.match(v.text, /checkpoint signature failed — no signature by a pinned log key \(pinned: /);
-  assert.ok(v.text.includes(other.split('+').slice(0, 2).join('+')), v.text);
+  assert.equal(v.text, 'Not verified: the checkpoint signature step failed.');
+  const why = (await steps(page, 'entry-steps'))['checkpoint signature'].text;
+  assert.match(why, /no signature by a pinned log key \(pinned: /);
+  assert.ok(why.includes(other.split('+').slice(0, 2).join('+')), why);
   assert.match(await page.locator('#banner').textContent(), /different from the one you pinned/);
   // A policy that does not parse is refused, and the pinned one is kept.
   await visit(page, '#keys');
@@ -293,19 +304,96 @@ async function alterCheckpoints(page, change) {
 test('a checkpoint without its witness quorum is not verified', async () => {
   const page = await newPage();
   await pinPublished(page);
-  const witness = /^witness w1-ed ([^+]+)\+/m.exec(
-    await page.locator('#pinned-policy').textContent())[1];
+  const pinned = await page.locator('#pinned-policy').textContent();
+  const witness = /^witness w1-ed ([^+]+)\+/m.exec(pinned)[1];
+  const edKeyId = /^witness w1-ed [^+]+\+([0-9a-f]{8})\+/m.exec(pinned)[1];
   await alterCheckpoints(page, note => note.split('\n')
     .filter(l => !l.startsWith('\u2014 ' + witness + ' ')).join('\n'));
   await visit(page, '#checkpoint');
   let v = await verdict(page, 'checkpoint-verdict');
   assert.equal(v.state, 'failed');
-  assert.match(v.text, /^Not verified: witness quorum failed — quorum w1 not met: no valid/);
+  assert.equal(v.text, 'Not verified: the witness quorum step failed.');
+  assert.match((await steps(page, 'checkpoint-steps'))['witness quorum'].text,
+    /witness quorum FAILED: quorum w1 not met: no verified cosignature by a pinned witness/);
   await visit(page, '#entry/' + entry('plain').index);
   v = await verdict(page, 'entry-verdict');
-  assert.match(v.text, /^Not verified: witness quorum failed — quorum w1 not met/);
+  assert.equal(v.text, 'Not verified: the witness quorum step failed.');
   assert.equal((await steps(page, 'entry-steps'))['inclusion proof'].status, 'pass');
   await shot(page, 'no-quorum');
+  // Only the Ed25519 cosignature removed: the ML-DSA-44 line left alone cannot be checked
+  // here, and a line anyone could forge counts for nothing.
+  await page.unrouteAll();
+  await alterCheckpoints(page, note => note.split('\n').filter(l => {
+    const m = /^\u2014 (\S+) (\S+)$/.exec(l);
+    return !m || Buffer.from(m[2], 'base64').subarray(0, 4).toString('hex') !== edKeyId;
+  }).join('\n'));
+  await visit(page, '#checkpoint');
+  v = await verdict(page, 'checkpoint-verdict');
+  assert.equal(v.text, 'Not verified: the witness quorum step failed.');
+  assert.match((await steps(page, 'checkpoint-steps'))['witness quorum'].text,
+    /not counted: an ML-DSA-44 cosignature of w1-pq without a verified Ed25519 cosignature/);
+  await page.context().close();
+});
+
+test('a proof for another index than the one asked for is refused', async () => {
+  const page = await newPage();
+  await pinPublished(page);
+  const asked = entry('release');
+  const served = entry('plain');
+  await page.route('**/proof/inclusion?index=' + asked.index, async route => {
+    const r = await page.request.get(BASE + '/proof/inclusion?index=' + served.index);
+    await route.fulfill({ status: 200, contentType: 'text/plain', body: await r.text() });
+  });
+  await visit(page, '#entry/' + asked.index);
+  const v = await verdict(page, 'entry-verdict');
+  assert.equal(v.text, 'Not verified: the entry step failed.');
+  assert.match((await steps(page, 'entry-steps')).entry.text,
+    new RegExp('the proof is for index ' + served.index + ', not ' + asked.index));
+  await page.context().close();
+});
+
+test('a slow answer never overwrites a later view', async () => {
+  const page = await newPage();
+  await pinPublished(page);
+  const slow = entry('release');
+  const fast = entry('plain');
+  let release;
+  const held = new Promise(r => { release = r; });
+  await page.route('**/proof/inclusion?index=' + slow.index, async route => {
+    await held;
+    await route.fulfill({ response: await route.fetch() });
+  });
+  // The first view waits for its held answer (so the page is not "ready" yet).
+  await page.goto(BASE + '/ui/?slow#entry/' + slow.index);
+  await page.locator('#entry-verdict[data-state="working"]').waitFor({ timeout: WAIT });
+  await page.evaluate(i => { location.hash = '#entry/' + i; }, String(fast.index));
+  await page.locator('#entry-title', { hasText: 'Entry ' + fast.index }).waitFor();
+  assertVerifiedEntry(await verdict(page, 'entry-verdict'), await steps(page, 'entry-steps'));
+  release();
+  // The slow view, once its answer is in, notices it was left and draws nothing.
+  await page.waitForFunction(() => Number(document.body.dataset.discarded ?? 0) >= 1, null,
+    { timeout: WAIT });
+  assert.equal(await page.locator('#entry-title').textContent(), 'Entry ' + fast.index);
+  assert.equal(await page.locator('#entry-bytes').textContent(), fast.bytes.toString('utf8'));
+  await page.context().close();
+});
+
+test('key names and texts from the log cannot reorder what the page shows', async () => {
+  const page = await newPage();
+  await pinPublished(page);
+  const name = 'example.com/\u202Egnp.exe';
+  const key = await vkey(name);
+  await page.getByLabel('Or paste a policy (tlog-policy lines) published elsewhere')
+    .fill('log ' + key + '\nquorum none\n');
+  await page.getByRole('button', { name: 'Pin the pasted policy' }).click();
+  await page.locator('#keys-status', { hasText: 'different from the one you pinned' }).waitFor();
+  const pinned = await page.locator('#pinned-policy').textContent();
+  assert.ok(pinned.includes('example.com/U+202Egnp.exe'), pinned);
+  assert.ok(!pinned.includes('\u202e'));
+  await visit(page, '#checkpoint');
+  await verdict(page, 'checkpoint-verdict');
+  const why = (await steps(page, 'checkpoint-steps'))['checkpoint signature'].text;
+  assert.ok(why.includes('U+202E') && !why.includes('\u202e'), why);
   await page.context().close();
 });
 
@@ -323,7 +411,9 @@ test('a forged witness cosignature is caught', async () => {
   await visit(page, '#checkpoint');
   const v = await verdict(page, 'checkpoint-verdict');
   assert.equal(v.state, 'failed');
-  assert.match(v.text, /witness quorum failed — .*invalid cosignature by w1-ed/);
+  assert.equal(v.text, 'Not verified: the witness quorum step failed.');
+  assert.match((await steps(page, 'checkpoint-steps'))['witness quorum'].text,
+    /invalid cosignature by the pinned witness w1-ed/);
   await page.context().close();
 });
 
@@ -332,7 +422,7 @@ test('hostile entries render inert', async () => {
   await pinPublished(page);
   const width = await page.evaluate(() => document.documentElement.clientWidth);
   for (const label of ['markup', 'bidi', 'long-line', 'invalid-utf8', 'controls',
-    'claims-verified']) {
+    'claims-verified', 'bom', 'tags']) {
     const e = entry(label);
     await visit(page, '#entry/' + e.index);
     assertVerifiedEntry(await verdict(page, 'entry-verdict'), await steps(page, 'entry-steps'));
@@ -361,6 +451,10 @@ test('hostile entries render inert', async () => {
       await shot(page, 'hostile-bidi');
     } else if (label === 'controls') {
       assert.match(shown, /U\+0000.*U\+001B.*U\+200B.*U\+FEFF/s);
+    } else if (label === 'bom') {
+      assert.match(shown, /^U\+FEFFrelease v1\.2\.3$/);
+    } else if (label === 'tags') {
+      assert.match(shown, /^hiddenU\+E0041U\+E0042 textU\+034F$/);
     } else if (label === 'long-line') {
       assert.equal(shown.length, e.bytes.length);
     }
@@ -394,6 +488,7 @@ test('the history pages through checkpoints, and consistency is checked', async 
   for (const step of ['old checkpoint', 'new checkpoint', 'consistency proof']) {
     assert.equal(s[step].status, 'pass', step);
   }
+  assert.equal(s['post-quantum signatures'].status, 'skip');
   await shot(page, 'history');
   // Two sizes typed in, and a tampered proof.
   await page.route('**/proof/consistency?*', async route => {
@@ -410,13 +505,15 @@ test('the history pages through checkpoints, and consistency is checked', async 
   await page.waitForFunction(() => document.getElementById('consistency-verdict').dataset
     .state === 'failed', null, { timeout: WAIT });
   v = await verdict(page, 'consistency-verdict');
-  assert.match(v.text, /consistency proof failed — the proof does not lead to the (old|new)/);
+  assert.equal(v.text, 'Not verified: the consistency proof step failed.');
+  assert.match((await steps(page, 'consistency-steps'))['consistency proof'].text,
+    /the proof does not lead to the (old|new)/);
   // A size the log never published: inside the 300 entries added in one batch.
   await page.unrouteAll();
   await page.getByLabel('Old size').fill('100');
   await page.getByRole('button', { name: 'Check consistency' }).click();
   await page.waitForFunction(() => /published no checkpoint of size 100/.test(
-    document.getElementById('consistency-verdict').textContent), null, { timeout: WAIT });
+    document.getElementById('consistency-steps').textContent), null, { timeout: WAIT });
   await page.context().close();
 });
 

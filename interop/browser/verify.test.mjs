@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const v = await import(pathToFileURL(process.env.VERIFY_JS).href);
+const subtle = globalThis.crypto.subtle;
 const VECTORS = process.env.VECTORS;
 
 function jsonVectors(kind) {
@@ -140,7 +141,8 @@ test('bundles, proofs and policies are parsed strictly', async () => {
   assert.throws(() => v.parseTlogProof('c2sp.org/tlog-proof@v1\nindex 3\nAAAA\n\nx'),
     /not a 32-byte hash/);
   assert.throws(() => v.parseCheckpoint('origin\n-1\n' + hash + '\n'), /size/);
-  assert.throws(() => v.parseNote(v.bytesOf('text\n\nno dash line\n')), /not a signature/);
+  assert.throws(() => v.parseNote(v.bytesOf('text\n\nno dash line\n')),
+    /signature line 1 is malformed/);
   assert.throws(() => v.parseNote(v.bytesOf('text without signatures\n')), /no blank line/);
   const vkey = /^VKEY=(.*)$/m.exec(readFileSync(join(VECTORS, 'signed-note.txt'), 'utf8'))[1];
   await assert.rejects(v.parsePolicy('log ' + vkey + '\n'), /no quorum line/);
@@ -157,8 +159,143 @@ test('the verdict is verified only when no step failed', () => {
   assert.equal(v.verdict([]).ok, false);
   assert.equal(v.verdict([v.pass('a', 'x')]).ok, true);
   assert.equal(v.verdict([v.pass('a', 'x'), v.skip('b', 'y')]).text,
-    'Verified: every step checked here passed (not checked here: b)');
+    'Verified: every step checked here passed; not checked in the browser: b.');
   const failed = v.verdict([v.pass('a', 'x'), v.fail('b', 'why'), v.fail('c', 'later')]);
   assert.equal(failed.ok, false);
-  assert.equal(failed.text, 'Not verified: b failed — why');
+  assert.equal(failed.text, 'Not verified: the b step failed.');
+});
+
+// ---- checkpoints, signatures and quorums, with keys made here ------------------------------
+
+/** An Ed25519 key of {@code type} (0x01 log, 0x04 cosignature) named {@code name}. */
+async function makeKey(name, type) {
+  const pair = await subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
+  const pub = new Uint8Array(await subtle.exportKey('raw', pair.publicKey));
+  const raw = Uint8Array.of(type, ...pub);
+  const id = (await v.sha256(Uint8Array.of(...v.bytesOf(name + '\n'), ...raw))).slice(0, 4);
+  const text = name + '+' + v.hex(id) + '+' + v.b64(raw);
+  return { name, id, text, sign: m => subtle.sign({ name: 'Ed25519' }, pair.privateKey, m) };
+}
+
+/** A fake ML-DSA-44 key (0x06): its lines can be carried but not checked here. */
+async function fakePqKey(name) {
+  const raw = new Uint8Array(1313);
+  raw[0] = 0x06;
+  globalThis.crypto.getRandomValues(raw.subarray(1));
+  const id = (await v.sha256(Uint8Array.of(...v.bytesOf(name + '\n'), ...raw))).slice(0, 4);
+  return { name, id, text: name + '+' + v.hex(id) + '+' + v.b64(raw) };
+}
+
+function line(key, sig) {
+  return '\u2014 ' + key.name + ' ' + v.b64(Uint8Array.of(...key.id, ...sig)) + '\n';
+}
+
+async function cosign(key, body, time = 1700000000n) {
+  const msg = v.bytesOf('cosignature/v1\ntime ' + time + '\n' + body);
+  const ts = new Uint8Array(8);
+  new DataView(ts.buffer).setBigUint64(0, time);
+  return line(key, Uint8Array.of(...ts, ...new Uint8Array(await key.sign(msg))));
+}
+
+const ORIGIN = 'example.com/js-test';
+const BODY = ORIGIN + '\n5\n' + v.b64(new Uint8Array(32).fill(7)) + '\n';
+
+async function fixture() {
+  const log = await makeKey(ORIGIN, 0x01);
+  const wa = await makeKey('wa.example', 0x04);
+  const wb = await makeKey('wb.example', 0x04);
+  const wc = await makeKey('wc.example', 0x04);
+  const waPq = await fakePqKey('wa.example');
+  const lonePq = await fakePqKey('wd.example');
+  const logLine = line(log, new Uint8Array(await log.sign(v.bytesOf(BODY))));
+  const lines = {
+    a: await cosign(wa, BODY), b: await cosign(wb, BODY), c: await cosign(wc, BODY),
+    aPq: line(waPq, new Uint8Array(2420)), dPq: line(lonePq, new Uint8Array(2420)),
+  };
+  const witnesses = 'witness a ' + wa.text + '\nwitness b ' + wb.text + '\nwitness c '
+    + wc.text + '\nwitness a-pq ' + waPq.text + '\nwitness d-pq ' + lonePq.text + '\n';
+  return { log, logLine, lines, witnesses, wa };
+}
+
+async function quorumStep(f, policyTail, sigLines) {
+  const policy = await v.parsePolicy('log ' + f.log.text + '\n' + f.witnesses + policyTail);
+  const checked = await v.checkCheckpoint(v.bytesOf(BODY + '\n' + f.logLine
+    + sigLines.join('')), policy);
+  return Object.fromEntries(checked.steps.map(s => [s.step, s]));
+}
+
+test('checkpoint signature: valid, changed, by another key, missing', async () => {
+  const f = await fixture();
+  const policy = await v.parsePolicy('log ' + f.log.text + '\nquorum none\n');
+  const ok = await v.checkCheckpoint(v.bytesOf(BODY + '\n' + f.logLine), policy);
+  assert.equal(ok.steps[0].status, 'pass', ok.steps[0].detail);
+  const changed = await v.checkCheckpoint(v.bytesOf(BODY.replace('\n5\n', '\n6\n') + '\n'
+    + f.logLine), policy);
+  assert.match(changed.steps[0].detail, /signature by the pinned key Ed25519 .* is invalid/);
+  const other = await makeKey(ORIGIN, 0x01);
+  const otherLine = line(other, new Uint8Array(await other.sign(v.bytesOf(BODY))));
+  const notPinned = await v.checkCheckpoint(v.bytesOf(BODY + '\n' + otherLine), policy);
+  assert.match(notPinned.steps[0].detail, /no signature by a pinned log key/);
+  const pq = await fakePqKey(ORIGIN);
+  const both = await v.parsePolicy('log ' + f.log.text + '\nlog ' + pq.text + '\nquorum none\n');
+  const noPq = await v.checkCheckpoint(v.bytesOf(BODY + '\n' + f.logLine), both);
+  const pqStep = noPq.steps.find(s => s.step === 'post-quantum signatures');
+  assert.equal(pqStep.status, 'fail', 'a pinned ML-DSA-44 log key without its signature');
+});
+
+test('witness quorum: groups, thresholds, forged and unverifiable cosignatures', async () => {
+  const f = await fixture();
+  const { a, b, c, aPq, dPq } = f.lines;
+  const status = async (tail, sigs) => (await quorumStep(f, tail, sigs))['witness quorum'];
+  assert.equal((await status('group g 2 a b c\nquorum g\n', [a, b])).status, 'pass');
+  assert.equal((await status('group g 2 a b c\nquorum g\n', [a])).status, 'fail');
+  assert.equal((await status('group g all a b\nquorum g\n', [a, b])).status, 'pass');
+  assert.equal((await status('group g all a b\nquorum g\n', [a, c])).status, 'fail');
+  assert.equal((await status('group g any a b\nquorum g\n', [b])).status, 'pass');
+  assert.equal((await status('group g1 any a b\ngroup g2 all g1 c\nquorum g2\n', [b, c]))
+    .status, 'pass');
+  assert.equal((await status('group g1 any a b\ngroup g2 all g1 c\nquorum g2\n', [c]))
+    .status, 'fail');
+  // An ML-DSA-44 line counts beside a verified Ed25519 cosignature under its name, never alone.
+  assert.equal((await status('group g all a a-pq\nquorum g\n', [a, aPq])).status, 'pass');
+  assert.equal((await status('group g all a a-pq\nquorum g\n', [aPq])).status, 'fail');
+  const alone = await status('group g any d-pq b\nquorum g\n', [dPq]);
+  assert.equal(alone.status, 'fail');
+  assert.match(alone.detail, /not counted: an ML-DSA-44 cosignature of d-pq/);
+  const steps = await quorumStep(f, 'group g all a a-pq\nquorum g\n', [a, aPq]);
+  assert.equal(steps['post-quantum signatures'].status, 'skip');
+  assert.match(steps['post-quantum signatures'].detail, /witness a-pq/);
+  // A forged cosignature by a pinned witness fails the step, even when none is required.
+  const forged = a.replace(/.{6}\n$/, m => (m[0] === 'A' ? 'B' : 'A') + m.slice(1));
+  assert.notEqual(forged, a);
+  assert.equal((await status('quorum none\n', [forged])).status, 'fail');
+  assert.match((await status('group g any a b\nquorum g\n', [forged, b])).detail,
+    /invalid cosignature by the pinned witness a/);
+  // A timestamp beyond 2^63 - 1 is not a cosignature.
+  const late = await status('quorum a\n', [await cosign(f.wa, BODY, 1n << 63n)]);
+  assert.equal(late.status, 'fail');
+  assert.match(late.detail, /invalid cosignature by the pinned witness a/);
+});
+
+test('policies are refused as Policy.java refuses them', async () => {
+  const f = await fixture();
+  const log = 'log ' + f.log.text + '\n';
+  const refused = async (text, why) => assert.rejects(v.parsePolicy(text), why, text);
+  const wa = /^witness a (\S+)$/m.exec(f.witnesses)[1];
+  const wb = /^witness b (\S+)$/m.exec(f.witnesses)[1];
+  await refused(log + 'witness a ' + wa + '\nwitness b ' + wa + '\nquorum a\n',
+    /public key already listed as wa.example/);
+  await refused(log + 'witness a ' + wa + '\nwitness b ' + wb
+    + '\ngroup g 2 a a\nquorum g\n', /a is already a member of a group/);
+  await refused(log + 'witness a ' + wa + '\ngroup g1 any a\ngroup g2 any a\nquorum g2\n',
+    /a is already a member of a group/);
+  await refused(log + 'witness none ' + wa + '\nquorum none\n', /"none" is reserved/);
+  await refused(log + 'witness a ' + wa + '\nwitness a ' + wb + '\nquorum a\n',
+    /name a is already defined/);
+  await refused(log + 'witness a ' + wa + '\ngroup g 0 a\nquorum g\n', /threshold/);
+  await refused(log + 'witness a ' + wa + '\ngroup g 2 a\nquorum g\n', /threshold must be 1 to 1/);
+  await refused('log ' + wa + '\nquorum none\n', /a log key must be/);
+  await refused(log + 'quorum none\r\n', /forbidden control character/);
+  await refused(log + 'quorum none\nquorum none\n', /more than one quorum line/);
+  await refused(log + '\u00a0quorum none\n', /unknown line/);
 });

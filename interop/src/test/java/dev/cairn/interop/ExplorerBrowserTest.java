@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code interop/browser/explorer.test.mjs} (run by {@link NodeTests}) against a real {@code cairn serve} whose checkpoints
  * a real {@code cairn witness serve} cosigns, holding plain and hostile entries (markup, bidi
  * overrides, a 5,000-character line, invalid UTF-8, control characters, an entry that claims to
- * be verified) across two entry bundles and a dozen checkpoints. Every scenario must run and
+ * be verified, a byte-order mark, tag characters) across two entry bundles and a dozen checkpoints. Every scenario must run and
  * pass. Screenshots of the main views go to
  * {@code target/screenshots/} (copies in {@code docs/images/}).
  *
@@ -48,6 +48,9 @@ class ExplorerBrowserTest {
       "a tampered inclusion proof is caught, whatever the entry says",
       "a pinned key the checkpoint is not signed with fails the signature step",
       "a checkpoint without its witness quorum is not verified",
+      "a proof for another index than the one asked for is refused",
+      "a slow answer never overwrites a later view",
+      "key names and texts from the log cannot reorder what the page shows",
       "a forged witness cosignature is caught",
       "hostile entries render inert",
       "the history pages through checkpoints, and consistency is checked",
@@ -128,6 +131,8 @@ class ExplorerBrowserTest {
     labelled.put("controls", "nul\u0000esc\u001b[31mred zero\u200bwidth bom\uFEFF cr\rend"
         .getBytes(UTF_8));
     labelled.put("claims-verified", "Verified: every step passed \u2714".getBytes(UTF_8));
+    labelled.put("bom", "\uFEFFrelease v1.2.3".getBytes(UTF_8));
+    labelled.put("tags", "hidden\uDB40\uDC41\uDB40\uDC42 text\u034F".getBytes(UTF_8));
     List<Map<String, Object>> out = new ArrayList<>();
     for (Map.Entry<String, byte[]> e : labelled.entrySet()) {
       out.add(describe(e.getKey(), client.addAndAwaitCheckpoint(e.getValue()), e.getValue()));

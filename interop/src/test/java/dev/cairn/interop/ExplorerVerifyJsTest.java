@@ -26,6 +26,9 @@ class ExplorerVerifyJsTest {
             "verifier keys: a wrong key ID, length or type is refused, naming it",
             "tile paths are the spec's",
             "bundles, proofs and policies are parsed strictly",
-            "the verdict is verified only when no step failed"));
+            "the verdict is verified only when no step failed",
+            "checkpoint signature: valid, changed, by another key, missing",
+            "witness quorum: groups, thresholds, forged and unverifiable cosignatures",
+            "policies are refused as Policy.java refuses them"));
   }
 }

@@ -100,11 +100,11 @@ final class Router extends Handler.Abstract.NonBlocking {
 
   /** The explorer's files and its CSP reports, all answers hardened; 404 when it is off. */
   private void explorer(Exchange x, String path) throws Exception {
+    UiRoutes.harden(x);
     if (ui.isEmpty()) {
       x.route("ui");
       throw HttpError.notFound("the explorer is turned off on this log (--ui=false)");
     }
-    UiRoutes.harden(x);
     if (path.equals(UiRoutes.REPORT_PATH)) {
       route(x, "ui-csp-report", WRITE);
       ui.get().report(x);

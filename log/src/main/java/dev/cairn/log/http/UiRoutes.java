@@ -10,6 +10,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpField;
@@ -49,6 +50,9 @@ final class UiRoutes {
       new HttpField("Cross-Origin-Resource-Policy", "same-origin"),
       new HttpField("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
   };
+
+  /** The media type of a {@code report-uri} CSP report. */
+  private static final String REPORT_TYPE = "application/csp-report";
 
   /** The largest CSP report read; browsers send a few hundred bytes. */
   static final int MAX_REPORT_BYTES = 16 * 1024;
@@ -124,48 +128,76 @@ final class UiRoutes {
       throw HttpError.notFound("the explorer has no file " + Exchange.abbreviate(path));
     }
     x.response.getHeaders().put(HttpHeader.ETAG, a.etag());
-    String match = x.request.getHeaders().get(HttpHeader.IF_NONE_MATCH);
-    if (a.etag().equals(match)) {
+    if (matches(x.request.getHeaders().get(HttpHeader.IF_NONE_MATCH), a.etag())) {
       x.send(304, a.contentType(), "no-cache", new byte[0]);
       return;
     }
     x.send(200, a.contentType(), "no-cache", a.body());
   }
 
+  /** Whether an {@code If-None-Match} value (a list, tags weak or strong, or *) names {@code etag}. */
+  static boolean matches(String ifNoneMatch, String etag) {
+    if (ifNoneMatch == null) {
+      return false;
+    }
+    for (String tag : ifNoneMatch.split(",")) {
+      String t = tag.strip();
+      if (t.equals("*") || t.equals(etag) || t.equals("W/" + etag)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * {@code POST /ui/csp-report}: a browser's report of something the policy blocked (the
    * {@code report-uri} format, {@code {"csp-report": {...}}}). Counted in {@code
-   * cairn_ui_csp_reports_total} and logged (one line a second at most); answered 204. A body
-   * that is not such a report is refused with 400 and not counted.
+   * cairn_ui_csp_reports_total} and logged (one line a second at most); answered 204. Another
+   * media type is refused with 415, a body that is not such a report with 400; neither counts.
    */
   void report(Exchange x) {
+    String type = x.request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+    if (!media.equals(REPORT_TYPE)) {
+      // A browser sends application/csp-report; a plain cross-site form or fetch cannot send
+      // it without a CORS preflight, which this endpoint never grants.
+      throw new HttpError(415, "a CSP report is sent as application/csp-report, not "
+          + (type == null ? "nothing" : Exchange.abbreviate(type, 100)));
+    }
     x.readBody(MAX_REPORT_BYTES).whenComplete((body, failure) -> {
-      if (failure != null) {
-        x.fail(failure);
-        return;
+      try (LogContext c = x.logContext()) {
+        if (failure != null) {
+          x.fail(failure);
+          return;
+        }
+        JsonNode report;
+        try {
+          report = JSON.readTree(body).path("csp-report");
+        } catch (IOException e) {
+          throw HttpError.badRequest("a CSP report is JSON: " + e.getMessage());
+        }
+        if (!report.isObject()) {
+          throw HttpError.badRequest("a CSP report is {\"csp-report\": {...}}");
+        }
+        metrics.cspReport();
+        long now = System.nanoTime();
+        long last = lastLogged.get();
+        if (now - last >= LOG_INTERVAL_NANOS && lastLogged.compareAndSet(last, now)) {
+          LOG.warn("the explorer's Content-Security-Policy blocked {} from {} on {}",
+              printable(report.path("effective-directive").asText(
+                  report.path("violated-directive").asText("?")), 100),
+              printable(report.path("blocked-uri").asText("?"), 200),
+              printable(report.path("document-uri").asText("?"), 200));
+        }
+        x.send(204, "text/plain; charset=utf-8", "no-store", new byte[0]);
+      } catch (Throwable t) {
+        x.fail(t);
       }
-      JsonNode report;
-      try {
-        report = JSON.readTree(body).path("csp-report");
-      } catch (IOException e) {
-        x.fail(HttpError.badRequest("a CSP report is JSON: " + e.getMessage()));
-        return;
-      }
-      if (!report.isObject()) {
-        x.fail(HttpError.badRequest("a CSP report is {\"csp-report\": {...}}"));
-        return;
-      }
-      metrics.cspReport();
-      long now = System.nanoTime();
-      long last = lastLogged.get();
-      if (now - last >= LOG_INTERVAL_NANOS && lastLogged.compareAndSet(last, now)) {
-        LOG.warn("the explorer's Content-Security-Policy blocked {} from {} on {}",
-            Exchange.oneLine(report.path("effective-directive").asText(
-                report.path("violated-directive").asText("?")), 100),
-            Exchange.oneLine(report.path("blocked-uri").asText("?"), 200),
-            Exchange.oneLine(report.path("document-uri").asText("?"), 200));
-      }
-      x.send(204, "text/plain; charset=utf-8", "no-store", new byte[0]);
     });
+  }
+
+  /** Text from a report as one printable line: control characters become '?'. */
+  private static String printable(String s, int max) {
+    return Exchange.abbreviate(s.replaceAll("\\p{Cntrl}|\\p{Cf}", "?"), max);
   }
 }

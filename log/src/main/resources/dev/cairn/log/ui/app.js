@@ -1,11 +1,16 @@
 // The explorer: fetches the log's answers and shows them verified against the pinned policy.
-// Everything the server sends is untrusted data: it reaches the page only through textContent
-// and DOM APIs (never markup), and the page's own verdict is written apart from it. The page
-// runs under a strict Content-Security-Policy with Trusted Types (see UiRoutes.java).
+// Everything the server sends is untrusted data: it reaches the page only as text through
+// safe(), which also makes invisible and direction-changing characters visible, and the page's
+// own verdict is written apart from it. The page runs under a strict Content-Security-Policy
+// with Trusted Types (see UiRoutes.java). Views are asynchronous: each render first checks that
+// its view is still the current one, so a slow answer never overwrites a later view.
 
 import * as v from './verify.js';
 
+const { STEP } = v;
 const PINNED = 'cairn.pinned-policy';
+const FETCH_TIMEOUT_MS = 30_000;
+
 /** Checkpoints per history page: ?page=N in the address (1 to 1000), else 20. */
 const PAGE = (() => {
   const n = Number(new URLSearchParams(location.search).get('page'));
@@ -14,7 +19,32 @@ const PAGE = (() => {
 
 const $ = id => document.getElementById(id);
 
-/** An element with attributes and children (strings become text nodes). */
+/** Characters that would hide, reorder or fake text: shown as their code point instead. */
+const INVISIBLE = new RegExp('(?![\\t\\n])[\\p{Cc}\\p{Cf}\\p{Co}\\p{Cn}\\p{Zl}\\p{Zp}'
+  + '\\p{Default_Ignorable_Code_Point}]', 'gu');
+
+/** Untrusted text as nodes: invisible or direction-changing characters become U+XXXX marks. */
+function safe(text) {
+  const nodes = [];
+  let at = 0;
+  for (const m of String(text).matchAll(INVISIBLE)) {
+    nodes.push(document.createTextNode(text.slice(at, m.index)));
+    const cp = m[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+    const mark = document.createElement('span');
+    mark.className = 'escape';
+    mark.title = 'invisible or control character';
+    mark.textContent = 'U+' + cp;
+    nodes.push(mark);
+    at = m.index + m[0].length;
+  }
+  nodes.push(document.createTextNode(String(text).slice(at)));
+  const span = document.createElement('span');
+  span.className = 'untrusted-text';
+  span.append(...nodes);
+  return span;
+}
+
+/** An element with attributes and children: strings are the page's own text, nodes as given. */
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, val] of Object.entries(attrs)) {
@@ -34,7 +64,8 @@ class HttpError extends Error {
 }
 
 async function fetchBytes(path) {
-  const r = await fetch('/' + path, { credentials: 'omit', cache: 'no-cache' });
+  const r = await fetch('/' + path, { credentials: 'omit', cache: 'no-cache',
+    signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   const body = new Uint8Array(await r.arrayBuffer());
   if (!r.ok) {
     let text;
@@ -50,6 +81,10 @@ async function fetchBytes(path) {
 
 async function fetchText(path) {
   return v.utf8(await fetchBytes(path));
+}
+
+function checkpointOf(noteBytes) {
+  return v.parseCheckpoint(v.parseNote(noteBytes).body);
 }
 
 // ---- pinned policy -------------------------------------------------------------------------
@@ -70,28 +105,24 @@ async function loadPinned() {
 }
 
 async function loadPublished() {
-  state.publishedText = await fetchText('policy');
-  state.published = await v.parsePolicy(state.publishedText);
+  const text = await fetchText('policy');
+  state.published = await v.parsePolicy(text);
+  state.publishedText = text;
 }
 
-function noPinnedStep() {
-  return v.fail('checkpoint signature', state.pinnedError
-    ?? 'no keys are pinned: compare the log\'s keys with those published elsewhere and pin'
-      + ' them under “Pinned keys”');
-}
-
-/** The checkpoint steps, or the one failed step that says no keys are pinned. */
+/** The checkpoint steps against the pinned policy, or the failed step saying none is pinned. */
 async function checkpointSteps(noteBytes) {
   if (!state.pinned) {
     const note = v.parseNote(noteBytes);
-    return { checkpoint: v.parseCheckpoint(note.body), note, steps: [noPinnedStep()] };
+    return { checkpoint: v.parseCheckpoint(note.body), note,
+      steps: [v.fail(STEP.SIGNATURE, state.pinnedError ?? v.NO_PIN)] };
   }
   return v.checkCheckpoint(noteBytes, state.pinned);
 }
 
 function banner(text) {
   const b = $('banner');
-  b.textContent = text ?? '';
+  b.replaceChildren(...(text ? [safe(text)] : []));
   b.hidden = !text;
 }
 
@@ -99,6 +130,9 @@ function pinnedDiffers() {
   return state.pinned && state.publishedText !== null
     && state.pinned.text.trim() !== state.publishedText.trim();
 }
+
+const DIFFERS =
+  'The log publishes a policy different from the one you pinned: see “Pinned keys”.';
 
 // ---- shared rendering ----------------------------------------------------------------------
 
@@ -109,7 +143,7 @@ function showSteps(listId, verdictId, steps) {
   $(listId).replaceChildren(...steps.map(s => el('li',
     { class: s.status, 'data-step': s.step, 'data-status': s.status },
     el('span', { 'aria-hidden': 'true', class: 'mark' }, MARK[s.status]),
-    el('strong', {}, s.step), ' ' + WORD[s.status] + ': ', s.detail)));
+    el('strong', {}, s.step), ' ' + WORD[s.status] + ': ', safe(s.detail))));
   const verdict = v.verdict(steps);
   const box = $(verdictId);
   box.className = 'verdict ' + (verdict.ok ? 'verified' : 'failed');
@@ -125,31 +159,10 @@ function working(listId, verdictId, text) {
   box.textContent = text;
 }
 
+/** Rows of [the page's label, untrusted value]. */
 function facts(dlId, rows) {
-  $(dlId).replaceChildren(...rows.flatMap(([k, val]) => [el('dt', {}, k), el('dd', {}, val)]));
-}
-
-/** Characters that would hide, reorder or fake text: shown as their code point instead. */
-const INVISIBLE = new RegExp('[' + [
-  '\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u00ad\\u061c', // controls, soft hyphen, ALM
-  '\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u3164\\uffa0', // fillers that render as nothing
-  '\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f', // zero-width, bidi embeddings and isolates
-  '\\ufe00-\\ufe0f\\ufeff\\ufff0-\\ufffb', // variation selectors, BOM, specials
-].join('') + ']', 'gu');
-
-/** The entry as text, every invisible or direction-changing character made visible. */
-function renderText(pre, text) {
-  const nodes = [];
-  let at = 0;
-  for (const m of text.matchAll(INVISIBLE)) {
-    nodes.push(document.createTextNode(text.slice(at, m.index)));
-    const cp = m[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
-    nodes.push(el('span', { class: 'escape', title: 'invisible or control character' },
-      'U+' + cp));
-    at = m.index + m[0].length;
-  }
-  nodes.push(document.createTextNode(text.slice(at)));
-  pre.replaceChildren(...nodes);
+  $(dlId).replaceChildren(...rows.flatMap(([k, val]) => [el('dt', {}, k),
+    el('dd', {}, safe(val))]));
 }
 
 function renderHex(pre, bytes) {
@@ -167,6 +180,18 @@ function renderHex(pre, bytes) {
 // ---- views ---------------------------------------------------------------------------------
 
 const VIEWS = ['search', 'entry', 'checkpoint', 'history', 'keys'];
+
+/** The current view's number: a view's rendering after an await first checks it is current. */
+let generation = 0;
+
+/** Whether view {@code gen} was left for another; counted in data-discarded (tests wait on it). */
+function stale(gen) {
+  if (gen === generation) {
+    return false;
+  }
+  document.body.dataset.discarded = String(Number(document.body.dataset.discarded ?? 0) + 1);
+  return true;
+}
 
 function show(view) {
   for (const name of VIEWS) {
@@ -199,7 +224,7 @@ function showBytes(mode) {
       + (mode === 'text' ? '; invisible and direction-changing characters as U+XXXX.' : '.');
   }
   if (mode === 'text') {
-    renderText(pre, text);
+    pre.replaceChildren(...safe(text).childNodes);
   } else {
     renderHex(pre, entryBytes);
   }
@@ -221,17 +246,21 @@ async function fetchEntry(index, size) {
   return v.parseBundle(bytes)[bundle.at] ?? null;
 }
 
-/** An entry looked up by index or leaf hash, and verified. */
-async function showEntry(query) {
+function clearEntry(title) {
   show('entry');
-  $('entry-title').textContent = query.index !== undefined ? 'Entry ' + query.index
-    : 'Entry with leaf hash ' + v.hex(query.hash);
-  working('entry-steps', 'entry-verdict', 'Verifying…');
+  $('entry-title').textContent = title;
   $('entry-facts').replaceChildren();
   $('entry-bytes').replaceChildren();
   $('entry-proof').replaceChildren();
   $('bytes-note').textContent = '';
   entryBytes = null;
+}
+
+/** An entry looked up by index or leaf hash, and verified. */
+async function showEntry(query, gen) {
+  clearEntry(query.index !== undefined ? 'Entry ' + query.index
+    : 'Entry with leaf hash ' + v.hex(query.hash));
+  working('entry-steps', 'entry-verdict', 'Verifying…');
   let proofText;
   let proof;
   try {
@@ -240,38 +269,36 @@ async function showEntry(query) {
       : 'proof/inclusion?hash=' + encodeURIComponent(v.b64(query.hash)));
     proof = v.parseTlogProof(proofText);
   } catch (e) {
-    showSteps('entry-steps', 'entry-verdict', [v.fail('inclusion proof', e.message)]);
+    if (!stale(gen)) {
+      showSteps('entry-steps', 'entry-verdict', [v.fail(STEP.INCLUSION, e.message)]);
+    }
     return;
   }
-  const index = proof.index;
-  $('entry-title').textContent = 'Entry ' + index;
+  // The index asked for; by hash, the proof's (the leaf hash is then checked instead).
+  const index = query.index ?? proof.index;
   let entry = null;
   let entryError = null;
   try {
-    const cp = v.parseCheckpoint(v.parseNote(proof.checkpoint).body);
-    entry = await fetchEntry(index, cp.size);
+    entry = await fetchEntry(proof.index, checkpointOf(proof.checkpoint).size);
   } catch (e) {
     entryError = e.message;
   }
-  let result;
-  if (state.pinned) {
-    result = await v.checkEntry({ index, entry, proofText, policy: state.pinned,
-      expectedLeaf: query.hash });
-  } else {
-    // Without pinned keys the proof and bytes are still checked, and the verdict says why not.
-    const open = await v.parsePolicy('log ' + (await anyLogKey(proof)) + '\nquorum none\n');
-    result = await v.checkEntry({ index, entry, proofText, policy: open,
-      expectedLeaf: query.hash });
-    result.steps = result.steps.filter(s => !['checkpoint signature', 'post-quantum signatures',
-      'witness quorum'].includes(s.step));
-    result.steps.push(noPinnedStep());
+  const result = await v.checkEntry({ index, entry, proofText, policy: state.pinned,
+    expectedLeaf: query.hash });
+  if (stale(gen)) {
+    return;
+  }
+  if (!state.pinned && state.pinnedError) {
+    result.steps = result.steps.map(s => (s.step === STEP.SIGNATURE
+      ? v.fail(STEP.SIGNATURE, state.pinnedError) : s));
   }
   if (entryError) {
-    result.steps = result.steps.map(s => (s.step === 'entry'
-      ? v.fail('entry', 'couldn\'t fetch its bundle: ' + entryError) : s));
+    result.steps = result.steps.map(s => (s.step === STEP.ENTRY
+      ? v.fail(STEP.ENTRY, 'couldn\'t fetch its bundle: ' + entryError) : s));
   }
+  $('entry-title').textContent = 'Entry ' + proof.index;
   showSteps('entry-steps', 'entry-verdict', result.steps);
-  const rows = [['Index', String(index)]];
+  const rows = [['Index', String(proof.index)]];
   if (result.leaf) {
     rows.push(['Leaf hash (hex)', v.hex(result.leaf)], ['Leaf hash (base64)', v.b64(result.leaf)]);
   }
@@ -279,7 +306,7 @@ async function showEntry(query) {
     rows.push(['Checkpoint origin', result.checkpoint.origin],
       ['Checkpoint size', String(result.checkpoint.size)],
       ['Checkpoint root', v.b64(result.checkpoint.root)]);
-    const witnesses = result.steps.find(s => s.step === 'witness quorum')?.data;
+    const witnesses = result.steps.find(s => s.step === STEP.QUORUM)?.data;
     if (witnesses && witnesses.size > 0) {
       rows.push(['Cosigned by', [...witnesses].map(([name, t]) => name + ' at '
         + t.toISOString()).join(', ')]);
@@ -294,19 +321,7 @@ async function showEntry(query) {
   }
 }
 
-/** The first log key the proof's checkpoint names, only to check the proof's own shape. */
-async function anyLogKey(proof) {
-  await loadPublished().catch(() => {});
-  const cp = v.parseCheckpoint(v.parseNote(proof.checkpoint).body);
-  const key = state.published?.logs.find(l => l.key.name === cp.origin)
-    ?? state.published?.logs[0];
-  if (!key) {
-    throw new Error('the log publishes no key for ' + cp.origin);
-  }
-  return key.key.text;
-}
-
-async function showCheckpoint() {
+async function showCheckpoint(gen) {
   show('checkpoint');
   working('checkpoint-steps', 'checkpoint-verdict', 'Verifying…');
   let noteBytes;
@@ -315,8 +330,13 @@ async function showCheckpoint() {
     noteBytes = await fetchBytes('checkpoint');
     checked = await checkpointSteps(noteBytes);
   } catch (e) {
-    showSteps('checkpoint-steps', 'checkpoint-verdict', [v.fail('checkpoint signature',
-      e.message)]);
+    if (!stale(gen)) {
+      showSteps('checkpoint-steps', 'checkpoint-verdict', [v.fail(STEP.SIGNATURE,
+        e.message)]);
+    }
+    return;
+  }
+  if (stale(gen)) {
     return;
   }
   showSteps('checkpoint-steps', 'checkpoint-verdict', checked.steps);
@@ -324,7 +344,7 @@ async function showCheckpoint() {
   facts('checkpoint-facts', [['Origin', cp.origin], ['Size', String(cp.size)],
     ['Root hash (base64)', v.b64(cp.root)], ['Root hash (hex)', v.hex(cp.root)],
     ...cp.extensions.map(e => ['Extension line', e])]);
-  const cosigned = checked.steps.find(s => s.step === 'witness quorum')?.data ?? new Map();
+  const cosigned = checked.steps.find(s => s.step === STEP.QUORUM)?.data ?? new Map();
   const rows = checked.note.sigs.map(s => {
     let role = 'not pinned';
     const log = state.pinned?.logs.find(l => l.key.name === s.name
@@ -335,125 +355,171 @@ async function showCheckpoint() {
       role = 'log key (' + log.key.typeName + ')';
     } else if (witness) {
       role = 'witness ' + witness.name + (cosigned.has(witness.name)
-        ? ', cosigned at ' + cosigned.get(witness.name).toISOString() : ', not verified');
+        ? ', cosigned at ' + cosigned.get(witness.name).toISOString()
+        : witness.key.type === 0x06 ? ', ML-DSA-44: not checked here' : ', not verified');
     }
-    return el('tr', {}, el('td', {}, s.name), el('td', {}, el('code', {}, v.hex(s.keyId))),
-      el('td', {}, role));
+    return el('tr', {}, el('td', {}, safe(s.name)), el('td', {}, el('code', {},
+      v.hex(s.keyId))), el('td', {}, safe(role)));
   });
   $('checkpoint-signatures').tBodies[0].replaceChildren(...rows);
-  $('checkpoint-note').textContent = v.utf8(noteBytes);
+  $('checkpoint-note').replaceChildren(safe(v.utf8(noteBytes)));
 }
 
-const history = { after: null, previous: [] };
+const pager = { after: null, previous: [] };
 
-async function showHistory() {
+async function showHistory(gen) {
   show('history');
   const body = $('history-table').tBodies[0];
+  for (const b of ['history-first', 'history-previous', 'history-next']) {
+    $(b).disabled = true;
+  }
   let page;
   try {
     page = JSON.parse(await fetchText('checkpoints?limit=' + PAGE
-      + (history.after === null ? '' : '&after=' + history.after)));
+      + (pager.after === null ? '' : '&after=' + pager.after)));
   } catch (e) {
-    body.replaceChildren(el('tr', {}, el('td', { colspan: '5' }, e.message)));
+    if (!stale(gen)) {
+      body.replaceChildren(el('tr', {}, el('td', { colspan: '5' }, safe(e.message))));
+    }
+    return;
+  }
+  if (stale(gen)) {
     return;
   }
   const list = Array.isArray(page.checkpoints) ? page.checkpoints : [];
   body.replaceChildren(...list.map(c => {
     const size = String(c.size);
     let check = 'the empty tree';
-    if (size !== '0') {
+    if (/^[1-9][0-9]*$/.test(size)) {
       check = el('button', { type: 'button', 'data-size': size },
         'Check ' + size + ' against the latest');
       check.addEventListener('click', () => checkConsistencyWithLatest(size));
+    } else if (size !== '0') {
+      check = 'not a size';
     }
-    return el('tr', {}, el('td', {}, size), el('td', {}, String(c.time)),
-      el('td', {}, [].concat(c.signed_by ?? []).map(String).join(', ')),
-      el('td', {}, [].concat(c.cosigned_by ?? []).map(String).join(', ') || '—'),
+    return el('tr', {}, el('td', {}, safe(size)), el('td', {}, safe(c.time)),
+      el('td', {}, safe([].concat(c.signed_by ?? []).map(String).join(', '))),
+      el('td', {}, safe([].concat(c.cosigned_by ?? []).map(String).join(', ') || '—')),
       el('td', {}, check));
   }));
-  $('history-next').disabled = page.next === null || page.next === undefined;
-  $('history-next').dataset.after = String(page.next ?? '');
-  $('history-previous').disabled = history.previous.length === 0;
-  $('history-first').disabled = history.after === null;
+  const next = page.next === null || page.next === undefined ? null : String(page.next);
+  $('history-next').disabled = next === null || !/^[0-9]+$/.test(next);
+  $('history-next').dataset.after = next ?? '';
+  $('history-previous').disabled = pager.previous.length === 0;
+  $('history-first').disabled = pager.after === null;
 }
 
 async function checkConsistencyWithLatest(oldSize) {
-  const latest = v.parseCheckpoint(v.parseNote(await fetchBytes('checkpoint')).body);
+  const gen = generation;
+  working('consistency-steps', 'consistency-verdict', 'Verifying…');
+  let latest;
+  try {
+    latest = checkpointOf(await fetchBytes('checkpoint'));
+  } catch (e) {
+    if (!stale(gen)) {
+      showSteps('consistency-steps', 'consistency-verdict', [v.fail('new checkpoint',
+        e.message)]);
+    }
+    return;
+  }
   $('old-size').value = oldSize;
   $('new-size').value = String(latest.size);
-  await checkConsistency(BigInt(oldSize), latest.size);
+  await checkConsistency(BigInt(oldSize), latest.size, gen);
 }
 
 /** The checkpoint of exactly {@code size} from the history, checked against the pinned keys. */
 async function historicCheckpoint(size) {
   const page = JSON.parse(await fetchText('checkpoints?after=' + (size - 1n) + '&limit=1'));
   const c = page.checkpoints?.[0];
-  if (!c || String(c.size) !== String(size)) {
+  if (!c || String(c.size) !== String(size) || typeof c.checkpoint !== 'string') {
     throw new Error('the log has published no checkpoint of size ' + size);
   }
-  return checkpointSteps(v.bytesOf(c.checkpoint));
+  const checked = await checkpointSteps(v.bytesOf(c.checkpoint));
+  if (checked.checkpoint.size !== size) {
+    throw new Error('the history\'s checkpoint of size ' + size + ' says size '
+      + checked.checkpoint.size);
+  }
+  return checked;
 }
 
-async function checkConsistency(oldSize, newSize) {
+async function checkConsistency(oldSize, newSize, gen) {
   working('consistency-steps', 'consistency-verdict', 'Verifying…');
   const steps = [];
-  let older;
-  let newer;
+  const found = {};
   for (const [name, size] of [['old checkpoint', oldSize], ['new checkpoint', newSize]]) {
     try {
       const c = await historicCheckpoint(size);
       const failed = c.steps.find(s => s.status === 'fail');
       steps.push(failed ? v.fail(name, 'size ' + size + ': ' + failed.step + ': '
-        + failed.detail) : v.pass(name, 'size ' + size + ': ' + c.steps.map(s => s.step + ' '
-        + WORD[s.status]).join(', ')));
-      if (name === 'old checkpoint') older = c.checkpoint; else newer = c.checkpoint;
+        + failed.detail) : v.pass(name, 'size ' + size + ': ' + c.steps
+        .filter(s => s.status === 'pass').map(s => s.step + ' passed').join(', ')));
+      // What could not be checked here stays a step of its own, not folded into a pass.
+      for (const s of c.steps.filter(s => s.status === 'skip')) {
+        steps.push(v.skip(s.step, name + ': ' + s.detail));
+      }
+      found[name] = c.checkpoint;
     } catch (e) {
       steps.push(v.fail(name, e.message));
     }
   }
+  const older = found['old checkpoint'];
+  const newer = found['new checkpoint'];
   if (older && newer) {
     try {
+      if (older.origin !== newer.origin) {
+        throw new Error('the checkpoints are of two logs: ' + older.origin + ' and '
+          + newer.origin);
+      }
       const text = await fetchText('proof/consistency?old=' + oldSize + '&new=' + newSize);
       const hashes = text.split('\n').filter(l => l !== '').map(v.fromB64);
       await v.verifyConsistency(oldSize, newSize, hashes, older.root, newer.root);
-      steps.push(v.pass('consistency proof', hashes.length + ' hashes show the tree of size '
+      steps.push(v.pass(STEP.CONSISTENCY, hashes.length + ' hashes show the tree of size '
         + newSize + ' extends the tree of size ' + oldSize));
     } catch (e) {
-      steps.push(v.fail('consistency proof', e.message));
+      steps.push(v.fail(STEP.CONSISTENCY, e.message));
     }
   }
-  showSteps('consistency-steps', 'consistency-verdict', steps);
+  if (!stale(gen)) {
+    showSteps('consistency-steps', 'consistency-verdict', steps);
+  }
 }
 
-async function showKeys() {
+/** The published policy's text as last shown: what "Pin the published policy" pins. */
+let shownPolicy = null;
+
+async function showKeys(gen) {
   show('keys');
   const status = $('keys-status');
+  let problem = null;
   try {
     await loadPublished();
   } catch (e) {
     state.published = null;
     state.publishedText = null;
-    $('published-policy').textContent = 'couldn\'t read /policy: ' + e.message;
+    problem = 'Couldn\'t read the log\'s /policy: ' + e.message;
   }
-  if (state.published) {
-    $('published-policy').textContent = state.publishedText;
-    const keys = [...state.published.logs.map(l => ['log', l.key]),
-      ...[...state.published.witnesses.values()].map(w => ['witness ' + w.name, w.key])];
-    $('published-keys').replaceChildren(...keys.map(([role, k]) => el('li', {},
-      role + ': ' + k.name + ', key ID ', el('code', {}, v.hex(k.keyId)), ', ' + k.typeName,
-      k.text.length <= 120 ? el('code', { class: 'vkey' }, k.text)
-        : el('details', {}, el('summary', {}, 'the whole key (' + k.text.length
-          + ' characters)'), el('code', { class: 'vkey' }, k.text)))));
+  if (stale(gen)) {
+    return;
   }
-  $('pinned-policy').textContent = state.pinned ? state.pinned.text
-    : state.pinnedError ?? '(nothing pinned)';
+  shownPolicy = state.publishedText;
+  $('pin-published').disabled = shownPolicy === null;
+  $('published-policy').replaceChildren(safe(state.publishedText ?? problem));
+  const keys = state.published ? [...state.published.logs.map(l => ['log', l.key]),
+    ...[...state.published.witnesses.values()].map(w => ['witness ' + w.name, w.key])] : [];
+  $('published-keys').replaceChildren(...keys.map(([role, k]) => el('li', {},
+    safe(role + ': ' + k.name), ', key ID ', el('code', {}, v.hex(k.keyId)), ', ' + k.typeName,
+    k.text.length <= 120 ? el('code', { class: 'vkey' }, safe(k.text))
+      : el('details', {}, el('summary', {}, 'the whole key (' + k.text.length
+        + ' characters)'), el('code', { class: 'vkey' }, safe(k.text))))));
+  $('pinned-policy').replaceChildren(safe(state.pinned ? state.pinned.text
+    : state.pinnedError ?? '(nothing pinned)'));
   status.className = 'verdict ' + (state.pinned && !pinnedDiffers() ? 'verified' : 'failed');
-  status.textContent = state.pinned
+  status.textContent = problem ?? (state.pinned
     ? (pinnedDiffers() ? 'The log publishes a policy different from the one you pinned:'
         + ' compare them before you pin the new one.'
       : 'Pinned: checkpoints are verified against these keys and this quorum.')
     : state.pinnedError ?? 'No keys are pinned yet. Compare the published keys with those'
-      + ' published elsewhere, then pin them.';
+      + ' published elsewhere, then pin them.');
   banner(pinnedDiffers() ? DIFFERS : null);
 }
 
@@ -461,7 +527,7 @@ async function pin(text) {
   await v.parsePolicy(text);
   localStorage.setItem(PINNED, text);
   await loadPinned();
-  await showKeys();
+  await showKeys(++generation);
 }
 
 // ---- search --------------------------------------------------------------------------------
@@ -478,20 +544,16 @@ function parseHash(text) {
 let chosenFile = null;
 
 function searchError(text) {
-  show('entry');
-  $('entry-title').textContent = 'Search';
-  $('entry-facts').replaceChildren();
-  $('entry-bytes').replaceChildren();
-  $('entry-proof').replaceChildren();
-  $('bytes-note').textContent = '';
-  showSteps('entry-steps', 'entry-verdict', [v.fail('entry', text)]);
+  generation++;
+  clearEntry('Search');
+  showSteps('entry-steps', 'entry-verdict', [v.fail(STEP.ENTRY, text)]);
 }
 
-function wireSearch() {
+function wire() {
   $('by-index').addEventListener('submit', e => {
     e.preventDefault();
     const t = $('index-input').value.trim();
-    if (!/^(0|[1-9][0-9]*)$/.test(t)) {
+    if (!/^(0|[1-9][0-9]{0,18})$/.test(t)) {
       searchError('an index is a whole number, not ' + JSON.stringify(t.slice(0, 40)));
       return;
     }
@@ -538,81 +600,81 @@ function wireSearch() {
     e.preventDefault();
     const o = $('old-size').value.trim();
     const n = $('new-size').value.trim();
-    if (!/^[1-9][0-9]*$/.test(o) || !/^[1-9][0-9]*$/.test(n)) {
-      showSteps('consistency-steps', 'consistency-verdict', [v.fail('consistency proof',
+    if (!/^[1-9][0-9]{0,18}$/.test(o) || !/^[1-9][0-9]{0,18}$/.test(n)) {
+      showSteps('consistency-steps', 'consistency-verdict', [v.fail(STEP.CONSISTENCY,
         'sizes are whole numbers from 1')]);
       return;
     }
-    checkConsistency(BigInt(o), BigInt(n));
+    checkConsistency(BigInt(o), BigInt(n), generation);
   });
   $('history-next').addEventListener('click', () => {
-    history.previous.push(history.after);
-    history.after = Number($('history-next').dataset.after);
-    showHistory();
+    pager.previous.push(pager.after);
+    pager.after = $('history-next').dataset.after;
+    showHistory(++generation);
   });
   $('history-previous').addEventListener('click', () => {
-    history.after = history.previous.pop() ?? null;
-    showHistory();
+    pager.after = pager.previous.pop() ?? null;
+    showHistory(++generation);
   });
   $('history-first').addEventListener('click', () => {
-    history.after = null;
-    history.previous = [];
-    showHistory();
+    pager.after = null;
+    pager.previous = [];
+    showHistory(++generation);
   });
-  $('pin-published').addEventListener('click', () => state.publishedText !== null
-    && pin(state.publishedText).catch(err => banner(err.message)));
+  $('pin-published').addEventListener('click', () => shownPolicy !== null
+    && pin(shownPolicy).catch(err => banner(err.message)));
   $('pin-pasted').addEventListener('submit', e => {
     e.preventDefault();
     pin($('policy-input').value).catch(err => {
       $('keys-status').className = 'verdict failed';
-      $('keys-status').textContent = 'Not pinned: ' + err.message;
+      $('keys-status').replaceChildren('Not pinned: ', safe(err.message));
     });
   });
   $('forget-keys').addEventListener('click', async () => {
     localStorage.removeItem(PINNED);
     await loadPinned();
-    await showKeys();
+    await showKeys(++generation);
   });
 }
 
 // ---- routing -------------------------------------------------------------------------------
 
-const DIFFERS =
-  'The log publishes a policy different from the one you pinned: see “Pinned keys”.';
-
 async function route() {
-  const h = decodeURIComponent(location.hash.slice(1));
+  const gen = ++generation;
   banner(pinnedDiffers() ? DIFFERS : null);
   try {
+    const h = decodeURIComponent(location.hash.slice(1));
     let m;
-    if ((m = /^entry\/(0|[1-9][0-9]*)$/.exec(h))) {
-      await showEntry({ index: BigInt(m[1]) });
+    if ((m = /^entry\/(0|[1-9][0-9]{0,18})$/.exec(h))) {
+      await showEntry({ index: BigInt(m[1]) }, gen);
     } else if ((m = /^hash\/([0-9a-f]{64})$/.exec(h))) {
-      await showEntry({ hash: v.fromHex(m[1]) });
+      await showEntry({ hash: v.fromHex(m[1]) }, gen);
     } else if (h === 'checkpoint') {
-      await showCheckpoint();
+      await showCheckpoint(gen);
     } else if (h === 'history') {
-      await showHistory();
+      await showHistory(gen);
     } else if (h === 'keys' || (h === '' && !state.pinned)) {
-      await showKeys();
+      await showKeys(gen);
     } else {
       show('search');
     }
   } catch (e) {
-    banner('Something went wrong: ' + e.message);
+    if (!stale(gen)) {
+      banner('Something went wrong: ' + e.message);
+    }
   }
 }
 
 async function start() {
-  wireSearch();
+  wire();
   await loadPinned();
   try {
-    const cp = v.parseCheckpoint(v.parseNote(await fetchBytes('checkpoint')).body);
-    $('origin').textContent = 'Log ' + cp.origin + ' · ' + cp.size + ' entries in its latest'
-      + ' checkpoint (as the server says; verified views say more)';
+    const cp = checkpointOf(await fetchBytes('checkpoint'));
+    $('origin').replaceChildren('Log ', safe(cp.origin), ' · ' + cp.size + ' entries in its'
+      + ' latest checkpoint (as the server says; the views below verify)');
     await loadPublished();
   } catch (e) {
-    $('origin').textContent = 'Couldn\'t read the log: ' + e.message;
+    $('origin').replaceChildren('Couldn\'t read the log: ', safe(e.message));
   }
   window.addEventListener('hashchange', route);
   await route();

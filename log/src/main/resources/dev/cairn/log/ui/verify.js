@@ -6,7 +6,8 @@
 // cryptography through WebCrypto (SHA-256, Ed25519, ECDSA P-256). Parsers are strict: anything
 // out of format throws an Error naming what is wrong.
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+// A leading byte-order mark is kept: dropping it would show two different entries alike.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const ENCODE = new TextEncoder();
 
 export const KEY_TYPES = Object.freeze({
@@ -19,6 +20,30 @@ export const KEY_TYPES = Object.freeze({
 /** Why a post-quantum signature is not checked here; shown wherever one is skipped. */
 export const NO_ML_DSA = 'ML-DSA-44 is not checked in the browser: no vetted ML-DSA library'
   + ' is bundled with this page; check it with `cairn verify`';
+
+/** The steps, by name: the page and its tests use these. */
+export const STEP = Object.freeze({
+  ENTRY: 'entry',
+  LEAF: 'leaf hash',
+  INCLUSION: 'inclusion proof',
+  SIGNATURE: 'checkpoint signature',
+  POST_QUANTUM: 'post-quantum signatures',
+  QUORUM: 'witness quorum',
+  CONSISTENCY: 'consistency proof',
+});
+
+/** The failed signature step of a page with no pinned policy. */
+export const NO_PIN = 'no keys are pinned: compare the log\'s keys with those published'
+  + ' elsewhere and pin them under “Pinned keys”';
+
+/** Caps, as the Java parsers have them. */
+const MAX_NOTE = 256 * 1024;
+const MAX_PROOF = 300 * 1024;
+const MAX_POLICY = 64 * 1024;
+const MAX_SIGNATURES = 100;
+const MAX_EXTENSIONS = 16;
+const MAX_ITEMS = 256;
+const MAX_INT64 = (1n << 63n) - 1n;
 
 // ---- bytes ---------------------------------------------------------------------------------
 
@@ -103,10 +128,17 @@ function nodeHash(left, right) {
 
 /** A decimal without sign or leading zeros, as a BigInt; throws naming {@code what}. */
 export function decimal(text, what) {
-  if (!/^(0|[1-9][0-9]{0,18})$/.test(text)) {
-    throw new Error(what + ' is not a canonical decimal: ' + JSON.stringify(text.slice(0, 40)));
+  if (!/^(0|[1-9][0-9]{0,18})$/.test(text) || BigInt(text) > MAX_INT64) {
+    throw new Error(what + ' is not a canonical decimal below 2^63: '
+      + JSON.stringify(text.slice(0, 40)));
   }
   return BigInt(text);
+}
+
+/** A key name: 1 to 255 UTF-8 bytes, no white space, no '+', no control characters. */
+function validName(name) {
+  return name.length > 0 && bytesOf(name).length <= 255
+    && !/[\p{White_Space}+\p{Cc}]/u.test(name);
 }
 
 // ---- keys, notes, checkpoints, policies ---------------------------------------------------
@@ -117,8 +149,8 @@ export function decimal(text, what) {
  */
 export async function parseVkey(text) {
   // The name has no '+', the key ID is 8 hex digits, and the base64 key may contain '+'.
-  const m = /^([^+\s]+)\+([^+]*)\+(\S+)$/.exec(text);
-  if (!m) {
+  const m = /^([^+]+)\+([^+]*)\+(\S+)$/.exec(text);
+  if (!m || !validName(m[1]) || text.length > 4096) {
     throw new Error('not a verifier key (name+keyid+key): ' + JSON.stringify(text.slice(0, 80)));
   }
   const [, name, idHex, keyB64] = m;
@@ -128,7 +160,7 @@ export async function parseVkey(text) {
   const raw = fromB64(keyB64);
   const type = raw[0];
   const pub = raw.slice(1);
-  const sizes = { 0x01: 32, 0x04: 32, 0x06: 1312 };
+  const sizes = { 0x01: 32, 0x02: 91, 0x04: 32, 0x06: 1312 };
   if (!(type in KEY_TYPES)) {
     throw new Error('key ' + name + ' has unknown type 0x' + (type ?? 0).toString(16));
   }
@@ -151,7 +183,13 @@ export async function parseVkey(text) {
  * {@code — name base64(keyid || signature)}.
  */
 export function parseNote(bytes) {
+  if (bytes.length > MAX_NOTE) {
+    throw new Error('the note is larger than ' + MAX_NOTE + ' bytes');
+  }
   const text = utf8(bytes);
+  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(text)) {
+    throw new Error('the note contains a control character');
+  }
   const split = text.lastIndexOf('\n\n');
   if (split < 0 || !text.endsWith('\n')) {
     throw new Error('not a signed note: no blank line before the signatures');
@@ -159,9 +197,12 @@ export function parseNote(bytes) {
   const body = text.slice(0, split + 1);
   const sigs = [];
   for (const line of text.slice(split + 2, -1).split('\n')) {
-    const m = /^\u2014 (\S+) (\S+)$/.exec(line);
-    if (!m) {
-      throw new Error('not a signature line: ' + JSON.stringify(line.slice(0, 80)));
+    const m = /^\u2014 ([^ ]+) ([^ ]+)$/.exec(line);
+    if (!m || !validName(m[1])) {
+      throw new Error('signature line ' + (sigs.length + 1) + ' is malformed');
+    }
+    if (sigs.length === MAX_SIGNATURES) {
+      throw new Error('more than ' + MAX_SIGNATURES + ' signatures');
     }
     const raw = fromB64(m[2]);
     if (raw.length < 5) {
@@ -178,8 +219,11 @@ export function parseNote(bytes) {
 /** A checkpoint body: origin, size, base64 root hash, then extension lines. */
 export function parseCheckpoint(body) {
   const lines = body.slice(0, -1).split('\n');
-  if (lines.length < 3 || lines[0] === '') {
-    throw new Error('a checkpoint has an origin, a size and a root hash');
+  if (lines.length < 3 || lines.some(l => l === '')) {
+    throw new Error('a checkpoint has an origin, a size and a root hash, and no empty line');
+  }
+  if (lines.length > 3 + MAX_EXTENSIONS) {
+    throw new Error('the checkpoint has more than ' + MAX_EXTENSIONS + ' extension lines');
   }
   const size = decimal(lines[1], 'checkpoint size');
   const root = fromB64(lines[2]);
@@ -189,51 +233,82 @@ export function parseCheckpoint(body) {
   return { origin: lines[0], size, root, extensions: lines.slice(3) };
 }
 
-/** A tlog-policy: log, witness, group and quorum lines (c2sp.org/tlog-policy). */
+/**
+ * A tlog-policy (c2sp.org/tlog-policy), as strictly as Policy.java: log, witness, group and
+ * quorum lines; names defined once (not "none"), on an earlier line, each a group member at most
+ * once; no public key twice; log keys Ed25519, ECDSA or ML-DSA-44, witness keys cosignature keys.
+ */
 export async function parsePolicy(text) {
+  if (bytesOf(text).length > MAX_POLICY) {
+    throw new Error('the policy is larger than ' + MAX_POLICY + ' bytes');
+  }
   const logs = [];
   const witnesses = new Map();
   const groups = new Map();
+  const members = new Set();
+  const keys = [];
   let quorum = null;
   let n = 0;
   for (const raw of text.split('\n')) {
     n++;
-    const line = raw.trim();
+    const line = raw.replace(/^[ \t]+|[ \t]+$/g, '');
     if (line === '' || line.startsWith('#')) {
       continue;
     }
     const f = line.split(/[ \t]+/);
-    const where = 'policy line ' + n + ': ';
     const known = name => witnesses.has(name) || groups.has(name);
+    const newName = name => {
+      if (name === 'none') throw new Error('"none" is reserved');
+      if (known(name)) throw new Error('name ' + name + ' is already defined');
+    };
+    const newKey = key => {
+      const same = keys.find(k => k.type === key.type && equal(k.pub, key.pub));
+      if (same) throw new Error('public key already listed as ' + same.name);
+      keys.push(key);
+    };
     try {
+      if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(line)) {
+        throw new Error('forbidden control character');
+      }
       switch (f[0]) {
-        case 'log':
+        case 'log': {
           if (f.length < 2 || f.length > 3) throw new Error('log <vkey> [<url>]');
-          logs.push({ key: await parseVkey(f[1]), url: f[2] ?? null });
+          const key = await parseVkey(f[1]);
+          if (![0x01, 0x02, 0x06].includes(key.type)) {
+            throw new Error('a log key must be Ed25519, ECDSA P-256 or ML-DSA-44');
+          }
+          newKey(key);
+          logs.push({ key, url: f[2] ?? null });
           break;
+        }
         case 'witness': {
           if (f.length < 3 || f.length > 4) throw new Error('witness <name> <vkey> [<url>]');
-          if (known(f[1])) throw new Error('name ' + f[1] + ' used twice');
+          newName(f[1]);
           const key = await parseVkey(f[2]);
           if (key.type !== 0x04 && key.type !== 0x06) {
             throw new Error('witness ' + f[1] + ' needs a cosignature key (0x04 or 0x06)');
           }
+          newKey(key);
           witnesses.set(f[1], { name: f[1], key, url: f[3] ?? null });
           break;
         }
         case 'group': {
           if (f.length < 4) throw new Error('group <name> all|any|<k> <member>...');
-          if (known(f[1])) throw new Error('name ' + f[1] + ' used twice');
-          const members = f.slice(3);
-          for (const m of members) {
+          newName(f[1]);
+          const list = f.slice(3);
+          for (const m of list) {
             if (!known(m)) throw new Error('group ' + f[1] + ': unknown member ' + m);
+            if (members.has(m)) throw new Error(m + ' is already a member of a group');
+            members.add(m);
           }
-          const k = f[2] === 'all' ? members.length : f[2] === 'any' ? 1
-            : Number(decimal(f[2], 'group threshold'));
-          if (k < 1 || k > members.length) {
-            throw new Error('group ' + f[1] + ': threshold must be 1 to ' + members.length);
+          if (f[2] !== 'all' && f[2] !== 'any' && !/^[1-9][0-9]{0,3}$/.test(f[2])) {
+            throw new Error('group ' + f[1] + ': the threshold is all, any or k from 1');
           }
-          groups.set(f[1], { name: f[1], threshold: k, members });
+          const k = f[2] === 'all' ? list.length : f[2] === 'any' ? 1 : Number(f[2]);
+          if (k > list.length) {
+            throw new Error('group ' + f[1] + ': threshold must be 1 to ' + list.length);
+          }
+          groups.set(f[1], { name: f[1], threshold: k, members: list });
           break;
         }
         case 'quorum':
@@ -245,8 +320,11 @@ export async function parsePolicy(text) {
         default:
           throw new Error('unknown line ' + JSON.stringify(f[0].slice(0, 20)));
       }
+      if (Math.max(logs.length, witnesses.size, groups.size) > MAX_ITEMS) {
+        throw new Error('more than ' + MAX_ITEMS + ' logs, witnesses or groups');
+      }
     } catch (e) {
-      throw new Error(where + e.message);
+      throw new Error('policy line ' + n + ': ' + e.message);
     }
   }
   if (quorum === null) {
@@ -260,6 +338,9 @@ export async function parsePolicy(text) {
 
 /** A c2sp.org/tlog-proof@v1: index, inclusion proof, and the signed checkpoint after a blank. */
 export function parseTlogProof(text) {
+  if (text.length > MAX_PROOF) {
+    throw new Error('the proof is larger than ' + MAX_PROOF + ' bytes');
+  }
   const lines = text.split('\n');
   if (lines[0] !== 'c2sp.org/tlog-proof@v1') {
     throw new Error('not a c2sp.org/tlog-proof@v1');
@@ -483,8 +564,8 @@ export async function signedBy(note, key) {
 
 /**
  * The checkpoint's signatures checked against {@code policy}'s log keys and witnesses: the
- * steps "checkpoint signature", "post-quantum signatures" and "witness quorum", each
- * {@code {step, status: 'pass'|'fail'|'skip', detail}}.
+ * steps "checkpoint signature", "post-quantum signatures" (when the policy has ML-DSA-44 keys)
+ * and "witness quorum", each {@code {step, status: 'pass'|'fail'|'skip', detail}}.
  */
 export async function checkCheckpoint(noteBytes, policy) {
   const note = parseNote(noteBytes);
@@ -500,66 +581,72 @@ export async function checkCheckpoint(noteBytes, policy) {
       (result === 'valid' ? verified : bad).push(key.typeName + ' ' + hex(key.keyId));
     }
   }
+  const pinned = keys => keys.map(k => k.name + '+' + hex(k.keyId)).join(', ');
   if (logKeys.length === 0) {
-    steps.push(fail('checkpoint signature', 'no pinned log key is named for the origin '
-      + cp.origin + ' (pinned: ' + policy.logs.map(l => l.key.name + '+'
-        + hex(l.key.keyId)).join(', ') + ')'));
+    steps.push(fail(STEP.SIGNATURE, 'no pinned log key is named for the origin ' + cp.origin
+      + ' (pinned: ' + pinned(policy.logs.map(l => l.key)) + ')'));
   } else if (bad.length > 0) {
-    steps.push(fail('checkpoint signature', 'the signature by the pinned key ' + bad[0]
+    steps.push(fail(STEP.SIGNATURE, 'the signature by the pinned key ' + bad[0]
       + ' is invalid'));
   } else if (verified.length === 0) {
-    steps.push(fail('checkpoint signature', classical.length === 0
+    steps.push(fail(STEP.SIGNATURE, classical.length === 0
       ? 'no Ed25519 or ECDSA log key is pinned, and ' + NO_ML_DSA
-      : 'no signature by a pinned log key (pinned: ' + classical.map(k => k.name + '+'
-        + hex(k.keyId)).join(', ') + ')'));
+      : 'no signature by a pinned log key (pinned: ' + pinned(classical) + ')'));
   } else {
-    steps.push(pass('checkpoint signature', 'signed by ' + cp.origin + ' with the pinned '
+    steps.push(pass(STEP.SIGNATURE, 'signed by ' + cp.origin + ' with the pinned '
       + verified.join(', ')));
   }
   const witnesses = await checkWitnesses(note, policy);
   const pq = logKeys.filter(k => k.type === 0x06);
-  if (pq.length > 0 || witnesses.postQuantum.length > 0) {
-    const carried = [];
-    if (pq.some(k => note.sigs.some(s => by(s, k)))) {
-      carried.push('the pinned log key');
-    }
-    carried.push(...witnesses.postQuantum.map(n => 'witness ' + n));
-    steps.push(skip('post-quantum signatures', (carried.length
-      ? 'ML-DSA-44 signatures by ' + carried.join(', ') + ' are present'
-      : 'the checkpoint carries no ML-DSA-44 signature by a pinned key') + '; ' + NO_ML_DSA));
+  const unsigned = pq.filter(k => !note.sigs.some(s => by(s, k)));
+  if (unsigned.length > 0) {
+    steps.push(fail(STEP.POST_QUANTUM, 'the checkpoint has no ML-DSA-44 signature by the'
+      + ' pinned log key ' + pinned(unsigned) + ': a log with both kinds of key signs with'
+      + ' both'));
+  } else if (pq.length > 0 || witnesses.postQuantum.length > 0) {
+    const signers = (pq.length ? ['the pinned log key'] : [])
+      .concat(witnesses.postQuantum.map(n => 'witness ' + n));
+    steps.push(skip(STEP.POST_QUANTUM, 'ML-DSA-44 signatures by ' + signers.join(', ')
+      + ' are present; ' + NO_ML_DSA));
   }
   steps.push(witnesses.step);
   return { checkpoint: cp, note, steps };
 }
 
 /**
- * The witness quorum as far as the browser can check it: Ed25519 cosignatures are verified;
- * an ML-DSA-44 cosignature by a pinned witness counts when present, and is reported as not
- * checked (the "post-quantum signatures" step).
+ * The witness quorum as far as the browser can check it. Ed25519 cosignatures are verified
+ * (and any invalid one by a pinned witness fails the step). An ML-DSA-44 cosignature cannot be
+ * checked here, so it counts only beside a verified Ed25519 cosignature under the same key name
+ * (the same witness): a forged line alone satisfies nothing. Those it counts are listed in the
+ * "post-quantum signatures" step, as not checked.
  */
 async function checkWitnesses(note, policy) {
   const cosigned = new Map();
-  const postQuantum = [];
   const invalid = [];
+  const pqLines = [];
   for (const w of policy.witnesses.values()) {
     for (const s of note.sigs.filter(s => by(s, w.key))) {
       if (w.key.type === 0x06) {
-        postQuantum.push(w.name);
+        pqLines.push(w);
         continue;
       }
-      if (s.sig.length !== 72) {
+      const time = s.sig.length === 72
+        ? new DataView(s.sig.buffer, s.sig.byteOffset).getBigUint64(0) : -1n;
+      if (time < 0n || time > MAX_INT64) {
         invalid.push(w.name);
         continue;
       }
-      const time = new DataView(s.sig.buffer, s.sig.byteOffset).getBigUint64(0);
       const message = concat(bytesOf('cosignature/v1\ntime ' + time + '\n'), note.bodyBytes);
       if (await ed25519(w.key.pub, s.sig.slice(8), message)) {
-        cosigned.set(w.name, new Date(Number(time) * 1000));
+        cosigned.set(w.name, { key: w.key, time: new Date(Number(time) * 1000) });
       } else {
         invalid.push(w.name);
       }
     }
   }
+  const vouched = new Set([...cosigned.values()].map(c => c.key.name));
+  const postQuantum = pqLines.filter(w => vouched.has(w.key.name)).map(w => w.name);
+  const alone = pqLines.filter(w => !vouched.has(w.key.name)).map(w => w.name);
   const met = name => {
     if (name === 'none') return true;
     if (policy.witnesses.has(name)) return cosigned.has(name) || postQuantum.includes(name);
@@ -567,20 +654,25 @@ async function checkWitnesses(note, policy) {
     return g.members.filter(met).length >= g.threshold;
   };
   const names = [...cosigned.keys()].map(n => n + ' (Ed25519, verified)')
-    .concat(postQuantum.map(n => n + ' (ML-DSA-44, present)'));
-  const extra = invalid.length ? '; invalid cosignature by ' + invalid.join(', ') : '';
+    .concat(postQuantum.map(n => n + ' (ML-DSA-44 beside its verified Ed25519 cosignature)'));
+  const extra = (alone.length ? '; not counted: an ML-DSA-44 cosignature of ' + alone.join(', ')
+    + ' without a verified Ed25519 cosignature by the same witness' : '');
+  const times = new Map([...cosigned].map(([n, c]) => [n, c.time]));
   let step;
-  if (policy.quorum === 'none') {
-    step = pass('witness quorum', 'the pinned policy requires no witnesses'
-      + (names.length ? '; cosigned by ' + names.join(', ') : '') + extra, cosigned);
-  } else if (invalid.length === 0 && met(policy.quorum)) {
-    step = pass('witness quorum', 'quorum ' + policy.quorum + ' met: cosigned by '
-      + names.join(', '), cosigned);
+  if (invalid.length > 0) {
+    step = fail(STEP.QUORUM, 'invalid cosignature by the pinned witness '
+      + invalid.join(', '), times);
+  } else if (policy.quorum === 'none') {
+    step = pass(STEP.QUORUM, 'the pinned policy requires no witnesses'
+      + (names.length ? '; cosigned by ' + names.join(', ') : '') + extra, times);
+  } else if (met(policy.quorum)) {
+    step = pass(STEP.QUORUM, 'quorum ' + policy.quorum + ' met: cosigned by '
+      + names.join(', ') + extra, times);
   } else {
-    step = fail('witness quorum', 'quorum ' + policy.quorum + ' not met: '
-      + (names.length ? 'cosigned only by ' + names.join(', ') : 'no valid cosignature by a'
-        + ' pinned witness') + ' of ' + policy.witnesses.size + ' pinned witnesses' + extra,
-    cosigned);
+    step = fail(STEP.QUORUM, 'quorum ' + policy.quorum + ' not met: '
+      + (names.length ? 'cosigned only by ' + names.join(', ') : 'no verified cosignature by'
+        + ' a pinned witness') + ' of ' + policy.witnesses.size + ' pinned witnesses' + extra,
+    times);
   }
   return { step, postQuantum };
 }
@@ -599,27 +691,33 @@ export function skip(step, detail, data) {
   return { step, status: 'skip', detail, data };
 }
 
-/** Verified only when no step failed and at least one ran. */
+/**
+ * Verified only when no step failed and at least one ran; the text is the page's own (the
+ * failing step's reason, which may quote the server, is shown with the steps).
+ */
 export function verdict(steps) {
   const failed = steps.find(s => s.status === 'fail');
   if (failed) {
-    return { ok: false, text: 'Not verified: ' + failed.step + ' failed — ' + failed.detail };
+    return { ok: false, text: 'Not verified: the ' + failed.step + ' step failed.' };
   }
   if (steps.length === 0) {
-    return { ok: false, text: 'Not verified: nothing was checked' };
+    return { ok: false, text: 'Not verified: nothing was checked.' };
   }
-  const skipped = steps.filter(s => s.status === 'skip').map(s => s.step);
+  const skipped = [...new Set(steps.filter(s => s.status === 'skip').map(s => s.step))];
   return {
     ok: true,
     text: skipped.length
-      ? 'Verified: every step checked here passed (not checked here: ' + skipped.join(', ') + ')'
-      : 'Verified: every step passed',
+      ? 'Verified: every step checked here passed; not checked in the browser: '
+        + skipped.join(', ') + '.'
+      : 'Verified: every step passed.',
   };
 }
 
 /**
  * An entry checked against its proof: the steps "entry", "leaf hash", "inclusion proof", then
- * the checkpoint's. {@code expectedLeaf} (the hash searched for), if given, must match.
+ * the checkpoint's. {@code index} is the index asked for (the proof must be for it);
+ * {@code expectedLeaf} (the hash searched for), if given, must match. Without a pinned
+ * {@code policy} the signature step fails, saying so.
  */
 export async function checkEntry({ index, entry, proofText, policy, expectedLeaf }) {
   const steps = [];
@@ -627,37 +725,41 @@ export async function checkEntry({ index, entry, proofText, policy, expectedLeaf
   try {
     proof = parseTlogProof(proofText);
   } catch (e) {
-    return { steps: [fail('inclusion proof', e.message)] };
+    return { steps: [fail(STEP.INCLUSION, e.message)] };
   }
   const leaf = entry ? await leafHash(entry) : null;
   if (proof.index !== index) {
-    steps.push(fail('entry', 'the proof is for index ' + proof.index + ', not ' + index));
+    steps.push(fail(STEP.ENTRY, 'the proof is for index ' + proof.index + ', not ' + index));
   } else if (!entry) {
-    steps.push(fail('entry', 'the log did not serve the entry\'s bytes'));
+    steps.push(fail(STEP.ENTRY, 'the log did not serve the entry\'s bytes'));
   } else {
-    steps.push(pass('entry', entry.length + ' bytes at index ' + index));
+    steps.push(pass(STEP.ENTRY, entry.length + ' bytes at index ' + index));
   }
   if (leaf && expectedLeaf && !equal(leaf, expectedLeaf)) {
-    steps.push(fail('leaf hash', 'the entry hashes to ' + hex(leaf) + ', not the '
+    steps.push(fail(STEP.LEAF, 'the entry hashes to ' + hex(leaf) + ', not the '
       + hex(expectedLeaf) + ' searched for'));
   } else if (leaf) {
-    steps.push(pass('leaf hash', 'SHA-256(0x00 || entry) = ' + hex(leaf)));
+    steps.push(pass(STEP.LEAF, 'SHA-256(0x00 || entry) = ' + hex(leaf)));
   }
   let checked;
   try {
-    checked = await checkCheckpoint(proof.checkpoint, policy);
+    checked = policy ? await checkCheckpoint(proof.checkpoint, policy) : {
+      note: parseNote(proof.checkpoint),
+      steps: [fail(STEP.SIGNATURE, NO_PIN)],
+    };
+    checked.checkpoint ??= parseCheckpoint(checked.note.body);
   } catch (e) {
-    steps.push(fail('checkpoint signature', 'the proof\'s checkpoint: ' + e.message));
+    steps.push(fail(STEP.SIGNATURE, 'the proof\'s checkpoint: ' + e.message));
     return { steps, proof };
   }
   if (leaf) {
     try {
-      await verifyInclusion(index, checked.checkpoint.size, leaf, proof.hashes,
+      await verifyInclusion(proof.index, checked.checkpoint.size, leaf, proof.hashes,
         checked.checkpoint.root);
-      steps.push(pass('inclusion proof', proof.hashes.length + ' hashes lead from the leaf to'
+      steps.push(pass(STEP.INCLUSION, proof.hashes.length + ' hashes lead from the leaf to'
         + ' the root of the checkpoint of size ' + checked.checkpoint.size));
     } catch (e) {
-      steps.push(fail('inclusion proof', e.message));
+      steps.push(fail(STEP.INCLUSION, e.message));
     }
   }
   steps.push(...checked.steps);

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The explorer's routes on a real server: its files, the hardening headers on every answer
- * under {@code /ui} (errors too), the CSP report endpoint and its counter, and {@code ui=false}.
+ * under {@code /ui} (errors too, and when it is off), the CSP report endpoint and its counter.
  * The page itself is tested in a browser (interop's ExplorerBrowserTest).
  */
 class UiRoutesTest {
@@ -79,6 +79,9 @@ class UiRoutesTest {
       HttpResponse<byte[]> again = client.get(path, "If-None-Match", header(r, "ETag"));
       assertThat(again.statusCode()).as(path).isEqualTo(304);
       assertThat(again.body()).isEmpty();
+      assertThat(client.get(path, "If-None-Match", "\"other\", W/" + header(r, "ETag"))
+          .statusCode()).as(path).isEqualTo(304);
+      assertThat(client.get(path, "If-None-Match", "\"other\"").statusCode()).isEqualTo(200);
     }
     assertThat(header(client.get("/ui/"), "Content-Type")).isEqualTo("text/html; charset=utf-8");
     assertThat(header(client.get("/ui/app.js"), "Content-Type"))
@@ -125,12 +128,18 @@ class UiRoutesTest {
     assertThat(r.statusCode()).isEqualTo(204);
     assertHardened(r);
     assertThat(cspReports()).isEqualTo(1);
-    assertThat(assertError(client.post("/ui/csp-report", "not json".getBytes(UTF_8)), 400))
-        .contains("a CSP report is JSON");
-    assertThat(assertError(client.post("/ui/csp-report", "{\"x\": 1}".getBytes(UTF_8)), 400))
-        .contains("{\"csp-report\": {...}}");
+    String[] csp = {"Content-Type", "application/csp-report"};
+    assertThat(assertError(client.post("/ui/csp-report", "not json".getBytes(UTF_8), csp),
+        400)).contains("a CSP report is JSON");
+    assertThat(assertError(client.post("/ui/csp-report", "{\"x\": 1}".getBytes(UTF_8), csp),
+        400)).contains("{\"csp-report\": {...}}");
     assertThat(assertError(client.post("/ui/csp-report",
-        new byte[UiRoutes.MAX_REPORT_BYTES + 1]), 413)).contains("larger than");
+        new byte[UiRoutes.MAX_REPORT_BYTES + 1], csp), 413)).contains("larger than");
+    // What a cross-site form could send without a preflight is refused.
+    assertThat(assertError(client.post("/ui/csp-report", report, "Content-Type",
+        "text/plain"), 415)).contains("application/csp-report, not text/plain");
+    assertThat(assertError(client.post("/ui/csp-report", report), 415))
+        .contains("application/csp-report");
     assertThat(assertError(client.get("/ui/csp-report"), 405)).contains("use POST");
     assertThat(cspReports()).isEqualTo(1);
   }
@@ -139,7 +148,9 @@ class UiRoutesTest {
   void turnedOffTheExplorerIsNotFoundAndNotLinked() throws Exception {
     start(false);
     for (String path : FILES) {
-      assertThat(assertError(client.get(path), 404)).contains("--ui=false");
+      HttpResponse<byte[]> r = client.get(path);
+      assertThat(assertError(r, 404)).contains("--ui=false");
+      assertHardened(r);
     }
     assertThat(assertError(client.post("/ui/csp-report", "{}".getBytes(UTF_8)), 404))
         .contains("turned off");
