@@ -514,12 +514,12 @@ async function showKeys(gen) {
   $('pinned-policy').replaceChildren(safe(state.pinned ? state.pinned.text
     : state.pinnedError ?? '(nothing pinned)'));
   status.className = 'verdict ' + (state.pinned && !pinnedDiffers() ? 'verified' : 'failed');
-  status.textContent = problem ?? (state.pinned
+  status.replaceChildren(safe(problem ?? (state.pinned
     ? (pinnedDiffers() ? 'The log publishes a policy different from the one you pinned:'
         + ' compare them before you pin the new one.'
       : 'Pinned: checkpoints are verified against these keys and this quorum.')
     : state.pinnedError ?? 'No keys are pinned yet. Compare the published keys with those'
-      + ' published elsewhere, then pin them.');
+      + ' published elsewhere, then pin them.')));
   banner(pinnedDiffers() ? DIFFERS : null);
 }
 
