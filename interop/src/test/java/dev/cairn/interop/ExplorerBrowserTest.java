@@ -5,13 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cairn.log.LogConfig;
-import dev.cairn.log.TransparencyLog;
-import dev.cairn.log.sequencing.SequencerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -79,12 +74,7 @@ class ExplorerBrowserTest {
 
     // A log whose checkpoints one witness cosigns with its Ed25519 and ML-DSA-44 keys.
     Path data = tmp.resolve("log");
-    StringBuilder logLines = new StringBuilder();
-    try (TransparencyLog log = TransparencyLog.open(new LogConfig(data, Optional.of(ORIGIN),
-        SequencerConfig.DEFAULT, Duration.ofSeconds(1), Clock.systemUTC()))) {
-      log.keys().ring().signingOrder()
-          .forEach(e -> logLines.append("log ").append(e.key().encode()).append('\n'));
-    }
+    String logLines = WitnessProcesses.newLogLines(data, ORIGIN);
     Path logsFile = Files.writeString(tmp.resolve("logs"), logLines);
     Path outputs = BUILD.resolve("drill-logs");
     List<ServerProcess> witnesses = WitnessProcesses.start(tmp, logsFile, 1, outputs,

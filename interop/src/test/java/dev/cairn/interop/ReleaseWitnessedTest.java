@@ -3,9 +3,6 @@ package dev.cairn.interop;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cairn.log.LogConfig;
-import dev.cairn.log.TransparencyLog;
-import dev.cairn.log.sequencing.SequencerConfig;
 import dev.cairn.note.NoteSignature;
 import dev.cairn.note.SignatureType;
 import dev.cairn.note.SignedNote;
@@ -18,11 +15,8 @@ import dev.cairn.witness.WitnessKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -55,12 +49,7 @@ class ReleaseWitnessedTest {
   void theBundleCarriesBothCosignaturesAndVerifyEnforcesTheQuorum() throws Exception {
     // The log's keys first: the witnesses cosign only for logs they know.
     Path data = tmp.resolve("log");
-    StringBuilder logLines = new StringBuilder();
-    try (TransparencyLog log = TransparencyLog.open(new LogConfig(data, Optional.of(ORIGIN),
-        SequencerConfig.DEFAULT, Duration.ofSeconds(1), Clock.systemUTC()))) {
-      log.keys().ring().signingOrder()
-          .forEach(e -> logLines.append("log ").append(e.key().encode()).append('\n'));
-    }
+    String logLines = WitnessProcesses.newLogLines(data, ORIGIN);
     Path logsFile = write(tmp.resolve("logs"), logLines.toString());
     Path outputs = BUILD.resolve("drill-logs");
     List<ServerProcess> witnesses = WitnessProcesses.start(tmp, logsFile, 2, outputs,

@@ -39,6 +39,22 @@ final class WitnessProcesses {
     return starting.stream().map(CompletableFuture::join).toList();
   }
 
+  /**
+   * Creates a log of {@code origin} in {@code data} (its keys, nothing served) and returns its
+   * policy {@code log} lines: the witnesses need them before the log starts, to cosign for it.
+   */
+  static String newLogLines(Path data, String origin) throws IOException {
+    StringBuilder lines = new StringBuilder();
+    try (dev.cairn.log.TransparencyLog log = dev.cairn.log.TransparencyLog.open(
+        new dev.cairn.log.LogConfig(data, java.util.Optional.of(origin),
+            dev.cairn.log.sequencing.SequencerConfig.DEFAULT, java.time.Duration.ofSeconds(1),
+            java.time.Clock.systemUTC()))) {
+      log.keys().ring().signingOrder()
+          .forEach(e -> lines.append("log ").append(e.key().encode()).append('\n'));
+    }
+    return lines.toString();
+  }
+
   /** The policy's witness and group lines for {@code witnesses} as {@link #start} made them. */
   static String policyLines(Path tmp, List<ServerProcess> witnesses) throws IOException {
     StringBuilder p = new StringBuilder();
