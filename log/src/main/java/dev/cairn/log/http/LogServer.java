@@ -155,6 +155,10 @@ public final class LogServer implements AutoCloseable {
     http.setSendServerVersion(false);
     http.setRequestHeaderSize(config.maxHeaderBytes());
     http.setResponseHeaderSize(8 * 1024);
+    // Jetty's per-connection cache of header fields is a trie of about 90 KB on each
+    // connection: 10,000 keep-alive connections held 870 MB of it and the heap thrashed
+    // (docs/benchmarks.md, issue 17). A log's clients send few headers; parse them each time.
+    http.setHeaderCacheSize(0);
     Optional<CertificateReloader> tls = Optional.empty();
     ServerConnector connector;
     if (config.tls().isPresent()) {
