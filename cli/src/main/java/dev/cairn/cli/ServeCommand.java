@@ -184,7 +184,7 @@ final class ServeCommand implements Callable<Integer> {
     // On an exit other than by SIGTERM or SIGINT (handled below), close what is open.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopping.run(LogServer.DEFAULT_DRAIN),
         "cairn-shutdown-hook"));
-    banner(log, httpConfig.scheme(), httpConfig.host(), server.port());
+    banner(log, httpConfig.scheme(), httpConfig.host(), server.port(), s.ui());
     witnesses.flatMap(WitnessQuorum::policy).ifPresent(p -> spec.commandLine().getOut().println(
         "cairn: checkpoints need witness quorum " + p.quorum() + " of " + p.witnesses().size()
             + " witness key(s), " + (witnesses.get().failOpen() ? "FAIL-OPEN (unsafe)"
@@ -274,7 +274,7 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  private void banner(ServedLog log, String scheme, String host, int port) {
+  private void banner(ServedLog log, String scheme, String host, int port, boolean ui) {
     PrintWriter out = spec.commandLine().getOut();
     String base = scheme + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     out.println("cairn: serving " + log.keys().origin() + " at " + base + " from "
@@ -287,6 +287,9 @@ final class ServeCommand implements Callable<Integer> {
     }
     out.println("cairn: try   curl --data-binary 'hello, log' " + base + "/add   then   curl "
         + base + "/checkpoint");
+    if (ui) {
+      out.println("cairn: look entries up and verify them in a browser: " + base + "/ui/");
+    }
     out.flush();
   }
 

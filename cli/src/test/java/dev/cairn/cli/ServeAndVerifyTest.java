@@ -41,6 +41,7 @@ class ServeAndVerifyTest {
       assertThat(banner.toString()).contains("serving example.com/test at " + base)
           .contains("curl --data-binary");
       assertThat(status(base + "/ui/")).as("the explorer is on by default").isEqualTo(200);
+      assertThat(banner.toString()).contains("verify them in a browser: " + base + "/ui/");
       for (int i = 0; i < 300; i++) {
         assertThat(post(base + "/add", "entry " + i)).isEqualTo(i + "\n");
       }
