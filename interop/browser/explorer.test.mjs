@@ -517,6 +517,80 @@ test('the history pages through checkpoints, and consistency is checked', async 
   await page.context().close();
 });
 
+test('consistency checks: the latest one wins, paging drops none, history fields are inert',
+  async () => {
+    const page = await newPage();
+    await pinPublished(page);
+    await visit(page, '#history', '&page=2');
+    await page.locator('#history-table tbody tr').first().waitFor();
+    const sizes = await page.locator('#history-table tbody tr td:first-child')
+      .allTextContents();
+    const older = sizes[1];
+    // A first check whose proof is held, then a second one, typed, whose proof is tampered:
+    // when the first answer comes in, it is dropped, and the second's failure stays.
+    let release;
+    const held = new Promise(r => { release = r; });
+    await page.route('**/proof/consistency?old=' + older + '&*', async route => {
+      await held;
+      await route.fulfill({ response: await route.fetch() });
+    });
+    await page.route('**/proof/consistency?old=2&*', async route => {
+      const r = await route.fetch();
+      const lines = (await r.text()).split('\n');
+      lines[0] = Buffer.alloc(32, 9).toString('base64');
+      await route.fulfill({ response: r, body: lines.join('\n') });
+    });
+    await page.getByRole('button', { name: 'Check ' + older + ' against the latest' }).click();
+    await page.locator('#consistency-verdict[data-state="working"]').waitFor();
+    await page.getByLabel('Old size').fill('2');
+    const latest = (await (await fetch(BASE + '/checkpoint')).text()).split('\n')[1];
+    await page.getByLabel('New size').fill(latest);
+    await page.getByRole('button', { name: 'Check consistency' }).click();
+    await page.waitForFunction(() => document.getElementById('consistency-verdict').dataset
+      .state === 'failed', null, { timeout: WAIT });
+    const before = await page.evaluate(() => Number(document.body.dataset.discarded ?? 0));
+    release();
+    await page.waitForFunction(n => Number(document.body.dataset.discarded ?? 0) > n, before,
+      { timeout: WAIT });
+    let v = await verdict(page, 'consistency-verdict');
+    assert.equal(v.text, 'Not verified: the consistency proof step failed.');
+    // A held check outlives paging: it ends verified, not stuck on "Verifying…".
+    let releaseAgain;
+    const heldAgain = new Promise(r => { releaseAgain = r; });
+    await page.unrouteAll();
+    await page.route('**/proof/consistency?*', async route => {
+      await heldAgain;
+      await route.fulfill({ response: await route.fetch() });
+    });
+    await page.getByRole('button', { name: 'Check ' + older + ' against the latest' }).click();
+    await page.locator('#consistency-verdict[data-state="working"]').waitFor();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.waitForFunction(f => document.querySelector('#history-table tbody td')
+      ?.textContent !== f, sizes[0]);
+    releaseAgain();
+    v = await verdict(page, 'consistency-verdict');
+    assert.equal(v.state, 'verified', v.text);
+    // The history's fields come from the server: shown inert, and a broken item skipped.
+    await page.unrouteAll();
+    await page.route('**/checkpoints?*', async route => {
+      const r = await route.fetch();
+      const body = JSON.parse(await r.text());
+      if (body.checkpoints.length > 0) {
+        body.checkpoints[0].time = ['2026\u202Eevil'];
+        body.checkpoints[0].signed_by = ['key\u202Ename'];
+        body.checkpoints.push(null);
+      }
+      await route.fulfill({ response: r, body: JSON.stringify(body) });
+    });
+    await visit(page, '#history', '&page=2');
+    await page.locator('#history-table tbody tr').first().waitFor();
+    const row = await page.locator('#history-table tbody tr').first().textContent();
+    assert.ok(row.includes('2026U+202Eevil') && row.includes('keyU+202Ename'), row);
+    assert.ok(!row.includes('\u202e'));
+    assert.equal(await page.locator('#history-table tbody tr').count(), 2);
+    await page.context().close();
+  });
+
 test('the latest checkpoint shows its signatures and witnesses', async () => {
   const page = await newPage();
   await pinPublished(page);

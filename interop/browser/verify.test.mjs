@@ -299,3 +299,34 @@ test('policies are refused as Policy.java refuses them', async () => {
   await refused(log + 'quorum none\nquorum none\n', /more than one quorum line/);
   await refused(log + '\u00a0quorum none\n', /unknown line/);
 });
+
+test('a key rotation, far-future cosignature times, and stricter proofs and policies',
+  async () => {
+    const f = await fixture();
+    // Two pinned ML-DSA-44 log keys during a rotation: a line by either one is enough.
+    const pqOld = await fakePqKey(ORIGIN);
+    const pqNew = await fakePqKey(ORIGIN);
+    const rotating = await v.parsePolicy('log ' + f.log.text + '\nlog ' + pqOld.text + '\nlog '
+      + pqNew.text + '\nquorum none\n');
+    const note = sigs => v.bytesOf(BODY + '\n' + f.logLine + sigs);
+    const pqStep = async sigs => (await v.checkCheckpoint(note(sigs), rotating)).steps
+      .find(s => s.step === 'post-quantum signatures');
+    assert.equal((await pqStep(line(pqNew, new Uint8Array(2420)))).status, 'skip');
+    assert.equal((await pqStep('')).status, 'fail');
+    // A cosignature time Java accepts but Date cannot hold is shown as seconds.
+    const far = 10_000_000_000_000n;
+    const steps = await quorumStep(f, 'quorum a\n', [await cosign(f.wa, BODY, far)]);
+    assert.equal(steps['witness quorum'].status, 'pass');
+    assert.equal(steps['witness quorum'].data.get('a'), far + ' seconds since the epoch');
+    assert.equal(v.timeText(1700000000n), '2023-11-14T22:13:20.000Z');
+    // Control characters are refused in comments too; extra data must be canonical base64.
+    await assert.rejects(v.parsePolicy('# note\r\nlog ' + f.log.text + '\nquorum none\n'),
+      /forbidden control character/);
+    const hash = v.b64(new Uint8Array(32));
+    assert.throws(() => v.parseTlogProof('c2sp.org/tlog-proof@v1\nextra \nindex 0\n' + hash
+      + '\n\nnote\n'), /extra data is empty/);
+    assert.throws(() => v.parseTlogProof('c2sp.org/tlog-proof@v1\nextra QQ\nindex 0\n' + hash
+      + '\n\nnote\n'), /base64/);
+    assert.equal(v.parseTlogProof('c2sp.org/tlog-proof@v1\nextra QQ==\nindex 0\n' + hash
+      + '\n\nnote\n').index, 0n);
+  });

@@ -49,6 +49,7 @@ class ExplorerBrowserTest {
       "a forged witness cosignature is caught",
       "hostile entries render inert",
       "the history pages through checkpoints, and consistency is checked",
+      "consistency checks: the latest one wins, paging drops none, history fields are inert",
       "the latest checkpoint shows its signatures and witnesses",
       "keyboard use and labels: every control is named and reachable",
       "no page broke the Content-Security-Policy; a violation would be reported");

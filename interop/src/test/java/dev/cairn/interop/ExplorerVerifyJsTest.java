@@ -29,6 +29,7 @@ class ExplorerVerifyJsTest {
             "the verdict is verified only when no step failed",
             "checkpoint signature: valid, changed, by another key, missing",
             "witness quorum: groups, thresholds, forged and unverifiable cosignatures",
-            "policies are refused as Policy.java refuses them"));
+            "policies are refused as Policy.java refuses them",
+            "a key rotation, far-future cosignature times, and stricter proofs and policies"));
   }
 }

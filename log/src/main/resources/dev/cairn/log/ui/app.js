@@ -24,10 +24,11 @@ const INVISIBLE = new RegExp('(?![\\t\\n])[\\p{Cc}\\p{Cf}\\p{Co}\\p{Cn}\\p{Zl}\\
   + '\\p{Default_Ignorable_Code_Point}]', 'gu');
 
 /** Untrusted text as nodes: invisible or direction-changing characters become U+XXXX marks. */
-function safe(text) {
+function safe(value) {
+  const text = String(value);
   const nodes = [];
   let at = 0;
-  for (const m of String(text).matchAll(INVISIBLE)) {
+  for (const m of text.matchAll(INVISIBLE)) {
     nodes.push(document.createTextNode(text.slice(at, m.index)));
     const cp = m[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
     const mark = document.createElement('span');
@@ -37,7 +38,7 @@ function safe(text) {
     nodes.push(mark);
     at = m.index + m[0].length;
   }
-  nodes.push(document.createTextNode(String(text).slice(at)));
+  nodes.push(document.createTextNode(text.slice(at)));
   const span = document.createElement('span');
   span.className = 'untrusted-text';
   span.append(...nodes);
@@ -104,10 +105,15 @@ async function loadPinned() {
   }
 }
 
-async function loadPublished() {
+/** The log's published policy: its text and parsed form. */
+async function fetchPublished() {
   const text = await fetchText('policy');
-  state.published = await v.parsePolicy(text);
-  state.publishedText = text;
+  return { text, policy: await v.parsePolicy(text) };
+}
+
+function setPublished(published) {
+  state.published = published?.policy ?? null;
+  state.publishedText = published?.text ?? null;
 }
 
 /** The checkpoint steps against the pinned policy, or the failed step saying none is pinned. */
@@ -296,9 +302,12 @@ async function showEntry(query, gen) {
     result.steps = result.steps.map(s => (s.step === STEP.ENTRY
       ? v.fail(STEP.ENTRY, 'couldn\'t fetch its bundle: ' + entryError) : s));
   }
-  $('entry-title').textContent = 'Entry ' + proof.index;
+  $('entry-title').textContent = 'Entry ' + index;
   showSteps('entry-steps', 'entry-verdict', result.steps);
-  const rows = [['Index', String(proof.index)]];
+  const rows = [['Index', String(index)]];
+  if (proof.index !== index) {
+    rows.push(['The proof\'s index', String(proof.index)]);
+  }
   if (result.leaf) {
     rows.push(['Leaf hash (hex)', v.hex(result.leaf)], ['Leaf hash (base64)', v.b64(result.leaf)]);
   }
@@ -308,8 +317,8 @@ async function showEntry(query, gen) {
       ['Checkpoint root', v.b64(result.checkpoint.root)]);
     const witnesses = result.steps.find(s => s.step === STEP.QUORUM)?.data;
     if (witnesses && witnesses.size > 0) {
-      rows.push(['Cosigned by', [...witnesses].map(([name, t]) => name + ' at '
-        + t.toISOString()).join(', ')]);
+      rows.push(['Cosigned by', [...witnesses].map(([name, t]) => name + ' at ' + t)
+        .join(', ')]);
     }
   }
   facts('entry-facts', rows);
@@ -355,7 +364,7 @@ async function showCheckpoint(gen) {
       role = 'log key (' + log.key.typeName + ')';
     } else if (witness) {
       role = 'witness ' + witness.name + (cosigned.has(witness.name)
-        ? ', cosigned at ' + cosigned.get(witness.name).toISOString()
+        ? ', cosigned at ' + cosigned.get(witness.name)
         : witness.key.type === 0x06 ? ', ML-DSA-44: not checked here' : ', not verified');
     }
     return el('tr', {}, el('td', {}, safe(s.name)), el('td', {}, el('code', {},
@@ -380,13 +389,15 @@ async function showHistory(gen) {
   } catch (e) {
     if (!stale(gen)) {
       body.replaceChildren(el('tr', {}, el('td', { colspan: '5' }, safe(e.message))));
+      $('history-first').disabled = false;
     }
     return;
   }
   if (stale(gen)) {
     return;
   }
-  const list = Array.isArray(page.checkpoints) ? page.checkpoints : [];
+  const list = (Array.isArray(page?.checkpoints) ? page.checkpoints : [])
+    .filter(c => c !== null && typeof c === 'object');
   body.replaceChildren(...list.map(c => {
     const size = String(c.size);
     let check = 'the empty tree';
@@ -409,22 +420,39 @@ async function showHistory(gen) {
   $('history-first').disabled = pager.after === null;
 }
 
+/**
+ * The current consistency check's number: checks are counted apart from the views, so paging
+ * through the history does not drop one, and only the latest check may draw.
+ */
+let consistencyRun = 0;
+
+function staleCheck(run) {
+  if (run === consistencyRun) {
+    return false;
+  }
+  document.body.dataset.discarded = String(Number(document.body.dataset.discarded ?? 0) + 1);
+  return true;
+}
+
 async function checkConsistencyWithLatest(oldSize) {
-  const gen = generation;
+  const run = ++consistencyRun;
   working('consistency-steps', 'consistency-verdict', 'Verifying…');
   let latest;
   try {
     latest = checkpointOf(await fetchBytes('checkpoint'));
   } catch (e) {
-    if (!stale(gen)) {
+    if (!staleCheck(run)) {
       showSteps('consistency-steps', 'consistency-verdict', [v.fail('new checkpoint',
         e.message)]);
     }
     return;
   }
+  if (staleCheck(run)) {
+    return;
+  }
   $('old-size').value = oldSize;
   $('new-size').value = String(latest.size);
-  await checkConsistency(BigInt(oldSize), latest.size, gen);
+  await checkConsistency(BigInt(oldSize), latest.size, run);
 }
 
 /** The checkpoint of exactly {@code size} from the history, checked against the pinned keys. */
@@ -442,7 +470,7 @@ async function historicCheckpoint(size) {
   return checked;
 }
 
-async function checkConsistency(oldSize, newSize, gen) {
+async function checkConsistency(oldSize, newSize, run) {
   working('consistency-steps', 'consistency-verdict', 'Verifying…');
   const steps = [];
   const found = {};
@@ -479,7 +507,7 @@ async function checkConsistency(oldSize, newSize, gen) {
       steps.push(v.fail(STEP.CONSISTENCY, e.message));
     }
   }
-  if (!stale(gen)) {
+  if (!staleCheck(run)) {
     showSteps('consistency-steps', 'consistency-verdict', steps);
   }
 }
@@ -491,16 +519,16 @@ async function showKeys(gen) {
   show('keys');
   const status = $('keys-status');
   let problem = null;
+  let published = null;
   try {
-    await loadPublished();
+    published = await fetchPublished();
   } catch (e) {
-    state.published = null;
-    state.publishedText = null;
     problem = 'Couldn\'t read the log\'s /policy: ' + e.message;
   }
   if (stale(gen)) {
     return;
   }
+  setPublished(published);
   shownPolicy = state.publishedText;
   $('pin-published').disabled = shownPolicy === null;
   $('published-policy').replaceChildren(safe(state.publishedText ?? problem));
@@ -543,6 +571,15 @@ function parseHash(text) {
 
 let chosenFile = null;
 
+/** Shows {@code hash}; asking again for the address already shown looks it up again. */
+function go(hash) {
+  if (location.hash === hash) {
+    route();
+  } else {
+    location.hash = hash;
+  }
+}
+
 function searchError(text) {
   generation++;
   clearEntry('Search');
@@ -557,12 +594,12 @@ function wire() {
       searchError('an index is a whole number, not ' + JSON.stringify(t.slice(0, 40)));
       return;
     }
-    location.hash = '#entry/' + t;
+    go('#entry/' + t);
   });
   $('by-hash').addEventListener('submit', e => {
     e.preventDefault();
     try {
-      location.hash = '#hash/' + v.hex(parseHash($('hash-input').value));
+      go('#hash/' + v.hex(parseHash($('hash-input').value)));
     } catch (err) {
       searchError('not a leaf hash (64 hex digits or 44 base64 characters): ' + err.message);
     }
@@ -592,7 +629,7 @@ function wire() {
       searchError('paste the entry or choose its file first');
       return;
     }
-    location.hash = '#hash/' + v.hex(await v.leafHash(bytes));
+    go('#hash/' + v.hex(await v.leafHash(bytes)));
   });
   $('show-text').addEventListener('click', () => entryBytes && showBytes('text'));
   $('show-hex').addEventListener('click', () => entryBytes && showBytes('hex'));
@@ -605,7 +642,7 @@ function wire() {
         'sizes are whole numbers from 1')]);
       return;
     }
-    checkConsistency(BigInt(o), BigInt(n), generation);
+    checkConsistency(BigInt(o), BigInt(n), ++consistencyRun);
   });
   $('history-next').addEventListener('click', () => {
     pager.previous.push(pager.after);
@@ -672,7 +709,7 @@ async function start() {
     const cp = checkpointOf(await fetchBytes('checkpoint'));
     $('origin').replaceChildren('Log ', safe(cp.origin), ' · ' + cp.size + ' entries in its'
       + ' latest checkpoint (as the server says; the views below verify)');
-    await loadPublished();
+    setPublished(await fetchPublished());
   } catch (e) {
     $('origin').replaceChildren('Couldn\'t read the log: ', safe(e.message));
   }
