@@ -330,3 +330,13 @@ test('a key rotation, far-future cosignature times, and stricter proofs and poli
     assert.equal(v.parseTlogProof('c2sp.org/tlog-proof@v1\nextra QQ==\nindex 0\n' + hash
       + '\n\nnote\n').index, 0n);
   });
+
+test('policies: the same verdict as Policy.java on shared cases', async () => {
+  const cases = JSON.parse(readFileSync(process.env.POLICY_CASES, 'utf8'));
+  assert.ok(cases.length >= 30, 'cases: ' + cases.length);
+  assert.ok(cases.some(c => c.java) && cases.some(c => !c.java));
+  for (const c of cases) {
+    const js = await outcome(() => v.parsePolicy(c.text));
+    assert.equal(js, c.java ? 'accepted' : 'refused', JSON.stringify(c.text));
+  }
+});
