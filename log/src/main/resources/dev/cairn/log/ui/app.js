@@ -190,14 +190,20 @@ const VIEWS = ['search', 'entry', 'checkpoint', 'history', 'keys'];
 /** The current view's number: a view's rendering after an await first checks it is current. */
 let generation = 0;
 
-/** Whether view {@code gen} was left for another; counted in data-discarded (tests wait on it). */
-function stale(gen) {
-  if (gen === generation) {
+/**
+ * Whether work numbered {@code mine} was superseded ({@code current} moved on); each such
+ * piece of work is counted in data-discarded (tests wait on it).
+ */
+function superseded(mine, current) {
+  if (mine === current) {
     return false;
   }
   document.body.dataset.discarded = String(Number(document.body.dataset.discarded ?? 0) + 1);
   return true;
 }
+
+/** Whether view {@code gen} was left for another. */
+const stale = gen => superseded(gen, generation);
 
 function show(view) {
   for (const name of VIEWS) {
@@ -426,13 +432,7 @@ async function showHistory(gen) {
  */
 let consistencyRun = 0;
 
-function staleCheck(run) {
-  if (run === consistencyRun) {
-    return false;
-  }
-  document.body.dataset.discarded = String(Number(document.body.dataset.discarded ?? 0) + 1);
-  return true;
-}
+const staleCheck = run => superseded(run, consistencyRun);
 
 async function checkConsistencyWithLatest(oldSize) {
   const run = ++consistencyRun;
@@ -447,11 +447,10 @@ async function checkConsistencyWithLatest(oldSize) {
     }
     return;
   }
+  // The typed sizes are the user's: a check from a row's button names its sizes in its steps.
   if (staleCheck(run)) {
     return;
   }
-  $('old-size').value = oldSize;
-  $('new-size').value = String(latest.size);
   await checkConsistency(BigInt(oldSize), latest.size, run);
 }
 
