@@ -20,12 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The explorer ({@code /ui/}) in a real browser: Debian's Chromium driven by Playwright
  * ({@code playwright-core} from npm, pinned in {@code interop/browser/package-lock.json}) runs
- * {@code interop/browser/explorer.test.mjs} (run by {@link NodeTests}) against a real {@code cairn serve} whose checkpoints
- * a real {@code cairn witness serve} cosigns, holding plain and hostile entries (markup, bidi
- * overrides, a 5,000-character line, invalid UTF-8, control characters, an entry that claims to
- * be verified, a byte-order mark, tag characters) across two entry bundles and a dozen checkpoints. Every scenario must run and
- * pass. Screenshots of the main views go to
- * {@code target/screenshots/} (copies in {@code docs/images/}).
+ * {@code interop/browser/explorer.test.mjs} (through {@link NodeTests}) against a real {@code
+ * cairn serve} whose checkpoints a real {@code cairn witness serve} cosigns, holding plain and
+ * hostile entries (markup, bidi overrides, a 5,000-character line, invalid UTF-8, control
+ * characters, an entry that claims to be verified, a byte-order mark, tag characters) across two
+ * entry bundles and a dozen checkpoints. Every scenario must run and pass. Screenshots of the
+ * main views go to {@code target/screenshots/} (copies in {@code docs/images/}).
  *
  * <p>Needs Node.js 18 or newer with npm, and Chromium ({@code CHROMIUM}, else {@code
  * /usr/bin/chromium}); {@code .ci/run} installs them. Missing, the test fails, naming them.

@@ -135,7 +135,10 @@ final class UiRoutes {
     x.send(200, a.contentType(), "no-cache", a.body());
   }
 
-  /** Whether an {@code If-None-Match} value (a list, tags weak or strong, or *) names {@code etag}. */
+  /**
+   * Whether an {@code If-None-Match} value (a list, weak or strong tags, or *) names
+   * {@code etag}.
+   */
   static boolean matches(String ifNoneMatch, String etag) {
     if (ifNoneMatch == null) {
       return false;

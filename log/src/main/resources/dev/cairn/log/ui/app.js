@@ -90,7 +90,7 @@ function checkpointOf(noteBytes) {
 
 // ---- pinned policy -------------------------------------------------------------------------
 
-const state = { pinned: null, pinnedError: null, published: null, publishedText: null };
+const state = { pinned: null, pinnedError: null, publishedText: null };
 
 async function loadPinned() {
   const text = localStorage.getItem(PINNED);
@@ -112,7 +112,6 @@ async function fetchPublished() {
 }
 
 function setPublished(published) {
-  state.published = published?.policy ?? null;
   state.publishedText = published?.text ?? null;
 }
 
@@ -531,8 +530,9 @@ async function showKeys(gen) {
   shownPolicy = state.publishedText;
   $('pin-published').disabled = shownPolicy === null;
   $('published-policy').replaceChildren(safe(state.publishedText ?? problem));
-  const keys = state.published ? [...state.published.logs.map(l => ['log', l.key]),
-    ...[...state.published.witnesses.values()].map(w => ['witness ' + w.name, w.key])] : [];
+  const policy = published?.policy;
+  const keys = policy ? [...policy.logs.map(l => ['log', l.key]),
+    ...[...policy.witnesses.values()].map(w => ['witness ' + w.name, w.key])] : [];
   $('published-keys').replaceChildren(...keys.map(([role, k]) => el('li', {},
     safe(role + ': ' + k.name), ', key ID ', el('code', {}, v.hex(k.keyId)), ', ' + k.typeName,
     k.text.length <= 120 ? el('code', { class: 'vkey' }, safe(k.text))
