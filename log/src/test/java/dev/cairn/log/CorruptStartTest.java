@@ -80,6 +80,7 @@ class CorruptStartTest {
     StoredLogs.copy(dir, other);
     dev.cairn.log.storage.embedded.AtomicFiles.deleteRecursively(other.resolve("tiles"));
     dev.cairn.log.storage.embedded.AtomicFiles.deleteRecursively(other.resolve("index"));
+    dev.cairn.log.storage.embedded.AtomicFiles.deleteRecursively(other.resolve("dedup"));
     dev.cairn.log.storage.embedded.AtomicFiles.deleteRecursively(other.resolve("sequence-log"));
     Files.delete(other.resolve("tree-state"));
     Files.delete(other.resolve("checkpoint"));

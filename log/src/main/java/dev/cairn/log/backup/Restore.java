@@ -14,6 +14,7 @@ import dev.cairn.log.storage.embedded.HistoryStore;
 import dev.cairn.log.storage.embedded.DataDirLock;
 import dev.cairn.log.storage.embedded.LocalObjectStore;
 import dev.cairn.log.storage.embedded.LocalTreeStateStore;
+import dev.cairn.log.storage.embedded.HashDedupIndex;
 import dev.cairn.log.storage.embedded.RocksIndex;
 import dev.cairn.tile.EntryBundle;
 import java.io.IOException;
@@ -103,7 +104,9 @@ public final class Restore {
       try (RocksIndex index = RocksIndex.open(dataDir.resolve("index"))) {
         restoreHistory(source, index.history(), progress);
         CheckpointPartials.write(objects, m.size(), index.history(), -1);
-        indexEntries(source, index.dedup(), m.size(), progress);
+      }
+      try (HashDedupIndex dedup = HashDedupIndex.open(dataDir.resolve("dedup"))) {
+        indexEntries(source, dedup, m.size(), progress);
       }
       LocalTreeStateStore state = new LocalTreeStateStore(dataDir.resolve("tree-state"), tmp);
       try {

@@ -8,6 +8,7 @@ import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.storage.embedded.AtomicFiles;
 import dev.cairn.log.storage.embedded.DataDir;
 import dev.cairn.log.storage.embedded.LocalTreeStateStore;
+import dev.cairn.log.storage.embedded.HashDedupIndex;
 import dev.cairn.log.storage.embedded.RocksHistoryReader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,10 +29,12 @@ public final class DataDirSource implements LogSource {
   private final LogReader tiles;
   private final Optional<byte[]> checkpoint;
   private final Optional<TreeHead> head;
+  private final Optional<HashDedupIndex> dedup;
 
   private DataDirSource(Path dir, Path scratch, RocksHistoryReader index, LogReader tiles,
-      Optional<byte[]> checkpoint, Optional<TreeHead> head) {
+      Optional<byte[]> checkpoint, Optional<TreeHead> head, Optional<HashDedupIndex> dedup) {
     this.dir = dir;
+    this.dedup = dedup;
     this.scratch = scratch;
     this.index = index;
     this.tiles = tiles;
@@ -67,7 +70,10 @@ public final class DataDirSource implements LogSource {
       Optional<byte[]> checkpoint = AtomicFiles.read(dir.resolve("checkpoint"));
       Optional<TreeHead> head = readTreeHead(dir.resolve("tree-state"), scratch);
       LogReader tiles = DirectoryLogReader.open(dir.resolve("tiles"), dir.resolve("checkpoint"));
-      return new DataDirSource(dir, scratch, index, tiles, checkpoint, head);
+      // A log that has not run since its restore has no dedup index yet (it builds it on start).
+      Optional<HashDedupIndex> dedup = Files.exists(dir.resolve("dedup").resolve("meta"))
+          ? Optional.of(HashDedupIndex.openReadOnly(dir.resolve("dedup"))) : Optional.empty();
+      return new DataDirSource(dir, scratch, index, tiles, checkpoint, head, dedup);
     } catch (IOException | RuntimeException e) {
       if (index != null) {
         index.close();
@@ -111,7 +117,7 @@ public final class DataDirSource implements LogSource {
 
   @Override
   public Optional<DedupIndex> dedup() {
-    return Optional.of(index.dedup());
+    return dedup.map(d -> d);
   }
 
   @Override
@@ -136,6 +142,7 @@ public final class DataDirSource implements LogSource {
 
   @Override
   public void close() throws IOException {
+    dedup.ifPresent(HashDedupIndex::close);
     index.close();
     AtomicFiles.deleteRecursively(scratch);
   }

@@ -199,38 +199,6 @@ class DiskFaultTest {
   }
 
   /**
-   * The volume holding the index (dedup mappings and checkpoint history, in RocksDB) fills.
-   * RocksDB then refuses every write — the history's and the dedup index's alike — and keeps
-   * refusing after space is back, until it is reopened. Without dedup the log cannot tell a
-   * new entry from a retried one, so writers get 503; when space is freed the log reopens the
-   * index, rebuilds the mappings the reopen may have dropped, and resumes by itself.
-   */
-  @Test
-  void aFullIndexVolumeStopsWritesUntilSpaceIsFreedAndTheIndexIsReopened() throws Exception {
-    ScratchMount data = mounted(ScratchMount.tmpfs(scratch.resolve("data"), 48L << 20));
-    dataDir = data.path().resolve("log");
-    ScratchMount index = mounted(ScratchMount.tmpfs(dataDir.resolve("index"), 8L << 20));
-    startLog();
-    warmUp();
-
-    Path filler = index.path().resolve("filler");
-    HttpResponse<byte[]> refused = writeUntilRefused(() -> fill(filler, 16 << 10));
-    assertFaultShown(refused, "[a-z]+", StorageException.Kind.NO_SPACE, "No space left on device");
-    assertThat(text(refused)).contains(index.path().toString());
-    assertReadsServed();
-
-    Files.delete(filler);
-    awaitWritesAcknowledged();
-    assertReady();
-    writers.stop();
-    assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
-        .anySatisfy(m -> assertThat(m).startsWith("reopened the index"));
-    retryRefusedAndCheckDedup();
-    assertFaultLoggedOnceAndCleared(StorageException.Kind.NO_SPACE);
-    verifyAfterRestart();
-  }
-
-  /**
    * The volume holding the tiles is remounted read-only while writes flow (the whole data
    * directory cannot be: Linux refuses while the sequence log and RocksDB hold files open for
    * writing). Tile writes fail with EROFS, writers get 503, reads go on; remounted read-write,

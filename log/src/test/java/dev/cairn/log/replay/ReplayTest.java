@@ -10,6 +10,8 @@ import dev.cairn.merkle.Hash;
 import dev.cairn.log.storage.CheckpointHistory;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.storage.embedded.LocalTreeStateStore;
+import dev.cairn.log.storage.embedded.DedupIndex;
+import dev.cairn.log.storage.embedded.HashDedupIndex;
 import dev.cairn.log.storage.embedded.RocksIndex;
 import dev.cairn.log.testing.StoredLogs;
 import java.io.IOException;
@@ -235,9 +237,9 @@ class ReplayTest {
       assertThat(r.report()).anyMatch(l -> l.startsWith("dedup index: every entry below its"
           + " watermark (3000) maps to its own index"));
     }
-    try (RocksIndex index = RocksIndex.open(dir.resolve("index"))) {
+    try (HashDedupIndex index = HashDedupIndex.open(dir.resolve("dedup"))) {
       Hash leaf = new dev.cairn.merkle.Hasher().leaf(StoredLogs.entry("test", 5));
-      index.dedup().add(List.of(new dev.cairn.log.storage.embedded.DedupIndex.Mapping(leaf, 7)), 3000);
+      index.add(List.of(new DedupIndex.Mapping(leaf, 7)), 3000);
     }
     try (DataDirSource source = DataDirSource.open(dir)) {
       assertThat(Replay.run(source, StoredLogs.verifier(dir), Progress.NONE).entries())

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cairn.merkle.Hasher;
 import dev.cairn.log.sequencing.Sequencer.Added;
 import dev.cairn.log.storage.TreeHead;
-import dev.cairn.log.storage.embedded.RocksIndex;
+import dev.cairn.log.storage.embedded.HashDedupIndex;
 import dev.cairn.log.testing.Fault;
 import dev.cairn.log.testing.MemoryLog;
 import dev.cairn.testing.NaiveTree;
@@ -396,11 +396,11 @@ class SequencerTest {
     }
     awaitAll(s.addAll(expected));
 
-    try (RocksIndex fresh = RocksIndex.open(dir.resolve("index"))) {
-      assertThat(fresh.dedup().watermark()).isZero();
-      log.replaceDedup(fresh.dedup());
+    try (HashDedupIndex fresh = HashDedupIndex.open(dir.resolve("dedup"))) {
+      assertThat(fresh.watermark()).isZero();
+      log.replaceDedup(fresh);
       s = log.restart();
-      assertThat(fresh.dedup().watermark()).isEqualTo(600);
+      assertThat(fresh.watermark()).isEqualTo(600);
       for (int i : new int[] {0, 255, 256, 599}) {
         assertThat(await(s.add(entry("entry " + i)))).isEqualTo(new Added(i, true));
       }

@@ -76,6 +76,7 @@ public final class DataDir implements AutoCloseable {
     Files.createDirectories(dir);
     DataDirLock lock = DataDirLock.acquire(dir);
     RocksIndex index = null;
+    HashDedupIndex dedup = null;
     LocalTreeStateStore treeState = null;
     LocalSequenceLog sequenceLog = null;
     try {
@@ -86,6 +87,7 @@ public final class DataDir implements AutoCloseable {
       Path tmp = dir.resolve(".tmp");
       LocalObjectStore objects = new LocalObjectStore(dir.resolve("tiles"));
       index = RocksIndex.open(dir.resolve("index"));
+      dedup = HashDedupIndex.open(dir.resolve("dedup"));
       treeState = new LocalTreeStateStore(dir.resolve("tree-state"), tmp);
       sequenceLog = new LocalSequenceLog(dir.resolve("sequence-log"));
       LocalCheckpointStore checkpoints = new LocalCheckpointStore(dir.resolve("checkpoint"), tmp);
@@ -97,15 +99,17 @@ public final class DataDir implements AutoCloseable {
             + " version of Cairn knows layouts 1 and " + LAYOUT + ": use a newer version");
       }
       RocksIndex i = index;
+      HashDedupIndex d = dedup;
       LocalTreeStateStore t = treeState;
       LocalSequenceLog s = sequenceLog;
       EmbeddedCoordinator coordinator = EmbeddedCoordinator.open(new EmbeddedCoordinator.Parts(
-          sequenceLog, index.dedup(), treeState, checkpoints, index.history(), objects, () -> {
+          sequenceLog, dedup, treeState, checkpoints, index.history(), objects, () -> {
             try {
               t.close();
               s.close();
             } finally {
               try {
+                d.close();
                 i.close();
               } finally {
                 lock.close();
@@ -119,6 +123,9 @@ public final class DataDir implements AutoCloseable {
       }
       if (sequenceLog != null) {
         sequenceLog.close();
+      }
+      if (dedup != null) {
+        dedup.close();
       }
       if (index != null) {
         index.close();

@@ -28,8 +28,7 @@ import org.slf4j.LoggerFactory;
  * read-only for reads and the next write tries again.
  *
  * <p>A reopen replays RocksDB's own write-ahead log, so synced writes (the checkpoint history)
- * survive it; writes that skip that log (the dedup index) lose what was not flushed. {@link
- * #epoch()} counts reopens so that their owner can tell.
+ * survive it.
  *
  * <p>Every use holds a read lock and a reopen the write lock: a database is never closed under a
  * reader.
@@ -56,7 +55,6 @@ final class RocksDatabase implements AutoCloseable {
   private List<ColumnFamilyHandle> handles = new ArrayList<>();
   private boolean readOnly;
   private volatile boolean broken;
-  private volatile long epoch;
 
   private RocksDatabase(Path dir, Opener opener) {
     this.dir = dir;
@@ -76,11 +74,6 @@ final class RocksDatabase implements AutoCloseable {
     d.db = db;
     d.handles = handles;
     return d;
-  }
-
-  /** How many times the database was reopened; unflushed unlogged writes may be lost each time. */
-  long epoch() {
-    return epoch;
   }
 
   /** Reads with the open database. */
@@ -136,7 +129,6 @@ final class RocksDatabase implements AutoCloseable {
         }
       }
       closeDb();
-      epoch++;
       try {
         db = opener.open(false, handles);
         readOnly = false;
@@ -208,7 +200,7 @@ final class RocksDatabase implements AutoCloseable {
         try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
           db.flush(flush, handles);
         } catch (RocksDBException e) {
-          // The dedup index is rebuilt from the log on the next start.
+          // The history's writes are in RocksDB's own log, replayed on the next open.
         }
       }
       closeDb();

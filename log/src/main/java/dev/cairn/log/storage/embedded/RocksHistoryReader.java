@@ -15,7 +15,7 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 
 /**
- * The checkpoint history and dedup index of a data directory, opened read-only as a RocksDB <em>secondary</em>
+ * The checkpoint history of a data directory, opened read-only as a RocksDB <em>secondary</em>
  * instance: safe beside a log that is serving from the same directory (it never writes there),
  * and seeing everything the log had written when it was opened. For backups and offline
  * verification.
@@ -26,7 +26,6 @@ public final class RocksHistoryReader implements AutoCloseable {
   private final RocksDB db;
   private final List<ColumnFamilyHandle> handles = new ArrayList<>();
   private final CheckpointHistory history;
-  private final DedupIndex dedup;
 
   private RocksHistoryReader(Path dir, Path scratch) throws IOException {
     RocksDB.loadLibrary();
@@ -53,7 +52,6 @@ public final class RocksHistoryReader implements AutoCloseable {
     }
     db = opened;
     history = new RocksCheckpointHistory(db, handles.get(2), handles.get(3));
-    dedup = new RocksDedupIndex(db, handles.get(0), handles.get(1));
   }
 
   /**
@@ -67,11 +65,6 @@ public final class RocksHistoryReader implements AutoCloseable {
   /** The history, read-only: {@link CheckpointHistory#append} fails. */
   public CheckpointHistory history() {
     return history;
-  }
-
-  /** The dedup index, for lookups only. */
-  public DedupIndex dedup() {
-    return dedup;
   }
 
   /** Reads every table file of the index and checks its block checksums. */

@@ -218,26 +218,6 @@ class LocalStoresTest {
   }
 
   @Nested
-  class Dedup extends DedupIndexContract {
-    final WithIndex idx = new WithIndex() {};
-
-    @Override
-    protected DedupIndex index() throws IOException {
-      return idx.open(dir.resolve("index")).dedup();
-    }
-
-    @Override
-    protected DedupIndex reopen() throws IOException {
-      return index();
-    }
-
-    @AfterEach
-    void close() {
-      idx.close();
-    }
-  }
-
-  @Nested
   class History extends HistoryStoreContract {
     final WithIndex idx = new WithIndex() {};
 

@@ -1,0 +1,647 @@
+package dev.cairn.log.storage.embedded;
+
+import dev.cairn.merkle.Hash;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dedup index as a hash table made for its keys. Leaf hashes are uniformly random, so they
+ * spread evenly without help: the first byte picks one of 256 partitions, the next bits a slot
+ * in it, and a linear probe from there finds the key or an empty slot, mostly within one or two
+ * cache lines. A lookup is a few memory reads, an add a few writes, with no compaction ever.
+ *
+ * <p>Files, in one directory: {@code meta} (the watermark, each partition's count, and whether
+ * the table can be trusted) and {@code p000}…{@code p255}, each a power of two of 40-byte slots
+ * (an 8-byte value, the entry's index plus one or 0 for empty, then the 32-byte leaf hash),
+ * memory-mapped. A partition doubles when its load passes a threshold between 0.55 and 0.70
+ * that differs per partition, so the doublings of evenly filled partitions spread out instead of
+ * coming all at once; a doubling writes a new file beside the old one and renames it over it.
+ * Memory is the page cache's to manage; the heap holds nothing per entry.
+ *
+ * <p>Crashes. Writes go to shared mappings and are not synced as they happen: a thread syncs
+ * every mapping every {@link #SYNC_EVERY} (and {@link #close} does) and then records the
+ * watermark it synced, in {@code meta}. An add writes its slots before it raises the watermark,
+ * and lookups ignore slots at or above the watermark they read first, so an add cut short shows
+ * nothing. After a stop without a clean close (a killed process, a lost machine, a file system
+ * that dropped its dirty pages) the index is trusted up to the synced watermark only: a page
+ * that lost later writes went back to a state at least as new as that sync. The log re-indexes
+ * the rest, at most that interval's entries, from the sequence log. A doubling syncs the new file
+ * before renaming it in, and a sync syncs the directory, so a synced watermark never refers to a
+ * file that is gone. Partition files of the wrong size make the index be discarded and rebuilt.
+ *
+ * <p>Lookups run concurrently with the one writer, and with a writer in another process (a
+ * {@linkplain #openReadOnly read-only} view, for {@code cairn verify --check-dedup}): a slot's
+ * key is written before its value is published with release semantics, and read after it.
+ */
+public final class HashDedupIndex implements DedupIndex, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HashDedupIndex.class);
+
+  static final int PARTITIONS = 256;
+  static final int SLOT = 40;
+  /** Slots of a new partition, as a power of two. */
+  static final int MIN_BITS = 7;
+  /** The largest partition a mapping can hold (2^25 slots, 1.25 GiB): 5.9 G entries in all. */
+  static final int MAX_BITS = 25;
+
+  private static final long MAGIC = 0x434149524e444450L; // "CAIRNDDP"
+  private static final int VERSION = 1;
+  private static final int META_SIZE = 4096;
+  private static final int AT_VERSION = 8;
+  private static final int AT_PARTITIONS = 12;
+  private static final int AT_CLEAN = 16;
+  private static final int AT_WATERMARK = 24;
+  private static final int AT_SYNCED = 32;
+  private static final int AT_COUNTS = 1024;
+  /** How often the mappings are synced: the most a stop without a close makes the log redo. */
+  static final java.time.Duration SYNC_EVERY = java.time.Duration.ofSeconds(30);
+  /** A probe this long means the partition is fuller than its count says: it doubles. */
+  private static final int MAX_PROBE = 512;
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+  /** One partition's slots. */
+  private record Table(MappedByteBuffer slots, int bits) {
+    int mask() {
+      return (1 << bits) - 1;
+    }
+  }
+
+  private final Path dir;
+  private final boolean readOnly;
+  private final MappedByteBuffer meta;
+  private final AtomicReferenceArray<Table> tables = new AtomicReferenceArray<>(PARTITIONS);
+  /** Each partition's count of keys, the writer's copy of what {@code meta} records. */
+  private final long[] counts = new long[PARTITIONS];
+  private volatile long watermark;
+  /**
+   * Held to read a mapping (shared) and to unmap one (exclusive): a mapping is unmapped when a
+   * doubling replaces it and on close, so that its file's space and mount are freed at once,
+   * and a read of an unmapped buffer would crash the JVM.
+   */
+  private final Lock reading;
+  private final Lock unmapping;
+  private volatile boolean closed;
+  private volatile boolean syncFailed;
+  private Thread syncer;
+
+  private HashDedupIndex(Path dir, boolean readOnly, MappedByteBuffer meta, long watermark) {
+    this.dir = dir;
+    this.readOnly = readOnly;
+    this.meta = meta;
+    this.watermark = watermark;
+    ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    this.reading = lock.readLock();
+    this.unmapping = lock.writeLock();
+  }
+
+  /**
+   * Opens the index in {@code dir}, creating it if needed, and starts syncing it. After a stop
+   * without a clean close it holds what it held at its last sync.
+   */
+  public static HashDedupIndex open(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path tmp : files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList()) {
+        Files.delete(tmp);
+      }
+    }
+    String problem = problem(dir);
+    if (problem != null) {
+      if (Files.exists(dir.resolve("meta"))) {
+        LOG.warn("discarding the dedup index in {}: {}; it is rebuilt from the log", dir,
+            problem);
+      }
+      create(dir);
+    }
+    MappedByteBuffer meta = map(dir.resolve("meta"), false);
+    long watermark = trusted(meta);
+    if (meta.getInt(AT_CLEAN) != 1 && watermark < meta.getLong(AT_WATERMARK)) {
+      LOG.info("the dedup index in {} was not closed cleanly: it is trusted up to its last sync,"
+          + " size {}, and the log indexes the rest again", dir, watermark);
+    }
+    HashDedupIndex index = new HashDedupIndex(dir, false, meta, watermark);
+    index.mapTables();
+    for (int p = 0; p < PARTITIONS; p++) {
+      index.counts[p] = meta.getLong(AT_COUNTS + 8 * p);
+    }
+    // From now on the index is being written: until a clean close, only a sync is trusted.
+    meta.putLong(AT_WATERMARK, watermark);
+    meta.putInt(AT_CLEAN, 0);
+    force(meta);
+    index.syncer = Thread.ofPlatform().daemon().name("cairn-dedup-sync").start(index::syncLoop);
+    return index;
+  }
+
+  /** Maps every partition; on a failure, unmaps what it mapped and {@code meta}. */
+  private void mapTables() throws IOException {
+    try {
+      for (int p = 0; p < PARTITIONS; p++) {
+        tables.set(p, table(dir, p, readOnly));
+      }
+    } catch (IOException | RuntimeException e) {
+      for (int p = 0; p < PARTITIONS; p++) {
+        if (tables.get(p) != null) {
+          unmap(tables.get(p).slots());
+        }
+      }
+      unmap(meta);
+      throw e;
+    }
+  }
+
+  /** The watermark an index with this {@code meta} can be trusted up to. */
+  private static long trusted(ByteBuffer meta) {
+    return meta.getInt(AT_CLEAN) == 1 ? (long) LONGS.getAcquire(meta, AT_WATERMARK)
+        : (long) LONGS.getAcquire(meta, AT_SYNCED);
+  }
+
+  /**
+   * Opens the index in {@code dir} for lookups only, as of its last sync (or its clean close):
+   * safe beside a log writing to it. An index the log would discard reads as empty.
+   *
+   * @throws IOException if there is no index in {@code dir}
+   */
+  public static HashDedupIndex openReadOnly(Path dir) throws IOException {
+    if (!Files.exists(dir.resolve("meta"))) {
+      throw new IOException("no dedup index in " + dir + " (its meta file is missing)");
+    }
+    String problem = problem(dir);
+    MappedByteBuffer meta = map(dir.resolve("meta"), true);
+    long watermark = problem == null ? trusted(meta) : 0;
+    HashDedupIndex index = new HashDedupIndex(dir, true, meta, watermark);
+    if (problem == null) {
+      index.mapTables();
+    }
+    return index;
+  }
+
+  @Override
+  public Map<Hash, Long> lookup(Collection<Hash> leafHashes) throws IOException {
+    reading.lock();
+    try {
+      if (closed) {
+        throw new IOException("the dedup index in " + dir + " is closed");
+      }
+      return lookUp(leafHashes);
+    } finally {
+      reading.unlock();
+    }
+  }
+
+  private Map<Hash, Long> lookUp(Collection<Hash> leafHashes) {
+    long below = watermark;
+    Map<Hash, Long> found = new HashMap<>();
+    if (below == 0) {
+      return found;
+    }
+    byte[] key = new byte[Hash.SIZE];
+    ByteBuffer k = ByteBuffer.wrap(key);
+    for (Hash h : leafHashes) {
+      h.copyTo(key, 0);
+      long k0 = k.getLong(0);
+      Table t = tables.get((int) (k0 >>> 56));
+      int mask = t.mask();
+      int i = start(k0, t.bits());
+      // put() places no key farther than this from its start (a table whose count was lost can
+      // be full: the limit ends the probe).
+      for (int probe = 0; probe < probes(t); probe++, i = (i + 1) & mask) {
+        int at = i * SLOT;
+        long value = (long) LONGS.getAcquire(t.slots(), at);
+        if (value == 0) {
+          break;
+        }
+        if (matches(t.slots(), at, k0, k)) {
+          if (value - 1 < below) {
+            found.put(h, value - 1);
+          }
+          break;
+        }
+      }
+    }
+    return found;
+  }
+
+  @Override
+  public synchronized void add(List<Mapping> mappings, long newWatermark) throws IOException {
+    if (readOnly || closed) {
+      throw new IllegalStateException("the dedup index in " + dir + " is "
+          + (readOnly ? "open for reading only" : "closed"));
+    }
+    for (Mapping m : mappings) {
+      if (m.index() < 0 || m.index() >= newWatermark) {
+        throw new IllegalArgumentException(
+            "index " + m.index() + " is not below the watermark " + newWatermark);
+      }
+    }
+    byte[] key = new byte[Hash.SIZE];
+    ByteBuffer k = ByteBuffer.wrap(key);
+    for (Mapping m : mappings) {
+      m.leafHash().copyTo(key, 0);
+      insert(k, m.index());
+    }
+    if (newWatermark > watermark) {
+      LONGS.setRelease(meta, AT_WATERMARK, newWatermark);
+      watermark = newWatermark;
+    }
+  }
+
+  @Override
+  public long watermark() {
+    return watermark;
+  }
+
+  /** The index's directory. */
+  Path dir() {
+    return dir;
+  }
+
+  /**
+   * Stops the syncing thread, syncs every mapping and marks the index closed cleanly, so the
+   * next open trusts all of it, then unmaps the files. Lookups and adds fail after it.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    if (syncer != null) {
+      syncer.interrupt();
+      boolean interrupted = false;
+      while (syncer.isAlive()) {
+        try {
+          syncer.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (!readOnly) {
+      try {
+        sync(true);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("couldn't sync the dedup index in {}; the log indexes what it had since its"
+            + " last sync again: {}", dir, e.toString());
+      }
+    }
+    unmapping.lock();
+    try {
+      closed = true;
+      for (int p = 0; p < PARTITIONS; p++) {
+        if (tables.get(p) != null) {
+          unmap(tables.get(p).slots());
+        }
+      }
+      unmap(meta);
+    } finally {
+      unmapping.unlock();
+    }
+  }
+
+  private void syncLoop() {
+    while (true) {
+      try {
+        Thread.sleep(SYNC_EVERY);
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        sync(false);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("couldn't sync the dedup index in {}; trying again in {} s: {}", dir,
+            SYNC_EVERY.toSeconds(), e.toString());
+      }
+    }
+  }
+
+  /**
+   * Syncs every mapping, then records the watermark read before as synced (and with {@code
+   * clean}, marks the index closed cleanly). Runs beside the writer: a doubling waits for it.
+   * Once a sync has failed none is recorded again in this process: the kernel reports a failed
+   * writeback once and then counts the lost pages as clean, so a later sync would pass without
+   * them.
+   */
+  void sync(boolean clean) throws IOException {
+    if (syncFailed) {
+      throw new IOException("an earlier sync of the dedup index in " + dir + " failed: it is"
+          + " trusted only up to the sync before that until it is reopened");
+    }
+    long synced = watermark;
+    try {
+      for (int p = 0; p < PARTITIONS; p++) {
+        reading.lock();
+        try {
+          if (closed) {
+            return;
+          }
+          force(tables.get(p).slots());
+        } finally {
+          reading.unlock();
+        }
+      }
+      AtomicFiles.syncDirectory(dir);
+      reading.lock();
+      try {
+        if (closed) {
+          return;
+        }
+        LONGS.setRelease(meta, AT_SYNCED, synced);
+        if (clean) {
+          meta.putInt(AT_CLEAN, 1);
+        }
+        force(meta);
+      } finally {
+        reading.unlock();
+      }
+    } catch (IOException | RuntimeException e) {
+      syncFailed = true;
+      throw e;
+    }
+  }
+
+  // ---- The table ----------------------------------------------------------------------------
+
+  private static int start(long k0, int bits) {
+    return (int) ((k0 << 8) >>> (64 - bits));
+  }
+
+  private static boolean matches(ByteBuffer slots, int at, long k0, ByteBuffer k) {
+    return slots.getLong(at + 8) == k0 && slots.getLong(at + 16) == k.getLong(8)
+        && slots.getLong(at + 24) == k.getLong(16) && slots.getLong(at + 32) == k.getLong(24);
+  }
+
+  /**
+   * Puts {@code key → index} in its partition, replacing the key's index if it has one. A full
+   * partition doubles first, so its load never passes its threshold, and a doubling that fails
+   * leaves the key out.
+   */
+  private void insert(ByteBuffer k, long index) throws IOException {
+    int p = (int) (k.getLong(0) >>> 56);
+    Table t = tables.get(p);
+    if (counts[p] >= threshold(p, t.bits())) {
+      t = grow(p, t);
+    }
+    int put;
+    while ((put = put(t, k, index)) == FULL) {
+      t = grow(p, t);
+    }
+    if (put == ADDED) {
+      counts[p]++;
+      meta.putLong(AT_COUNTS + 8 * p, counts[p]);
+    }
+  }
+
+  private static final int ADDED = 0;
+  private static final int PRESENT = 1;
+  private static final int FULL = 2;
+
+  /**
+   * Puts a key in {@code t}: {@link #ADDED} in an empty slot, {@link #PRESENT} if it was there,
+   * or {@link #FULL} if no empty slot is near (the partition's count was lost in a crash).
+   */
+  private static int put(Table t, ByteBuffer k, long index) {
+    long k0 = k.getLong(0);
+    int mask = t.mask();
+    MappedByteBuffer slots = t.slots();
+    int i = start(k0, t.bits());
+    for (int probe = 0; probe < probes(t); probe++, i = (i + 1) & mask) {
+      int at = i * SLOT;
+      long value = slots.getLong(at);
+      if (value == 0) {
+        slots.putLong(at + 8, k0);
+        slots.putLong(at + 16, k.getLong(8));
+        slots.putLong(at + 24, k.getLong(16));
+        slots.putLong(at + 32, k.getLong(24));
+        LONGS.setRelease(slots, at, index + 1);
+        return ADDED;
+      }
+      if (matches(slots, at, k0, k)) {
+        if (value != index + 1) {
+          LONGS.setRelease(slots, at, index + 1);
+        }
+        return PRESENT;
+      }
+    }
+    return FULL;
+  }
+
+  /** How many slots from its start a key may be: {@link #MAX_PROBE}, or all of a small table. */
+  private static int probes(Table t) {
+    return Math.min(MAX_PROBE, t.mask() + 1);
+  }
+
+  /** The count above which partition {@code p} of 2^bits slots doubles. */
+  static long threshold(int p, int bits) {
+    double load = 0.55 + 0.15 * p / (PARTITIONS - 1);
+    return (long) (load * (1L << bits));
+  }
+
+  /**
+   * Doubles partition {@code p}: writes the new file in full first (so a full disk fails here,
+   * with the old table still in use, and never as a fault in a mapping), then renames it over
+   * the old one. Readers holding the old table go on reading it.
+   */
+  private Table grow(int p, Table old) throws IOException {
+    int bits = old.bits() + 1;
+    if (bits > MAX_BITS) {
+      throw new IOException("the dedup index's partition " + p + " is full ("
+          + counts[p] + " keys)");
+    }
+    Path file = partition(dir, p);
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try {
+      zeros(tmp, (long) SLOT << bits);
+    } catch (IOException e) {
+      Files.deleteIfExists(tmp);
+      throw new IOException("couldn't grow the dedup index (" + tmp + "): " + e.getMessage(), e);
+    }
+    Table grown = new Table(map(tmp, false), bits);
+    try {
+      fill(grown, old, p, tmp);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException | RuntimeException e) {
+      unmap(grown.slots());
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    unmapping.lock();
+    try {
+      tables.set(p, grown);
+      unmap(old.slots());
+    } finally {
+      unmapping.unlock();
+    }
+    return grown;
+  }
+
+  /** Copies {@code old}'s keys into {@code grown} (file {@code tmp}), syncs it, recounts. */
+  private void fill(Table grown, Table old, int p, Path tmp) throws IOException {
+    MappedByteBuffer from = old.slots();
+    byte[] key = new byte[Hash.SIZE];
+    ByteBuffer k = ByteBuffer.wrap(key);
+    long count = 0;
+    for (int at = 0; at < from.capacity(); at += SLOT) {
+      long value = from.getLong(at);
+      if (value != 0) {
+        from.get(at + 8, key);
+        if (put(grown, k, value - 1) != ADDED) {
+          throw new IllegalStateException("a key twice in a partition, or one too full");
+        }
+        count++;
+      }
+    }
+    // Synced before it replaces the old file, which the last sync covered.
+    force(grown.slots());
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    counts[p] = count;
+    meta.putLong(AT_COUNTS + 8 * p, count);
+  }
+
+  // ---- Files --------------------------------------------------------------------------------
+
+  private static Path partition(Path dir, int p) {
+    return dir.resolve(String.format("p%03d", p));
+  }
+
+  private static Table table(Path dir, int p, boolean readOnly) throws IOException {
+    MappedByteBuffer slots = map(partition(dir, p), readOnly);
+    int bits = bits(slots.capacity());
+    if (bits < 0) {
+      unmap(slots);
+      throw new IOException(partition(dir, p) + " is not a dedup table (" + slots.capacity()
+          + " bytes)");
+    }
+    return new Table(slots, bits);
+  }
+
+  /** Why the index in {@code dir} cannot be used as it is, or null if it can. */
+  private static String problem(Path dir) throws IOException {
+    Path file = dir.resolve("meta");
+    if (!Files.exists(file)) {
+      return "it is missing";
+    }
+    if (Files.size(file) != META_SIZE) {
+      return "its meta file has " + Files.size(file) + " bytes";
+    }
+    ByteBuffer meta = ByteBuffer.wrap(Files.readAllBytes(file));
+    if (meta.getLong(0) != MAGIC || meta.getInt(AT_VERSION) != VERSION
+        || meta.getInt(AT_PARTITIONS) != PARTITIONS) {
+      return "its meta file is not of this version";
+    }
+    for (int p = 0; p < PARTITIONS; p++) {
+      Path f = partition(dir, p);
+      if (!Files.isRegularFile(f) || bits(Files.size(f)) < 0) {
+        return f.getFileName() + " is missing or not of a table's size";
+      }
+    }
+    return null;
+  }
+
+  /** The table size (as a power of two of slots) of a file of {@code size} bytes, or -1. */
+  private static int bits(long size) {
+    int bits = Long.numberOfTrailingZeros(size / SLOT);
+    return size % SLOT == 0 && (long) SLOT << bits == size && bits >= MIN_BITS
+        && bits <= MAX_BITS ? bits : -1;
+  }
+
+  /** Writes a new, empty index: the partitions, then {@code meta}, which makes it one. */
+  private static void create(Path dir) throws IOException {
+    // New files renamed over the old ones: a reader that mapped those keeps them whole.
+    Files.deleteIfExists(dir.resolve("meta"));
+    for (int p = 0; p < PARTITIONS; p++) {
+      Path file = partition(dir, p);
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      zeros(tmp, (long) SLOT << MIN_BITS);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+    ByteBuffer meta = ByteBuffer.allocate(META_SIZE);
+    meta.putLong(0, MAGIC).putInt(AT_VERSION, VERSION).putInt(AT_PARTITIONS, PARTITIONS);
+    Path tmp = dir.resolve("meta.tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE)) {
+      while (meta.hasRemaining()) {
+        ch.write(meta);
+      }
+      ch.force(true);
+    }
+    Files.move(tmp, dir.resolve("meta"), StandardCopyOption.ATOMIC_MOVE);
+    AtomicFiles.syncDirectory(dir);
+  }
+
+  /** Writes {@code size} zero bytes to {@code file}, replacing it: every block allocated. */
+  private static void zeros(Path file, long size) throws IOException {
+    ByteBuffer zero = ByteBuffer.allocateDirect((int) Math.min(size, 1 << 20));
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      for (long done = 0; done < size; ) {
+        zero.clear().limit((int) Math.min(zero.capacity(), size - done));
+        done += ch.write(zero);
+      }
+    }
+  }
+
+  private static MappedByteBuffer map(Path file, boolean readOnly) throws IOException {
+    try (FileChannel ch = readOnly ? FileChannel.open(file, StandardOpenOption.READ)
+        : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      return ch.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE,
+          0, ch.size());
+    }
+  }
+
+  /**
+   * Unmaps {@code buffer} now rather than when it is collected (the only way before the
+   * foreign-memory API, which Java 21 has only as a preview). Callers hold {@link #unmapping}.
+   */
+  private static void unmap(MappedByteBuffer buffer) {
+    if (UNSAFE != null) {
+      UNSAFE.invokeCleaner(buffer);
+    }
+  }
+
+  private static final sun.misc.Unsafe UNSAFE = unsafe();
+
+  private static sun.misc.Unsafe unsafe() {
+    try {
+      java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+      f.setAccessible(true);
+      return (sun.misc.Unsafe) f.get(null);
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      LOG.debug("mappings are unmapped when collected: {}", e.toString());
+      return null;
+    }
+  }
+
+  private static void force(MappedByteBuffer buffer) throws IOException {
+    try {
+      buffer.force();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+}

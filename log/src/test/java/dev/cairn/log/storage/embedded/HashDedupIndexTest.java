@@ -1,0 +1,431 @@
+package dev.cairn.log.storage.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cairn.log.testing.ScratchMount;
+import dev.cairn.merkle.Hash;
+import dev.cairn.merkle.Hasher;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The hash-table dedup index: its contract, its growth, and what crashes leave of it. */
+class HashDedupIndexTest {
+  @TempDir Path dir;
+  private final List<HashDedupIndex> opened = new ArrayList<>();
+  private ScratchMount mount;
+
+  @AfterEach
+  void closeAll() throws IOException {
+    opened.forEach(HashDedupIndex::close);
+    if (mount != null) {
+      mount.close();
+    }
+  }
+
+  /** The leaf hash the tests give entry {@code i}. */
+  static Hash key(long i) {
+    byte[] b = new byte[8];
+    for (int j = 0; j < 8; j++) {
+      b[j] = (byte) (i >>> (8 * j));
+    }
+    return Hasher.threadLocal().leaf(b);
+  }
+
+  /** Mappings of entries {@code from} (inclusive) to {@code to} to their own indices. */
+  static List<DedupIndex.Mapping> mappings(long from, long to) {
+    List<DedupIndex.Mapping> ms = new ArrayList<>();
+    for (long i = from; i < to; i++) {
+      ms.add(new DedupIndex.Mapping(key(i), i));
+    }
+    return ms;
+  }
+
+  private HashDedupIndex open() throws IOException {
+    return open(dir.resolve("dedup"));
+  }
+
+  private HashDedupIndex open(Path at) throws IOException {
+    HashDedupIndex index = HashDedupIndex.open(at);
+    opened.add(index);
+    return index;
+  }
+
+  private HashDedupIndex readOnly() throws IOException {
+    HashDedupIndex index = HashDedupIndex.openReadOnly(dir.resolve("dedup"));
+    opened.add(index);
+    return index;
+  }
+
+  /** A copy of the index's files as they are now, as a crash (or a lost machine) leaves them. */
+  private Path crashCopy() throws IOException {
+    Path copy = dir.resolve("copy-" + System.nanoTime());
+    Files.createDirectories(copy);
+    try (Stream<Path> files = Files.list(dir.resolve("dedup"))) {
+      for (Path f : files.toList()) {
+        Files.copy(f, copy.resolve(f.getFileName()));
+      }
+    }
+    return copy;
+  }
+
+  /** Asserts that {@code index} maps each entry below {@code size} to its own index. */
+  private static void assertHoldsExactly(DedupIndex index, long size) throws IOException {
+    List<Hash> keys = new ArrayList<>();
+    for (long i = 0; i < size + 100; i++) {
+      keys.add(key(i));
+    }
+    Map<Hash, Long> found = index.lookup(keys);
+    assertThat(found).hasSize((int) size);
+    for (long i = 0; i < size; i++) {
+      assertThat(found.get(key(i))).as("entry %d", i).isEqualTo(i);
+    }
+  }
+
+  private long partitionBytes() throws IOException {
+    try (Stream<Path> files = Files.list(dir.resolve("dedup"))) {
+      long total = 0;
+      for (Path f : files.filter(f -> f.getFileName().toString().matches("p\\d{3}")).toList()) {
+        total += Files.size(f);
+      }
+      return total;
+    }
+  }
+
+  @Nested
+  class Contract extends DedupIndexContract {
+    @Override
+    protected DedupIndex index() throws IOException {
+      return open();
+    }
+
+    @Override
+    protected DedupIndex reopen() throws IOException {
+      opened.forEach(HashDedupIndex::close);
+      return open();
+    }
+  }
+
+  @Test
+  void partitionsDoubleAsTheyFillAndKeepEveryMapping() throws IOException {
+    HashDedupIndex index = open();
+    long empty = partitionBytes();
+    assertThat(empty).isEqualTo((long) HashDedupIndex.PARTITIONS * HashDedupIndex.SLOT
+        << HashDedupIndex.MIN_BITS);
+    for (long from = 0; from < 150_000; from += 1_000) {
+      index.add(mappings(from, from + 1_000), from + 1_000);
+    }
+    assertThat(index.watermark()).isEqualTo(150_000);
+    assertHoldsExactly(index, 150_000);
+    long grown = partitionBytes();
+    // At most the highest threshold's load (0.70), at least half of it after a doubling.
+    assertThat(grown).isBetween(150_000L * HashDedupIndex.SLOT * 100 / 70,
+        150_000L * HashDedupIndex.SLOT * 2 * 100 / 55);
+    index.close();
+    assertThatThrownBy(() -> index.lookup(List.of(key(1)))).isInstanceOf(IOException.class)
+        .hasMessageContaining("is closed");
+    assertHoldsExactly(open(), 150_000);
+  }
+
+  @Test
+  void thresholdsDifferPerPartitionSoDoublingsSpreadOut() {
+    assertThat(HashDedupIndex.threshold(0, 10)).isEqualTo((long) (0.55 * 1024));
+    assertThat(HashDedupIndex.threshold(255, 10)).isEqualTo((long) (0.70 * 1024));
+    assertThat(HashDedupIndex.threshold(128, 10)).isStrictlyBetween(
+        HashDedupIndex.threshold(0, 10), HashDedupIndex.threshold(255, 10));
+  }
+
+  @Test
+  void anIndexNotClosedIsTrustedUpToItsLastSync() throws IOException {
+    HashDedupIndex index = open();
+    index.add(mappings(0, 30_000), 30_000);
+    index.sync(false);
+    // Past the sync, most partitions double (at 0.55-0.70 of 2 x 128 slots, ~36-45 k keys).
+    index.add(mappings(30_000, 80_000), 80_000);
+    HashDedupIndex after = open(crashCopy());
+    assertThat(after.watermark()).isEqualTo(30_000);
+    assertHoldsExactly(after, 30_000);
+    after.add(mappings(30_000, 90_000), 90_000);
+    assertHoldsExactly(after, 90_000);
+    after.close();
+    assertThat(open(after.dir()).watermark()).as("closed cleanly").isEqualTo(90_000);
+  }
+
+  @Test
+  void anIndexNeverSyncedIsTrustedForNothing() throws IOException {
+    HashDedupIndex index = open();
+    index.add(mappings(0, 5_000), 5_000);
+    HashDedupIndex after = open(crashCopy());
+    assertThat(after.watermark()).isZero();
+    assertThat(after.lookup(List.of(key(1), key(4_999)))).isEmpty();
+    after.add(mappings(0, 5_000), 5_000);
+    assertHoldsExactly(after, 5_000);
+  }
+
+  /**
+   * Partition counts lost with the pages after a sync: the probes, not the counts, then say
+   * when a partition is full, and it doubles instead of filling up.
+   */
+  @Test
+  void lostCountsDoNotOverfillAPartition() throws IOException {
+    HashDedupIndex index = open();
+    index.add(mappings(0, 10_000), 10_000);
+    index.close();
+    Path meta = dir.resolve("dedup").resolve("meta");
+    try (RandomAccessFile f = new RandomAccessFile(meta.toFile(), "rw")) {
+      f.seek(1024);
+      f.write(new byte[8 * HashDedupIndex.PARTITIONS]);
+    }
+    HashDedupIndex after = open();
+    assertThat(after.watermark()).isEqualTo(10_000);
+    after.add(mappings(10_000, 100_000), 100_000);
+    assertHoldsExactly(after, 100_000);
+  }
+
+  /**
+   * A partition whose count was lost can fill to its last slot before its count says to double:
+   * a lookup of an absent key then stops at the probe limit (it used to go round forever), and
+   * the next key finds no slot and doubles the partition.
+   */
+  @Test
+  void aPartitionFilledToItsLastSlotStillAnswersAndThenDoubles() throws Exception {
+    List<Hash> zero = new ArrayList<>();
+    for (long i = 0; zero.size() < 300; i++) {
+      if (key(i).toByteArray()[0] == 0) {
+        zero.add(key(i));
+      }
+    }
+    HashDedupIndex index = open();
+    index.add(mappingsOf(zero.subList(0, 60), 0), 60);
+    index.close();
+    try (RandomAccessFile f = new RandomAccessFile(dir.resolve("dedup").resolve("meta")
+        .toFile(), "rw")) {
+      f.seek(1024);
+      f.write(new byte[8]); // partition 0's count
+    }
+    HashDedupIndex after = open();
+    after.add(mappingsOf(zero.subList(60, 128), 60), 128);
+    assertThat(Files.size(dir.resolve("dedup").resolve("p000")))
+        .as("128 keys in 128 slots, not doubled").isEqualTo(128L * HashDedupIndex.SLOT);
+    Map<Hash, Long> found = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+        java.time.Duration.ofSeconds(30), () -> after.lookup(zero));
+    assertThat(found).hasSize(128);
+    for (int i = 0; i < 128; i++) {
+      assertThat(found.get(zero.get(i))).isEqualTo(i);
+    }
+    after.add(mappingsOf(zero.subList(128, 300), 128), 300);
+    assertThat(Files.size(dir.resolve("dedup").resolve("p000")))
+        .isGreaterThan(128L * HashDedupIndex.SLOT);
+    found = after.lookup(zero);
+    for (int i = 0; i < 300; i++) {
+      assertThat(found.get(zero.get(i))).isEqualTo(i);
+    }
+  }
+
+  private static List<DedupIndex.Mapping> mappingsOf(List<Hash> keys, long first) {
+    List<DedupIndex.Mapping> ms = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      ms.add(new DedupIndex.Mapping(keys.get(i), first + i));
+    }
+    return ms;
+  }
+
+  @Test
+  void aDamagedIndexIsDiscardedNotTrusted() throws IOException {
+    HashDedupIndex index = open();
+    index.add(mappings(0, 1_000), 1_000);
+    index.close();
+    Path partition = dir.resolve("dedup").resolve("p017");
+    try (RandomAccessFile f = new RandomAccessFile(partition.toFile(), "rw")) {
+      f.setLength(0); // as ext4 leaves a file whose data never reached the disk
+    }
+    HashDedupIndex again = open();
+    assertThat(again.watermark()).isZero();
+    again.add(mappings(0, 1_000), 1_000);
+    again.close();
+    assertThat(open().watermark()).isEqualTo(1_000);
+
+    opened.forEach(HashDedupIndex::close);
+    Files.write(dir.resolve("dedup").resolve("meta"), new byte[] {1, 2, 3});
+    assertThat(open().watermark()).isZero();
+  }
+
+  @Test
+  void aReadOnlyViewSeesTheIndexAsOfItsOpeningWhileTheWriterGoesOn() throws IOException {
+    HashDedupIndex writer = open();
+    writer.add(mappings(0, 20_000), 20_000);
+    writer.sync(false);
+    HashDedupIndex reader = readOnly();
+    // The writer doubles most partitions after the reader mapped them.
+    writer.add(mappings(20_000, 120_000), 120_000);
+    assertThat(reader.watermark()).isEqualTo(20_000);
+    assertHoldsExactly(reader, 20_000);
+    assertThatThrownBy(() -> reader.add(mappings(0, 1), 1))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("reading only");
+    assertHoldsExactly(readOnly(), 20_000);
+    writer.sync(false);
+    assertHoldsExactly(readOnly(), 120_000);
+  }
+
+  @Test
+  void aReadOnlyViewOfADamagedIndexIsEmpty() throws IOException {
+    HashDedupIndex index = open();
+    index.add(mappings(0, 100), 100);
+    index.close();
+    Files.delete(dir.resolve("dedup").resolve("p200"));
+    HashDedupIndex reader = readOnly();
+    assertThat(reader.watermark()).isZero();
+    assertThat(reader.lookup(List.of(key(5)))).isEmpty();
+    assertThatThrownBy(() -> HashDedupIndex.openReadOnly(dir.resolve("none")))
+        .isInstanceOf(IOException.class).hasMessageContaining("no dedup index");
+  }
+
+  @Test
+  void lookupsDuringAddsAndDoublingsNeverAnswerWrongly() throws Exception {
+    HashDedupIndex index = open();
+    AtomicBoolean done = new AtomicBoolean();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    long[] checks = {0};
+    Thread reader = Thread.ofPlatform().start(() -> {
+      try {
+        while (!done.get()) {
+          long below = index.watermark();
+          List<Hash> keys = new ArrayList<>();
+          for (long i = Math.max(0, below - 500); i < below + 500; i++) {
+            keys.add(key(i));
+          }
+          Map<Hash, Long> found = index.lookup(keys);
+          for (long i = Math.max(0, below - 500); i < below; i++) {
+            assertThat(found.get(key(i))).as("entry %d below %d", i, below).isEqualTo(i);
+          }
+          found.forEach((h, i) -> assertThat(key(i)).isEqualTo(h));
+          checks[0]++;
+        }
+      } catch (Throwable t) {
+        failure.set(t);
+      }
+    });
+    for (long from = 0; from < 100_000 && failure.get() == null; from += 250) {
+      index.add(mappings(from, from + 250), from + 250);
+    }
+    done.set(true);
+    reader.join();
+    assertThat(failure.get()).isNull();
+    assertThat(checks[0]).isPositive();
+  }
+
+  /**
+   * A full disk stops a partition from doubling: the add fails with the file system's error,
+   * and the index goes on answering and, once there is room, taking adds.
+   */
+  @Test
+  void aFullDiskFailsTheDoublingAndLosesNothing() throws IOException {
+    mount = ScratchMount.tmpfs(dir.resolve("fs"), 4 << 20);
+    Path fs = mount.path();
+    HashDedupIndex index = open(fs.resolve("dedup"));
+    index.add(mappings(0, 10_000), 10_000);
+    Path filler = fs.resolve("filler");
+    try (RandomAccessFile f = new RandomAccessFile(filler.toFile(), "rw")) {
+      byte[] block = new byte[4096];
+      while (true) {
+        f.write(block);
+      }
+    } catch (IOException full) {
+      assertThat(full).hasMessageContaining("No space left on device");
+    }
+    long at = 10_000;
+    IOException failed = null;
+    for (; at < 200_000 && failed == null; at += 1_000) {
+      try {
+        index.add(mappings(at, at + 1_000), at + 1_000);
+      } catch (IOException e) {
+        failed = e;
+      }
+    }
+    assertThat(failed).isNotNull().hasMessageContaining("No space left on device");
+    long before = index.watermark();
+    assertThat(before).isEqualTo(at - 1_000);
+    assertHoldsExactly(index, before);
+    Files.delete(filler);
+    index.add(mappings(before, before + 5_000), before + 5_000);
+    assertHoldsExactly(index, before + 5_000);
+    index.close();
+    assertHoldsExactly(open(fs.resolve("dedup")), before + 5_000);
+  }
+
+  /**
+   * A real {@code kill -9} in the middle of adds and syncs: the reopened index holds every
+   * mapping below its watermark, which is at least the last sync the child finished, and
+   * nothing of what it added after.
+   */
+  @Test
+  void afterKillMinus9EveryMappingBelowTheWatermarkIsThereAndNothingAbove() throws Exception {
+    Path index = dir.resolve("dedup");
+    Process child = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), DedupChild.class.getName(),
+        index.toString()).redirectErrorStream(true).start();
+    long synced = 0;
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      StringBuilder other = new StringBuilder();
+      for (String line; synced < 60_000 && (line = out.readLine()) != null; ) {
+        if (line.matches("synced \\d+")) {
+          synced = Long.parseLong(line.substring("synced ".length()));
+        } else {
+          other.append(line).append('\n');
+        }
+      }
+      assertThat(synced).as("the child ran: %s", other).isGreaterThanOrEqualTo(60_000);
+      child.destroyForcibly();
+      assertThat(child.waitFor()).isNotZero();
+    } finally {
+      child.destroyForcibly();
+    }
+    HashDedupIndex after = open(index);
+    long w = after.watermark();
+    assertThat(w).isGreaterThanOrEqualTo(synced).isEqualTo(w / DedupChild.BATCH
+        * DedupChild.BATCH);
+    assertHoldsExactly(after, w);
+    assertThat(after.lookup(mappings(w, w + 2 * DedupChild.BATCH).stream()
+        .map(DedupIndex.Mapping::leafHash).toList())).isEmpty();
+    // What the kill cut off is simply added again.
+    after.add(mappings(w, w + 20 * DedupChild.BATCH), w + 20 * DedupChild.BATCH);
+    assertHoldsExactly(after, w + 20 * DedupChild.BATCH);
+  }
+
+  /**
+   * Adds batches to the index in its argument's directory until killed, syncing after every
+   * tenth and printing the watermark each sync recorded.
+   */
+  static final class DedupChild {
+    static final int BATCH = 997;
+
+    public static void main(String[] args) throws IOException {
+      HashDedupIndex index = HashDedupIndex.open(Path.of(args[0]));
+      for (long from = 0; ; from += BATCH) {
+        index.add(mappings(from, from + BATCH), from + BATCH);
+        if ((from / BATCH) % 10 == 9) {
+          index.sync(false);
+          System.out.println("synced " + (from + BATCH));
+          System.out.flush();
+        }
+      }
+    }
+  }
+}
