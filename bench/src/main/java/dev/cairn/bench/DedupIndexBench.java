@@ -41,9 +41,10 @@ import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
- * The dedup index's work for one sequencing batch of 1,000 new entries: look the 1,000 leaf hashes up (all absent, as almost every submission is) and add their
- * mappings, on an index already holding {@code size} random keys. Also a lookup of 1,000 present
- * keys (proofs by hash, resubmissions). {@code impl} is {@code hash}, the {@link HashDedupIndex},
+ * The dedup index's work for one sequencing batch of 1,000 new entries: look the 1,000 leaf
+ * hashes up (all absent, as almost every submission is) and add their mappings, on an index
+ * already holding {@code size} random keys. Also a lookup of 1,000 present keys (proofs by
+ * hash, resubmissions). {@code impl} is {@code hash}, the {@link HashDedupIndex},
  * or {@code rocks}, the RocksDB index it replaced (the same options: bloom filters on tables and
  * memtable, no write-ahead log), rebuilt here as the baseline.
  */
