@@ -82,7 +82,25 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   /** One partition's slots. */
-  private record Table(MappedByteBuffer slots, int bits) {
+  private static final class Table {
+    private final ByteBuffer slots;
+    private final int bits;
+    /** Replaced while the sync thread was syncing it: that thread unmaps it when done. */
+    private boolean retired;
+
+    Table(ByteBuffer slots, int bits) {
+      this.slots = slots;
+      this.bits = bits;
+    }
+
+    ByteBuffer slots() {
+      return slots;
+    }
+
+    int bits() {
+      return bits;
+    }
+
     int mask() {
       return (1 << bits) - 1;
     }
@@ -103,7 +121,14 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private final Lock reading;
   private final Lock unmapping;
   private volatile boolean closed;
-  private volatile boolean syncFailed;
+  /** Set when close begins: adds fail from then on. */
+  private boolean closing;
+  /** The watermark of the last sync (or of the open). */
+  private volatile long synced;
+  /** The watermark went back to {@link #synced} after a failed sync; the next add fails once. */
+  private boolean tailLost;
+  /** The table the sync thread is syncing, if any; guarded by {@link #unmapping}. */
+  private Table syncing;
   private Thread syncer;
 
   private HashDedupIndex(Path dir, boolean readOnly, MappedByteBuffer meta, long watermark) {
@@ -142,6 +167,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
           + " size {}, and the log indexes the rest again", dir, watermark);
     }
     HashDedupIndex index = new HashDedupIndex(dir, false, meta, watermark);
+    index.synced = watermark;
     index.mapTables();
     for (int p = 0; p < PARTITIONS; p++) {
       index.counts[p] = meta.getLong(AT_COUNTS + 8 * p);
@@ -245,9 +271,14 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
 
   @Override
   public synchronized void add(List<Mapping> mappings, long newWatermark) throws IOException {
-    if (readOnly || closed) {
+    if (readOnly || closing) {
       throw new IllegalStateException("the dedup index in " + dir + " is "
           + (readOnly ? "open for reading only" : "closed"));
+    }
+    if (tailLost) {
+      tailLost = false;
+      throw new IOException("the dedup index in " + dir + " went back to size " + watermark
+          + " after a failed sync: index the log from there");
     }
     for (Mapping m : mappings) {
       if (m.index() < 0 || m.index() >= newWatermark) {
@@ -282,16 +313,22 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * next open trusts all of it, then unmaps the files. Lookups and adds fail after it.
    */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+  public void close() {
+    Thread stopping;
+    synchronized (this) {
+      if (closed || closing) {
+        return;
+      }
+      closing = true;
+      stopping = syncer;
     }
-    if (syncer != null) {
-      syncer.interrupt();
+    // Stopped without holding the monitor: a failing sync takes it (loseUnsyncedTail).
+    if (stopping != null) {
+      stopping.interrupt();
       boolean interrupted = false;
-      while (syncer.isAlive()) {
+      while (stopping.isAlive()) {
         try {
-          syncer.join();
+          stopping.join();
         } catch (InterruptedException e) {
           interrupted = true;
         }
@@ -300,67 +337,126 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    if (!readOnly) {
-      try {
-        sync(true);
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("couldn't sync the dedup index in {}; the log indexes what it had since its"
-            + " last sync again: {}", dir, e.toString());
-      }
-    }
-    unmapping.lock();
-    try {
-      closed = true;
-      for (int p = 0; p < PARTITIONS; p++) {
-        if (tables.get(p) != null) {
-          unmap(tables.get(p).slots());
+    synchronized (this) {
+      if (!readOnly) {
+        try {
+          sync(true);
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("couldn't sync the dedup index in {}; the log indexes what it added since"
+              + " size {} again at its next start: {}", dir, synced, e.toString());
         }
       }
-      unmap(meta);
-    } finally {
-      unmapping.unlock();
-    }
-  }
-
-  private void syncLoop() {
-    while (true) {
+      unmapping.lock();
       try {
-        Thread.sleep(SYNC_EVERY);
-      } catch (InterruptedException e) {
-        return;
-      }
-      try {
-        sync(false);
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("couldn't sync the dedup index in {}; trying again in {} s: {}", dir,
-            SYNC_EVERY.toSeconds(), e.toString());
+        closed = true;
+        for (int p = 0; p < PARTITIONS; p++) {
+          if (tables.get(p) != null) {
+            unmap(tables.get(p).slots());
+          }
+        }
+        unmap(meta);
+      } finally {
+        unmapping.unlock();
       }
     }
   }
 
   /**
+   * Syncs the partitions one at a time, spread over {@link #SYNC_EVERY}, so that their writeback
+   * is a steady trickle beside the sequence log's syncs rather than one burst of the whole
+   * table every interval (which, measured, halved the write rate while it lasted).
+   */
+  private void syncLoop() {
+    boolean failing = false;
+    while (true) {
+      try {
+        sync(false, SYNC_EVERY.dividedBy(PARTITIONS));
+        if (failing) {
+          LOG.info("the dedup index in {} is synced again", dir);
+          failing = false;
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (IOException | RuntimeException e) {
+        if (!failing) {
+          LOG.warn("couldn't sync the dedup index in {}; the log indexes again what it added"
+              + " since size {}, and the sync is retried every {} s: {}", dir, synced,
+              SYNC_EVERY.toSeconds(), e.toString());
+          failing = true;
+        }
+        try {
+          Thread.sleep(SYNC_EVERY);
+        } catch (InterruptedException stop) {
+          return;
+        }
+      }
+    }
+  }
+
+  /**
+   * After a failed sync: the pages that failed to be written count as clean now (Linux reports
+   * a failed writeback once), and may later be read back from the disk without the stores they
+   * lost. So the index goes back to its last synced watermark, and the writer's next add fails
+   * once, which makes the log index everything above it again: stores that dirty those pages
+   * anew, for the next sync.
+   */
+  private synchronized void loseUnsyncedTail() {
+    if (watermark > synced) {
+      watermark = synced;
+      LONGS.setRelease(meta, AT_WATERMARK, synced);
+      tailLost = true;
+    }
+  }
+
+  /**
    * Syncs every mapping, then records the watermark read before as synced (and with {@code
-   * clean}, marks the index closed cleanly). Runs beside the writer: a doubling waits for it.
-   * Once a sync has failed none is recorded again in this process: the kernel reports a failed
-   * writeback once and then counts the lost pages as clean, so a later sync would pass without
-   * them.
+   * clean}, marks the index closed cleanly). Runs beside the writer. A failed sync takes the
+   * index back to the last recorded one (see {@link #loseUnsyncedTail}).
    */
   void sync(boolean clean) throws IOException {
-    if (syncFailed) {
-      throw new IOException("an earlier sync of the dedup index in " + dir + " failed: it is"
-          + " trusted only up to the sync before that until it is reopened");
+    try {
+      sync(clean, java.time.Duration.ZERO);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while syncing the dedup index in " + dir, e);
     }
-    long synced = watermark;
+  }
+
+  /** {@link #sync(boolean)}, pausing {@code pace} after each partition. */
+  private void sync(boolean clean, java.time.Duration pace)
+      throws IOException, InterruptedException {
+    long covered = watermark;
     try {
       for (int p = 0; p < PARTITIONS; p++) {
-        reading.lock();
+        // Not under the lock, which would hold up a doubling (and so the writer) for as long
+        // as the kernel takes to write the partition's dirty pages: a table replaced meanwhile
+        // is left mapped, for this thread to unmap.
+        Table t;
+        unmapping.lock();
         try {
           if (closed) {
             return;
           }
-          force(tables.get(p).slots());
+          t = tables.get(p);
+          syncing = t;
         } finally {
-          reading.unlock();
+          unmapping.unlock();
+        }
+        try {
+          force(t.slots());
+        } finally {
+          unmapping.lock();
+          try {
+            syncing = null;
+            if (t.retired) {
+              unmap(t.slots());
+            }
+          } finally {
+            unmapping.unlock();
+          }
+        }
+        if (!pace.isZero()) {
+          Thread.sleep(pace);
         }
       }
       AtomicFiles.syncDirectory(dir);
@@ -369,7 +465,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         if (closed) {
           return;
         }
-        LONGS.setRelease(meta, AT_SYNCED, synced);
+        LONGS.setRelease(meta, AT_SYNCED, covered);
+        synced = covered;
         if (clean) {
           meta.putInt(AT_CLEAN, 1);
         }
@@ -378,7 +475,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         reading.unlock();
       }
     } catch (IOException | RuntimeException e) {
-      syncFailed = true;
+      loseUnsyncedTail();
       throw e;
     }
   }
@@ -426,7 +523,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private static int put(Table t, ByteBuffer k, long index) {
     long k0 = k.getLong(0);
     int mask = t.mask();
-    MappedByteBuffer slots = t.slots();
+    ByteBuffer slots = t.slots();
     int i = start(k0, t.bits());
     for (int probe = 0; probe < probes(t); probe++, i = (i + 1) & mask) {
       int at = i * SLOT;
@@ -440,9 +537,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         return ADDED;
       }
       if (matches(slots, at, k0, k)) {
-        if (value != index + 1) {
-          LONGS.setRelease(slots, at, index + 1);
-        }
+        // Stored even if unchanged: a repeat after a failed sync must dirty the page again.
+        LONGS.setRelease(slots, at, index + 1);
         return PRESENT;
       }
     }
@@ -473,34 +569,46 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     }
     Path file = partition(dir, p);
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    // Built in memory and written in one go: the file is written once, sequentially, and a
+    // full disk fails the write (never a store into a mapping).
+    ByteBuffer built = ByteBuffer.allocateDirect(SLOT << bits);
     try {
-      zeros(tmp, (long) SLOT << bits);
-    } catch (IOException e) {
-      Files.deleteIfExists(tmp);
-      throw new IOException("couldn't grow the dedup index (" + tmp + "): " + e.getMessage(), e);
-    }
-    Table grown = new Table(map(tmp, false), bits);
-    try {
-      fill(grown, old, p, tmp);
+      long count = copy(old.slots(), new Table(built, bits));
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        while (built.hasRemaining()) {
+          ch.write(built);
+        }
+        // Synced before it replaces the old file, which the last sync covered.
+        ch.force(true);
+      } catch (IOException e) {
+        Files.deleteIfExists(tmp);
+        throw new IOException("couldn't grow the dedup index (" + tmp + "): " + e.getMessage(),
+            e);
+      }
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException | RuntimeException e) {
-      unmap(grown.slots());
-      Files.deleteIfExists(tmp);
-      throw e;
+      counts[p] = count;
+      meta.putLong(AT_COUNTS + 8 * p, count);
+    } finally {
+      unmap(built);
     }
+    Table grown = table(dir, p, false);
     unmapping.lock();
     try {
       tables.set(p, grown);
-      unmap(old.slots());
+      if (old == syncing) {
+        old.retired = true;
+      } else {
+        unmap(old.slots());
+      }
     } finally {
       unmapping.unlock();
     }
     return grown;
   }
 
-  /** Copies {@code old}'s keys into {@code grown} (file {@code tmp}), syncs it, recounts. */
-  private void fill(Table grown, Table old, int p, Path tmp) throws IOException {
-    MappedByteBuffer from = old.slots();
+  /** Puts every key of {@code from} in {@code to}; returns how many. */
+  private static long copy(ByteBuffer from, Table to) {
     byte[] key = new byte[Hash.SIZE];
     ByteBuffer k = ByteBuffer.wrap(key);
     long count = 0;
@@ -508,19 +616,13 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       long value = from.getLong(at);
       if (value != 0) {
         from.get(at + 8, key);
-        if (put(grown, k, value - 1) != ADDED) {
+        if (put(to, k, value - 1) != ADDED) {
           throw new IllegalStateException("a key twice in a partition, or one too full");
         }
         count++;
       }
     }
-    // Synced before it replaces the old file, which the last sync covered.
-    force(grown.slots());
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-      ch.force(true);
-    }
-    counts[p] = count;
-    meta.putLong(AT_COUNTS + 8 * p, count);
+    return count;
   }
 
   // ---- Files --------------------------------------------------------------------------------
@@ -615,10 +717,11 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   }
 
   /**
-   * Unmaps {@code buffer} now rather than when it is collected (the only way before the
-   * foreign-memory API, which Java 21 has only as a preview). Callers hold {@link #unmapping}.
+   * Unmaps (or frees) the direct {@code buffer} now rather than when it is collected (the only
+   * way before the foreign-memory API, which Java 21 has only as a preview). A mapping another
+   * thread may read is unmapped only under {@link #unmapping}.
    */
-  private static void unmap(MappedByteBuffer buffer) {
+  private static void unmap(ByteBuffer buffer) {
     if (UNSAFE != null) {
       UNSAFE.invokeCleaner(buffer);
     }
@@ -637,9 +740,9 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     }
   }
 
-  private static void force(MappedByteBuffer buffer) throws IOException {
+  private static void force(ByteBuffer buffer) throws IOException {
     try {
-      buffer.force();
+      ((MappedByteBuffer) buffer).force();
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
