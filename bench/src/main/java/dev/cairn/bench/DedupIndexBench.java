@@ -142,15 +142,17 @@ public class DedupIndexBench {
   /** The RocksDB dedup index as it was: key = leaf hash, value = index, no write-ahead log. */
   static final class RocksBaseline implements DedupIndex, AutoCloseable {
     private static final byte[] WATERMARK = "dedup-watermark".getBytes(StandardCharsets.UTF_8);
-    private final LRUCache cache = new LRUCache(64L << 20);
+    private final LRUCache cache;
     private final ColumnFamilyOptions cfOptions;
     private final DBOptions dbOptions;
     private final List<ColumnFamilyHandle> handles = new ArrayList<>();
     private final RocksDB db;
-    private final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
+    private final WriteOptions writeOptions;
 
     RocksBaseline(Path dir) throws RocksDBException {
       RocksDB.loadLibrary();
+      cache = new LRUCache(64L << 20);
+      writeOptions = new WriteOptions().setDisableWAL(true);
       cfOptions = new ColumnFamilyOptions().setTableFormatConfig(new BlockBasedTableConfig()
               .setBlockCache(cache).setFilterPolicy(new BloomFilter(10)))
           .setWriteBufferSize(16L << 20).setMemtableWholeKeyFiltering(true)
