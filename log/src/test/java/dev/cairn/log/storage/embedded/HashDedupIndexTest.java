@@ -143,6 +143,34 @@ class HashDedupIndexTest {
   }
 
   @Test
+  void anIndexBuiltInMemoryIsWrittenOutWhenClosed() throws IOException {
+    HashDedupIndex built = HashDedupIndex.build(dir.resolve("dedup"));
+    for (long from = 0; from < 100_000; from += 5_000) {
+      built.add(mappings(from, from + 5_000), from + 5_000);
+    }
+    assertHoldsExactly(built, 100_000);
+    assertThat(partitionBytes()).as("nothing written before the close")
+        .isEqualTo((long) HashDedupIndex.PARTITIONS * HashDedupIndex.SLOT
+            << HashDedupIndex.MIN_BITS);
+    built.close();
+    HashDedupIndex opened = open();
+    assertThat(opened.watermark()).isEqualTo(100_000);
+    assertHoldsExactly(opened, 100_000);
+    assertThat(HashDedupIndex.fitsInMemory(1_000)).isTrue();
+    assertThat(HashDedupIndex.fitsInMemory(Long.MAX_VALUE / 1_000)).isFalse();
+  }
+
+  @Test
+  void anIndexBuiltInMemoryAndNeverClosedIsEmpty() throws IOException {
+    HashDedupIndex built = HashDedupIndex.build(dir.resolve("dedup"));
+    built.add(mappings(0, 5_000), 5_000);
+    HashDedupIndex after = open(crashCopy());
+    assertThat(after.watermark()).isZero();
+    assertThat(after.lookup(List.of(key(1)))).isEmpty();
+    built.close();
+  }
+
+  @Test
   void thresholdsDifferPerPartitionSoDoublingsSpreadOut() {
     assertThat(HashDedupIndex.threshold(0, 10)).isEqualTo((long) (0.55 * 1024));
     assertThat(HashDedupIndex.threshold(255, 10)).isEqualTo((long) (0.70 * 1024));
@@ -339,15 +367,7 @@ class HashDedupIndexTest {
     Path fs = mount.path();
     HashDedupIndex index = open(fs.resolve("dedup"));
     index.add(mappings(0, 10_000), 10_000);
-    Path filler = fs.resolve("filler");
-    try (RandomAccessFile f = new RandomAccessFile(filler.toFile(), "rw")) {
-      byte[] block = new byte[4096];
-      while (true) {
-        f.write(block);
-      }
-    } catch (IOException full) {
-      assertThat(full).hasMessageContaining("No space left on device");
-    }
+    Path filler = LocalStoresDiskFaultTest.fillUp(fs.resolve("filler"));
     long at = 10_000;
     IOException failed = null;
     for (; at < 200_000 && failed == null; at += 1_000) {

@@ -42,7 +42,7 @@ class LocalStoresDiskFaultTest {
   }
 
   /** Writes {@code filler} until the file system is full; returns it, for freeing space. */
-  private static Path fillUp(Path filler) throws IOException {
+  static Path fillUp(Path filler) throws IOException {
     try (RandomAccessFile f = new RandomAccessFile(filler.toFile(), "rw")) {
       byte[] block = new byte[4096];
       while (true) {
