@@ -111,6 +111,7 @@ public final class Restore {
       try (HashDedupIndex dedup = HashDedupIndex.fitsInMemory(m.size())
           ? HashDedupIndex.build(dedupDir) : HashDedupIndex.open(dedupDir)) {
         indexEntries(source, dedup, m.size(), progress);
+        dedup.finish();
       }
       LocalTreeStateStore state = new LocalTreeStateStore(dataDir.resolve("tree-state"), tmp);
       try {

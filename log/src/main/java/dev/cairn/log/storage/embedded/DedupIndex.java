@@ -19,8 +19,9 @@ import java.util.Map;
  *       present, or none of them.
  *   <li>Callers add only hashes that are absent (the coordinator looks every batch up first), or
  *       repeat a mapping exactly (when rebuilding); an implementation need not check.
- *   <li>The watermark never decreases, except that a crash (or a reopen after a failed write)
- *       may lose the adds not yet flushed to disk.
+ *   <li>The watermark never decreases, except that a crash, or a failed write of the index to
+ *       its disk, may lose the adds not yet flushed there; the writer then finds the watermark
+ *       lower than the log's size and indexes the rest again.
  *   <li>Lookups MAY run concurrently with each other and with {@link #add}; the log has one
  *       writer.
  * </ul>

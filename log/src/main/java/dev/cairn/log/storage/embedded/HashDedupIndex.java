@@ -85,8 +85,10 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private static final class Table {
     private final ByteBuffer slots;
     private final int bits;
-    /** Replaced while the sync thread was syncing it: that thread unmaps it when done. */
+    /** Replaced while being synced: the last sync of it unmaps it when done. */
     private boolean retired;
+    /** How many syncs are forcing it now; guarded by {@link #unmapping}. */
+    private int syncs;
 
     Table(ByteBuffer slots, int bits) {
       this.slots = slots;
@@ -113,6 +115,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * {@link #build}).
    */
   private boolean inMemory;
+  /** The in-memory tables were written by {@link #finish}. */
+  private boolean written;
   private final MappedByteBuffer meta;
   private final AtomicReferenceArray<Table> tables = new AtomicReferenceArray<>(PARTITIONS);
   /** Each partition's count of keys, the writer's copy of what {@code meta} records. */
@@ -132,8 +136,6 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private volatile long synced;
   /** The watermark went back to {@link #synced} after a failed sync; the next add fails once. */
   private boolean tailLost;
-  /** The table the sync thread is syncing, if any; guarded by {@link #unmapping}. */
-  private Table syncing;
   private Thread syncer;
 
   private HashDedupIndex(Path dir, boolean readOnly, MappedByteBuffer meta, long watermark) {
@@ -207,6 +209,17 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   /** Whether {@link #build} can hold {@code entries} in this JVM's direct memory, with room. */
   public static boolean fitsInMemory(long entries) {
     return entries * 150 < Runtime.getRuntime().maxMemory() / 2;
+  }
+
+  /**
+   * Writes an index made by {@link #build} to its files, synced and marked clean, so that its
+   * user learns of a failure ({@link #close} only logs one). Nothing for other indexes.
+   */
+  public synchronized void finish() throws IOException {
+    if (inMemory && !written) {
+      writeTables();
+      written = true;
+    }
   }
 
   /** Writes the in-memory tables to their files (built beside them, renamed over them). */
@@ -392,7 +405,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     synchronized (this) {
       if (inMemory) {
         try {
-          writeTables();
+          finish();
         } catch (IOException | RuntimeException e) {
           LOG.warn("couldn't write the dedup index built in memory to {}; the log builds it"
               + " again at its next start: {}", dir, e.toString());
@@ -497,7 +510,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
             return;
           }
           t = tables.get(p);
-          syncing = t;
+          t.syncs++;
         } finally {
           unmapping.unlock();
         }
@@ -506,8 +519,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         } finally {
           unmapping.lock();
           try {
-            syncing = null;
-            if (t.retired) {
+            if (--t.syncs == 0 && t.retired) {
               unmap(t.slots());
             }
           } finally {
@@ -524,8 +536,10 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         if (closed) {
           return;
         }
-        LONGS.setRelease(meta, AT_SYNCED, covered);
-        synced = covered;
+        if (covered > synced) {
+          LONGS.setRelease(meta, AT_SYNCED, covered);
+          synced = covered;
+        }
         if (clean) {
           meta.putInt(AT_CLEAN, 1);
         }
@@ -533,6 +547,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       } finally {
         reading.unlock();
       }
+    } catch (java.nio.channels.ClosedByInterruptException e) {
+      throw new InterruptedException("stopped while syncing"); // by close(): not a failure
     } catch (IOException | RuntimeException e) {
       loseUnsyncedTail();
       throw e;
@@ -596,7 +612,12 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         return ADDED;
       }
       if (matches(slots, at, k0, k)) {
-        // Stored even if unchanged: a repeat after a failed sync must dirty the page again.
+        // Stored even if unchanged: a repeat after a failed sync must dirty the slot's pages
+        // again, both of them where it spans two (the same bytes: readers see no change).
+        slots.putLong(at + 8, k0);
+        slots.putLong(at + 16, k.getLong(8));
+        slots.putLong(at + 24, k.getLong(16));
+        slots.putLong(at + 32, k.getLong(24));
         LONGS.setRelease(slots, at, index + 1);
         return PRESENT;
       }
@@ -640,6 +661,16 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     }
     Path file = partition(dir, p);
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    // The old file is synced first: a writeback of it that failed is reported here, before its
+    // pages (which may have been read back from the disk without the lost stores) are copied
+    // into a file the next sync would vouch for.
+    try {
+      force(old.slots());
+    } catch (IOException | RuntimeException e) {
+      loseUnsyncedTail();
+      throw new IOException("couldn't sync the dedup index's " + file.getFileName()
+          + " before doubling it: " + e.getMessage(), e);
+    }
     // Built in memory and written in one go: the file is written once, sequentially, and a
     // full disk fails the write (never a store into a mapping).
     ByteBuffer built = ByteBuffer.allocateDirect(SLOT << bits);
@@ -667,7 +698,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     unmapping.lock();
     try {
       tables.set(p, grown);
-      if (old == syncing) {
+      if (old.syncs > 0) {
         old.retired = true;
       } else {
         unmap(old.slots());
