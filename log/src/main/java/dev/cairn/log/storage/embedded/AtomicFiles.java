@@ -41,11 +41,20 @@ public final class AtomicFiles {
    */
   public static Path writeTemp(Path target, byte[] data, Path tmpDir, boolean ownerOnly)
       throws IOException {
+    return writeTemp(target, ByteBuffer.wrap(data), tmpDir, ownerOnly);
+  }
+
+  /** Writes the remaining bytes of {@code data} as {@link #writeTemp(Path, byte[], Path)}. */
+  public static Path writeTemp(Path target, ByteBuffer data, Path tmpDir) throws IOException {
+    return writeTemp(target, data, tmpDir, false);
+  }
+
+  private static Path writeTemp(Path target, ByteBuffer b, Path tmpDir, boolean ownerOnly)
+      throws IOException {
     Path tmp = tmpDir.resolve(target.getFileName() + "." + Long.toHexString(
         ThreadLocalRandom.current().nextLong()) + ".tmp");
     try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW,
         StandardOpenOption.WRITE), ownerOnly ? ownerOnly(tmp, "rw-------") : NONE)) {
-      ByteBuffer b = ByteBuffer.wrap(data);
       while (b.hasRemaining()) {
         ch.write(b);
       }

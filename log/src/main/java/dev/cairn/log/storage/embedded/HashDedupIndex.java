@@ -12,7 +12,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.HashMap;
@@ -111,7 +110,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private final Path dir;
   private final boolean readOnly;
   /**
-   * The tables are in anonymous memory, written to the files only by {@link #close} (see
+   * The tables are in anonymous memory, written to the files only by {@link #finish} (see
    * {@link #build}).
    */
   private boolean inMemory;
@@ -226,16 +225,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private void writeTables() throws IOException {
     for (int p = 0; p < PARTITIONS; p++) {
       Path file = partition(dir, p);
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
       ByteBuffer slots = tables.get(p).slots().duplicate().clear();
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        while (slots.hasRemaining()) {
-          ch.write(slots);
-        }
-        ch.force(true);
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      AtomicFiles.rename(AtomicFiles.writeTemp(file, slots, dir), file);
       meta.putLong(AT_COUNTS + 8 * p, counts[p]);
     }
     AtomicFiles.syncDirectory(dir);
@@ -604,25 +595,25 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       int at = i * SLOT;
       long value = slots.getLong(at);
       if (value == 0) {
-        slots.putLong(at + 8, k0);
-        slots.putLong(at + 16, k.getLong(8));
-        slots.putLong(at + 24, k.getLong(16));
-        slots.putLong(at + 32, k.getLong(24));
-        LONGS.setRelease(slots, at, index + 1);
+        store(slots, at, k, index);
         return ADDED;
       }
       if (matches(slots, at, k0, k)) {
         // Stored even if unchanged: a repeat after a failed sync must dirty the slot's pages
         // again, both of them where it spans two (the same bytes: readers see no change).
-        slots.putLong(at + 8, k0);
-        slots.putLong(at + 16, k.getLong(8));
-        slots.putLong(at + 24, k.getLong(16));
-        slots.putLong(at + 32, k.getLong(24));
-        LONGS.setRelease(slots, at, index + 1);
+        store(slots, at, k, index);
         return PRESENT;
       }
     }
     return FULL;
+  }
+
+  /** Writes a slot: the key, then the value, published to lookups with release semantics. */
+  private static void store(ByteBuffer slots, int at, ByteBuffer k, long index) {
+    for (int i = 0; i < Hash.SIZE; i += 8) {
+      slots.putLong(at + 8 + i, k.getLong(i));
+    }
+    LONGS.setRelease(slots, at, index + 1);
   }
 
   /** How many slots from its start a key may be: {@link #MAX_PROBE}, or all of a small table. */
@@ -650,17 +641,9 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     if (inMemory) {
       Table grown = new Table(ByteBuffer.allocateDirect(SLOT << bits), bits);
       counts[p] = copy(old.slots(), grown);
-      unmapping.lock();
-      try {
-        tables.set(p, grown);
-        unmap(old.slots());
-      } finally {
-        unmapping.unlock();
-      }
-      return grown;
+      return replace(p, old, grown);
     }
     Path file = partition(dir, p);
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     // The old file is synced first: a writeback of it that failed is reported here, before its
     // pages (which may have been read back from the disk without the lost stores) are copied
     // into a file the next sync would vouch for.
@@ -671,30 +654,26 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       throw new IOException("couldn't sync the dedup index's " + file.getFileName()
           + " before doubling it: " + e.getMessage(), e);
     }
-    // Built in memory and written in one go: the file is written once, sequentially, and a
-    // full disk fails the write (never a store into a mapping).
+    // Built in memory and written in one go, synced before it replaces the old file (which the
+    // last sync covered): the file is written once, sequentially, and a full disk fails the
+    // write, never a store into a mapping.
     ByteBuffer built = ByteBuffer.allocateDirect(SLOT << bits);
     try {
       long count = copy(old.slots(), new Table(built, bits));
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        while (built.hasRemaining()) {
-          ch.write(built);
-        }
-        // Synced before it replaces the old file, which the last sync covered.
-        ch.force(true);
-      } catch (IOException e) {
-        Files.deleteIfExists(tmp);
-        throw new IOException("couldn't grow the dedup index (" + tmp + "): " + e.getMessage(),
-            e);
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      AtomicFiles.rename(AtomicFiles.writeTemp(file, built, dir), file);
       counts[p] = count;
       meta.putLong(AT_COUNTS + 8 * p, count);
     } finally {
       unmap(built);
     }
-    Table grown = table(dir, p, false);
+    return replace(p, old, table(dir, p, false));
+  }
+
+  /**
+   * Puts {@code grown} in place of partition {@code p}'s {@code old} table and unmaps that one,
+   * or leaves it to the sync forcing it now.
+   */
+  private Table replace(int p, Table old, Table grown) {
     unmapping.lock();
     try {
       tables.set(p, grown);
@@ -776,38 +755,20 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
 
   /** Writes a new, empty index: the partitions, then {@code meta}, which makes it one. */
   private static void create(Path dir) throws IOException {
-    // New files renamed over the old ones: a reader that mapped those keeps them whole.
+    // New files renamed over the old ones: a reader that mapped those keeps them whole. The
+    // empty partitions need no sync: one lost is of the wrong size, which discards the index.
     Files.deleteIfExists(dir.resolve("meta"));
+    byte[] empty = new byte[SLOT << MIN_BITS];
     for (int p = 0; p < PARTITIONS; p++) {
       Path file = partition(dir, p);
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      zeros(tmp, (long) SLOT << MIN_BITS);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.write(tmp, empty);
+      AtomicFiles.rename(tmp, file);
     }
-    ByteBuffer meta = ByteBuffer.allocate(META_SIZE);
-    meta.putLong(0, MAGIC).putInt(AT_VERSION, VERSION).putInt(AT_PARTITIONS, PARTITIONS);
-    Path tmp = dir.resolve("meta.tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
-      while (meta.hasRemaining()) {
-        ch.write(meta);
-      }
-      ch.force(true);
-    }
-    Files.move(tmp, dir.resolve("meta"), StandardCopyOption.ATOMIC_MOVE);
-    AtomicFiles.syncDirectory(dir);
-  }
-
-  /** Writes {@code size} zero bytes to {@code file}, replacing it: every block allocated. */
-  private static void zeros(Path file, long size) throws IOException {
-    ByteBuffer zero = ByteBuffer.allocateDirect((int) Math.min(size, 1 << 20));
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      for (long done = 0; done < size; ) {
-        zero.clear().limit((int) Math.min(zero.capacity(), size - done));
-        done += ch.write(zero);
-      }
-    }
+    byte[] meta = new byte[META_SIZE];
+    ByteBuffer.wrap(meta).putLong(0, MAGIC).putInt(AT_VERSION, VERSION)
+        .putInt(AT_PARTITIONS, PARTITIONS);
+    AtomicFiles.write(dir.resolve("meta"), meta, dir);
   }
 
   private static MappedByteBuffer map(Path file, boolean readOnly) throws IOException {
