@@ -17,6 +17,8 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -36,18 +38,23 @@ import org.slf4j.LoggerFactory;
  * memory-mapped. A partition doubles when its load passes a threshold between 0.55 and 0.70
  * that differs per partition, so the doublings of evenly filled partitions spread out instead of
  * coming all at once; a doubling writes a new file beside the old one and renames it over it.
- * Memory is the page cache's to manage; the heap holds nothing per entry.
+ * The heap holds nothing per entry.
  *
- * <p>Crashes. Writes go to shared mappings and are not synced as they happen: a thread syncs
- * every mapping every {@link #SYNC_EVERY} (and {@link #close} does) and then records the
- * watermark it synced, in {@code meta}. An add writes its slots before it raises the watermark,
- * and lookups ignore slots at or above the watermark they read first, so an add cut short shows
- * nothing. After a stop without a clean close (a killed process, a lost machine, a file system
- * that dropped its dirty pages) the index is trusted up to the synced watermark only: a page
- * that lost later writes went back to a state at least as new as that sync. The log re-indexes
- * the rest, at most that interval's entries, from the sequence log. A doubling syncs the new file
- * before renaming it in, and a sync syncs the directory, so a synced watermark never refers to a
- * file that is gone. Partition files of the wrong size make the index be discarded and rebuilt.
+ * <p>Crashes. The writer maps the files privately: its stores stay in memory (a page is copied
+ * from the page cache at its first store), and a thread writes the pages stored to since the
+ * last round to the files and syncs them, one partition at a time, every {@link #SYNC_EVERY}
+ * (and {@link #close} does), then records the watermark it covered, in {@code meta}. So the
+ * files are written in sequential runs at a pace the index sets, never by the kernel's
+ * writeback of a shared mapping, and a store never waits for one. An add writes its slots
+ * before it raises the watermark, and lookups ignore slots at or above the watermark they read
+ * first, so an add cut short shows nothing. After a stop without a clean close (a killed
+ * process, a lost machine, a file system that dropped its dirty pages) the index is trusted up
+ * to the synced watermark only: every page of a file holds the state of the last round or a
+ * later one. The log re-indexes the rest, at most that interval's entries, from the sequence
+ * log. A doubling syncs the new file before renaming it in, and a round syncs the directory, so
+ * a synced watermark never refers to a file that is gone. Partition files of the wrong size
+ * make the index be discarded and rebuilt. A round that fails records nothing and leaves its
+ * pages marked for the next: the tables in memory lose nothing.
  *
  * <p>Lookups run concurrently with the one writer, and with a writer in another process (a
  * {@linkplain #openReadOnly read-only} view, for {@code cairn verify --check-dedup}): a slot's
@@ -72,26 +79,92 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private static final int AT_WATERMARK = 24;
   private static final int AT_SYNCED = 32;
   private static final int AT_COUNTS = 1024;
-  /** How often the mappings are synced: the most a stop without a close makes the log redo. */
+  /**
+   * How often the stores are written and synced, at most: the least a crash makes the log redo
+   * (a large table's rounds take longer, see {@link #WRITE_RATE}).
+   */
   static final java.time.Duration SYNC_EVERY = java.time.Duration.ofSeconds(30);
+  /**
+   * The rate a round writes at, at most, in bytes a second, so that it leaves the disk to the
+   * sequence log: a busy table is nearly all stored to in a round, so a round of a table of
+   * 8.8 GB (100 M entries) takes 2.3 minutes rather than 30 s.
+   */
+  static final long WRITE_RATE = 64L << 20;
   /** A probe this long means the partition is fuller than its count says: it doubles. */
   private static final int MAX_PROBE = 512;
 
   private static final VarHandle LONGS =
       MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle DIRTY = MethodHandles.arrayElementVarHandle(long[].class);
+  /** The unit in which stores are written to the files: a page (4 KiB). */
+  private static final int PAGE_BITS = 12;
+
+  private static int pages(int bytes) {
+    return (bytes + (1 << PAGE_BITS) - 1) >>> PAGE_BITS;
+  }
 
   /** One partition's slots. */
   private static final class Table {
     private final ByteBuffer slots;
     private final int bits;
+    /**
+     * The writer's: its file, open for the syncs to write the pages stored to (the file the
+     * table was mapped from even after a doubling renamed another over it); null otherwise.
+     */
+    private final FileChannel file;
+    /**
+     * The writer's: one bit per page stored to since it was last written to the file. Also the
+     * lock of a sync of the file, from taking the bits to syncing (or marking them again).
+     */
+    private final long[] dirty;
+    /**
+     * The writer's: one bit per page stored to since the file was mapped, so copied into the
+     * process's memory; guarded by the index's monitor (the writer's).
+     */
+    private final long[] copied;
+    /** The bytes of every table's copied pages, the index's. */
+    private final AtomicLong copiedBytes;
     /** Replaced while being synced: the last sync of it unmaps it when done. */
     private boolean retired;
-    /** How many syncs are forcing it now; guarded by {@link #unmapping}. */
+    /** Whether unmapping it closes its file (not when a remapping handed the file on). */
+    private boolean ownsFile = true;
+    /** How many syncs are writing it now; guarded by {@link #unmapping}. */
     private int syncs;
 
     Table(ByteBuffer slots, int bits) {
+      this(slots, bits, null, null, null);
+    }
+
+    Table(ByteBuffer slots, int bits, FileChannel file, long[] dirty, AtomicLong copiedBytes) {
       this.slots = slots;
       this.bits = bits;
+      this.file = file;
+      int words = (pages(slots.capacity()) + 63) >>> 6;
+      this.dirty = file == null ? null : dirty != null ? dirty : new long[words];
+      this.copied = file == null ? null : new long[words];
+      this.copiedBytes = copiedBytes;
+    }
+
+    /** Marks the pages of the slot at {@code at} as stored to. */
+    void stored(int at) {
+      if (dirty != null) {
+        for (int page = at >>> PAGE_BITS; page <= (at + SLOT - 1) >>> PAGE_BITS; page++) {
+          DIRTY.getAndBitwiseOrRelease(dirty, page >>> 6, 1L << page);
+          if ((copied[page >>> 6] & (1L << page)) == 0) {
+            copied[page >>> 6] |= 1L << page;
+            copiedBytes.addAndGet(1 << PAGE_BITS);
+          }
+        }
+      }
+    }
+
+    /** The bytes of its pages copied into the process's memory. */
+    long copiedBytes() {
+      long n = 0;
+      for (long w : copied) {
+        n += Long.bitCount(w);
+      }
+      return n << PAGE_BITS;
     }
 
     ByteBuffer slots() {
@@ -133,9 +206,16 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private boolean closing;
   /** The watermark of the last sync (or of the open). */
   private volatile long synced;
-  /** The watermark went back to {@link #synced} after a failed sync; the next add fails once. */
-  private boolean tailLost;
   private Thread syncer;
+  /** The bytes of pages the writer's stores copied into the process's memory. */
+  private final AtomicLong copiedBytes = new AtomicLong();
+  /** Above this many {@link #copiedBytes}, a sync maps the partitions it syncs afresh. */
+  private volatile long memoryBudget = -1;
+  /** Why adds fail from now on (a doubling renamed its file in but could not map it). */
+  private IOException unusable;
+  /** Released by {@link #close} to stop the syncing thread between two partitions. */
+  private final java.util.concurrent.CountDownLatch stopSyncing =
+      new java.util.concurrent.CountDownLatch(1);
 
   private HashDedupIndex(Path dir, boolean readOnly, MappedByteBuffer meta, long watermark) {
     this.dir = dir;
@@ -152,6 +232,11 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * without a clean close it holds what it held at its last sync.
    */
   public static HashDedupIndex open(Path dir) throws IOException {
+    return open(dir, true);
+  }
+
+  /** {@link #open(Path)}; without {@code syncing}, only {@link #sync} and a close sync it. */
+  static HashDedupIndex open(Path dir, boolean syncing) throws IOException {
     Files.createDirectories(dir);
     try (Stream<Path> files = Files.list(dir)) {
       for (Path tmp : files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList()) {
@@ -182,7 +267,10 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     meta.putLong(AT_WATERMARK, watermark);
     meta.putInt(AT_CLEAN, 0);
     force(meta);
-    index.syncer = Thread.ofPlatform().daemon().name("cairn-dedup-sync").start(index::syncLoop);
+    if (syncing) {
+      index.syncer = Thread.ofPlatform().daemon().name("cairn-dedup-sync")
+          .start(index::syncLoop);
+    }
     return index;
   }
 
@@ -240,12 +328,12 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private void mapTables() throws IOException {
     try {
       for (int p = 0; p < PARTITIONS; p++) {
-        tables.set(p, table(dir, p, readOnly));
+        tables.set(p, table(dir, p, readOnly, copiedBytes));
       }
     } catch (IOException | RuntimeException e) {
       for (int p = 0; p < PARTITIONS; p++) {
         if (tables.get(p) != null) {
-          unmap(tables.get(p).slots());
+          unmap(tables.get(p));
         }
       }
       unmap(meta);
@@ -331,10 +419,9 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       throw new IllegalStateException("the dedup index in " + dir + " is "
           + (readOnly ? "open for reading only" : "closed"));
     }
-    if (tailLost) {
-      tailLost = false;
-      throw new IOException("the dedup index in " + dir + " went back to size " + watermark
-          + " after a failed sync: index the log from there");
+    if (unusable != null) {
+      throw new IOException("the dedup index in " + dir + " cannot take adds until the log is"
+          + " restarted: " + unusable.getMessage(), unusable);
     }
     for (Mapping m : mappings) {
       if (m.index() < 0 || m.index() >= newWatermark) {
@@ -378,9 +465,10 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       closing = true;
       stopping = syncer;
     }
-    // Stopped without holding the monitor: a failing sync takes it (loseUnsyncedTail).
+    // Stopped without interrupting it (that would close the files it writes) and without
+    // holding the monitor.
+    stopSyncing.countDown();
     if (stopping != null) {
-      stopping.interrupt();
       boolean interrupted = false;
       while (stopping.isAlive()) {
         try {
@@ -402,11 +490,17 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
               + " again at its next start: {}", dir, e.toString());
         }
       } else if (!readOnly) {
+        // An interrupted thread's writes would close the files: the flag waits until after.
+        boolean interrupted = Thread.interrupted();
         try {
           sync(true);
         } catch (IOException | RuntimeException e) {
           LOG.warn("couldn't sync the dedup index in {}; the log indexes what it added since"
               + " size {} again at its next start: {}", dir, synced, e.toString());
+        } finally {
+          if (interrupted) {
+            Thread.currentThread().interrupt();
+          }
         }
       }
       unmapping.lock();
@@ -414,7 +508,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         closed = true;
         for (int p = 0; p < PARTITIONS; p++) {
           if (tables.get(p) != null) {
-            unmap(tables.get(p).slots());
+            unmap(tables.get(p));
           }
         }
         unmap(meta);
@@ -425,56 +519,69 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   }
 
   /**
+   * The memory the writer's copies of pages may take before syncs remap the partitions they
+   * sync: a quarter of the machine's (or the container's) memory, which the JVM reports.
+   */
+  private long memoryBudget() {
+    long budget = memoryBudget;
+    if (budget < 0) {
+      budget = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+          instanceof com.sun.management.OperatingSystemMXBean os
+          ? os.getTotalMemorySize() / 4 : 1L << 30;
+      memoryBudget = budget;
+    }
+    return budget;
+  }
+
+  /** Sets {@link #memoryBudget()} (tests). */
+  void memoryBudget(long bytes) {
+    memoryBudget = bytes;
+  }
+
+  /** The bytes of pages the writer's stores copied into memory (tests). */
+  long copiedBytes() {
+    return copiedBytes.get();
+  }
+
+  /**
    * Syncs the partitions one at a time, spread over {@link #SYNC_EVERY}, so that their writeback
    * is a steady trickle beside the sequence log's syncs rather than one burst of the whole
    * table every interval (which, measured, halved the write rate while it lasted).
    */
   private void syncLoop() {
     boolean failing = false;
-    while (true) {
-      try {
-        sync(false, SYNC_EVERY.dividedBy(PARTITIONS));
-        if (failing) {
-          LOG.info("the dedup index in {} is synced again", dir);
-          failing = false;
-        }
-      } catch (InterruptedException e) {
-        return;
-      } catch (IOException | RuntimeException e) {
-        if (!failing) {
-          LOG.warn("couldn't sync the dedup index in {}; the log indexes again what it added"
-              + " since size {}, and the sync is retried every {} s: {}", dir, synced,
-              SYNC_EVERY.toSeconds(), e.toString());
-          failing = true;
-        }
+    try {
+      while (true) {
         try {
-          Thread.sleep(SYNC_EVERY);
-        } catch (InterruptedException stop) {
-          return;
+          if (!sync(false, SYNC_EVERY.dividedBy(PARTITIONS))) {
+            return;
+          }
+          if (failing) {
+            LOG.info("the dedup index in {} is synced again", dir);
+            failing = false;
+          }
+        } catch (IOException | RuntimeException e) {
+          if (!failing) {
+            LOG.warn("couldn't sync the dedup index in {}; it is retried every {} s, and until"
+                + " it succeeds a stop without a clean close makes the log index again what it"
+                + " added since size {}: {}", dir, SYNC_EVERY.toSeconds(), synced, e.toString());
+            failing = true;
+          }
+          if (stopSyncing.await(SYNC_EVERY.toMillis(), TimeUnit.MILLISECONDS)) {
+            return;
+          }
         }
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
   /**
-   * After a failed sync: the pages that failed to be written count as clean now (Linux reports
-   * a failed writeback once), and may later be read back from the disk without the stores they
-   * lost. So the index goes back to its last synced watermark, and the writer's next add fails
-   * once, which makes the log index everything above it again: stores that dirty those pages
-   * anew, for the next sync.
-   */
-  private synchronized void loseUnsyncedTail() {
-    if (watermark > synced) {
-      watermark = synced;
-      LONGS.setRelease(meta, AT_WATERMARK, synced);
-      tailLost = true;
-    }
-  }
-
-  /**
-   * Syncs every mapping, then records the watermark read before as synced (and with {@code
-   * clean}, marks the index closed cleanly). Runs beside the writer. A failed sync takes the
-   * index back to the last recorded one (see {@link #loseUnsyncedTail}).
+   * Writes every partition's stored-to pages to its file and syncs it, then records the
+   * watermark read before as synced (and with {@code clean}, marks the index closed cleanly).
+   * Runs beside the writer. A failed sync records nothing; the pages it did not get onto the
+   * disk are written again by the next.
    */
   void sync(boolean clean) throws IOException {
     try {
@@ -485,65 +592,164 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     }
   }
 
-  /** {@link #sync(boolean)}, pausing {@code pace} after each partition. */
-  private void sync(boolean clean, java.time.Duration pace)
+  /**
+   * {@link #sync(boolean)}, pausing {@code pace} after each partition; false if the index was
+   * closed or is closing (only {@link #close}'s own sync goes on then).
+   */
+  private boolean sync(boolean clean, java.time.Duration pace)
       throws IOException, InterruptedException {
     long covered = watermark;
-    try {
-      for (int p = 0; p < PARTITIONS; p++) {
-        // Not under the lock, which would hold up a doubling (and so the writer) for as long
-        // as the kernel takes to write the partition's dirty pages: a table replaced meanwhile
-        // is left mapped, for this thread to unmap.
-        Table t;
+    for (int p = 0; p < PARTITIONS; p++) {
+      // Not under the lock, which would hold up a doubling (and so the writer) for as long as
+      // the disk takes to write the partition: a table replaced meanwhile is left mapped, for
+      // this thread to unmap.
+      Table t;
+      unmapping.lock();
+      try {
+        if (closed) {
+          return false;
+        }
+        t = tables.get(p);
+        t.syncs++;
+      } finally {
+        unmapping.unlock();
+      }
+      long written = 0;
+      boolean over = false;
+      try {
+        // A table a doubling replaces meanwhile writes to its own file, which the doubling's
+        // has replaced: harmless.
+        written = writeStoredPages(t);
+        over = copiedBytes.get() > memoryBudget();
+        if (over) {
+          remap(p, t);
+        }
+      } finally {
         unmapping.lock();
         try {
-          if (closed) {
-            return;
+          if (--t.syncs == 0 && t.retired) {
+            unmap(t);
           }
-          t = tables.get(p);
-          t.syncs++;
         } finally {
           unmapping.unlock();
         }
-        try {
-          force(t.slots());
-        } finally {
-          unmapping.lock();
-          try {
-            if (--t.syncs == 0 && t.retired) {
-              unmap(t.slots());
-            }
-          } finally {
-            unmapping.unlock();
-          }
-        }
-        if (!pace.isZero()) {
-          Thread.sleep(pace);
-        }
       }
-      AtomicFiles.syncDirectory(dir);
-      reading.lock();
-      try {
-        if (closed) {
-          return;
-        }
-        if (covered > synced) {
-          LONGS.setRelease(meta, AT_SYNCED, covered);
-          synced = covered;
-        }
-        if (clean) {
-          meta.putInt(AT_CLEAN, 1);
-        }
-        force(meta);
-      } finally {
-        reading.unlock();
+      // Past the budget, the next partition at once: its copies are what the memory holds.
+      long wait = over ? 0 : Math.max(pace.toNanos(), written * 1_000_000_000L / WRITE_RATE);
+      if (!pace.isZero() && stopSyncing.await(wait, TimeUnit.NANOSECONDS)) {
+        return false;
       }
-    } catch (java.nio.channels.ClosedByInterruptException e) {
-      throw new InterruptedException("stopped while syncing"); // by close(): not a failure
-    } catch (IOException | RuntimeException e) {
-      loseUnsyncedTail();
-      throw e;
     }
+    AtomicFiles.syncDirectory(dir);
+    reading.lock();
+    try {
+      if (closed) {
+        return false;
+      }
+      if (covered > synced) {
+        LONGS.setRelease(meta, AT_SYNCED, covered);
+        synced = covered;
+      }
+      if (clean) {
+        meta.putInt(AT_CLEAN, 1);
+      }
+      force(meta);
+    } finally {
+      reading.unlock();
+    }
+    return true;
+  }
+
+  /**
+   * Writes the pages of {@code t} stored to since its last sync to its file, in runs of
+   * adjacent pages, and syncs the file. On a failure the pages are marked again, for the next
+   * sync: the table in memory holds every store whatever happened to the file. Returns the
+   * bytes written. Two syncs of one file take turns: a second one would find no pages marked
+   * and could record a watermark before the first has them on the disk.
+   */
+  private static long writeStoredPages(Table t) throws IOException {
+    synchronized (t.dirty) {
+      long[] taken = new long[t.dirty.length];
+      for (int w = 0; w < taken.length; w++) {
+        taken[w] = (long) DIRTY.getAndSet(t.dirty, w, 0L);
+      }
+      try {
+        long written = writePages(t, taken);
+        t.file.force(false);
+        return written;
+      } catch (IOException | RuntimeException e) {
+        for (int w = 0; w < taken.length; w++) {
+          DIRTY.getAndBitwiseOrRelease(t.dirty, w, taken[w]);
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Writes the pages of {@code t} marked in {@code marked} to its file; returns the bytes. */
+  private static long writePages(Table t, long[] marked) throws IOException {
+    long written = 0;
+    int pages = pages(t.slots().capacity());
+    for (int page = next(marked, 0, pages); page < pages; ) {
+      int end = page;
+      while (end < pages && (marked[end >>> 6] & (1L << end)) != 0) {
+        end++;
+      }
+      int from = page << PAGE_BITS;
+      int to = Math.min(t.slots().capacity(), end << PAGE_BITS);
+      ByteBuffer run = t.slots().slice(from, to - from);
+      while (run.hasRemaining()) {
+        t.file.write(run, from + run.position());
+      }
+      written += to - from;
+      page = next(marked, end, pages);
+    }
+    return written;
+  }
+
+  /**
+   * Maps partition {@code p}'s file afresh in place of {@code t}, just synced, which frees the
+   * pages copied into the process's memory: what a store to one costs then is one more copy.
+   * The writer waits meanwhile; the pages it stored to since the sync are written and synced
+   * first, and stay marked for the next round.
+   */
+  private void remap(int p, Table t) throws IOException {
+    synchronized (this) {
+      if (closing || closed || tables.get(p) != t) {
+        return;
+      }
+      Table fresh;
+      synchronized (t.dirty) {
+        long[] marked = new long[t.dirty.length];
+        for (int w = 0; w < marked.length; w++) {
+          marked[w] = (long) DIRTY.getAcquire(t.dirty, w);
+        }
+        writePages(t, marked);
+        t.file.force(false);
+        fresh = new Table(t.file.map(FileChannel.MapMode.PRIVATE, 0, t.slots().capacity()),
+            t.bits(), t.file, t.dirty, copiedBytes);
+      }
+      unmapping.lock();
+      try {
+        tables.set(p, fresh);
+        t.retired = true; // and unmapped by the round holding it
+        t.ownsFile = false;
+        copiedBytes.addAndGet(-t.copiedBytes());
+      } finally {
+        unmapping.unlock();
+      }
+    }
+  }
+
+  /** The first page from {@code page} marked in {@code bits}, or {@code pages}. */
+  private static int next(long[] bits, int page, int pages) {
+    for (int w = page >>> 6; w < bits.length; w++) {
+      long word = w == page >>> 6 ? bits[w] & (-1L << page) : bits[w];
+      if (word != 0) {
+        return Math.min(pages, (w << 6) + Long.numberOfTrailingZeros(word));
+      }
+    }
+    return pages;
   }
 
   // ---- The table ----------------------------------------------------------------------------
@@ -595,25 +801,31 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       int at = i * SLOT;
       long value = slots.getLong(at);
       if (value == 0) {
-        store(slots, at, k, index);
+        store(t, at, k, index);
         return ADDED;
       }
       if (matches(slots, at, k0, k)) {
-        // Stored even if unchanged: a repeat after a failed sync must dirty the slot's pages
-        // again, both of them where it spans two (the same bytes: readers see no change).
-        store(slots, at, k, index);
+        // Stored and marked even if unchanged: a repeat (the log indexing again after a
+        // crash) may find a page the crashed process left in the page cache, never synced and
+        // maybe never to be, which the next sync must write.
+        store(t, at, k, index);
         return PRESENT;
       }
     }
     return FULL;
   }
 
-  /** Writes a slot: the key, then the value, published to lookups with release semantics. */
-  private static void store(ByteBuffer slots, int at, ByteBuffer k, long index) {
+  /**
+   * Writes a slot: the key, then the value, published to lookups with release semantics; then
+   * marks its pages for the next sync.
+   */
+  private static void store(Table t, int at, ByteBuffer k, long index) {
+    ByteBuffer slots = t.slots();
     for (int i = 0; i < Hash.SIZE; i += 8) {
       slots.putLong(at + 8 + i, k.getLong(i));
     }
     LONGS.setRelease(slots, at, index + 1);
+    t.stored(at);
   }
 
   /** How many slots from its start a key may be: {@link #MAX_PROBE}, or all of a small table. */
@@ -644,16 +856,6 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       return replace(p, old, grown);
     }
     Path file = partition(dir, p);
-    // The old file is synced first: a writeback of it that failed is reported here, before its
-    // pages (which may have been read back from the disk without the lost stores) are copied
-    // into a file the next sync would vouch for.
-    try {
-      force(old.slots());
-    } catch (IOException | RuntimeException e) {
-      loseUnsyncedTail();
-      throw new IOException("couldn't sync the dedup index's " + file.getFileName()
-          + " before doubling it: " + e.getMessage(), e);
-    }
     // Built in memory and written in one go, synced before it replaces the old file (which the
     // last sync covered): the file is written once, sequentially, and a full disk fails the
     // write, never a store into a mapping.
@@ -666,7 +868,15 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     } finally {
       unmap(built);
     }
-    return replace(p, old, table(dir, p, false));
+    Table grown;
+    try {
+      grown = table(dir, p, false, copiedBytes);
+    } catch (IOException | RuntimeException e) {
+      // The old table's file is no longer the partition's: its syncs would write nowhere.
+      unusable = e instanceof IOException io ? io : new IOException(e);
+      throw unusable;
+    }
+    return replace(p, old, grown);
   }
 
   /**
@@ -677,10 +887,12 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     unmapping.lock();
     try {
       tables.set(p, grown);
-      if (old.syncs > 0) {
-        old.retired = true;
-      } else {
-        unmap(old.slots());
+      if (old.copied != null) {
+        copiedBytes.addAndGet(-old.copiedBytes());
+      }
+      old.retired = true;
+      if (old.syncs == 0) {
+        unmap(old);
       }
     } finally {
       unmapping.unlock();
@@ -712,15 +924,43 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     return dir.resolve(String.format("p%03d", p));
   }
 
-  private static Table table(Path dir, int p, boolean readOnly) throws IOException {
-    MappedByteBuffer slots = map(partition(dir, p), readOnly);
-    int bits = bits(slots.capacity());
-    if (bits < 0) {
-      unmap(slots);
-      throw new IOException(partition(dir, p) + " is not a dedup table (" + slots.capacity()
-          + " bytes)");
+  /**
+   * Maps partition {@code p}: shared and read-only for a reader; for the writer, privately, so
+   * that its stores stay in memory (copied from the page cache on the first store to a page)
+   * until a sync writes them, never written back by the kernel on its own schedule. Measured
+   * with a shared mapping: once the table outgrew the kernel's dirty-page threshold (10% of the
+   * memory by default; 2.3 GB, 26 M entries here) the kernel wrote it back without pause, every
+   * store faulted on a page under writeback, and adds slowed down ten times.
+   */
+  private static Table table(Path dir, int p, boolean readOnly, AtomicLong copiedBytes)
+      throws IOException {
+    Path path = partition(dir, p);
+    if (readOnly) {
+      MappedByteBuffer slots = map(path, true);
+      int bits = bits(slots.capacity());
+      if (bits < 0) {
+        unmap(slots);
+        throw notATable(path, slots.capacity());
+      }
+      return new Table(slots, bits);
     }
-    return new Table(slots, bits);
+    FileChannel file = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
+      long size = file.size();
+      int bits = bits(size);
+      if (bits < 0) {
+        throw notATable(path, size);
+      }
+      return new Table(file.map(FileChannel.MapMode.PRIVATE, 0, size), bits, file, null,
+          copiedBytes);
+    } catch (IOException | RuntimeException e) {
+      file.close();
+      throw e;
+    }
+  }
+
+  private static IOException notATable(Path path, long size) {
+    return new IOException(path + " is not a dedup table (" + size + " bytes)");
   }
 
   /** Why the index in {@code dir} cannot be used as it is, or null if it can. */
@@ -787,6 +1027,18 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private static void unmap(ByteBuffer buffer) {
     if (UNSAFE != null) {
       UNSAFE.invokeCleaner(buffer);
+    }
+  }
+
+  /** Unmaps {@code t}'s slots and closes its file. */
+  private static void unmap(Table t) {
+    unmap(t.slots());
+    if (t.file != null && t.ownsFile) {
+      try {
+        t.file.close();
+      } catch (IOException e) {
+        LOG.debug("closing a dedup table's file: {}", e.toString());
+      }
     }
   }
 

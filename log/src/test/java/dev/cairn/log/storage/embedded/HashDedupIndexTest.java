@@ -66,6 +66,13 @@ class HashDedupIndexTest {
     return index;
   }
 
+  /** An index only the test syncs (and its close). */
+  private HashDedupIndex openUnsynced(Path at) throws IOException {
+    HashDedupIndex index = HashDedupIndex.open(at, false);
+    opened.add(index);
+    return index;
+  }
+
   private HashDedupIndex readOnly() throws IOException {
     HashDedupIndex index = HashDedupIndex.openReadOnly(dir.resolve("dedup"));
     opened.add(index);
@@ -74,9 +81,13 @@ class HashDedupIndexTest {
 
   /** A copy of the index's files as they are now, as a crash (or a lost machine) leaves them. */
   private Path crashCopy() throws IOException {
+    return crashCopy(dir.resolve("dedup"));
+  }
+
+  private Path crashCopy(Path from) throws IOException {
     Path copy = dir.resolve("copy-" + System.nanoTime());
     Files.createDirectories(copy);
-    try (Stream<Path> files = Files.list(dir.resolve("dedup"))) {
+    try (Stream<Path> files = Files.list(from)) {
       for (Path f : files.toList()) {
         Files.copy(f, copy.resolve(f.getFileName()));
       }
@@ -192,6 +203,91 @@ class HashDedupIndexTest {
     assertHoldsExactly(after, 90_000);
     after.close();
     assertThat(open(after.dir()).watermark()).as("closed cleanly").isEqualTo(90_000);
+  }
+
+  /**
+   * The writer's stores stay in its memory until a sync writes them: the kernel does not write
+   * a busy table back on its own (with a shared mapping it did, without pause once the table
+   * outgrew its dirty-page threshold).
+   */
+  @Test
+  void storesReachTheFilesOnlyThroughASync() throws IOException {
+    HashDedupIndex index = openUnsynced(dir.resolve("dedup"));
+    index.add(mappings(0, 60), 60); // too few for any partition to double
+    assertThat(slotsInFiles()).as("before the sync").isZero();
+    assertHoldsExactly(index, 60);
+    index.sync(false);
+    assertThat(slotsInFiles()).as("after the sync").isEqualTo(60);
+    index.add(mappings(60, 100), 100);
+    assertThat(slotsInFiles()).isEqualTo(60);
+    index.sync(false);
+    assertThat(slotsInFiles()).isEqualTo(100);
+  }
+
+  /** How many slots of the partition files, read as files, hold a key. */
+  private long slotsInFiles() throws IOException {
+    long n = 0;
+    for (int p = 0; p < HashDedupIndex.PARTITIONS; p++) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(
+          Files.readAllBytes(dir.resolve("dedup").resolve(String.format("p%03d", p))));
+      for (int at = 0; at < b.capacity(); at += HashDedupIndex.SLOT) {
+        n += b.getLong(at) != 0 ? 1 : 0;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * A disk that fails the writes of a sync (EIO): the index goes on answering from memory, the
+   * failed sync records nothing, and the next one, once the disk works, writes what the failed
+   * one could not, so a crash after it loses nothing below its watermark.
+   */
+  @Test
+  void aSyncThatFailsLosesNothingAndTheNextWritesWhatItMissed() throws IOException {
+    mount = ScratchMount.ext4OnLoop(dir.resolve("fs"), dir.resolve("fs.img"), 64L << 20,
+        "continue");
+    Path at = mount.path().resolve("dedup");
+    HashDedupIndex index = openUnsynced(at);
+    index.add(mappings(0, 20_000), 20_000);
+    index.sync(false);
+    index.add(mappings(20_000, 20_500), 20_500); // no partition doubles
+    mount.failWrites();
+    assertThatThrownBy(() -> index.sync(false)).isInstanceOf(IOException.class);
+    assertHoldsExactly(index, 20_500);
+    assertThat(open(crashCopy(at)).watermark()).as("the failed sync recorded nothing")
+        .isEqualTo(20_000);
+    mount.healWrites();
+    index.sync(false);
+    // What the disk holds, not the page cache (which kept the failed pages' bytes).
+    Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
+    HashDedupIndex after = open(crashCopy(at));
+    assertThat(after.watermark()).isEqualTo(20_500);
+    assertHoldsExactly(after, 20_500);
+  }
+
+  /**
+   * Past its memory budget, a sync maps each partition it synced afresh, freeing the pages the
+   * writer's stores copied into memory; nothing is lost, in memory or on the disk.
+   */
+  @Test
+  void pastItsMemoryBudgetASyncFreesTheCopiedPages() throws IOException {
+    HashDedupIndex index = openUnsynced(dir.resolve("dedup"));
+    index.add(mappings(0, 30_000), 30_000);
+    assertThat(index.copiedBytes()).as("pages copied by stores").isPositive();
+    index.sync(false);
+    long kept = index.copiedBytes();
+    assertThat(kept).as("within the budget, kept").isPositive();
+    index.memoryBudget(0);
+    index.add(mappings(30_000, 31_000), 31_000);
+    index.sync(false);
+    assertThat(index.copiedBytes()).as("past the budget, freed").isZero();
+    assertHoldsExactly(index, 31_000);
+    index.add(mappings(31_000, 40_000), 40_000);
+    assertHoldsExactly(index, 40_000);
+    index.sync(false);
+    HashDedupIndex after = open(crashCopy());
+    assertThat(after.watermark()).isEqualTo(40_000);
+    assertHoldsExactly(after, 40_000);
   }
 
   @Test
