@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * monitor run's {@code run_id}), for log collectors.
  */
 enum LogFormat {
-  /** The pattern of logback.xml, for people. */
+  /** {@link LogSetup#PATTERN}, for people. */
   TEXT,
   /** One JSON object a line, for log collectors. */
   JSON;

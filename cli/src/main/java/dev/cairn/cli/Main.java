@@ -4,6 +4,7 @@ import dev.cairn.cli.settings.SettingsException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,8 +16,14 @@ import picocli.CommandLine.Command;
     // Every command takes --help (and --version), e.g. `cairn serve --help`.
     scope = CommandLine.ScopeType.INHERIT,
     versionProvider = Main.Version.class,
-    description = "A verifiable transparency log.",
-    subcommands = {
+    description = "A verifiable transparency log.")
+public final class Main implements Runnable {
+  /**
+   * The subcommands, in the order the help lists them. {@link #run} adds only the one that runs
+   * when the first argument names it: each adds its options by reflection, which every start
+   * of every command paid for.
+   */
+  private static final List<Class<?>> COMMANDS = List.of(
       VersionCommand.class,
       ServeCommand.class,
       WitnessCommand.class,
@@ -29,9 +36,8 @@ import picocli.CommandLine.Command;
       ReleaseCommand.class,
       KeyCommand.class,
       VkeyCommand.class,
-      CommandLine.HelpCommand.class
-    })
-public final class Main implements Runnable {
+      CommandLine.HelpCommand.class);
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
@@ -41,6 +47,16 @@ public final class Main implements Runnable {
   /** Runs the command line with the given output streams and returns the exit code. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Main());
+    Class<?> named = args.length == 0 ? null : COMMANDS.stream()
+        .filter(c -> c.getAnnotation(Command.class).name().equals(args[0])).findFirst()
+        .orElse(null);
+    for (Class<?> c : COMMANDS) {
+      // `cairn help COMMAND` needs the others.
+      if (named == null || named == CommandLine.HelpCommand.class || c == named) {
+        // A CommandLine of its own, which applies its model transformer (ServeCommand's).
+        cl.addSubcommand(new CommandLine(c));
+      }
+    }
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

@@ -44,11 +44,14 @@ public final class LogMetrics implements Sequencer.BatchObserver,
    * process, shared by every log it opens (their collectors listen to the garbage collector,
    * so registering them per log would add listeners without end).
    */
-  private static final PrometheusRegistry JVM = new PrometheusRegistry();
-
-  static {
-    JvmMetrics.builder().register(JVM);
-  }
+  private static final java.util.concurrent.CompletableFuture<PrometheusRegistry> JVM =
+      // Registered beside the log's opening (they load the JVM's management beans), waited for
+      // by the first scrape.
+      java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        PrometheusRegistry jvm = new PrometheusRegistry();
+        JvmMetrics.builder().register(jvm);
+        return jvm;
+      }, runnable -> Thread.ofPlatform().daemon().name("cairn-jvm-metrics").start(runnable));
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   /** Set by {@link #watch}: the freshness SLI. */
@@ -108,8 +111,25 @@ public final class LogMetrics implements Sequencer.BatchObserver,
       .labelNames("version", "commit").register(registry);
 
   {
-    registry.register((MultiCollector) JVM::scrape);
+    registry.register((MultiCollector) LogMetrics::jvm);
   }
+
+  /** The JVM's metrics; none (and a warning, once) if registering them failed. */
+  private static io.prometheus.metrics.model.snapshots.MetricSnapshots jvm() {
+    try {
+      return JVM.join().scrape();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (JVM_FAILURE_LOGGED.compareAndSet(false, true)) {
+        org.slf4j.LoggerFactory.getLogger(LogMetrics.class).warn(
+            "couldn't register the JVM's metrics; /metrics goes on without them: {}",
+            String.valueOf(e.getCause()));
+      }
+      return io.prometheus.metrics.model.snapshots.MetricSnapshots.of();
+    }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicBoolean JVM_FAILURE_LOGGED =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   /** Counts a report of something the explorer's Content-Security-Policy blocked. */
   public void cspReport() {
