@@ -520,14 +520,16 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
 
   /**
    * The memory the writer's copies of pages may take before syncs remap the partitions they
-   * sync: a quarter of the machine's (or the container's) memory, which the JVM reports.
+   * sync: half of the machine's (or the container's) memory, which the JVM reports. Measured
+   * at a quarter, a log of 100 M entries on a 23 GB machine passed it at ~85 M and then took
+   * 32-38 k entries/s, against 240-337 k below it.
    */
   private long memoryBudget() {
     long budget = memoryBudget;
     if (budget < 0) {
       budget = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
           instanceof com.sun.management.OperatingSystemMXBean os
-          ? os.getTotalMemorySize() / 4 : 1L << 30;
+          ? os.getTotalMemorySize() / 2 : 1L << 30;
       memoryBudget = budget;
     }
     return budget;
