@@ -11,10 +11,11 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 /**
  * The process's logging, set up in code (logback finds it as a service) rather than from an XML
  * file, whose configurator (the JDK's XML parser and logback's model of a configuration, several
- * hundred classes) every start paid for. Lines go to stderr in {@link #PATTERN}; the level is {@code CAIRN_LOG_LEVEL} (a
- * system property or the environment, default {@code INFO}, {@code DEBUG} if it names no level,
- * as the XML file had it); Jetty says only warnings. {@code -Dlogback.configurationFile=FILE}, or
- * a {@code logback-test.xml} on the class path (a test's), still configures logback instead.
+ * hundred classes) every start paid for. Lines go to stderr in {@link #PATTERN}; the level is
+ * {@code CAIRN_LOG_LEVEL} (a system property or the environment, default {@code INFO}, {@code
+ * DEBUG} if it names no level, as the XML file had it); Jetty says only warnings. {@code
+ * -Dlogback.configurationFile=FILE}, or a {@code logback-test.xml} on the class path (a test's),
+ * still configures logback instead.
  */
 public final class LogSetup extends ContextAwareBase implements Configurator {
   /** The text format of a line: time, level, thread, logger, message. */
