@@ -3,8 +3,6 @@ package dev.cairn.cli;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.JsonEncoder;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -48,12 +46,6 @@ enum LogFormat {
     encoder.setContext(context);
     encoder.setWithFormattedMessage(true); // the line as text prints it, besides its template
     encoder.start();
-    ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
-    stderr.setContext(context);
-    stderr.setName("STDERR-JSON");
-    stderr.setTarget("System.err");
-    stderr.setEncoder(encoder);
-    stderr.start();
-    root.addAppender(stderr);
+    root.addAppender(LogSetup.stderr(context, "STDERR-JSON", encoder));
   }
 }

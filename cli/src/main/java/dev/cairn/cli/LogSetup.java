@@ -6,6 +6,7 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
@@ -38,16 +39,22 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     encoder.setContext(context);
     encoder.setPattern(PATTERN);
     encoder.start();
-    ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
-    stderr.setContext(context);
-    stderr.setName("STDERR");
-    stderr.setTarget("System.err");
-    stderr.setEncoder(encoder);
-    stderr.start();
     ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     String level = System.getProperty("CAIRN_LOG_LEVEL", System.getenv("CAIRN_LOG_LEVEL"));
     root.setLevel(level == null ? Level.INFO : Level.toLevel(level, Level.DEBUG));
-    root.addAppender(stderr);
+    root.addAppender(stderr(context, "STDERR", encoder));
     context.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
+  }
+
+  /** A started appender named {@code name} writing {@code encoder}'s lines to stderr. */
+  static ConsoleAppender<ILoggingEvent> stderr(LoggerContext context, String name,
+      Encoder<ILoggingEvent> encoder) {
+    ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
+    stderr.setContext(context);
+    stderr.setName(name);
+    stderr.setTarget("System.err");
+    stderr.setEncoder(encoder);
+    stderr.start();
+    return stderr;
   }
 }
