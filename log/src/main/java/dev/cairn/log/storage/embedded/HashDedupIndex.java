@@ -671,10 +671,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    */
   private static long writeStoredPages(Table t) throws IOException {
     synchronized (t.dirty) {
-      long[] taken = new long[t.dirty.length];
-      for (int w = 0; w < taken.length; w++) {
-        taken[w] = (long) DIRTY.getAndSet(t.dirty, w, 0L);
-      }
+      long[] taken = marked(t, true);
       try {
         long written = writePages(t, taken);
         t.file.force(false);
@@ -686,6 +683,16 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         throw e;
       }
     }
+  }
+
+  /** A copy of {@code t}'s marks; with {@code take}, the marks are cleared as they are read. */
+  private static long[] marked(Table t, boolean take) {
+    long[] marked = new long[t.dirty.length];
+    for (int w = 0; w < marked.length; w++) {
+      marked[w] = take ? (long) DIRTY.getAndSet(t.dirty, w, 0L)
+          : (long) DIRTY.getAcquire(t.dirty, w);
+    }
+    return marked;
   }
 
   /** Writes the pages of {@code t} marked in {@code marked} to its file; returns the bytes. */
@@ -722,11 +729,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       }
       Table fresh;
       synchronized (t.dirty) {
-        long[] marked = new long[t.dirty.length];
-        for (int w = 0; w < marked.length; w++) {
-          marked[w] = (long) DIRTY.getAcquire(t.dirty, w);
-        }
-        writePages(t, marked);
+        writePages(t, marked(t, false));
         t.file.force(false);
         fresh = new Table(t.file.map(FileChannel.MapMode.PRIVATE, 0, t.slots().capacity()),
             t.bits(), t.file, t.dirty, copiedBytes);
