@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.HashMap;
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * (an 8-byte value, the entry's index plus one or 0 for empty, then the 32-byte leaf hash),
  * memory-mapped. A partition doubles when its load passes a threshold between 0.55 and 0.70
  * that differs per partition, so the doublings of evenly filled partitions spread out instead of
- * coming all at once; a doubling writes a new file beside the old one and renames it over it.
+ * coming all at once; a doubling makes a new file beside the old one, which the next sync
+ * writes and renames over it.
  * The heap holds nothing per entry.
  *
  * <p>Crashes. The writer maps the files privately: its stores stay in memory (a page is copied
@@ -51,10 +53,11 @@ import org.slf4j.LoggerFactory;
  * process, a lost machine, a file system that dropped its dirty pages) the index is trusted up
  * to the synced watermark only: every page of a file holds the state of the last round or a
  * later one. The log re-indexes the rest, at most that interval's entries, from the sequence
- * log. A doubling syncs the new file before renaming it in, and a round syncs the directory, so
- * a synced watermark never refers to a file that is gone. Partition files of the wrong size
- * make the index be discarded and rebuilt. A round that fails records nothing and leaves its
- * pages marked for the next: the tables in memory lose nothing.
+ * log. A round syncs a doubling's new file before renaming it in, and then the directory, so a
+ * synced watermark never refers to a file that is gone or holds less than it covers. Partition
+ * files of the wrong size make the index be discarded and rebuilt. A round that fails records
+ * nothing and leaves its pages marked (and a doubling's file unrenamed) for the next: the
+ * tables in memory lose nothing.
  *
  * <p>Lookups run concurrently with the one writer, and with a writer in another process (a
  * {@linkplain #openReadOnly read-only} view, for {@code cairn verify --check-dedup}): a slot's
@@ -96,6 +99,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private static final VarHandle LONGS =
       MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final VarHandle DIRTY = MethodHandles.arrayElementVarHandle(long[].class);
+  /** What a doubling's new file is written with first. */
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
   /** The unit in which stores are written to the files: a page (4 KiB). */
   private static final int PAGE_BITS = 12;
 
@@ -130,15 +135,22 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     private boolean ownsFile = true;
     /** How many syncs are writing it now; guarded by {@link #unmapping}. */
     private int syncs;
+    /**
+     * A doubling's: the temporary file {@link #file} is until a sync, having written and synced
+     * it, renames it over the partition's; null once it has (and for any other table).
+     */
+    private volatile Path pending;
 
     Table(ByteBuffer slots, int bits) {
-      this(slots, bits, null, null, null);
+      this(slots, bits, null, null, null, null);
     }
 
-    Table(ByteBuffer slots, int bits, FileChannel file, long[] dirty, AtomicLong copiedBytes) {
+    Table(ByteBuffer slots, int bits, FileChannel file, long[] dirty, AtomicLong copiedBytes,
+        Path pending) {
       this.slots = slots;
       this.bits = bits;
       this.file = file;
+      this.pending = pending;
       int words = (pages(slots.capacity()) + 63) >>> 6;
       this.dirty = file == null ? null : dirty != null ? dirty : new long[words];
       this.copied = file == null ? null : new long[words];
@@ -211,8 +223,12 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private final AtomicLong copiedBytes = new AtomicLong();
   /** Above this many {@link #copiedBytes}, a sync maps the partitions it syncs afresh. */
   private volatile long memoryBudget = -1;
-  /** Why adds fail from now on (a doubling renamed its file in but could not map it). */
-  private IOException unusable;
+  /**
+   * One per partition, held by a sync from taking its table to renaming a doubling's file in:
+   * so the renames of a partition's doublings come in their order.
+   */
+  private final Object[] partitionSyncs = Stream.generate(Object::new).limit(PARTITIONS)
+      .toArray();
   /** Released by {@link #close} to stop the syncing thread between two partitions. */
   private final java.util.concurrent.CountDownLatch stopSyncing =
       new java.util.concurrent.CountDownLatch(1);
@@ -419,10 +435,6 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       throw new IllegalStateException("the dedup index in " + dir + " is "
           + (readOnly ? "open for reading only" : "closed"));
     }
-    if (unusable != null) {
-      throw new IOException("the dedup index in " + dir + " cannot take adds until the log is"
-          + " restarted: " + unusable.getMessage(), unusable);
-    }
     for (Mapping m : mappings) {
       if (m.index() < 0 || m.index() >= newWatermark) {
         throw new IllegalArgumentException(
@@ -515,6 +527,11 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       } finally {
         unmapping.unlock();
       }
+      for (int p = 0; p < PARTITIONS; p++) {
+        if (tables.get(p) != null) {
+          discard(tables.get(p));
+        }
+      }
     }
   }
 
@@ -606,35 +623,43 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       // the disk takes to write the partition: a table replaced meanwhile is left mapped, for
       // this thread to unmap.
       Table t;
-      unmapping.lock();
-      try {
-        if (closed) {
-          return false;
+      long written;
+      synchronized (partitionSyncs[p]) {
+        unmapping.lock();
+        try {
+          if (closed) {
+            return false;
+          }
+          t = tables.get(p);
+          t.syncs++;
+        } finally {
+          unmapping.unlock();
         }
-        t = tables.get(p);
-        t.syncs++;
-      } finally {
-        unmapping.unlock();
+        try {
+          // A table a doubling replaces meanwhile is still written: the partition's file
+          // holds what it covers until a later round renames the doubling's in.
+          written = writeStoredPages(t);
+          Path tmp = t.pending;
+          if (tmp != null) {
+            // Even if a doubling replaced it meanwhile: it holds every key the round covers,
+            // and the replacement is renamed in after it.
+            Files.move(tmp, partition(dir, p), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+            t.pending = null;
+          }
+        } catch (IOException | RuntimeException e) {
+          release(t);
+          throw e;
+        }
       }
-      long written = 0;
-      boolean over = false;
+      boolean over;
       try {
-        // A table a doubling replaces meanwhile writes to its own file, which the doubling's
-        // has replaced: harmless.
-        written = writeStoredPages(t);
         over = copiedBytes.get() > memoryBudget();
         if (over) {
           remap(p, t);
         }
       } finally {
-        unmapping.lock();
-        try {
-          if (--t.syncs == 0 && t.retired) {
-            unmap(t);
-          }
-        } finally {
-          unmapping.unlock();
-        }
+        release(t);
       }
       // Past the budget, the next partition at once: its copies are what the memory holds.
       long wait = over ? 0 : Math.max(pace.toNanos(), written * 1_000_000_000L / WRITE_RATE);
@@ -660,6 +685,23 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       reading.unlock();
     }
     return true;
+  }
+
+  /** Ends a sync's hold on {@code t}: the last one unmaps it if a doubling retired it. */
+  private void release(Table t) {
+    boolean unmapped = false;
+    unmapping.lock();
+    try {
+      if (--t.syncs == 0 && t.retired) {
+        unmap(t);
+        unmapped = true;
+      }
+    } finally {
+      unmapping.unlock();
+    }
+    if (unmapped) {
+      discard(t);
+    }
   }
 
   /**
@@ -732,7 +774,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         writePages(t, marked(t, false));
         t.file.force(false);
         fresh = new Table(t.file.map(FileChannel.MapMode.PRIVATE, 0, t.slots().capacity()),
-            t.bits(), t.file, t.dirty, copiedBytes);
+            t.bits(), t.file, t.dirty, copiedBytes, null);
       }
       unmapping.lock();
       try {
@@ -845,9 +887,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   }
 
   /**
-   * Doubles partition {@code p}: writes the new file in full first (so a full disk fails here,
-   * with the old table still in use, and never as a fault in a mapping), then renames it over
-   * the old one. Readers holding the old table go on reading it.
+   * Doubles partition {@code p} into a new file that the next sync renames over the old one.
+   * Readers holding the old table go on reading it.
    */
   private Table grow(int p, Table old) throws IOException {
     int bits = old.bits() + 1;
@@ -860,26 +901,46 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       counts[p] = copy(old.slots(), grown);
       return replace(p, old, grown);
     }
-    Path file = partition(dir, p);
-    // Built in memory and written in one go, synced before it replaces the old file (which the
-    // last sync covered): the file is written once, sequentially, and a full disk fails the
-    // write, never a store into a mapping.
-    ByteBuffer built = ByteBuffer.allocateDirect(SLOT << bits);
+    // A new file of zeros, not synced, mapped privately: the keys are copied into the
+    // process's memory and marked, and the next sync writes them, syncs the file and renames it
+    // over the partition's (which until then holds what the last sync covered). So a doubling
+    // costs the writer a write to the page cache and the copy, and no wait for the disk. The
+    // zeros are written, not left as a hole: a full disk fails here, where the add can fail
+    // cleanly, rather than in a mapping's page fault (a hole in a full tmpfs faults).
+    Path tmp = dir.resolve(partition(dir, p).getFileName() + "." + bits + ".tmp");
+    Table grown = null;
     try {
-      long count = copy(old.slots(), new Table(built, bits));
-      AtomicFiles.rename(AtomicFiles.writeTemp(file, built, dir), file);
+      Files.deleteIfExists(tmp); // a failed doubling's
+      FileChannel file = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.READ, StandardOpenOption.WRITE);
+      try {
+        for (long at = 0; at < (long) SLOT << bits; ) {
+          ByteBuffer zeros = ZEROS.duplicate();
+          zeros.limit((int) Math.min(zeros.capacity(), ((long) SLOT << bits) - at));
+          at += file.write(zeros, at);
+        }
+        grown = new Table(file.map(FileChannel.MapMode.PRIVATE, 0, (long) SLOT << bits), bits,
+            file, null, copiedBytes, tmp);
+      } catch (IOException | RuntimeException e) {
+        try {
+          file.close();
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
+      long count = copy(old.slots(), grown);
       counts[p] = count;
       meta.putLong(AT_COUNTS + 8 * p, count);
-    } finally {
-      unmap(built);
-    }
-    Table grown;
-    try {
-      grown = table(dir, p, false, copiedBytes);
     } catch (IOException | RuntimeException e) {
-      // The old table's file is no longer the partition's: its syncs would write nowhere.
-      unusable = e instanceof IOException io ? io : new IOException(e);
-      throw unusable;
+      if (grown != null) {
+        copiedBytes.addAndGet(-grown.copiedBytes());
+        unmap(grown);
+        discard(grown);
+      } else {
+        AtomicFiles.deleteQuietly(tmp, e);
+      }
+      throw e;
     }
     return replace(p, old, grown);
   }
@@ -889,6 +950,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * or leaves it to the sync forcing it now.
    */
   private Table replace(int p, Table old, Table grown) {
+    boolean unmapped = false;
     unmapping.lock();
     try {
       tables.set(p, grown);
@@ -898,9 +960,13 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       old.retired = true;
       if (old.syncs == 0) {
         unmap(old);
+        unmapped = true;
       }
     } finally {
       unmapping.unlock();
+    }
+    if (unmapped) {
+      discard(old);
     }
     return grown;
   }
@@ -957,7 +1023,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         throw notATable(path, size);
       }
       return new Table(file.map(FileChannel.MapMode.PRIVATE, 0, size), bits, file, null,
-          copiedBytes);
+          copiedBytes, null);
     } catch (IOException | RuntimeException e) {
       file.close();
       throw e;
@@ -1043,6 +1109,21 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         t.file.close();
       } catch (IOException e) {
         LOG.debug("closing a dedup table's file: {}", e.toString());
+      }
+    }
+  }
+
+  /**
+   * Deletes the file of a doubling's table unmapped before a sync renamed it in (the doubling
+   * was doubled again, or the index closed without a sync); not under {@link #unmapping}.
+   */
+  private static void discard(Table t) {
+    Path file = t.pending;
+    if (file != null) {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        LOG.debug("deleting a dedup table's file; the next open does: {}", e.toString());
       }
     }
   }

@@ -89,7 +89,11 @@ class HashDedupIndexTest {
     Files.createDirectories(copy);
     try (Stream<Path> files = Files.list(from)) {
       for (Path f : files.toList()) {
-        Files.copy(f, copy.resolve(f.getFileName()));
+        try {
+          Files.copy(f, copy.resolve(f.getFileName()));
+        } catch (java.nio.file.NoSuchFileException renamedMeanwhile) {
+          // a doubling's file, which the index's syncing thread renamed in
+        }
       }
     }
     return copy;
@@ -143,13 +147,14 @@ class HashDedupIndexTest {
     }
     assertThat(index.watermark()).isEqualTo(150_000);
     assertHoldsExactly(index, 150_000);
+    index.close();
+    assertThatThrownBy(() -> index.lookup(List.of(key(1)))).isInstanceOf(IOException.class)
+        .hasMessageContaining("is closed");
     long grown = partitionBytes();
     // At most the highest threshold's load (0.70), at least half of it after a doubling.
     assertThat(grown).isBetween(150_000L * HashDedupIndex.SLOT * 100 / 70,
         150_000L * HashDedupIndex.SLOT * 2 * 100 / 55);
-    index.close();
-    assertThatThrownBy(() -> index.lookup(List.of(key(1)))).isInstanceOf(IOException.class)
-        .hasMessageContaining("is closed");
+    assertThat(doublingFiles()).as("every doubling renamed in by the close's sync").isEmpty();
     assertHoldsExactly(open(), 150_000);
   }
 
@@ -222,6 +227,112 @@ class HashDedupIndexTest {
     assertThat(slotsInFiles()).isEqualTo(60);
     index.sync(false);
     assertThat(slotsInFiles()).isEqualTo(100);
+  }
+
+  /**
+   * A doubling costs the writer no wait for the disk: its new file is written, synced and
+   * renamed over the partition's by the next sync. Until then the partition's file holds what
+   * the last sync covered, which is what a crash leaves; a partition that doubles twice
+   * meanwhile keeps one new file, the latest.
+   */
+  @Test
+  void theSyncAfterADoublingWritesItAndRenamesItIn() throws IOException {
+    HashDedupIndex index = openUnsynced(dir.resolve("dedup"));
+    index.add(mappings(0, 20_000), 20_000);
+    index.sync(false);
+    Map<String, Long> before = partitionSizes();
+    index.add(mappings(20_000, 120_000), 120_000);
+    assertThat(partitionSizes()).as("the old files, until a sync").isEqualTo(before);
+    Map<String, Long> pending = new java.util.TreeMap<>();
+    for (String f : doublingFiles()) {
+      assertThat(f).matches("p\\d{3}\\.\\d+\\.tmp");
+      pending.put(f.substring(0, 4), Files.size(dir.resolve("dedup").resolve(f)));
+    }
+    assertThat(pending).as("one new file per partition").hasSize(HashDedupIndex.PARTITIONS);
+    HashDedupIndex crashed = open(crashCopy());
+    assertThat(crashed.watermark()).isEqualTo(20_000);
+    assertHoldsExactly(crashed, 20_000);
+
+    index.sync(false);
+    assertThat(doublingFiles()).isEmpty();
+    Map<String, Long> after = partitionSizes();
+    int doublings = 0;
+    for (String p : before.keySet()) {
+      long size = after.get(p);
+      assertThat(size).as(p).isEqualTo(pending.get(p));
+      doublings += Long.numberOfTrailingZeros(size / before.get(p));
+    }
+    assertThat(doublings).as("some partitions doubled twice").isGreaterThan(pending.size());
+    HashDedupIndex synced = open(crashCopy());
+    assertThat(synced.watermark()).isEqualTo(120_000);
+    assertHoldsExactly(synced, 120_000);
+  }
+
+  private Map<String, Long> partitionSizes() throws IOException {
+    Map<String, Long> sizes = new java.util.TreeMap<>();
+    for (int p = 0; p < HashDedupIndex.PARTITIONS; p++) {
+      Path f = dir.resolve("dedup").resolve(String.format("p%03d", p));
+      sizes.put(f.getFileName().toString(), Files.size(f));
+    }
+    return sizes;
+  }
+
+  /** The names of the doublings' files not yet renamed in. */
+  private List<String> doublingFiles() throws IOException {
+    try (Stream<Path> files = Files.list(dir.resolve("dedup"))) {
+      return files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".tmp"))
+          .sorted().toList();
+    }
+  }
+
+  /**
+   * A directory where no file can be made or renamed ({@code chattr +i}): a doubling cannot
+   * make its file, so its add fails and changes nothing; a sync cannot rename the doublings made
+   * before in, so it records nothing; once it can, the next sync does.
+   */
+  @Test
+  void aDoublingThatCannotBeMadeOrRenamedInIsRetried() throws IOException {
+    mount = ScratchMount.ext4OnLoop(dir.resolve("fs"), dir.resolve("fs.img"), 64L << 20,
+        "continue");
+    Path at = mount.path().resolve("dedup");
+    HashDedupIndex index = openUnsynced(at);
+    index.add(mappings(0, 20_000), 20_000);
+    index.sync(false);
+    index.add(mappings(20_000, 60_000), 60_000); // the doublings' files are made
+    chattr("+i", at);
+    try {
+      assertThatThrownBy(() -> index.add(mappings(60_000, 120_000), 120_000))
+          .isInstanceOf(IOException.class).hasMessageContaining(".tmp");
+      assertHoldsExactly(index, 60_000);
+      assertThatThrownBy(() -> index.sync(false)).isInstanceOf(IOException.class);
+      assertThat(open(crashCopy(at)).watermark()).as("the failed sync recorded nothing")
+          .isEqualTo(20_000);
+    } finally {
+      chattr("-i", at);
+    }
+    index.sync(false);
+    HashDedupIndex after = open(crashCopy(at));
+    assertThat(after.watermark()).isEqualTo(60_000);
+    assertHoldsExactly(after, 60_000);
+    index.add(mappings(60_000, 120_000), 120_000);
+    assertHoldsExactly(index, 120_000);
+    index.close();
+    try (Stream<Path> files = Files.list(at)) {
+      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(f -> f.endsWith(".tmp"));
+    }
+    assertHoldsExactly(open(at), 120_000);
+  }
+
+  private static void chattr(String flag, Path path) throws IOException {
+    try {
+      Process p = new ProcessBuilder("chattr", flag, path.toString()).redirectErrorStream(true)
+          .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor()).as("chattr %s %s: %s", flag, path, out).isZero();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
   }
 
   /** How many slots of the partition files, read as files, hold a key. */
@@ -353,6 +464,7 @@ class HashDedupIndexTest {
       assertThat(found.get(zero.get(i))).isEqualTo(i);
     }
     after.add(mappingsOf(zero.subList(128, 300), 128), 300);
+    after.sync(false); // which renames the doubling's file in
     assertThat(Files.size(dir.resolve("dedup").resolve("p000")))
         .isGreaterThan(128L * HashDedupIndex.SLOT);
     found = after.lookup(zero);
