@@ -203,6 +203,33 @@ public final class LogMetrics implements Sequencer.BatchObserver,
         }).register(registry);
   }
 
+  /**
+   * Registers the dedup index's gauges: {@code cairn_dedup_memory_bytes}, the memory its pages
+   * take in the process (about 90 bytes per entry for a busy log, beyond the heap), against
+   * {@code cairn_dedup_memory_budget_bytes}; {@code cairn_dedup_unsynced_entries}, what a crash
+   * now would make the log index again; and {@code cairn_dedup_synced_timestamp_seconds}, when
+   * its last sync ended (a sync that fails leaves it behind).
+   */
+  public void watchDedupIndex(LongSupplier memory, LongSupplier budget, LongSupplier unsynced,
+      LongSupplier syncedAtMillis) {
+    GaugeWithCallback.builder().name("cairn_dedup_memory_bytes")
+        .help("Bytes of the dedup index's pages in the process's memory (copied by its stores;"
+            + " a sync past the budget gives them back)")
+        .callback(cb -> cb.call(memory.getAsLong())).register(registry);
+    GaugeWithCallback.builder().name("cairn_dedup_memory_budget_bytes")
+        .help("The memory the dedup index keeps its pages in before its syncs give them back"
+            + " (half of the machine's or the container's)")
+        .callback(cb -> cb.call(budget.getAsLong())).register(registry);
+    GaugeWithCallback.builder().name("cairn_dedup_unsynced_entries")
+        .help("Entries in the dedup index since its last sync, which a crash would make the log"
+            + " index again from the sequence log (synced every 30 s or more)")
+        .callback(cb -> cb.call(unsynced.getAsLong())).register(registry);
+    GaugeWithCallback.builder().name("cairn_dedup_synced_timestamp_seconds")
+        .help("When the dedup index's last sync ended (every 30 s, or longer for a large index"
+            + " at its write rate of 64 MiB/s)")
+        .callback(cb -> cb.call(syncedAtMillis.getAsLong() / 1000.0)).register(registry);
+  }
+
   /** {@code signer}, with the signings that throw counted in cairn_signing_failures_total. */
   public Function<String, SignedNote> countingFailures(Function<String, SignedNote> signer) {
     return text -> {

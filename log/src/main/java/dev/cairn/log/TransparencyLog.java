@@ -11,6 +11,7 @@ import dev.cairn.log.storage.Lease;
 import dev.cairn.log.storage.ObjectStore;
 import dev.cairn.log.storage.ObjectStoreReader;
 import dev.cairn.log.storage.embedded.DataDir;
+import dev.cairn.log.storage.embedded.HashDedupIndex;
 import dev.cairn.log.tracing.Tracing;
 import dev.cairn.verify.LogVerifier;
 import dev.cairn.verify.VerificationException;
@@ -116,6 +117,9 @@ public final class TransparencyLog implements ServedLog, AutoCloseable {
       metrics.watchHealth(health(sequencer, publisher));
       metrics.watchFreshnessObjective(config.freshnessObjective());
       metrics.watchDataDir(path);
+      HashDedupIndex dedup = dir.dedup();
+      metrics.watchDedupIndex(dedup::copiedBytes, dedup::memoryBudget, dedup::unsynced,
+          dedup::syncedAt);
       sequencer.start();
       publisher.start(config.checkpointInterval());
       return new TransparencyLog(dir, keys, lease, sequencer, publisher, metrics,

@@ -171,6 +171,35 @@ class OperationalMetricsHttpTest {
     assertThat(m.lines().filter(l -> l.equals("# TYPE jvm_threads_current gauge"))).hasSize(1);
   }
 
+  /**
+   * The dedup index's memory against its budget, and its syncs: what on-call needs to see a
+   * log outgrowing its memory, or an index whose syncs fail (a crash would re-index more).
+   */
+  @Test
+  void theDedupIndexsMemoryAndSyncsAreExported() throws Exception {
+    long opened = System.currentTimeMillis();
+    start(new SequencerConfig(Duration.ofMillis(5), 64, 1000), Duration.ofMillis(20),
+        CheckpointEndorser.NONE);
+    String m = scrape();
+    assertThat(sample(m, "cairn_dedup_memory_bytes")).contains(0.0);
+    assertThat(sample(m, "cairn_dedup_unsynced_entries")).contains(0.0);
+    long memory = ((com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+    assertThat(sample(m, "cairn_dedup_memory_budget_bytes")).as("half the machine's memory")
+        .contains((double) (memory / 2));
+    assertThat(sample(m, "cairn_dedup_synced_timestamp_seconds").orElseThrow())
+        .isBetween(opened / 1000.0 - 1, System.currentTimeMillis() / 1000.0 + 1);
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(text(client.post("/add", ("entry " + i).getBytes(UTF_8)))).isEqualTo(i + "\n");
+    }
+    // The first sync, at the open, covered nothing, and the next is 30 s away.
+    Poll.until("the index to hold the 3 entries", Duration.ofSeconds(10),
+        () -> value("cairn_dedup_unsynced_entries") == 3);
+    assertThat(value("cairn_dedup_memory_bytes")).as("the pages the stores copied")
+        .isGreaterThanOrEqualTo(4096);
+  }
+
   @Test
   void aSignerThatThrowsIsCounted() throws Exception {
     LogMetrics metrics = new LogMetrics();

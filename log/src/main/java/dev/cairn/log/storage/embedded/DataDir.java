@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *   sequence-log/     committed batches not yet in tiles (the commit point of writes)
  *   tree-state        the integrated tree head
  *   checkpoint        the latest checkpoint, replaced by compare-and-swap
- *   index/            RocksDB: dedup index and checkpoint history
+ *   dedup/            the dedup index (HashDedupIndex: meta, p000...p255)
+ *   index/            RocksDB: the checkpoint history
  * </pre>
  *
  * <p>Layout 1 (before this version) kept one object per tile, a partial tile at its full path
@@ -56,11 +57,19 @@ public final class DataDir implements AutoCloseable {
   private final Path dir;
   private final LocalObjectStore objects;
   private final EmbeddedCoordinator coordinator;
+  private final HashDedupIndex dedup;
 
-  private DataDir(Path dir, LocalObjectStore objects, EmbeddedCoordinator coordinator) {
+  private DataDir(Path dir, LocalObjectStore objects, EmbeddedCoordinator coordinator,
+      HashDedupIndex dedup) {
     this.dir = dir;
     this.objects = objects;
     this.coordinator = coordinator;
+    this.dedup = dedup;
+  }
+
+  /** The dedup index, for its gauges (the coordinator owns and closes it). */
+  public HashDedupIndex dedup() {
+    return dedup;
   }
 
   /**
@@ -116,7 +125,7 @@ public final class DataDir implements AutoCloseable {
               }
             }
           }), clock);
-      return new DataDir(dir, objects, coordinator);
+      return new DataDir(dir, objects, coordinator, dedup);
     } catch (IOException | RuntimeException e) {
       if (treeState != null) {
         treeState.close();

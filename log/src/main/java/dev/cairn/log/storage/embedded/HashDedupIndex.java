@@ -218,6 +218,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private boolean closing;
   /** The watermark of the last sync (or of the open). */
   private volatile long synced;
+  /** When the last sync (or the open) ended, in epoch milliseconds. */
+  private volatile long syncedAt = System.currentTimeMillis();
   private Thread syncer;
   /** The bytes of pages the writer's stores copied into the process's memory. */
   private final AtomicLong copiedBytes = new AtomicLong();
@@ -541,7 +543,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * at a quarter, a log of 100 M entries on a 23 GB machine passed it at ~85 M and then took
    * 32-38 k entries/s, against 240-337 k below it.
    */
-  private long memoryBudget() {
+  public long memoryBudget() {
     long budget = memoryBudget;
     if (budget < 0) {
       budget = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
@@ -557,9 +559,22 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     memoryBudget = bytes;
   }
 
-  /** The bytes of pages the writer's stores copied into memory (tests). */
-  long copiedBytes() {
+  /**
+   * The bytes of the tables' pages in the process's memory: copied there by the writer's stores
+   * (and doublings), kept until a sync past {@link #memoryBudget()} gives them back.
+   */
+  public long copiedBytes() {
     return copiedBytes.get();
+  }
+
+  /** The entries added since the last sync: what a crash now would make the log index again. */
+  public long unsynced() {
+    return Math.max(0, watermark - synced);
+  }
+
+  /** When the last sync ended (or the index was opened), in epoch milliseconds. */
+  public long syncedAt() {
+    return syncedAt;
   }
 
   /**
@@ -677,6 +692,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         LONGS.setRelease(meta, AT_SYNCED, covered);
         synced = covered;
       }
+      syncedAt = System.currentTimeMillis();
       if (clean) {
         meta.putInt(AT_CLEAN, 1);
       }
@@ -939,6 +955,10 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         discard(grown);
       } else {
         AtomicFiles.deleteQuietly(tmp, e);
+      }
+      if (e instanceof IOException && !(e instanceof java.nio.file.FileSystemException)) {
+        // A failed write says only what went wrong (ENOSPC): say where, too.
+        throw new IOException("couldn't write " + tmp + ": " + e.getMessage(), e);
       }
       throw e;
     }
