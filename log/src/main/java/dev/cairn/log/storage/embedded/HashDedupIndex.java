@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * (an 8-byte value, the entry's index plus one or 0 for empty, then the 32-byte leaf hash),
  * memory-mapped. A partition doubles when its load passes a threshold between 0.55 and 0.70
  * that differs per partition, so the doublings of evenly filled partitions spread out instead of
- * coming all at once; a doubling writes a new file beside the old one, which the next sync
- * syncs and renames over it.
+ * coming all at once; a doubling makes a new file beside the old one, which the next sync
+ * writes and renames over it.
  * The heap holds nothing per entry.
  *
  * <p>Crashes. The writer maps the files privately: its stores stay in memory (a page is copied
@@ -99,6 +99,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private static final VarHandle LONGS =
       MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final VarHandle DIRTY = MethodHandles.arrayElementVarHandle(long[].class);
+  /** What a doubling's new file is written with first. */
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
   /** The unit in which stores are written to the files: a page (4 KiB). */
   private static final int PAGE_BITS = 12;
 
@@ -915,24 +917,23 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       counts[p] = copy(old.slots(), grown);
       return replace(p, old, grown);
     }
-    // Built in anonymous memory (a store into a fresh file mapping faults twice per page, which
-    // measured most of the writer's time in a wave of doublings), written to a new file in one
-    // go, not synced, and mapped privately. The sync that next reaches the partition syncs the
-    // file (the doubling's write and the stores since) and renames it over the partition's,
-    // which until then holds what the last sync covered: a doubling never waits for the disk.
-    // The file is written in full, so a full disk fails here, where the add can fail cleanly.
+    // A new file of zeros, not synced, mapped privately: the keys are copied into the
+    // process's memory and marked, and the next sync writes them, syncs the file and renames it
+    // over the partition's (which until then holds what the last sync covered). So a doubling
+    // costs the writer a write to the page cache and the copy, and no wait for the disk. The
+    // zeros are written, not left as a hole: a full disk fails here, where the add can fail
+    // cleanly, rather than in a mapping's page fault (a hole in a full tmpfs faults).
     Path tmp = dir.resolve(partition(dir, p).getFileName() + "." + bits + ".tmp");
-    Table grown;
-    ByteBuffer built = ByteBuffer.allocateDirect(SLOT << bits);
+    Table grown = null;
     try {
-      long count = copy(old.slots(), new Table(built, bits));
       Files.deleteIfExists(tmp); // a failed doubling's
       FileChannel file = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
           StandardOpenOption.READ, StandardOpenOption.WRITE);
       try {
-        built.clear();
-        while (built.hasRemaining()) {
-          file.write(built, built.position());
+        for (long at = 0; at < (long) SLOT << bits; ) {
+          ByteBuffer zeros = ZEROS.duplicate();
+          zeros.limit((int) Math.min(zeros.capacity(), ((long) SLOT << bits) - at));
+          at += file.write(zeros, at);
         }
         grown = new Table(file.map(FileChannel.MapMode.PRIVATE, 0, (long) SLOT << bits), bits,
             file, null, copiedBytes, tmp);
@@ -944,17 +945,22 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         }
         throw e;
       }
+      long count = copy(old.slots(), grown);
       counts[p] = count;
       meta.putLong(AT_COUNTS + 8 * p, count);
     } catch (IOException | RuntimeException e) {
-      AtomicFiles.deleteQuietly(tmp, e);
+      if (grown != null) {
+        copiedBytes.addAndGet(-grown.copiedBytes());
+        unmap(grown);
+        discard(grown);
+      } else {
+        AtomicFiles.deleteQuietly(tmp, e);
+      }
       if (e instanceof IOException && !(e instanceof java.nio.file.FileSystemException)) {
         // A failed write says only what went wrong (ENOSPC): say where, too.
         throw new IOException("couldn't write " + tmp + ": " + e.getMessage(), e);
       }
       throw e;
-    } finally {
-      unmap(built);
     }
     return replace(p, old, grown);
   }
