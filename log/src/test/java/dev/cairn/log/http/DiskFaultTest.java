@@ -307,6 +307,57 @@ class DiskFaultTest {
     verifyAfterRestart();
   }
 
+  /**
+   * Only the checkpoint history's disk ({@code index/}, RocksDB) fails every write with EIO:
+   * entries are still sequenced and integrated, but no checkpoint can be recorded, so none is
+   * published, and {@code /readyz} and {@code /metrics} name the publisher. RocksDB refuses
+   * every write after one failed until it is reopened: once the disk works, the log reopens it
+   * by itself and publishes what waited; after a restart nothing acknowledged is lost.
+   */
+  @Test
+  void aFailingHistoryDiskHoldsPublicationBackUntilItHealsAndLosesNothing() throws Exception {
+    dataDir = scratch.resolve("log");
+    ScratchMount history = mounted(ScratchMount.ext4OnLoop(dataDir.resolve("index"),
+        scratch.resolve("index.img"), 64L << 20, "continue"));
+    startLog();
+    warmUp();
+    writers.start();
+    Poll.until("a few writes to be acknowledged", DEADLINE,
+        () -> writers.acknowledged.size() > 310);
+    history.failWrites();
+
+    AtomicReference<HttpResponse<byte[]>> ready = new AtomicReference<>();
+    Poll.until("/readyz to report the publisher's fault", DEADLINE, () -> {
+      ready.set(client.get("/readyz"));
+      return ready.get().statusCode() == 503;
+    });
+    System.out.println("/readyz: HTTP 503\n  " + text(ready.get()).strip());
+    assertThat(assertError(ready.get(), 503)).containsPattern("publisher failing since ")
+        .contains(StorageException.Kind.IO_ERROR.description());
+    Poll.until("/metrics to report the publisher's fault", DEADLINE,
+        () -> text(client.get("/metrics")).contains("cairn_fault{component=\"publisher\",kind=\""
+            + StorageException.Kind.IO_ERROR.label() + "\"} 1.0"));
+    long published = log.publisher().latest().checkpoint().size();
+    Poll.until("entries sequenced past the last checkpoint", DEADLINE,
+        () -> log.sequencer().sequenced().size() > published + 100);
+    assertThat(log.publisher().latest().checkpoint().size())
+        .as("no checkpoint published over many intervals while the history fails")
+        .isEqualTo(published);
+    assertReadsServed();
+
+    history.healWrites();
+    assertReady();
+    writers.stop();
+    retryRefusedAndCheckDedup();
+    long sequenced = log.sequencer().sequenced().size();
+    log.publisher().awaitSize(sequenced).get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+    assertFaultLoggedOnceAndCleared(StorageException.Kind.IO_ERROR);
+
+    stopLog();
+    history.remountAfterCheck();
+    verifyAfterRestart();
+  }
+
   // --- the drill's steps -----------------------------------------------------------------------
 
   /** Some entries before the fault, published, so there are tiles and a checkpoint to read. */
