@@ -207,11 +207,11 @@ public final class LogMetrics implements Sequencer.BatchObserver,
    * Registers the dedup index's gauges: {@code cairn_dedup_memory_bytes}, the memory its pages
    * take in the process (about 90 bytes per entry for a busy log, beyond the heap), against
    * {@code cairn_dedup_memory_budget_bytes}; {@code cairn_dedup_unsynced_entries}, what a crash
-   * now would make the log index again; and {@code cairn_dedup_synced_timestamp_seconds}, when
-   * its last sync ended (a sync that fails leaves it behind).
+   * now would make the log index again; {@code cairn_dedup_synced_timestamp_seconds}, when its
+   * last sync ended; and {@code cairn_dedup_sync_failures_total}.
    */
   public void watchDedupIndex(LongSupplier memory, LongSupplier budget, LongSupplier unsynced,
-      LongSupplier syncedAtMillis) {
+      LongSupplier syncedAtMillis, LongSupplier syncFailures) {
     GaugeWithCallback.builder().name("cairn_dedup_memory_bytes")
         .help("Bytes of the dedup index's pages in the process's memory (copied by its stores;"
             + " a sync past the budget gives them back)")
@@ -228,6 +228,10 @@ public final class LogMetrics implements Sequencer.BatchObserver,
         .help("When the dedup index's last sync ended (every 30 s, or longer for a large index"
             + " at its write rate of 64 MiB/s)")
         .callback(cb -> cb.call(syncedAtMillis.getAsLong() / 1000.0)).register(registry);
+    CounterWithCallback.builder().name("cairn_dedup_sync_failures")
+        .help("Syncs of the dedup index that failed (each is retried; the error is logged once"
+            + " per failing stretch)")
+        .callback(cb -> cb.call(syncFailures.getAsLong())).register(registry);
   }
 
   /** {@code signer}, with the signings that throw counted in cairn_signing_failures_total. */

@@ -119,7 +119,7 @@ public final class TransparencyLog implements ServedLog, AutoCloseable {
       metrics.watchDataDir(path);
       HashDedupIndex dedup = dir.dedup();
       metrics.watchDedupIndex(dedup::copiedBytes, dedup::memoryBudget, dedup::unsynced,
-          dedup::syncedAt);
+          dedup::syncedAt, dedup::syncFailures);
       sequencer.start();
       publisher.start(config.checkpointInterval());
       return new TransparencyLog(dir, keys, lease, sequencer, publisher, metrics,

@@ -183,6 +183,7 @@ class OperationalMetricsHttpTest {
     String m = scrape();
     assertThat(sample(m, "cairn_dedup_memory_bytes")).contains(0.0);
     assertThat(sample(m, "cairn_dedup_unsynced_entries")).contains(0.0);
+    assertThat(sample(m, "cairn_dedup_sync_failures_total")).contains(0.0);
     long memory = ((com.sun.management.OperatingSystemMXBean)
         java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
     assertThat(sample(m, "cairn_dedup_memory_budget_bytes")).as("half the machine's memory")

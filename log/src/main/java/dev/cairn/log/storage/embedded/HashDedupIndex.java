@@ -218,6 +218,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private boolean closing;
   /** The watermark of the last sync (or of the open). */
   private volatile long synced;
+  private final AtomicLong syncFailures = new AtomicLong();
   /** When the last sync (or the open) ended, in epoch milliseconds. */
   private volatile long syncedAt = System.currentTimeMillis();
   private Thread syncer;
@@ -572,6 +573,11 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     return Math.max(0, watermark - synced);
   }
 
+  /** How many syncs failed since the index was opened. */
+  public long syncFailures() {
+    return syncFailures.get();
+  }
+
   /** When the last sync ended (or the index was opened), in epoch milliseconds. */
   public long syncedAt() {
     return syncedAt;
@@ -621,6 +627,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     try {
       sync(clean, java.time.Duration.ZERO);
     } catch (InterruptedException e) {
+      syncFailures.incrementAndGet();
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while syncing the dedup index in " + dir, e);
     }
@@ -631,6 +638,16 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * closed or is closing (only {@link #close}'s own sync goes on then).
    */
   private boolean sync(boolean clean, java.time.Duration pace)
+      throws IOException, InterruptedException {
+    try {
+      return syncPartitions(clean, pace);
+    } catch (IOException | RuntimeException e) {
+      syncFailures.incrementAndGet();
+      throw e;
+    }
+  }
+
+  private boolean syncPartitions(boolean clean, java.time.Duration pace)
       throws IOException, InterruptedException {
     long covered = watermark;
     for (int p = 0; p < PARTITIONS; p++) {

@@ -364,6 +364,7 @@ class HashDedupIndexTest {
     index.add(mappings(20_000, 20_500), 20_500); // no partition doubles
     mount.failWrites();
     assertThatThrownBy(() -> index.sync(false)).isInstanceOf(IOException.class);
+    assertThat(index.syncFailures()).isEqualTo(1);
     assertHoldsExactly(index, 20_500);
     assertThat(open(crashCopy(at)).watermark()).as("the failed sync recorded nothing")
         .isEqualTo(20_000);
