@@ -99,7 +99,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private static final VarHandle LONGS =
       MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final VarHandle DIRTY = MethodHandles.arrayElementVarHandle(long[].class);
-  /** What a doubling's new file is written with first. */
+  /** What a doubling's new file on tmpfs is written with first. */
   private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
   /** The unit in which stores are written to the files: a page (4 KiB). */
   private static final int PAGE_BITS = 12;
@@ -203,6 +203,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private boolean written;
   private final MappedByteBuffer meta;
   private final AtomicReferenceArray<Table> tables = new AtomicReferenceArray<>(PARTITIONS);
+  /** Whether reading a hole of a file in {@link #dir} allocates a page (tmpfs). */
+  private boolean holesAllocate;
   /** Each partition's count of keys, the writer's copy of what {@code meta} records. */
   private final long[] counts = new long[PARTITIONS];
   private volatile long watermark;
@@ -257,6 +259,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   /** {@link #open(Path)}; without {@code syncing}, only {@link #sync} and a close sync it. */
   static HashDedupIndex open(Path dir, boolean syncing) throws IOException {
     Files.createDirectories(dir);
+    boolean holesAllocate = Files.getFileStore(dir).type().equals("tmpfs");
     try (Stream<Path> files = Files.list(dir)) {
       for (Path tmp : files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList()) {
         Files.delete(tmp);
@@ -278,6 +281,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     }
     HashDedupIndex index = new HashDedupIndex(dir, false, meta, watermark);
     index.synced = watermark;
+    index.holesAllocate = holesAllocate;
     index.mapTables();
     for (int p = 0; p < PARTITIONS; p++) {
       index.counts[p] = meta.getLong(AT_COUNTS + 8 * p);
@@ -934,12 +938,12 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       counts[p] = copy(old.slots(), grown);
       return replace(p, old, grown);
     }
-    // A new file of zeros, not synced, mapped privately: the keys are copied into the
-    // process's memory and marked, and the next sync writes them, syncs the file and renames it
-    // over the partition's (which until then holds what the last sync covered). So a doubling
-    // costs the writer a write to the page cache and the copy, and no wait for the disk. The
-    // zeros are written, not left as a hole: a full disk fails here, where the add can fail
-    // cleanly, rather than in a mapping's page fault (a hole in a full tmpfs faults).
+    // A new sparse file, mapped privately: the keys are copied into the process's memory and
+    // marked, and the next sync writes them, syncs the file and renames it over the
+    // partition's (which until then holds what the last sync covered). So a doubling costs the
+    // writer the copy, and no wait for the disk. On tmpfs, where reading a hole allocates its
+    // page (and faults if the tmpfs is full), the zeros are written instead, so that a full
+    // tmpfs fails here, where the add can fail cleanly.
     Path tmp = dir.resolve(partition(dir, p).getFileName() + "." + bits + ".tmp");
     Table grown = null;
     try {
@@ -947,9 +951,10 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       FileChannel file = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
           StandardOpenOption.READ, StandardOpenOption.WRITE);
       try {
-        for (long at = 0; at < (long) SLOT << bits; ) {
+        long size = (long) SLOT << bits;
+        for (long at = holesAllocate ? 0 : size - 1; at < size; ) {
           ByteBuffer zeros = ZEROS.duplicate();
-          zeros.limit((int) Math.min(zeros.capacity(), ((long) SLOT << bits) - at));
+          zeros.limit((int) Math.min(zeros.capacity(), size - at));
           at += file.write(zeros, at);
         }
         grown = new Table(file.map(FileChannel.MapMode.PRIVATE, 0, (long) SLOT << bits), bits,
