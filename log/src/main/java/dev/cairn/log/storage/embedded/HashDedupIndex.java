@@ -2,6 +2,7 @@ package dev.cairn.log.storage.embedded;
 
 import dev.cairn.merkle.Hash;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -99,7 +100,13 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private static final VarHandle LONGS =
       MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final VarHandle DIRTY = MethodHandles.arrayElementVarHandle(long[].class);
-  /** What a doubling's new file on tmpfs is written with first. */
+  /**
+   * File systems where reading a hole of a file through a mapping, or storing to a private
+   * copy of it, allocates nothing on the disk, so that a doubling's file can be sparse.
+   */
+  private static final java.util.Set<String> SPARSE_SAFE =
+      java.util.Set.of("ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "nfs", "nfs4");
+  /** What a doubling's new file is written with first where it cannot be sparse. */
   private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
   /** The unit in which stores are written to the files: a page (4 KiB). */
   private static final int PAGE_BITS = 12;
@@ -203,8 +210,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private boolean written;
   private final MappedByteBuffer meta;
   private final AtomicReferenceArray<Table> tables = new AtomicReferenceArray<>(PARTITIONS);
-  /** Whether reading a hole of a file in {@link #dir} allocates a page (tmpfs). */
-  private boolean holesAllocate;
+  /** Whether a doubling's file may be sparse: see {@link #SPARSE_SAFE}. */
+  private boolean sparse;
   /** Each partition's count of keys, the writer's copy of what {@code meta} records. */
   private final long[] counts = new long[PARTITIONS];
   private volatile long watermark;
@@ -259,7 +266,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   /** {@link #open(Path)}; without {@code syncing}, only {@link #sync} and a close sync it. */
   static HashDedupIndex open(Path dir, boolean syncing) throws IOException {
     Files.createDirectories(dir);
-    boolean holesAllocate = Files.getFileStore(dir).type().equals("tmpfs");
+    boolean sparse = sparseSafe(dir);
     try (Stream<Path> files = Files.list(dir)) {
       for (Path tmp : files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList()) {
         Files.delete(tmp);
@@ -281,7 +288,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     }
     HashDedupIndex index = new HashDedupIndex(dir, false, meta, watermark);
     index.synced = watermark;
-    index.holesAllocate = holesAllocate;
+    index.sparse = sparse;
     index.mapTables();
     for (int p = 0; p < PARTITIONS; p++) {
       index.counts[p] = meta.getLong(AT_COUNTS + 8 * p);
@@ -942,17 +949,20 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     // marked, and the next sync writes them, syncs the file and renames it over the
     // partition's (which until then holds what the last sync covered). So a doubling costs the
     // writer the copy, and no wait for the disk. On tmpfs, where reading a hole allocates its
-    // page (and faults if the tmpfs is full), the zeros are written instead, so that a full
-    // tmpfs fails here, where the add can fail cleanly.
+    // page (and faults if the tmpfs is full), and any file system not known to be safe, the
+    // zeros are written instead, so that a full disk fails here, where the add can fail.
     Path tmp = dir.resolve(partition(dir, p).getFileName() + "." + bits + ".tmp");
     Table grown = null;
     try {
       Files.deleteIfExists(tmp); // a failed doubling's
-      FileChannel file = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.READ, StandardOpenOption.WRITE);
+      RandomAccessFile created = new RandomAccessFile(tmp.toFile(), "rw");
+      FileChannel file = created.getChannel(); // closing it closes the file
       try {
         long size = (long) SLOT << bits;
-        for (long at = holesAllocate ? 0 : size - 1; at < size; ) {
+        if (sparse) {
+          created.setLength(size);
+        }
+        for (long at = sparse ? size : 0; at < size; ) {
           ByteBuffer zeros = ZEROS.duplicate();
           zeros.limit((int) Math.min(zeros.capacity(), size - at));
           at += file.write(zeros, at);
@@ -1069,6 +1079,19 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     } catch (IOException | RuntimeException e) {
       file.close();
       throw e;
+    }
+  }
+
+  /**
+   * Whether {@code dir}'s file system is one of {@link #SPARSE_SAFE}: elsewhere (tmpfs, an
+   * overlay on it, or one the JVM cannot name) a doubling writes its file's zeros.
+   */
+  private static boolean sparseSafe(Path dir) {
+    try {
+      return SPARSE_SAFE.contains(Files.getFileStore(dir).type());
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("the file system of {} is not known: {}", dir, e.toString());
+      return false;
     }
   }
 

@@ -292,9 +292,7 @@ class HashDedupIndexTest {
    */
   @Test
   void aDoublingThatCannotBeMadeOrRenamedInIsRetried() throws IOException {
-    mount = ScratchMount.ext4OnLoop(dir.resolve("fs"), dir.resolve("fs.img"), 64L << 20,
-        "continue");
-    Path at = mount.path().resolve("dedup");
+    Path at = ext4().resolve("dedup");
     HashDedupIndex index = openUnsynced(at);
     index.add(mappings(0, 20_000), 20_000);
     index.sync(false);
@@ -321,6 +319,43 @@ class HashDedupIndexTest {
       assertThat(files.map(f -> f.getFileName().toString())).noneMatch(f -> f.endsWith(".tmp"));
     }
     assertHoldsExactly(open(at), 120_000);
+  }
+
+  /**
+   * A nearly full ext4 volume: a doubling's file is sparse, so the adds go on, and it is the
+   * sync that fails (ENOSPC), records nothing and is counted; once there is room the next sync
+   * writes everything, and a crash after it loses nothing.
+   */
+  @Test
+  void onAFullExt4VolumeTheSyncFailsNotTheAddsAndLosesNothing() throws IOException {
+    Path fs = ext4();
+    Path at = fs.resolve("dedup");
+    HashDedupIndex index = openUnsynced(at);
+    index.add(mappings(0, 20_000), 20_000);
+    index.sync(false);
+    Path filler = LocalStoresDiskFaultTest.fillUp(fs.resolve("filler"));
+    try (RandomAccessFile f = new RandomAccessFile(filler.toFile(), "rw")) {
+      f.setLength(f.length() - (256 << 10)); // room for names, not for the tables' pages
+    }
+    index.add(mappings(20_000, 120_000), 120_000); // every partition doubles, twice or more
+    assertHoldsExactly(index, 120_000);
+    assertThatThrownBy(() -> index.sync(false)).isInstanceOf(IOException.class)
+        .hasMessageContaining("No space left on device");
+    assertThat(index.syncFailures()).isEqualTo(1);
+    assertThat(open(crashCopy(at)).watermark()).as("the failed sync recorded nothing")
+        .isEqualTo(20_000);
+    Files.delete(filler);
+    index.sync(false);
+    HashDedupIndex after = open(crashCopy(at));
+    assertThat(after.watermark()).isEqualTo(120_000);
+    assertHoldsExactly(after, 120_000);
+  }
+
+  /** A scratch ext4 file system on a loop device, mounted for the test (which needs root). */
+  private Path ext4() throws IOException {
+    mount = ScratchMount.ext4OnLoop(dir.resolve("fs"), dir.resolve("fs.img"), 64L << 20,
+        "continue");
+    return mount.path();
   }
 
   private static void chattr(String flag, Path path) throws IOException {
@@ -355,9 +390,7 @@ class HashDedupIndexTest {
    */
   @Test
   void aSyncThatFailsLosesNothingAndTheNextWritesWhatItMissed() throws IOException {
-    mount = ScratchMount.ext4OnLoop(dir.resolve("fs"), dir.resolve("fs.img"), 64L << 20,
-        "continue");
-    Path at = mount.path().resolve("dedup");
+    Path at = ext4().resolve("dedup");
     HashDedupIndex index = openUnsynced(at);
     index.add(mappings(0, 20_000), 20_000);
     index.sync(false);
