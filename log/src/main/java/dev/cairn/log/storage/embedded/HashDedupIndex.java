@@ -638,7 +638,6 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     try {
       sync(clean, java.time.Duration.ZERO);
     } catch (InterruptedException e) {
-      syncFailures.incrementAndGet();
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while syncing the dedup index in " + dir, e);
     }
@@ -952,13 +951,13 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     // page (and faults if the tmpfs is full), and any file system not known to be safe, the
     // zeros are written instead, so that a full disk fails here, where the add can fail.
     Path tmp = dir.resolve(partition(dir, p).getFileName() + "." + bits + ".tmp");
+    long size = (long) SLOT << bits;
     Table grown = null;
     try {
       Files.deleteIfExists(tmp); // a failed doubling's
       RandomAccessFile created = new RandomAccessFile(tmp.toFile(), "rw");
       FileChannel file = created.getChannel(); // closing it closes the file
       try {
-        long size = (long) SLOT << bits;
         if (sparse) {
           created.setLength(size);
         }
@@ -967,8 +966,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
           zeros.limit((int) Math.min(zeros.capacity(), size - at));
           at += file.write(zeros, at);
         }
-        grown = new Table(file.map(FileChannel.MapMode.PRIVATE, 0, (long) SLOT << bits), bits,
-            file, null, copiedBytes, tmp);
+        grown = new Table(file.map(FileChannel.MapMode.PRIVATE, 0, size), bits, file, null,
+            copiedBytes, tmp);
       } catch (IOException | RuntimeException e) {
         try {
           file.close();
