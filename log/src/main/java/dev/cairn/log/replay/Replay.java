@@ -46,6 +46,8 @@ public final class Replay {
 
   private final boolean checkDedup;
   private long dedupWatermark;
+  /** A bundle's leaf hashes' indices in the dedup index. */
+  private final long[] mapped = new long[EntryBundle.FULL_WIDTH];
 
   private Replay(LogSource source, LogVerifier verifier, Progress progress, boolean checkDedup) {
     this.source = source;
@@ -125,22 +127,17 @@ public final class Replay {
   }
 
   /** Checks the dedup index's mapping of each leaf hash of one verified bundle. */
-  private void checkDedup(EntryBundle bundle, byte[] entries, byte[] tile)
+  private void checkDedup(EntryBundle bundle, byte[] entries, byte[] leafHashes)
       throws Divergence, IOException {
     long first = bundle.firstEntry();
     int width = bundle.width();
-    List<Hash> hashes = new ArrayList<>(width);
-    for (int i = 0; i < width; i++) {
-      hashes.add(Hash.copyOf(tile, i * Hash.SIZE));
-    }
-    java.util.Map<Hash, Long> found = source.dedup().orElseThrow().lookup(hashes);
+    source.dedup().orElseThrow().lookup(leafHashes, width, mapped);
     for (int i = 0; i < width; i++) {
       long index = first + i;
-      Long mapped = found.get(hashes.get(i));
-      if (mapped == null ? index < dedupWatermark : mapped > index) {
-        throw new Divergence("the dedup index " + (mapped == null ? "lacks entry " + index
+      if (mapped[i] < 0 ? index < dedupWatermark : mapped[i] > index) {
+        throw new Divergence("the dedup index " + (mapped[i] < 0 ? "lacks entry " + index
             + " (below its watermark " + dedupWatermark + ")" : "maps entry " + index
-            + "'s leaf hash to index " + mapped) + ": a resubmission would get the wrong"
+            + "'s leaf hash to index " + mapped[i]) + ": a resubmission would get the wrong"
             + " answer");
       }
     }

@@ -10,6 +10,7 @@ import dev.cairn.merkle.Hash;
 import dev.cairn.log.storage.CheckpointHistory;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.storage.embedded.LocalTreeStateStore;
+import dev.cairn.log.storage.embedded.AtomicFiles;
 import dev.cairn.log.storage.embedded.DedupIndex;
 import dev.cairn.log.storage.embedded.HashDedupIndex;
 import dev.cairn.log.storage.embedded.RocksIndex;
@@ -247,6 +248,26 @@ class ReplayTest {
       assertThatThrownBy(() -> Replay.run(source, StoredLogs.verifier(dir), Progress.NONE, true))
           .isInstanceOf(Divergence.class).hasMessage("the dedup index maps entry 5's leaf hash"
               + " to index 7: a resubmission would get the wrong answer");
+    }
+  }
+
+  @Test
+  void aDedupIndexLackingAnEntryBelowItsWatermarkIsFound() throws Exception {
+    AtomicFiles.deleteRecursively(dir.resolve("dedup"));
+    try (HashDedupIndex index = HashDedupIndex.open(dir.resolve("dedup"))) {
+      List<DedupIndex.Mapping> all = new java.util.ArrayList<>();
+      for (int i = 0; i < 3000; i++) {
+        if (i != 2_345) {
+          all.add(new DedupIndex.Mapping(
+              new dev.cairn.merkle.Hasher().leaf(StoredLogs.entry("test", i)), i));
+        }
+      }
+      index.add(all, 3000);
+    }
+    try (DataDirSource source = DataDirSource.open(dir)) {
+      assertThatThrownBy(() -> Replay.run(source, StoredLogs.verifier(dir), Progress.NONE, true))
+          .isInstanceOf(Divergence.class).hasMessage("the dedup index lacks entry 2345 (below"
+              + " its watermark 3000): a resubmission would get the wrong answer");
     }
   }
 }

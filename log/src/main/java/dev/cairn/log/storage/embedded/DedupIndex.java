@@ -33,8 +33,30 @@ public interface DedupIndex {
   /** The indices of those of {@code leafHashes} that are present. */
   Map<Hash, Long> lookup(Collection<Hash> leafHashes) throws IOException;
 
+  /**
+   * {@link #lookup(Collection)} of {@code count} leaf hashes stored back to back in {@code
+   * keys} (as in a level-0 tile), without an object per hash: sets {@code indices[i]} to the
+   * index of the {@code i}th, or -1 if it is absent.
+   */
+  default void lookup(byte[] keys, int count, long[] indices) throws IOException {
+    List<Hash> hashes = new java.util.ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      hashes.add(Hash.copyOf(keys, i * Hash.SIZE));
+    }
+    Map<Hash, Long> found = lookup(hashes);
+    for (int i = 0; i < count; i++) {
+      indices[i] = found.getOrDefault(hashes.get(i), -1L);
+    }
+  }
+
   /** Adds mappings, all below {@code watermark}, and raises the watermark to it. */
   void add(List<Mapping> mappings, long watermark) throws IOException;
+
+  /**
+   * Prepares for {@code entries} entries in all, when they are about to be added in one go (a
+   * restore, a rebuild): a hint, which an implementation may ignore.
+   */
+  default void reserve(long entries) throws IOException {}
 
   /** The tree size below which every entry is indexed (0 for a new index). */
   long watermark() throws IOException;

@@ -124,6 +124,9 @@ final class DedupUpkeep {
       throw new StorageException(Kind.CORRUPT, "the dedup index covers size " + from
           + " but the log has only " + size + " entries");
     }
+    if (from == 0 && size > 0) { // a new or lost index, indexing the whole log
+      dedup.reserve(size);
+    }
     long fromBundles = Math.min(size, integrated.getAsLong());
     Hasher hasher = Hasher.threadLocal();
     while (from < fromBundles) {

@@ -94,6 +94,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * 8.8 GB (100 M entries) takes 2.3 minutes rather than 30 s.
    */
   static final long WRITE_RATE = 64L << 20;
+  /** How many keys a lookup or an add reads the first slots of before it probes for any. */
+  private static final int GROUP = 32;
   /** A probe this long means the partition is fuller than its count says: it doubles. */
   private static final int MAX_PROBE = 512;
 
@@ -231,6 +233,9 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   /** When the last sync (or the open) ended, in epoch milliseconds. */
   private volatile long syncedAt = System.currentTimeMillis();
   private Thread syncer;
+  /** Written by adds with what they read ahead, so that the compiler keeps those reads. */
+  @SuppressWarnings("unused")
+  private long prefetched;
   /** The bytes of pages the writer's stores copied into the process's memory. */
   private final AtomicLong copiedBytes = new AtomicLong();
   /** Above this many {@link #copiedBytes}, a sync maps the partitions it syncs afresh. */
@@ -399,48 +404,79 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
 
   @Override
   public Map<Hash, Long> lookup(Collection<Hash> leafHashes) throws IOException {
+    byte[] keys = new byte[leafHashes.size() * Hash.SIZE];
+    int i = 0;
+    for (Hash h : leafHashes) {
+      h.copyTo(keys, Hash.SIZE * i++);
+    }
+    long[] indices = new long[i];
+    lookup(keys, i, indices);
+    Map<Hash, Long> found = new HashMap<>();
+    i = 0;
+    for (Hash h : leafHashes) {
+      if (indices[i++] >= 0) {
+        found.put(h, indices[i - 1]);
+      }
+    }
+    return found;
+  }
+
+  @Override
+  public void lookup(byte[] keys, int count, long[] indices) throws IOException {
     reading.lock();
     try {
       if (closed) {
         throw new IOException("the dedup index in " + dir + " is closed");
       }
-      return lookUp(leafHashes);
+      lookUp(ByteBuffer.wrap(keys), count, indices);
     } finally {
       reading.unlock();
     }
   }
 
-  private Map<Hash, Long> lookUp(Collection<Hash> leafHashes) {
+  private void lookUp(ByteBuffer keys, int count, long[] indices) {
     long below = watermark;
-    Map<Hash, Long> found = new HashMap<>();
-    if (below == 0) {
-      return found;
+    if (below == 0) { // nothing to find (and a read-only view of a discarded index maps nothing)
+      java.util.Arrays.fill(indices, 0, count, -1);
+      return;
     }
-    byte[] key = new byte[Hash.SIZE];
-    ByteBuffer k = ByteBuffer.wrap(key);
-    for (Hash h : leafHashes) {
-      h.copyTo(key, 0);
-      long k0 = k.getLong(0);
-      Table t = tables.get((int) (k0 >>> 56));
-      int mask = t.mask();
-      int i = start(k0, t.bits());
-      // put() places no key farther than this from its start (a table whose count was lost can
-      // be full: the limit ends the probe).
-      for (int probe = 0; probe < probes(t); probe++, i = (i + 1) & mask) {
-        int at = i * SLOT;
-        long value = (long) LONGS.getAcquire(t.slots(), at);
-        if (value == 0) {
-          break;
-        }
-        if (matches(t.slots(), at, k0, k)) {
-          if (value - 1 < below) {
-            found.put(h, value - 1);
-          }
-          break;
-        }
+    Table[] ts = new Table[GROUP];
+    long[] firsts = new long[GROUP];
+    for (int from = 0; from < count; from += GROUP) {
+      int n = Math.min(GROUP, count - from);
+      // Each key's first slot is read before any key is probed: reads that do not wait for
+      // each other, so the CPU has a group's cache and TLB misses in flight at once.
+      for (int j = 0; j < n; j++) {
+        long k0 = keys.getLong((from + j) * Hash.SIZE);
+        ts[j] = tables.get((int) (k0 >>> 56));
+        firsts[j] = (long) LONGS.getAcquire(ts[j].slots(), start(k0, ts[j].bits()) * SLOT);
+      }
+      for (int j = 0; j < n; j++) {
+        long value = find(ts[j], keys, (from + j) * Hash.SIZE, firsts[j]);
+        indices[from + j] = value != 0 && value - 1 < below ? value - 1 : -1;
       }
     }
-    return found;
+  }
+
+  /**
+   * The value (the index plus one) of the key at {@code off} in {@code keys} in {@code t}, or 0
+   * if it is absent; {@code first} is the value of the key's first slot, read already.
+   */
+  private static long find(Table t, ByteBuffer keys, int off, long first) {
+    long k0 = keys.getLong(off);
+    int mask = t.mask();
+    int i = start(k0, t.bits());
+    long value = first;
+    // put() places no key farther than this from its start (a table whose count was lost can
+    // be full: the limit ends the probe).
+    for (int probe = 0; probe < probes(t) && value != 0; probe++) {
+      if (matches(t.slots(), i * SLOT, keys, off)) {
+        return value;
+      }
+      i = (i + 1) & mask;
+      value = (long) LONGS.getAcquire(t.slots(), i * SLOT);
+    }
+    return 0;
   }
 
   @Override
@@ -455,15 +491,54 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
             "index " + m.index() + " is not below the watermark " + newWatermark);
       }
     }
-    byte[] key = new byte[Hash.SIZE];
-    ByteBuffer k = ByteBuffer.wrap(key);
-    for (Mapping m : mappings) {
-      m.leafHash().copyTo(key, 0);
-      insert(k, m.index());
+    byte[] keys = new byte[GROUP * Hash.SIZE];
+    ByteBuffer k = ByteBuffer.wrap(keys);
+    for (int from = 0; from < mappings.size(); from += GROUP) {
+      int n = Math.min(GROUP, mappings.size() - from);
+      // As in a lookup, the group's first slots are read before any is probed (a doubling
+      // while inserting them makes some of these reads useless, which is harmless).
+      long read = 0;
+      for (int j = 0; j < n; j++) {
+        mappings.get(from + j).leafHash().copyTo(keys, j * Hash.SIZE);
+        long k0 = k.getLong(j * Hash.SIZE);
+        Table t = tables.get((int) (k0 >>> 56));
+        read += t.slots().getLong(start(k0, t.bits()) * SLOT);
+      }
+      prefetched = read;
+      for (int j = 0; j < n; j++) {
+        insert(k, j * Hash.SIZE, mappings.get(from + j).index());
+      }
     }
     if (newWatermark > watermark) {
       LONGS.setRelease(meta, AT_WATERMARK, newWatermark);
       watermark = newWatermark;
+    }
+  }
+
+  /**
+   * Makes every partition large enough for its share of {@code entries} keys in all (with six
+   * standard deviations to spare), so that adding that many doubles none: for a restore or a
+   * rebuild, which know their size. A doubling copies its partition's keys, and in memory also
+   * allocates and zeroes the new table: measured, most of a restore's indexing time. Partitions
+   * already that large are left alone.
+   */
+  @Override
+  public synchronized void reserve(long entries) throws IOException {
+    if (readOnly || closing) {
+      throw new IllegalStateException("the dedup index in " + dir + " is "
+          + (readOnly ? "open for reading only" : "closed"));
+    }
+    double share = (double) entries / PARTITIONS;
+    long room = (long) Math.ceil(share + 6 * Math.sqrt(share));
+    for (int p = 0; p < PARTITIONS; p++) {
+      Table t = tables.get(p);
+      int bits = t.bits();
+      while (bits < MAX_BITS && threshold(p, bits) <= room) {
+        bits++;
+      }
+      if (bits > t.bits()) {
+        grow(p, t, bits);
+      }
     }
   }
 
@@ -848,9 +923,12 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     return (int) ((k0 << 8) >>> (64 - bits));
   }
 
-  private static boolean matches(ByteBuffer slots, int at, long k0, ByteBuffer k) {
-    return slots.getLong(at + 8) == k0 && slots.getLong(at + 16) == k.getLong(8)
-        && slots.getLong(at + 24) == k.getLong(16) && slots.getLong(at + 32) == k.getLong(24);
+  /** Whether the slot at {@code at} holds the key at {@code off} in {@code keys}. */
+  private static boolean matches(ByteBuffer slots, int at, ByteBuffer keys, int off) {
+    return slots.getLong(at + 8) == keys.getLong(off)
+        && slots.getLong(at + 16) == keys.getLong(off + 8)
+        && slots.getLong(at + 24) == keys.getLong(off + 16)
+        && slots.getLong(at + 32) == keys.getLong(off + 24);
   }
 
   /**
@@ -858,14 +936,14 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * partition doubles first, so its load never passes its threshold, and a doubling that fails
    * leaves the key out.
    */
-  private void insert(ByteBuffer k, long index) throws IOException {
-    int p = (int) (k.getLong(0) >>> 56);
+  private void insert(ByteBuffer k, int off, long index) throws IOException {
+    int p = (int) (k.getLong(off) >>> 56);
     Table t = tables.get(p);
     if (counts[p] >= threshold(p, t.bits())) {
       t = grow(p, t);
     }
     int put;
-    while ((put = put(t, k, index)) == FULL) {
+    while ((put = put(t, k, off, index)) == FULL) {
       t = grow(p, t);
     }
     if (put == ADDED) {
@@ -882,8 +960,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * Puts a key in {@code t}: {@link #ADDED} in an empty slot, {@link #PRESENT} if it was there,
    * or {@link #FULL} if no empty slot is near (the partition's count was lost in a crash).
    */
-  private static int put(Table t, ByteBuffer k, long index) {
-    long k0 = k.getLong(0);
+  private static int put(Table t, ByteBuffer k, int off, long index) {
+    long k0 = k.getLong(off);
     int mask = t.mask();
     ByteBuffer slots = t.slots();
     int i = start(k0, t.bits());
@@ -891,14 +969,14 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       int at = i * SLOT;
       long value = slots.getLong(at);
       if (value == 0) {
-        store(t, at, k, index);
+        store(t, at, k, off, index);
         return ADDED;
       }
-      if (matches(slots, at, k0, k)) {
+      if (matches(slots, at, k, off)) {
         // Stored and marked even if unchanged: a repeat (the log indexing again after a
         // crash) may find a page the crashed process left in the page cache, never synced and
         // maybe never to be, which the next sync must write.
-        store(t, at, k, index);
+        store(t, at, k, off, index);
         return PRESENT;
       }
     }
@@ -909,10 +987,10 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * Writes a slot: the key, then the value, published to lookups with release semantics; then
    * marks its pages for the next sync.
    */
-  private static void store(Table t, int at, ByteBuffer k, long index) {
+  private static void store(Table t, int at, ByteBuffer k, int off, long index) {
     ByteBuffer slots = t.slots();
     for (int i = 0; i < Hash.SIZE; i += 8) {
-      slots.putLong(at + 8 + i, k.getLong(i));
+      slots.putLong(at + 8 + i, k.getLong(off + i));
     }
     LONGS.setRelease(slots, at, index + 1);
     t.stored(at);
@@ -934,7 +1012,11 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * Readers holding the old table go on reading it.
    */
   private Table grow(int p, Table old) throws IOException {
-    int bits = old.bits() + 1;
+    return grow(p, old, old.bits() + 1);
+  }
+
+  /** {@link #grow(int, Table)} to a table of 2^{@code bits} slots. */
+  private Table grow(int p, Table old, int bits) throws IOException {
     if (bits > MAX_BITS) {
       throw new IOException("the dedup index's partition " + p + " is full ("
           + counts[p] + " keys)");
@@ -1031,7 +1113,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       long value = from.getLong(at);
       if (value != 0) {
         from.get(at + 8, key);
-        if (put(to, k, value - 1) != ADDED) {
+        if (put(to, k, 0, value - 1) != ADDED) {
           throw new IllegalStateException("a key twice in a partition, or one too full");
         }
         count++;

@@ -67,4 +67,47 @@ public abstract class DedupIndexContract {
     assertThat(found).hasSize(20_000);
     assertThat(found.get(h(12_345))).isEqualTo(12_345L);
   }
+
+  @Test
+  void aLookupOfPackedHashesAnswersAsALookupOfHashes() throws Exception {
+    DedupIndex d = index();
+    byte[] packed = new byte[300 * Hash.SIZE];
+    for (int i = 0; i < 300; i++) {
+      h(i).copyTo(packed, i * Hash.SIZE);
+    }
+    long[] indices = new long[301];
+    indices[300] = 42;
+    d.lookup(packed, 300, indices);
+    assertThat(java.util.Arrays.copyOf(indices, 300)).as("an empty index finds nothing")
+        .containsOnly(-1L);
+    List<DedupIndex.Mapping> ms = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      ms.add(new DedupIndex.Mapping(h(i), 1_000 + i));
+    }
+    d.add(ms, 1_200);
+    d.lookup(packed, 300, indices);
+    for (int i = 0; i < 300; i++) {
+      assertThat(indices[i]).as("hash %d", i).isEqualTo(i < 200 ? 1_000 + i : -1);
+    }
+    assertThat(indices[300]).as("only count hashes are looked up").isEqualTo(42);
+    d.lookup(packed, 0, indices);
+    assertThat(indices[0]).isEqualTo(1_000);
+  }
+
+  @Test
+  void aReserveChangesNoAnswer() throws Exception {
+    DedupIndex d = index();
+    d.add(List.of(new DedupIndex.Mapping(h(1), 0)), 1);
+    d.reserve(50_000);
+    d.reserve(10);
+    assertThat(d.lookup(List.of(h(1), h(2)))).isEqualTo(Map.of(h(1), 0L));
+    assertThat(d.watermark()).isEqualTo(1);
+    List<DedupIndex.Mapping> ms = new ArrayList<>();
+    for (int i = 2; i < 50_000; i++) {
+      ms.add(new DedupIndex.Mapping(h(i), i));
+    }
+    d.add(ms, 50_000);
+    assertThat(d.lookup(List.of(h(1), h(49_999)))).isEqualTo(Map.of(h(1), 0L, h(49_999),
+        49_999L));
+  }
 }

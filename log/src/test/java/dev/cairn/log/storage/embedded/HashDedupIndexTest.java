@@ -113,7 +113,11 @@ class HashDedupIndexTest {
   }
 
   private long partitionBytes() throws IOException {
-    try (Stream<Path> files = Files.list(dir.resolve("dedup"))) {
+    return partitionBytes(dir.resolve("dedup"));
+  }
+
+  private static long partitionBytes(Path of) throws IOException {
+    try (Stream<Path> files = Files.list(of)) {
       long total = 0;
       for (Path f : files.filter(f -> f.getFileName().toString().matches("p\\d{3}")).toList()) {
         total += Files.size(f);
@@ -174,6 +178,46 @@ class HashDedupIndexTest {
     assertHoldsExactly(opened, 100_000);
     assertThat(HashDedupIndex.fitsInMemory(1_000)).isTrue();
     assertThat(HashDedupIndex.fitsInMemory(Long.MAX_VALUE / 1_000)).isFalse();
+  }
+
+  @Test
+  void aReserveSizesThePartitionsSoThatAddingThatManyDoublesNone() throws IOException {
+    HashDedupIndex index = open();
+    index.reserve(100_000);
+    index.close();
+    long reserved = partitionBytes();
+    assertThat(reserved).isBetween(100_000L * HashDedupIndex.SLOT * 100 / 70,
+        4 * 100_000L * HashDedupIndex.SLOT);
+    assertThat(doublingFiles()).isEmpty();
+
+    HashDedupIndex filled = open();
+    for (long from = 0; from < 100_000; from += 1_000) {
+      filled.add(mappings(from, from + 1_000), from + 1_000);
+    }
+    filled.reserve(1_000); // smaller than what the partitions hold: changes nothing
+    filled.close();
+    assertThat(partitionBytes()).as("no partition doubled").isEqualTo(reserved);
+    assertHoldsExactly(open(), 100_000);
+
+    HashDedupIndex built = HashDedupIndex.build(dir.resolve("built"));
+    built.reserve(100_000);
+    for (long from = 0; from < 100_000; from += 5_000) {
+      built.add(mappings(from, from + 5_000), from + 5_000);
+    }
+    built.close();
+    assertThat(partitionBytes(dir.resolve("built"))).as("in memory too").isEqualTo(reserved);
+    assertHoldsExactly(open(dir.resolve("built")), 100_000);
+  }
+
+  @Test
+  void aReadOnlyViewRefusesAReserve() throws IOException {
+    open().add(mappings(0, 10), 10);
+    HashDedupIndex view = readOnly();
+    long before = partitionBytes();
+    assertThatThrownBy(() -> view.reserve(1_000_000))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("reading only");
+    assertThat(partitionBytes()).isEqualTo(before);
+    assertThat(doublingFiles()).isEmpty();
   }
 
   @Test
