@@ -69,7 +69,13 @@ class BackupCommandsTest {
   void verifyDataReplaysTheLogAndReportsTheSameEachTime() {
     KeyCommandsTest.Result r = cairn("verify", "--data", data.toString());
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).contains("entries: 300 replayed").endsWith("OK\n");
+    assertThat(r.out()).contains("entries: 300 replayed").endsWith("OK\n")
+        .as("the dedup index is checked by default").contains("dedup index: every entry below"
+            + " its watermark (300) maps to its own index");
+    KeyCommandsTest.Result unchecked = cairn("verify", "--data", data.toString(),
+        "--no-check-dedup");
+    assertThat(unchecked.code()).isZero();
+    assertThat(unchecked.out()).contains("entries: 300 replayed").doesNotContain("dedup index");
     assertThat(r.err()).contains("replaying data directory " + data + ": done, 300 entries in");
     assertThat(cairn("verify", "--data", data.toString()).out()).isEqualTo(r.out());
     KeyCommandsTest.Result withKeys = cairn("verify", "--data", data.toString(), "--vkey",
@@ -89,7 +95,9 @@ class BackupCommandsTest {
         backup.toString());
     assertThat(again.out()).contains("0 files written").contains("kept from the backup at"
         + " size 300");
-    assertThat(cairn("verify", "--data", backup.toString()).code()).isZero();
+    KeyCommandsTest.Result ofBackup = cairn("verify", "--data", backup.toString());
+    assertThat(ofBackup.code()).isZero();
+    assertThat(ofBackup.out()).as("a backup holds no dedup index").doesNotContain("dedup index");
 
     Path restored = dir.resolve("restored-" + System.nanoTime());
     KeyCommandsTest.Result r = cairn("restore", "--from", backup.toString(), "--data",
@@ -97,7 +105,7 @@ class BackupCommandsTest {
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("restored example.com/backup-cli at size 300");
     assertThat(cairn("verify", "--data", restored.toString()).out()).contains(
-        "entries: 300 replayed");
+        "entries: 300 replayed").contains("dedup index: every entry below its watermark (300)");
     KeyCommandsTest.Result twice = cairn("restore", "--from", backup.toString(), "--data",
         restored.toString());
     assertThat(twice.code()).isEqualTo(CliException.IO);
