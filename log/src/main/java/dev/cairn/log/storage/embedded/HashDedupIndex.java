@@ -313,8 +313,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * A new, empty index in {@code dir} (replacing what is there), to be filled in one go, as a
    * restore does: its tables are kept in anonymous memory, where random stores cost a tenth of
    * what they cost in a file mapping, and written out, synced and marked clean by {@link
-   * #close}; until then the files hold an empty index. Needs about 150 bytes of direct memory
-   * per entry added; see {@link #fitsInMemory}.
+   * #close}; until then the files hold an empty index. {@linkplain #reserve Reserve} it first
+   * (each doubling would allocate and copy), in direct memory: see {@link #fitsInMemory}.
    */
   public static HashDedupIndex build(Path dir) throws IOException {
     Files.createDirectories(dir);
@@ -328,9 +328,47 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     return index;
   }
 
-  /** Whether {@link #build} can hold {@code entries} in this JVM's direct memory, with room. */
+  /**
+   * Whether {@link #build} can hold {@code entries}, {@linkplain #reserve reserved}, in this
+   * JVM's direct memory ({@code -XX:MaxDirectMemorySize}, by default the heap's limit) and in
+   * half of the machine's memory (the tables are written out from there at the end).
+   */
   public static boolean fitsInMemory(long entries) {
-    return entries * 150 < Runtime.getRuntime().maxMemory() / 2;
+    long need = reservedBytes(entries);
+    long direct = Runtime.getRuntime().maxMemory();
+    long machine = Long.MAX_VALUE;
+    try {
+      var diagnostics = java.lang.management.ManagementFactory.getPlatformMXBean(
+          com.sun.management.HotSpotDiagnosticMXBean.class);
+      long set = Long.parseLong(diagnostics.getVMOption("MaxDirectMemorySize").getValue());
+      direct = set > 0 ? set : direct;
+      if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+          instanceof com.sun.management.OperatingSystemMXBean os) {
+        machine = os.getTotalMemorySize() / 2;
+      }
+    } catch (RuntimeException | LinkageError notHotSpot) {
+      // the heap's limit, as the JDK's default
+    }
+    return need < direct - direct / 8 && need < machine;
+  }
+
+  /** The bytes of the tables of an index {@linkplain #reserve reserved} for {@code entries}. */
+  static long reservedBytes(long entries) {
+    long bytes = 0;
+    for (int p = 0; p < PARTITIONS; p++) {
+      bytes += (long) SLOT << reservedBits(p, MIN_BITS, entries);
+    }
+    return bytes;
+  }
+
+  /** The slots, as a power of two, that partition {@code p} needs for its share of entries. */
+  private static int reservedBits(int p, int bits, long entries) {
+    double share = (double) entries / PARTITIONS;
+    long room = (long) Math.ceil(share + 6 * Math.sqrt(share));
+    while (bits < MAX_BITS && threshold(p, bits) <= room) {
+      bits++;
+    }
+    return bits;
   }
 
   /**
@@ -528,14 +566,9 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       throw new IllegalStateException("the dedup index in " + dir + " is "
           + (readOnly ? "open for reading only" : "closed"));
     }
-    double share = (double) entries / PARTITIONS;
-    long room = (long) Math.ceil(share + 6 * Math.sqrt(share));
     for (int p = 0; p < PARTITIONS; p++) {
       Table t = tables.get(p);
-      int bits = t.bits();
-      while (bits < MAX_BITS && threshold(p, bits) <= room) {
-        bits++;
-      }
+      int bits = reservedBits(p, t.bits(), entries);
       if (bits > t.bits()) {
         grow(p, t, bits);
       }

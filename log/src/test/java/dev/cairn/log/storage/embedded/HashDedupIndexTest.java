@@ -187,7 +187,7 @@ class HashDedupIndexTest {
     index.close();
     long reserved = partitionBytes();
     assertThat(reserved).isBetween(100_000L * HashDedupIndex.SLOT * 100 / 70,
-        4 * 100_000L * HashDedupIndex.SLOT);
+        4 * 100_000L * HashDedupIndex.SLOT).isEqualTo(HashDedupIndex.reservedBytes(100_000));
     assertThat(doublingFiles()).isEmpty();
 
     HashDedupIndex filled = open();
