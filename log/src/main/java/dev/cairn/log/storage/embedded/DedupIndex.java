@@ -2,6 +2,7 @@ package dev.cairn.log.storage.embedded;
 
 import dev.cairn.merkle.Hash;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,7 @@ public interface DedupIndex {
    * index of the {@code i}th, or -1 if it is absent.
    */
   default void lookup(byte[] keys, int count, long[] indices) throws IOException {
-    List<Hash> hashes = new java.util.ArrayList<>(count);
+    List<Hash> hashes = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       hashes.add(Hash.copyOf(keys, i * Hash.SIZE));
     }

@@ -6,7 +6,7 @@ import dev.cairn.log.storage.StorageException.Kind;
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Hasher;
 import dev.cairn.read.LogReader;
-import dev.cairn.tile.EntryBundle;
+import dev.cairn.tile.HashTile;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * Keeps the dedup index up with the sequence log it is derived from. Its writes are not synced,
  * so a crash, a failed write or a reopen of RocksDB can leave it behind the log (its watermark
  * says how far it goes), and a lost index is empty: before a commit looks a batch up, the index
- * is brought up to the sequenced size from the bundles (up to the integrated size) and the
+ * is brought up to the sequenced size from the level-0 tiles (up to the integrated size) and the
  * sequence log (beyond it). So a lookup never misses an entry that is in the log. Used by one
  * committer at a time.
  */
@@ -35,17 +35,17 @@ final class DedupUpkeep {
   }
 
   private final DedupIndex dedup;
-  private final LogReader bundles;
+  private final LogReader tiles;
   private final SequenceLogReader log;
   /** Held while the sequence log is read: integration drops no segment meanwhile. */
   private final Lock segments;
   private final LongSupplier integrated;
   private boolean behind = true;
 
-  DedupUpkeep(DedupIndex dedup, LogReader bundles, SequenceLogReader log, Lock segments,
+  DedupUpkeep(DedupIndex dedup, LogReader tiles, SequenceLogReader log, Lock segments,
       LongSupplier integrated) {
     this.dedup = dedup;
-    this.bundles = bundles;
+    this.tiles = tiles;
     this.log = log;
     this.segments = segments;
     this.integrated = integrated;
@@ -103,7 +103,7 @@ final class DedupUpkeep {
   }
 
   /**
-   * Indexes every entry between the index's watermark and {@code size}: from the bundles up to
+   * Indexes every entry between the index's watermark and {@code size}: from the tiles up to
    * the integrated size, from the sequence log beyond it. Normally there is nothing to do; after
    * a crash or a failed index write it covers a few batches, after a lost index the whole log.
    * The segments lock is held throughout, so the sequence log still reaches back to the
@@ -125,17 +125,28 @@ final class DedupUpkeep {
           + " but the log has only " + size + " entries");
     }
     if (from == 0 && size > 0) { // a new or lost index, indexing the whole log
-      dedup.reserve(size);
+      try {
+        dedup.reserve(size);
+      } catch (IOException | RuntimeException e) {
+        // Only a hint: without it the partitions double as they fill, as in a running log.
+        LOG.warn("couldn't size the dedup index for {} entries up front; it grows as it is"
+            + " rebuilt: {}", size, e.toString());
+      }
     }
-    long fromBundles = Math.min(size, integrated.getAsLong());
+    long fromTiles = Math.min(size, integrated.getAsLong());
+    while (from < fromTiles) {
+      // The integrated entries' leaf hashes are in the level-0 tiles, which the tree commits
+      // to: no bundle to parse and no entry to hash again.
+      long tile = from >>> 8;
+      int width = (int) Math.min(HashTile.FULL_WIDTH, fromTiles - tile * HashTile.FULL_WIDTH);
+      byte[] leaves = tiles.readTile(new HashTile(0, tile, width));
+      List<Hash> hashes = new ArrayList<>(width);
+      for (int i = (int) (from - tile * HashTile.FULL_WIDTH); i < width; i++) {
+        hashes.add(Hash.copyOf(leaves, i * Hash.SIZE));
+      }
+      from = index(hashes, from);
+    }
     Hasher hasher = Hasher.threadLocal();
-    while (from < fromBundles) {
-      long bundle = from >>> 8;
-      int width = (int) Math.min(256, fromBundles - bundle * 256);
-      List<byte[]> entries = bundles.entries(new EntryBundle(bundle, width));
-      int skip = (int) (from - bundle * 256);
-      from = index(entries.subList(skip, width), from, hasher);
-    }
     long[] next = {from};
     if (from < size) {
       log.replay(from, batch -> {
@@ -145,7 +156,11 @@ final class DedupUpkeep {
           throw new StorageException(Kind.CORRUPT, "the sequence log does not reach back to"
               + " size " + next[0]);
         }
-        next[0] = index(entries.subList(skip, entries.size()), next[0], hasher);
+        List<Hash> hashes = new ArrayList<>(entries.size() - skip);
+        for (byte[] entry : entries.subList(skip, entries.size())) {
+          hashes.add(hasher.leaf(entry));
+        }
+        next[0] = index(hashes, next[0]);
       });
     }
     if (next[0] != size) {
@@ -155,16 +170,18 @@ final class DedupUpkeep {
     behind = false;
   }
 
-  /** Indexes {@code entries}, the log's entries from index {@code first}; returns the next. */
-  private long index(List<byte[]> entries, long first, Hasher hasher) throws IOException {
-    List<DedupIndex.Mapping> mappings = new ArrayList<>(entries.size());
-    for (int i = 0; i < entries.size(); i++) {
-      mappings.add(new DedupIndex.Mapping(hasher.leaf(entries.get(i)), first + i));
+  /**
+   * Indexes the leaf hashes of the log's entries from index {@code first}; returns the index
+   * after them.
+   */
+  private long index(List<Hash> hashes, long first) throws IOException {
+    List<DedupIndex.Mapping> mappings = new ArrayList<>(hashes.size());
+    for (int i = 0; i < hashes.size(); i++) {
+      mappings.add(new DedupIndex.Mapping(hashes.get(i), first + i));
     }
     // A hash indexed at another index would mean the log holds one entry twice, which dedup
     // exists to prevent: refuse to go on rather than hide it.
-    Map<Hash, Long> known = dedup.lookup(mappings.stream().map(DedupIndex.Mapping::leafHash)
-        .toList());
+    Map<Hash, Long> known = dedup.lookup(hashes);
     for (DedupIndex.Mapping m : mappings) {
       Long k = known.get(m.leafHash());
       if (k != null && k != m.index()) {
@@ -172,7 +189,7 @@ final class DedupUpkeep {
             + " (same leaf hash): the dedup index and the log disagree");
       }
     }
-    long next = first + entries.size();
+    long next = first + hashes.size();
     dedup.add(mappings, next);
     return next;
   }

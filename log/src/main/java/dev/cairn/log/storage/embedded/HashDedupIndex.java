@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * tables in memory lose nothing.
  *
  * <p>Lookups run concurrently with the one writer, and with a writer in another process (a
- * {@linkplain #openReadOnly read-only} view, for {@code cairn verify --check-dedup}): a slot's
+ * {@linkplain #openReadOnly read-only} view, for {@code cairn verify --data}): a slot's
  * key is written before its value is published with release semantics, and read after it.
  */
 public final class HashDedupIndex implements DedupIndex, AutoCloseable {
@@ -336,19 +336,17 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   public static boolean fitsInMemory(long entries) {
     long need = reservedBytes(entries);
     long direct = Runtime.getRuntime().maxMemory();
-    long machine = Long.MAX_VALUE;
     try {
       var diagnostics = java.lang.management.ManagementFactory.getPlatformMXBean(
           com.sun.management.HotSpotDiagnosticMXBean.class);
       long set = Long.parseLong(diagnostics.getVMOption("MaxDirectMemorySize").getValue());
       direct = set > 0 ? set : direct;
-      if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-          instanceof com.sun.management.OperatingSystemMXBean os) {
-        machine = os.getTotalMemorySize() / 2;
-      }
     } catch (RuntimeException | LinkageError notHotSpot) {
-      // the heap's limit, as the JDK's default
+      // the heap's limit, as HotSpot's default
     }
+    long machine = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getTotalMemorySize() / 2 : Long.MAX_VALUE;
     return need < direct - direct / 8 && need < machine;
   }
 
@@ -1055,7 +1053,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
           + counts[p] + " keys)");
     }
     if (inMemory) {
-      Table grown = new Table(ByteBuffer.allocateDirect(SLOT << bits), bits);
+      Table grown = new Table(ByteBuffer.allocateDirect(Math.toIntExact((long) SLOT << bits)),
+          bits);
       counts[p] = copy(old.slots(), grown);
       return replace(p, old, grown);
     }
