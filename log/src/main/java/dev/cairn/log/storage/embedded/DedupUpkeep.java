@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 final class DedupUpkeep {
   private static final Logger LOG = LoggerFactory.getLogger(DedupUpkeep.class);
+  /** A catch-up of at least this many entries is logged, with how long it took. */
+  private static final long LONG_CATCH_UP = 1_000_000;
 
   /** Reads the sequence log from a size on, as {@link Lease#replay} does. */
   @FunctionalInterface
@@ -133,6 +135,13 @@ final class DedupUpkeep {
             + " rebuilt: {}", size, e.toString());
       }
     }
+    long started = System.nanoTime();
+    long lacking = size - from;
+    if (lacking >= LONG_CATCH_UP) {
+      // At start after an unclean stop of a large, busy log this can take minutes: say so.
+      LOG.info("indexing the {} entries the dedup index lacks (from size {} to {})", lacking,
+          from, size);
+    }
     long fromTiles = Math.min(size, integrated.getAsLong());
     while (from < fromTiles) {
       // The integrated entries' leaf hashes are in the level-0 tiles, which the tree commits
@@ -168,6 +177,10 @@ final class DedupUpkeep {
           + " of " + size);
     }
     behind = false;
+    if (lacking >= LONG_CATCH_UP) {
+      LOG.info("indexed {} entries for dedup in {} ms", lacking,
+          (System.nanoTime() - started) / 1_000_000);
+    }
   }
 
   /**
