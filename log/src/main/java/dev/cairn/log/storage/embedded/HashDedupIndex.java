@@ -94,7 +94,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * 8.8 GB (100 M entries) takes 2.3 minutes rather than 30 s.
    */
   static final long WRITE_RATE = 64L << 20;
-  /** How many keys a lookup or an add reads the first slots of before it probes for any. */
+  /** How many keys a lookup reads the first slots of before it probes for any. */
   private static final int GROUP = 32;
   /** A probe this long means the partition is fuller than its count says: it doubles. */
   private static final int MAX_PROBE = 512;
@@ -233,9 +233,6 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   /** When the last sync (or the open) ended, in epoch milliseconds. */
   private volatile long syncedAt = System.currentTimeMillis();
   private Thread syncer;
-  /** Written by adds with what they read ahead, so that the compiler keeps those reads. */
-  @SuppressWarnings("unused")
-  private long prefetched;
   /** The bytes of pages the writer's stores copied into the process's memory. */
   private final AtomicLong copiedBytes = new AtomicLong();
   /** Above this many {@link #copiedBytes}, a sync maps the partitions it syncs afresh. */
@@ -527,23 +524,11 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
             "index " + m.index() + " is not below the watermark " + newWatermark);
       }
     }
-    byte[] keys = new byte[GROUP * Hash.SIZE];
-    ByteBuffer k = ByteBuffer.wrap(keys);
-    for (int from = 0; from < mappings.size(); from += GROUP) {
-      int n = Math.min(GROUP, mappings.size() - from);
-      // As in a lookup, the group's first slots are read before any is probed (a doubling
-      // while inserting them makes some of these reads useless, which is harmless).
-      long read = 0;
-      for (int j = 0; j < n; j++) {
-        mappings.get(from + j).leafHash().copyTo(keys, j * Hash.SIZE);
-        long k0 = k.getLong(j * Hash.SIZE);
-        Table t = tables.get((int) (k0 >>> 56));
-        read += t.slots().getLong(start(k0, t.bits()) * SLOT);
-      }
-      prefetched = read;
-      for (int j = 0; j < n; j++) {
-        insert(k, j * Hash.SIZE, mappings.get(from + j).index());
-      }
+    byte[] key = new byte[Hash.SIZE];
+    ByteBuffer k = ByteBuffer.wrap(key);
+    for (Mapping m : mappings) {
+      m.leafHash().copyTo(key, 0);
+      insert(k, 0, m.index());
     }
     if (newWatermark > watermark) {
       LONGS.setRelease(meta, AT_WATERMARK, newWatermark);
