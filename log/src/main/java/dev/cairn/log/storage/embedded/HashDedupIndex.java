@@ -528,7 +528,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     ByteBuffer k = ByteBuffer.wrap(key);
     for (Mapping m : mappings) {
       m.leafHash().copyTo(key, 0);
-      insert(k, 0, m.index());
+      insert(k, m.index());
     }
     if (newWatermark > watermark) {
       LONGS.setRelease(meta, AT_WATERMARK, newWatermark);
@@ -952,14 +952,14 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * partition doubles first, so its load never passes its threshold, and a doubling that fails
    * leaves the key out.
    */
-  private void insert(ByteBuffer k, int off, long index) throws IOException {
-    int p = (int) (k.getLong(off) >>> 56);
+  private void insert(ByteBuffer k, long index) throws IOException {
+    int p = (int) (k.getLong(0) >>> 56);
     Table t = tables.get(p);
     if (counts[p] >= threshold(p, t.bits())) {
       t = grow(p, t);
     }
     int put;
-    while ((put = put(t, k, off, index)) == FULL) {
+    while ((put = put(t, k, index)) == FULL) {
       t = grow(p, t);
     }
     if (put == ADDED) {
@@ -976,8 +976,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * Puts a key in {@code t}: {@link #ADDED} in an empty slot, {@link #PRESENT} if it was there,
    * or {@link #FULL} if no empty slot is near (the partition's count was lost in a crash).
    */
-  private static int put(Table t, ByteBuffer k, int off, long index) {
-    long k0 = k.getLong(off);
+  private static int put(Table t, ByteBuffer k, long index) {
+    long k0 = k.getLong(0);
     int mask = t.mask();
     ByteBuffer slots = t.slots();
     int i = start(k0, t.bits());
@@ -985,14 +985,14 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       int at = i * SLOT;
       long value = slots.getLong(at);
       if (value == 0) {
-        store(t, at, k, off, index);
+        store(t, at, k, index);
         return ADDED;
       }
-      if (matches(slots, at, k, off)) {
+      if (matches(slots, at, k, 0)) {
         // Stored and marked even if unchanged: a repeat (the log indexing again after a
         // crash) may find a page the crashed process left in the page cache, never synced and
         // maybe never to be, which the next sync must write.
-        store(t, at, k, off, index);
+        store(t, at, k, index);
         return PRESENT;
       }
     }
@@ -1003,10 +1003,10 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * Writes a slot: the key, then the value, published to lookups with release semantics; then
    * marks its pages for the next sync.
    */
-  private static void store(Table t, int at, ByteBuffer k, int off, long index) {
+  private static void store(Table t, int at, ByteBuffer k, long index) {
     ByteBuffer slots = t.slots();
     for (int i = 0; i < Hash.SIZE; i += 8) {
-      slots.putLong(at + 8 + i, k.getLong(off + i));
+      slots.putLong(at + 8 + i, k.getLong(i));
     }
     LONGS.setRelease(slots, at, index + 1);
     t.stored(at);
@@ -1130,7 +1130,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       long value = from.getLong(at);
       if (value != 0) {
         from.get(at + 8, key);
-        if (put(to, k, 0, value - 1) != ADDED) {
+        if (put(to, k, value - 1) != ADDED) {
           throw new IllegalStateException("a key twice in a partition, or one too full");
         }
         count++;
