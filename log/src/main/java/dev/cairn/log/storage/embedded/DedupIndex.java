@@ -59,6 +59,16 @@ public interface DedupIndex {
    */
   default void reserve(long entries) throws IOException {}
 
+  /**
+   * Whether the index is known to hold the leaf hash at {@code off} in {@code keys} as the entry
+   * {@code index}, although that is not below its {@linkplain #watermark watermark} (a crash left
+   * part of the index further along than the watermark says): bringing the index up to the log
+   * need neither look it up nor add it. False unless an implementation knows.
+   */
+  default boolean holds(byte[] keys, int off, long index) {
+    return false;
+  }
+
   /** The tree size below which every entry is indexed (0 for a new index). */
   long watermark() throws IOException;
 }

@@ -43,6 +43,8 @@ final class DedupUpkeep {
   private final Lock segments;
   private final LongSupplier integrated;
   private boolean behind = true;
+  /** How many entries the current catch-up found the index {@linkplain DedupIndex#holds held}. */
+  private long held;
 
   DedupUpkeep(DedupIndex dedup, LogReader tiles, SequenceLogReader log, Lock segments,
       LongSupplier integrated) {
@@ -137,6 +139,7 @@ final class DedupUpkeep {
     }
     long started = System.nanoTime();
     long lacking = size - from;
+    held = 0;
     if (lacking >= LONG_CATCH_UP) {
       // At start after an unclean stop of a large, busy log this can take minutes: say so.
       LOG.info("indexing the {} entries the dedup index lacks (from size {} to {})", lacking,
@@ -149,11 +152,8 @@ final class DedupUpkeep {
       long tile = from >>> 8;
       int width = (int) Math.min(HashTile.FULL_WIDTH, fromTiles - tile * HashTile.FULL_WIDTH);
       byte[] leaves = tiles.readTile(new HashTile(0, tile, width));
-      List<Hash> hashes = new ArrayList<>(width);
-      for (int i = (int) (from - tile * HashTile.FULL_WIDTH); i < width; i++) {
-        hashes.add(Hash.copyOf(leaves, i * Hash.SIZE));
-      }
-      from = index(hashes, from);
+      int skip = (int) (from - tile * HashTile.FULL_WIDTH);
+      from = index(leaves, skip, width - skip, from);
     }
     Hasher hasher = Hasher.threadLocal();
     long[] next = {from};
@@ -165,11 +165,11 @@ final class DedupUpkeep {
           throw new StorageException(Kind.CORRUPT, "the sequence log does not reach back to"
               + " size " + next[0]);
         }
-        List<Hash> hashes = new ArrayList<>(entries.size() - skip);
-        for (byte[] entry : entries.subList(skip, entries.size())) {
-          hashes.add(hasher.leaf(entry));
+        byte[] leaves = new byte[(entries.size() - skip) * Hash.SIZE];
+        for (int i = skip; i < entries.size(); i++) {
+          hasher.leaf(entries.get(i)).copyTo(leaves, (i - skip) * Hash.SIZE);
         }
-        next[0] = index(hashes, next[0]);
+        next[0] = index(leaves, 0, entries.size() - skip, next[0]);
       });
     }
     if (next[0] != size) {
@@ -178,31 +178,43 @@ final class DedupUpkeep {
     }
     behind = false;
     if (lacking >= LONG_CATCH_UP) {
-      LOG.info("indexed {} entries for dedup in {} ms", lacking,
-          (System.nanoTime() - started) / 1_000_000);
+      LOG.info("indexed {} entries for dedup in {} ms ({} of them it held already)", lacking,
+          (System.nanoTime() - started) / 1_000_000, held);
     }
   }
 
   /**
-   * Indexes the leaf hashes of the log's entries from index {@code first}; returns the index
-   * after them.
+   * Indexes the {@code count} leaf hashes from the {@code skip}th in {@code leaves} (back to
+   * back, as in a level-0 tile), those of the log's entries from index {@code first}; returns
+   * the index after them. What the index {@linkplain DedupIndex#holds holds} already is neither
+   * looked up nor added.
    */
-  private long index(List<Hash> hashes, long first) throws IOException {
-    List<DedupIndex.Mapping> mappings = new ArrayList<>(hashes.size());
-    for (int i = 0; i < hashes.size(); i++) {
-      mappings.add(new DedupIndex.Mapping(hashes.get(i), first + i));
+  private long index(byte[] leaves, int skip, int count, long first) throws IOException {
+    byte[] lacking = new byte[count * Hash.SIZE];
+    long[] indices = new long[count];
+    int n = 0;
+    for (int i = 0; i < count; i++) {
+      int off = (skip + i) * Hash.SIZE;
+      if (dedup.holds(leaves, off, first + i)) {
+        held++;
+      } else {
+        System.arraycopy(leaves, off, lacking, n * Hash.SIZE, Hash.SIZE);
+        indices[n++] = first + i;
+      }
     }
     // A hash indexed at another index would mean the log holds one entry twice, which dedup
     // exists to prevent: refuse to go on rather than hide it.
-    Map<Hash, Long> known = dedup.lookup(hashes);
-    for (DedupIndex.Mapping m : mappings) {
-      Long k = known.get(m.leafHash());
-      if (k != null && k != m.index()) {
-        throw new StorageException(Kind.CORRUPT, "entry " + m.index() + " repeats entry " + k
-            + " (same leaf hash): the dedup index and the log disagree");
+    long[] known = new long[n];
+    dedup.lookup(lacking, n, known);
+    List<DedupIndex.Mapping> mappings = new ArrayList<>(n);
+    for (int j = 0; j < n; j++) {
+      if (known[j] >= 0 && known[j] != indices[j]) {
+        throw new StorageException(Kind.CORRUPT, "entry " + indices[j] + " repeats entry "
+            + known[j] + " (same leaf hash): the dedup index and the log disagree");
       }
+      mappings.add(new DedupIndex.Mapping(Hash.copyOf(lacking, j * Hash.SIZE), indices[j]));
     }
-    long next = first + hashes.size();
+    long next = first + count;
     dedup.add(mappings, next);
     return next;
   }

@@ -75,14 +75,18 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   static final int MAX_BITS = 25;
 
   private static final long MAGIC = 0x434149524e444450L; // "CAIRNDDP"
-  private static final int VERSION = 1;
-  private static final int META_SIZE = 4096;
+  /** Version 2 added each partition's synced watermark; a version 1 index is upgraded. */
+  private static final int VERSION = 2;
+  private static final int META_SIZE = 8192;
+  private static final int V1_META_SIZE = 4096;
   private static final int AT_VERSION = 8;
   private static final int AT_PARTITIONS = 12;
   private static final int AT_CLEAN = 16;
   private static final int AT_WATERMARK = 24;
   private static final int AT_SYNCED = 32;
   private static final int AT_COUNTS = 1024;
+  /** Each partition's synced watermark: see {@link #holds}. */
+  private static final int AT_PARTITION_SYNCED = 4096;
   /**
    * How often the stores are written and synced, at most: the least a crash makes the log redo
    * (a large table's rounds take longer, see {@link #WRITE_RATE}).
@@ -218,6 +222,11 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private final long[] counts = new long[PARTITIONS];
   private volatile long watermark;
   /**
+   * Each partition's synced watermark at the open, where above {@link #watermark}: the partition
+   * holds every key of an entry below it (see {@link #holds}).
+   */
+  private final long[] held = new long[PARTITIONS];
+  /**
    * Held to read a mapping (shared) and to unmap one (exclusive): a mapping is unmapped when a
    * doubling replaces it and on close, so that its file's space and mount are freed at once,
    * and a read of an unmapped buffer would crash the JVM.
@@ -281,14 +290,25 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
             problem);
       }
       create(dir);
+    } else if (Files.size(dir.resolve("meta")) == V1_META_SIZE) {
+      upgrade(dir);
     }
     MappedByteBuffer meta = map(dir.resolve("meta"), false);
     long watermark = trusted(meta);
-    if (meta.getInt(AT_CLEAN) != 1 && watermark < meta.getLong(AT_WATERMARK)) {
-      LOG.info("the dedup index in {} was not closed cleanly: it is trusted up to its last sync,"
-          + " size {}, and the log indexes the rest again", dir, watermark);
-    }
     HashDedupIndex index = new HashDedupIndex(dir, false, meta, watermark);
+    if (meta.getInt(AT_CLEAN) != 1 && watermark < meta.getLong(AT_WATERMARK)) {
+      int further = 0;
+      for (int p = 0; p < PARTITIONS; p++) {
+        long s = meta.getLong(AT_PARTITION_SYNCED + 8 * p);
+        if (s > watermark) {
+          index.held[p] = s;
+          further++;
+        }
+      }
+      LOG.info("the dedup index in {} was not closed cleanly: it is trusted up to its last sync,"
+          + " size {}, and the log indexes the rest again{}", dir, watermark, further == 0 ? ""
+          : " (except what the " + further + " partitions synced further than that hold)");
+    }
     index.synced = watermark;
     index.sparse = sparse;
     index.mapTables();
@@ -407,6 +427,18 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       unmap(meta);
       throw e;
     }
+  }
+
+  /**
+   * Rewrites a version 1 {@code meta} (from before partitions recorded their own synced
+   * watermarks) as version 2, each partition's own watermark unknown (0): in one rename, so a
+   * crash leaves one or the other.
+   */
+  private static void upgrade(Path dir) throws IOException {
+    byte[] meta = java.util.Arrays.copyOf(Files.readAllBytes(dir.resolve("meta")), META_SIZE);
+    ByteBuffer.wrap(meta).putInt(AT_VERSION, VERSION);
+    AtomicFiles.write(dir.resolve("meta"), meta, dir);
+    LOG.info("upgraded the dedup index in {} to version {}", dir, VERSION);
   }
 
   /** The watermark an index with this {@code meta} can be trusted up to. */
@@ -561,6 +593,17 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   @Override
   public long watermark() {
     return watermark;
+  }
+
+  /**
+   * Whether the key at {@code off} in {@code keys} is in the files as the entry {@code index}
+   * already, above the watermark: after a stop without a clean close, the entries below the
+   * synced watermark of the key's partition, which a round cut short synced (or a later round
+   * of that partition than of all).
+   */
+  @Override
+  public boolean holds(byte[] keys, int off, long index) {
+    return index < held[keys[off] & 0xff];
   }
 
   /** The index's directory. */
@@ -741,17 +784,26 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private boolean sync(boolean clean, java.time.Duration pace)
       throws IOException, InterruptedException {
     try {
-      return syncPartitions(clean, pace);
+      return syncPartitions(clean, pace, PARTITIONS);
     } catch (IOException | RuntimeException e) {
       syncFailures.incrementAndGet();
       throw e;
     }
   }
 
-  private boolean syncPartitions(boolean clean, java.time.Duration pace)
+  /**
+   * A round cut short after the first {@code partitions} partitions, as a stop (or a failure)
+   * cuts one (tests).
+   */
+  void syncFirst(int partitions) throws IOException, InterruptedException {
+    syncPartitions(false, java.time.Duration.ZERO, partitions);
+  }
+
+  /** A round of the first {@code partitions}: it records a watermark only if that is all. */
+  private boolean syncPartitions(boolean clean, java.time.Duration pace, int partitions)
       throws IOException, InterruptedException {
     long covered = watermark;
-    for (int p = 0; p < PARTITIONS; p++) {
+    for (int p = 0; p < partitions; p++) {
       // Not under the lock, which would hold up a doubling (and so the writer) for as long as
       // the disk takes to write the partition: a table replaced meanwhile is left mapped, for
       // this thread to unmap.
@@ -779,7 +831,10 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
             Files.move(tmp, partition(dir, p), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
             t.pending = null;
+            // On the disk before a watermark says that the partition's file holds a key.
+            AtomicFiles.syncDirectory(dir);
           }
+          recordSynced(p, covered);
         } catch (IOException | RuntimeException e) {
           release(t);
           throw e;
@@ -800,7 +855,10 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         return false;
       }
     }
-    AtomicFiles.syncDirectory(dir);
+    if (partitions < PARTITIONS) {
+      return false;
+    }
+    // Every rename of the round is on the disk already (see above).
     reading.lock();
     try {
       if (closed) {
@@ -819,6 +877,25 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       reading.unlock();
     }
     return true;
+  }
+
+  /**
+   * Records that partition {@code p}'s file holds every key of an entry below {@code covered}:
+   * after a stop without a clean close, what a round cut short (by the stop, or a failure) did
+   * sync of the partitions counts, and the log does not index it again. Never lowered: the table
+   * in memory holds what the file held, so a later round's file holds it too. Not synced: the
+   * kernel writes {@code meta} when it will, and a record lost with it only costs a catch-up.
+   */
+  private void recordSynced(int p, long covered) {
+    reading.lock();
+    try {
+      int at = AT_PARTITION_SYNCED + 8 * p;
+      if (!closed && covered > (long) LONGS.getAcquire(meta, at)) {
+        LONGS.setRelease(meta, at, covered);
+      }
+    } finally {
+      reading.unlock();
+    }
   }
 
   /** Ends a sync's hold on {@code t}: the last one unmaps it if a doubling retired it. */
@@ -1203,13 +1280,16 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     if (!Files.exists(file)) {
       return "it is missing";
     }
-    if (Files.size(file) != META_SIZE) {
-      return "its meta file has " + Files.size(file) + " bytes";
+    long size = Files.size(file);
+    if (size != META_SIZE && size != V1_META_SIZE) {
+      return "its meta file has " + size + " bytes";
     }
     ByteBuffer meta = ByteBuffer.wrap(Files.readAllBytes(file));
-    if (meta.getLong(0) != MAGIC || meta.getInt(AT_VERSION) != VERSION
-        || meta.getInt(AT_PARTITIONS) != PARTITIONS) {
-      return "its meta file is not of this version";
+    // Version 1 is version 2 without the partitions' own watermarks: it is read as it is (the
+    // writer upgrades it).
+    if (meta.getLong(0) != MAGIC || meta.getInt(AT_PARTITIONS) != PARTITIONS
+        || meta.getInt(AT_VERSION) != (size == META_SIZE ? VERSION : 1)) {
+      return "its meta file is not of a version this build reads";
     }
     for (int p = 0; p < PARTITIONS; p++) {
       Path f = partition(dir, p);

@@ -255,6 +255,76 @@ class HashDedupIndexTest {
   }
 
   /**
+   * A round cut short (by a stop whose timeout ran out, or a failure) still counts for the
+   * partitions it synced, doublings renamed in included: the index is trusted up to its last
+   * whole round, but it holds the rest of those partitions' keys, so a catch-up need not add
+   * them again. Partitions the round did not reach hold nothing past the last whole round.
+   */
+  @Test
+  void aRoundCutShortCountsForThePartitionsItSynced() throws Exception {
+    HashDedupIndex index = openUnsynced(dir.resolve("dedup"));
+    index.add(mappings(0, 30_000), 30_000);
+    index.sync(false);
+    index.add(mappings(30_000, 50_000), 50_000); // every partition doubles once
+    index.syncFirst(100);
+
+    HashDedupIndex after = open(crashCopy());
+    assertThat(after.watermark()).isEqualTo(30_000);
+    assertHoldsExactly(after, 30_000);
+    List<DedupIndex.Mapping> lacking = new ArrayList<>();
+    for (DedupIndex.Mapping m : mappings(30_000, 50_000)) {
+      byte[] k = m.leafHash().toByteArray();
+      boolean synced = (k[0] & 0xff) < 100;
+      assertThat(after.holds(k, 0, m.index())).as("entry %d", m.index()).isEqualTo(synced);
+      assertThat(after.holds(k, 0, 50_000)).isFalse();
+      if (!synced) {
+        lacking.add(m);
+      }
+    }
+    assertThat(lacking).hasSizeBetween(11_000, 13_000);
+    // What the partitions hold is in their files: adding the rest is enough.
+    after.add(lacking, 50_000);
+    assertHoldsExactly(after, 50_000);
+    after.close();
+    HashDedupIndex clean = open(after.dir());
+    for (DedupIndex.Mapping m : mappings(50_000, 50_500)) {
+      assertThat(clean.holds(m.leafHash().toByteArray(), 0, m.index()))
+          .as("an index closed cleanly holds nothing above its watermark").isFalse();
+    }
+  }
+
+  /**
+   * An index written before partitions recorded their own synced watermarks (version 1, a
+   * 4 KiB {@code meta}) is read as it is and upgraded by the writer, not rebuilt; a version this
+   * build does not know is.
+   */
+  @Test
+  void aVersion1IndexIsUpgradedNotRebuilt() throws IOException {
+    HashDedupIndex index = open();
+    index.add(mappings(0, 5_000), 5_000);
+    index.close();
+    Path meta = dir.resolve("dedup").resolve("meta");
+    byte[] v1 = java.util.Arrays.copyOf(Files.readAllBytes(meta), 4096);
+    java.nio.ByteBuffer.wrap(v1).putInt(8, 1);
+    Files.write(meta, v1);
+    assertHoldsExactly(readOnly(), 5_000);
+    assertThat(Files.size(meta)).as("a reader changes nothing").isEqualTo(4096);
+
+    HashDedupIndex upgraded = open();
+    assertThat(Files.size(meta)).isEqualTo(8192);
+    assertThat(java.nio.ByteBuffer.wrap(Files.readAllBytes(meta)).getInt(8)).isEqualTo(2);
+    assertHoldsExactly(upgraded, 5_000);
+    upgraded.close();
+    assertHoldsExactly(open(), 5_000);
+
+    opened.forEach(HashDedupIndex::close);
+    byte[] v3 = Files.readAllBytes(meta);
+    java.nio.ByteBuffer.wrap(v3).putInt(8, 3);
+    Files.write(meta, v3);
+    assertThat(open().watermark()).isZero();
+  }
+
+  /**
    * The writer's stores stay in its memory until a sync writes them: the kernel does not write
    * a busy table back on its own (with a shared mapping it did, without pause once the table
    * outgrew its dirty-page threshold).
