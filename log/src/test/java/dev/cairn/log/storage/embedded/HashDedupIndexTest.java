@@ -3,6 +3,7 @@ package dev.cairn.log.storage.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cairn.log.testing.Poll;
 import dev.cairn.log.testing.ScratchMount;
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Hasher;
@@ -547,6 +548,28 @@ class HashDedupIndexTest {
     HashDedupIndex after = open(crashCopy());
     assertThat(after.watermark()).isEqualTo(40_000);
     assertHoldsExactly(after, 40_000);
+  }
+
+  /**
+   * From its open on, the writer's tables are copied into memory in the background (a page's
+   * first store would otherwise fault on the writer's path), and adds meanwhile lose nothing.
+   */
+  @Test
+  void atItsOpenTheTablesAreCopiedIntoMemoryAndAddsMeanwhileLoseNothing() throws IOException {
+    HashDedupIndex first = open();
+    first.add(mappings(0, 100_000), 100_000);
+    first.close();
+    HashDedupIndex index = open();
+    for (long from = 100_000; from < 102_000; from += 100) {
+      index.add(mappings(from, from + 100), from + 100);
+    }
+    index.sync(false); // which renames in the file of a partition that doubled
+    long tables = partitionBytes();
+    Poll.until("every page of the tables copied", java.time.Duration.ofSeconds(60),
+        () -> index.copiedBytes() == tables);
+    assertHoldsExactly(index, 102_000);
+    index.close();
+    assertHoldsExactly(open(), 102_000);
   }
 
   @Test
