@@ -55,11 +55,12 @@ import org.slf4j.LoggerFactory;
  * to the synced watermark only: every page of a file holds the state of the last round or a
  * later one. The log re-indexes the rest, at most that interval's entries, from the sequence
  * log, except what a partition synced further {@linkplain #holds holds} (a round cut short
- * counts for the partitions it synced). A round syncs a doubling's new file before renaming it in, and then the directory, so a
- * synced watermark never refers to a file that is gone or holds less than it covers. Partition
- * files of the wrong size make the index be discarded and rebuilt. A round that fails records
- * nothing and leaves its pages marked (and a doubling's file unrenamed) for the next: the
- * tables in memory lose nothing.
+ * counts for the partitions it synced). A round syncs a doubling's new file before renaming it
+ * in, and then the directory, so a synced watermark never refers to a file that is gone or
+ * holds less than it covers. Partition files of the wrong size make the index be discarded and
+ * rebuilt. A round that fails records the watermarks of the partitions it synced and nothing
+ * else, and leaves its pages marked (and a doubling's file unrenamed) for the next: the tables
+ * in memory lose nothing.
  *
  * <p>Lookups run concurrently with the one writer, and with a writer in another process (a
  * {@linkplain #openReadOnly read-only} view, for {@code cairn verify --data}): a slot's
@@ -102,7 +103,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   /** How many keys a lookup reads the first slots of before it probes for any. */
   private static final int GROUP = 32;
   /** How many pages {@link #warm} copies at a time. */
-  private static final int WARM_PAGES = 64;
+  private static final int WARM_PAGES = 16;
   /** A probe this long means the partition is fuller than its count says: it doubles. */
   private static final int MAX_PROBE = 512;
 
@@ -239,6 +240,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * holds every key of an entry below it (see {@link #holds}).
    */
   private final long[] held = new long[PARTITIONS];
+  /** The highest of {@link #held}: once the watermark reaches it, they are all forgotten. */
+  private long heldUntil;
   /**
    * Held to read a mapping (shared) and to unmap one (exclusive): a mapping is unmapped when a
    * doubling replaces it and on close, so that its file's space and mount are freed at once,
@@ -315,6 +318,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         long s = meta.getLong(AT_PARTITION_SYNCED + 8 * p);
         if (s > watermark) {
           index.held[p] = s;
+          index.heldUntil = Math.max(index.heldUntil, s);
           further++;
         }
       }
@@ -580,6 +584,12 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       LONGS.setRelease(meta, AT_WATERMARK, newWatermark);
       watermark = newWatermark;
     }
+    if (heldUntil > 0 && watermark >= heldUntil) {
+      // Caught up: what the files held is below the watermark now. Forgotten, so that nothing
+      // recorded can ever stand for entries the log adds later.
+      java.util.Arrays.fill(held, 0);
+      heldUntil = 0;
+    }
   }
 
   /**
@@ -616,7 +626,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * of that partition than of all).
    */
   @Override
-  public boolean holds(byte[] keys, int off, long index) {
+  public synchronized boolean holds(byte[] keys, int off, long index) {
     return index < held[keys[off] & 0xff];
   }
 
@@ -720,15 +730,17 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * that copies it, and after a read (every add is looked up first) also a flush of the other
    * cores' TLBs. Measured at 100 M entries (2.6 M pages) on a 2-core VM, that held
    * {@code /add-batch} at 12-14 k entries/s for minutes after every start, against ~300 k once
-   * the pages were copied. Here each page costs one fault, off the writer's path, and a few
-   * milliseconds of the writer's monitor per chunk.
+   * the pages were copied. Here each page costs one fault, off the writer's path; a doubling
+   * (and so the writer) waits for the chunk of pages being copied, which holds {@link #reading}.
+   * It stops short of the budget, so that a sync does not give back at once what it copied.
    */
   private void warm() {
     long started = System.nanoTime();
     long before = copiedBytes.get();
     for (int p = 0; p < PARTITIONS; p++) {
       for (int page = 0; ; page += WARM_PAGES) {
-        if (stopSyncing.getCount() == 0 || copiedBytes.get() >= memoryBudget()) {
+        if (stopSyncing.getCount() == 0
+            || copiedBytes.get() >= memoryBudget() - memoryBudget() / 16) {
           return;
         }
         Table t;
@@ -826,7 +838,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   /**
    * Writes every partition's stored-to pages to its file and syncs it, then records the
    * watermark read before as synced (and with {@code clean}, marks the index closed cleanly).
-   * Runs beside the writer. A failed sync records nothing; the pages it did not get onto the
+   * Runs beside the writer. A failed sync records only the watermarks of the partitions it
+   * synced before it failed (see {@link #recordSynced}); the pages it did not get onto the
    * disk are written again by the next.
    */
   void sync(boolean clean) throws IOException {
@@ -888,12 +901,15 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
           Path tmp = t.pending;
           if (tmp != null) {
             // Even if a doubling replaced it meanwhile: it holds every key the round covers,
-            // and the replacement is renamed in after it.
-            Files.move(tmp, partition(dir, p), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
-            t.pending = null;
+            // and the replacement is renamed in after it. Gone already if a round renamed it
+            // and then failed to sync the directory.
+            if (Files.exists(tmp)) {
+              Files.move(tmp, partition(dir, p), StandardCopyOption.ATOMIC_MOVE,
+                  StandardCopyOption.REPLACE_EXISTING);
+            }
             // On the disk before a watermark says that the partition's file holds a key.
             AtomicFiles.syncDirectory(dir);
+            t.pending = null;
           }
           recordSynced(p, covered);
         } catch (IOException | RuntimeException e) {
@@ -919,7 +935,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     if (partitions < PARTITIONS) {
       return false;
     }
-    // Every rename of the round is on the disk already (see above).
+    AtomicFiles.syncDirectory(dir); // so are the rest of the round's directory changes
     reading.lock();
     try {
       if (closed) {
