@@ -737,7 +737,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private void warm() {
     long started = System.nanoTime();
     long before = copiedBytes.get();
-    for (int p : warmingOrder()) {
+    for (int p = 0; p < PARTITIONS; p++) {
       for (int page = 0; ; page += WARM_PAGES) {
         if (stopSyncing.getCount() == 0
             || copiedBytes.get() >= memoryBudget() - memoryBudget() / 16) {
@@ -771,17 +771,6 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     }
     LOG.info("copied {} MB of the dedup index in {} into memory in {} ms",
         (copiedBytes.get() - before) >> 20, dir, (System.nanoTime() - started) / 1_000_000);
-  }
-
-  /**
-   * The partitions in the order {@link #warm} copies them: after a stop without a clean close,
-   * first those that hold nothing past the watermark, which the catch-up then stores to, and
-   * the ones that {@linkplain #holds hold} entries, which it skips, last.
-   */
-  synchronized int[] warmingOrder() {
-    return java.util.stream.IntStream.concat(
-        java.util.stream.IntStream.range(0, PARTITIONS).filter(p -> held[p] == 0),
-        java.util.stream.IntStream.range(0, PARTITIONS).filter(p -> held[p] != 0)).toArray();
   }
 
   /** Sets {@link #memoryBudget()} (tests). */
