@@ -739,8 +739,12 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     long before = copiedBytes.get();
     for (int p = 0; p < PARTITIONS; p++) {
       for (int page = 0; ; page += WARM_PAGES) {
-        if (stopSyncing.getCount() == 0
-            || copiedBytes.get() >= memoryBudget() - memoryBudget() / 16) {
+        if (stopSyncing.getCount() == 0) {
+          return;
+        }
+        if (copiedBytes.get() >= memoryBudget() - memoryBudget() / 16) {
+          LOG.info("stopped copying the dedup index in {} into memory at {} MB, near its memory"
+              + " budget of {} MB", dir, copiedBytes.get() >> 20, memoryBudget() >> 20);
           return;
         }
         Table t;
