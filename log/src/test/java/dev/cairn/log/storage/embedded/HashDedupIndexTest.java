@@ -113,6 +113,14 @@ class HashDedupIndexTest {
     }
   }
 
+  /** Makes an index of entries 0 to {@code size}, closes it, and returns its meta file. */
+  private Path closedIndexMeta(long size) throws IOException {
+    HashDedupIndex index = open();
+    index.add(mappings(0, size), size);
+    index.close();
+    return dir.resolve("dedup").resolve("meta");
+  }
+
   private long partitionBytes() throws IOException {
     return partitionBytes(dir.resolve("dedup"));
   }
@@ -302,10 +310,7 @@ class HashDedupIndexTest {
    */
   @Test
   void aVersion1IndexIsUpgradedNotRebuilt() throws IOException {
-    HashDedupIndex index = open();
-    index.add(mappings(0, 5_000), 5_000);
-    index.close();
-    Path meta = dir.resolve("dedup").resolve("meta");
+    Path meta = closedIndexMeta(5_000);
     byte[] v1 = java.util.Arrays.copyOf(Files.readAllBytes(meta), 4096);
     java.nio.ByteBuffer.wrap(v1).putInt(8, 1);
     Files.write(meta, v1);
@@ -595,10 +600,7 @@ class HashDedupIndexTest {
    */
   @Test
   void lostCountsDoNotOverfillAPartition() throws IOException {
-    HashDedupIndex index = open();
-    index.add(mappings(0, 10_000), 10_000);
-    index.close();
-    Path meta = dir.resolve("dedup").resolve("meta");
+    Path meta = closedIndexMeta(10_000);
     try (RandomAccessFile f = new RandomAccessFile(meta.toFile(), "rw")) {
       f.seek(1024);
       f.write(new byte[8 * HashDedupIndex.PARTITIONS]);
