@@ -35,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * cache lines. A lookup is a few memory reads, an add a few writes, with no compaction ever.
  *
  * <p>Files, in one directory: {@code meta} (the watermark, each partition's count and synced
- * watermark, and whether the table can be trusted) and {@code p000}…{@code p255}, each a power of two of 40-byte slots
- * (an 8-byte value, the entry's index plus one or 0 for empty, then the 32-byte leaf hash),
- * memory-mapped. A partition doubles when its load passes a threshold between 0.55 and 0.70
+ * watermark, and whether the table can be trusted) and {@code p000}…{@code p255}, each a power
+ * of two of 40-byte slots (an 8-byte value, the entry's index plus one or 0 for empty, then the
+ * 32-byte leaf hash), memory-mapped. A partition doubles when its load passes a threshold between 0.55 and 0.70
  * that differs per partition, so the doublings of evenly filled partitions spread out instead of
  * coming all at once; a doubling makes a new file beside the old one, which the next sync
  * writes and renames over it.
