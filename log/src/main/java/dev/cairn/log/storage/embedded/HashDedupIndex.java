@@ -37,10 +37,10 @@ import org.slf4j.LoggerFactory;
  * <p>Files, in one directory: {@code meta} (the watermark, each partition's count and synced
  * watermark, and whether the table can be trusted) and {@code p000}…{@code p255}, each a power
  * of two of 40-byte slots (an 8-byte value, the entry's index plus one or 0 for empty, then the
- * 32-byte leaf hash), memory-mapped. A partition doubles when its load passes a threshold between 0.55 and 0.70
- * that differs per partition, so the doublings of evenly filled partitions spread out instead of
- * coming all at once; a doubling makes a new file beside the old one, which the next sync
- * writes and renames over it.
+ * 32-byte leaf hash), memory-mapped. A partition doubles when its load passes a threshold
+ * between 0.55 and 0.70 that differs per partition, so the doublings of evenly filled
+ * partitions spread out instead of coming all at once; a doubling makes a new file beside the
+ * old one, which the next sync writes and renames over it.
  * The heap holds nothing per entry.
  *
  * <p>Crashes. The writer maps the files privately: its stores stay in memory (a page is copied
