@@ -1,9 +1,11 @@
 package dev.cairn.log.storage.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.log.storage.Lease;
 import dev.cairn.log.storage.SequencedBatch;
+import dev.cairn.log.storage.StorageException;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.testing.MemoryDedupIndex;
 import dev.cairn.merkle.Hash;
@@ -23,6 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Bringing the dedup index up to the log after a stop without a clean close: from the level-0
@@ -100,6 +104,24 @@ class DedupUpkeepTest {
     assertThat(memory.watermark()).isEqualTo(SIZE);
     assertThat(memory.lookup(mappings(0, SIZE).stream().map(DedupIndex.Mapping::leafHash)
         .toList())).hasSize(SIZE);
+  }
+
+  /**
+   * An entry whose leaf hash the index already maps to another index means the log holds one
+   * entry twice: the catch-up refuses to go on, whether it reads the entry from a tile or from
+   * the sequence log, and adds nothing of the chunk that holds it.
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {35_000, 45_000})
+  void aCatchUpRefusesALogThatHoldsAnEntryTwice(long repeated) throws Exception {
+    MemoryDedupIndex memory = new MemoryDedupIndex();
+    memory.add(mappings(0, SYNCED), SYNCED);
+    memory.add(List.of(new DedupIndex.Mapping(leaf(repeated), 7)), SYNCED);
+    DedupUpkeep upkeep = new DedupUpkeep(memory, new Tiles(), DedupUpkeepTest::replay,
+        new ReentrantLock(), () -> INTEGRATED);
+    assertThatThrownBy(() -> upkeep.catchUp(SIZE)).isInstanceOf(StorageException.class)
+        .hasMessageContaining("entry " + repeated + " repeats entry 7");
+    assertThat(memory.watermark()).isLessThanOrEqualTo(repeated);
   }
 
   /** The log's batches of 1,000 entries that end after {@code size}, as a lease hands them. */
