@@ -19,7 +19,6 @@ import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
@@ -167,8 +166,8 @@ public final class LogServer implements AutoCloseable {
       tls = Optional.of(reloader);
       // Clients reach a log by IP, or by a name the certificate covers: they check it, not us.
       http.addCustomizer(new SecureRequestCustomizer(false, false, -1, false));
-      connector = new ServerConnector(server, new SslConnectionFactory(reloader.context(),
-          HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(http));
+      connector = new ServerConnector(server, new OffSelectorHandshakes(reloader.context(),
+          HttpVersion.HTTP_1_1.asString(), virtual), new HttpConnectionFactory(http));
     } else {
       connector = new ServerConnector(server, new HttpConnectionFactory(http));
     }
