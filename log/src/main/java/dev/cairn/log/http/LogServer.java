@@ -24,9 +24,10 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
- * The log's HTTP server: Jetty 12 with platform threads for I/O and a virtual thread for each
- * request's handling; HTTP/1.1, over TLS 1.2 or 1.3 when a certificate is configured (renewed
- * certificates are picked up from the files, see {@link CertificateReloader}).
+ * The log's HTTP server: Jetty 12 with platform threads for I/O, where routes that never block
+ * run, and virtual threads for those that do and for TLS handshakes
+ * (docs/design/http-threads.md); HTTP/1.1, over TLS 1.2 or 1.3 when a certificate is configured
+ * (renewed certificates are picked up from the files, see {@link CertificateReloader}).
  */
 public final class LogServer implements AutoCloseable {
   /** How long {@link #close()} lets requests in flight finish. */
