@@ -34,6 +34,11 @@ final class CertificateReloader implements AutoCloseable {
     context.setCertAlias(ServerCertificate.ALIAS);
     context.setIncludeProtocols("TLSv1.3", "TLSv1.2");
     context.setSniRequired(false);
+    // No second handshake on an open TLS 1.2 connection: each is a key exchange and a signature
+    // of the server's, on the thread that serves every connection's requests
+    // (OffSelectorHandshakes moves only the first). Java 25 refuses one already; this does
+    // whatever the JDK's default.
+    context.setRenegotiationAllowed(false);
   }
 
   /** The TLS context the connector serves. */

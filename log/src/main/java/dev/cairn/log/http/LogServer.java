@@ -167,8 +167,12 @@ public final class LogServer implements AutoCloseable {
       tls = Optional.of(reloader);
       // Clients reach a log by IP, or by a name the certificate covers: they check it, not us.
       http.addCustomizer(new SecureRequestCustomizer(false, false, -1, false));
+      // A virtual thread per handshake, apart from the requests' pool and its permits: blocked
+      // routes never hold a handshake back (nor a probe's connection), and a storm of
+      // handshakes takes no permit from them. The connection limit bounds them.
+      Executor handshakes = task -> Thread.ofVirtual().name("cairn-tls-handshake").start(task);
       connector = new ServerConnector(server, new OffSelectorHandshakes(reloader.context(),
-          HttpVersion.HTTP_1_1.asString(), virtual), new HttpConnectionFactory(http));
+          HttpVersion.HTTP_1_1.asString(), handshakes), new HttpConnectionFactory(http));
     } else {
       connector = new ServerConnector(server, new HttpConnectionFactory(http));
     }

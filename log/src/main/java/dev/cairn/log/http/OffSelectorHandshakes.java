@@ -17,7 +17,8 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * and signature run there too: 1–3 ms each on a small machine, so 256 clients connecting at
  * once held every request of the connections already open for up to 0.7 s
  * (docs/benchmarks.md, issue 17). Until its handshake completes, a connection's reads are
- * handed to {@code handshakes}; after it, they run where Jetty runs them.
+ * handed to {@code handshakes}; after it, they run where Jetty runs them. The context should
+ * refuse renegotiation: a handshake after the first would run on the selector again.
  */
 final class OffSelectorHandshakes extends SslConnectionFactory {
   private final Executor handshakes;

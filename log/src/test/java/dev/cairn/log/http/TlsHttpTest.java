@@ -124,6 +124,46 @@ class TlsHttpTest {
     }
   }
 
+  @Test
+  void aTls12ConnectionCannotHandshakeAgain() throws Exception {
+    try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ca.clientContext()
+        .getSocketFactory().createSocket("127.0.0.1", server.port())) {
+      s.setSoTimeout((int) DEADLINE.toMillis());
+      s.setEnabledProtocols(new String[] {"TLSv1.2"});
+      s.startHandshake();
+      assertThat(s.getSession().getProtocol()).isEqualTo("TLSv1.2");
+      assertThat(statusLine(s)).isEqualTo("HTTP/1.1 200 OK");
+      // Renegotiation: every handshake is a key exchange and a signature of the server's.
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+        s.startHandshake();
+        String answer = statusLine(s);
+        throw new AssertionError("served after a second handshake: " + answer);
+      }).isInstanceOf(java.io.IOException.class);
+    }
+  }
+
+  /** Sends {@code GET /healthz} on {@code s}; the answer's status line, or an IOException. */
+  private static String statusLine(Socket s) throws java.io.IOException {
+    OutputStream out = s.getOutputStream();
+    out.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(UTF_8));
+    out.flush();
+    InputStream in = s.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (head.indexOf("\r\n\r\n") < 0) {
+      int b = in.read();
+      if (b < 0) {
+        throw new java.io.EOFException("the server closed the connection");
+      }
+      head.append((char) b);
+    }
+    int length = head.toString().lines()
+        .filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:"))
+        .mapToInt(l -> Integer.parseInt(l.substring(l.indexOf(':') + 1).trim()))
+        .findFirst().orElse(0);
+    in.readNBytes(length);
+    return head.substring(0, head.indexOf("\r\n"));
+  }
+
   private byte[] firstRecord(byte[] hello) throws Exception {
     try (Socket s = new Socket("127.0.0.1", server.port())) {
       s.setSoTimeout((int) DEADLINE.toMillis());
