@@ -38,14 +38,6 @@ public final class LogServer implements AutoCloseable {
   private final VirtualThreadPool virtual;
   private final Optional<CertificateReloader> tls;
   private final Optional<AddressConnectionLimit> perAddress;
-  /**
-   * Writes the answers to {@code /add} and {@code /add-batch} once their batch is sequenced:
-   * a platform thread per core. A batch completes hundreds of answers at once; handed to Jetty's
-   * pool they woke ~100 of its threads, which contended for its queue, and cost more CPU than
-   * the writes (docs/benchmarks.md, issue 17). Made when the log is served, and shut down after
-   * the server has stopped.
-   */
-  private java.util.concurrent.ExecutorService answers;
   private boolean ui = true;
 
   private LogServer(Server server, ServerConnector connector, VirtualThreadPool virtual,
@@ -110,16 +102,14 @@ public final class LogServer implements AutoCloseable {
       Map<String, String> settings, Function<KeyRing, List<String>> keyPolicy)
       throws Exception {
     LogProofs proofs = LogProofs.of(log);
-    answers = java.util.concurrent.Executors.newFixedThreadPool(
-        Runtime.getRuntime().availableProcessors(),
-        Thread.ofPlatform().name("cairn-answers-", 0).daemon().factory());
+    Executor responses = server.getThreadPool();
     ReadRoutes reads = new ReadRoutes(log.checkpoints(), log.tiles(), ReadRoutes.CACHE_BYTES);
     log.metrics().watchTileCache(reads::cachedBytes);
     BodyBudget bodies = new BodyBudget(config.maxBodyBytesInFlight());
     server.setHandler(new GracefulHandler(new Router(
         reads,
         new WriteRoutes(log.submissions(), log.checkpoints(), proofs, log.metrics(), config,
-            this::answer, virtual, bodies),
+            responses, virtual, bodies),
         new AuditRoutes(proofs, log.history(), log.keys(), log.endorser().policy()),
         new StatusRoutes(log, guard, ui),
         new AdminRoutes(log.keys(), settings, guard, keyPolicy,
@@ -135,17 +125,6 @@ public final class LogServer implements AutoCloseable {
     log.metrics().watchRequestBodies(bodies::inFlight);
     start();
     return this;
-  }
-
-  /** Runs {@code task} on {@link #answers}, or here once they are shut down. */
-  private void answer(Runnable task) {
-    try {
-      answers.execute(task);
-    } catch (java.util.concurrent.RejectedExecutionException stopped) {
-      // A batch sequenced after the server stopped: its connections are closed, and the
-      // sequencer's thread that completes it must not fail.
-      task.run();
-    }
   }
 
   private void start() throws Exception {
@@ -238,8 +217,5 @@ public final class LogServer implements AutoCloseable {
     tls.ifPresent(CertificateReloader::close);
     server.setStopTimeout(Math.max(1, drain.toMillis()));
     server.stop();
-    if (answers != null) {
-      answers.shutdown();
-    }
   }
 }
