@@ -46,8 +46,7 @@ public final class Replay {
 
   private final boolean checkDedup;
   private long dedupWatermark;
-  /** A bundle's leaf hashes' indices in the dedup index. */
-  private final long[] mapped = new long[EntryBundle.FULL_WIDTH];
+  private DedupCheck dedupCheck;
 
   private Replay(LogSource source, LogVerifier verifier, Progress progress, boolean checkDedup) {
     this.source = source;
@@ -97,6 +96,8 @@ public final class Replay {
     TreeHead head = source.treeHead().orElse(new TreeHead(0, Hasher.emptyRoot()));
     if (checkDedup) {
       dedupWatermark = source.dedup().orElseThrow().watermark();
+      dedupCheck = new DedupCheck(source.dedup().orElseThrow(), dedupWatermark,
+          DedupCheck.chunkForHeap());
     }
     Optional<byte[]> latest = source.latestCheckpoint();
     Checkpoints history = new Checkpoints(source.history());
@@ -105,6 +106,9 @@ public final class Replay {
     Hash root = dev.cairn.read.Replay.of(source.reader()).checking(history)
         .observing(checkDedup ? this::checkDedup : dev.cairn.read.Replay.BundleObserver.NONE)
         .reporting(progress::advance).run(0, size);
+    if (checkDedup) {
+      dedupCheck.finish();
+    }
     if (history.nextSize() >= 0) {
       throw new Divergence("the history holds a checkpoint of size " + history.nextSize()
           + ", but the tiles and bundles only reach size " + size + " (the tree state)");
@@ -129,18 +133,7 @@ public final class Replay {
   /** Checks the dedup index's mapping of each leaf hash of one verified bundle. */
   private void checkDedup(EntryBundle bundle, byte[] entries, byte[] leafHashes)
       throws Divergence, IOException {
-    long first = bundle.firstEntry();
-    int width = bundle.width();
-    source.dedup().orElseThrow().lookup(leafHashes, width, mapped);
-    for (int i = 0; i < width; i++) {
-      long index = first + i;
-      if (mapped[i] < 0 ? index < dedupWatermark : mapped[i] > index) {
-        throw new Divergence("the dedup index " + (mapped[i] < 0 ? "lacks entry " + index
-            + " (below its watermark " + dedupWatermark + ")" : "maps entry " + index
-            + "'s leaf hash to index " + mapped[i]) + ": a resubmission would get the wrong"
-            + " answer");
-      }
-    }
+    dedupCheck.add(bundle.firstEntry(), leafHashes, bundle.width());
   }
 
   /** Checks one checkpoint of the history against the replayed root of its size. */
