@@ -55,7 +55,7 @@ final class ServeSettings {
   static final Setting<Optional<String>> ORIGIN = Setting.optional("origin", text(),
       "Origin of a new log, e.g. example.com/log; a random one when not set.").label("ORIGIN");
   static final Setting<Duration> SEQUENCING_INTERVAL = Setting.of("sequencing_interval",
-      duration(), "10ms", "Shortest time between batch starts.");
+      duration(), "2ms", "Shortest time between batch starts.");
   static final Setting<Integer> BATCH_SIZE = Setting.of("batch_size", wholeNumber(), "4096",
       "Most entries per batch.");
   static final Setting<Integer> POOL_LIMIT = Setting.of("pool_limit", wholeNumber(), "65536",

@@ -35,7 +35,7 @@ class ServeSettingsTest {
     assertThat(s.host()).isEqualTo("127.0.0.1");
     assertThat(s.port()).isEqualTo(8080);
     assertThat(s.origin()).isEmpty();
-    assertThat(s.logConfig().sequencing().interval()).isEqualTo(Duration.ofMillis(10));
+    assertThat(s.logConfig().sequencing().interval()).isEqualTo(Duration.ofMillis(2));
     assertThat(s.logConfig().checkpointInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(s.logConfig().maxUnpublished()).isEqualTo(1L << 20);
   }
