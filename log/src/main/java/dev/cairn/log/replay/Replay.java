@@ -78,7 +78,8 @@ public final class Replay {
   /**
    * Replays {@code source} as {@link #run(LogSource, LogVerifier, Progress)} does, and with
    * {@code checkDedup} also checks that the dedup index maps every entry's leaf hash below its
-   * watermark to the entry's index (a lookup per entry: several times slower).
+   * watermark to the entry's index (a lookup per entry, a chunk of entries at a time in the
+   * index's order: see {@link DedupCheck}).
    */
   public static Result run(LogSource source, LogVerifier verifier, Progress progress,
       boolean checkDedup) throws Divergence, IOException {
