@@ -60,7 +60,8 @@ final class DedupCheck {
 
   /**
    * Adds the leaf hashes of the {@code count} entries from index {@code from}, packed back to
-   * back; they follow the ones added before.
+   * back; they follow the ones added before. Those from the watermark on are skipped: a lookup
+   * finds no mapping from there on ({@link DedupIndex}), so none of theirs can be wrong.
    *
    * @throws Divergence if a chunk this completes has a wrong mapping: the lowest entry's
    */
@@ -70,6 +71,7 @@ final class DedupCheck {
           + (next - 1));
     }
     next = from + count;
+    count = (int) Math.max(0, Math.min(count, watermark - from));
     int capacity = order.length;
     for (int done = 0; done < count; ) {
       if (this.count == 0) {

@@ -97,16 +97,28 @@ public final class Replay {
     TreeHead head = source.treeHead().orElse(new TreeHead(0, Hasher.emptyRoot()));
     if (checkDedup) {
       dedupWatermark = source.dedup().orElseThrow().watermark();
+      // Entries from the watermark on are not checked: a chunk need not hold more than below it.
       dedupCheck = new DedupCheck(source.dedup().orElseThrow(), dedupWatermark,
-          DedupCheck.chunkForHeap());
+          (int) Math.max(1, Math.min(DedupCheck.chunkForHeap(),
+              Math.min(head.size(), dedupWatermark))));
     }
     Optional<byte[]> latest = source.latestCheckpoint();
     Checkpoints history = new Checkpoints(source.history());
     long size = head.size();
     progress.start("replaying " + source.describe(), size, "entries");
-    Hash root = dev.cairn.read.Replay.of(source.reader()).checking(history)
-        .observing(checkDedup ? this::checkDedup : dev.cairn.read.Replay.BundleObserver.NONE)
-        .reporting(progress::advance).run(0, size);
+    Hash root;
+    try {
+      root = dev.cairn.read.Replay.of(source.reader()).checking(history)
+          .observing(checkDedup ? this::checkDedup : dev.cairn.read.Replay.BundleObserver.NONE)
+          .reporting(progress::advance).run(0, size);
+    } catch (Divergence d) {
+      if (checkDedup) {
+        // The bundles before the one that diverged are checked first, as a check per bundle
+        // would have: the report names the first thing wrong, whatever the chunk's size.
+        dedupCheck.finish();
+      }
+      throw d;
+    }
     if (checkDedup) {
       dedupCheck.finish();
     }

@@ -92,6 +92,17 @@ class DedupCheckTest {
 
   @ParameterizedTest
   @ValueSource(ints = {1, 1000})
+  void theWatermarkBoundsTheCheck(int chunk) throws Exception {
+    // The index holds nothing from 2000 on: right below a watermark of 2000, wrong below 2001.
+    try (HashDedupIndex index = index(i -> i >= 2000, i -> i, 2000)) {
+      assertThatCode(() -> check(index, 2000, chunk)).doesNotThrowAnyException();
+      assertThatThrownBy(() -> check(index, 2001, chunk)).isInstanceOf(Divergence.class)
+          .hasMessageStartingWith("the dedup index lacks entry 2000 (below its watermark 2001)");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 1000})
   void entriesOutOfOrderAreRefused(int chunk) throws Exception {
     try (HashDedupIndex index = index(i -> false, i -> i, SIZE)) {
       DedupCheck check = new DedupCheck(index, SIZE, chunk);

@@ -252,6 +252,25 @@ class ReplayTest {
   }
 
   @Test
+  void aWrongDedupMappingIsReportedBeforeALaterBrokenBundle() throws Exception {
+    try (HashDedupIndex index = HashDedupIndex.open(dir.resolve("dedup"))) {
+      Hash leaf = new dev.cairn.merkle.Hasher().leaf(StoredLogs.entry("test", 5));
+      index.add(List.of(new DedupIndex.Mapping(leaf, 7)), 3000);
+    }
+    Path bundle = tiles("tile/entries/002");
+    Files.write(bundle, java.util.Arrays.copyOf(Files.readAllBytes(bundle), 100));
+    try (DataDirSource source = DataDirSource.open(dir)) {
+      // The check looks entries up in chunks, but reports what a check per bundle would have:
+      // entry 5 comes before bundle 2.
+      assertThatThrownBy(() -> Replay.run(source, StoredLogs.verifier(dir), Progress.NONE, true))
+          .isInstanceOf(Divergence.class).hasMessage("the dedup index maps entry 5's leaf hash"
+              + " to index 7: a resubmission would get the wrong answer");
+      assertThatThrownBy(() -> Replay.run(source, StoredLogs.verifier(dir), Progress.NONE))
+          .isInstanceOf(Divergence.class).hasMessageContaining("tile/entries/002");
+    }
+  }
+
+  @Test
   void aDedupIndexLackingAnEntryBelowItsWatermarkIsFound() throws Exception {
     AtomicFiles.deleteRecursively(dir.resolve("dedup"));
     try (HashDedupIndex index = HashDedupIndex.open(dir.resolve("dedup"))) {

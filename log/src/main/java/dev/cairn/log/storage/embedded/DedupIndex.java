@@ -24,7 +24,7 @@ import java.util.Map;
  *       its disk, may lose the adds not yet flushed there; the writer then finds the watermark
  *       lower than the log's size and indexes the rest again.
  *   <li>Lookups MAY run concurrently with each other and with {@link #add}; the log has one
- *       writer.
+ *       writer. A lookup finds only mappings below the watermark it reads.
  * </ul>
  */
 public interface DedupIndex {
