@@ -20,7 +20,8 @@ public record SequencerConfig(Duration interval, int batchSize, int poolLimit, l
   /**
    * The defaults: a batch at most every 2 ms, of up to 4,096 entries; 65,536 entries and
    * 64 MiB pooled. A batch's sync takes about as long under load, so a busy log's batches run
-   * back to back, each taking what arrived during the last (docs/design/sequencing-and-durability.md).
+   * back to back, each taking what arrived during the last
+   * (docs/design/sequencing-and-durability.md).
    */
   public static final SequencerConfig DEFAULT =
       new SequencerConfig(Duration.ofMillis(2), 4096, 65_536);
