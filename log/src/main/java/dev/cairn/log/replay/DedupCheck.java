@@ -16,9 +16,9 @@ import java.util.Arrays;
  * and often a page fault each. Sorted by their first eight bytes, which is the order of their
  * partitions and slots in a {@link dev.cairn.log.storage.embedded.HashDedupIndex}, a chunk's
  * lookups walk each table from start to end, and the larger the chunk, the more of them share a
- * page: at 100 M entries, on one core, {@code verify} replayed 0.63 M entries/s looking up in log
- * order, 0.78 M/s in sorted chunks of 1 M entries and 1.16–1.33 M/s in chunks of 4 M
- * (docs/benchmarks.md).
+ * page: at 100 M entries, on one core, the page cache warm, {@code verify} replayed 0.63–0.70 M
+ * entries/s looking up in log order, 0.78 M/s in sorted chunks of 1 M entries and 1.07–1.33 M/s
+ * in chunks of 4 M (docs/benchmarks.md).
  */
 final class DedupCheck {
   /** The most entries a chunk holds: 80 bytes each while it is checked, 320 MiB in all. */
