@@ -38,6 +38,17 @@ final class DedupCheck {
   /** The index the next entry added must have, once one was. */
   private long next = -1;
 
+  /**
+   * A check of {@code index} below {@code watermark} over a log of {@code size} entries, in the
+   * largest chunks that take at most an eighth of the heap (4,096 to {@link #MAX_CHUNK}
+   * entries), and no larger than the entries below the watermark, the only ones it looks up.
+   */
+  static DedupCheck of(DedupIndex index, long watermark, long size) {
+    long fit = Runtime.getRuntime().maxMemory() / 8 / (2L * Hash.SIZE + 16);
+    long chunk = Math.min(Math.max(4096, Math.min(MAX_CHUNK, fit)), Math.min(size, watermark));
+    return new DedupCheck(index, watermark, (int) Math.max(1, chunk));
+  }
+
   /** A check of {@code index} below {@code watermark}, in chunks of {@code chunk} entries. */
   DedupCheck(DedupIndex index, long watermark, int chunk) {
     if (chunk < 1 || chunk > MAX_CHUNK) {
@@ -50,12 +61,6 @@ final class DedupCheck {
     this.sorted = new byte[chunk * Hash.SIZE];
     this.order = new long[chunk];
     this.mapped = new long[chunk];
-  }
-
-  /** The largest chunk that takes at most an eighth of the heap: 4,096 to {@link #MAX_CHUNK}. */
-  static int chunkForHeap() {
-    long fit = Runtime.getRuntime().maxMemory() / 8 / (2L * Hash.SIZE + 16);
-    return (int) Math.max(4096, Math.min(MAX_CHUNK, fit));
   }
 
   /**

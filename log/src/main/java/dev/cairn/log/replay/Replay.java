@@ -97,10 +97,7 @@ public final class Replay {
     TreeHead head = source.treeHead().orElse(new TreeHead(0, Hasher.emptyRoot()));
     if (checkDedup) {
       dedupWatermark = source.dedup().orElseThrow().watermark();
-      // Entries from the watermark on are not checked: a chunk need not hold more than below it.
-      dedupCheck = new DedupCheck(source.dedup().orElseThrow(), dedupWatermark,
-          (int) Math.max(1, Math.min(DedupCheck.chunkForHeap(),
-              Math.min(head.size(), dedupWatermark))));
+      dedupCheck = DedupCheck.of(source.dedup().orElseThrow(), dedupWatermark, head.size());
     }
     Optional<byte[]> latest = source.latestCheckpoint();
     Checkpoints history = new Checkpoints(source.history());
