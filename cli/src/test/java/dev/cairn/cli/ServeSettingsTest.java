@@ -346,6 +346,7 @@ class ServeSettingsTest {
         .hasMessageContaining("needs witness_policy (--witness-policy)");
     assertThatThrownBy(() -> flags(Map.of("witness_policy", good.toString(), "witness_ca",
         good.toString(), "data", dir.resolve("data").toString())).witnesses())
-        .hasMessageContaining("witness_ca").hasMessageContaining("is not a file of PEM certificates");
+        .hasMessageContaining("witness_ca")
+        .hasMessageContaining("is not a file of PEM certificates");
   }
 }

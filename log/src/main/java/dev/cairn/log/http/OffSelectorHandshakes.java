@@ -16,9 +16,9 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * selector thread that saw it readable (one on a 2-core machine). A handshake's key exchange
  * and signature run there too: 1–3 ms each on a small machine, so 256 clients connecting at
  * once queued every request of the connections already open behind them, for up to 0.7–1.3 s
- * in 20 s runs (docs/benchmarks.md, issue 17). Until its handshake completes, a connection's reads are
- * handed to {@code handshakes}; after it, they run where Jetty runs them. The context should
- * refuse renegotiation: a handshake after the first would run on the selector again.
+ * in 20 s runs (docs/benchmarks.md, issue 17). Until its handshake completes, a connection's
+ * reads are handed to {@code handshakes}; after it, they run where Jetty runs them. The context
+ * should refuse renegotiation: a handshake after the first would run on the selector again.
  */
 final class OffSelectorHandshakes extends SslConnectionFactory {
   private final Executor handshakes;

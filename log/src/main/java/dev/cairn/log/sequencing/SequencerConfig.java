@@ -28,9 +28,10 @@ public record SequencerConfig(Duration interval, int batchSize, int poolLimit, l
 
   /** Checks the ranges. */
   public SequencerConfig {
-    if (interval.isNegative() || interval.isZero() || interval.compareTo(Duration.ofMinutes(1)) > 0) {
-      throw new IllegalArgumentException("sequencing interval must be above 0 and at most 1m, got "
-          + interval);
+    if (interval.isNegative() || interval.isZero()
+        || interval.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw new IllegalArgumentException(
+          "sequencing interval must be above 0 and at most 1m, got " + interval);
     }
     if (batchSize < 1 || batchSize > 1 << 20) {
       throw new IllegalArgumentException("batch size must be 1 to 1048576, got " + batchSize);
