@@ -3,6 +3,8 @@ package dev.cairn.log.storage.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cairn.log.storage.SequencedBatch;
+import dev.cairn.log.storage.StorageException;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.storage.ObjectStore;
 import dev.cairn.log.storage.ObjectStoreContract;
@@ -140,6 +142,108 @@ class LocalStoresTest {
       assertThat(Files.size(segment)).isEqualTo(intact);
       r.append(batch(4, 1));
       assertThat(replayedStarts(reopen())).containsExactly(0L, 2L, 4L);
+    }
+
+    @Test
+    void aLastRecordThatFailsItsChecksumIsCutOff() throws Exception {
+      dev.cairn.log.storage.embedded.SequenceLog l = log();
+      l.append(batch(0, 2));
+      l.append(batch(2, 2));
+      Path segment = onlySegment();
+      long intact = Files.size(segment);
+      l.append(batch(4, 2));
+      // A crash can leave the last record's header and length on disk but not all its bytes.
+      flip(segment, Files.size(segment) - 6);
+      dev.cairn.log.storage.embedded.SequenceLog r = reopen();
+      assertThat(Files.size(segment)).isEqualTo(intact);
+      assertThat(replayedStarts(r)).containsExactly(0L, 2L);
+      r.append(batch(4, 1));
+      assertThat(replayedStarts(reopen())).containsExactly(0L, 2L, 4L);
+    }
+
+    @Test
+    void aSegmentWhoseOnlyRecordFailsItsChecksumIsEmptied() throws Exception {
+      log().append(batch(0, 3));
+      Path segment = onlySegment();
+      flip(segment, Files.size(segment) - 6);
+      dev.cairn.log.storage.embedded.SequenceLog r = reopen();
+      assertThat(Files.size(segment)).isZero();
+      assertThat(replayedStarts(r)).isEmpty();
+      assertThatThrownBy(() -> r.append(batch(3, 1)))
+          .isInstanceOf(IllegalArgumentException.class);
+      r.append(batch(0, 1));
+      assertThat(replayedStarts(reopen())).containsExactly(0L);
+    }
+
+    @Test
+    void aDamagedRecordBeforeTheLastIsReportedWhenReplayedNotCutOff() throws Exception {
+      dev.cairn.log.storage.embedded.SequenceLog l = log();
+      l.append(batch(0, 2));
+      Path segment = onlySegment();
+      long firstEnd = Files.size(segment);
+      l.append(batch(2, 2));
+      l.append(batch(4, 2));
+      long length = Files.size(segment);
+      flip(segment, firstEnd - 6);
+      dev.cairn.log.storage.embedded.SequenceLog r = reopen();
+      assertThat(Files.size(segment)).isEqualTo(length);
+      assertThatThrownBy(() -> r.replay(0, x -> { })).isInstanceOf(StorageException.class)
+          .hasMessageContaining("corrupt at byte 0")
+          .hasMessageContaining("entries 0 to 2 fails its checksum");
+      // A start replays only what the object store does not hold: the record is not read again.
+      assertThat(replayed(r, 2)).containsExactly(2L, 4L);
+    }
+
+    @Test
+    void readsManySmallAndSomeLargeRecordsBackWhole() throws Exception {
+      // Headers across the reader's 64 KiB window, and records larger than it.
+      Path logDir = dir.resolve("big-sequence-log");
+      List<SequencedBatch> appended = new java.util.ArrayList<>();
+      try (LocalSequenceLog l = new LocalSequenceLog(logDir, 64L << 20)) {
+        long start = 0;
+        for (int i = 0; i < 2500; i++) {
+          int n = i % 500 == 250 ? 400 : 1 + i % 3;
+          List<byte[]> entries = new java.util.ArrayList<>();
+          for (int e = 0; e < n; e++) {
+            byte[] entry = new byte[n > 100 ? 300 : 7 + e];
+            java.util.Arrays.fill(entry, (byte) (start + e));
+            entries.add(entry);
+          }
+          SequencedBatch b = new SequencedBatch(start, entries, batch(start, n).head());
+          l.append(b);
+          appended.add(b);
+          start += n;
+        }
+      }
+      try (LocalSequenceLog r = new LocalSequenceLog(logDir, 64L << 20)) {
+        List<SequencedBatch> all = new java.util.ArrayList<>();
+        r.replay(0, all::add);
+        assertThat(all).hasSize(appended.size());
+        for (int i = 0; i < all.size(); i++) {
+          assertThat(all.get(i).start()).isEqualTo(appended.get(i).start());
+          assertThat(all.get(i).head()).isEqualTo(appended.get(i).head());
+          assertThat(all.get(i).entries()).containsExactlyElementsOf(appended.get(i).entries());
+        }
+        SequencedBatch late = appended.get(2000);
+        assertThat(replayed(r, late.start())).first().isEqualTo(late.start());
+        assertThat(replayed(r, late.start())).hasSize(500);
+        long end = appended.get(appended.size() - 1).head().size();
+        r.append(batch(end, 1));
+      }
+    }
+
+    private Path onlySegment() throws IOException {
+      try (var files = Files.list(dir.resolve("sequence-log"))) {
+        List<Path> all = files.toList();
+        assertThat(all).hasSize(1);
+        return all.get(0);
+      }
+    }
+
+    private static void flip(Path file, long at) throws IOException {
+      byte[] b = Files.readAllBytes(file);
+      b[(int) at] ^= 1;
+      Files.write(file, b);
     }
 
     @Test
