@@ -53,6 +53,7 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
   private boolean torn;
   /** Where the next batch must start; -1 for an empty log. */
   private long expectedStart = -1;
+  private boolean closed;
 
   /** A log in {@code dir}, created if missing; a torn record at its end is cut off. */
   public LocalSequenceLog(Path dir) throws IOException {
@@ -68,7 +69,8 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
       long last = segments.get(segments.size() - 1);
       Path file = segment(last);
       // Every record but the last was synced before the next was written, so only the last can
-      // be torn: walk the headers, then check the last record's checksum.
+      // be torn: walk the headers, then check the last record's checksum. What is cut off must
+      // hold no intact record: a bad record with synced ones after it is corruption.
       long expected = last;
       long lastStart = last;
       long valid = 0;
@@ -87,8 +89,20 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
           h = records.header(valid);
         }
         if (lastRecord != null && !checksummed(records.read(lastRecord))) {
+          if (valid < records.length()) {
+            throw new StorageException(StorageException.Kind.CORRUPT, "sequence log segment "
+                + file + " is corrupt at byte " + lastRecord.at() + ": the record of entries "
+                + lastRecord.first() + " to " + lastRecord.end() + " fails its checksum, and"
+                + " more was written after it");
+          }
           valid = lastRecord.at();
           expected = lastStart;
+        }
+        long intact = records.intactRecordAfter(valid);
+        if (intact >= 0) {
+          throw new StorageException(StorageException.Kind.CORRUPT, "sequence log segment "
+              + file + " is corrupt at byte " + valid + ": an intact record follows at byte "
+              + intact + ", so it is not a torn append to cut off");
         }
       }
       if (valid > 0 && firstIndex != last) {
@@ -96,9 +110,14 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
             + file + " starts at " + firstIndex);
       }
       current = FileChannel.open(file, StandardOpenOption.WRITE);
-      if (current.size() > valid) {
-        current.truncate(valid);
-        current.force(true);
+      try {
+        if (current.size() > valid) {
+          current.truncate(valid);
+          current.force(true);
+        }
+      } catch (IOException e) {
+        current.close();
+        throw e;
       }
       currentStart = last;
       this.end = valid;
@@ -216,6 +235,9 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
 
   @Override
   public synchronized void replay(long size, Replay replay) throws IOException {
+    if (closed) {
+      throw new IOException("the sequence log in " + dir + " is closed");
+    }
     List<Long> segments = segments();
     long next = -1;
     for (long first : segments) {
@@ -297,7 +319,12 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
 
     Records(Path file, long limit) throws IOException {
       channel = FileChannel.open(file, StandardOpenOption.READ);
-      length = Math.min(channel.size(), limit);
+      try {
+        length = Math.min(channel.size(), limit);
+      } catch (IOException e) {
+        channel.close();
+        throw e;
+      }
       window.limit(0);
     }
 
@@ -311,7 +338,9 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
         return null;
       }
       if (at < windowAt || at + 24 > windowAt + window.limit()) {
-        window.clear();
+        // Past a record larger than the window, only its header: the next one is far off too.
+        boolean jumped = at > windowAt + window.capacity();
+        window.clear().limit(jumped ? 4096 : window.capacity());
         fill(window, at);
         window.flip();
         windowAt = at;
@@ -325,6 +354,39 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
         return null;
       }
       return new Header(at, window.getLong(p + 8), window.getLong(p + 16), body);
+    }
+
+    /**
+     * Where the first intact record (a good header and CRC) starts after the bad bytes at
+     * {@code at}, or -1: a torn append holds none, unless its entries happen to spell one, so
+     * the scan starts past the end that a torn record's header claims.
+     */
+    long intactRecordAfter(long at) throws IOException {
+      if (at >= length) {
+        return -1;
+      }
+      ByteBuffer head = ByteBuffer.allocate((int) Math.min(8, length - at));
+      fill(head, at);
+      long from = at + 1;
+      if (head.position() == 8 && head.getInt(0) == MAGIC && head.getInt(4) >= 0) {
+        from = Math.max(from, at + 8 + head.getInt(4) + 4);
+      }
+      if (from >= length) {
+        return -1;
+      }
+      ByteBuffer rest = ByteBuffer.allocate(Math.toIntExact(length - from));
+      fill(rest, from);
+      for (int i = 0; i + 8 <= rest.limit(); i++) {
+        if (rest.getInt(i) != MAGIC) {
+          continue;
+        }
+        int body = rest.getInt(i + 4);
+        if (body >= 8 + 8 + Hash.SIZE + 4 && body <= rest.limit() - i - 12
+            && checksummed(rest.slice(i, 8 + body + 4))) {
+          return from + i;
+        }
+      }
+      return -1;
     }
 
     /** The whole record {@code h}, as a buffer from its magic to its CRC. */
@@ -355,7 +417,7 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
   private static boolean checksummed(ByteBuffer record) {
     int crcAt = record.limit() - 4;
     CRC32C crc = new CRC32C();
-    crc.update(record.array(), 0, crcAt);
+    crc.update(record.slice(0, crcAt));
     return record.getInt(crcAt) == (int) crc.getValue();
   }
 
@@ -387,6 +449,7 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
 
   @Override
   public synchronized void close() throws IOException {
+    closed = true;
     if (current != null) {
       current.close();
       current = null;

@@ -232,6 +232,74 @@ class LocalStoresTest {
       }
     }
 
+    @Test
+    void aDamagedHeaderWithIntactRecordsAfterItIsCorruptionNotATear() throws Exception {
+      dev.cairn.log.storage.embedded.SequenceLog l = log();
+      l.append(batch(0, 2));
+      Path segment = onlySegment();
+      long second = Files.size(segment);
+      l.append(batch(2, 2));
+      l.append(batch(4, 2));
+      long length = Files.size(segment);
+      flip(segment, second); // the second record's magic
+      assertThatThrownBy(this::reopen).isInstanceOf(StorageException.class)
+          .hasMessageContaining("corrupt at byte " + second)
+          .hasMessageContaining("an intact record follows");
+      assertThat(Files.size(segment)).as("nothing cut off").isEqualTo(length);
+    }
+
+    @Test
+    void aRecordThatFailsItsChecksumWithMoreWrittenAfterItIsCorruption() throws Exception {
+      dev.cairn.log.storage.embedded.SequenceLog l = log();
+      l.append(batch(0, 2));
+      Path segment = onlySegment();
+      long second = Files.size(segment);
+      l.append(batch(2, 2));
+      long length = Files.size(segment);
+      flip(segment, length - 6); // the second record's entries
+      // and a torn third record after it
+      Files.write(segment, new byte[] {0x43, 0x57, 0x4c, 0x31, 0, 0, 0, 99, 1, 2, 3},
+          java.nio.file.StandardOpenOption.APPEND);
+      assertThatThrownBy(this::reopen).isInstanceOf(StorageException.class)
+          .hasMessageContaining("corrupt at byte " + second)
+          .hasMessageContaining("more was written after it");
+    }
+
+    @Test
+    void aTornRecordWhoseEntriesSpellARecordIsStillCutOff() throws Exception {
+      // A whole, intact record, as an entry's bytes: what a client could submit.
+      Path other = dir.resolve("other-log");
+      try (LocalSequenceLog o = new LocalSequenceLog(other, 1024)) {
+        o.append(batch(7, 3));
+      }
+      byte[] spelled;
+      try (var files = Files.list(other)) {
+        spelled = Files.readAllBytes(files.findFirst().orElseThrow());
+      }
+      dev.cairn.log.storage.embedded.SequenceLog l = log();
+      l.append(batch(0, 2));
+      Path segment = onlySegment();
+      long intact = Files.size(segment);
+      l.append(new SequencedBatch(2, List.of(spelled), batch(2, 1).head()));
+      // Torn: its header and the spelled record reached the disk, its last bytes did not.
+      try (var ch = java.nio.channels.FileChannel.open(segment,
+          java.nio.file.StandardOpenOption.WRITE)) {
+        ch.truncate(Files.size(segment) - 3);
+      }
+      dev.cairn.log.storage.embedded.SequenceLog r = reopen();
+      assertThat(Files.size(segment)).isEqualTo(intact);
+      assertThat(replayedStarts(r)).containsExactly(0L);
+    }
+
+    @Test
+    void aClosedLogRefusesToReplay() throws Exception {
+      LocalSequenceLog l = (LocalSequenceLog) log();
+      l.append(batch(0, 2));
+      l.close();
+      assertThatThrownBy(() -> l.replay(0, x -> { }))
+          .isInstanceOf(IOException.class).hasMessageContaining("closed");
+    }
+
     private Path onlySegment() throws IOException {
       try (var files = Files.list(dir.resolve("sequence-log"))) {
         List<Path> all = files.toList();
