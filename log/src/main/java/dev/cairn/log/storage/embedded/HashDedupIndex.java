@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * 32-byte leaf hash), memory-mapped. A partition doubles when its load passes a threshold
  * between 0.55 and 0.70 that differs per partition, so the doublings of evenly filled
  * partitions spread out instead of coming all at once; a doubling makes a new file beside the
- * old one, which the next sync writes and renames over it.
- * The heap holds nothing per entry.
+ * old one, which the next sync writes and renames over it. A large partition doubles on a
+ * thread of its own while the writer goes on adding to the old table, up to a load of {@link
+ * #MAX_LOAD} (see {@link Doubling}). The heap holds nothing per entry.
  *
  * <p>Crashes. The writer maps the files privately: its stores stay in memory (a page is copied
  * from the page cache at its first store), and a thread writes the pages stored to since the
@@ -106,6 +107,16 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private static final int WARM_PAGES = 16;
   /** A probe this long means the partition is fuller than its count says: it doubles. */
   private static final int MAX_PROBE = 512;
+  /**
+   * Tables of at least this many bits (160 KiB; a log of ~600 k entries) double off the
+   * writer's thread; smaller ones double on it, which costs less than the hand-over.
+   */
+  static final int DOUBLE_ASIDE_FROM = 12;
+  /**
+   * The load at which the writer waits for a doubling being made aside: linear probing stays
+   * short up to it.
+   */
+  private static final double MAX_LOAD = 0.85;
 
   private static final VarHandle LONGS =
       MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
@@ -146,11 +157,16 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     private final long[] copied;
     /** The bytes of every table's copied pages, the index's. */
     private final AtomicLong copiedBytes;
-    /** Replaced while being synced: the last sync of it unmaps it when done. */
+    /** A doubling's count of keys, set when it is made. */
+    private long count;
+    /** Replaced while held: the last hold on it unmaps it when done. */
     private boolean retired;
     /** Whether unmapping it closes its file (not when a remapping handed the file on). */
     private boolean ownsFile = true;
-    /** How many syncs are writing it now; guarded by {@link #unmapping}. */
+    /**
+     * How many syncs are writing it, or doublings aside copying it, now; guarded by {@link
+     * #unmapping}.
+     */
     private int syncs;
     /**
      * A doubling's: the temporary file {@link #file} is until a sync, having written and synced
@@ -268,6 +284,21 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    */
   private final Object[] partitionSyncs = Stream.generate(Object::new).limit(PARTITIONS)
       .toArray();
+  /**
+   * Each partition's doubling being made off the writer's thread, or null; the writer's
+   * (guarded by the monitor).
+   */
+  private final Doubling[] doublings = new Doubling[PARTITIONS];
+  /** Partitions whose doubling aside failed: they double inline until one works. */
+  private final boolean[] doubleInline = new boolean[PARTITIONS];
+  /** Makes doublings of tables of at least this many bits off the writer's thread. */
+  private int doubleAsideFrom = DOUBLE_ASIDE_FROM;
+  /** The thread that makes them, started at the first; guarded by the monitor. */
+  private java.util.concurrent.ExecutorService doubler;
+  /** A test's hooks, which a doubling made aside calls before it starts and once made. */
+  private volatile DoublingHooks doublingHooks;
+  /** Whether the writer is waiting for a doubling made aside (tests). */
+  private volatile boolean waitingForDoubling;
   /** Released by {@link #close} to stop the syncing thread between two partitions. */
   private final java.util.concurrent.CountDownLatch stopSyncing =
       new java.util.concurrent.CountDownLatch(1);
@@ -606,7 +637,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
           + (readOnly ? "open for reading only" : "closed"));
     }
     for (int p = 0; p < PARTITIONS; p++) {
-      Table t = tables.get(p);
+      Table t = doublings[p] != null ? finishDoubling(p) : tables.get(p);
       int bits = reservedBits(p, t.bits(), entries);
       if (bits > t.bits()) {
         grow(p, t, bits);
@@ -666,6 +697,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       }
     }
     synchronized (this) {
+      dropDoublings();
       if (inMemory) {
         try {
           finish();
@@ -979,7 +1011,10 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     }
   }
 
-  /** Ends a sync's hold on {@code t}: the last one unmaps it if a doubling retired it. */
+  /**
+   * Ends a sync's (or a doubling aside's) hold on {@code t}: the last one unmaps it if a
+   * doubling or a remapping retired it.
+   */
   private void release(Table t) {
     boolean unmapped = false;
     unmapping.lock();
@@ -1108,22 +1143,232 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   /**
    * Puts {@code key → index} in its partition, replacing the key's index if it has one. A full
    * partition doubles first, so its load never passes its threshold, and a doubling that fails
-   * leaves the key out.
+   * leaves the key out. A large partition's doubling is made aside (see {@link Doubling}): its
+   * load may then rise to {@link #MAX_LOAD} before the writer waits for it, and if it fails,
+   * the partition doubles inline, which fails the add if it fails too.
    */
   private void insert(ByteBuffer k, long index) throws IOException {
     int p = (int) (k.getLong(0) >>> 56);
+    Doubling d = doublings[p];
+    if (d != null && (d.built.isDone() || counts[p] >= maxLoad(tables.get(p).bits()))) {
+      finishDoubling(p);
+    }
     Table t = tables.get(p);
-    if (counts[p] >= threshold(p, t.bits())) {
-      t = grow(p, t);
+    if (doublings[p] == null && counts[p] >= threshold(p, t.bits())) {
+      // Inline where a doubling aside failed until one inline works (a full disk fails the
+      // add then, before it stores the key), and where the table is too full to wait for one.
+      if (inMemory || t.bits() < doubleAsideFrom || t.bits() >= MAX_BITS || doubleInline[p]
+          || counts[p] >= maxLoad(t.bits())) {
+        t = grow(p, t);
+        doubleInline[p] = false;
+      } else {
+        startDoubling(p, t);
+      }
     }
     int put;
     while ((put = put(t, k, index)) == FULL) {
-      t = grow(p, t);
+      t = doublings[p] != null ? finishDoubling(p) : grow(p, t);
+    }
+    if (doublings[p] != null) {
+      doublings[p].added(k, index);
     }
     if (put == ADDED) {
       counts[p]++;
       meta.putLong(AT_COUNTS + 8 * p, counts[p]);
     }
+  }
+
+  /** The count at which the writer waits for a doubling made aside of a table of 2^bits. */
+  private static long maxLoad(int bits) {
+    return (long) (MAX_LOAD * (1L << bits));
+  }
+
+  /**
+   * A partition's doubling made on the {@link #doubler} thread while the writer goes on adding
+   * to the old table, which lookups go on reading: a doubling of a large partition copies tens
+   * of MB (84 MB at 100 M entries), and every add of the batch would wait for it. The writer
+   * notes what it adds to the partition meanwhile, and once the new table is made puts those
+   * keys in it too and puts it in place (as an inline doubling does): the new table then holds
+   * every key of the old one.
+   */
+  private static final class Doubling {
+    final java.util.concurrent.CompletableFuture<Table> built;
+    /** Set to stop making it (a close): its copy ends early. */
+    final java.util.concurrent.atomic.AtomicBoolean dropped;
+    /** The keys (32 bytes each) and indices added to the partition since it started. */
+    private byte[] keys = new byte[16 * Hash.SIZE];
+    private long[] indices = new long[16];
+    private int added;
+
+    Doubling(java.util.concurrent.CompletableFuture<Table> built,
+        java.util.concurrent.atomic.AtomicBoolean dropped) {
+      this.built = built;
+      this.dropped = dropped;
+    }
+
+    void added(ByteBuffer k, long index) {
+      if (added == indices.length) {
+        keys = java.util.Arrays.copyOf(keys, 2 * keys.length);
+        indices = java.util.Arrays.copyOf(indices, 2 * indices.length);
+      }
+      k.get(0, keys, added * Hash.SIZE, Hash.SIZE);
+      indices[added++] = index;
+    }
+  }
+
+  /**
+   * Starts doubling partition {@code p}'s table {@code old} aside. The table is held as a sync
+   * holds one, so that a sync remapping it meanwhile leaves it mapped until the copy is done.
+   */
+  private void startDoubling(int p, Table old) {
+    if (doubler == null) {
+      doubler = java.util.concurrent.Executors.newSingleThreadExecutor(
+          Thread.ofPlatform().daemon().name("cairn-dedup-double").factory());
+    }
+    unmapping.lock();
+    try {
+      old.syncs++;
+    } finally {
+      unmapping.unlock();
+    }
+    DoublingHooks hooks = doublingHooks;
+    java.util.concurrent.atomic.AtomicBoolean dropped =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.CompletableFuture<Table> built;
+    try {
+      built = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          if (hooks != null) {
+            hooks.starting();
+          }
+          Table grown = doubled(p, old, old.bits() + 1, dropped);
+          if (hooks != null) {
+            hooks.made();
+          }
+          return grown;
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("a dedup index doubling was interrupted", e);
+        } finally {
+          release(old);
+        }
+      }, doubler);
+    } catch (RuntimeException | Error e) { // no thread, or the pool refused it
+      release(old);
+      throw e;
+    }
+    doublings[p] = new Doubling(built, dropped);
+  }
+
+  /**
+   * Puts partition {@code p}'s doubling made aside in place, waiting for it if need be, with
+   * the keys added since it started; one that failed is made again inline, which fails the add
+   * if it fails again. Returns the partition's table.
+   */
+  private Table finishDoubling(int p) throws IOException {
+    Doubling d = doublings[p];
+    doublings[p] = null;
+    Table grown;
+    waitingForDoubling = !d.built.isDone();
+    try {
+      grown = d.built.join();
+    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException
+        e) {
+      LOG.warn("couldn't double partition {} of the dedup index in {} aside, doubling it now: {}",
+          p, dir, (e.getCause() != null ? e.getCause() : e).toString());
+      doubleInline[p] = true;
+      Table inline = grow(p, tables.get(p));
+      doubleInline[p] = false;
+      return inline;
+    } finally {
+      waitingForDoubling = false;
+    }
+    long count = grown.count;
+    ByteBuffer k = ByteBuffer.wrap(d.keys);
+    for (int i = 0; i < d.added; i++) {
+      int put = put(grown, k.slice(i * Hash.SIZE, Hash.SIZE), d.indices[i]);
+      if (put == FULL) { // a count lost in a crash: the old table was fuller than it said
+        discardUnused(grown);
+        return grow(p, tables.get(p));
+      }
+      if (put == ADDED) {
+        count++;
+      }
+    }
+    counts[p] = count;
+    meta.putLong(AT_COUNTS + 8 * p, count);
+    return replace(p, tables.get(p), grown);
+  }
+
+  /** Frees a doubling's table that was never put in place, and deletes its file. */
+  private void discardUnused(Table grown) {
+    if (grown.copied != null) {
+      copiedBytes.addAndGet(-grown.copiedBytes());
+    }
+    unmap(grown);
+    discard(grown);
+  }
+
+  /** Waits for every doubling made aside and drops it: the old tables hold every key. */
+  private void dropDoublings() {
+    for (Doubling d : doublings) {
+      if (d != null) {
+        d.dropped.set(true);
+      }
+    }
+    for (int p = 0; p < PARTITIONS; p++) {
+      Doubling d = doublings[p];
+      doublings[p] = null;
+      if (d != null) {
+        try {
+          discardUnused(d.built.join());
+        } catch (java.util.concurrent.CompletionException
+            | java.util.concurrent.CancellationException e) {
+          LOG.debug("a dedup index doubling failed: {}", e.toString());
+        }
+      }
+    }
+    if (doubler != null) {
+      doubler.shutdown();
+    }
+  }
+
+  /** What a test does in a doubling made aside: before it starts, and once it is made. */
+  interface DoublingHooks {
+    void starting() throws InterruptedException;
+
+    void made() throws InterruptedException;
+  }
+
+  /** Makes doublings of tables of {@code fromBits} and more aside, calling {@code hooks}. */
+  void doubleAside(int fromBits, DoublingHooks hooks) {
+    doubleAsideFrom = fromBits;
+    doublingHooks = hooks;
+  }
+
+  /** Waits for the doublings being made aside and puts them in place (tests). */
+  synchronized void settleDoublings() throws IOException {
+    for (int p = 0; p < PARTITIONS; p++) {
+      if (doublings[p] != null) {
+        finishDoubling(p);
+      }
+    }
+  }
+
+  /** How many doublings are being made aside, or wait to be put in place (tests). */
+  synchronized int doublingsAside() {
+    int n = 0;
+    for (Doubling d : doublings) {
+      n += d != null ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** Whether the writer is waiting for a doubling made aside (tests). */
+  boolean waitingForDoubling() {
+    return waitingForDoubling;
   }
 
   private static final int ADDED = 0;
@@ -1191,6 +1436,20 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
 
   /** {@link #grow(int, Table)} to a table of 2^{@code bits} slots. */
   private Table grow(int p, Table old, int bits) throws IOException {
+    Table grown = doubled(p, old, bits, null);
+    counts[p] = grown.count;
+    meta.putLong(AT_COUNTS + 8 * p, grown.count);
+    return replace(p, old, grown);
+  }
+
+  /**
+   * A table of 2^{@code bits} slots holding every key of partition {@code p}'s {@code old}
+   * (its {@code count} set), not yet in place: on the writer's thread, or on the {@link
+   * #doubler}'s while the writer adds to {@code old}, so the slots are read with acquire (an
+   * add writes the key first and the value last).
+   */
+  private Table doubled(int p, Table old, int bits,
+      java.util.concurrent.atomic.AtomicBoolean dropped) throws IOException {
     if (bits > MAX_BITS) {
       throw new IOException("the dedup index's partition " + p + " is full ("
           + counts[p] + " keys)");
@@ -1198,15 +1457,16 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     if (inMemory) {
       Table grown = new Table(ByteBuffer.allocateDirect(Math.toIntExact((long) SLOT << bits)),
           bits);
-      counts[p] = copy(old.slots(), grown);
-      return replace(p, old, grown);
+      grown.count = copy(old.slots(), grown, null);
+      return grown;
     }
     // A new sparse file, mapped privately: the keys are copied into the process's memory and
     // marked, and the next sync writes them, syncs the file and renames it over the
     // partition's (which until then holds what the last sync covered). So a doubling costs the
-    // writer the copy, and no wait for the disk. On tmpfs, where reading a hole allocates its
-    // page (and faults if the tmpfs is full), and any file system not known to be safe, the
-    // zeros are written instead, so that a full disk fails here, where the add can fail.
+    // writer the copy (none if made aside), and no wait for the disk. On tmpfs, where reading a
+    // hole allocates its page (and faults if the tmpfs is full), and any file system not known
+    // to be safe, the zeros are written instead, so that a full disk fails here, where the add
+    // (or the doubling aside) can fail.
     Path tmp = dir.resolve(partition(dir, p).getFileName() + "." + bits + ".tmp");
     long size = (long) SLOT << bits;
     Table grown = null;
@@ -1233,14 +1493,11 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         }
         throw e;
       }
-      long count = copy(old.slots(), grown);
-      counts[p] = count;
-      meta.putLong(AT_COUNTS + 8 * p, count);
+      grown.count = copy(old.slots(), grown, dropped);
+      return grown;
     } catch (IOException | RuntimeException e) {
       if (grown != null) {
-        copiedBytes.addAndGet(-grown.copiedBytes());
-        unmap(grown);
-        discard(grown);
+        discardUnused(grown);
       } else {
         AtomicFiles.deleteQuietly(tmp, e);
       }
@@ -1250,7 +1507,6 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       }
       throw e;
     }
-    return replace(p, old, grown);
   }
 
   /**
@@ -1279,13 +1535,20 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     return grown;
   }
 
-  /** Puts every key of {@code from} in {@code to}; returns how many. */
-  private static long copy(ByteBuffer from, Table to) {
+  /**
+   * Puts every key of {@code from} in {@code to}; returns how many. Ends early if {@code
+   * dropped} (null: never) is set.
+   */
+  private static long copy(ByteBuffer from, Table to,
+      java.util.concurrent.atomic.AtomicBoolean dropped) {
     byte[] key = new byte[Hash.SIZE];
     ByteBuffer k = ByteBuffer.wrap(key);
     long count = 0;
     for (int at = 0; at < from.capacity(); at += SLOT) {
-      long value = from.getLong(at);
+      if (dropped != null && (at & 0xfffff) == 0 && dropped.get()) {
+        throw new java.util.concurrent.CancellationException("a dedup index doubling dropped");
+      }
+      long value = (long) LONGS.getAcquire(from, at);
       if (value != 0) {
         from.get(at + 8, key);
         if (put(to, k, value - 1) != ADDED) {

@@ -23,6 +23,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The hash-table dedup index: its contract, its growth, and what crashes leave of it. */
@@ -660,6 +662,176 @@ class HashDedupIndexTest {
     return ms;
   }
 
+  /** {@code n} keys of partition 0, the first of them {@code key(0)}-style keys in order. */
+  private static List<Hash> partitionZeroKeys(int n) {
+    List<Hash> zero = new ArrayList<>();
+    for (long i = 0; zero.size() < n; i++) {
+      if (key(i).toByteArray()[0] == 0) {
+        zero.add(key(i));
+      }
+    }
+    return zero;
+  }
+
+  private static void assertMapsInOrder(DedupIndex index, List<Hash> keys) throws IOException {
+    Map<Hash, Long> found = index.lookup(keys);
+    for (int i = 0; i < keys.size(); i++) {
+      assertThat(found.get(keys.get(i))).as("key %d", i).isEqualTo(i);
+    }
+  }
+
+  /** Hooks that hold a doubling made aside before it starts, or once made, until opened. */
+  private static final class Gates implements HashDedupIndex.DoublingHooks {
+    final java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch made = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch finish = new java.util.concurrent.CountDownLatch(1);
+
+    @Override
+    public void starting() throws InterruptedException {
+      start.await();
+    }
+
+    @Override
+    public void made() throws InterruptedException {
+      made.countDown();
+      finish.await();
+    }
+  }
+
+  /**
+   * A doubling made aside: the writer goes on adding to the old table, which lookups go on
+   * reading, and notes what it adds; the doubling, once made, gets those keys too (replaced
+   * indices included), and the next sync renames it in. The old file holds what the last sync
+   * covered until then.
+   */
+  @Test
+  void aDoublingMadeAsideGetsWhatWasAddedMeanwhile() throws Exception {
+    List<Hash> zero = partitionZeroKeys(108);
+    HashDedupIndex index = openUnsynced(dir.resolve("dedup"));
+    Gates gates = new Gates();
+    index.doubleAside(HashDedupIndex.MIN_BITS, gates);
+    // Partition 0 doubles past 70 keys of its 128 slots and waits for the doubling at 108.
+    index.add(mappingsOf(zero.subList(0, 60), 0), 60);
+    index.sync(false);
+    index.add(mappingsOf(zero.subList(60, 80), 60), 80);
+    assertThat(index.doublingsAside()).isEqualTo(1);
+    gates.start.countDown();
+    gates.made.await();
+    // Made of the table as it was: what follows reaches it only through the writer's notes.
+    index.add(mappingsOf(zero.subList(80, 107), 80), 107);
+    // A key added again with a later index (as a catch-up after a crash can).
+    index.add(List.of(new DedupIndex.Mapping(zero.get(3), 107)), 108);
+    assertThat(index.doublingsAside()).isEqualTo(1);
+    Map<Hash, Long> found = index.lookup(zero.subList(0, 107));
+    assertThat(found).hasSize(107).containsEntry(zero.get(3), 107L);
+    Path p000 = dir.resolve("dedup").resolve("p000");
+    assertThat(Files.size(p000)).isEqualTo(128L * HashDedupIndex.SLOT);
+    assertThat(open(crashCopy()).watermark()).isEqualTo(60);
+
+    gates.finish.countDown();
+    index.settleDoublings();
+    assertThat(index.doublingsAside()).isZero();
+    assertThat(index.lookup(zero.subList(0, 107))).isEqualTo(found);
+    index.sync(false);
+    assertThat(Files.size(p000)).isEqualTo(256L * HashDedupIndex.SLOT);
+    HashDedupIndex after = open(crashCopy());
+    assertThat(after.watermark()).isEqualTo(108);
+    assertThat(after.lookup(zero.subList(0, 107))).isEqualTo(found);
+  }
+
+  /**
+   * Past {@link HashDedupIndex#MAX_LOAD} the writer waits for the doubling being made aside,
+   * and then goes on in the doubled table.
+   */
+  @Test
+  void theWriterWaitsForADoublingMadeAsideOnlyPastTheMaximumLoad() throws Exception {
+    List<Hash> zero = partitionZeroKeys(300);
+    HashDedupIndex index = openUnsynced(dir.resolve("dedup"));
+    Gates gates = new Gates();
+    gates.finish.countDown();
+    index.doubleAside(HashDedupIndex.MIN_BITS, gates);
+    index.add(mappingsOf(zero.subList(0, 108), 0), 108);
+    assertThat(index.doublingsAside()).isEqualTo(1);
+    assertThat(index.waitingForDoubling()).isFalse();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread writer = Thread.ofPlatform().start(() -> {
+      try {
+        index.add(mappingsOf(zero.subList(108, 300), 108), 300);
+      } catch (Throwable t) {
+        failure.set(t);
+      }
+    });
+    Poll.until("the writer waits for the doubling", java.time.Duration.ofSeconds(30),
+        () -> index.waitingForDoubling() || !writer.isAlive());
+    assertThat(index.waitingForDoubling()).as("the writer waits for the doubling").isTrue();
+    assertThat(index.watermark()).isEqualTo(108);
+    gates.start.countDown();
+    writer.join();
+    assertThat(failure.get()).isNull();
+    index.settleDoublings();
+    assertMapsInOrder(index, zero);
+    index.close();
+    assertMapsInOrder(open(dir.resolve("dedup")), zero);
+    try (Stream<Path> files = Files.list(dir.resolve("dedup"))) {
+      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(f -> f.endsWith(".tmp"));
+    }
+  }
+
+  /**
+   * A close stops the doublings being made aside, waiting for one in progress, and drops them:
+   * the old tables hold every key.
+   */
+  @Test
+  void aCloseDropsTheDoublingsMadeAside() throws Exception {
+    List<Hash> zero = partitionZeroKeys(100);
+    HashDedupIndex index = openUnsynced(dir.resolve("dedup"));
+    Gates gates = new Gates();
+    gates.start.countDown();
+    index.doubleAside(HashDedupIndex.MIN_BITS, gates);
+    index.add(mappingsOf(zero, 0), 100);
+    gates.made.await();
+    assertThat(index.doublingsAside()).isEqualTo(1);
+    Thread closer = Thread.ofPlatform().start(index::close);
+    Poll.until("the close waits for the doubling", java.time.Duration.ofSeconds(30),
+        () -> closer.getState() == Thread.State.WAITING || !closer.isAlive());
+    assertThat(closer.isAlive()).as("the close waits for the doubling").isTrue();
+    gates.finish.countDown();
+    closer.join();
+    try (Stream<Path> files = Files.list(dir.resolve("dedup"))) {
+      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(f -> f.endsWith(".tmp"));
+    }
+    HashDedupIndex after = open(dir.resolve("dedup"));
+    assertThat(after.watermark()).isEqualTo(100);
+    assertMapsInOrder(after, zero);
+  }
+
+  /**
+   * Past its memory budget a sync maps each partition afresh, retiring the table it synced:
+   * one a doubling aside is copying stays mapped until the copy is done (a read of an unmapped
+   * table would crash the JVM).
+   */
+  @Test
+  void aSyncRemappingATableBeingDoubledAsideLeavesItToTheDoubling() throws Exception {
+    List<Hash> zero = partitionZeroKeys(100);
+    HashDedupIndex index = openUnsynced(dir.resolve("dedup"));
+    index.memoryBudget(0);
+    Gates gates = new Gates();
+    gates.finish.countDown();
+    index.doubleAside(HashDedupIndex.MIN_BITS, gates);
+    index.add(mappingsOf(zero, 0), 100);
+    assertThat(index.doublingsAside()).isEqualTo(1);
+    assertThat(index.copiedBytes()).isPositive();
+    index.sync(false);
+    assertThat(index.copiedBytes()).as("remapped").isZero();
+    gates.start.countDown();
+    index.settleDoublings();
+    assertMapsInOrder(index, zero);
+    index.sync(false);
+    HashDedupIndex after = open(crashCopy());
+    assertThat(after.watermark()).isEqualTo(100);
+    assertMapsInOrder(after, zero);
+  }
+
   @Test
   void aDamagedIndexIsDiscardedNotTrusted() throws IOException {
     HashDedupIndex index = open();
@@ -710,9 +882,13 @@ class HashDedupIndexTest {
         .isInstanceOf(IOException.class).hasMessageContaining("no dedup index");
   }
 
-  @Test
-  void lookupsDuringAddsAndDoublingsNeverAnswerWrongly() throws Exception {
+  @ParameterizedTest(name = "doublings made aside: {0}")
+  @ValueSource(booleans = {false, true})
+  void lookupsDuringAddsAndDoublingsNeverAnswerWrongly(boolean aside) throws Exception {
     HashDedupIndex index = open();
+    if (aside) {
+      index.doubleAside(HashDedupIndex.MIN_BITS, null);
+    }
     AtomicBoolean done = new AtomicBoolean();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     long[] checks = {0};
@@ -748,11 +924,15 @@ class HashDedupIndexTest {
    * A full disk stops a partition from doubling: the add fails with the file system's error,
    * and the index goes on answering and, once there is room, taking adds.
    */
-  @Test
-  void aFullDiskFailsTheDoublingAndLosesNothing() throws IOException {
+  @ParameterizedTest(name = "doublings made aside: {0}")
+  @ValueSource(booleans = {false, true})
+  void aFullDiskFailsTheDoublingAndLosesNothing(boolean aside) throws IOException {
     mount = ScratchMount.tmpfs(dir.resolve("fs"), 4 << 20);
     Path fs = mount.path();
     HashDedupIndex index = open(fs.resolve("dedup"));
+    if (aside) {
+      index.doubleAside(HashDedupIndex.MIN_BITS, null);
+    }
     index.add(mappings(0, 10_000), 10_000);
     Path filler = LocalStoresDiskFaultTest.fillUp(fs.resolve("filler"));
     long at = 10_000;
@@ -780,13 +960,15 @@ class HashDedupIndexTest {
    * mapping below its watermark, which is at least the last sync the child finished, and
    * nothing of what it added after.
    */
-  @Test
-  void afterKillMinus9EveryMappingBelowTheWatermarkIsThereAndNothingAbove() throws Exception {
+  @ParameterizedTest(name = "doublings made aside: {0}")
+  @ValueSource(booleans = {false, true})
+  void afterKillMinus9EveryMappingBelowTheWatermarkIsThereAndNothingAbove(boolean aside)
+      throws Exception {
     Path index = dir.resolve("dedup");
     Process child = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), DedupChild.class.getName(),
-        index.toString()).redirectErrorStream(true).start();
+        index.toString(), Boolean.toString(aside)).redirectErrorStream(true).start();
     long synced = 0;
     try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
         StandardCharsets.UTF_8))) {
@@ -825,6 +1007,9 @@ class HashDedupIndexTest {
 
     public static void main(String[] args) throws IOException {
       HashDedupIndex index = HashDedupIndex.open(Path.of(args[0]));
+      if (Boolean.parseBoolean(args[1])) {
+        index.doubleAside(HashDedupIndex.MIN_BITS, null);
+      }
       for (long from = 0; ; from += BATCH) {
         index.add(mappings(from, from + BATCH), from + BATCH);
         if ((from / BATCH) % 10 == 9) {
