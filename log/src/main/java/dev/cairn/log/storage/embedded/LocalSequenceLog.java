@@ -101,8 +101,10 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
         long intact = records.intactRecordAfter(valid);
         if (intact >= 0) {
           throw new StorageException(StorageException.Kind.CORRUPT, "sequence log segment "
-              + file + " is corrupt at byte " + valid + ": an intact record follows at byte "
-              + intact + ", so it is not a torn append to cut off");
+              + file + " is corrupt at byte " + valid + ": " + (intact == valid
+                  ? "the record there is whole but for its header"
+                  : "an intact record follows at byte " + intact)
+              + ", so it is not a torn append to cut off");
         }
       }
       if (valid > 0 && firstIndex != last) {
@@ -145,6 +147,9 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
 
   @Override
   public synchronized void append(SequencedBatch batch) throws IOException {
+    if (closed) {
+      throw new IOException("the sequence log in " + dir + " is closed");
+    }
     if (expectedStart >= 0 && batch.start() != expectedStart) {
       throw new IllegalArgumentException("batch starts at " + batch.start()
           + " but the log ends at " + expectedStart);
@@ -357,36 +362,66 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
     }
 
     /**
-     * Where the first intact record (a good header and CRC) starts after the bad bytes at
-     * {@code at}, or -1: a torn append holds none, unless its entries happen to spell one, so
-     * the scan starts past the end that a torn record's header claims.
+     * Where an intact record starts in the bad bytes from {@code at} on, or -1 if they can be a
+     * torn append. That is the record at {@code at} itself if only its header's magic or length
+     * is damaged (its entries, counted, end inside the file where a CRC matches them), or any
+     * record after it with a good header and CRC. A torn append's own entries may spell a
+     * record: the scan skips the span a torn record's header claims.
      */
     long intactRecordAfter(long at) throws IOException {
       if (at >= length) {
         return -1;
       }
-      ByteBuffer head = ByteBuffer.allocate((int) Math.min(8, length - at));
-      fill(head, at);
-      long from = at + 1;
-      if (head.position() == 8 && head.getInt(0) == MAGIC && head.getInt(4) >= 0) {
-        from = Math.max(from, at + 8 + head.getInt(4) + 4);
+      if (length - at > Integer.MAX_VALUE - 16) {
+        return at; // no torn append is that large
       }
-      if (from >= length) {
-        return -1;
+      ByteBuffer rest = ByteBuffer.allocate((int) (length - at));
+      fill(rest, at);
+      if (wholeButForItsHeader(rest)) {
+        return at;
       }
-      ByteBuffer rest = ByteBuffer.allocate(Math.toIntExact(length - from));
-      fill(rest, from);
-      for (int i = 0; i + 8 <= rest.limit(); i++) {
+      int from = 1;
+      if (rest.limit() >= 8 && rest.getInt(0) == MAGIC && rest.getInt(4) >= 0) {
+        from = (int) Math.min(rest.limit(), Math.max(1, 8L + rest.getInt(4) + 4));
+      }
+      for (int i = from; i + 8 <= rest.limit(); i++) {
         if (rest.getInt(i) != MAGIC) {
           continue;
         }
         int body = rest.getInt(i + 4);
         if (body >= 8 + 8 + Hash.SIZE + 4 && body <= rest.limit() - i - 12
             && checksummed(rest.slice(i, 8 + body + 4))) {
-          return from + i;
+          return at + i;
         }
       }
       return -1;
+    }
+
+    /**
+     * Whether {@code b} starts with a whole record whose magic or length field is damaged:
+     * its entries, counted from its count, end inside {@code b} where a CRC follows that
+     * matches them under the right magic and length. A torn record cannot: its CRC is missing.
+     */
+    private static boolean wholeButForItsHeader(ByteBuffer b) {
+      int at = 8 + 8 + 8 + Hash.SIZE;
+      if (b.limit() < at + 4 + 4) {
+        return false;
+      }
+      int count = b.getInt(at);
+      at += 4;
+      for (int i = 0; i < count; i++) {
+        if (b.limit() - at < 2 + 4) {
+          return false;
+        }
+        at += 2 + (b.getShort(at) & 0xffff);
+      }
+      if (count < 0 || b.limit() - at < 4) {
+        return false;
+      }
+      CRC32C crc = new CRC32C();
+      crc.update(ByteBuffer.allocate(8).putInt(MAGIC).putInt(at - 8).flip());
+      crc.update(b.slice(8, at - 8));
+      return b.getInt(at) == (int) crc.getValue();
     }
 
     /** The whole record {@code h}, as a buffer from its magic to its CRC. */
@@ -440,6 +475,9 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
 
   @Override
   public synchronized void dropThrough(long size) throws IOException {
+    if (closed) {
+      throw new IOException("the sequence log in " + dir + " is closed");
+    }
     List<Long> segments = segments();
     // A segment's batches end where the next segment starts; the last one is never dropped.
     for (int i = 0; i + 1 < segments.size() && segments.get(i + 1) <= size; i++) {

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The embedded backends against the storage contracts, plus what is particular to them. */
 class LocalStoresTest {
@@ -242,10 +244,43 @@ class LocalStoresTest {
       l.append(batch(4, 2));
       long length = Files.size(segment);
       flip(segment, second); // the second record's magic
+      flip(segment, second + 30); // and its root
       assertThatThrownBy(this::reopen).isInstanceOf(StorageException.class)
           .hasMessageContaining("corrupt at byte " + second)
           .hasMessageContaining("an intact record follows");
       assertThat(Files.size(segment)).as("nothing cut off").isEqualTo(length);
+    }
+
+    @ParameterizedTest(name = "the byte at {0} of the record")
+    @ValueSource(ints = {0, 4, 5, 7})
+    void aWholeRecordWithADamagedHeaderIsCorruptionNotATear(int at) throws Exception {
+      // The second of three records, and the last: its magic, or its length made too large,
+      // or one that still ends inside the file.
+      for (boolean last : new boolean[] {false, true}) {
+        Path logDir = dir.resolve("header-" + at + "-" + last);
+        long second;
+        long length;
+        Path segment;
+        try (LocalSequenceLog l = new LocalSequenceLog(logDir, 1024)) {
+          l.append(batch(0, 2));
+          try (var files = Files.list(logDir)) {
+            segment = files.findFirst().orElseThrow();
+          }
+          second = Files.size(segment);
+          l.append(batch(2, 2));
+          if (!last) {
+            l.append(batch(4, 2));
+          }
+          length = Files.size(segment);
+        }
+        byte[] b = Files.readAllBytes(segment);
+        b[(int) second + at] ^= at == 5 ? 0x01 : 0x40;
+        Files.write(segment, b);
+        assertThatThrownBy(() -> new LocalSequenceLog(logDir, 1024).close())
+            .as("last %s", last).isInstanceOf(StorageException.class)
+            .hasMessageContaining("corrupt at byte " + second);
+        assertThat(Files.size(segment)).as("nothing cut off").isEqualTo(length);
+      }
     }
 
     @Test
@@ -298,6 +333,9 @@ class LocalStoresTest {
       l.close();
       assertThatThrownBy(() -> l.replay(0, x -> { }))
           .isInstanceOf(IOException.class).hasMessageContaining("closed");
+      assertThatThrownBy(() -> l.append(batch(2, 1)))
+          .isInstanceOf(IOException.class).hasMessageContaining("closed");
+      assertThat(replayedStarts(reopen())).containsExactly(0L);
     }
 
     private Path onlySegment() throws IOException {
@@ -350,7 +388,8 @@ class LocalStoresTest {
           .isInstanceOf(IOException.class).hasMessageContaining("corrupt");
     }
 
-    private List<Long> replayedStarts(dev.cairn.log.storage.embedded.SequenceLog l) throws IOException {
+    private List<Long> replayedStarts(dev.cairn.log.storage.embedded.SequenceLog l)
+        throws IOException {
       List<Long> out = new java.util.ArrayList<>();
       l.replay(0, x -> out.add(x.start()));
       return out;
