@@ -1093,7 +1093,9 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    */
   private void remap(int p, Table t) throws IOException {
     synchronized (this) {
-      if (closing || closed || tables.get(p) != t) {
+      // Not while a doubling aside copies the table: its pages that this process never stored
+      // to are the page cache's, which the next round would write the fresh table's stores to.
+      if (closing || closed || tables.get(p) != t || doublings[p] != null) {
         return;
       }
       Table fresh;
@@ -1160,7 +1162,6 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       if (inMemory || t.bits() < doubleAsideFrom || t.bits() >= MAX_BITS || doubleInline[p]
           || counts[p] >= maxLoad(t.bits())) {
         t = grow(p, t);
-        doubleInline[p] = false;
       } else {
         startDoubling(p, t);
       }
@@ -1241,9 +1242,17 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
           if (hooks != null) {
             hooks.starting();
           }
+          if (dropped.get()) {
+            throw new java.util.concurrent.CancellationException("a dedup doubling dropped");
+          }
           Table grown = doubled(p, old, old.bits() + 1, dropped);
           if (hooks != null) {
-            hooks.made();
+            try {
+              hooks.made();
+            } catch (InterruptedException | RuntimeException e) {
+              discardUnused(grown);
+              throw e;
+            }
           }
           return grown;
         } catch (IOException e) {
@@ -1279,9 +1288,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       LOG.warn("couldn't double partition {} of the dedup index in {} aside, doubling it now: {}",
           p, dir, (e.getCause() != null ? e.getCause() : e).toString());
       doubleInline[p] = true;
-      Table inline = grow(p, tables.get(p));
-      doubleInline[p] = false;
-      return inline;
+      return grow(p, tables.get(p));
     } finally {
       waitingForDoubling = false;
     }
@@ -1291,7 +1298,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       int put = put(grown, k.slice(i * Hash.SIZE, Hash.SIZE), d.indices[i]);
       if (put == FULL) { // a count lost in a crash: the old table was fuller than it said
         discardUnused(grown);
-        return grow(p, tables.get(p));
+        return grow(p, tables.get(p), grown.bits() + 1);
       }
       if (put == ADDED) {
         count++;
@@ -1437,6 +1444,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   /** {@link #grow(int, Table)} to a table of 2^{@code bits} slots. */
   private Table grow(int p, Table old, int bits) throws IOException {
     Table grown = doubled(p, old, bits, null);
+    doubleInline[p] = false;
     counts[p] = grown.count;
     meta.putLong(AT_COUNTS + 8 * p, grown.count);
     return replace(p, old, grown);
@@ -1479,6 +1487,9 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
           created.setLength(size);
         }
         for (long at = sparse ? size : 0; at < size; ) {
+          if (dropped != null && dropped.get()) {
+            throw new java.util.concurrent.CancellationException("a dedup doubling dropped");
+          }
           ByteBuffer zeros = ZEROS.duplicate();
           zeros.limit((int) Math.min(zeros.capacity(), size - at));
           at += file.write(zeros, at);
