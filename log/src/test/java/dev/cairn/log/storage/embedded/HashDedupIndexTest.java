@@ -772,9 +772,7 @@ class HashDedupIndexTest {
     assertMapsInOrder(index, zero);
     index.close();
     assertMapsInOrder(open(dir.resolve("dedup")), zero);
-    try (Stream<Path> files = Files.list(dir.resolve("dedup"))) {
-      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(f -> f.endsWith(".tmp"));
-    }
+    assertThat(doublingFiles()).isEmpty();
   }
 
   /**
@@ -797,9 +795,7 @@ class HashDedupIndexTest {
     assertThat(closer.isAlive()).as("the close waits for the doubling").isTrue();
     gates.finish.countDown();
     closer.join();
-    try (Stream<Path> files = Files.list(dir.resolve("dedup"))) {
-      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(f -> f.endsWith(".tmp"));
-    }
+    assertThat(doublingFiles()).isEmpty();
     HashDedupIndex after = open(dir.resolve("dedup"));
     assertThat(after.watermark()).isEqualTo(100);
     assertMapsInOrder(after, zero);

@@ -179,12 +179,8 @@ class LocalStoresTest {
 
     @Test
     void aDamagedRecordBeforeTheLastIsReportedWhenReplayedNotCutOff() throws Exception {
-      dev.cairn.log.storage.embedded.SequenceLog l = log();
-      l.append(batch(0, 2));
+      long firstEnd = threeRecords();
       Path segment = onlySegment();
-      long firstEnd = Files.size(segment);
-      l.append(batch(2, 2));
-      l.append(batch(4, 2));
       long length = Files.size(segment);
       flip(segment, firstEnd - 6);
       dev.cairn.log.storage.embedded.SequenceLog r = reopen();
@@ -236,12 +232,8 @@ class LocalStoresTest {
 
     @Test
     void aDamagedHeaderWithIntactRecordsAfterItIsCorruptionNotATear() throws Exception {
-      dev.cairn.log.storage.embedded.SequenceLog l = log();
-      l.append(batch(0, 2));
+      long second = threeRecords();
       Path segment = onlySegment();
-      long second = Files.size(segment);
-      l.append(batch(2, 2));
-      l.append(batch(4, 2));
       long length = Files.size(segment);
       flip(segment, second); // the second record's magic
       flip(segment, second + 30); // and its root
@@ -336,6 +328,16 @@ class LocalStoresTest {
       assertThatThrownBy(() -> l.append(batch(2, 1)))
           .isInstanceOf(IOException.class).hasMessageContaining("closed");
       assertThat(replayedStarts(reopen())).containsExactly(0L);
+    }
+
+    /** Appends three records, of entries 0-2, 2-4 and 4-6; returns where the second starts. */
+    private long threeRecords() throws Exception {
+      dev.cairn.log.storage.embedded.SequenceLog l = log();
+      l.append(batch(0, 2));
+      long second = Files.size(onlySegment());
+      l.append(batch(2, 2));
+      l.append(batch(4, 2));
+      return second;
     }
 
     private Path onlySegment() throws IOException {
