@@ -41,6 +41,8 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
   private static final int MAGIC = 0x43574c31; // "CWL1"
   private static final long SEGMENT_BYTES = 64L << 20;
   private static final String SUFFIX = ".wal";
+  /** The body of a record without entries: start, size, root and count. */
+  private static final int MIN_BODY = 8 + 8 + Hash.SIZE + 4;
 
   private final Path dir;
   private final long segmentBytes;
@@ -220,7 +222,7 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
   }
 
   private static ByteBuffer encode(SequencedBatch batch) {
-    int body = 8 + 8 + Hash.SIZE + 4;
+    int body = MIN_BODY;
     for (byte[] e : batch.entries()) {
       body += 2 + e.length;
     }
@@ -339,7 +341,7 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
 
     /** The header at {@code at}, or null if no whole record can start there. */
     Header header(long at) throws IOException {
-      if (length - at < 8 + 8 + 8 + Hash.SIZE + 4 + 4) {
+      if (length - at < 8 + MIN_BODY + 4) {
         return null;
       }
       if (at < windowAt || at + 24 > windowAt + window.limit()) {
@@ -355,7 +357,7 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
         return null;
       }
       int body = window.getInt(p + 4);
-      if (body < 8 + 8 + Hash.SIZE + 4 || body > length - at - 8 - 4) {
+      if (body < MIN_BODY || body > length - at - 8 - 4) {
         return null;
       }
       return new Header(at, window.getLong(p + 8), window.getLong(p + 16), body);
@@ -389,7 +391,7 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
           continue;
         }
         int body = rest.getInt(i + 4);
-        if (body >= 8 + 8 + Hash.SIZE + 4 && body <= rest.limit() - i - 12
+        if (body >= MIN_BODY && body <= rest.limit() - i - 8 - 4
             && checksummed(rest.slice(i, 8 + body + 4))) {
           return at + i;
         }
@@ -403,8 +405,8 @@ public final class LocalSequenceLog implements SequenceLog, AutoCloseable {
      * matches them under the right magic and length. A torn record cannot: its CRC is missing.
      */
     private static boolean wholeButForItsHeader(ByteBuffer b) {
-      int at = 8 + 8 + 8 + Hash.SIZE;
-      if (b.limit() < at + 4 + 4) {
+      int at = 8 + MIN_BODY - 4; // the count
+      if (b.limit() < 8 + MIN_BODY + 4) {
         return false;
       }
       int count = b.getInt(at);
