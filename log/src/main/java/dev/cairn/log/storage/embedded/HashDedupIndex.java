@@ -19,7 +19,13 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.Lock;
@@ -111,7 +117,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * Tables of at least this many bits (160 KiB; a log of ~600 k entries) double off the
    * writer's thread; smaller ones double on it, which costs less than the hand-over.
    */
-  static final int DOUBLE_ASIDE_FROM = 12;
+  private static final int DOUBLE_ASIDE_FROM = 12;
   /**
    * The load at which the writer waits for a doubling being made aside: linear probing stays
    * short up to it.
@@ -294,7 +300,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   /** Makes doublings of tables of at least this many bits off the writer's thread. */
   private int doubleAsideFrom = DOUBLE_ASIDE_FROM;
   /** The thread that makes them, started at the first; guarded by the monitor. */
-  private java.util.concurrent.ExecutorService doubler;
+  private ExecutorService doubler;
   /** A test's hooks, which a doubling made aside calls before it starts and once made. */
   private volatile DoublingHooks doublingHooks;
   /** Whether the writer is waiting for a doubling made aside (tests). */
@@ -1193,16 +1199,15 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * every key of the old one.
    */
   private static final class Doubling {
-    final java.util.concurrent.CompletableFuture<Table> built;
+    final CompletableFuture<Table> built;
     /** Set to stop making it (a close): its copy ends early. */
-    final java.util.concurrent.atomic.AtomicBoolean dropped;
+    final AtomicBoolean dropped;
     /** The keys (32 bytes each) and indices added to the partition since it started. */
     private byte[] keys = new byte[16 * Hash.SIZE];
     private long[] indices = new long[16];
     private int added;
 
-    Doubling(java.util.concurrent.CompletableFuture<Table> built,
-        java.util.concurrent.atomic.AtomicBoolean dropped) {
+    Doubling(CompletableFuture<Table> built, AtomicBoolean dropped) {
       this.built = built;
       this.dropped = dropped;
     }
@@ -1223,7 +1228,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    */
   private void startDoubling(int p, Table old) {
     if (doubler == null) {
-      doubler = java.util.concurrent.Executors.newSingleThreadExecutor(
+      doubler = Executors.newSingleThreadExecutor(
           Thread.ofPlatform().daemon().name("cairn-dedup-double").factory());
     }
     unmapping.lock();
@@ -1233,17 +1238,16 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       unmapping.unlock();
     }
     DoublingHooks hooks = doublingHooks;
-    java.util.concurrent.atomic.AtomicBoolean dropped =
-        new java.util.concurrent.atomic.AtomicBoolean();
-    java.util.concurrent.CompletableFuture<Table> built;
+    AtomicBoolean dropped = new AtomicBoolean();
+    CompletableFuture<Table> built;
     try {
-      built = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      built = CompletableFuture.supplyAsync(() -> {
         try {
           if (hooks != null) {
             hooks.starting();
           }
           if (dropped.get()) {
-            throw new java.util.concurrent.CancellationException("a dedup doubling dropped");
+            throw new CancellationException("a dedup doubling dropped");
           }
           Table grown = doubled(p, old, old.bits() + 1, dropped);
           if (hooks != null) {
@@ -1283,8 +1287,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     waitingForDoubling = !d.built.isDone();
     try {
       grown = d.built.join();
-    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException
-        e) {
+    } catch (CompletionException | CancellationException e) {
       LOG.warn("couldn't double partition {} of the dedup index in {} aside, doubling it now: {}",
           p, dir, (e.getCause() != null ? e.getCause() : e).toString());
       doubleInline[p] = true;
@@ -1331,8 +1334,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
       if (d != null) {
         try {
           discardUnused(d.built.join());
-        } catch (java.util.concurrent.CompletionException
-            | java.util.concurrent.CancellationException e) {
+        } catch (CompletionException | CancellationException e) {
           LOG.debug("a dedup index doubling failed: {}", e.toString());
         }
       }
@@ -1456,8 +1458,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * #doubler}'s while the writer adds to {@code old}, so the slots are read with acquire (an
    * add writes the key first and the value last).
    */
-  private Table doubled(int p, Table old, int bits,
-      java.util.concurrent.atomic.AtomicBoolean dropped) throws IOException {
+  private Table doubled(int p, Table old, int bits, AtomicBoolean dropped)
+      throws IOException {
     if (bits > MAX_BITS) {
       throw new IOException("the dedup index's partition " + p + " is full ("
           + counts[p] + " keys)");
@@ -1488,7 +1490,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         }
         for (long at = sparse ? size : 0; at < size; ) {
           if (dropped != null && dropped.get()) {
-            throw new java.util.concurrent.CancellationException("a dedup doubling dropped");
+            throw new CancellationException("a dedup doubling dropped");
           }
           ByteBuffer zeros = ZEROS.duplicate();
           zeros.limit((int) Math.min(zeros.capacity(), size - at));
@@ -1550,14 +1552,13 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * Puts every key of {@code from} in {@code to}; returns how many. Ends early if {@code
    * dropped} (null: never) is set.
    */
-  private static long copy(ByteBuffer from, Table to,
-      java.util.concurrent.atomic.AtomicBoolean dropped) {
+  private static long copy(ByteBuffer from, Table to, AtomicBoolean dropped) {
     byte[] key = new byte[Hash.SIZE];
     ByteBuffer k = ByteBuffer.wrap(key);
     long count = 0;
     for (int at = 0; at < from.capacity(); at += SLOT) {
       if (dropped != null && (at & 0xfffff) == 0 && dropped.get()) {
-        throw new java.util.concurrent.CancellationException("a dedup index doubling dropped");
+        throw new CancellationException("a dedup doubling dropped");
       }
       long value = (long) LONGS.getAcquire(from, at);
       if (value != 0) {
