@@ -1506,7 +1506,11 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         }
         throw e;
       }
-      touch(grown, dropped);
+      if (bits == old.bits() + 1) {
+        // A doubling's keys land on nearly every page of the new table anyway; a reservation's
+        // jump of several bits would make the whole table resident at once.
+        touch(grown, dropped);
+      }
       grown.count = copy(old.slots(), grown, dropped);
       return grown;
     } catch (IOException | RuntimeException e) {
