@@ -122,6 +122,7 @@ public final class TransparencyLog implements ServedLog, AutoCloseable {
           dedup::syncedAt, dedup::syncFailures);
       sequencer.start();
       publisher.start(config.checkpointInterval());
+      dedup.warmInBackground();
       return new TransparencyLog(dir, keys, lease, sequencer, publisher, metrics,
           config.clock(), config.endorser(), config.tracing());
     } catch (IOException | RuntimeException e) {

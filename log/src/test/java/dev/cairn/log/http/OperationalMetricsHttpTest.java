@@ -181,7 +181,7 @@ class OperationalMetricsHttpTest {
     start(new SequencerConfig(Duration.ofMillis(5), 64, 1000), Duration.ofMillis(20),
         CheckpointEndorser.NONE);
     String m = scrape();
-    // The new index's tables (256 of 2 pages), which the open copies into memory.
+    // The new index's tables (256 of 2 pages), which the log copies into memory once open.
     Poll.until("the tables copied", Duration.ofSeconds(10),
         () -> value("cairn_dedup_memory_bytes") == 256 * 8192);
     assertThat(sample(m, "cairn_dedup_unsynced_entries")).contains(0.0);
