@@ -109,6 +109,7 @@ public final class Restore {
       Path dedupDir = dataDir.resolve("dedup");
       try (HashDedupIndex dedup = HashDedupIndex.fitsInMemory(m.size())
           ? HashDedupIndex.build(dedupDir) : HashDedupIndex.open(dedupDir)) {
+        dedup.warmInBackground(); // mapped: its pages copied into memory beside the indexing
         dedup.reserve(m.size());
         indexEntries(source, dedup, m.size(), progress);
         dedup.finish();
