@@ -109,8 +109,8 @@ public final class Restore {
       Path dedupDir = dataDir.resolve("dedup");
       try (HashDedupIndex dedup = HashDedupIndex.fitsInMemory(m.size())
           ? HashDedupIndex.build(dedupDir) : HashDedupIndex.open(dedupDir)) {
-        dedup.warmInBackground(); // mapped: its pages copied into memory beside the indexing
         dedup.reserve(m.size());
+        dedup.warmInBackground(); // mapped: its pages copied into memory beside the indexing
         indexEntries(source, dedup, m.size(), progress);
         dedup.finish();
       }

@@ -31,6 +31,13 @@ public interface DedupIndex {
   /** A leaf hash and the index of its entry. */
   record Mapping(Hash leafHash, long index) {}
 
+  /**
+   * Starts copying the index into the process's memory in the background, where it is mapped
+   * from files and syncs itself, so that the stores of adds to come do not each take a page
+   * fault; nothing otherwise.
+   */
+  default void warmInBackground() {}
+
   /** The indices of those of {@code leafHashes} that are present. */
   Map<Hash, Long> lookup(Collection<Hash> leafHashes) throws IOException;
 

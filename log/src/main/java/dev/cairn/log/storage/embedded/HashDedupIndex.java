@@ -769,6 +769,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * the copy, from the index's open on, took a core's share from the log's open (14% of the CPU
    * samples of a start at 100 M entries).
    */
+  @Override
   public synchronized void warmInBackground() {
     if (syncer != null && !warming && !closing && !closed) {
       warming = true;
