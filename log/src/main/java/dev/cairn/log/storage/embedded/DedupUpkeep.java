@@ -144,8 +144,8 @@ final class DedupUpkeep {
       // At start after an unclean stop of a large, busy log this can take minutes: say so.
       LOG.info("indexing the {} entries the dedup index lacks (from size {} to {})", lacking,
           from, size);
-      // Here, inside the log's open, the log has not started it yet: the copy beside the
-      // indexing takes its page faults off this thread.
+      // The log starts the copy once it has opened; a catch-up inside the open starts it
+      // here, so that the copy beside the indexing takes its page faults off this thread.
       dedup.warmInBackground();
     }
     long fromTiles = Math.min(size, integrated.getAsLong());
