@@ -575,6 +575,33 @@ class HashDedupIndexTest {
   }
 
   /**
+   * Within its memory budget a doubling's table is made in anonymous memory (which the kernel
+   * can back with huge pages), past it mapped from its file; a sync past the budget maps the
+   * anonymous ones from their files too; nothing is lost, in memory or on the disk.
+   */
+  @Test
+  void aDoublingsTableIsInMemoryWithinTheBudgetAndMappedFromItsFilePastIt() throws IOException {
+    HashDedupIndex index = openUnsynced(dir.resolve("dedup"));
+    index.add(mappings(0, 30_000), 30_000);
+    int doubled = index.tablesInMemory();
+    assertThat(doubled).as("partitions doubled into memory").isGreaterThan(200);
+    index.sync(false);
+    assertThat(index.tablesInMemory()).as("within the budget, kept").isEqualTo(doubled);
+    index.memoryBudget(0);
+    index.add(mappings(30_000, 60_000), 60_000);
+    assertThat(index.tablesInMemory()).as("doubled again past the budget: from their files")
+        .isLessThan(doubled / 4);
+    assertHoldsExactly(index, 60_000);
+    index.sync(false);
+    assertThat(index.tablesInMemory()).as("the sync past the budget maps them").isZero();
+    assertThat(index.copiedBytes()).isZero();
+    assertHoldsExactly(index, 60_000);
+    HashDedupIndex after = open(crashCopy());
+    assertThat(after.watermark()).isEqualTo(60_000);
+    assertHoldsExactly(after, 60_000);
+  }
+
+  /**
    * Once started (the log starts it when it has opened), the writer's tables are copied into
    * memory in the background (a page's first store would otherwise fault on the writer's path),
    * and adds meanwhile lose nothing.
