@@ -797,56 +797,149 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   }
 
   /**
-   * Copies the tables' pages into the process's memory, once started, in the background, as
-   * long as the copies stay within {@link #memoryBudget()}: a page's first store costs a fault
+   * Copies the tables into the process's memory, once started, in the background, as long as
+   * the copies stay within {@link #memoryBudget()}: a mapped page's first store costs a fault
    * that copies it, and after a read (every add is looked up first) also a flush of the other
    * cores' TLBs. Measured at 100 M entries (2.6 M pages) on a 2-core VM, that held
    * {@code /add-batch} at 12-14 k entries/s for minutes after every start, against ~300 k once
-   * the pages were copied. Here each page costs one fault, off the writer's path; a doubling
-   * (and so the writer) waits for the chunk of pages being copied, which holds {@link #reading}.
-   * It stops short of the budget, so that a sync does not give back at once what it copied.
+   * the pages were copied. Each table is read from its file into anonymous memory ({@link
+   * #load}); where that does not fit, its pages are copied one by one ({@link #warmPages}). It
+   * stops short of the budget, so that a sync does not give back at once what it copied.
    */
   private void warm() {
     long started = System.nanoTime();
     long before = copiedBytes.get();
     for (int p = 0; p < PARTITIONS; p++) {
-      for (int page = 0; ; page += WARM_PAGES) {
-        if (stopSyncing.getCount() == 0) {
+      try {
+        if (stopSyncing.getCount() == 0 || !load(p) && !warmPages(p)) {
           return;
         }
-        if (copiedBytes.get() >= memoryBudget() - memoryBudget() / 16) {
-          LOG.info("stopped copying the dedup index in {} into memory at {} MB, near its memory"
-              + " budget of {} MB", dir, copiedBytes.get() >> 20, memoryBudget() >> 20);
-          return;
+      } catch (IOException | RuntimeException e) {
+        if (stopSyncing.getCount() != 0) {
+          LOG.warn("stopped copying the dedup index in {} into memory: {}", dir, e.toString());
         }
-        Table t;
-        int to;
-        reading.lock(); // the table stays mapped meanwhile
-        try {
-          if (closed) {
-            return;
-          }
-          t = tables.get(p);
-          to = Math.min(pages(t.slots().capacity()), page + WARM_PAGES);
-          for (int q = page; q < to; q++) {
-            // Adding 0 atomically stores to the page without losing a store of the writer's.
-            LONGS.getAndAdd(t.slots(), q << PAGE_BITS, 0L);
-          }
-        } finally {
-          reading.unlock();
-        }
-        synchronized (this) {
-          if (tables.get(p) == t) { // else replaced, and its copies counted no more
-            t.copied(page, to);
-          }
-        }
-        if (to == pages(t.slots().capacity())) {
-          break;
-        }
+        return;
       }
     }
     LOG.info("copied {} MB of the dedup index in {} into memory in {} ms",
         (copiedBytes.get() - before) >> 20, dir, (System.nanoTime() - started) / 1_000_000);
+  }
+
+  /**
+   * Reads partition {@code p}'s table from its file into anonymous memory and puts that in its
+   * place, with the pages stored to since the file was mapped copied from the mapping (the file
+   * may not hold them yet): one read of the file instead of a fault per page, and huge pages
+   * where the launcher has them asked for. True if done or not needed (the table was replaced
+   * meanwhile, by a doubling in memory or a sync past the budget); false where it does not fit
+   * (see {@link #anonymous}), or the table is a doubling's mapped past the budget.
+   */
+  private boolean load(int p) throws IOException {
+    Table t;
+    unmapping.lock();
+    try {
+      t = tables.get(p);
+      if (closed || t.anonymous) {
+        return true;
+      }
+      if (t.pending != null) {
+        return false;
+      }
+      t.syncs++; // mapped, and its file open, until released
+    } finally {
+      unmapping.unlock();
+    }
+    ByteBuffer memory = null;
+    try {
+      long size = t.slots().capacity();
+      if (copiedBytes.get() + size > memoryBudget() - memoryBudget() / 16
+          || (memory = anonymous(size)) == null) {
+        return false;
+      }
+      for (ByteBuffer into = memory.duplicate(); into.hasRemaining(); ) {
+        if (t.file.read(into, into.position()) < 0) {
+          throw new java.io.EOFException("the dedup index's partition " + p + " is shorter than"
+              + " its mapping");
+        }
+      }
+      synchronized (this) { // the writer's: no store to the table meanwhile
+        if (closing || closed || tables.get(p) != t || doublings[p] != null) {
+          return true;
+        }
+        int pages = pages(t.slots().capacity());
+        for (int page = next(t.copied, 0, pages); page < pages; ) {
+          int end = page;
+          while (end < pages && (t.copied[end >>> 6] & (1L << end)) != 0) {
+            end++;
+          }
+          int from = page << PAGE_BITS;
+          int to = Math.min(t.slots().capacity(), end << PAGE_BITS);
+          memory.put(from, t.slots(), from, to - from);
+          page = next(t.copied, end, pages);
+        }
+        Table loaded = new Table(memory, t.bits(), t.file, t.dirty, copiedBytes, null);
+        loaded.anonymous = true;
+        loaded.copied(0, pages);
+        unmapping.lock();
+        try {
+          tables.set(p, loaded);
+          t.retired = true; // and unmapped by the release below, or by a sync holding it
+          t.ownsFile = false;
+          copiedBytes.addAndGet(-t.copiedBytes());
+        } finally {
+          unmapping.unlock();
+        }
+        memory = null;
+        return true;
+      }
+    } finally {
+      if (memory != null) {
+        unmap(memory);
+      }
+      release(t);
+    }
+  }
+
+  /**
+   * Copies partition {@code p}'s mapped pages into the process's memory one by one: each page
+   * costs one fault, off the writer's path; a doubling (and so the writer) waits for the chunk
+   * of pages being copied, which holds {@link #reading}. False once the copies near the budget,
+   * or the index closed.
+   */
+  private boolean warmPages(int p) {
+    for (int page = 0; ; page += WARM_PAGES) {
+      if (stopSyncing.getCount() == 0) {
+        return false;
+      }
+      if (copiedBytes.get() >= memoryBudget() - memoryBudget() / 16) {
+        LOG.info("stopped copying the dedup index in {} into memory at {} MB, near its memory"
+            + " budget of {} MB", dir, copiedBytes.get() >> 20, memoryBudget() >> 20);
+        return false;
+      }
+      Table t;
+      int to;
+      reading.lock(); // the table stays mapped meanwhile
+      try {
+        if (closed) {
+          return false;
+        }
+        t = tables.get(p);
+        to = Math.min(pages(t.slots().capacity()), page + WARM_PAGES);
+        for (int q = page; q < to; q++) {
+          // Adding 0 atomically stores to the page without losing a store of the writer's.
+          LONGS.getAndAdd(t.slots(), q << PAGE_BITS, 0L);
+        }
+      } finally {
+        reading.unlock();
+      }
+      synchronized (this) {
+        if (tables.get(p) == t) { // else replaced, and its copies counted no more
+          t.copied(page, to);
+        }
+      }
+      if (to == pages(t.slots().capacity())) {
+        return true;
+      }
+    }
   }
 
   /** How many partitions' tables are in anonymous memory rather than mapped (tests). */

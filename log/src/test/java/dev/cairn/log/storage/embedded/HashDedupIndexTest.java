@@ -626,11 +626,33 @@ class HashDedupIndexTest {
     long added = size;
     Poll.until("the tables copied", java.time.Duration.ofSeconds(60),
         () -> index.copiedBytes() >= tables);
+    assertThat(index.tablesInMemory()).as("read into memory").isEqualTo(HashDedupIndex.PARTITIONS);
     assertHoldsExactly(index, added);
     index.sync(false);
     assertHoldsExactly(open(crashCopy()), added);
     index.close();
     assertHoldsExactly(open(), added);
+  }
+
+  /** The copy into memory stops short of the memory budget; what it left mapped loses nothing. */
+  @Test
+  void theCopyIntoMemoryStopsShortOfTheBudget() throws IOException {
+    HashDedupIndex first = open();
+    first.add(mappings(0, 100_000), 100_000);
+    first.close();
+    long tables = partitionBytes();
+    HashDedupIndex index = open();
+    index.add(mappings(100_000, 100_100), 100_100); // stored to mapped pages, not yet synced
+    index.memoryBudget(tables / 2);
+    index.warmInBackground();
+    Poll.until("the copy stopped", java.time.Duration.ofSeconds(60),
+        () -> index.copiedBytes() >= tables / 2 - tables / 32 - 64 * 4096);
+    assertThat(index.copiedBytes()).isLessThan(tables / 2);
+    assertThat(index.tablesInMemory()).isBetween(1, HashDedupIndex.PARTITIONS - 1);
+    assertHoldsExactly(index, 100_100);
+    index.add(mappings(100_100, 102_000), 102_000);
+    index.sync(false);
+    assertHoldsExactly(open(crashCopy()), 102_000);
   }
 
   @Test
