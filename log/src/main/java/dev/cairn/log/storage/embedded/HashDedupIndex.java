@@ -1676,7 +1676,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * A page's first store to anonymous memory costs a fault, as to a private mapping of the
    * file, but no read of the file into the page cache and no copy from there; and the launcher
    * has the C library ask for transparent huge pages for it (see {@code cairn}), which take one
-   * fault per 2 MiB: measured on this 2-core VM, an 84 MiB table in 8 ms against 260-300 ms.
+   * fault per 2 MiB: measured on a 2-core VM, an 84 MiB table in 8-171 ms (memory the process
+   * used before, or new to it) against 260-300 ms.
    */
   private ByteBuffer anonymous(long size) {
     long used = DIRECT != null ? DIRECT.getMemoryUsed() : Long.MAX_VALUE;
