@@ -144,6 +144,10 @@ class JsonLogsTest {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-Xmx256m", "-cp", classPath(), "dev.cairn.cli.Main"));
+    if (Runtime.version().feature() >= 24) {
+      // As ./cairn: the dedup index's sun.misc.Unsafe::invokeCleaner, else a warning on stderr.
+      command.add(1, "--sun-misc-unsafe-memory-access=allow");
+    }
     command.addAll(List.of(args));
     return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .redirectError(stderr.toFile()).start();

@@ -418,8 +418,9 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   }
 
   /**
-   * What the index lets its tables take of this JVM's direct memory: seven eighths of its limit
-   * ({@code -XX:MaxDirectMemorySize}, by default the heap's), the rest left to the HTTP server.
+   * What the index lets its tables take of this JVM's direct memory: its limit ({@code
+   * -XX:MaxDirectMemorySize}, by default the heap's) less an eighth, and at least 256 MiB, left
+   * to the HTTP server and the JDK's I/O.
    */
   private static final long DIRECT_LIMIT = directLimit();
 
@@ -433,7 +434,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     } catch (RuntimeException | LinkageError notHotSpot) {
       // the heap's limit, as HotSpot's default
     }
-    return direct - direct / 8;
+    return direct - Math.max(direct / 8, 256L << 20);
   }
 
   /** The JVM's direct buffers, whose use {@link #anonymous} checks against its limit. */
@@ -855,11 +856,20 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
           || (memory = anonymous(size)) == null) {
         return false;
       }
-      for (ByteBuffer into = memory.duplicate(); into.hasRemaining(); ) {
-        if (t.file.read(into, into.position()) < 0) {
-          throw new java.io.EOFException("the dedup index's partition " + p + " is shorter than"
-              + " its mapping");
+      try {
+        for (ByteBuffer into = memory.duplicate(); into.hasRemaining(); ) {
+          if (t.file.read(into, into.position()) < 0) {
+            throw new java.io.EOFException("the dedup index's partition " + p + " is shorter"
+                + " than its mapping");
+          }
         }
+      } catch (IOException e) {
+        synchronized (this) {
+          if (tables.get(p) != t) { // replaced, and its file maybe closed with its successor
+            return true;
+          }
+        }
+        throw e;
       }
       synchronized (this) { // the writer's: no store to the table meanwhile
         if (closing || closed || tables.get(p) != t || doublings[p] != null) {
@@ -878,9 +888,13 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         }
         Table loaded = new Table(memory, t.bits(), t.file, t.dirty, copiedBytes, null);
         loaded.anonymous = true;
-        loaded.copied(0, pages);
         unmapping.lock();
         try {
+          if (t.syncs != 1) {
+            // A round writing the old table would clear the marks of the stores made to the new
+            // one, and write the old one's pages in their place: copy this one page by page.
+            return false;
+          }
           tables.set(p, loaded);
           t.retired = true; // and unmapped by the release below, or by a sync holding it
           t.ownsFile = false;
@@ -888,6 +902,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         } finally {
           unmapping.unlock();
         }
+        loaded.copied(0, pages);
         memory = null;
         return true;
       }
@@ -1680,12 +1695,23 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * used before, or new to it) against 260-300 ms.
    */
   private ByteBuffer anonymous(long size) {
-    long used = DIRECT != null ? DIRECT.getMemoryUsed() : Long.MAX_VALUE;
-    if (copiedBytes.get() + size > memoryBudget() || used + size > DIRECT_LIMIT) {
+    if (DIRECT == null || copiedBytes.get() + size > memoryBudget()) {
       return null;
     }
-    return ByteBuffer.allocateDirect(Math.toIntExact(size));
+    synchronized (ALLOCATING) { // the writer's doublings, the doubling thread's, the copy's
+      if (DIRECT.getMemoryUsed() > DIRECT_LIMIT - size) {
+        return null;
+      }
+      try {
+        return ByteBuffer.allocateDirect(Math.toIntExact(size));
+      } catch (OutOfMemoryError e) { // another of the JVM's users took the room meanwhile
+        return null;
+      }
+    }
   }
+
+  /** Held to check the direct memory's room and take it at once. */
+  private static final Object ALLOCATING = new Object();
 
   /**
    * Stores to every page of a new table before the copy reads any: a page's first touch then
