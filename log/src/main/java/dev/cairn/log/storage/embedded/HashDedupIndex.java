@@ -310,6 +310,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private volatile DoublingHooks doublingHooks;
   /** Whether the writer is waiting for a doubling made aside (tests). */
   private volatile boolean waitingForDoubling;
+  /** How many times the copy into memory waited for a round holding a table (tests). */
+  private volatile int copyWaits;
   /** Released by {@link #close} to stop the syncing thread between two partitions. */
   private final java.util.concurrent.CountDownLatch stopSyncing =
       new java.util.concurrent.CountDownLatch(1);
@@ -871,40 +873,53 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         }
         throw e;
       }
-      synchronized (this) { // the writer's: no store to the table meanwhile
-        if (closing || closed || tables.get(p) != t || doublings[p] != null) {
-          return true;
-        }
-        int pages = pages(t.slots().capacity());
-        for (int page = next(t.copied, 0, pages); page < pages; ) {
-          int end = page;
-          while (end < pages && (t.copied[end >>> 6] & (1L << end)) != 0) {
-            end++;
+      // The file's pages change only where a round writes a page stored to, which is copied
+      // from the mapping here anyway: so the read stays good while a round holding the table
+      // is waited out.
+      while (true) {
+        synchronized (this) { // the writer's: no store to the table meanwhile
+          if (closing || closed || tables.get(p) != t || doublings[p] != null) {
+            return true;
           }
-          int from = page << PAGE_BITS;
-          int to = Math.min(t.slots().capacity(), end << PAGE_BITS);
-          memory.put(from, t.slots(), from, to - from);
-          page = next(t.copied, end, pages);
-        }
-        Table loaded = new Table(memory, t.bits(), t.file, t.dirty, copiedBytes, null);
-        loaded.anonymous = true;
-        unmapping.lock();
-        try {
-          if (t.syncs != 1) {
-            // A round writing the old table would clear the marks of the stores made to the new
-            // one, and write the old one's pages in their place: copy this one page by page.
-            return false;
+          int pages = pages(t.slots().capacity());
+          for (int page = next(t.copied, 0, pages); page < pages; ) {
+            int end = page;
+            while (end < pages && (t.copied[end >>> 6] & (1L << end)) != 0) {
+              end++;
+            }
+            int from = page << PAGE_BITS;
+            int to = Math.min(t.slots().capacity(), end << PAGE_BITS);
+            memory.put(from, t.slots(), from, to - from);
+            page = next(t.copied, end, pages);
           }
-          tables.set(p, loaded);
-          t.retired = true; // and unmapped by the release below, or by a sync holding it
-          t.ownsFile = false;
-          copiedBytes.addAndGet(-t.copiedBytes());
-        } finally {
-          unmapping.unlock();
+          Table loaded = new Table(memory, t.bits(), t.file, t.dirty, copiedBytes, null);
+          loaded.anonymous = true;
+          boolean held;
+          unmapping.lock();
+          try {
+            // Not while a round writes the old table: it would clear the marks of the stores
+            // made to the new one, and write the old one's pages in their place.
+            held = t.syncs != 1;
+            if (!held) {
+              tables.set(p, loaded);
+              t.retired = true; // and unmapped by the release below, or by a sync holding it
+              t.ownsFile = false;
+              copiedBytes.addAndGet(-t.copiedBytes());
+            }
+          } finally {
+            unmapping.unlock();
+          }
+          if (!held) {
+            loaded.copied(0, pages);
+            memory = null;
+            return true;
+          }
         }
-        loaded.copied(0, pages);
-        memory = null;
-        return true;
+        copyWaits++;
+        synchronized (partitionSyncs[p]) { // until the round holding it is past this partition
+          Thread.onSpinWait();
+        }
+        Thread.yield();
       }
     } finally {
       if (memory != null) {
@@ -955,6 +970,24 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         return true;
       }
     }
+  }
+
+  /** Holds partition {@code p}'s table as a sync round does, until the call returned (tests). */
+  Runnable holdAsARound(int p) {
+    Table t;
+    unmapping.lock();
+    try {
+      t = tables.get(p);
+      t.syncs++;
+    } finally {
+      unmapping.unlock();
+    }
+    return () -> release(t);
+  }
+
+  /** How many times the copy into memory waited for a round holding a table (tests). */
+  int copyWaits() {
+    return copyWaits;
   }
 
   /** How many partitions' tables are in anonymous memory rather than mapped (tests). */

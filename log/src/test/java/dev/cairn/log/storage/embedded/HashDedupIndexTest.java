@@ -634,6 +634,31 @@ class HashDedupIndexTest {
     assertHoldsExactly(open(), added);
   }
 
+  /**
+   * The copy into memory puts no table in place while a sync round holds the one it replaces
+   * (the round would write the old table's pages over the new one's stores), but after it.
+   */
+  @Test
+  void theCopyIntoMemoryWaitsForARoundHoldingTheTable() throws IOException {
+    HashDedupIndex first = open();
+    first.add(mappings(0, 100_000), 100_000);
+    first.close();
+    HashDedupIndex index = open(); // syncing: only such an index copies itself into memory
+    Runnable release = index.holdAsARound(HashDedupIndex.PARTITIONS - 1); // the last one copied
+    index.warmInBackground();
+    Poll.until("the copy waiting for the round", java.time.Duration.ofSeconds(60),
+        () -> index.copyWaits() > 0);
+    assertThat(index.tablesInMemory()).isEqualTo(HashDedupIndex.PARTITIONS - 1);
+    index.add(mappings(100_000, 101_000), 101_000);
+    release.run();
+    Poll.until("the last table copied", java.time.Duration.ofSeconds(60),
+        () -> index.tablesInMemory() == HashDedupIndex.PARTITIONS);
+    index.add(mappings(101_000, 102_000), 102_000);
+    assertHoldsExactly(index, 102_000);
+    index.sync(false);
+    assertHoldsExactly(open(crashCopy()), 102_000);
+  }
+
   /** The copy into memory stops short of the memory budget; what it left mapped loses nothing. */
   @Test
   void theCopyIntoMemoryStopsShortOfTheBudget() throws IOException {
