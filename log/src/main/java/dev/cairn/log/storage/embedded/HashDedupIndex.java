@@ -310,8 +310,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   private volatile DoublingHooks doublingHooks;
   /** Whether the writer is waiting for a doubling made aside (tests). */
   private volatile boolean waitingForDoubling;
-  /** How many times the copy into memory waited for a round holding a table (tests). */
-  private volatile int copyWaits;
+  /** The last partition whose table the copy into memory waited for a round to release (tests). */
+  private volatile int copyWaitedFor = -1;
   /** Released by {@link #close} to stop the syncing thread between two partitions. */
   private final java.util.concurrent.CountDownLatch stopSyncing =
       new java.util.concurrent.CountDownLatch(1);
@@ -915,7 +915,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
             return true;
           }
         }
-        copyWaits++;
+        copyWaitedFor = p;
         synchronized (partitionSyncs[p]) { // until the round holding it is past this partition
           Thread.onSpinWait();
         }
@@ -985,9 +985,9 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     return () -> release(t);
   }
 
-  /** How many times the copy into memory waited for a round holding a table (tests). */
-  int copyWaits() {
-    return copyWaits;
+  /** The last partition whose table the copy into memory waited for a round to release (tests). */
+  int copyWaitedFor() {
+    return copyWaitedFor;
   }
 
   /** How many partitions' tables are in anonymous memory rather than mapped (tests). */
