@@ -883,10 +883,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
           }
           int pages = pages(t.slots().capacity());
           for (int page = next(t.copied, 0, pages); page < pages; ) {
-            int end = page;
-            while (end < pages && (t.copied[end >>> 6] & (1L << end)) != 0) {
-              end++;
-            }
+            int end = runEnd(t.copied, page, pages);
             int from = page << PAGE_BITS;
             int to = Math.min(t.slots().capacity(), end << PAGE_BITS);
             memory.put(from, t.slots(), from, to - from);
@@ -1259,10 +1256,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     long written = 0;
     int pages = pages(t.slots().capacity());
     for (int page = next(marked, 0, pages); page < pages; ) {
-      int end = page;
-      while (end < pages && (marked[end >>> 6] & (1L << end)) != 0) {
-        end++;
-      }
+      int end = runEnd(marked, page, pages);
       int from = page << PAGE_BITS;
       int to = Math.min(t.slots().capacity(), end << PAGE_BITS);
       ByteBuffer run = t.slots().slice(from, to - from);
@@ -1305,6 +1299,14 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         unmapping.unlock();
       }
     }
+  }
+
+  /** The first page from {@code page} not marked in {@code bits}, or {@code pages}. */
+  private static int runEnd(long[] bits, int page, int pages) {
+    while (page < pages && (bits[page >>> 6] & (1L << page)) != 0) {
+      page++;
+    }
+    return page;
   }
 
   /** The first page from {@code page} marked in {@code bits}, or {@code pages}. */
@@ -1658,10 +1660,10 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     // mapped privately): the keys are copied into the process's memory and marked, and the next
     // sync writes them, syncs the file and renames it over the partition's (which until then
     // holds what the last sync covered). So a doubling costs the writer the copy (none if made
-    // aside), and no wait for the disk. On tmpfs, where reading a
-    // hole allocates its page (and faults if the tmpfs is full), and any file system not known
-    // to be safe, the zeros are written instead, so that a full disk fails here, where the add
-    // (or the doubling aside) can fail.
+    // aside), and no wait for the disk. On tmpfs, where reading a hole allocates its page (and
+    // faults if the tmpfs is full), and any file system not known to be safe, the zeros are
+    // written instead, so that a full disk fails here, where the add (or the doubling aside)
+    // can fail.
     Path tmp = dir.resolve(partition(dir, p).getFileName() + "." + bits + ".tmp");
     long size = (long) SLOT << bits;
     Table grown = null;

@@ -601,6 +601,13 @@ class HashDedupIndexTest {
     assertHoldsExactly(after, 60_000);
   }
 
+  /** Fills the index with 100,000 entries and closes it: its tables, 2,560 pages, on the disk. */
+  private void closedWith100000Entries() throws IOException {
+    HashDedupIndex first = open();
+    first.add(mappings(0, 100_000), 100_000);
+    first.close();
+  }
+
   /**
    * Once started (the log starts it when it has opened), the writer's tables are copied into
    * memory in the background (a page's first store would otherwise fault on the writer's path),
@@ -608,9 +615,7 @@ class HashDedupIndexTest {
    */
   @Test
   void onceStartedTheTablesAreCopiedIntoMemoryAndAddsMeanwhileLoseNothing() throws IOException {
-    HashDedupIndex first = open();
-    first.add(mappings(0, 100_000), 100_000);
-    first.close();
+    closedWith100000Entries();
     long tables = partitionBytes();
     HashDedupIndex index = open();
     index.add(mappings(100_000, 100_001), 100_001);
@@ -640,9 +645,7 @@ class HashDedupIndexTest {
    */
   @Test
   void theCopyIntoMemoryWaitsForARoundHoldingTheTable() throws IOException {
-    HashDedupIndex first = open();
-    first.add(mappings(0, 100_000), 100_000);
-    first.close();
+    closedWith100000Entries();
     HashDedupIndex index = open(); // syncing: only such an index copies itself into memory
     Runnable release = index.holdAsARound(HashDedupIndex.PARTITIONS - 1); // the last one copied
     index.warmInBackground();
@@ -663,9 +666,7 @@ class HashDedupIndexTest {
   /** The copy into memory stops short of the memory budget; what it left mapped loses nothing. */
   @Test
   void theCopyIntoMemoryStopsShortOfTheBudget() throws IOException {
-    HashDedupIndex first = open();
-    first.add(mappings(0, 100_000), 100_000);
-    first.close();
+    closedWith100000Entries();
     long tables = partitionBytes();
     HashDedupIndex index = open();
     index.add(mappings(100_000, 100_100), 100_100); // stored to mapped pages, not yet synced
