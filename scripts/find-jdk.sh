@@ -7,7 +7,14 @@ cairn_jdk_version() {
   local home=$1 v=""
   [ -x "$home/bin/java" ] && [ -x "$home/bin/javac" ] || return 1
   if [ -r "$home/release" ]; then
-    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release")
+    # Read by the shell itself: a command per JDK found costs every start a few milliseconds.
+    local line
+    while IFS= read -r line; do
+      if [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]]; then
+        v=${BASH_REMATCH[1]}
+        break
+      fi
+    done <"$home/release"
   fi
   if [ -z "$v" ]; then
     v=$("$home/bin/java" -XshowSettings:properties -version 2>&1 \

@@ -32,6 +32,7 @@ public final class Main implements Runnable {
       BackupCommand.class,
       RestoreCommand.class,
       HelloCommand.class,
+      TrainCommand.class,
       KeygenCommand.class,
       ReleaseCommand.class,
       KeyCommand.class,
