@@ -53,6 +53,12 @@ public interface ServedLog extends AutoCloseable {
   /** The local directory of the log's keys and files. */
   Path dataDir();
 
+  /**
+   * Called once the log is served (its HTTP server started): starts the background work that
+   * would otherwise slow the start, such as the copy of the dedup index into memory.
+   */
+  default void serving() {}
+
   /** Stops taking writes, publishes what was acknowledged if it can, and releases storage. */
   @Override
   void close() throws java.io.IOException;

@@ -124,6 +124,7 @@ public final class LogServer implements AutoCloseable {
     perAddress.ifPresent(p -> log.metrics().watchRefusedConnections(p::refused));
     log.metrics().watchRequestBodies(bodies::inFlight);
     start();
+    log.serving();
     return this;
   }
 

@@ -854,8 +854,12 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
     ByteBuffer memory = null;
     try {
       long size = t.slots().capacity();
-      if (copiedBytes.get() + size > memoryBudget() - memoryBudget() / 16
-          || (memory = anonymous(size)) == null) {
+      long replaced; // the pages of the mapping already copied, given back by the swap below
+      synchronized (this) {
+        replaced = t.copiedBytes();
+      }
+      if (copiedBytes.get() - replaced + size > memoryBudget() - memoryBudget() / 16
+          || (memory = anonymous(size, replaced)) == null) {
         return false;
       }
       try {
@@ -1685,7 +1689,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
         }
         // A doubling's keys land on nearly every page of the new table anyway; a reservation's
         // jump of several bits would make the whole table resident at once.
-        ByteBuffer memory = bits == old.bits() + 1 ? anonymous(size) : null;
+        ByteBuffer memory = bits == old.bits() + 1 ? anonymous(size, 0) : null;
         grown = new Table(memory != null ? memory : file.map(FileChannel.MapMode.PRIVATE, 0, size),
             bits, file, null, copiedBytes, tmp);
         if (memory != null) {
@@ -1720,8 +1724,9 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
   }
 
   /**
-   * Anonymous memory (a direct buffer, zeroed) for a doubling's table of {@code size} bytes, or
-   * null if it would take the tables' copies past the {@linkplain #memoryBudget() budget} or
+   * Anonymous memory (a direct buffer, zeroed) for a table of {@code size} bytes, or null if it
+   * would take the tables' copies, less the {@code replaced} bytes that the table it replaces
+   * gives back, past the {@linkplain #memoryBudget() budget} or
    * the JVM's direct buffers past {@link #DIRECT_LIMIT}: then the table is mapped from its file.
    * A page's first store to anonymous memory costs a fault, as to a private mapping of the
    * file, but no read of the file into the page cache and no copy from there; and the launcher
@@ -1729,8 +1734,8 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
    * fault per 2 MiB: measured on a 2-core VM, an 84 MiB table in 8-171 ms (memory the process
    * used before, or new to it) against 260-300 ms.
    */
-  private ByteBuffer anonymous(long size) {
-    if (DIRECT == null || copiedBytes.get() + size > memoryBudget()) {
+  private ByteBuffer anonymous(long size, long replaced) {
+    if (DIRECT == null || copiedBytes.get() - replaced + size > memoryBudget()) {
       return null;
     }
     synchronized (ALLOCATING) { // the writer's doublings, the doubling thread's, the copy's

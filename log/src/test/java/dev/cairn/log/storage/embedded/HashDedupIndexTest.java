@@ -682,6 +682,26 @@ class HashDedupIndexTest {
     assertHoldsExactly(open(crashCopy()), 102_000);
   }
 
+  /**
+   * A table partly copied already (the pages stored to since it was mapped) gives those pages
+   * back when it is read into memory whole: a budget that holds every table whole holds them
+   * all, the copied pages not counted twice.
+   */
+  @Test
+  void theCopyIntoMemoryCountsATablesCopiedPagesOnce() throws IOException {
+    closedWith100000Entries();
+    long tables = partitionBytes();
+    HashDedupIndex index = open();
+    index.add(mappings(100_000, 101_000), 101_000); // copies pages of most partitions' mappings
+    assertThat(index.copiedBytes()).isPositive();
+    index.memoryBudget(tables * 16 / 15 + 16); // its sixteenth kept free, the rest fits all
+    index.warmInBackground();
+    Poll.until("every table in memory", java.time.Duration.ofSeconds(60),
+        () -> index.tablesInMemory() == HashDedupIndex.PARTITIONS);
+    assertThat(index.copiedBytes()).isEqualTo(tables);
+    assertHoldsExactly(index, 101_000);
+  }
+
   @Test
   void anIndexNeverSyncedIsTrustedForNothing() throws IOException {
     HashDedupIndex index = open();
