@@ -1,21 +1,19 @@
 package dev.cairn.cli;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -64,35 +62,29 @@ final class TrainCommand implements Callable<Integer> {
     CompletableFuture<Integer> served = new CompletableFuture<>();
     Thread.ofPlatform().name("cairn-training-serve").start(() -> served.complete(cl.execute(
         "--data", dir.resolve("data").toString(), "--listen", "127.0.0.1:" + port)));
-    String base = "http://127.0.0.1:" + port;
-    try (HttpClient client = HttpClient.newHttpClient()) {
-      Instant deadline = Instant.now().plus(DEADLINE);
-      while (status(client, get(base + "/readyz")) != 200) {
+    Instant deadline = Instant.now().plus(DEADLINE);
+    try {
+      while (status(port, "GET", "/readyz", null) != 200) {
         if (served.isDone() || Instant.now().isAfter(deadline)) {
           throw new CliException(70, "the training log did not become ready");
         }
         Thread.sleep(10);
       }
-      List<CompletableFuture<HttpResponse<Void>>> adds = new ArrayList<>();
       for (int i = 0; i < ENTRIES; i++) {
-        adds.add(client.sendAsync(post(base + "/add", ("training entry " + i).getBytes(
-            StandardCharsets.UTF_8)), HttpResponse.BodyHandlers.discarding()));
+        expect(status(port, "POST", "/add", ("training entry " + i).getBytes(UTF_8)), "/add");
       }
-      for (CompletableFuture<HttpResponse<Void>> add : adds) {
-        expect(add.join().statusCode(), "/add");
-      }
-      expect(status(client, post(base + "/add-batch", batch())), "/add-batch");
-      while (!client.send(get(base + "/checkpoint"), HttpResponse.BodyHandlers.ofString()).body()
-          .lines().skip(1).findFirst().equals(java.util.Optional.of("" + 2 * ENTRIES))) {
+      expect(status(port, "POST", "/add-batch", batch()), "/add-batch");
+      while (!new String(request(port, "GET", "/checkpoint", null), UTF_8)
+          .contains("\n" + 2 * ENTRIES + "\n")) {
         if (Instant.now().isAfter(deadline)) {
           throw new CliException(70, "the training log did not publish its entries");
         }
         Thread.sleep(10);
       }
-      for (String read : List.of("/checkpoint", "/checkpoints", "/proof/inclusion?index=1",
+      for (String read : List.of("/checkpoints", "/proof/inclusion?index=1",
           "/proof/consistency?first=1&second=" + ENTRIES, "/tile/0/000.p/" + ENTRIES,
           "/tile/entries/000.p/" + ENTRIES, "/metrics", "/healthz", "/policy")) {
-        status(client, get(base + read));
+        status(port, "GET", read, null);
       }
     } finally {
       serve.stop.countDown();
@@ -104,7 +96,7 @@ final class TrainCommand implements Callable<Integer> {
   private static byte[] batch() {
     var out = new java.io.ByteArrayOutputStream();
     for (int i = 0; i < ENTRIES; i++) {
-      byte[] e = ("training batch entry " + i).getBytes(StandardCharsets.UTF_8);
+      byte[] e = ("training batch entry " + i).getBytes(UTF_8);
       out.write(e.length >> 8);
       out.write(e.length & 0xff);
       out.writeBytes(e);
@@ -118,21 +110,35 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  private static int status(HttpClient client, HttpRequest request) throws InterruptedException {
+  /**
+   * The status of an HTTP/1.1 request to the log, or -1 if it could not be made. A socket, not
+   * {@code java.net.http}: the cache holds every class the training loaded, and loads them all
+   * at every start, so the client's own classes would slow the starts it is made for.
+   */
+  private static int status(int port, String method, String path, byte[] body)
+      throws InterruptedException {
     try {
-      return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-    } catch (IOException e) {
+      byte[] answer = request(port, method, path, body);
+      String line = new String(answer, 0, Math.min(answer.length, 12), US_ASCII);
+      return line.startsWith("HTTP/1.1 ") ? Integer.parseInt(line.substring(9, 12)) : -1;
+    } catch (IOException | NumberFormatException e) {
       return -1;
     }
   }
 
-  private static HttpRequest get(String uri) {
-    return HttpRequest.newBuilder(URI.create(uri)).timeout(DEADLINE).build();
-  }
-
-  private static HttpRequest post(String uri, byte[] body) {
-    return HttpRequest.newBuilder(URI.create(uri)).timeout(DEADLINE)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+  /** The whole answer, status line and headers included, to a request on a new connection. */
+  private static byte[] request(int port, String method, String path, byte[] body)
+      throws IOException {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout((int) DEADLINE.toMillis());
+      byte[] payload = body == null ? new byte[0] : body;
+      OutputStream out = socket.getOutputStream();
+      out.write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+          + "Content-Length: " + payload.length + "\r\n\r\n").getBytes(US_ASCII));
+      out.write(payload);
+      out.flush();
+      return socket.getInputStream().readAllBytes();
+    }
   }
 
   private static int freePort() throws IOException {
