@@ -18,6 +18,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,11 +47,19 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Path dir = parent == null ? Files.createTempDirectory("cairn-aot-training")
         : Files.createTempDirectory(parent, "cairn-aot-training");
+    int exit;
     try {
-      return train(dir);
-    } finally {
-      delete(dir);
+      exit = train(dir);
+    } catch (Exception | Error e) {
+      try {
+        delete(dir);
+      } catch (IOException | UncheckedIOException d) {
+        e.addSuppressed(d); // the training's failure is the news, not the cleaning up
+      }
+      throw e;
     }
+    delete(dir);
+    return exit;
   }
 
   private int train(Path dir) throws Exception {
@@ -60,9 +71,16 @@ final class TrainCommand implements Callable<Integer> {
     cl.setErr(spec.commandLine().getErr());
     // On a thread of its own: the log runs work on the common pool, which may have one thread.
     CompletableFuture<Integer> served = new CompletableFuture<>();
-    Thread.ofPlatform().name("cairn-training-serve").start(() -> served.complete(cl.execute(
-        "--data", dir.resolve("data").toString(), "--listen", "127.0.0.1:" + port)));
+    Thread.ofPlatform().name("cairn-training-serve").start(() -> {
+      try {
+        served.complete(cl.execute(
+            "--data", dir.resolve("data").toString(), "--listen", "127.0.0.1:" + port));
+      } catch (Throwable t) {
+        served.completeExceptionally(t);
+      }
+    });
     Instant deadline = Instant.now().plus(DEADLINE);
+    boolean exercised = false;
     try {
       while (status(port, "GET", "/readyz", null) != 200) {
         if (served.isDone() || Instant.now().isAfter(deadline)) {
@@ -86,8 +104,19 @@ final class TrainCommand implements Callable<Integer> {
           "/tile/entries/000.p/" + ENTRIES, "/metrics", "/healthz", "/policy")) {
         status(port, "GET", read, null);
       }
+      exercised = true;
     } finally {
       serve.stop.countDown();
+      // The log closes before its directory is deleted, also after a failure above.
+      try {
+        served.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        if (exercised) {
+          throw new CliException(70, "the training log did not stop within " + DEADLINE);
+        }
+      } catch (ExecutionException e) {
+        // Said below, or the failure above is the news.
+      }
     }
     return served.get();
   }

@@ -144,7 +144,7 @@ final class DedupUpkeep {
       // At start after an unclean stop of a large, busy log this can take minutes: say so.
       LOG.info("indexing the {} entries the dedup index lacks (from size {} to {})", lacking,
           from, size);
-      // The log starts the copy once it has opened; a catch-up inside the open starts it
+      // The log starts the copy once it is served; a catch-up inside the open starts it
       // here, so that the copy beside the indexing takes its page faults off this thread.
       dedup.warmInBackground();
     }

@@ -787,7 +787,7 @@ public final class HashDedupIndex implements DedupIndex, AutoCloseable {
 
   /**
    * Starts copying the tables' pages into the process's memory in the background ({@link
-   * #warm}), once, if the index syncs itself. The log starts it once it has opened: on two cores
+   * #warm}), once, if the index syncs itself. The log starts it once it is served: on two cores
    * the copy, from the index's open on, took a core's share from the log's open (14% of the CPU
    * samples of a start at 100 M entries).
    */
