@@ -60,20 +60,23 @@ public final class Main implements Runnable {
     }
     cl.setOut(out);
     cl.setErr(err);
-    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof CliException ce) {
-        commandLine.getErr().println("cairn: " + ce.getMessage());
-        return ce.exitCode();
-      }
-      if (e instanceof SettingsException se) {
-        commandLine.getErr().println("cairn: " + se.getMessage());
-        return CliException.USAGE;
-      }
-      commandLine.getErr().println("cairn: " + e);
-      e.printStackTrace(commandLine.getErr());
-      return 70;
-    });
+    cl.setExecutionExceptionHandler(Main::failed);
     return cl.execute(args);
+  }
+
+  /** Says why a command failed, on its error stream, and gives its exit code. */
+  static int failed(Exception e, CommandLine commandLine, CommandLine.ParseResult parsed) {
+    if (e instanceof CliException ce) {
+      commandLine.getErr().println("cairn: " + ce.getMessage());
+      return ce.exitCode();
+    }
+    if (e instanceof SettingsException se) {
+      commandLine.getErr().println("cairn: " + se.getMessage());
+      return CliException.USAGE;
+    }
+    commandLine.getErr().println("cairn: " + e);
+    e.printStackTrace(commandLine.getErr());
+    return 70;
   }
 
   @Override

@@ -27,8 +27,8 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code cairn aot-training}: a start of {@code serve} on a new log in a temporary directory, a
- * few writes and reads of each kind, and a stop. {@code ./cairn} runs it once after it builds,
- * under {@code -XX:AOTCacheOutput}, and the JDK keeps the classes it loaded and linked, and the
+ * few writes and reads of each kind, and a stop. {@code ./cairn} runs it once per build, at the
+ * first {@code serve}, under {@code -XX:AOTCacheOutput}, and the JDK keeps the classes it loaded and linked, and the
  * profiles of the methods it ran, for every later {@code serve} (docs/design/start-up.md).
  */
 @Command(name = "aot-training", hidden = true,
@@ -69,6 +69,7 @@ final class TrainCommand implements Callable<Integer> {
     PrintWriter quiet = new PrintWriter(OutputStream.nullOutputStream());
     cl.setOut(quiet);
     cl.setErr(spec.commandLine().getErr());
+    cl.setExecutionExceptionHandler(Main::failed); // "cairn: couldn't listen …", as serve says it
     // On a thread of its own: the log runs work on the common pool, which may have one thread.
     CompletableFuture<Integer> served = new CompletableFuture<>();
     Thread.ofPlatform().name("cairn-training-serve").start(() -> {
@@ -118,7 +119,11 @@ final class TrainCommand implements Callable<Integer> {
         // Said below, or the failure above is the news.
       }
     }
-    return served.get();
+    int exit = served.get();
+    if (exit != 0) {
+      throw new CliException(70, "the training log stopped with exit code " + exit);
+    }
+    return 0;
   }
 
   /** A body of /add-batch: {@link #ENTRIES} entries, each after its uint16 length. */
