@@ -28,8 +28,9 @@ import picocli.CommandLine.Command;
 /**
  * {@code cairn aot-training}: a start of {@code serve} on a new log in a temporary directory, a
  * few writes and reads of each kind, and a stop. {@code ./cairn} runs it once per build, at the
- * first {@code serve}, under {@code -XX:AOTCacheOutput}, and the JDK keeps the classes it loaded and linked, and the
- * profiles of the methods it ran, for every later {@code serve} (docs/design/start-up.md).
+ * first {@code serve}, under {@code -XX:AOTCacheOutput}, and the JDK keeps the classes it loaded
+ * and linked, and the profiles of the methods it ran, for every later {@code serve}
+ * (docs/design/start-up.md).
  */
 @Command(name = "aot-training", hidden = true,
     description = "Start and stop a log in a temporary directory (the start-up cache's training).")
