@@ -3,10 +3,10 @@ package dev.cairn.cli;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.cairn.log.storage.embedded.AtomicFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -14,14 +14,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -53,13 +51,13 @@ final class TrainCommand implements Callable<Integer> {
       exit = train(dir);
     } catch (Exception | Error e) {
       try {
-        delete(dir);
-      } catch (IOException | UncheckedIOException d) {
+        AtomicFiles.deleteRecursively(dir);
+      } catch (IOException d) {
         e.addSuppressed(d); // the training's failure is the news, not the cleaning up
       }
       throw e;
     }
-    delete(dir);
+    AtomicFiles.deleteRecursively(dir);
     return exit;
   }
 
@@ -179,18 +177,6 @@ final class TrainCommand implements Callable<Integer> {
   private static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
-    }
-  }
-
-  private static void delete(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
     }
   }
 }
