@@ -70,6 +70,11 @@ final class ServeSettings {
           + " 503 with Retry-After beyond.");
   static final Setting<Duration> CHECKPOINT_INTERVAL = Setting.of("checkpoint_interval",
       duration(), "1s", "Checkpoint publication interval.");
+  static final Setting<Duration> TILE_SYNC_DELAY = Setting.of("tile_sync_delay", duration(),
+      LogConfig.DEFAULT_TILE_SYNC_DELAY.toSeconds() + "s", "How long after they are written the"
+          + " embedded storage syncs tiles (the kernel has written them back by then); the"
+          + " sequence log keeps their entries meanwhile, and a start after a crash writes them"
+          + " again. 0s syncs them as written.");
   static final Setting<Profile> PROFILE = Setting.of("profile", oneOf(Profile.class), "dev",
       "dev (authentication may be off) or prod (refuses to start unless authentication, keys"
           + " and listening are safe).");
@@ -197,8 +202,8 @@ final class ServeSettings {
 
   /** Every setting of {@code cairn serve}, in the order help and errors list them. */
   static final SettingSet ALL = new SettingSet(List.of(DATA, LISTEN, ORIGIN, SEQUENCING_INTERVAL,
-      BATCH_SIZE, POOL_LIMIT, POOL_BYTES, MAX_UNPUBLISHED_ENTRIES, CHECKPOINT_INTERVAL, PROFILE,
-      AUTH_JWKS, AUTH_ISSUER,
+      BATCH_SIZE, POOL_LIMIT, POOL_BYTES, MAX_UNPUBLISHED_ENTRIES, CHECKPOINT_INTERVAL,
+      TILE_SYNC_DELAY, PROFILE, AUTH_JWKS, AUTH_ISSUER,
       AUTH_AUDIENCE, AUTH_ROLES_CLAIM, AUDIT_LOG, AUDIT_LOG_MAX_BYTES, AUDIT_LOG_FILES,
       AUDIT_REFUSAL_BYTES_PER_SECOND, ALLOW_FILE_KEYS, RATE_LIMIT_ADDRESS, RATE_LIMIT_SUBJECT,
       PKCS11_LIBRARY, PKCS11_TOKEN, PKCS11_PIN_FILE, PKCS11_KEY, TLS_CERT, TLS_KEY, IDLE_TIMEOUT,
@@ -284,6 +289,11 @@ final class ServeSettings {
     int unpublished = values.get(MAX_UNPUBLISHED_ENTRIES);
     if (unpublished < 1) {
       throw values.invalid(MAX_UNPUBLISHED_ENTRIES, "must be at least 1");
+    }
+    try {
+      c = c.withTileSyncDelay(values.get(TILE_SYNC_DELAY));
+    } catch (IllegalArgumentException e) {
+      throw values.invalid(TILE_SYNC_DELAY, e.getMessage());
     }
     return c.withMaxUnpublished(unpublished)
         .withNodeId(values.get(NODE_ID).orElse(host() + ":" + port()));

@@ -2,11 +2,17 @@ package dev.cairn.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.log.storage.TreeHead;
+import dev.cairn.log.storage.embedded.LocalObjectStore;
+import dev.cairn.log.storage.embedded.LocalTreeStateStore;
+import dev.cairn.tile.TilePath;
 import dev.cairn.verify.VerifiedCheckpoint;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Each round starts the server in its own JVM, writes from several virtual threads, and kills
  * the server after a delay drawn from a seeded {@link Random}; one round in {@value
- * #STARTUP_KILL_ODDS} first kills a server while it is still starting (and recovering). The seed
+ * #STARTUP_KILL_ODDS} first kills a server while it is still starting (and recovering), and one
+ * in two tears the tiles a crash of the machine could have lost (see {@link #tearUnsynced}).
+ * The seed
  * is printed and can be given back. {@value #DEFAULT_ROUNDS} rounds by default; more with {@code
  * -Dcairn.crash.rounds=N} or {@code CAIRN_CRASH_ROUNDS=N}, a fixed seed with {@code
  * -Dcairn.crash.seed=S} or {@code CAIRN_CRASH_SEED=S}. Server output is kept per round in {@code
@@ -39,10 +47,12 @@ class CrashTest {
   private static final int STARTUP_KILL_ODDS = 4;
   /** About the time a start takes here, so that such kills land before, in and after recovery. */
   private static final int MAX_STARTUP_KILL_DELAY_MS = 2_000;
+  /** Tiles synced 200 ms after they are written: a kill finds some synced, some not. */
   private static final List<String> SERVE_OPTIONS = List.of(
       "--origin", "cairn.example/crash",
       "--sequencing-interval", "10ms",
-      "--checkpoint-interval", "100ms");
+      "--checkpoint-interval", "100ms",
+      "--tile-sync-delay", "200ms");
   private static final Path BUILD =
       Path.of(System.getProperty("cairn.interop.buildDirectory", "target")).toAbsolutePath();
 
@@ -109,11 +119,64 @@ class CrashTest {
         List<String> failures = load.awaitStopped();
         step(context + ", writing", relevant, () -> assertThat(failures)
             .as("what the writers saw before the kill").isEmpty());
+        int[] torn = {0};
+        long[] synced = {0};
+        if (random.nextBoolean()) {
+          step(context + ", tearing the tiles not synced", relevant, () -> {
+            synced[0] = syncedSize(data);
+            torn[0] = tearUnsynced(data, synced[0], random);
+          });
+        }
         System.out.printf("CrashTest: round %d: killed after %d ms, %d acknowledged (size was"
-            + " %d at the restart%s)%n", round, delay, load.acknowledged(),
-            after[0].checkpoint().size(), startupKill);
+            + " %d at the restart%s)%s%n", round, delay, load.acknowledged(),
+            after[0].checkpoint().size(), startupKill, torn[0] == 0 ? "" : "; tore " + torn[0]
+            + " objects beyond size " + synced[0]);
       }
     }
+  }
+
+  /** The size up to which the tree state records the tiles as synced. */
+  private static long syncedSize(Path data) throws IOException {
+    try (LocalTreeStateStore state = new LocalTreeStateStore(data.resolve("tree-state"),
+        data.resolve(".tmp"))) {
+      return state.load().map(TreeHead::size).orElse(0L);
+    }
+  }
+
+  /**
+   * Does to the tiles and bundles not yet synced what a crash of the machine may do, and a
+   * SIGKILL cannot (the kernel still writes back what the process wrote): each object beyond
+   * the tree state's size is kept, cut short, zeroed or deleted, a quarter each. The next start
+   * must write them again from the sequence log.
+   */
+  private static int tearUnsynced(Path data, long synced, Random random) throws IOException {
+    Path tiles = data.resolve("tiles");
+    int torn = 0;
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(tiles.resolve("tile"))) {
+      files = walk.filter(Files::isRegularFile).sorted().toList();
+    }
+    for (Path f : files) {
+      TilePath t = TilePath.parse(tiles.relativize(f).toString());
+      if (LocalObjectStore.reach(t) <= synced) {
+        continue;
+      }
+      long size = Files.size(f);
+      switch (random.nextInt(4)) {
+        case 0 -> {
+          continue;
+        }
+        case 1 -> {
+          try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.truncate(size == 0 ? 0 : random.nextLong(size));
+          }
+        }
+        case 2 -> Files.write(f, new byte[(int) size]);
+        default -> Files.delete(f);
+      }
+      torn++;
+    }
+    return torn;
   }
 
   /**

@@ -26,17 +26,25 @@ import java.util.Optional;
  *     fail-closed — the log keeps acknowledging up to this many entries no client can yet
  *     verify, then stops
  * @param tracing where the spans of requests, sequencing, integration and publication go
+ * @param tileSyncDelay how long after they are written the embedded storage syncs tiles and
+ *     bundles (by then the kernel has written them back, and a sync is cheap); zero syncs each
+ *     integration's at once. Until synced, the sequence log keeps their batches.
  */
 public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig sequencing,
     Duration checkpointInterval, Clock clock, Optional<HsmSettings> hsm, String nodeId,
     CheckpointEndorser endorser, Duration endorseTimeout, long maxUnpublished,
-    Tracing tracing) {
+    Tracing tracing, Duration tileSyncDelay) {
   /** The default checkpoint interval. */
   public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
   /** The default bound on acknowledged entries waiting for a checkpoint. */
   public static final long DEFAULT_MAX_UNPUBLISHED = 1L << 20;
   /** The default time publication waits for the endorser. */
   public static final Duration DEFAULT_ENDORSE_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * The default delay of tile syncs: Linux writes a dirty page back once it is 30 s old
+   * ({@code vm.dirty_expire_centisecs}), on a flusher's round every 5 s.
+   */
+  public static final Duration DEFAULT_TILE_SYNC_DELAY = Duration.ofSeconds(40);
 
   /** Checks the intervals. */
   public LogConfig {
@@ -53,6 +61,19 @@ public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig s
       throw new IllegalArgumentException("endorsement timeout must be positive, got "
           + endorseTimeout);
     }
+    if (tileSyncDelay.isNegative() || tileSyncDelay.compareTo(Duration.ofHours(1)) > 0) {
+      throw new IllegalArgumentException("tile sync delay must be 0 to 1h, got "
+          + tileSyncDelay);
+    }
+  }
+
+  /** A configuration syncing tiles after the default delay. */
+  public LogConfig(Path dataDir, Optional<String> origin, SequencerConfig sequencing,
+      Duration checkpointInterval, Clock clock, Optional<HsmSettings> hsm, String nodeId,
+      CheckpointEndorser endorser, Duration endorseTimeout, long maxUnpublished,
+      Tracing tracing) {
+    this(dataDir, origin, sequencing, checkpointInterval, clock, hsm, nodeId, endorser,
+        endorseTimeout, maxUnpublished, tracing, DEFAULT_TILE_SYNC_DELAY);
   }
 
   /**
@@ -81,31 +102,38 @@ public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig s
   /** This configuration signing with keys on {@code hsm} too. */
   public LogConfig withHsm(HsmSettings hsm) {
     return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock,
-        Optional.of(hsm), nodeId, endorser, endorseTimeout, maxUnpublished, tracing);
+        Optional.of(hsm), nodeId, endorser, endorseTimeout, maxUnpublished, tracing,
+        tileSyncDelay);
   }
 
   /** This configuration with checkpoints going through {@code endorser} before publication. */
   public LogConfig withEndorser(CheckpointEndorser endorser, Duration timeout) {
     return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock, hsm, nodeId,
-        endorser, timeout, maxUnpublished, tracing);
+        endorser, timeout, maxUnpublished, tracing, tileSyncDelay);
   }
 
   /** This configuration pushing writers back beyond {@code max} unpublished entries. */
   public LogConfig withMaxUnpublished(long max) {
     return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock, hsm, nodeId,
-        endorser, endorseTimeout, max, tracing);
+        endorser, endorseTimeout, max, tracing, tileSyncDelay);
   }
 
   /** This configuration naming this process {@code nodeId} (in a cluster: unique per node). */
   public LogConfig withNodeId(String nodeId) {
     return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock, hsm, nodeId,
-        endorser, endorseTimeout, maxUnpublished, tracing);
+        endorser, endorseTimeout, maxUnpublished, tracing, tileSyncDelay);
   }
 
   /** This configuration sending its spans to {@code tracing}. */
   public LogConfig withTracing(Tracing tracing) {
     return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock, hsm, nodeId,
-        endorser, endorseTimeout, maxUnpublished, tracing);
+        endorser, endorseTimeout, maxUnpublished, tracing, tileSyncDelay);
+  }
+
+  /** This configuration syncing tiles {@code delay} after they are written (zero: at once). */
+  public LogConfig withTileSyncDelay(Duration delay) {
+    return new LogConfig(dataDir, origin, sequencing, checkpointInterval, clock, hsm, nodeId,
+        endorser, endorseTimeout, maxUnpublished, tracing, delay);
   }
 
   /** The defaults for a data directory. */

@@ -70,7 +70,7 @@ public final class TransparencyLog implements ServedLog, AutoCloseable {
   public static TransparencyLog open(LogConfig config) throws IOException {
     Path path = config.dataDir().toAbsolutePath().normalize();
     long t0 = System.nanoTime();
-    DataDir dir = DataDir.open(path, config.clock());
+    DataDir dir = DataDir.open(path, config.clock(), config.tileSyncDelay());
     Lease lease = null;
     Sequencer sequencer = null;
     CompletableFuture<LogKeys> loadingKeys = null;

@@ -100,8 +100,9 @@ public final class Replay {
       dedupCheck = DedupCheck.of(source.dedup().orElseThrow(), dedupWatermark, head.size());
     }
     Optional<byte[]> latest = source.latestCheckpoint();
-    Checkpoints history = new Checkpoints(source.history());
-    long size = head.size();
+    // A log that syncs tiles late publishes over tiles its tree state does not record yet.
+    long size = Math.max(head.size(), sizeOf(latest));
+    Checkpoints history = new Checkpoints(source.history(), size > head.size() ? head : null);
     progress.start("replaying " + source.describe(), size, "entries");
     Hash root;
     try {
@@ -121,15 +122,18 @@ public final class Replay {
     }
     if (history.nextSize() >= 0) {
       throw new Divergence("the history holds a checkpoint of size " + history.nextSize()
-          + ", but the tiles and bundles only reach size " + size + " (the tree state)");
+          + ", but the tiles and bundles only reach size " + size + " (the tree state, or the"
+          + " latest checkpoint)");
     }
     progress.finish();
     report.add("entries: " + size + " replayed; every leaf hash, tile and bundle matches");
-    if (!root.equals(head.root())) {
+    if (size == head.size() && !root.equals(head.root())) {
       throw new Divergence("the tree state says size " + size + " has root " + head.root()
           + ", but the entries give " + root);
     }
-    report.add("tree state: size " + size + ", root " + head.root() + " matches");
+    report.add("tree state: size " + head.size() + ", root " + head.root() + " matches"
+        + (size == head.size() ? "" : "; the tiles beyond it, to the latest checkpoint's size "
+        + size + ", are not synced yet (the log syncs tiles late)"));
     if (checkDedup) {
       report.add("dedup index: every entry below its watermark (" + Math.min(dedupWatermark,
           size) + ") maps to its own index (or an earlier copy's)");
@@ -215,29 +219,57 @@ public final class Replay {
   }
 
   /** The history's checkpoints, checked one by one as the replayed tree reaches their sizes. */
+  /**
+   * The history's checkpoints, checked as the replay reaches them; and the tree state's head,
+   * if given (where the replay goes beyond it), checked on the way.
+   */
   private final class Checkpoints implements dev.cairn.read.Replay.Checkpoints {
     private final HistoryCursor cursor;
     private CheckpointHistory.Entry next;
     private CheckpointHistory.Entry previous;
     private String origin;
     private long count;
+    private TreeHead treeState;
 
-    Checkpoints(CheckpointHistory history) {
+    Checkpoints(CheckpointHistory history, TreeHead treeState) {
       cursor = new HistoryCursor(history);
       next = cursor.hasNext() ? cursor.next() : null;
+      this.treeState = treeState != null && treeState.size() > 0 ? treeState : null;
     }
 
     @Override
     public long nextSize() {
-      return next == null ? -1 : next.size();
+      long checkpoint = next == null ? -1 : next.size();
+      return treeState != null && (checkpoint < 0 || treeState.size() < checkpoint)
+          ? treeState.size() : checkpoint;
     }
 
     @Override
     public void reached(long size, Hash root) throws Divergence {
+      if (treeState != null && size == treeState.size()) {
+        if (!root.equals(treeState.root())) {
+          throw new Divergence("the tree state says size " + size + " has root "
+              + treeState.root() + ", but the entries give " + root);
+        }
+        treeState = null;
+      }
+      if (next == null || size != next.size()) {
+        return;
+      }
       origin = checkCheckpoint(next, previous, origin, root);
       count++;
       previous = next;
       next = cursor.hasNext() ? cursor.next() : null;
+    }
+  }
+
+  /** The size of a stored checkpoint; 0 if there is none or it is unreadable (reported later). */
+  private static long sizeOf(Optional<byte[]> note) {
+    try {
+      return note.isEmpty() ? 0
+          : Checkpoint.parse(dev.cairn.note.SignedNote.parse(note.get()).text()).size();
+    } catch (RuntimeException e) {
+      return 0;
     }
   }
 

@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
 final class Integrator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Integrator.class);
   private static final long RETRY_MILLIS = 1000;
+  /** How often an idle integrator lets the lease sync what is due. */
+  private static final long IDLE_SYNC_MILLIS = 1000;
 
   private final ObjectStore objects;
   private final Lease lease;
@@ -121,11 +123,25 @@ final class Integrator implements AutoCloseable {
       try {
         // Stopped on a fatal fault, nothing is retried: an operator must act.
         while ((pendingHead == null || health.stopped()) && !closed) {
-          changed.awaitUninterruptibly();
+          if (!changed.await(IDLE_SYNC_MILLIS, TimeUnit.MILLISECONDS) && pendingHead == null
+              && !health.stopped()) {
+            break; // idle: objects integrated a while ago may be due to be synced
+          }
         }
         if (closed) {
           return; // whoever closes integrates what is left, on its own thread
         }
+        if (pendingHead == null) {
+          lock.unlock();
+          try {
+            syncDue();
+          } finally {
+            lock.lock();
+          }
+          continue;
+        }
+      } catch (InterruptedException e) {
+        return;
       } finally {
         lock.unlock();
       }
@@ -145,6 +161,21 @@ final class Integrator implements AutoCloseable {
           lock.unlock();
         }
       }
+    }
+  }
+
+  /** Lets the lease sync the objects due, while idle; a failure is the integrator's fault. */
+  private void syncDue() {
+    if (!writing.tryLock()) {
+      return; // an integration is under way, and syncs first
+    }
+    try {
+      lease.syncDue();
+      health.recovered();
+    } catch (IOException | RuntimeException e) {
+      health.failed("syncing integrated tiles", e);
+    } finally {
+      writing.unlock();
     }
   }
 

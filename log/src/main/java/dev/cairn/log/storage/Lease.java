@@ -112,6 +112,14 @@ public interface Lease extends AutoCloseable {
   TreeHead integrate(long fromSize, Integration integration) throws IOException;
 
   /**
+   * For a backend whose object store syncs late (the embedded one, see {@code
+   * EmbeddedCoordinator}): makes durable the objects integrated long enough ago, which an
+   * integration also does first. The integrator calls it while there is nothing to integrate.
+   * Others do nothing.
+   */
+  default void syncDue() throws IOException {}
+
+  /**
    * The latest checkpoint. After a {@link #swap} that threw, it says whether the swap took
    * effect; a checkpoint it returns is in the history.
    */

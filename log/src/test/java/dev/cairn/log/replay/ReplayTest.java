@@ -200,7 +200,7 @@ class ReplayTest {
       index.history().append(new CheckpointHistory.Entry(5000, Instant.now(), last.note()));
     }
     assertThat(divergence()).isEqualTo("the history holds a checkpoint of size 5000, but the"
-        + " tiles and bundles only reach size 3000 (the tree state)");
+        + " tiles and bundles only reach size 3000 (the tree state, or the latest checkpoint)");
   }
 
   @Test

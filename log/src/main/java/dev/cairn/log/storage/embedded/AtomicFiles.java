@@ -44,6 +44,12 @@ public final class AtomicFiles {
     return writeTemp(target, ByteBuffer.wrap(data), tmpDir, ownerOnly);
   }
 
+  /** Writes {@code data} to a new temporary file for {@code target}, not synced. */
+  public static Path writeTempUnsynced(Path target, byte[] data, Path tmpDir)
+      throws IOException {
+    return writeTemp(target, ByteBuffer.wrap(data), tmpDir, false, false);
+  }
+
   /** Writes the remaining bytes of {@code data} as {@link #writeTemp(Path, byte[], Path)}. */
   public static Path writeTemp(Path target, ByteBuffer data, Path tmpDir) throws IOException {
     return writeTemp(target, data, tmpDir, false);
@@ -51,6 +57,11 @@ public final class AtomicFiles {
 
   private static Path writeTemp(Path target, ByteBuffer b, Path tmpDir, boolean ownerOnly)
       throws IOException {
+    return writeTemp(target, b, tmpDir, ownerOnly, true);
+  }
+
+  private static Path writeTemp(Path target, ByteBuffer b, Path tmpDir, boolean ownerOnly,
+      boolean sync) throws IOException {
     Path tmp = tmpDir.resolve(target.getFileName() + "." + Long.toHexString(
         ThreadLocalRandom.current().nextLong()) + ".tmp");
     try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW,
@@ -58,7 +69,9 @@ public final class AtomicFiles {
       while (b.hasRemaining()) {
         ch.write(b);
       }
-      ch.force(false);
+      if (sync) {
+        ch.force(false);
+      }
     } catch (FileSystemException | RuntimeException e) {
       deleteQuietly(tmp, e);
       throw e;

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -81,6 +82,16 @@ public final class DataDir implements AutoCloseable {
    *     state cannot be read or contradicts itself
    */
   public static DataDir open(Path path, Clock clock) throws IOException {
+    return open(path, clock, Duration.ZERO);
+  }
+
+  /**
+   * Opens the data directory {@code path} as {@link #open(Path, Clock)} does, with an object
+   * store that syncs tiles and bundles {@code tileSyncDelay} after they are written (zero: at
+   * once; see {@link EmbeddedCoordinator}).
+   */
+  public static DataDir open(Path path, Clock clock, Duration tileSyncDelay)
+      throws IOException {
     Path dir = path.toAbsolutePath().normalize();
     Files.createDirectories(dir);
     DataDirLock lock = DataDirLock.acquire(dir);
@@ -94,7 +105,7 @@ public final class DataDir implements AutoCloseable {
             + " is present): run `cairn restore --force` into it again");
       }
       Path tmp = dir.resolve(".tmp");
-      LocalObjectStore objects = new LocalObjectStore(dir.resolve("tiles"));
+      LocalObjectStore objects = new LocalObjectStore(dir.resolve("tiles"), tileSyncDelay);
       index = RocksIndex.open(dir.resolve("index"));
       dedup = HashDedupIndex.open(dir.resolve("dedup"));
       treeState = new LocalTreeStateStore(dir.resolve("tree-state"), tmp);
@@ -102,7 +113,9 @@ public final class DataDir implements AutoCloseable {
       LocalCheckpointStore checkpoints = new LocalCheckpointStore(dir.resolve("checkpoint"), tmp);
       String layout = layout(dir);
       if (layout.equals("1")) {
-        migrate(dir, objects, treeState, sequenceLog, checkpoints, index.history());
+        // With objects durable at once: the migration records them as it goes.
+        migrate(dir, new LocalObjectStore(dir.resolve("tiles")), treeState, sequenceLog,
+            checkpoints, index.history());
       } else if (!layout.equals(LAYOUT)) {
         throw new IOException(dir + " has data directory layout " + layout + ", but this"
             + " version of Cairn knows layouts 1 and " + LAYOUT + ": use a newer version");

@@ -21,6 +21,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -48,6 +49,13 @@ import org.slf4j.LoggerFactory;
  * failed index write, a crash that lost its unsynced tail, a lost index — it is brought up to
  * the sequenced size from the bundles and the sequence log before the next lookup, so a lookup
  * never misses an entry that is in the log.
+ *
+ * <p>Integration. With an object store that syncs late ({@link LocalObjectStore#syncDelay}),
+ * an integration writes the objects and moves the integrated head at once — checkpoints are
+ * signed over it — but the tree state records a head only once its objects are synced, about
+ * the delay later, when the kernel has written them back itself; the sequence log keeps the
+ * batches beyond the recorded head meanwhile. After a crash the log replays them and writes
+ * their objects again, replacing any a crash tore ({@link LocalObjectStore#repairBetween}).
  *
  * <p>Publication. The checkpoint file is replaced first, then the history is appended; a crash
  * or a failure between the two is repaired (the history gets the stored checkpoint) when the
@@ -91,6 +99,33 @@ public final class EmbeddedCoordinator implements Coordinator {
 
   private volatile TreeHead sequenced;
   private volatile TreeHead integrated;
+  /** The head the tree state records. */
+  private volatile TreeHead durable;
+  /** The object store if it syncs late, else null. */
+  private final LocalObjectStore late;
+  /** The object store if it is local (syncing late or not), else null. */
+  private final LocalObjectStore local;
+  /**
+   * The sequenced size at the open while objects a crash may have torn are being written again,
+   * else -1; guarded by integrating.
+   */
+  private long repairedAt = -1;
+  /** The recorded size at the open while {@link #repairedAt} is set. */
+  private long repairFrom;
+  /** Whether the partial tiles up to {@link #repairedAt} were written again. */
+  private boolean partialsRewritten;
+  /** Set once a sync of objects failed: none is recorded again; guarded by integrating. */
+  private StorageException syncFailed;
+  /** Integrated heads whose objects are not synced yet, oldest first; guarded by integrating. */
+  private final ArrayDeque<Unsynced> unsynced = new ArrayDeque<>();
+  /**
+   * While opening, the roots of the sequence log's batch heads beyond the recorded head, by
+   * size: they back a latest checkpoint beyond it (published over objects not yet synced).
+   */
+  private Map<Long, Hash> replayedRoots = new HashMap<>();
+
+  /** A head integrated at {@code at} (nanoTime) whose objects are those up to {@code mark}. */
+  private record Unsynced(TreeHead head, long mark, long at) {}
   // Guarded by commit.
   private boolean commitFailed;
   private boolean sequencedUnknown;
@@ -101,11 +136,17 @@ public final class EmbeddedCoordinator implements Coordinator {
       TreeHead sequenced) {
     this.parts = parts;
     this.integrated = integrated;
+    this.durable = integrated;
     this.sequenced = sequenced;
+    this.local = parts.objects() instanceof LocalObjectStore l ? l : null;
+    this.late = local != null && local.syncDelay().isPositive() ? local : null;
+
     TreeTiles tiles = new TreeTiles(new ObjectStoreReader(parts.objects(), "the object store"),
         () -> this.integrated.size());
     this.latest = new LatestCheckpoint(parts.checkpoints(), parts.history(), tiles,
-        () -> this.integrated, clock, publishing);
+        () -> this.integrated, size -> Optional.ofNullable(
+        replayedRoots == null ? null : replayedRoots.get(size)), clock,
+        publishing);
     this.dedup = new DedupUpkeep(parts.dedup(), tiles, this::replayLog, segments,
         () -> this.integrated.size());
   }
@@ -124,8 +165,21 @@ public final class EmbeddedCoordinator implements Coordinator {
       TreeHead integrated = parts.treeState().load()
           .orElse(new TreeHead(0, Hasher.emptyRoot()));
       EmbeddedCoordinator c = new EmbeddedCoordinator(parts, clock, integrated, integrated);
+      if (c.late != null) {
+        c.late.keepPartialsOf(integrated.size()); // a start recovers from its partial tiles
+      }
       c.sequenced = c.readSequenced();
+      if (c.local != null && c.local.stoppedUnsynced()) {
+        // The last process stopped with objects beyond the recorded head not synced, so a
+        // crash of the machine may have torn them: the replay writes them again.
+        c.local.repairBetween(integrated.size(), c.sequenced.size());
+        c.repairFrom = integrated.size();
+        c.repairedAt = c.sequenced.size();
+        LOG.info("the last stop left tiles beyond size {} unsynced: the replay up to size {}"
+            + " writes them again", integrated.size(), c.sequenced.size());
+      }
       c.latest.repairHistory();
+      c.replayedRoots = null;
       c.commit.lock();
       try {
         c.dedup.catchUp(c.sequenced.size());
@@ -152,6 +206,9 @@ public final class EmbeddedCoordinator implements Coordinator {
               + last[0].size() + " to " + batch.start() + ": entries are missing");
         }
         last[0] = batch.head();
+        if (replayedRoots != null) {
+          replayedRoots.put(batch.head().size(), batch.head().root());
+        }
       });
       return last[0];
     } finally {
@@ -218,6 +275,18 @@ public final class EmbeddedCoordinator implements Coordinator {
       if (live != null) {
         live.ended = true;
       }
+    }
+    integrating.lock();
+    try {
+      if (late != null) {
+        syncDue(true); // so that the next start replays nothing
+        late.syncAll(); // with what a failed integration linked: the next open trusts all
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("couldn't sync the objects integrated up to size {} (the next start writes them"
+          + " again from the sequence log): {}", integrated.size(), e.toString());
+    } finally {
+      integrating.unlock();
     }
     try {
       parts.onClose().close();
@@ -336,6 +405,9 @@ public final class EmbeddedCoordinator implements Coordinator {
         throw new StorageException(Kind.CONFLICT, "integrating from size " + fromSize
             + ", but the object store holds the tree up to size " + from.size());
       }
+      if (late != null) {
+        syncDue(false); // first: a failure then changes nothing
+      }
       TreeHead head = integration.write(from);
       checkLive(lease);
       if (head.size() < from.size() || head.size() > sequenced.size()) {
@@ -343,10 +415,32 @@ public final class EmbeddedCoordinator implements Coordinator {
             + ": the integrated size is " + from.size() + " and the sequenced "
             + sequenced.size());
       }
+      if (repairedAt >= 0 && !partialsRewritten && head.size() >= repairedAt) {
+        local.rewritePartials(repairFrom, repairedAt, publishedBetween(repairFrom, repairedAt));
+        partialsRewritten = true;
+        long torn = local.replaced();
+        if (torn > 0) {
+          LOG.warn("{} tiles and bundles beyond size {} were not what the log wrote before it"
+              + " stopped (a crash of the machine tore them): written again", torn, repairFrom);
+        } else {
+          LOG.info("the tiles beyond size {} were whole: none was written again", repairFrom);
+        }
+      }
+      if (late != null) {
+        integrated = head;
+        unsynced.addLast(new Unsynced(head, late.created(), System.nanoTime()));
+        return head;
+      }
       // The crash-safe order: the objects are durable (above), then the head that claims
       // them, then the sequence log may forget the batches they hold.
       parts.treeState().save(head);
       integrated = head;
+      durable = head;
+      if (repairedAt >= 0 && durable.size() >= repairedAt) {
+        local.repaired();
+        local.syncAll(); // nothing is left unsynced
+        repairedAt = -1;
+      }
       dropThrough(head.size());
       return head;
     } catch (IOException e) {
@@ -354,6 +448,90 @@ public final class EmbeddedCoordinator implements Coordinator {
     } finally {
       integrating.unlock();
     }
+  }
+
+  /** The sizes of the checkpoints published within (from, through], the latest included. */
+  private List<Long> publishedBetween(long from, long through) throws IOException {
+    List<Long> sizes = new ArrayList<>();
+    long after = from;
+    List<CheckpointHistory.Entry> page;
+    do {
+      page = parts.history().list(after, 1000, Instant.EPOCH, Instant.MAX);
+      for (CheckpointHistory.Entry e : page) {
+        if (e.size() <= through) {
+          sizes.add(e.size());
+        }
+        after = e.size();
+      }
+    } while (page.size() == 1000 && after < through);
+    Optional<byte[]> stored = parts.checkpoints().latest();
+    if (stored.isPresent()) {
+      sizes.add(LatestCheckpoint.parse(stored.get()).size());
+    }
+    return sizes;
+  }
+
+  /**
+   * Syncs the objects of the integrated heads that are due ({@code all}, or integrated at
+   * least the store's delay ago), records the newest of those heads in the tree state, and lets
+   * the sequence log drop what it covers. Called with {@link #integrating} held.
+   */
+  private void syncDue(boolean all) throws IOException {
+    long now = System.nanoTime();
+    long delay = late.syncDelay().toNanos();
+    Unsynced due = null;
+    while (!unsynced.isEmpty() && (all || now - unsynced.peekFirst().at() >= delay)) {
+      due = unsynced.pollFirst();
+    }
+    if (due == null) {
+      return;
+    }
+    if (syncFailed != null) {
+      unsynced.addFirst(due);
+      throw syncFailed;
+    }
+    try {
+      late.syncThrough(due.mark());
+    } catch (IOException | RuntimeException e) {
+      // A later sync could succeed with pages the kernel dropped after a failed writeback:
+      // only writing the objects again makes them durable, which the next start does.
+      unsynced.addFirst(due);
+      syncFailed = new StorageException(Kind.CORRUPT, "syncing the tiles and bundles written"
+          + " beyond size " + durable.size() + " failed, so the kernel may have lost some of"
+          + " them: the next start writes them again from the sequence log, and nothing is"
+          + " integrated until then (restart once the storage is healthy): " + e, e);
+      throw syncFailed;
+    }
+    try {
+      // A start recovers from the recorded head's partial tiles: kept from here on (with the
+      // old head's until the tree state moves), and cut again if a publication deleted them.
+      late.keepPartialsOf(durable.size(), due.head().size());
+      late.ensurePartialsOf(due.head().size());
+      parts.treeState().save(due.head());
+    } catch (IOException | RuntimeException e) {
+      unsynced.addFirst(due); // covers those polled before it; their objects are synced
+      throw e;
+    }
+    durable = due.head();
+    try {
+      late.keepPartialsOf(durable.size());
+    } catch (IOException e) {
+      // Costs only disk space: those partial tiles are correct, and unused.
+      LOG.warn("couldn't delete partial tiles no longer needed: {}", e.toString());
+    }
+    if (repairedAt >= 0 && durable.size() >= repairedAt) {
+      late.repaired(); // what a crash may have torn is written again, and synced
+      repairedAt = -1;
+    }
+    dropThrough(due.head().size());
+  }
+
+  /**
+   * The head the tree state records: the integrated one, or with an object store that syncs
+   * late the newest whose objects are synced.
+   */
+  public TreeHead durable() {
+    return durable;
   }
 
   /**
@@ -441,6 +619,22 @@ public final class EmbeddedCoordinator implements Coordinator {
     @Override
     public TreeHead integrate(long fromSize, Integration integration) throws IOException {
       return EmbeddedCoordinator.this.integrate(this, fromSize, integration);
+    }
+
+    @Override
+    public void syncDue() throws IOException {
+      if (late == null) {
+        return;
+      }
+      integrating.lock();
+      try {
+        checkLive(this);
+        EmbeddedCoordinator.this.syncDue(false);
+      } catch (IOException e) {
+        throw FileErrors.wrap(e);
+      } finally {
+        integrating.unlock();
+      }
     }
 
     @Override

@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,8 @@ final class LatestCheckpoint {
   /** The stored tiles, at any width within the integrated tree. */
   private final LogReader tiles;
   private final Supplier<TreeHead> integrated;
+  /** The root of the sequence log's batch head of a size beyond the integrated one, if read. */
+  private final LongFunction<Optional<Hash>> sequencedRoot;
   private final Clock clock;
   /** Held while the latest checkpoint is replaced or repaired. */
   private final ReentrantLock lock;
@@ -52,8 +55,10 @@ final class LatestCheckpoint {
   }
 
   LatestCheckpoint(CheckpointStore checkpoints, HistoryStore history, LogReader tiles,
-      Supplier<TreeHead> integrated, Clock clock, ReentrantLock lock) {
+      Supplier<TreeHead> integrated, LongFunction<Optional<Hash>> sequencedRoot, Clock clock,
+      ReentrantLock lock) {
     this.lock = lock;
+    this.sequencedRoot = sequencedRoot;
     this.checkpoints = checkpoints;
     this.history = history;
     this.tiles = tiles;
@@ -186,11 +191,15 @@ final class LatestCheckpoint {
       return;
     }
     TreeHead tree = integrated.get();
-    if (c.size() > tree.size()) {
+    Optional<Hash> sequenced = c.size() > tree.size() ? sequencedRoot.apply(c.size())
+        : Optional.empty();
+    if (c.size() > tree.size() && sequenced.isEmpty()) {
       throw new StorageException(Kind.CORRUPT, "the stored checkpoint has size " + c.size()
           + " but the object store holds only " + tree.size() + " entries");
     }
-    Hash root = tiles.treeHash(c.size());
+    // Beyond the integrated tree (objects synced late, not yet rewritten after a crash), the
+    // sequence log's head of that size backs it.
+    Hash root = sequenced.isPresent() ? sequenced.get() : tiles.treeHash(c.size());
     if (!root.equals(c.root())) {
       throw new StorageException(Kind.CORRUPT, "the stored checkpoint at size " + c.size()
           + " has root " + c.root() + " but the stored tiles give " + root);
@@ -210,7 +219,7 @@ final class LatestCheckpoint {
     history.append(new CheckpointHistory.Entry(c.size(), time, stored.get()));
   }
 
-  private static Checkpoint parse(byte[] note) throws StorageException {
+  static Checkpoint parse(byte[] note) throws StorageException {
     try {
       return Checkpoint.parse(SignedNote.parse(note).text());
     } catch (RuntimeException e) {

@@ -2,12 +2,18 @@ package dev.cairn.log.storage.embedded;
 
 import dev.cairn.log.storage.ObjectStore;
 import dev.cairn.log.storage.StorageException;
+import dev.cairn.tile.EntryBundle;
+import dev.cairn.tile.HashTile;
 import dev.cairn.tile.TilePath;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -23,6 +29,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntPredicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Objects as files under a root directory at their own paths, so the directory is a static
@@ -30,8 +38,15 @@ import java.util.function.IntPredicate;
  * then hard-linked to its path: {@code link(2)} fails where a file exists, so an object is never
  * replaced, and a crash leaves the whole file or none. Temporary files live in {@code .tmp}
  * under the root (the same file system, which links need), swept on open.
+ *
+ * <p>Made {@linkplain #LocalObjectStore(Path, Duration) to sync late}, it links each object
+ * without syncing it and keeps it for {@link #syncThrough}, which its owner calls once the
+ * kernel has written the files back on its own (a sync is then cheap): until then a crash of
+ * the machine may leave an object torn, empty or missing, so the owner must be able to write
+ * it again ({@link #repairBetween}). See docs/design/sequencing-and-durability.md.
  */
 public final class LocalObjectStore implements ObjectStore {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalObjectStore.class);
   private final Path root;
   private final Path tmp;
   /**
@@ -50,13 +65,58 @@ public final class LocalObjectStore implements ObjectStore {
         }
       }));
 
-  /** A store rooted at {@code root}, created if missing. */
+  /** Whether objects are synced by {@link #syncThrough}, not as they are created. */
+  private final boolean late;
+  /** How long after they are created objects are synced, for the store's owner. */
+  private final Duration syncDelay;
+  /** The rounds of objects created and not yet synced, oldest first; guarded by itself. */
+  private final java.util.ArrayDeque<Round> unsynced = new java.util.ArrayDeque<>();
+  /** The mark of the latest round created; guarded by {@link #unsynced}. */
+  private long created;
+  /**
+   * The marker a store that syncs late keeps while objects may be linked unsynced: created
+   * (durably) before the first, deleted once all are synced at a close. Present at the open, it
+   * says the last process stopped with objects a crash may have torn.
+   */
+  private static final String UNSYNCED_MARKER = ".unsynced";
+  private final Path marker;
+  private final boolean uncleanStop;
+  /** Whether {@link #marker} exists; guarded by {@link #unsynced}. */
+  private boolean marked;
+  /** Objects whose entries end within (from, through] may be torn: they are written again. */
+  private volatile long[] repair;
+  /** The sizes whose partial tiles {@link #deletePartials} keeps; guarded by {@link #skipped}. */
+  private long[] keptSizes = {};
+  /** Partial tiles {@link #deletePartials} kept for a kept size, to delete once it is not. */
+  private final Set<TilePath> skipped = new LinkedHashSet<>();
+  private final java.util.concurrent.atomic.AtomicLong replaced =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** One {@link #createAll} of a store that syncs late: what its sync must make durable. */
+  private record Round(long mark, List<Path> files, Set<Path> dirs, Set<Path> made) {}
+
+  /** A store rooted at {@code root}, created if missing, whose objects are durable at once. */
   public LocalObjectStore(Path root) throws IOException {
+    this(root, Duration.ZERO);
+  }
+
+  /**
+   * A store rooted at {@code root}, created if missing; with a {@code syncDelay} above zero its
+   * objects become durable only through {@link #syncThrough}, which its owner calls about that
+   * long after they were created.
+   */
+  public LocalObjectStore(Path root, Duration syncDelay) throws IOException {
+    this.syncDelay = syncDelay;
+    this.late = syncDelay.compareTo(Duration.ZERO) > 0;
     try {
       this.root = root.toAbsolutePath();
       this.tmp = this.root.resolve(".tmp");
       Files.createDirectories(this.root);
       AtomicFiles.prepareTmpDir(tmp);
+      // Beside the root, so that the root stays a static log.
+      this.marker = this.root.resolveSibling(this.root.getFileName() + UNSYNCED_MARKER);
+      this.uncleanStop = Files.exists(marker);
+      this.marked = uncleanStop;
     } catch (IOException e) {
       throw FileErrors.wrap(e);
     }
@@ -76,7 +136,9 @@ public final class LocalObjectStore implements ObjectStore {
   /**
    * Writes and fdatasyncs every temporary file in parallel, links them into place, then fsyncs
    * each directory that changed — those the objects went into, and the parents of directories
-   * made for them — once, in parallel: two rounds of syncs instead of two per object.
+   * made for them — once, in parallel: two rounds of syncs instead of two per object. A store
+   * that syncs late skips both rounds and keeps the files and directories for {@link
+   * #syncThrough}.
    */
   @Override
   public void createAll(Map<String, byte[]> objects) throws IOException {
@@ -84,20 +146,28 @@ public final class LocalObjectStore implements ObjectStore {
       List<Path> targets = new ArrayList<>(objects.size());
       Set<Path> dirs = new LinkedHashSet<>();
       Set<Path> made = new LinkedHashSet<>();
+      List<TilePath> tiles = new ArrayList<>(objects.size());
       for (String path : objects.keySet()) {
-        Path file = resolveTile(path);
+        TilePath tile = parseTile(path);
+        Path file = root.resolve(path);
         makeDir(file.getParent(), dirs, made);
         dirs.add(file.getParent());
         targets.add(file);
+        tiles.add(tile);
       }
       List<byte[]> data = new ArrayList<>(objects.values());
       Path[] temps = new Path[targets.size()];
+      if (late) {
+        mark();
+      }
       try {
-        inParallel(targets.size(), i -> temps[i] = AtomicFiles.writeTemp(targets.get(i),
-            data.get(i), tmp));
+        inParallel(targets.size(), i -> temps[i] = late
+            ? AtomicFiles.writeTempUnsynced(targets.get(i), data.get(i), tmp)
+            : AtomicFiles.writeTemp(targets.get(i), data.get(i), tmp));
         for (int i = 0; i < targets.size(); i++) {
-          link(temps[i], targets.get(i), data.get(i));
-          Files.delete(temps[i]);
+          if (!link(temps[i], targets.get(i), data.get(i), tiles.get(i))) {
+            Files.delete(temps[i]);
+          }
           temps[i] = null;
         }
       } catch (IOException | RuntimeException e) {
@@ -106,35 +176,308 @@ public final class LocalObjectStore implements ObjectStore {
             AtomicFiles.deleteQuietly(t, e);
           }
         }
+        if (late) {
+          keep(targets, dirs, made); // some may be linked: a close syncs them too
+        }
         throw e;
       }
-      List<Path> sync = new ArrayList<>(dirs);
-      inParallel(sync.size(), i -> {
-        AtomicFiles.syncDirectory(sync.get(i));
-        return sync.get(i);
-      });
-      // Only now are the directories made for these objects durable.
-      for (Path d : made) {
-        (isPartialDir(d) ? durablePartialDirs : durableDirs).add(d);
+      if (late) {
+        keep(targets, dirs, made);
+        return;
       }
+      syncDirectories(dirs, made);
     } catch (IOException e) {
       throw FileErrors.wrap(e);
     }
   }
 
-  /** Links the synced temporary file to {@code target}, unless the same bytes are there. */
-  private static void link(Path temp, Path target, byte[] data) throws IOException {
-    try {
-      Files.createLink(target, temp);
-    } catch (FileAlreadyExistsException e) {
-      byte[] stored = Files.readAllBytes(target);
-      if (!Arrays.equals(stored, data)) {
-        throw new StorageException(StorageException.Kind.CONFLICT, target + " already holds "
-            + stored.length + " other bytes than the " + data.length + " being written:"
-            + " objects never change, so the stored log and the one being written disagree"
-            + " (run `cairn verify --data`)");
+  private void keep(List<Path> targets, Set<Path> dirs, Set<Path> made) {
+    synchronized (unsynced) {
+      unsynced.addLast(new Round(++created, targets, dirs, made));
+    }
+  }
+
+  /** Creates the marker, durably, unless it exists. */
+  private void mark() throws IOException {
+    synchronized (unsynced) {
+      if (marked) {
+        return;
+      }
+      try {
+        AtomicFiles.createNew(marker, new byte[0], false);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        // made by this process before a failed directory sync
+      }
+      AtomicFiles.syncDirectory(marker.getParent());
+      marked = true;
+    }
+  }
+
+  /**
+   * Whether the process before this one stopped while objects it created were not synced (a
+   * store that syncs late, stopped other than by a close that synced them): a crash of the
+   * machine may have torn them.
+   */
+  public boolean stoppedUnsynced() {
+    return uncleanStop;
+  }
+
+  /**
+   * Syncs every object created so far, and then records that none is unsynced: for a close.
+   * The next open then finds no {@linkplain #stoppedUnsynced unsynced stop}.
+   */
+  public void syncAll() throws IOException {
+    syncThrough(created());
+    synchronized (unsynced) {
+      if (!unsynced.isEmpty()) {
+        return; // created meanwhile
+      }
+      try {
+        Files.deleteIfExists(marker);
+        AtomicFiles.syncDirectory(marker.getParent());
+      } catch (IOException e) {
+        throw FileErrors.wrap(e);
+      }
+      marked = false;
+    }
+  }
+
+  /** Fsyncs {@code dirs} in parallel; then the directories {@code made} are durable. */
+  private void syncDirectories(Set<Path> dirs, Set<Path> made) throws IOException {
+    List<Path> sync = new ArrayList<>(dirs);
+    inParallel(sync.size(), i -> {
+      try {
+        AtomicFiles.syncDirectory(sync.get(i));
+      } catch (NoSuchFileException e) {
+        // Only late: a partial tile's directory deleted once its full tile was published.
+        if (!late) {
+          throw e;
+        }
+      }
+      return sync.get(i);
+    });
+    // Only now are the directories made for these objects durable.
+    for (Path d : made) {
+      (isPartialDir(d) ? durablePartialDirs : durableDirs).add(d);
+    }
+  }
+
+  /** How many objects are created and not synced yet (of a store that syncs late). */
+  public long unsyncedObjects() {
+    synchronized (unsynced) {
+      long n = 0;
+      for (Round r : unsynced) {
+        n += r.files().size();
+      }
+      return n;
+    }
+  }
+
+  /** How long after they are created objects are to be synced; zero if at once. */
+  public Duration syncDelay() {
+    return late ? syncDelay : Duration.ZERO;
+  }
+
+  /**
+   * The mark of the objects created so far, for {@link #syncThrough}; 0 before any, and always
+   * 0 for a store that syncs at once.
+   */
+  public long created() {
+    synchronized (unsynced) {
+      return created;
+    }
+  }
+
+  /**
+   * Makes durable the objects created up to {@code mark} (from {@link #created}): fdatasyncs
+   * each file and then fsyncs their directories, in parallel. A file deleted meanwhile (a
+   * partial tile once its full one was published) is skipped. After a failure the same objects
+   * are synced again by the next call.
+   */
+  public void syncThrough(long mark) throws IOException {
+    List<Round> rounds = new ArrayList<>();
+    synchronized (unsynced) {
+      while (!unsynced.isEmpty() && unsynced.peekFirst().mark() <= mark) {
+        rounds.add(unsynced.pollFirst());
       }
     }
+    if (rounds.isEmpty()) {
+      return;
+    }
+    try {
+      List<Path> files = new ArrayList<>();
+      Set<Path> dirs = new LinkedHashSet<>();
+      Set<Path> made = new LinkedHashSet<>();
+      for (Round r : rounds) {
+        files.addAll(r.files());
+        dirs.addAll(r.dirs());
+        made.addAll(r.made());
+      }
+      inParallel(files.size(), i -> {
+        syncFile(files.get(i));
+        return files.get(i);
+      });
+      syncDirectories(dirs, made);
+    } catch (IOException e) {
+      putBack(rounds);
+      throw FileErrors.wrap(e);
+    } catch (RuntimeException e) {
+      putBack(rounds);
+      throw e;
+    }
+  }
+
+  private void putBack(List<Round> rounds) {
+    synchronized (unsynced) {
+      for (Round r : rounds.reversed()) {
+        unsynced.addFirst(r);
+      }
+    }
+  }
+
+  private static void syncFile(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ch.force(false);
+    } catch (NoSuchFileException e) {
+      // A partial tile deleted once its full tile was published: nothing to keep.
+    } catch (FileSystemException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new IOException("couldn't sync " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Lets a stored object whose entries end beyond {@code from} and at most at {@code through}
+   * be replaced where it differs from what is written: after a crash of a store that syncs
+   * late, such an object may be torn, and the log writes it again from its sequence log.
+   * Objects within {@code from} were synced, and none beyond {@code through} (the sequence
+   * log's end) was ever written: they stay immutable.
+   */
+  public void repairBetween(long from, long through) {
+    repair = new long[] {from, through};
+  }
+
+  /**
+   * Writes again each partial tile or bundle that ends within (from, through] and differs from
+   * the cut of its tile's widest version the log holds at size {@code through} (the full one,
+   * or the partial of that size, which the replay after a crash wrote): a crash may have torn
+   * one that no replay writes, a published checkpoint's. The partial tiles of each size in
+   * {@code published} within the range are written where they are missing. Returns how many it
+   * wrote.
+   */
+  public int rewritePartials(long from, long through, List<Long> published)
+      throws IOException {
+    int rewritten = 0;
+    try {
+      // Level -1 stands for the entry bundles, which are cut like level 0.
+      for (int level = -1; level < 8 && (level < 0 || 1L << (8 * level) <= through); level++) {
+        int shift = Math.max(level, 0) * 8;
+        long hashes = through >>> shift;
+        for (long n = (from >>> shift) / TilePath.FULL_WIDTH; n * TilePath.FULL_WIDTH < hashes;
+            n++) {
+          TilePath full = level < 0 ? EntryBundle.full(n) : HashTile.full(level, n);
+          Path dir = root.resolve(full.path() + ".p");
+          Set<Path> files = new java.util.TreeSet<>();
+          for (long size : published) {
+            long w = (size >>> shift) - n * TilePath.FULL_WIDTH;
+            if (size > from && size <= through && w > 0 && w < TilePath.FULL_WIDTH) {
+              files.add(dir.resolve(Long.toString(w)));
+            }
+          }
+          if (Files.isDirectory(dir)) {
+            try (var list = Files.list(dir)) {
+              list.forEach(files::add);
+            }
+          }
+          if (files.isEmpty()) {
+            continue;
+          }
+          long width = Math.min(TilePath.FULL_WIDTH, hashes - n * TilePath.FULL_WIDTH);
+          byte[] widest = Files.readAllBytes(root.resolve(full.withWidth((int) width).path()));
+          for (Path p : files) {
+            String name = p.getFileName().toString();
+            if (!name.matches("[1-9][0-9]{0,2}") || Integer.parseInt(name) >= width) {
+              continue;
+            }
+            TilePath partial = full.withWidth(Integer.parseInt(name));
+            long reach = reach(partial);
+            byte[] cut = level < 0 ? CheckpointPartials.cutBundle(widest, partial.width())
+                : Arrays.copyOf(widest, partial.width() * 32);
+            if (reach > from && reach <= through
+                && !Arrays.equals(AtomicFiles.read(p).orElse(null), cut)) {
+              LOG.debug("{} was not what the log wrote before a crash: written again", p);
+              Files.createDirectories(dir);
+              AtomicFiles.write(p, cut, tmp);
+              rewritten++;
+              replaced.incrementAndGet();
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw FileErrors.wrap(e);
+    }
+    return rewritten;
+  }
+
+  /** How many objects a crash had torn were written again ({@link #repairBetween}). */
+  public long replaced() {
+    return replaced.get();
+  }
+
+  /** Stops {@link #repairBetween}: every object is immutable again. */
+  public void repaired() {
+    repair = null;
+  }
+
+  /**
+   * Links the temporary file to {@code target}, unless the same bytes are there, and returns
+   * false: the caller deletes the temporary file. Other bytes there are a conflict, unless the
+   * object is one a crash may have torn ({@link #repairBetween}): then the temporary file is
+   * renamed over it, and it returns true.
+   */
+  private boolean link(Path temp, Path target, byte[] data, TilePath tile) throws IOException {
+    try {
+      Files.createLink(target, temp);
+      return false;
+    } catch (FileAlreadyExistsException e) {
+      byte[] stored = Files.readAllBytes(target);
+      if (Arrays.equals(stored, data)) {
+        return false;
+      }
+      long[] r = repair;
+      long reach = reach(tile);
+      if (r != null && reach > r[0] && reach <= r[1]) {
+        LOG.debug("{} held {} bytes other than the {} written again after a crash: replaced",
+            target, stored.length, data.length);
+        replaced.incrementAndGet();
+        if (late) {
+          // Renamed below: synced first, or a second crash could tear it again unnoticed.
+          try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            ch.force(false);
+          }
+        }
+        AtomicFiles.rename(temp, target);
+        return true;
+      }
+      throw new StorageException(StorageException.Kind.CONFLICT, target + " already holds "
+          + stored.length + " other bytes than the " + data.length + " being written:"
+          + " objects never change, so the stored log and the one being written disagree"
+          + " (run `cairn verify --data`)");
+    }
+  }
+
+  /**
+   * The size of the tree up to the end of {@code tile}: the entries its last hash or entry
+   * covers, and all before ({@link Long#MAX_VALUE} where that is beyond a long).
+   */
+  public static long reach(TilePath tile) {
+    int shift = tile instanceof HashTile h ? 8 * h.level() : 0;
+    if (shift >= 64 || tile.index() > (Long.MAX_VALUE >>> (shift + 8)) - 1) {
+      return Long.MAX_VALUE;
+    }
+    return (tile.index() * TilePath.FULL_WIDTH + tile.width()) << shift;
   }
 
   @FunctionalInterface
@@ -196,11 +539,18 @@ public final class LocalObjectStore implements ObjectStore {
     try (var files = Files.list(dir)) {
       for (Path p : (Iterable<Path>) files::iterator) {
         String name = p.getFileName().toString();
-        if (name.matches("[1-9][0-9]{0,2}") && widths.test(Integer.parseInt(name))) {
-          Files.deleteIfExists(p);
-        } else {
+        if (!name.matches("[1-9][0-9]{0,2}") || !widths.test(Integer.parseInt(name))) {
           all = false;
+          continue;
         }
+        synchronized (skipped) {
+          if (kept(full, Integer.parseInt(name))) {
+            skipped.add(full.withWidth(Integer.parseInt(name)));
+            all = false;
+            continue;
+          }
+        }
+        Files.deleteIfExists(p);
       }
       if (all) {
         Files.deleteIfExists(dir);
@@ -213,6 +563,102 @@ public final class LocalObjectStore implements ObjectStore {
     // Not synced: a deletion that a crash undoes leaves a correct, unused partial tile.
   }
 
+  /**
+   * Keeps the partial tiles and bundles of the tree at each of {@code sizes} from {@link
+   * #deletePartials}: a start recovers from those of the size the tree state records, which
+   * with objects synced late lags the published tree. Deletions held back for sizes no longer
+   * kept go ahead now.
+   */
+  public void keepPartialsOf(long... sizes) throws IOException {
+    List<TilePath> due = new ArrayList<>();
+    synchronized (skipped) {
+      keptSizes = sizes.clone();
+      for (var i = skipped.iterator(); i.hasNext(); ) {
+        TilePath t = i.next();
+        if (!kept(t.withWidth(TilePath.FULL_WIDTH), t.width())) {
+          due.add(t);
+          i.remove();
+        }
+      }
+    }
+    try {
+      for (TilePath t : due) {
+        Files.deleteIfExists(root.resolve(t.path()));
+      }
+    } catch (IOException e) {
+      throw FileErrors.wrap(e);
+    }
+  }
+
+  /** Whether the partial {@code width} of {@code full} is one a kept size needs. */
+  private boolean kept(TilePath full, int width) {
+    int shift = full instanceof HashTile h ? 8 * h.level() : 0;
+    for (long size : keptSizes) {
+      if (shift < 64 && (size >>> shift) - full.index() * TilePath.FULL_WIDTH == width) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Makes sure the partial tiles and bundles of the tree at {@code size} exist, durably: one
+   * that a publication deleted meanwhile is cut again from the widest version of its tile, as
+   * written by this process. For the head the tree state is about to record.
+   */
+  public void ensurePartialsOf(long size) throws IOException {
+    try {
+      for (int level = -1; level < 8 && (level < 0 || 1L << (8 * level) <= size); level++) {
+        int shift = Math.max(level, 0) * 8;
+        long hashes = size >>> shift;
+        int width = (int) (hashes % TilePath.FULL_WIDTH);
+        if (width == 0) {
+          continue;
+        }
+        long n = hashes / TilePath.FULL_WIDTH;
+        TilePath full = level < 0 ? EntryBundle.full(n) : HashTile.full(level, n);
+        Path file = root.resolve(full.withWidth(width).path());
+        if (Files.exists(file)) {
+          continue;
+        }
+        byte[] widest = widest(full, width);
+        byte[] cut = level < 0 ? CheckpointPartials.cutBundle(widest, width)
+            : Arrays.copyOf(widest, width * 32);
+        Files.createDirectories(file.getParent());
+        AtomicFiles.syncDirectory(file.getParent().getParent());
+        AtomicFiles.write(file, cut, tmp);
+      }
+    } catch (IOException e) {
+      throw FileErrors.wrap(e);
+    }
+  }
+
+  /** The bytes of the widest version of {@code full} stored, wider than {@code width}. */
+  private byte[] widest(TilePath full, int width) throws IOException {
+    Optional<byte[]> f = AtomicFiles.read(root.resolve(full.path()));
+    if (f.isPresent()) {
+      return f.get();
+    }
+    int best = 0;
+    Path dir = root.resolve(full.path() + ".p");
+    if (Files.isDirectory(dir)) {
+      try (var list = Files.list(dir)) {
+        for (Path p : (Iterable<Path>) list::iterator) {
+          String name = p.getFileName().toString();
+          if (name.matches("[1-9][0-9]{0,2}")) {
+            best = Math.max(best, Integer.parseInt(name));
+          }
+        }
+      }
+    }
+    if (best <= width) {
+      throw new StorageException(StorageException.Kind.CORRUPT, "no version of " + full.path()
+          + " wider than " + width + " is stored to cut its partial version from");
+    }
+    return Files.readAllBytes(dir.resolve(Integer.toString(best)));
+  }
+
+
   @Override
   public void publishCheckpoint(byte[] note) throws IOException {
     try {
@@ -224,12 +670,17 @@ public final class LocalObjectStore implements ObjectStore {
 
   /** The file of a canonical tile or bundle path; anything else is refused. */
   private Path resolveTile(String path) {
+    parseTile(path);
+    return root.resolve(path);
+  }
+
+  /** A canonical tile or bundle path, parsed; anything else is refused. */
+  private static TilePath parseTile(String path) {
     try {
-      TilePath.parse(path); // strict: only the canonical form of a tile path parses
+      return TilePath.parse(path); // strict: only the canonical form of a tile path parses
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("not an object path: " + path, e);
     }
-    return root.resolve(path);
   }
 
   /**

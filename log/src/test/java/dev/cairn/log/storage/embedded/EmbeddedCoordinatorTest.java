@@ -12,6 +12,7 @@ import dev.cairn.log.testing.MemorySequenceLog;
 import dev.cairn.log.testing.MemoryTreeStateStore;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,33 @@ class EmbeddedCoordinatorTest {
     @Override
     protected void expire(Lease lease) {
       lease.close(); // an embedded lease ends only when closed
+    }
+  }
+
+  /**
+   * Over a real data directory whose object store syncs late (after an hour: here, only a
+   * close syncs), so that every reopen finds the objects synced by the close.
+   */
+  @Nested
+  class OnADataDirectorySyncingLate extends CoordinatorContract {
+    @TempDir Path dir;
+    private DataDir current;
+
+    @Override
+    protected Coordinator open() throws Exception {
+      DataDir d = DataDir.open(dir, Clock.systemUTC(), Duration.ofHours(1));
+      current = d;
+      return d.coordinator();
+    }
+
+    @Override
+    protected ObjectStore objects() {
+      return current.objects();
+    }
+
+    @Override
+    protected void expire(Lease lease) {
+      lease.close();
     }
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.log.storage.SequencedBatch;
+import dev.cairn.tile.EntryBundle;
+import dev.cairn.tile.HashTile;
 import dev.cairn.log.storage.StorageException;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.storage.ObjectStore;
@@ -11,7 +13,10 @@ import dev.cairn.log.storage.ObjectStoreContract;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -61,6 +66,121 @@ class LocalStoresTest {
       Files.write(leftover, new byte[3]);
       store();
       assertThat(leftover).doesNotExist();
+    }
+  }
+
+  /** A store that syncs late: the same contract while the machine runs, and its repairs. */
+  @Nested
+  class ObjectsSyncedLate extends ObjectStoreContract {
+    private LocalObjectStore store;
+
+    @Override
+    protected ObjectStore store() throws IOException {
+      store = new LocalObjectStore(dir.resolve("tiles"), Duration.ofHours(1));
+      return store;
+    }
+
+    @Override
+    protected ObjectStore reopen() throws IOException {
+      return store();
+    }
+
+    @Test
+    void objectsWaitForASyncThroughTheirRound() throws IOException {
+      LocalObjectStore s = (LocalObjectStore) store();
+      assertThat(s.syncDelay()).isEqualTo(Duration.ofHours(1));
+      s.createAll(Map.of("tile/0/000", new byte[32 * 256], "tile/entries/000.p/1",
+          new byte[] {0, 1, 'a'}));
+      long first = s.created();
+      s.create("tile/0/001.p/2", new byte[64]);
+      assertThat(s.unsyncedObjects()).isEqualTo(3);
+      // Readable at once, as the log serves them before they are synced.
+      assertThat(s.get("tile/0/001.p/2")).hasValueSatisfying(b -> assertThat(b).hasSize(64));
+
+      s.deletePartials(EntryBundle.full(0), w -> true); // a partial gone before its sync
+      s.syncThrough(first);
+      assertThat(s.unsyncedObjects()).isEqualTo(1);
+      s.syncThrough(s.created());
+      assertThat(s.unsyncedObjects()).isZero();
+      assertThat(new LocalObjectStore(dir.resolve("tiles")).syncDelay()).isZero();
+    }
+
+    @Test
+    void onlyObjectsACrashMayHaveTornAreWrittenAgain() throws IOException {
+      LocalObjectStore s = (LocalObjectStore) store();
+      byte[] tile = new byte[32 * 256];
+      tile[5] = 7;
+      // Tile 2 of level 0 ends at entry 768; tile 0 of level 1 at 65,536.
+      Files.createDirectories(dir.resolve("tiles/tile/0"));
+      Files.write(dir.resolve("tiles/tile/0/002"), new byte[100]); // torn
+      Files.write(dir.resolve("tiles/tile/0/001"), new byte[100]);
+      assertThatThrownBy(() -> s.create("tile/0/002", tile))
+          .isInstanceOfSatisfying(StorageException.class,
+              e -> assertThat(e.kind()).isEqualTo(StorageException.Kind.CONFLICT));
+
+      s.repairBetween(512, 1_000);
+      s.create("tile/0/002", tile);
+      assertThat(dir.resolve("tiles/tile/0/002")).hasBinaryContent(tile);
+      // Within the synced head, and beyond what the sequence log holds: never replaced.
+      assertThatThrownBy(() -> s.create("tile/0/001", tile))
+          .isInstanceOf(StorageException.class);
+      Files.createDirectories(dir.resolve("tiles/tile/1/000.p"));
+      Files.write(dir.resolve("tiles/tile/1/000.p/4"), new byte[3]);
+      assertThatThrownBy(() -> s.create("tile/1/000.p/4", new byte[128]))
+          .isInstanceOf(StorageException.class);
+
+      s.repaired();
+      Files.write(dir.resolve("tiles/tile/0/003"), new byte[1]);
+      assertThatThrownBy(() -> s.create("tile/0/003", tile))
+          .isInstanceOf(StorageException.class);
+      // The refused ones too: a close syncs what a failed write may have linked.
+      assertThat(s.unsyncedObjects()).isEqualTo(5);
+      assertThat(s.replaced()).isEqualTo(1);
+    }
+
+    @Test
+    void theRecordedHeadsPartialTilesStayUntilItMovesAndAreCutAgainWhenGone()
+        throws IOException {
+      LocalObjectStore s = (LocalObjectStore) store();
+      byte[] tile = new byte[32 * 256];
+      for (int i = 0; i < tile.length; i++) {
+        tile[i] = (byte) i;
+      }
+      byte[] bundle = new byte[3 * 256];
+      for (int i = 0; i < 256; i++) {
+        bundle[3 * i + 1] = 1;
+        bundle[3 * i + 2] = (byte) i;
+      }
+      s.create("tile/0/000.p/5", Arrays.copyOf(tile, 5 * 32));
+      s.create("tile/0/000.p/9", Arrays.copyOf(tile, 9 * 32));
+      s.create("tile/0/000", tile);
+      s.create("tile/entries/000", bundle);
+
+      s.keepPartialsOf(5);
+      s.deletePartials(HashTile.full(0, 0), w -> true); // the full tile was published
+      assertThat(s.get("tile/0/000.p/9")).isEmpty();
+      assertThat(s.get("tile/0/000.p/5")).as("a start at size 5 reads it").isPresent();
+      s.keepPartialsOf(5, 7);
+      assertThat(s.get("tile/0/000.p/5")).isPresent();
+      s.keepPartialsOf(7);
+      assertThat(s.get("tile/0/000.p/5")).as("deleted once no kept size needs it").isEmpty();
+
+      s.ensurePartialsOf(7);
+      assertThat(s.get("tile/0/000.p/7")).hasValueSatisfying(
+          b -> assertThat(b).isEqualTo(Arrays.copyOf(tile, 7 * 32)));
+      assertThat(s.get("tile/entries/000.p/7")).hasValueSatisfying(
+          b -> assertThat(b).isEqualTo(Arrays.copyOf(bundle, 7 * 3)));
+      assertThatThrownBy(() -> s.ensurePartialsOf(256 + 3))
+          .as("nothing of tile 1 to cut it from").isInstanceOf(StorageException.class);
+    }
+
+    @Test
+    void anObjectsReachIsTheTreeSizeAtItsEnd() {
+      assertThat(LocalObjectStore.reach(new HashTile(0, 0, 1))).isEqualTo(1);
+      assertThat(LocalObjectStore.reach(EntryBundle.full(5))).isEqualTo(6 * 256);
+      assertThat(LocalObjectStore.reach(new HashTile(1, 2, 3))).isEqualTo((2 * 256 + 3) * 256);
+      assertThat(LocalObjectStore.reach(new HashTile(7, 0, 1))).isEqualTo(1L << 56);
+      assertThat(LocalObjectStore.reach(new HashTile(8, 1, 1))).isEqualTo(Long.MAX_VALUE);
     }
   }
 
