@@ -61,8 +61,10 @@ public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig s
       throw new IllegalArgumentException("endorsement timeout must be positive, got "
           + endorseTimeout);
     }
-    if (tileSyncDelay.isNegative() || tileSyncDelay.compareTo(Duration.ofHours(1)) > 0) {
-      throw new IllegalArgumentException("tile sync delay must be 0 to 1h, got "
+    // Longer, a start after a crash would replay minutes of writes, and the objects waiting
+    // for their sync would be millions.
+    if (tileSyncDelay.isNegative() || tileSyncDelay.compareTo(Duration.ofMinutes(2)) > 0) {
+      throw new IllegalArgumentException("tile sync delay must be 0 to 2m, got "
           + tileSyncDelay);
     }
   }

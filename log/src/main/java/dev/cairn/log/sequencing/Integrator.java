@@ -170,8 +170,7 @@ final class Integrator implements AutoCloseable {
       return; // an integration is under way, and syncs first
     }
     try {
-      lease.syncDue();
-      health.recovered();
+      lease.syncDue(); // a success clears no fault: the next integration does
     } catch (IOException | RuntimeException e) {
       health.failed("syncing integrated tiles", e);
     } finally {

@@ -111,9 +111,9 @@ public final class Sequencer implements Submissions, AutoCloseable {
   public static Sequencer open(ObjectStore objects, Lease lease, SequencerConfig config,
       BatchObserver observer) throws IOException {
     Recovery.Recovered recovered = Recovery.run(new ObjectStoreReader(objects,
-        "the object store"), lease);
+        "the object store"), lease, objects);
     Sequencer s = new Sequencer(objects, lease, config, observer, recovered);
-    if (!recovered.writes().isEmpty()) {
+    if (recovered.tree().size() > recovered.integrated().size()) {
       TreeHead head = recovered.tree().head();
       LOG.info("recovering {} entries from the sequence log (size {} to {})",
           head.size() - recovered.integrated().size(), recovered.integrated().size(),

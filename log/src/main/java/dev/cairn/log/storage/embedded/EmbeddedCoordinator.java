@@ -280,7 +280,10 @@ public final class EmbeddedCoordinator implements Coordinator {
     try {
       if (late != null) {
         syncDue(true); // so that the next start replays nothing
-        late.syncAll(); // with what a failed integration linked: the next open trusts all
+        late.syncAll(); // with what a failed integration linked
+        if (repairedAt < 0) {
+          late.markSynced(); // the next open trusts all (not while a repair is unfinished)
+        }
       }
     } catch (IOException | RuntimeException e) {
       LOG.warn("couldn't sync the objects integrated up to size {} (the next start writes them"
@@ -438,7 +441,7 @@ public final class EmbeddedCoordinator implements Coordinator {
       durable = head;
       if (repairedAt >= 0 && durable.size() >= repairedAt) {
         local.repaired();
-        local.syncAll(); // nothing is left unsynced
+        local.markSynced(); // nothing is left unsynced
         repairedAt = -1;
       }
       dropThrough(head.size());

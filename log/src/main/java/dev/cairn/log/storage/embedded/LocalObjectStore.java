@@ -222,12 +222,17 @@ public final class LocalObjectStore implements ObjectStore {
     return uncleanStop;
   }
 
-  /**
-   * Syncs every object created so far, and then records that none is unsynced: for a close.
-   * The next open then finds no {@linkplain #stoppedUnsynced unsynced stop}.
-   */
+  /** Syncs every object created so far. */
   public void syncAll() throws IOException {
     syncThrough(created());
+  }
+
+  /**
+   * Records that no object is unsynced, if none is (after {@link #syncAll}, for a close, or a
+   * store that syncs at once once a repair is done): the next open then finds no {@linkplain
+   * #stoppedUnsynced unsynced stop}.
+   */
+  public void markSynced() throws IOException {
     synchronized (unsynced) {
       if (!unsynced.isEmpty()) {
         return; // created meanwhile
@@ -379,9 +384,11 @@ public final class LocalObjectStore implements ObjectStore {
           TilePath full = level < 0 ? EntryBundle.full(n) : HashTile.full(level, n);
           Path dir = root.resolve(full.path() + ".p");
           Set<Path> files = new java.util.TreeSet<>();
+          long width = Math.min(TilePath.FULL_WIDTH, hashes - n * TilePath.FULL_WIDTH);
           for (long size : published) {
             long w = (size >>> shift) - n * TilePath.FULL_WIDTH;
-            if (size > from && size <= through && w > 0 && w < TilePath.FULL_WIDTH) {
+            // Not for a tile full by then: its partial ones go once it is published.
+            if (size > from && size <= through && w > 0 && w < width) {
               files.add(dir.resolve(Long.toString(w)));
             }
           }
@@ -393,7 +400,6 @@ public final class LocalObjectStore implements ObjectStore {
           if (files.isEmpty()) {
             continue;
           }
-          long width = Math.min(TilePath.FULL_WIDTH, hashes - n * TilePath.FULL_WIDTH);
           byte[] widest = Files.readAllBytes(root.resolve(full.withWidth((int) width).path()));
           for (Path p : files) {
             String name = p.getFileName().toString();
@@ -404,14 +410,21 @@ public final class LocalObjectStore implements ObjectStore {
             long reach = reach(partial);
             byte[] cut = level < 0 ? CheckpointPartials.cutBundle(widest, partial.width())
                 : Arrays.copyOf(widest, partial.width() * 32);
-            if (reach > from && reach <= through
-                && !Arrays.equals(AtomicFiles.read(p).orElse(null), cut)) {
-              LOG.debug("{} was not what the log wrote before a crash: written again", p);
-              Files.createDirectories(dir);
-              AtomicFiles.write(p, cut, tmp);
-              rewritten++;
+            if (reach <= from || reach > through) {
+              continue;
+            }
+            // Written again whatever it holds, as link() does in the window.
+            Optional<byte[]> stored = AtomicFiles.read(p);
+            if (stored.isPresent() && !Arrays.equals(stored.get(), cut)) {
+              LOG.debug("{} was not what the log wrote before a crash", p);
               replaced.incrementAndGet();
             }
+            if (!Files.isDirectory(dir)) {
+              Files.createDirectories(dir);
+              AtomicFiles.syncDirectory(dir.getParent());
+            }
+            AtomicFiles.write(p, cut, tmp);
+            rewritten++;
           }
         }
       }
@@ -433,11 +446,24 @@ public final class LocalObjectStore implements ObjectStore {
 
   /**
    * Links the temporary file to {@code target}, unless the same bytes are there, and returns
-   * false: the caller deletes the temporary file. Other bytes there are a conflict, unless the
-   * object is one a crash may have torn ({@link #repairBetween}): then the temporary file is
-   * renamed over it, and it returns true.
+   * false: the caller deletes the temporary file. Other bytes there are a conflict. An object
+   * a crash may have torn ({@link #repairBetween}) is replaced whatever it holds — torn, or whole
+   * in the page cache but not on the disk (a writeback that failed) — by renaming the
+   * temporary file over it, and it returns true.
    */
   private boolean link(Path temp, Path target, byte[] data, TilePath tile) throws IOException {
+    long[] r = repair;
+    long reach = reach(tile);
+    if (r != null && reach > r[0] && reach <= r[1]) {
+      Optional<byte[]> stored = AtomicFiles.read(target);
+      if (stored.isPresent() && !Arrays.equals(stored.get(), data)) {
+        LOG.debug("{} held {} bytes other than the {} written again after a crash", target,
+            stored.get().length, data.length);
+        replaced.incrementAndGet();
+      }
+      AtomicFiles.rename(temp, target); // synced with its round, or already (at once)
+      return true;
+    }
     try {
       Files.createLink(target, temp);
       return false;
@@ -445,21 +471,6 @@ public final class LocalObjectStore implements ObjectStore {
       byte[] stored = Files.readAllBytes(target);
       if (Arrays.equals(stored, data)) {
         return false;
-      }
-      long[] r = repair;
-      long reach = reach(tile);
-      if (r != null && reach > r[0] && reach <= r[1]) {
-        LOG.debug("{} held {} bytes other than the {} written again after a crash: replaced",
-            target, stored.length, data.length);
-        replaced.incrementAndGet();
-        if (late) {
-          // Renamed below: synced first, or a second crash could tear it again unnoticed.
-          try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-            ch.force(false);
-          }
-        }
-        AtomicFiles.rename(temp, target);
-        return true;
       }
       throw new StorageException(StorageException.Kind.CONFLICT, target + " already holds "
           + stored.length + " other bytes than the " + data.length + " being written:"
@@ -543,14 +554,14 @@ public final class LocalObjectStore implements ObjectStore {
           all = false;
           continue;
         }
-        synchronized (skipped) {
+        synchronized (skipped) { // held while deleting: keepPartialsOf must not come between
           if (kept(full, Integer.parseInt(name))) {
             skipped.add(full.withWidth(Integer.parseInt(name)));
             all = false;
             continue;
           }
+          Files.deleteIfExists(p);
         }
-        Files.deleteIfExists(p);
       }
       if (all) {
         Files.deleteIfExists(dir);
