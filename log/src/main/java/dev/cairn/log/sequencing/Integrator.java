@@ -31,18 +31,6 @@ import org.slf4j.LoggerFactory;
 final class Integrator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Integrator.class);
   private static final long RETRY_MILLIS = 1000;
-  /**
-   * The shortest time between two of the integrator's own rounds (the publisher integrates
-   * when it publishes, whenever that is). Each round writes a partial version of every level's
-   * last tile, which the next publication deletes: at a round per batch, hundreds of files a
-   * second made and deleted, and on ext4 without a journal each new file's inode is then sought
-   * past every one freed lately (docs/benchmarks.md, issue 17).
-   */
-  static final long ROUND_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-  /** A backlog this large starts a round at once. */
-  static final long ROUND_BYTES = 32L << 20;
-  /** When the last round started (nanoTime); the integrator thread's. */
-  private long lastRound;
   /** How often an idle integrator lets the lease sync what is due. */
   private static final long IDLE_SYNC_MILLIS = 1000;
 
@@ -152,19 +140,11 @@ final class Integrator implements AutoCloseable {
           }
           continue;
         }
-        // Rounds at most every ROUND_NANOS, unless the backlog grows: each round writes a
-        // partial version of every level's last tile, which a publication deletes again.
-        long wait;
-        while (!closed && pending.bytes() < ROUND_BYTES
-            && (wait = lastRound + ROUND_NANOS - System.nanoTime()) > 0) {
-          changed.awaitNanos(wait);
-        }
       } catch (InterruptedException e) {
         return;
       } finally {
         lock.unlock();
       }
-      lastRound = System.nanoTime();
       if (!integrateNow()) {
         // Back off before retrying; new batches must not cut the wait short, or a lasting fault
         // (a full disk) turns into a busy loop of failing writes.
