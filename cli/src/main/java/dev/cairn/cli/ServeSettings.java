@@ -72,9 +72,9 @@ final class ServeSettings {
       duration(), "1s", "Checkpoint publication interval.");
   static final Setting<Duration> TILE_SYNC_DELAY = Setting.of("tile_sync_delay", duration(),
       LogConfig.DEFAULT_TILE_SYNC_DELAY.toSeconds() + "s", "How long after they are written the"
-          + " embedded storage syncs tiles (the kernel has written them back by then); the"
-          + " sequence log keeps their entries meanwhile, and a start after a crash writes them"
-          + " again. 0s syncs them as written.");
+          + " embedded storage syncs tiles; 0s syncs them as written. Experimental: 40s lets"
+          + " the kernel write them back first; the sequence log keeps their entries meanwhile,"
+          + " and a start after a crash writes them again.");
   static final Setting<Profile> PROFILE = Setting.of("profile", oneOf(Profile.class), "dev",
       "dev (authentication may be off) or prod (refuses to start unless authentication, keys"
           + " and listening are safe).");

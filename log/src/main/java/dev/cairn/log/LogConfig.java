@@ -41,10 +41,12 @@ public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig s
   /** The default time publication waits for the endorser. */
   public static final Duration DEFAULT_ENDORSE_TIMEOUT = Duration.ofSeconds(10);
   /**
-   * The default delay of tile syncs: Linux writes a dirty page back once it is 30 s old
-   * ({@code vm.dirty_expire_centisecs}), on a flusher's round every 5 s.
+   * The default delay of tile syncs: none, each integration's are synced as written. Where it
+   * is set, 40 s suits Linux, which writes a dirty page back once it is 30 s old ({@code
+   * vm.dirty_expire_centisecs}), on a flusher's round every 5 s; measured on this project's
+   * benchmark machine it did not pay (docs/design/sequencing-and-durability.md).
    */
-  public static final Duration DEFAULT_TILE_SYNC_DELAY = Duration.ofSeconds(40);
+  public static final Duration DEFAULT_TILE_SYNC_DELAY = Duration.ZERO;
 
   /** Checks the intervals. */
   public LogConfig {
