@@ -72,12 +72,9 @@ class LocalStoresTest {
   /** A store that syncs late: the same contract while the machine runs, and its repairs. */
   @Nested
   class ObjectsSyncedLate extends ObjectStoreContract {
-    private LocalObjectStore store;
-
     @Override
     protected ObjectStore store() throws IOException {
-      store = new LocalObjectStore(dir.resolve("tiles"), Duration.ofHours(1));
-      return store;
+      return new LocalObjectStore(dir.resolve("tiles"), Duration.ofMinutes(2));
     }
 
     @Override
@@ -88,7 +85,7 @@ class LocalStoresTest {
     @Test
     void objectsWaitForASyncThroughTheirRound() throws IOException {
       LocalObjectStore s = (LocalObjectStore) store();
-      assertThat(s.syncDelay()).isEqualTo(Duration.ofHours(1));
+      assertThat(s.syncDelay()).isEqualTo(Duration.ofMinutes(2));
       s.createAll(Map.of("tile/0/000", new byte[32 * 256], "tile/entries/000.p/1",
           new byte[] {0, 1, 'a'}));
       long first = s.created();
