@@ -77,7 +77,7 @@ public final class CheckpointPartials {
     return !first.isEmpty() && first.getFirst().size() < hi;
   }
 
-  static byte[] cutBundle(byte[] bundle, int entries) {
+  private static byte[] cutBundle(byte[] bundle, int entries) {
     int pos = 0;
     for (int i = 0; i < entries; i++) {
       pos += 2 + ((bundle[pos] & 0xff) << 8 | (bundle[pos + 1] & 0xff));

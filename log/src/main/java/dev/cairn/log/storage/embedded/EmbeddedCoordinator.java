@@ -99,8 +99,8 @@ public final class EmbeddedCoordinator implements Coordinator {
 
   private volatile TreeHead sequenced;
   private volatile TreeHead integrated;
-  /** The head the tree state records. */
-  private volatile TreeHead durable;
+  /** The head the tree state records; guarded by integrating. */
+  private TreeHead durable;
   /** The object store if it syncs late, else null. */
   private final LocalObjectStore late;
   /** The object store if it is local (syncing late or not), else null. */
@@ -140,7 +140,6 @@ public final class EmbeddedCoordinator implements Coordinator {
     this.sequenced = sequenced;
     this.local = parts.objects() instanceof LocalObjectStore l ? l : null;
     this.late = local != null && local.syncDelay().isPositive() ? local : null;
-
     TreeTiles tiles = new TreeTiles(new ObjectStoreReader(parts.objects(), "the object store"),
         () -> this.integrated.size());
     this.latest = new LatestCheckpoint(parts.checkpoints(), parts.history(), tiles,
@@ -527,14 +526,6 @@ public final class EmbeddedCoordinator implements Coordinator {
       repairedAt = -1;
     }
     dropThrough(due.head().size());
-  }
-
-  /**
-   * The head the tree state records: the integrated one, or with an object store that syncs
-   * late the newest whose objects are synced.
-   */
-  public TreeHead durable() {
-    return durable;
   }
 
   /**

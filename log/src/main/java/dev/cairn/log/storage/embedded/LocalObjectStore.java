@@ -2,8 +2,10 @@ package dev.cairn.log.storage.embedded;
 
 import dev.cairn.log.storage.ObjectStore;
 import dev.cairn.log.storage.StorageException;
+import dev.cairn.tile.Bundles;
 import dev.cairn.tile.EntryBundle;
 import dev.cairn.tile.HashTile;
+import dev.cairn.tile.TileLayout;
 import dev.cairn.tile.TilePath;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -106,8 +108,8 @@ public final class LocalObjectStore implements ObjectStore {
    * long after they were created.
    */
   public LocalObjectStore(Path root, Duration syncDelay) throws IOException {
-    this.syncDelay = syncDelay;
-    this.late = syncDelay.compareTo(Duration.ZERO) > 0;
+    this.late = syncDelay.isPositive();
+    this.syncDelay = late ? syncDelay : Duration.ZERO;
     try {
       this.root = root.toAbsolutePath();
       this.tmp = this.root.resolve(".tmp");
@@ -280,7 +282,7 @@ public final class LocalObjectStore implements ObjectStore {
 
   /** How long after they are created objects are to be synced; zero if at once. */
   public Duration syncDelay() {
-    return late ? syncDelay : Duration.ZERO;
+    return syncDelay;
   }
 
   /**
@@ -364,74 +366,80 @@ public final class LocalObjectStore implements ObjectStore {
   }
 
   /**
-   * Writes again each partial tile or bundle that ends within (from, through] and differs from
-   * the cut of its tile's widest version the log holds at size {@code through} (the full one,
-   * or the partial of that size, which the replay after a crash wrote): a crash may have torn
-   * one that no replay writes, a published checkpoint's. The partial tiles of each size in
-   * {@code published} within the range are written where they are missing. Returns how many it
-   * wrote.
+   * Writes again each partial tile or bundle that ends within (from, through], as the cut of
+   * its tile's widest version the log holds at size {@code through} (the full one, or the
+   * partial of that size, which the replay after a crash wrote): a crash may have torn one that
+   * no replay writes, a published checkpoint's. The partial tiles of each size in {@code
+   * published} within the range are written where they are missing.
    */
-  public int rewritePartials(long from, long through, List<Long> published)
+  public void rewritePartials(long from, long through, List<Long> published)
       throws IOException {
-    int rewritten = 0;
     try {
-      // Level -1 stands for the entry bundles, which are cut like level 0.
-      for (int level = -1; level < 8 && (level < 0 || 1L << (8 * level) <= through); level++) {
-        int shift = Math.max(level, 0) * 8;
-        long hashes = through >>> shift;
-        for (long n = (from >>> shift) / TilePath.FULL_WIDTH; n * TilePath.FULL_WIDTH < hashes;
-            n++) {
+      // Level -1 stands for the entry bundles, which are counted as level 0.
+      for (int level = -1; TileLayout.hashesAtLevel(Math.max(level, 0), through) > 0; level++) {
+        int l = Math.max(level, 0);
+        long hashes = TileLayout.hashesAtLevel(l, through);
+        for (long n = TileLayout.hashesAtLevel(l, from) / TilePath.FULL_WIDTH;
+            n * TilePath.FULL_WIDTH < hashes; n++) {
           TilePath full = level < 0 ? EntryBundle.full(n) : HashTile.full(level, n);
+          int width = (int) Math.min(TilePath.FULL_WIDTH, hashes - n * TilePath.FULL_WIDTH);
           Path dir = root.resolve(full.path() + ".p");
-          Set<Path> files = new java.util.TreeSet<>();
-          long width = Math.min(TilePath.FULL_WIDTH, hashes - n * TilePath.FULL_WIDTH);
+          Set<Integer> widths = new java.util.TreeSet<>(partialWidths(dir));
           for (long size : published) {
-            long w = (size >>> shift) - n * TilePath.FULL_WIDTH;
+            long w = TileLayout.hashesAtLevel(l, size) - n * TilePath.FULL_WIDTH;
             // Not for a tile full by then: its partial ones go once it is published.
             if (size > from && size <= through && w > 0 && w < width) {
-              files.add(dir.resolve(Long.toString(w)));
+              widths.add((int) w);
             }
           }
-          if (Files.isDirectory(dir)) {
-            try (var list = Files.list(dir)) {
-              list.forEach(files::add);
-            }
-          }
-          if (files.isEmpty()) {
+          widths.removeIf(w -> w >= width || reach(full.withWidth(w)) <= from);
+          if (widths.isEmpty()) {
             continue;
           }
-          byte[] widest = Files.readAllBytes(root.resolve(full.withWidth((int) width).path()));
-          for (Path p : files) {
-            String name = p.getFileName().toString();
-            if (!name.matches("[1-9][0-9]{0,2}") || Integer.parseInt(name) >= width) {
-              continue;
-            }
-            TilePath partial = full.withWidth(Integer.parseInt(name));
-            long reach = reach(partial);
-            byte[] cut = level < 0 ? CheckpointPartials.cutBundle(widest, partial.width())
-                : Arrays.copyOf(widest, partial.width() * 32);
-            if (reach <= from || reach > through) {
-              continue;
-            }
+          byte[] widest = Files.readAllBytes(root.resolve(full.withWidth(width).path()));
+          if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            AtomicFiles.syncDirectory(dir.getParent());
+          }
+          for (int w : widths) {
             // Written again whatever it holds, as link() does in the window.
-            Optional<byte[]> stored = AtomicFiles.read(p);
+            Path file = dir.resolve(Integer.toString(w));
+            byte[] cut = cut(full.withWidth(w), widest);
+            Optional<byte[]> stored = AtomicFiles.read(file);
             if (stored.isPresent() && !Arrays.equals(stored.get(), cut)) {
-              LOG.debug("{} was not what the log wrote before a crash", p);
+              LOG.debug("{} was not what the log wrote before a crash", file);
               replaced.incrementAndGet();
             }
-            if (!Files.isDirectory(dir)) {
-              Files.createDirectories(dir);
-              AtomicFiles.syncDirectory(dir.getParent());
-            }
-            AtomicFiles.write(p, cut, tmp);
-            rewritten++;
+            AtomicFiles.write(file, cut, tmp);
           }
         }
       }
     } catch (IOException e) {
       throw FileErrors.wrap(e);
     }
-    return rewritten;
+  }
+
+  /** The widths of the partial versions stored in the directory {@code dir}, if it exists. */
+  private static List<Integer> partialWidths(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<Integer> widths = new ArrayList<>();
+    try (var list = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) list::iterator) {
+        String name = p.getFileName().toString();
+        if (name.matches("[1-9][0-9]{0,2}")) {
+          widths.add(Integer.parseInt(name));
+        }
+      }
+    }
+    return widths;
+  }
+
+  /** The first {@code partial.width()} hashes or entries of {@code widest}, its wider version. */
+  private static byte[] cut(TilePath partial, byte[] widest) {
+    return Arrays.copyOf(widest, partial instanceof HashTile ? partial.width() * 32
+        : Bundles.prefixLength(widest, partial.width()));
   }
 
   /** How many objects a crash had torn were written again ({@link #repairBetween}). */
@@ -603,9 +611,9 @@ public final class LocalObjectStore implements ObjectStore {
 
   /** Whether the partial {@code width} of {@code full} is one a kept size needs. */
   private boolean kept(TilePath full, int width) {
-    int shift = full instanceof HashTile h ? 8 * h.level() : 0;
+    int level = full instanceof HashTile h ? h.level() : 0;
     for (long size : keptSizes) {
-      if (shift < 64 && (size >>> shift) - full.index() * TilePath.FULL_WIDTH == width) {
+      if (TileLayout.hashesAtLevel(level, size) - full.index() * TilePath.FULL_WIDTH == width) {
         return true;
       }
     }
@@ -619,22 +627,13 @@ public final class LocalObjectStore implements ObjectStore {
    */
   public void ensurePartialsOf(long size) throws IOException {
     try {
-      for (int level = -1; level < 8 && (level < 0 || 1L << (8 * level) <= size); level++) {
-        int shift = Math.max(level, 0) * 8;
-        long hashes = size >>> shift;
-        int width = (int) (hashes % TilePath.FULL_WIDTH);
-        if (width == 0) {
-          continue;
-        }
-        long n = hashes / TilePath.FULL_WIDTH;
-        TilePath full = level < 0 ? EntryBundle.full(n) : HashTile.full(level, n);
-        Path file = root.resolve(full.withWidth(width).path());
+      for (TilePath partial : TileLayout.partialTiles(size)) {
+        Path file = root.resolve(partial.path());
         if (Files.exists(file)) {
           continue;
         }
-        byte[] widest = widest(full, width);
-        byte[] cut = level < 0 ? CheckpointPartials.cutBundle(widest, width)
-            : Arrays.copyOf(widest, width * 32);
+        byte[] cut = cut(partial, widest(partial.withWidth(TilePath.FULL_WIDTH),
+            partial.width()));
         Files.createDirectories(file.getParent());
         AtomicFiles.syncDirectory(file.getParent().getParent());
         AtomicFiles.write(file, cut, tmp);
@@ -650,25 +649,14 @@ public final class LocalObjectStore implements ObjectStore {
     if (f.isPresent()) {
       return f.get();
     }
-    int best = 0;
     Path dir = root.resolve(full.path() + ".p");
-    if (Files.isDirectory(dir)) {
-      try (var list = Files.list(dir)) {
-        for (Path p : (Iterable<Path>) list::iterator) {
-          String name = p.getFileName().toString();
-          if (name.matches("[1-9][0-9]{0,2}")) {
-            best = Math.max(best, Integer.parseInt(name));
-          }
-        }
-      }
-    }
+    int best = partialWidths(dir).stream().mapToInt(Integer::intValue).max().orElse(0);
     if (best <= width) {
       throw new StorageException(StorageException.Kind.CORRUPT, "no version of " + full.path()
           + " wider than " + width + " is stored to cut its partial version from");
     }
     return Files.readAllBytes(dir.resolve(Integer.toString(best)));
   }
-
 
   @Override
   public void publishCheckpoint(byte[] note) throws IOException {
