@@ -71,7 +71,7 @@ public record LogConfig(Path dataDir, Optional<String> origin, SequencerConfig s
     }
   }
 
-  /** A configuration syncing tiles after the default delay. */
+  /** A configuration with the default tile sync delay (none: tiles synced as written). */
   public LogConfig(Path dataDir, Optional<String> origin, SequencerConfig sequencing,
       Duration checkpointInterval, Clock clock, Optional<HsmSettings> hsm, String nodeId,
       CheckpointEndorser endorser, Duration endorseTimeout, long maxUnpublished,

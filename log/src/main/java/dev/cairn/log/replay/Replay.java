@@ -5,6 +5,7 @@ import dev.cairn.log.storage.CheckpointHistory;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.merkle.Hash;
 import dev.cairn.merkle.Hasher;
+import dev.cairn.note.SignedNote;
 import dev.cairn.read.Divergence;
 import dev.cairn.tile.EntryBundle;
 import dev.cairn.verify.LogVerifier;
@@ -267,7 +268,7 @@ public final class Replay {
   private static long sizeOf(Optional<byte[]> note) {
     try {
       return note.isEmpty() ? 0
-          : Checkpoint.parse(dev.cairn.note.SignedNote.parse(note.get()).text()).size();
+          : Checkpoint.parse(SignedNote.parse(note.get()).text()).size();
     } catch (RuntimeException e) {
       return 0;
     }

@@ -31,7 +31,7 @@ final class Recovery {
    * @throws StorageException of kind {@code CORRUPT} if the stored state contradicts itself
    */
   static Recovered run(LogReader stored, Lease lease) throws IOException {
-    return run(stored, lease, null);
+    return run(stored, lease, null, 0);
   }
 
   /**
@@ -43,12 +43,8 @@ final class Recovery {
 
   /**
    * Recovers as {@link #run(LogReader, Lease)} does; with {@code objects}, writes the objects
-   * of the replayed batches there {@link #CHUNK_BYTES} at a time, and returns only the last.
+   * of the replayed batches there {@code chunkBytes} at a time, and returns only the last.
    */
-  static Recovered run(LogReader stored, Lease lease, ObjectStore objects) throws IOException {
-    return run(stored, lease, objects, CHUNK_BYTES);
-  }
-
   static Recovered run(LogReader stored, Lease lease, ObjectStore objects, long chunkBytes)
       throws IOException {
     TreeHead integrated = lease.integrated();

@@ -111,7 +111,7 @@ public final class Sequencer implements Submissions, AutoCloseable {
   public static Sequencer open(ObjectStore objects, Lease lease, SequencerConfig config,
       BatchObserver observer) throws IOException {
     Recovery.Recovered recovered = Recovery.run(new ObjectStoreReader(objects,
-        "the object store"), lease, objects);
+        "the object store"), lease, objects, Recovery.CHUNK_BYTES);
     Sequencer s = new Sequencer(objects, lease, config, observer, recovered);
     if (recovered.tree().size() > recovered.integrated().size()) {
       TreeHead head = recovered.tree().head();

@@ -43,7 +43,7 @@ class EmbeddedCoordinatorTest {
   }
 
   /**
-   * Over a real data directory whose object store syncs late (after an hour: here, only a
+   * Over a real data directory whose object store syncs late (after 2 minutes: here, only a
    * close syncs), so that every reopen finds the objects synced by the close.
    */
   @Nested
@@ -53,7 +53,7 @@ class EmbeddedCoordinatorTest {
 
     @Override
     protected Coordinator open() throws Exception {
-      DataDir d = DataDir.open(dir, Clock.systemUTC(), Duration.ofHours(1));
+      DataDir d = DataDir.open(dir, Clock.systemUTC(), Duration.ofMinutes(2));
       current = d;
       return d.coordinator();
     }
