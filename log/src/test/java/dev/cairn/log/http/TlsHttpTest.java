@@ -125,6 +125,65 @@ class TlsHttpTest {
   }
 
   @Test
+  void x25519KeySharesAreAgreedByBouncyCastleAndSmallOrderOnesRefused() throws Exception {
+    assertThat(java.security.Security.getProviders("KeyAgreement.XDH")[0].getName())
+        .isEqualTo(FastKeyExchange.NAME);
+    try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ca.clientContext()
+        .getSocketFactory().createSocket("127.0.0.1", server.port())) {
+      s.setSoTimeout((int) DEADLINE.toMillis());
+      javax.net.ssl.SSLParameters only = s.getSSLParameters();
+      only.setNamedGroups(new String[] {"x25519"});
+      s.setSSLParameters(only);
+      s.startHandshake();
+      assertThat(s.getSession().getProtocol()).isEqualTo("TLSv1.3");
+      assertThat(statusLine(s)).isEqualTo("HTTP/1.1 200 OK");
+    }
+    // A key share of small order (u = 0 or 1: the shared secret would be all zeros, RFC 7748
+    // section 6.1) ends the handshake at the key agreement, right after the ServerHello, as
+    // with the JDK's own X25519; a good one goes on to the encrypted part.
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("XDH");
+    g.initialize(java.security.spec.NamedParameterSpec.X25519);
+    BigInteger good = ((java.security.interfaces.XECPublicKey) g.generateKeyPair().getPublic())
+        .getU();
+    byte[] u = new byte[32];
+    for (int i = 0; i < 32; i++) {
+      u[i] = good.shiftRight(8 * i).byteValue();
+    }
+    assertThat(recordTypes(tls13ClientHello(u))).startsWith(0x16).contains(0x17);
+    for (byte small : new byte[] {0, 1}) {
+      java.util.Arrays.fill(u, (byte) 0);
+      u[0] = small;
+      assertThat(recordTypes(tls13ClientHello(u))).as("u = %d", small).containsExactly(0x16);
+    }
+  }
+
+  /**
+   * The types of the records the server answers {@code hello} with, up to its first encrypted
+   * one (23) or the connection's end.
+   */
+  private List<Integer> recordTypes(byte[] hello) throws Exception {
+    List<Integer> types = new java.util.ArrayList<>();
+    try (Socket s = new Socket("127.0.0.1", server.port())) {
+      s.setSoTimeout((int) DEADLINE.toMillis());
+      s.getOutputStream().write(hello);
+      s.getOutputStream().flush();
+      java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+      while (!types.contains(0x17)) {
+        int type = in.read();
+        if (type < 0) {
+          break;
+        }
+        types.add(type);
+        in.readUnsignedShort(); // version
+        in.skipNBytes(in.readUnsignedShort());
+      }
+    } catch (java.net.SocketException closed) {
+      // A reset after the last record: the end, as an orderly close would be.
+    }
+    return types;
+  }
+
+  @Test
   void aTls12ConnectionCannotHandshakeAgain() throws Exception {
     try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ca.clientContext()
         .getSocketFactory().createSocket("127.0.0.1", server.port())) {
@@ -175,19 +234,35 @@ class TlsHttpTest {
 
   /** A ClientHello offering at most {@code version}, with ECDHE-ECDSA/RSA AES-GCM suites. */
   private static byte[] clientHello(int version) {
+    return clientHello(version, new byte[] {0, 6, (byte) 0xc0, 0x2b, (byte) 0xc0, 0x2f, 0, 0x2f},
+        new byte[] {
+            0, 0x0a, 0, 4, 0, 2, 0, 0x17, // supported_groups: secp256r1
+            0, 0x0b, 0, 2, 1, 0, // ec_point_formats: uncompressed
+            0, 0x0d, 0, 6, 0, 4, 4, 3, 8, 4}); // signature_algorithms: ecdsa_p256, pss_sha256
+  }
+
+  /** A TLS 1.3 ClientHello whose only key share is {@code x25519}'s {@code u}. */
+  private static byte[] tls13ClientHello(byte[] u) {
+    java.io.ByteArrayOutputStream extensions = new java.io.ByteArrayOutputStream();
+    extensions.writeBytes(new byte[] {
+        0, 0x2b, 0, 3, 2, 3, 4, // supported_versions: TLS 1.3
+        0, 0x0a, 0, 4, 0, 2, 0, 0x1d, // supported_groups: x25519
+        0, 0x0d, 0, 6, 0, 4, 4, 3, 8, 4, // signature_algorithms: ecdsa_p256, pss_sha256
+        0, 0x33, 0, 38, 0, 36, 0, 0x1d, 0, 32}); // key_share: x25519, 32 bytes
+    extensions.writeBytes(u);
+    return clientHello(0x0303, new byte[] {0, 2, 0x13, 0x01}, extensions.toByteArray());
+  }
+
+  private static byte[] clientHello(int version, byte[] suites, byte[] extensions) {
     java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
     body.write(version >> 8);
     body.write(version & 0xff);
     body.writeBytes(new byte[32]); // random
     body.write(0); // no session id
-    body.writeBytes(new byte[] {0, 6, (byte) 0xc0, 0x2b, (byte) 0xc0, 0x2f, 0, 0x2f});
+    body.writeBytes(suites);
     body.writeBytes(new byte[] {1, 0}); // no compression
-    byte[] extensions = {
-        0, 0x0a, 0, 4, 0, 2, 0, 0x17, // supported_groups: secp256r1
-        0, 0x0b, 0, 2, 1, 0, // ec_point_formats: uncompressed
-        0, 0x0d, 0, 6, 0, 4, 4, 3, 8, 4}; // signature_algorithms: ecdsa_p256_sha256, pss_sha256
-    body.write(0);
-    body.write(extensions.length);
+    body.write(extensions.length >> 8);
+    body.write(extensions.length & 0xff);
     body.writeBytes(extensions);
     byte[] b = body.toByteArray();
     java.io.ByteArrayOutputStream record = new java.io.ByteArrayOutputStream();

@@ -1,0 +1,145 @@
+package dev.cairn.log.http;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.security.InvalidKeyException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.Provider;
+import java.security.PublicKey;
+import java.security.Security;
+import java.security.interfaces.XECPublicKey;
+import java.security.spec.NamedParameterSpec;
+import java.security.spec.XECPrivateKeySpec;
+import java.security.spec.XECPublicKeySpec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import javax.crypto.KeyAgreement;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The provider TLS gets its X25519 from: RFC 7748's vectors, the same secrets as the JDK's own
+ * X25519 with keys made by either, and small-order keys refused as the JDK refuses them.
+ */
+class FastKeyExchangeTest {
+  private static final NamedParameterSpec X25519 = NamedParameterSpec.X25519;
+  private static final Map<String, String> VECTORS = new HashMap<>();
+  private static final List<String> SMALL = new ArrayList<>();
+  private static Provider ours;
+  private static Provider jdk;
+
+  @BeforeAll
+  static void load() throws IOException {
+    try (InputStream in = FastKeyExchangeTest.class.getResourceAsStream("/x25519/rfc7748.txt")) {
+      new String(in.readAllBytes(), UTF_8).lines()
+          .filter(l -> !l.isBlank() && !l.startsWith("#"))
+          .map(l -> l.split(" "))
+          .forEach(f -> {
+            if (f[0].equals("small")) {
+              SMALL.add(f[1]);
+            } else {
+              VECTORS.put(f[0], f[1]);
+            }
+          });
+    }
+    FastKeyExchange.install();
+    ours = Security.getProvider(FastKeyExchange.NAME);
+    jdk = Security.getProvider("SunEC");
+  }
+
+  @Test
+  void installedOnceAndFirstForXdhOnly() throws Exception {
+    FastKeyExchange.install();
+    assertThat(Security.getProviders()).filteredOn(p -> p.getName().equals(FastKeyExchange.NAME))
+        .hasSize(1);
+    for (String type : new String[] {"KeyPairGenerator", "KeyFactory", "KeyAgreement"}) {
+      assertThat(Security.getProviders(type + ".XDH")[0]).as(type).isSameAs(ours);
+    }
+    assertThat(ours.getServices()).hasSize(3);
+    assertThat(KeyAgreement.getInstance("ECDH").getProvider()).isNotSameAs(ours);
+  }
+
+  @Test
+  void rfc7748SharedSecret() throws Exception {
+    PublicKey alice = publicKey(ours, VECTORS.get("alice.public"));
+    PublicKey bob = publicKey(ours, VECTORS.get("bob.public"));
+    assertThat(hex(agree(ours, privateKey(ours, VECTORS.get("alice.private")), bob)))
+        .isEqualTo(VECTORS.get("shared"));
+    assertThat(hex(agree(ours, privateKey(ours, VECTORS.get("bob.private")), alice)))
+        .isEqualTo(VECTORS.get("shared"));
+  }
+
+  @Test
+  void agreesWithTheJdksX25519EitherWayRound() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      KeyPair mine = pair(ours);
+      KeyPair theirs = pair(jdk);
+      byte[] here = agree(ours, mine.getPrivate(), publicKey(ours, theirs.getPublic()));
+      byte[] there = agree(jdk, theirs.getPrivate(), publicKey(jdk, mine.getPublic()));
+      assertThat(here).hasSize(32).isEqualTo(there);
+    }
+  }
+
+  @Test
+  void smallOrderKeysAreRefusedAsTheJdkRefusesThem() throws Exception {
+    assertThat(SMALL).hasSize(7);
+    for (String u : SMALL) {
+      for (Provider p : new Provider[] {ours, jdk}) {
+        PrivateKey mine = pair(p).getPrivate();
+        PublicKey bad = publicKey(p, u);
+        assertThatThrownBy(() -> agree(p, mine, bad)).as("%s, u = %s", p.getName(), u)
+            .isInstanceOf(InvalidKeyException.class);
+      }
+    }
+  }
+
+  private static KeyPair pair(Provider p) throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("XDH", p);
+    g.initialize(X25519);
+    return g.generateKeyPair();
+  }
+
+  private static byte[] agree(Provider p, PrivateKey mine, PublicKey theirs) throws Exception {
+    KeyAgreement a = KeyAgreement.getInstance("XDH", p);
+    a.init(mine);
+    a.doPhase(theirs, true);
+    return a.generateSecret("TlsPremasterSecret").getEncoded();
+  }
+
+  private static PrivateKey privateKey(Provider p, String scalar) throws Exception {
+    return KeyFactory.getInstance("XDH", p).generatePrivate(
+        new XECPrivateKeySpec(X25519, HexFormat.of().parseHex(scalar)));
+  }
+
+  /** The wire's little-endian u as a key, as JSSE decodes a key share (bit 255 masked). */
+  private static PublicKey publicKey(Provider p, String u) throws Exception {
+    byte[] le = HexFormat.of().parseHex(u);
+    byte[] be = new byte[le.length];
+    for (int i = 0; i < le.length; i++) {
+      be[i] = le[le.length - 1 - i];
+    }
+    be[0] &= 0x7f;
+    return KeyFactory.getInstance("XDH", p)
+        .generatePublic(new XECPublicKeySpec(X25519, new BigInteger(1, be)));
+  }
+
+  private static PublicKey publicKey(Provider p, PublicKey other) throws Exception {
+    return KeyFactory.getInstance("XDH", p)
+        .generatePublic(new XECPublicKeySpec(X25519, ((XECPublicKey) other).getU()));
+  }
+
+  private static String hex(byte[] b) {
+    return HexFormat.of().formatHex(b);
+  }
+}
