@@ -84,24 +84,15 @@ final class ServeCommand implements Callable<Integer> {
     }
     int perAddress = s.rateLimitPerAddress();
     int perSubject = s.rateLimitPerSubject();
-    // Loading the HTTP stack overlaps with opening (and recovering) the log.
-    CompletableFuture<LogServer> prepared = CompletableFuture.supplyAsync(() -> {
-      try {
-        return LogServer.prepare(httpConfig);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
-    if (httpConfig.tls().isPresent()) {
-      // A certificate that cannot be served stops the start before the log is touched.
-      try {
-        prepared.join();
-      } catch (java.util.concurrent.CompletionException e) {
-        witnesses.ifPresent(WitnessQuorum::close);
-        throw new CliException(CliException.USAGE, "couldn't use the TLS certificate: "
-            + (e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause().getMessage()
-            : String.valueOf(e.getCause())));
-      }
+    // Loading the HTTP stack overlaps with opening (and recovering) the log; a certificate
+    // that cannot be served stops the start before the log is touched.
+    CompletableFuture<LogServer> prepared;
+    try {
+      prepared = LogServer.prepareAsync(httpConfig);
+    } catch (IOException e) {
+      witnesses.ifPresent(WitnessQuorum::close);
+      throw new CliException(CliException.USAGE, "couldn't use the TLS certificate: "
+          + e.getMessage());
     }
     ServedLog log;
     try {

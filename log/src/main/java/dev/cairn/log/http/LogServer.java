@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.eclipse.jetty.http.HttpVersion;
@@ -71,7 +72,27 @@ public final class LogServer implements AutoCloseable {
    * @throws IOException if the TLS certificate or key cannot be used (named)
    */
   public static LogServer prepare(HttpConfig config) throws IOException {
-    return create(config);
+    return create(config, certificates(config));
+  }
+
+  /**
+   * Loads and checks the TLS certificate and key on this thread, then builds the server on
+   * another, so that a pair that cannot be served stops a start before the log is opened while
+   * loading Jetty (and JSSE) still overlaps with opening it; {@link #serve} starts it.
+   *
+   * @throws IOException if the TLS certificate or key cannot be used (named)
+   */
+  public static CompletableFuture<LogServer> prepareAsync(HttpConfig config) throws IOException {
+    Optional<CertificateReloader> tls = certificates(config);
+    return CompletableFuture.supplyAsync(() -> create(config, tls));
+  }
+
+  private static Optional<CertificateReloader> certificates(HttpConfig config)
+      throws IOException {
+    if (config.tls().isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new CertificateReloader(config.tls().get(), Clock.systemUTC()));
   }
 
   /** Starts serving {@code log} on a server from {@link #prepare}, without authentication. */
@@ -139,13 +160,13 @@ public final class LogServer implements AutoCloseable {
    * benchmarks measure the stack's own ceiling with a trivial handler.
    */
   public static LogServer start(Handler handler, HttpConfig config) throws Exception {
-    LogServer s = create(config);
+    LogServer s = create(config, certificates(config));
     s.server.setHandler(new GracefulHandler(handler));
     s.start();
     return s;
   }
 
-  private static LogServer create(HttpConfig config) throws IOException {
+  private static LogServer create(HttpConfig config, Optional<CertificateReloader> tls) {
     QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("cairn-http");
     VirtualThreadPool virtual = new VirtualThreadPool();
@@ -160,15 +181,12 @@ public final class LogServer implements AutoCloseable {
     // connection: 10,000 keep-alive connections held 870 MB of it and the heap thrashed
     // (docs/benchmarks.md, issue 17). A log's clients send few headers; parse them each time.
     http.setHeaderCacheSize(0);
-    Optional<CertificateReloader> tls = Optional.empty();
     ServerConnector connector;
-    if (config.tls().isPresent()) {
-      CertificateReloader reloader = new CertificateReloader(config.tls().get(),
-          Clock.systemUTC());
-      tls = Optional.of(reloader);
+    if (tls.isPresent()) {
+      CertificateReloader reloader = tls.get();
       // Clients reach a log by IP, or by a name the certificate covers: they check it, not us.
       http.addCustomizer(new SecureRequestCustomizer(false, false, -1, false));
-      // Every handshake's X25519 by Bouncy Castle: 2.5 times faster than the JDK's here.
+      // Every handshake's X25519 by Bouncy Castle: half the JDK's CPU on the benchmark VM.
       FastKeyExchange.install();
       // A virtual thread per handshake, apart from the requests' pool and its permits: blocked
       // routes never hold a handshake back (nor a probe's connection), and a storm of

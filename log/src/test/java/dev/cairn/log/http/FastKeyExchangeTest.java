@@ -104,9 +104,68 @@ class FastKeyExchangeTest {
     }
   }
 
+  @Test
+  void coordinatesWithTheTopBitSetAreTakenAsTheJdkTakesThem() throws Exception {
+    // JSSE passes a key share's 256 bits on unmasked; both reduce them mod p.
+    java.security.SecureRandom random = new java.security.SecureRandom();
+    for (int i = 0; i < 20; i++) {
+      byte[] u = new byte[32];
+      random.nextBytes(u);
+      u[31] |= (byte) 0x80;
+      String hex = hex(u);
+      KeyPair mine = pair(jdk);
+      PrivateKey same = KeyFactory.getInstance("XDH", ours).generatePrivate(
+          new XECPrivateKeySpec(X25519, ((java.security.interfaces.XECPrivateKey) mine
+              .getPrivate()).getScalar().orElseThrow()));
+      assertThat(agree(ours, same, publicKey(ours, hex))).as(hex)
+          .isEqualTo(agree(jdk, mine.getPrivate(), publicKey(jdk, hex)));
+    }
+  }
+
+  @Test
+  void x448AgreesWithTheJdksToo() throws Exception {
+    KeyPair mine = pair(ours, NamedParameterSpec.X448);
+    KeyPair theirs = pair(jdk, NamedParameterSpec.X448);
+    byte[] here = agree(ours, mine.getPrivate(), KeyFactory.getInstance("XDH", ours)
+        .generatePublic(new XECPublicKeySpec(NamedParameterSpec.X448,
+            ((XECPublicKey) theirs.getPublic()).getU())));
+    byte[] there = agree(jdk, theirs.getPrivate(), KeyFactory.getInstance("XDH", jdk)
+        .generatePublic(new XECPublicKeySpec(NamedParameterSpec.X448,
+            ((XECPublicKey) mine.getPublic()).getU())));
+    assertThat(here).hasSize(56).isEqualTo(there);
+  }
+
+  @Test
+  void theJdksKeysAgreeWhicheverProviderTheAgreementPicks() throws Exception {
+    KeyPair a = pair(jdk);
+    KeyPair b = pair(jdk);
+    KeyAgreement any = KeyAgreement.getInstance("XDH");
+    any.init(a.getPrivate());
+    any.doPhase(b.getPublic(), true);
+    assertThat(any.generateSecret()).isEqualTo(agree(jdk, b.getPrivate(), a.getPublic()));
+  }
+
+  @Test
+  void misuseIsRefusedWithTheJdksExceptions() throws Exception {
+    KeyPair x25519 = pair(ours);
+    KeyPair x448 = pair(ours, NamedParameterSpec.X448);
+    KeyAgreement a = KeyAgreement.getInstance("XDH", ours);
+    assertThatThrownBy(() -> a.doPhase(x25519.getPublic(), true))
+        .isInstanceOf(IllegalStateException.class);
+    a.init(x25519.getPrivate());
+    assertThatThrownBy(() -> a.doPhase(x25519.getPublic(), false))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("one phase");
+    assertThatThrownBy(() -> a.doPhase(x448.getPublic(), true))
+        .isInstanceOf(InvalidKeyException.class).hasMessageContaining("different curves");
+  }
+
   private static KeyPair pair(Provider p) throws Exception {
+    return pair(p, X25519);
+  }
+
+  private static KeyPair pair(Provider p, NamedParameterSpec curve) throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("XDH", p);
-    g.initialize(X25519);
+    g.initialize(curve);
     return g.generateKeyPair();
   }
 
@@ -122,14 +181,13 @@ class FastKeyExchangeTest {
         new XECPrivateKeySpec(X25519, HexFormat.of().parseHex(scalar)));
   }
 
-  /** The wire's little-endian u as a key, as JSSE decodes a key share (bit 255 masked). */
+  /** The wire's little-endian u as a key, as JSSE decodes a key share (all 256 bits). */
   private static PublicKey publicKey(Provider p, String u) throws Exception {
     byte[] le = HexFormat.of().parseHex(u);
     byte[] be = new byte[le.length];
     for (int i = 0; i < le.length; i++) {
       be[i] = le[le.length - 1 - i];
     }
-    be[0] &= 0x7f;
     return KeyFactory.getInstance("XDH", p)
         .generatePublic(new XECPublicKeySpec(X25519, new BigInteger(1, be)));
   }
