@@ -89,10 +89,10 @@ final class ServeCommand implements Callable<Integer> {
     CompletableFuture<LogServer> prepared;
     try {
       prepared = LogServer.prepareAsync(httpConfig);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       witnesses.ifPresent(WitnessQuorum::close);
       throw new CliException(CliException.USAGE, "couldn't use the TLS certificate: "
-          + e.getMessage());
+          + (e instanceof IOException ? e.getMessage() : e.toString()));
     }
     ServedLog log;
     try {
@@ -167,8 +167,11 @@ final class ServeCommand implements Callable<Integer> {
       log.close();
       guard.close();
       witnesses.ifPresent(WitnessQuorum::close);
+      // A failure of the preparation's thread comes wrapped; say what it was.
+      Throwable why = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+          ? e.getCause() : e;
       throw new CliException(CliException.IO, "couldn't listen on " + httpConfig.host() + ":"
-          + httpConfig.port() + ": " + e.getMessage());
+          + httpConfig.port() + ": " + why.getMessage());
     }
     Stopping stopping = new Stopping(server, log, guard, witnesses, tracing,
         spec.commandLine().getOut());

@@ -22,6 +22,7 @@ import java.security.spec.XECPublicKeySpec;
 import javax.crypto.KeyAgreement;
 import javax.crypto.SecretKey;
 import javax.crypto.ShortBufferException;
+import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.jcajce.provider.asymmetric.edec.KeyAgreementSpi;
 import org.bouncycastle.jcajce.provider.asymmetric.edec.KeyFactorySpi;
 import org.bouncycastle.jcajce.provider.asymmetric.edec.KeyPairGeneratorSpi;
@@ -48,6 +49,8 @@ final class FastKeyExchange extends Provider {
   private static final String ALGORITHM = "XDH";
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(FastKeyExchange.class);
+  /** Whether the check at install failed, once: it is not run (nor reported) again. */
+  private static boolean refused;
 
   private FastKeyExchange() {
     super(NAME, "1", "X25519 and X448 key exchange for TLS, by Bouncy Castle");
@@ -75,7 +78,7 @@ final class FastKeyExchange extends Provider {
    * got them).
    */
   static synchronized void install() {
-    if (Security.getProvider(NAME) != null) {
+    if (refused || Security.getProvider(NAME) != null) {
       return;
     }
     FastKeyExchange ours = new FastKeyExchange();
@@ -91,6 +94,7 @@ final class FastKeyExchange extends Provider {
     } catch (GeneralSecurityException | RuntimeException e) {
       LOG.warn("TLS key exchanges use the JDK's X25519: Bouncy Castle's failed a check: {}",
           e.toString());
+      refused = true;
       return;
     }
     Security.insertProviderAt(ours, 1);
@@ -113,11 +117,17 @@ final class FastKeyExchange extends Provider {
     return a.generateSecret();
   }
 
-  /** Bouncy Castle's agreement, with the JDK's exceptions. */
+  /**
+   * Bouncy Castle's agreement in the JDK's states and exceptions: one phase after each
+   * {@code init} and each secret taken, the secret given out once, and a refused key leaving no
+   * secret behind.
+   */
   private static final class Agreement extends javax.crypto.KeyAgreementSpi {
     private final KeyAgreement theirs;
     /** The private key's curve once initialised ("" if it names none), else null. */
     private String curve;
+    /** The secret of the last phase, until it is taken. */
+    private byte[] secret;
 
     Agreement(KeyAgreement theirs) {
       this.theirs = theirs;
@@ -125,6 +135,8 @@ final class FastKeyExchange extends Provider {
 
     @Override
     protected void engineInit(Key key, SecureRandom random) throws InvalidKeyException {
+      curve = null;
+      secret = null;
       theirs.init(key, random);
       curve = curve(key);
     }
@@ -132,6 +144,8 @@ final class FastKeyExchange extends Provider {
     @Override
     protected void engineInit(Key key, AlgorithmParameterSpec params, SecureRandom random)
         throws InvalidKeyException, InvalidAlgorithmParameterException {
+      curve = null;
+      secret = null;
       theirs.init(key, params, random);
       curve = curve(key);
     }
@@ -140,6 +154,9 @@ final class FastKeyExchange extends Provider {
     protected Key engineDoPhase(Key key, boolean lastPhase) throws InvalidKeyException {
       if (curve == null) {
         throw new IllegalStateException("the key agreement is not initialised");
+      }
+      if (secret != null) {
+        throw new IllegalStateException("the phase is done: take the secret first");
       }
       if (!lastPhase) {
         throw new IllegalStateException("an XDH agreement has one phase, the last");
@@ -150,10 +167,14 @@ final class FastKeyExchange extends Provider {
             + other);
       }
       try {
-        return theirs.doPhase(key, true);
+        theirs.doPhase(key, true);
       } catch (IllegalStateException allZero) {
         throw new InvalidKeyException("the peer's key has small order", allZero);
+      } catch (ClassCastException mixed) {
+        throw new InvalidKeyException("the keys are on different curves", mixed);
       }
+      secret = theirs.generateSecret().clone();
+      return null;
     }
 
     private static String curve(Key key) {
@@ -163,19 +184,33 @@ final class FastKeyExchange extends Provider {
 
     @Override
     protected byte[] engineGenerateSecret() {
-      return theirs.generateSecret();
+      if (secret == null) {
+        throw new IllegalStateException("no secret: the agreement's phase is not done");
+      }
+      byte[] taken = secret;
+      secret = null;
+      return taken;
     }
 
     @Override
     protected int engineGenerateSecret(byte[] sharedSecret, int offset)
         throws ShortBufferException {
-      return theirs.generateSecret(sharedSecret, offset);
+      if (secret != null && secret.length > sharedSecret.length - offset) {
+        throw new ShortBufferException("the secret needs " + secret.length + " bytes, "
+            + (sharedSecret.length - offset) + " are left");
+      }
+      byte[] taken = engineGenerateSecret();
+      System.arraycopy(taken, 0, sharedSecret, offset, taken.length);
+      return taken.length;
     }
 
     @Override
     protected SecretKey engineGenerateSecret(String algorithm)
-        throws NoSuchAlgorithmException, InvalidKeyException {
-      return theirs.generateSecret(algorithm);
+        throws NoSuchAlgorithmException {
+      if (algorithm == null) {
+        throw new NoSuchAlgorithmException("no algorithm named for the secret");
+      }
+      return new SecretKeySpec(engineGenerateSecret(), algorithm);
     }
   }
 }

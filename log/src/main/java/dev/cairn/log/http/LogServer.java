@@ -78,7 +78,7 @@ public final class LogServer implements AutoCloseable {
   /**
    * Loads and checks the TLS certificate and key on this thread, then builds the server on
    * another, so that a pair that cannot be served stops a start before the log is opened while
-   * loading Jetty (and JSSE) still overlaps with opening it; {@link #serve} starts it.
+   * loading Jetty still overlaps with opening it; {@link #serve} starts it (and JSSE's context).
    *
    * @throws IOException if the TLS certificate or key cannot be used (named)
    */

@@ -157,6 +157,26 @@ class FastKeyExchangeTest {
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("one phase");
     assertThatThrownBy(() -> a.doPhase(x448.getPublic(), true))
         .isInstanceOf(InvalidKeyException.class).hasMessageContaining("different curves");
+    assertThatThrownBy(a::generateSecret).as("no secret after a refused key")
+        .isInstanceOf(IllegalStateException.class);
+    PublicKey small = publicKey(ours, SMALL.get(0));
+    assertThatThrownBy(() -> a.doPhase(small, true)).isInstanceOf(InvalidKeyException.class);
+    assertThatThrownBy(a::generateSecret).as("no secret after a small-order key")
+        .isInstanceOf(IllegalStateException.class);
+    KeyPair peer = pair(ours);
+    a.doPhase(peer.getPublic(), true);
+    assertThatThrownBy(() -> a.doPhase(peer.getPublic(), true)).as("a second phase")
+        .isInstanceOf(IllegalStateException.class);
+    byte[] first = a.generateSecret();
+    assertThatThrownBy(a::generateSecret).as("the secret is given once")
+        .isInstanceOf(IllegalStateException.class);
+    a.doPhase(peer.getPublic(), true);
+    byte[] again = new byte[40];
+    assertThat(a.generateSecret(again, 8)).isEqualTo(32);
+    assertThat(java.util.Arrays.copyOfRange(again, 8, 40)).isEqualTo(first)
+        .isEqualTo(agree(jdk, KeyFactory.getInstance("XDH", jdk).generatePrivate(
+            new XECPrivateKeySpec(X25519, ((java.security.interfaces.XECPrivateKey)
+                peer.getPrivate()).getScalar().orElseThrow())), x25519.getPublic()));
   }
 
   private static KeyPair pair(Provider p) throws Exception {
