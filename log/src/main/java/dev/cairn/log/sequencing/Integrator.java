@@ -11,6 +11,7 @@ import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.LinkedHashMap;
@@ -26,16 +27,25 @@ import org.slf4j.LoggerFactory;
  * Writes sequenced batches' bundles and tiles to the object store, behind the sequencer, on its
  * own thread, through {@link Lease#integrate}: objects durable, then the integrated head that
  * claims them. Batches accumulate while a write is in flight, so one write covers many; of a
- * partial tile only the widest version that accumulated is written.
+ * partial tile only the widest version that accumulated is written. Small integrations are
+ * spaced out ({@link SequencerConfig#integrationSpacing()}): each rewrites and syncs the same
+ * right-hand partial tiles, which under a stream of small batches cost more than the batches'
+ * full tiles.
  */
 final class Integrator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Integrator.class);
   private static final long RETRY_MILLIS = 1000;
   /** How often an idle integrator lets the lease sync what is due. */
   private static final long IDLE_SYNC_MILLIS = 1000;
+  /**
+   * Entries waiting for their integration that start it without the spacing: four bundles'
+   * worth, whose full tiles outweigh the partial ones (a batch of {@code /add-batch} load).
+   */
+  static final int EAGER_ENTRIES = 1024;
 
   private final ObjectStore objects;
   private final Lease lease;
+  private final long spacingNanos;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -58,9 +68,10 @@ final class Integrator implements AutoCloseable {
       new ComponentHealth("integrator", "writing tiles failed", LOG);
   private final Thread thread;
 
-  Integrator(ObjectStore objects, Lease lease, TreeHead integrated) {
+  Integrator(ObjectStore objects, Lease lease, TreeHead integrated, Duration spacing) {
     this.objects = objects;
     this.lease = lease;
+    this.spacingNanos = spacing.toNanos();
     this.integrated = integrated;
     this.thread = Thread.ofPlatform().name("cairn-integrator").daemon().unstarted(this::run);
   }
@@ -118,6 +129,7 @@ final class Integrator implements AutoCloseable {
   }
 
   private void run() {
+    long last = System.nanoTime(); // the start's recovery has just integrated
     while (true) {
       lock.lock();
       try {
@@ -140,11 +152,17 @@ final class Integrator implements AutoCloseable {
           }
           continue;
         }
+        long wait = last + spacingNanos - System.nanoTime();
+        if (wait > 0 && pendingHead.size() - integrated.size() < EAGER_ENTRIES) {
+          changed.awaitNanos(wait);
+          continue; // look again: closed, integrated by a checkpoint, or more arrived
+        }
       } catch (InterruptedException e) {
         return;
       } finally {
         lock.unlock();
       }
+      last = System.nanoTime();
       if (!integrateNow()) {
         // Back off before retrying; new batches must not cut the wait short, or a lasting fault
         // (a full disk) turns into a busy loop of failing writes.

@@ -97,7 +97,8 @@ public final class Sequencer implements Submissions, AutoCloseable {
     this.observer = observer;
     this.tree = recovered.tree();
     this.sequenced = recovered.tree().head();
-    this.integrator = new Integrator(objects, lease, recovered.integrated());
+    this.integrator = new Integrator(objects, lease, recovered.integrated(),
+        config.integrationSpacing());
     this.thread = Thread.ofPlatform().name("cairn-sequencer").daemon().unstarted(this::run);
   }
 

@@ -12,10 +12,22 @@ import java.time.Duration;
  * @param poolLimit the most entries waiting for a batch; beyond it submissions get pushback
  * @param poolBytes the most bytes of entries waiting for a batch or being sequenced; beyond it
  *     submissions get pushback. At least the largest entry, so that any entry may fit
+ * @param integrationSpacing the shortest time between two integrations the integrator starts
+ *     of its own accord while fewer than 1,024 entries (four bundles) wait for theirs; 0
+ *     integrates after every batch. A checkpoint, a stop and a backlog of tiles that cannot be
+ *     written integrate at once whatever it says
  */
-public record SequencerConfig(Duration interval, int batchSize, int poolLimit, long poolBytes) {
+public record SequencerConfig(Duration interval, int batchSize, int poolLimit, long poolBytes,
+    Duration integrationSpacing) {
   /** The default bound on the bytes pooled: 64 MiB, whatever the entries' sizes. */
   public static final long DEFAULT_POOL_BYTES = 64L << 20;
+
+  /**
+   * The default integration spacing, 50 ms: a trickle of small batches rewrites its partial
+   * tiles (and syncs them) at most 20 times a second instead of after every batch
+   * (docs/design/sequencing-and-durability.md).
+   */
+  public static final Duration DEFAULT_INTEGRATION_SPACING = Duration.ofMillis(50);
 
   /**
    * The defaults: a batch at most every 2 ms, of up to 4,096 entries; 65,536 entries and
@@ -44,10 +56,20 @@ public record SequencerConfig(Duration interval, int batchSize, int poolLimit, l
       throw new IllegalArgumentException("pool bytes (" + poolBytes + ") must be at least the"
           + " largest entry (" + Bundles.MAX_ENTRY_SIZE + ")");
     }
+    if (integrationSpacing.isNegative()
+        || integrationSpacing.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw new IllegalArgumentException(
+          "integration spacing must be 0 to 1m, got " + integrationSpacing);
+    }
   }
 
-  /** These settings with the default bound on the bytes pooled. */
+  /** These settings with the default integration spacing. */
+  public SequencerConfig(Duration interval, int batchSize, int poolLimit, long poolBytes) {
+    this(interval, batchSize, poolLimit, poolBytes, DEFAULT_INTEGRATION_SPACING);
+  }
+
+  /** These settings with the default bound on the bytes pooled and integration spacing. */
   public SequencerConfig(Duration interval, int batchSize, int poolLimit) {
-    this(interval, batchSize, poolLimit, DEFAULT_POOL_BYTES);
+    this(interval, batchSize, poolLimit, DEFAULT_POOL_BYTES, DEFAULT_INTEGRATION_SPACING);
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.merkle.Hasher;
+import dev.cairn.log.publishing.Publisher;
 import dev.cairn.log.sequencing.Sequencer.Added;
 import dev.cairn.log.storage.TreeHead;
 import dev.cairn.log.storage.embedded.HashDedupIndex;
@@ -15,6 +16,7 @@ import dev.cairn.testing.NaiveTree;
 import dev.cairn.log.testing.Poll;
 import dev.cairn.tile.Bundles;
 import dev.cairn.tile.TileLayout;
+import dev.cairn.tile.TilePath;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -519,6 +521,43 @@ class SequencerTest {
       assertThatThrownBy(() -> s.add(entry("c"))).isInstanceOf(PushbackException.class);
       assertThat(slow.treeState().load()).hasValueSatisfying(
           h -> assertThat(h.size()).isEqualTo(2));
+    }
+  }
+
+  @Test
+  void smallBatchesWaitForTheIntegrationSpacingButNeverHoldBackACheckpointOrAStop()
+      throws IOException {
+    try (MemoryLog spaced = new MemoryLog(new SequencerConfig(Duration.ofMillis(1), 64,
+        100_000, SequencerConfig.DEFAULT_POOL_BYTES, Duration.ofMinutes(1)))) {
+      Sequencer s = spaced.start();
+      for (int i = 0; i < 10; i++) {
+        assertThat(await(s.add(entry("small " + i))).index()).isEqualTo(i);
+      }
+      assertThat(s.integrated().size()).as("ten batches, acknowledged, wait").isZero();
+
+      // A checkpoint integrates what waits: one write of each partial tile, at its widest.
+      Publisher publisher = spaced.openPublisher();
+      publisher.publish();
+      assertThat(publisher.latest().checkpoint().size()).isEqualTo(10);
+      assertThat(spaced.memoryObjects().paths()).filteredOn(path -> path.contains(".p/"))
+          .containsExactlyInAnyOrderElementsOf(
+              TileLayout.partialTiles(10).stream().map(TilePath::path).toList());
+
+      // Four bundles' worth waiting start an integration without the spacing.
+      List<CompletableFuture<Added>> many = new ArrayList<>();
+      for (int i = 0; i < Integrator.EAGER_ENTRIES; i++) {
+        many.add(s.add(entry("many " + i)));
+      }
+      awaitAll(many);
+      Poll.until("the integrator writes four bundles' worth", Duration.ofSeconds(10),
+          () -> s.integrated().size() == 10 + Integrator.EAGER_ENTRIES);
+
+      // A stop integrates what waits.
+      await(s.add(entry("last")));
+      s.close();
+      assertThat(s.integrated()).isEqualTo(s.sequenced());
+      assertThat(s.integrated().size()).isEqualTo(11 + Integrator.EAGER_ENTRIES);
+      assertThat(spaced.tileRoot(s.integrated().size())).isEqualTo(s.integrated().root());
     }
   }
 }
