@@ -56,6 +56,8 @@ final class Integrator implements AutoCloseable {
    */
   private Writes pending = new Writes();
   private TreeHead pendingHead;
+  /** When the last integration took its objects (by this thread or another); under the lock. */
+  private long lastStarted = System.nanoTime();
   /** The spans of the batches whose objects are pending, at most {@link Sequencer#MAX_LINKS}. */
   private List<SpanContext> pendingSpans = new ArrayList<>();
   private volatile Tracing tracing = Tracing.off();
@@ -129,7 +131,6 @@ final class Integrator implements AutoCloseable {
   }
 
   private void run() {
-    long last = System.nanoTime(); // the start's recovery has just integrated
     while (true) {
       lock.lock();
       try {
@@ -152,7 +153,7 @@ final class Integrator implements AutoCloseable {
           }
           continue;
         }
-        long wait = last + spacingNanos - System.nanoTime();
+        long wait = lastStarted + spacingNanos - System.nanoTime();
         if (wait > 0 && pendingHead.size() - integrated.size() < EAGER_ENTRIES) {
           changed.awaitNanos(wait);
           continue; // look again: closed, integrated by a checkpoint, or more arrived
@@ -162,7 +163,6 @@ final class Integrator implements AutoCloseable {
       } finally {
         lock.unlock();
       }
-      last = System.nanoTime();
       if (!integrateNow()) {
         // Back off before retrying; new batches must not cut the wait short, or a lasting fault
         // (a full disk) turns into a busy loop of failing writes.
@@ -214,6 +214,7 @@ final class Integrator implements AutoCloseable {
         if (pendingHead == null) {
           return true;
         }
+        lastStarted = System.nanoTime();
         batch = pending;
         head = pendingHead;
         batchSpans = pendingSpans.isEmpty() ? List.of() : pendingSpans;

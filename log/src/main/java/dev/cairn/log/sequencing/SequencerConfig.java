@@ -23,9 +23,9 @@ public record SequencerConfig(Duration interval, int batchSize, int poolLimit, l
   public static final long DEFAULT_POOL_BYTES = 64L << 20;
 
   /**
-   * The default integration spacing, 50 ms: a trickle of small batches rewrites its partial
-   * tiles (and syncs them) at most 20 times a second instead of after every batch
-   * (docs/design/sequencing-and-durability.md).
+   * The default integration spacing, 50 ms: under a stream of small batches the integrator
+   * rewrites (and syncs) the partial tiles of its own accord at most 20 times a second, instead
+   * of back to back (docs/design/sequencing-and-durability.md).
    */
   public static final Duration DEFAULT_INTEGRATION_SPACING = Duration.ofMillis(50);
 
