@@ -14,7 +14,7 @@ import java.time.Duration;
  *     submissions get pushback. At least the largest entry, so that any entry may fit
  * @param integrationSpacing the shortest time between two integrations the integrator starts
  *     of its own accord while fewer than 1,024 entries (four bundles) wait for theirs; 0
- *     integrates after every batch. A checkpoint, a stop and a backlog of tiles that cannot be
+ *     integrates back to back. A checkpoint, a stop and a backlog of tiles that cannot be
  *     written integrate at once whatever it says
  */
 public record SequencerConfig(Duration interval, int batchSize, int poolLimit, long poolBytes,

@@ -535,7 +535,7 @@ class SequencerTest {
       }
       assertThat(s.integrated().size()).as("ten batches, acknowledged, wait").isZero();
 
-      // A checkpoint integrates what waits: one write of each partial tile, at its widest.
+      // A publisher integrates what waits before it signs: each partial tile once, at its widest.
       Publisher publisher = spaced.openPublisher();
       publisher.publish();
       assertThat(publisher.latest().checkpoint().size()).isEqualTo(10);
@@ -559,5 +559,17 @@ class SequencerTest {
       assertThat(s.integrated().size()).isEqualTo(11 + Integrator.EAGER_ENTRIES);
       assertThat(spaced.tileRoot(s.integrated().size())).isEqualTo(s.integrated().root());
     }
+  }
+
+  @Test
+  void anIntegrationSpacingOutsideZeroToAMinuteIsRefused() {
+    for (Duration bad : List.of(Duration.ofMillis(-1), Duration.ofSeconds(61))) {
+      assertThatThrownBy(() -> new SequencerConfig(Duration.ofMillis(2), 64, 64,
+          SequencerConfig.DEFAULT_POOL_BYTES, bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("integration spacing must be 0 to 1m");
+    }
+    assertThat(new SequencerConfig(Duration.ofMillis(2), 64, 64,
+        SequencerConfig.DEFAULT_POOL_BYTES, Duration.ZERO).integrationSpacing()).isZero();
   }
 }
