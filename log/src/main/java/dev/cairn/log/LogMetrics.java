@@ -82,6 +82,18 @@ public final class LogMetrics implements Sequencer.BatchObserver,
   private final Histogram batchEntries = Histogram.builder().name("cairn_batch_entries")
       .help("Submissions per sequencing batch").classicOnly()
       .classicUpperBounds(BATCH_BUCKETS).register(registry);
+  private final Histogram integrationSeconds = Histogram.builder()
+      .name("cairn_integration_seconds")
+      .help("Time to write one integration: sequenced batches' bundles and tiles durable in the"
+          + " object store, then the head that claims them (failed attempts too)")
+      .classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
+  private final Histogram integrationObjects = Histogram.builder()
+      .name("cairn_integration_objects")
+      .help("Bundles and tiles written per integration (failed attempts too)").classicOnly()
+      .classicUpperBounds(BATCH_BUCKETS).register(registry);
+  private final Counter integratedBytes = Counter.builder().name("cairn_integrated_bytes_total")
+      .help("Bytes of bundles and tiles that integrations wrote to the object store").register(
+          registry);
   private final Counter entries = Counter.builder().name("cairn_entries_total")
       .help("Submissions sequenced, by outcome (new, duplicate, failed)").labelNames("outcome")
       .register(registry);
@@ -396,6 +408,15 @@ public final class LogMetrics implements Sequencer.BatchObserver,
       entries.labelValues("duplicate").inc(submitted - fresh);
     } else {
       entries.labelValues("failed").inc(submitted);
+    }
+  }
+
+  @Override
+  public void integration(int objects, long bytes, long nanos, boolean ok) {
+    integrationSeconds.observe(nanos / 1e9);
+    integrationObjects.observe(objects);
+    if (ok) {
+      integratedBytes.inc(bytes);
     }
   }
 

@@ -46,6 +46,7 @@ final class Integrator implements AutoCloseable {
   private final ObjectStore objects;
   private final Lease lease;
   private final long spacingNanos;
+  private final Sequencer.BatchObserver observer;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -70,10 +71,12 @@ final class Integrator implements AutoCloseable {
       new ComponentHealth("integrator", "writing tiles failed", LOG);
   private final Thread thread;
 
-  Integrator(ObjectStore objects, Lease lease, TreeHead integrated, Duration spacing) {
+  Integrator(ObjectStore objects, Lease lease, TreeHead integrated, Duration spacing,
+      Sequencer.BatchObserver observer) {
     this.objects = objects;
     this.lease = lease;
     this.spacingNanos = spacing.toNanos();
+    this.observer = observer;
     this.integrated = integrated;
     this.thread = Thread.ofPlatform().name("cairn-integrator").daemon().unstarted(this::run);
   }
@@ -227,6 +230,7 @@ final class Integrator implements AutoCloseable {
         lock.unlock();
       }
       Span span = tracing.enabled() ? span(batch, head, batchSpans) : Span.getInvalid();
+      long started = System.nanoTime();
       try {
         // The crash-safe order: objects durable, then the head that claims them.
         integrated = lease.integrate(integrated.size(), from -> {
@@ -235,9 +239,11 @@ final class Integrator implements AutoCloseable {
         });
         health.recovered();
         span.end();
+        observe(batch, started, true);
       } catch (IOException | RuntimeException e) {
         span.setStatus(StatusCode.ERROR, e.toString());
         span.end();
+        observe(batch, started, false);
         health.failed("integrating up to size " + head.size(), e);
         lock.lock();
         try {
@@ -261,6 +267,14 @@ final class Integrator implements AutoCloseable {
       return true;
     } finally {
       writing.unlock();
+    }
+  }
+
+  private void observe(Writes batch, long started, boolean ok) {
+    try {
+      observer.integration(batch.size(), batch.bytes(), System.nanoTime() - started, ok);
+    } catch (RuntimeException e) {
+      LOG.warn("integration observer failed: {}", e.toString());
     }
   }
 

@@ -58,11 +58,17 @@ public final class Sequencer implements Submissions, AutoCloseable {
   /** Where a submission ended up. */
   public record Added(long index, boolean duplicate) {}
 
-  /** Told about every batch, for metrics. */
+  /** Told about every batch, and every integration of batches, for metrics. */
   @FunctionalInterface
   public interface BatchObserver {
     /** A batch of {@code entries} submissions ({@code fresh} of them new) took {@code nanos}. */
     void batch(int entries, int fresh, long nanos, boolean ok);
+
+    /**
+     * An integration of {@code objects} bundles and tiles ({@code bytes} in all) took
+     * {@code nanos}; it failed unless {@code ok}, and is then retried.
+     */
+    default void integration(int objects, long bytes, long nanos, boolean ok) {}
   }
 
   private final Lease lease;
@@ -98,7 +104,7 @@ public final class Sequencer implements Submissions, AutoCloseable {
     this.tree = recovered.tree();
     this.sequenced = recovered.tree().head();
     this.integrator = new Integrator(objects, lease, recovered.integrated(),
-        config.integrationSpacing());
+        config.integrationSpacing(), observer);
     this.thread = Thread.ofPlatform().name("cairn-sequencer").daemon().unstarted(this::run);
   }
 

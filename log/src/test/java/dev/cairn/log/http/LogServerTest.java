@@ -652,7 +652,9 @@ class LogServerTest {
             && hasSample(scraped[0], "cairn_http_requests_total", "route=\"checkpoint\"",
                 "code=\"200\"")
             && hasSample(scraped[0], "cairn_http_requests_total", "route=\"other\"",
-                "code=\"404\"");
+                "code=\"404\"")
+            && scraped[0].lines().anyMatch(l -> l.startsWith("cairn_integration_seconds_count ")
+                && Double.parseDouble(l.substring(l.indexOf(' ') + 1)) >= 1);
       });
       String m = scraped[0];
       assertThat(header(client.get("/metrics"), "Content-Type")).startsWith("text/plain");
@@ -660,6 +662,9 @@ class LogServerTest {
       assertThat(sample(m, "cairn_pool_depth")).isGreaterThanOrEqualTo(0);
       assertThat(sample(m, "cairn_pool_bytes")).isGreaterThanOrEqualTo(0);
       assertThat(sample(m, "cairn_integration_backlog_bytes")).isGreaterThanOrEqualTo(0);
+      // The entry's bundle and tile were written: at least two objects, and their bytes.
+      assertThat(sample(m, "cairn_integration_objects_sum")).isGreaterThanOrEqualTo(2);
+      assertThat(sample(m, "cairn_integrated_bytes_total")).isPositive();
       assertThat(sample(m, "cairn_http_body_bytes_in_flight")).isGreaterThanOrEqualTo(0);
       assertThat(sample(m, "cairn_checkpoint_age_seconds")).isGreaterThanOrEqualTo(0);
       assertThat(hasSample(m, "cairn_add_seconds_count", "wait=\"sequenced\"")).isTrue();

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -529,11 +530,23 @@ class SequencerTest {
       throws IOException {
     try (MemoryLog spaced = new MemoryLog(new SequencerConfig(Duration.ofMillis(1), 64,
         100_000, SequencerConfig.DEFAULT_POOL_BYTES, Duration.ofMinutes(1)))) {
+      record Integration(int objects, long bytes, boolean ok) {}
+      List<Integration> integrations = new CopyOnWriteArrayList<>();
+      spaced.observe(new Sequencer.BatchObserver() {
+        @Override
+        public void batch(int entries, int fresh, long nanos, boolean ok) {}
+
+        @Override
+        public void integration(int objects, long bytes, long nanos, boolean ok) {
+          integrations.add(new Integration(objects, bytes, ok));
+        }
+      });
       Sequencer s = spaced.start();
       for (int i = 0; i < 10; i++) {
         assertThat(await(s.add(entry("small " + i))).index()).isEqualTo(i);
       }
       assertThat(s.integrated().size()).as("ten batches, acknowledged, wait").isZero();
+      assertThat(integrations).isEmpty();
 
       // A publisher integrates what waits before it signs: each partial tile once, at its widest.
       Publisher publisher = spaced.openPublisher();
@@ -542,6 +555,12 @@ class SequencerTest {
       assertThat(spaced.memoryObjects().paths()).filteredOn(path -> path.contains(".p/"))
           .containsExactlyInAnyOrderElementsOf(
               TileLayout.partialTiles(10).stream().map(TilePath::path).toList());
+      // One integration wrote them, and the metrics heard of it.
+      List<String> tiles = spaced.memoryObjects().paths().stream()
+          .filter(path -> path.startsWith("tile/")).toList();
+      long stored = tiles.stream()
+          .mapToLong(path -> spaced.memoryObjects().get(path).orElseThrow().length).sum();
+      assertThat(integrations).containsExactly(new Integration(tiles.size(), stored, true));
 
       // Four bundles' worth waiting start an integration without the spacing.
       List<CompletableFuture<Added>> many = new ArrayList<>();
@@ -551,12 +570,14 @@ class SequencerTest {
       awaitAll(many);
       Poll.until("the integrator writes four bundles' worth", Duration.ofSeconds(10),
           () -> s.integrated().size() == 10 + Integrator.EAGER_ENTRIES);
+      assertThat(integrations).hasSize(2);
 
       // A stop integrates what waits.
       await(s.add(entry("last")));
       s.close();
       assertThat(s.integrated()).isEqualTo(s.sequenced());
       assertThat(s.integrated().size()).isEqualTo(11 + Integrator.EAGER_ENTRIES);
+      assertThat(integrations).hasSize(3).allMatch(Integration::ok);
       assertThat(spaced.tileRoot(s.integrated().size())).isEqualTo(s.integrated().root());
     }
   }

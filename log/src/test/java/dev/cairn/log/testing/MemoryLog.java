@@ -55,6 +55,7 @@ public final class MemoryLog implements AutoCloseable {
   private Lease lease;
   private Sequencer sequencer;
   private Publisher publisher;
+  private Sequencer.BatchObserver observer = (n, f, t, ok) -> {};
 
   private final Crash crash = new Crash();
 
@@ -145,9 +146,14 @@ public final class MemoryLog implements AutoCloseable {
     coordinator = EmbeddedCoordinator.open(new EmbeddedCoordinator.Parts(sequenceLog, dedup,
         treeState, checkpoints, history, objects, () -> {}), clock);
     lease = coordinator.acquire("memory-log");
-    sequencer = Sequencer.open(objects, lease, config, (n, f, t, ok) -> {});
+    sequencer = Sequencer.open(objects, lease, config, observer);
     sequencer.start();
     return sequencer;
+  }
+
+  /** Tells {@code observer} about the batches and integrations of the sequencers started next. */
+  public void observe(Sequencer.BatchObserver observer) {
+    this.observer = observer;
   }
 
   /** The coordinator over the stores, opened by the last {@link #start()}. */
