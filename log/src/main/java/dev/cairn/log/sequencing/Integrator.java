@@ -237,13 +237,14 @@ final class Integrator implements AutoCloseable {
           objects.createAll(batch.objects());
           return head;
         });
+        long took = System.nanoTime() - started;
         health.recovered();
         span.end();
-        observe(batch, started, true);
+        observe(batch, took, true);
       } catch (IOException | RuntimeException e) {
+        long took = System.nanoTime() - started;
         span.setStatus(StatusCode.ERROR, e.toString());
         span.end();
-        observe(batch, started, false);
         health.failed("integrating up to size " + head.size(), e);
         lock.lock();
         try {
@@ -262,6 +263,7 @@ final class Integrator implements AutoCloseable {
         } finally {
           lock.unlock();
         }
+        observe(batch, took, false);
         return false;
       }
       return true;
@@ -270,9 +272,10 @@ final class Integrator implements AutoCloseable {
     }
   }
 
-  private void observe(Writes batch, long started, boolean ok) {
+  /** Tells the observer of an integration of {@code batch} that took {@code nanos}. */
+  private void observe(Writes batch, long nanos, boolean ok) {
     try {
-      observer.integration(batch.size(), batch.bytes(), System.nanoTime() - started, ok);
+      observer.integration(batch.size(), batch.bytes(), nanos, ok);
     } catch (RuntimeException e) {
       LOG.warn("integration observer failed: {}", e.toString());
     }
