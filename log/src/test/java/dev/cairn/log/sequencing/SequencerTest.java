@@ -583,6 +583,31 @@ class SequencerTest {
   }
 
   @Test
+  void aFailedIntegrationIsToldAsFailedAndItsRetryAsDone() throws IOException {
+    try (MemoryLog spaced = new MemoryLog(new SequencerConfig(Duration.ofMillis(1), 64,
+        100_000, SequencerConfig.DEFAULT_POOL_BYTES, Duration.ofMinutes(1)))) {
+      List<Boolean> told = new CopyOnWriteArrayList<>();
+      spaced.observe(new Sequencer.BatchObserver() {
+        @Override
+        public void batch(int entries, int fresh, long nanos, boolean ok) {}
+
+        @Override
+        public void integration(int objects, long bytes, long nanos, boolean ok) {
+          told.add(ok);
+        }
+      });
+      Sequencer s = spaced.start();
+      await(s.add(entry("a")));
+      spaced.objects().failNextWrite(Fault.LOSE);
+      assertThat(s.integrateNow()).isFalse();
+      assertThat(told).containsExactly(false);
+      assertThat(s.integrateNow()).isTrue(); // the batch was put back, and is written now
+      assertThat(told).containsExactly(false, true);
+      assertThat(s.integrated().size()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void anIntegrationSpacingOutsideZeroToAMinuteIsRefused() {
     for (Duration bad : List.of(Duration.ofMillis(-1), Duration.ofSeconds(61))) {
       assertThatThrownBy(() -> new SequencerConfig(Duration.ofMillis(2), 64, 64,
