@@ -75,15 +75,7 @@ final class MlDsa44Subtree {
       Checkpoint checkpoint = Checkpoint.parse(new String(text, StandardCharsets.UTF_8));
       long timestamp = clock.instant().getEpochSecond();
       byte[] m = message(name, timestamp, checkpoint);
-      MLDSASigner s = new MLDSASigner();
-      s.init(true, new ParametersWithRandom(key, random));
-      s.update(m, 0, m.length);
-      byte[] sig;
-      try {
-        sig = s.generateSignature();
-      } catch (CryptoException e) {
-        throw new IllegalStateException("ML-DSA-44 signing failed", e);
-      }
+      byte[] sig = MlDsa.sign(key, random, m);
       return ByteBuffer.allocate(SIGNATURE_SIZE).putLong(timestamp).put(sig).array();
     }
 
@@ -122,10 +114,37 @@ final class MlDsa44Subtree {
       } catch (IllegalArgumentException e) {
         return false;
       }
-      MLDSASigner v = new MLDSASigner();
+      return MlDsa.verify(key, m, Arrays.copyOfRange(signature, 8, signature.length));
+    }
+  }
+
+  /**
+   * Bouncy Castle's pure ML-DSA, behind methods that take and return only the types the records
+   * above hold. It is a subclass of Bouncy Castle's signer so that the JVM's AOT cache leaves it
+   * out: a class from the cache that passes one Bouncy Castle type where another is expected
+   * makes the JVM load both, and check Bouncy Castle's whole signed jar, before {@code main}
+   * starts (~0.3 s on two cores; docs/design/start-up.md). Left out, it is loaded when first
+   * used, or by {@link SignerKey#loadSigningCode} on a thread that can wait.
+   */
+  static final class MlDsa extends MLDSASigner {
+    private MlDsa() {}
+
+    static byte[] sign(MLDSAPrivateKeyParameters key, SecureRandom random, byte[] message) {
+      MlDsa s = new MlDsa();
+      s.init(true, new ParametersWithRandom(key, random));
+      s.update(message, 0, message.length);
+      try {
+        return s.generateSignature();
+      } catch (CryptoException e) {
+        throw new IllegalStateException("ML-DSA-44 signing failed", e);
+      }
+    }
+
+    static boolean verify(MLDSAPublicKeyParameters key, byte[] message, byte[] signature) {
+      MlDsa v = new MlDsa();
       v.init(false, key);
-      v.update(m, 0, m.length);
-      return v.verifySignature(Arrays.copyOfRange(signature, 8, signature.length));
+      v.update(message, 0, message.length);
+      return v.verifySignature(signature);
     }
   }
 }

@@ -13,6 +13,7 @@ import dev.cairn.log.storage.ObjectStoreReader;
 import dev.cairn.log.storage.embedded.DataDir;
 import dev.cairn.log.storage.embedded.HashDedupIndex;
 import dev.cairn.log.tracing.Tracing;
+import dev.cairn.note.SignerKey;
 import dev.cairn.verify.LogVerifier;
 import dev.cairn.verify.VerificationException;
 import java.io.IOException;
@@ -70,6 +71,9 @@ public final class TransparencyLog implements ServedLog, AutoCloseable {
   public static TransparencyLog open(LogConfig config) throws IOException {
     Path path = config.dataDir().toAbsolutePath().normalize();
     long t0 = System.nanoTime();
+    // The keys wait for the data directory's lock (a new log writes them), but the code that
+    // signs with them can load now, beside the storage's open: docs/design/start-up.md.
+    Thread.ofPlatform().daemon().name("cairn-signing-code").start(SignerKey::loadSigningCode);
     DataDir dir = DataDir.open(path, config.clock(), config.tileSyncDelay());
     Lease lease = null;
     Sequencer sequencer = null;
