@@ -64,10 +64,11 @@ public final class LogMetrics implements Sequencer.BatchObserver,
       }, runnable -> Thread.ofPlatform().daemon().name("cairn-jvm-metrics").start(runnable));
 
   /**
-   * What {@code JvmMetrics} registers, but {@code jvm_native_memory_*} only when the JVM tracks
-   * native memory ({@code -XX:NativeMemoryTracking}, off by default, when they are empty). Asking
-   * the JVM whether it does builds the platform MBean server, all its beans and their
-   * descriptions: ~0.1 s of CPU at every start on two cores, for nothing without the option.
+   * What {@code JvmMetrics} registers. Its native-memory collector registers {@code
+   * jvm_native_memory_*} only when the JVM tracks native memory ({@code -XX:NativeMemoryTracking},
+   * off by default), and asks the JVM through the platform MBean server, which it builds with all
+   * its beans and their descriptions: ~0.1 s of CPU at every start on two cores. So it is asked
+   * only when the option was given.
    */
   private static void registerJvmMetrics(PrometheusRegistry jvm) {
     JvmThreadsMetrics.builder().register(jvm);
