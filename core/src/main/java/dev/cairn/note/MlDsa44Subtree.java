@@ -123,7 +123,7 @@ final class MlDsa44Subtree {
    * above hold. It is a subclass of Bouncy Castle's signer so that the JVM's AOT cache leaves it
    * out: a class from the cache that passes one Bouncy Castle type where another is expected
    * makes the JVM load both, and check Bouncy Castle's whole signed jar, before {@code main}
-   * starts (~0.3 s on two cores; docs/design/start-up.md). Left out, it is loaded when first
+   * starts (~0.25 s on two cores; docs/design/start-up.md). Left out, it is loaded when first
    * used, or by {@link SignerKey#loadSigningCode} on a thread that can wait.
    */
   static final class MlDsa extends MLDSASigner {

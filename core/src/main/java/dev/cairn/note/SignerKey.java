@@ -36,8 +36,8 @@ public final class SignerKey {
   /**
    * Loads the code that signs notes, and Ed25519's tables, ahead of the first key: call it on a
    * thread of its own, beside other work. Bouncy Castle's jar is signed, and the JVM checks it
-   * whole (a 0.8 MB manifest, then the signature) when it loads the first class from it: ~0.3 s of
-   * CPU in a cold JVM on two cores. A log starts it beside its storage's open.
+   * whole (a 0.8 MB manifest, then the signature) when it loads the first class from it: ~0.25 s
+   * of CPU in a cold JVM on two cores. A log starts it beside its storage's open.
    */
   public static void loadSigningCode() {
     MlDsa44Subtree.MlDsa.class.getName();

@@ -73,7 +73,13 @@ public final class TransparencyLog implements ServedLog, AutoCloseable {
     long t0 = System.nanoTime();
     // The keys wait for the data directory's lock (a new log writes them), but the code that
     // signs with them can load now, beside the storage's open: docs/design/start-up.md.
-    Thread.ofPlatform().daemon().name("cairn-signing-code").start(SignerKey::loadSigningCode);
+    Thread.ofPlatform().daemon().name("cairn-signing-code").start(() -> {
+      try {
+        SignerKey.loadSigningCode();
+      } catch (Throwable e) {
+        LOG.debug("loading the signing code ahead failed; the keys will load it", e);
+      }
+    });
     DataDir dir = DataDir.open(path, config.clock(), config.tileSyncDelay());
     Lease lease = null;
     Sequencer sequencer = null;

@@ -33,18 +33,9 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
 public final class LogServer implements AutoCloseable {
   /** How long {@link #close()} lets requests in flight finish. */
   public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(5);
-  private static final String JETTY_REFERENCES_PER_CACHE_LINE =
-      "org.eclipse.jetty.util.referencesPerCacheLine";
 
   static {
-    // Jetty pads its queues to a cache line counted in references, and asks the JVM whether
-    // references are compressed through the platform MBean server, which it builds for that
-    // alone: ~0.1 s of CPU at every start on two cores (docs/design/start-up.md). 16 is
-    // Jetty's answer with compressed references (64 bytes) and pads twice as much without. An
-    // operator's own setting stays.
-    if (System.getProperty(JETTY_REFERENCES_PER_CACHE_LINE) == null) {
-      System.setProperty(JETTY_REFERENCES_PER_CACHE_LINE, "16");
-    }
+    JettyPadding.apply();
   }
 
   private final Server server;

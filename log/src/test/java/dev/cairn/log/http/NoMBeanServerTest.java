@@ -8,7 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,11 +45,18 @@ class NoMBeanServerTest {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of(jvmOptions));
     command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-        Child.class.getName(), dir.toString()));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Child.class.getName(), dir.resolve("log").toString()));
+    Path output = dir.resolve("child.out");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(output.toFile());
+    // Only the options above: an inherited agent or NativeMemoryTracking would change the case.
+    builder.environment().keySet().removeAll(
+        List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"));
+    Process p = builder.start();
     try {
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(out).isTrue();
+      boolean exited = p.waitFor(60, TimeUnit.SECONDS);
+      String out = Files.readString(output);
+      assertThat(exited).as(out).isTrue();
       assertThat(p.exitValue()).as(out).isZero();
       return out;
     } finally {

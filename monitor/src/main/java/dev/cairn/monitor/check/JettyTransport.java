@@ -1,5 +1,6 @@
 package dev.cairn.monitor.check;
 
+import dev.cairn.log.http.JettyPadding;
 import dev.cairn.read.HttpLogReader;
 import dev.cairn.read.MalformedObjectException;
 import java.io.IOException;
@@ -34,6 +35,7 @@ public final class JettyTransport implements HttpLogReader.Transport {
 
   /** A started client for many readers, up to 64 connections to each log, no redirects. */
   public static HttpClient startClient() throws IOException {
+    JettyPadding.apply();
     HttpClient c = new HttpClient();
     c.setMaxConnectionsPerDestination(64);
     // A log that redirects is refused: a hostile one could send the monitor anywhere, and
