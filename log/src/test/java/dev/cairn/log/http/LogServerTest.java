@@ -653,9 +653,11 @@ class LogServerTest {
                 "code=\"200\"")
             && hasSample(scraped[0], "cairn_http_requests_total", "route=\"other\"",
                 "code=\"404\"")
-            // Recorded last of the integration's metrics.
-            && scraped[0].lines().anyMatch(l -> l.startsWith("cairn_integrated_bytes_total ")
-                && Double.parseDouble(l.substring(l.indexOf(' ') + 1)) > 0);
+            // A scrape reads one metric after another, not at one instant: wait for one that
+            // shows the whole of the entry's integration.
+            && sample(scraped[0], "cairn_integrated_bytes_total") > 0
+            && sample(scraped[0], "cairn_integration_objects_sum") >= 2
+            && sample(scraped[0], "cairn_integration_seconds_count") >= 1;
       });
       String m = scraped[0];
       assertThat(header(client.get("/metrics"), "Content-Type")).startsWith("text/plain");
