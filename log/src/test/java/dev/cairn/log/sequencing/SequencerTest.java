@@ -530,17 +530,7 @@ class SequencerTest {
       throws IOException {
     try (MemoryLog spaced = new MemoryLog(new SequencerConfig(Duration.ofMillis(1), 64,
         100_000, SequencerConfig.DEFAULT_POOL_BYTES, Duration.ofMinutes(1)))) {
-      record Integration(int objects, long bytes, boolean ok) {}
-      List<Integration> integrations = new CopyOnWriteArrayList<>();
-      spaced.observe(new Sequencer.BatchObserver() {
-        @Override
-        public void batch(int entries, int fresh, long nanos, boolean ok) {}
-
-        @Override
-        public void integration(int objects, long bytes, long nanos, boolean ok) {
-          integrations.add(new Integration(objects, bytes, ok));
-        }
-      });
+      List<Integration> integrations = integrationsTold(spaced);
       Sequencer s = spaced.start();
       for (int i = 0; i < 10; i++) {
         assertThat(await(s.add(entry("small " + i))).index()).isEqualTo(i);
@@ -586,25 +576,34 @@ class SequencerTest {
   void aFailedIntegrationIsToldAsFailedAndItsRetryAsDone() throws IOException {
     try (MemoryLog spaced = new MemoryLog(new SequencerConfig(Duration.ofMillis(1), 64,
         100_000, SequencerConfig.DEFAULT_POOL_BYTES, Duration.ofMinutes(1)))) {
-      List<Boolean> told = new CopyOnWriteArrayList<>();
-      spaced.observe(new Sequencer.BatchObserver() {
-        @Override
-        public void batch(int entries, int fresh, long nanos, boolean ok) {}
-
-        @Override
-        public void integration(int objects, long bytes, long nanos, boolean ok) {
-          told.add(ok);
-        }
-      });
+      List<Integration> told = integrationsTold(spaced);
       Sequencer s = spaced.start();
       await(s.add(entry("a")));
       spaced.objects().failNextWrite(Fault.LOSE);
       assertThat(s.integrateNow()).isFalse();
-      assertThat(told).containsExactly(false);
+      assertThat(told).extracting(Integration::ok).containsExactly(false);
       assertThat(s.integrateNow()).isTrue(); // the batch was put back, and is written now
-      assertThat(told).containsExactly(false, true);
+      assertThat(told).extracting(Integration::ok).containsExactly(false, true);
       assertThat(s.integrated().size()).isEqualTo(1);
     }
+  }
+
+  /** An integration as the sequencer told its observer. */
+  private record Integration(int objects, long bytes, boolean ok) {}
+
+  /** What {@code log}'s sequencer tells of its integrations, from now on. */
+  private static List<Integration> integrationsTold(MemoryLog log) {
+    List<Integration> told = new CopyOnWriteArrayList<>();
+    log.observe(new Sequencer.BatchObserver() {
+      @Override
+      public void batch(int entries, int fresh, long nanos, boolean ok) {}
+
+      @Override
+      public void integration(int objects, long bytes, long nanos, boolean ok) {
+        told.add(new Integration(objects, bytes, ok));
+      }
+    });
+    return told;
   }
 
   @Test
