@@ -7,7 +7,7 @@ package dev.cairn.log.http;
  * two cores; docs/design/start-up.md).
  */
 public final class JettyPadding {
-  static final String REFERENCES_PER_CACHE_LINE =
+  private static final String REFERENCES_PER_CACHE_LINE =
       "org.eclipse.jetty.util.referencesPerCacheLine";
 
   private JettyPadding() {}

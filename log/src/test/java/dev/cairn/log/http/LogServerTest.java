@@ -644,7 +644,8 @@ class LogServerTest {
       assertThat(client.get("/no/such/thing").statusCode()).isEqualTo(404);
 
       String[] scraped = new String[1];
-      Poll.until("the requests to be counted", Duration.ofSeconds(10), () -> {
+      Poll.until("the requests and the integration to be counted",
+          Duration.ofSeconds(10), () -> {
         HttpResponse<byte[]> r = client.get("/metrics");
         scraped[0] = text(r);
         return r.statusCode() == 200
@@ -653,8 +654,8 @@ class LogServerTest {
                 "code=\"200\"")
             && hasSample(scraped[0], "cairn_http_requests_total", "route=\"other\"",
                 "code=\"404\"")
-            // A scrape reads one metric after another, not at one instant: wait for one that
-            // shows the whole of the entry's integration.
+            // The entry's bundle and tile written and counted. A scrape reads one metric after
+            // another, not at one instant: wait for one that shows the whole integration.
             && sample(scraped[0], "cairn_integrated_bytes_total") > 0
             && sample(scraped[0], "cairn_integration_objects_sum") >= 2
             && sample(scraped[0], "cairn_integration_seconds_count") >= 1;
@@ -665,9 +666,6 @@ class LogServerTest {
       assertThat(sample(m, "cairn_pool_depth")).isGreaterThanOrEqualTo(0);
       assertThat(sample(m, "cairn_pool_bytes")).isGreaterThanOrEqualTo(0);
       assertThat(sample(m, "cairn_integration_backlog_bytes")).isGreaterThanOrEqualTo(0);
-      // The entry's bundle and tile were written (their bytes counted, as polled above).
-      assertThat(sample(m, "cairn_integration_objects_sum")).isGreaterThanOrEqualTo(2);
-      assertThat(sample(m, "cairn_integration_seconds_count")).isGreaterThanOrEqualTo(1);
       assertThat(sample(m, "cairn_http_body_bytes_in_flight")).isGreaterThanOrEqualTo(0);
       assertThat(sample(m, "cairn_checkpoint_age_seconds")).isGreaterThanOrEqualTo(0);
       assertThat(hasSample(m, "cairn_add_seconds_count", "wait=\"sequenced\"")).isTrue();
